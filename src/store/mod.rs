@@ -1,0 +1,1 @@
+//! SQLite persistence (filled in by the store work).
