@@ -1,0 +1,700 @@
+//! Per-channel paper selection: keywords, a vote floor and a top-N cut.
+//!
+//! Pure and allocation-light so one digest can be filtered for thousands of channels: each
+//! channel's [`Filter`] is compiled once into two Aho-Corasick automata (includes, excludes),
+//! and a digest's searchable text can be prepared once ([`Prepared`]) and shared by every channel.
+//!
+//! # Matching rules
+//! - Text and keywords are normalised the same way: Unicode lowercase, every whitespace run
+//!   collapsed to one space, trimmed (see [`normalize`]). So `Diffusion   Model` matches the
+//!   phrase `diffusion model` across a line break.
+//! - The searched text is the title and every bullet, each searched separately (a phrase never
+//!   spans two bullets).
+//! - Word boundaries are checked per edge of the keyword. An edge whose character is a letter or
+//!   digit of a script that separates words with spaces (Latin, Greek, Cyrillic, digits, ...) must
+//!   not touch another such "word character" in the text: `llm` matches `LLM-based`, `(LLM)` and
+//!   `LLM은` but not `LLMs` or `allm`. An edge in a script written without spaces (Hangul, CJK
+//!   ideographs, kana, Thai, Lao, Khmer, Myanmar) needs no boundary, so `확산` matches inside
+//!   `확산모델은`. Korean particles glued to English words (`LLM은`, `GPT-4를`) are why those
+//!   scripts never count as word characters for the Latin side either. An edge that is
+//!   punctuation (`c++`) needs no boundary.
+//! - Search is overlapping, so a hit that fails its boundary check (`llms`) can never hide a valid
+//!   one of another keyword at the same place.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::digest::Paper;
+
+/// A channel's selection settings as stored; compile it with [`Filter::compile`] before use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Keep only papers matching at least one of these (no list, or only blank entries: keep all).
+    pub include: Vec<String>,
+    /// Drop papers matching any of these, even when an include keyword matched.
+    pub exclude: Vec<String>,
+    /// Drop papers with fewer votes; papers without a vote count are dropped too when set,
+    /// because "at least N votes" cannot be shown for them.
+    pub min_votes: Option<u32>,
+    /// Keep only the N most-voted survivors (unknown votes rank below 0; ties go to the paper
+    /// listed first), still returned in digest order.
+    pub top_n: Option<usize>,
+}
+
+impl Filter {
+    /// Builds the automata; done once per channel, not per paper.
+    pub fn compile(&self) -> CompiledFilter {
+        CompiledFilter {
+            include: KeywordSet::new(&self.include),
+            exclude: KeywordSet::new(&self.exclude),
+            min_votes: self.min_votes,
+            top_n: self.top_n,
+        }
+    }
+
+    /// True when the filter keeps every paper of every digest, so callers can skip it and say
+    /// "all papers" rather than "filtered".
+    pub fn is_empty(&self) -> bool {
+        let blank = |list: &[String]| list.iter().all(|k| normalize(k).is_empty());
+        blank(&self.include)
+            && blank(&self.exclude)
+            && self.min_votes.is_none()
+            && self.top_n.is_none()
+    }
+}
+
+/// A paper that passed a channel's filter.
+#[derive(Debug, Clone)]
+pub struct Selected<'a> {
+    pub paper: &'a Paper,
+    /// The include keywords that hit, in include-list order, as the user spelled them (trimmed,
+    /// whitespace collapsed); empty when the filter has no include list.
+    pub matched: Vec<String>,
+}
+
+/// A digest's papers with their search text normalised once, shared by every channel's filter.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    papers: &'a [Paper],
+    /// Per paper: the normalised title and bullets.
+    texts: Vec<Vec<String>>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(papers: &'a [Paper]) -> Self {
+        let texts = papers.iter().map(paper_texts).collect();
+        Prepared { papers, texts }
+    }
+
+    pub fn papers(&self) -> &'a [Paper] {
+        self.papers
+    }
+}
+
+/// A [`Filter`] ready to run: built once per channel.
+#[derive(Debug, Clone)]
+pub struct CompiledFilter {
+    include: Option<KeywordSet>,
+    exclude: Option<KeywordSet>,
+    min_votes: Option<u32>,
+    top_n: Option<usize>,
+}
+
+impl CompiledFilter {
+    /// The keyword and vote rules for one paper (`top_n` needs the whole list, so it is not
+    /// applied here). `None` means dropped; `Some(matched)` as in [`Selected::matched`].
+    pub fn matches(&self, paper: &Paper) -> Option<Vec<String>> {
+        if !self.votes_ok(paper) {
+            return None;
+        }
+        if self.include.is_none() && self.exclude.is_none() {
+            return Some(Vec::new());
+        }
+        self.keywords_match(&paper_texts(paper))
+    }
+
+    /// Every rule, `top_n` included; output in digest order.
+    pub fn apply<'a>(&self, papers: &'a [Paper]) -> Vec<Selected<'a>> {
+        if self.include.is_none() && self.exclude.is_none() {
+            // Nothing to search: skip normalising the text.
+            let kept = papers
+                .iter()
+                .filter(|p| self.votes_ok(p))
+                .map(|paper| Selected {
+                    paper,
+                    matched: Vec::new(),
+                })
+                .collect();
+            return self.cut_top_n(kept);
+        }
+        self.apply_prepared(&Prepared::new(papers))
+    }
+
+    /// [`CompiledFilter::apply`] on text already normalised once for all channels.
+    pub fn apply_prepared<'a>(&self, prepared: &Prepared<'a>) -> Vec<Selected<'a>> {
+        let kept = prepared
+            .papers
+            .iter()
+            .zip(&prepared.texts)
+            .filter(|(paper, _)| self.votes_ok(paper))
+            .filter_map(|(paper, texts)| {
+                self.keywords_match(texts)
+                    .map(|matched| Selected { paper, matched })
+            })
+            .collect();
+        self.cut_top_n(kept)
+    }
+
+    fn votes_ok(&self, paper: &Paper) -> bool {
+        match self.min_votes {
+            None => true,
+            Some(min) => paper.votes.is_some_and(|v| v >= min),
+        }
+    }
+
+    fn keywords_match(&self, texts: &[String]) -> Option<Vec<String>> {
+        if let Some(exclude) = &self.exclude {
+            if texts.iter().any(|t| exclude.any_hit(t)) {
+                return None;
+            }
+        }
+        match &self.include {
+            None => Some(Vec::new()),
+            Some(include) => {
+                let matched = include.hits(texts);
+                (!matched.is_empty()).then_some(matched)
+            }
+        }
+    }
+
+    fn cut_top_n<'a>(&self, mut kept: Vec<Selected<'a>>) -> Vec<Selected<'a>> {
+        let Some(n) = self.top_n else { return kept };
+        if kept.len() <= n {
+            return kept;
+        }
+        // Rank by votes (unknown lowest), ties by digest position; then restore digest order.
+        let mut ranked: Vec<usize> = (0..kept.len()).collect();
+        ranked.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(kept[i].paper.votes.map(i64::from).unwrap_or(-1)),
+                i,
+            )
+        });
+        let mut keep = vec![false; kept.len()];
+        for &i in &ranked[..n] {
+            keep[i] = true;
+        }
+        let mut flags = keep.into_iter();
+        kept.retain(|_| flags.next().unwrap_or(false));
+        kept
+    }
+}
+
+/// One automaton over a keyword list, with what each keyword needs checked around a hit.
+#[derive(Debug, Clone)]
+struct KeywordSet {
+    automaton: AhoCorasick,
+    /// Indexed by pattern id.
+    keywords: Vec<Keyword>,
+}
+
+#[derive(Debug, Clone)]
+struct Keyword {
+    /// As shown back to the user in [`Selected::matched`].
+    display: String,
+    boundary_before: bool,
+    boundary_after: bool,
+}
+
+impl KeywordSet {
+    /// `None` when no keyword survives trimming, so callers can tell "no list" apart cheaply.
+    fn new(raw: &[String]) -> Option<Self> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keywords = Vec::new();
+        for k in raw {
+            let pattern = normalize(k);
+            if pattern.is_empty() || patterns.contains(&pattern) {
+                continue;
+            }
+            let display = k.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first = pattern.chars().next().unwrap_or(' ');
+            let last = pattern.chars().next_back().unwrap_or(' ');
+            keywords.push(Keyword {
+                display,
+                boundary_before: is_word_char(first),
+                boundary_after: is_word_char(last),
+            });
+            patterns.push(pattern);
+        }
+        if patterns.is_empty() {
+            return None;
+        }
+        // Standard match kind is what overlapping search requires; it reports every hit of
+        // every keyword, so a boundary-failing hit cannot shadow a valid one.
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("keyword automaton: patterns are short strings, far below any size limit");
+        Some(KeywordSet {
+            automaton,
+            keywords,
+        })
+    }
+
+    fn valid_hits<'s>(&'s self, text: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.automaton
+            .find_overlapping_iter(text)
+            .filter_map(move |m| {
+                let id = m.pattern().as_usize();
+                let k = &self.keywords[id];
+                let before_ok = !k.boundary_before
+                    || !text[..m.start()]
+                        .chars()
+                        .next_back()
+                        .is_some_and(is_word_char);
+                let after_ok =
+                    !k.boundary_after || !text[m.end()..].chars().next().is_some_and(is_word_char);
+                (before_ok && after_ok).then_some(id)
+            })
+    }
+
+    fn any_hit(&self, text: &str) -> bool {
+        self.valid_hits(text).next().is_some()
+    }
+
+    fn hits(&self, texts: &[String]) -> Vec<String> {
+        let mut hit = vec![false; self.keywords.len()];
+        for text in texts {
+            for id in self.valid_hits(text) {
+                hit[id] = true;
+            }
+        }
+        self.keywords
+            .iter()
+            .zip(hit)
+            .filter(|(_, h)| *h)
+            .map(|(k, _)| k.display.clone())
+            .collect()
+    }
+}
+
+fn paper_texts(paper: &Paper) -> Vec<String> {
+    std::iter::once(&paper.title)
+        .chain(&paper.bullets)
+        .map(|s| normalize(s))
+        .collect()
+}
+
+/// The one normalisation applied to both keywords and text, so they always agree: per-character
+/// Unicode lowercase (final sigma folded to σ, which per-character lowercasing would not
+/// produce), whitespace runs collapsed to one space, trimmed.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        for l in c.to_lowercase() {
+            out.push(if l == 'ς' { 'σ' } else { l });
+        }
+    }
+    out
+}
+
+/// A letter or digit of a script that puts spaces between words; only these form word
+/// boundaries.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_unsegmented_script(c)
+}
+
+/// Scripts written without spaces between words (or, for Korean, with particles glued to the
+/// preceding word), where a keyword can only be matched as a substring.
+fn is_unsegmented_script(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF       // Thai, Lao
+        | 0x1000..=0x109F     // Myanmar
+        | 0x1100..=0x11FF     // Hangul Jamo
+        | 0x1780..=0x17FF     // Khmer
+        | 0x2E80..=0x2FDF     // CJK radicals, Kangxi
+        | 0x3005..=0x3007     // 々 〆 〇
+        | 0x3040..=0x31FF     // kana, Bopomofo, Hangul compatibility Jamo, kana extensions
+        | 0x3400..=0x4DBF     // CJK extension A
+        | 0x4E00..=0x9FFF     // CJK unified ideographs
+        | 0xA960..=0xA97F     // Hangul Jamo extended A
+        | 0xAC00..=0xD7FF     // Hangul syllables, Jamo extended B
+        | 0xF900..=0xFAFF     // CJK compatibility ideographs
+        | 0xFF66..=0xFFDC     // halfwidth kana and Hangul
+        | 0x1B000..=0x1B16F   // kana supplement / extended
+        | 0x20000..=0x3134F // CJK extensions B..G
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn paper(title: &str, bullets: &[&str], votes: Option<u32>) -> Paper {
+        Paper {
+            title: title.to_string(),
+            url: None,
+            arxiv_id: None,
+            thumbnail_url: None,
+            votes,
+            authors: Vec::new(),
+            bullets: bullets.iter().map(|b| b.to_string()).collect(),
+        }
+    }
+
+    fn include(words: &[&str]) -> CompiledFilter {
+        Filter {
+            include: words.iter().map(|w| w.to_string()).collect(),
+            ..Filter::default()
+        }
+        .compile()
+    }
+
+    fn exclude(words: &[&str]) -> CompiledFilter {
+        Filter {
+            exclude: words.iter().map(|w| w.to_string()).collect(),
+            ..Filter::default()
+        }
+        .compile()
+    }
+
+    fn hits(f: &CompiledFilter, title: &str) -> bool {
+        f.matches(&paper(title, &[], None)).is_some()
+    }
+
+    #[test]
+    fn latin_keywords_match_whole_words_only() {
+        let f = include(&["llm"]);
+        assert!(hits(&f, "An LLM for code"));
+        assert!(hits(&f, "LLM-based agents"));
+        assert!(hits(&f, "Large language models (LLM)"));
+        assert!(hits(&f, "llm"));
+        assert!(hits(&f, "Scaling: LLM."));
+        assert!(!hits(&f, "LLMs are few-shot learners"));
+        assert!(!hits(&f, "SmallLLM"));
+        assert!(!hits(&f, "llm2vec"));
+    }
+
+    #[test]
+    fn latin_keyword_glued_to_korean_particle_still_matches() {
+        let f = include(&["llm", "gpt-4"]);
+        assert!(hits(&f, "LLM은 강력하다"));
+        assert!(hits(&f, "GPT-4를 사용한 평가"));
+        assert_eq!(
+            f.matches(&paper("대규모언어모델LLM을 사용한 GPT-4o", &[], None)),
+            Some(vec!["llm".to_string()])
+        );
+    }
+
+    #[test]
+    fn matching_ignores_case_including_non_ascii() {
+        assert!(hits(&include(&["LLM"]), "an llm"));
+        assert!(hits(&include(&["ÜBER"]), "Ein Modell über alles"));
+        assert!(hits(&include(&["σοφια"]), "ΣΟΦΙΑΣ ΣΟΦΙΑ"));
+        assert!(hits(&include(&["ΣΟΦΙΑΣ"]), "σοφιας"));
+    }
+
+    #[test]
+    fn phrases_match_with_whitespace_normalised() {
+        let f = include(&["  Diffusion   Model "]);
+        assert!(hits(&f, "A latent diffusion model for video"));
+        assert!(hits(&f, "Latent Diffusion\n  Model"));
+        assert!(hits(&f, "diffusion\u{a0}model"));
+        assert!(!hits(&f, "diffusion models"));
+        assert!(!hits(&f, "diffusion-model"));
+        assert_eq!(
+            f.matches(&paper("diffusion model", &[], None)),
+            Some(vec!["Diffusion Model".to_string()])
+        );
+    }
+
+    #[test]
+    fn phrases_do_not_span_title_and_bullets() {
+        let f = include(&["video diffusion"]);
+        assert!(f
+            .matches(&paper("Fast video", &["diffusion is slow"], None))
+            .is_none());
+        assert!(f
+            .matches(&paper("Fast", &["a video diffusion model"], None))
+            .is_some());
+    }
+
+    #[test]
+    fn punctuation_is_a_boundary_and_punctuation_edges_need_none() {
+        let f = include(&["rag"]);
+        for t in [
+            "[RAG]", "rag,", "\"rag\"", "RAG/LLM", "RAG's", "x_rag", "RAG…",
+        ] {
+            assert!(hits(&f, t), "{t}");
+        }
+        for t in ["drag", "rage", "rag2"] {
+            assert!(!hits(&f, t), "{t}");
+        }
+        let cpp = include(&["c++"]);
+        assert!(hits(&cpp, "written in C++17"));
+        assert!(!hits(&cpp, "abc++"));
+    }
+
+    #[test]
+    fn boundary_failure_does_not_hide_another_hit() {
+        // Leftmost-longest would report only "llm agents" here, which fails its boundary, and
+        // so hide the valid "llm" under it.
+        let f = include(&["llm agents", "llm"]);
+        assert_eq!(
+            f.matches(&paper("llm agentsx", &[], None)),
+            Some(vec!["llm".to_string()])
+        );
+        let f = include(&["model", "models"]);
+        assert_eq!(
+            f.matches(&paper("modelsx models", &[], None)),
+            Some(vec!["models".to_string()])
+        );
+    }
+
+    #[test]
+    fn korean_keywords_match_as_substrings() {
+        let f = include(&["확산"]);
+        assert!(f
+            .matches(&paper("Video", &["확산모델은 느리다"], None))
+            .is_some());
+        assert!(f.matches(&paper("Video", &["잠재확산"], None)).is_some());
+        assert!(f.matches(&paper("Video", &["확장 모델"], None)).is_none());
+        assert!(hits(&include(&["拡散"]), "潜在拡散モデル"));
+        assert!(hits(&include(&["モデル"]), "拡散モデルの"));
+        assert!(hits(&include(&["ภาษา"]), "แบบจำลองภาษาขนาดใหญ่"));
+    }
+
+    #[test]
+    fn mixed_keyword_checks_only_its_latin_edge() {
+        let f = include(&["LLM 기반"]);
+        assert!(hits(&f, "LLM 기반의 에이전트"));
+        assert!(!hits(&f, "MLLM 기반의 에이전트"));
+    }
+
+    #[test]
+    fn exclude_wins_over_include() {
+        let f = Filter {
+            include: vec!["diffusion".into()],
+            exclude: vec!["audio".into()],
+            ..Filter::default()
+        }
+        .compile();
+        assert!(f.matches(&paper("Video diffusion", &[], None)).is_some());
+        assert!(f.matches(&paper("Audio diffusion", &[], None)).is_none());
+        assert!(f
+            .matches(&paper("Video diffusion", &["also audio"], None))
+            .is_none());
+        assert!(f
+            .matches(&paper("Audiovisual diffusion", &[], None))
+            .is_some());
+        assert!(f.matches(&paper("Video generation", &[], None)).is_none());
+    }
+
+    #[test]
+    fn exclude_only_keeps_everything_else() {
+        let f = exclude(&["survey"]);
+        assert_eq!(f.matches(&paper("A model", &[], None)), Some(vec![]));
+        assert_eq!(f.matches(&paper("A Survey", &[], None)), None);
+    }
+
+    #[test]
+    fn matched_lists_every_hitting_include_once_in_list_order() {
+        let f = include(&["Video", "LLM", "diffusion", "llm", "  ", "audio"]);
+        let p = paper(
+            "Diffusion for video",
+            &["an LLM", "more diffusion", "LLM again"],
+            None,
+        );
+        assert_eq!(
+            f.matches(&p),
+            Some(vec![
+                "Video".to_string(),
+                "LLM".to_string(),
+                "diffusion".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn blank_keywords_are_ignored() {
+        let f = include(&["", "   "]);
+        assert_eq!(f.matches(&paper("anything", &[], None)), Some(vec![]));
+        assert!(Filter {
+            include: vec![" ".into()],
+            ..Filter::default()
+        }
+        .is_empty());
+    }
+
+    #[test]
+    fn min_votes_drops_low_and_unknown_votes() {
+        let f = Filter {
+            min_votes: Some(10),
+            ..Filter::default()
+        }
+        .compile();
+        assert!(f.matches(&paper("a", &[], Some(10))).is_some());
+        assert!(f.matches(&paper("a", &[], Some(11))).is_some());
+        assert!(f.matches(&paper("a", &[], Some(9))).is_none());
+        assert!(f.matches(&paper("a", &[], None)).is_none());
+    }
+
+    #[test]
+    fn top_n_keeps_most_voted_in_digest_order_ties_to_the_earlier() {
+        let papers = vec![
+            paper("a", &[], Some(5)),
+            paper("b", &[], Some(9)),
+            paper("c", &[], None),
+            paper("d", &[], Some(5)),
+            paper("e", &[], Some(7)),
+            paper("f", &[], Some(5)),
+        ];
+        let titles = |n: usize| -> Vec<String> {
+            Filter {
+                top_n: Some(n),
+                ..Filter::default()
+            }
+            .compile()
+            .apply(&papers)
+            .iter()
+            .map(|s| s.paper.title.clone())
+            .collect()
+        };
+        assert_eq!(titles(0), Vec::<String>::new());
+        assert_eq!(titles(2), ["b", "e"]);
+        assert_eq!(titles(3), ["a", "b", "e"]);
+        assert_eq!(titles(4), ["a", "b", "d", "e"]);
+        assert_eq!(titles(6), ["a", "b", "c", "d", "e", "f"]);
+        assert_eq!(titles(60).len(), 6);
+    }
+
+    #[test]
+    fn top_n_applies_after_keywords_and_votes() {
+        let papers = vec![
+            paper("llm one", &[], Some(1)),
+            paper("vision", &[], Some(100)),
+            paper("llm two", &[], Some(3)),
+            paper("llm three", &[], Some(2)),
+        ];
+        let f = Filter {
+            include: vec!["llm".into()],
+            min_votes: Some(2),
+            top_n: Some(1),
+            ..Filter::default()
+        }
+        .compile();
+        let out = f.apply(&papers);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].paper.title, "llm two");
+        assert_eq!(out[0].matched, ["llm"]);
+    }
+
+    #[test]
+    fn empty_filter_keeps_all() {
+        let filter = Filter::default();
+        assert!(filter.is_empty());
+        let papers = vec![paper("a", &[], None), paper("b", &["x"], Some(3))];
+        let out = filter.compile().apply(&papers);
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|s| s.matched.is_empty()));
+        assert!(!Filter {
+            min_votes: Some(0),
+            ..Filter::default()
+        }
+        .is_empty());
+        assert!(!Filter {
+            top_n: Some(3),
+            ..Filter::default()
+        }
+        .is_empty());
+        assert!(!Filter {
+            exclude: vec!["x".into()],
+            ..Filter::default()
+        }
+        .is_empty());
+    }
+
+    #[test]
+    fn apply_prepared_agrees_with_apply() {
+        let papers = vec![
+            paper("LLM agents", &["확산 모델"], Some(3)),
+            paper("Vision", &["LLMs"], Some(4)),
+        ];
+        let prepared = Prepared::new(&papers);
+        for f in [include(&["llm"]), include(&["확산"]), exclude(&["vision"])] {
+            let a: Vec<_> = f
+                .apply(&papers)
+                .into_iter()
+                .map(|s| (s.paper.title.clone(), s.matched))
+                .collect();
+            let b: Vec<_> = f
+                .apply_prepared(&prepared)
+                .into_iter()
+                .map(|s| (s.paper.title.clone(), s.matched))
+                .collect();
+            assert_eq!(a, b);
+        }
+    }
+
+    fn arb_paper() -> impl Strategy<Value = Paper> {
+        let word =
+            prop::sample::select(vec!["llm", "LLMs", "확산", "모델", "video", "audio", "RAG"]);
+        (
+            prop::collection::vec(word.clone(), 0..6),
+            prop::collection::vec(prop::collection::vec(word, 0..6), 0..3),
+            prop::option::of(0u32..20),
+        )
+            .prop_map(|(title, bullets, votes)| Paper {
+                title: title.join(" "),
+                url: None,
+                arxiv_id: None,
+                thumbnail_url: None,
+                votes,
+                authors: Vec::new(),
+                bullets: bullets.into_iter().map(|b| b.join(" ")).collect(),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn apply_keeps_digest_order_and_respects_top_n(
+            papers in prop::collection::vec(arb_paper(), 0..40),
+            include in prop::collection::vec(prop::sample::select(vec!["llm", "확산", "video"]), 0..3),
+            exclude in prop::collection::vec(prop::sample::select(vec!["audio", "rag"]), 0..2),
+            min_votes in prop::option::of(0u32..10),
+            top_n in prop::option::of(0usize..15),
+        ) {
+            let filter = Filter {
+                include: include.iter().map(|s| s.to_string()).collect(),
+                exclude: exclude.iter().map(|s| s.to_string()).collect(),
+                min_votes,
+                top_n,
+            };
+            let compiled = filter.compile();
+            let out = compiled.apply(&papers);
+            if let Some(n) = top_n {
+                prop_assert!(out.len() <= n);
+            }
+            let positions: Vec<usize> = out
+                .iter()
+                .map(|s| papers.iter().position(|p| std::ptr::eq(p, s.paper)).unwrap())
+                .collect();
+            prop_assert!(positions.windows(2).all(|w| w[0] < w[1]));
+            // Without top_n, apply is exactly the papers `matches` keeps.
+            if top_n.is_none() {
+                let expected: Vec<usize> =
+                    (0..papers.len()).filter(|&i| compiled.matches(&papers[i]).is_some()).collect();
+                prop_assert_eq!(positions, expected);
+            }
+        }
+    }
+}
