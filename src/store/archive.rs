@@ -1,0 +1,526 @@
+//! Archive of fetched digests and full-text search over it.
+
+use chrono::NaiveDate;
+
+use super::{now, opt_u32, Store, StoreError};
+use crate::digest::{Digest, Paper};
+
+/// Shorter tokens yield no trigram, so the FTS index cannot find them; they are matched with
+/// LIKE instead (common in Korean, where many words are two syllables).
+const TRIGRAM_CHARS: usize = 3;
+
+/// Weights for bm25 over (title, bullets): a hit in the title says more about the paper.
+const RANK_EXPR: &str = "bm25(papers_fts, 2.0, 1.0)";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub date: NaiveDate,
+    pub paper: Paper,
+    /// FTS5 bm25 score: lower (more negative) is a better match. 0 when the query had only
+    /// tokens too short for the index and was answered by substring matching alone.
+    pub rank: f64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaperRow {
+    title: String,
+    url: Option<String>,
+    arxiv_id: Option<String>,
+    thumbnail_url: Option<String>,
+    votes: Option<i64>,
+    authors: String,
+    bullets: String,
+}
+
+impl TryFrom<PaperRow> for Paper {
+    type Error = StoreError;
+
+    fn try_from(row: PaperRow) -> Result<Self, StoreError> {
+        let list = |json: &str, what: &str| -> Result<Vec<String>, StoreError> {
+            serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("{what} of paper {:?}: {e}", row.title)))
+        };
+        Ok(Paper {
+            authors: list(&row.authors, "authors")?,
+            bullets: list(&row.bullets, "bullets")?,
+            votes: opt_u32(row.votes),
+            title: row.title,
+            url: row.url,
+            arxiv_id: row.arxiv_id,
+            thumbnail_url: row.thumbnail_url,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SearchRow {
+    date: NaiveDate,
+    rank: f64,
+    #[sqlx(flatten)]
+    paper: PaperRow,
+}
+
+const PAPER_COLUMNS: &str =
+    "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets";
+
+impl Store {
+    /// Stores a day's digest, replacing whatever was archived for that date: a re-fetch (the
+    /// digest gets corrected during the day) must not leave stale papers behind.
+    #[tracing::instrument(skip_all, fields(date = %digest.date, papers = digest.papers.len(), source = source))]
+    pub async fn save_digest(&self, digest: &Digest, source: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO digests (date, source, fetched_at, paper_count) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (date) DO UPDATE SET source = excluded.source, \
+             fetched_at = excluded.fetched_at, paper_count = excluded.paper_count",
+        )
+        .bind(digest.date)
+        .bind(source)
+        .bind(now())
+        .bind(digest.papers.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM papers WHERE date = ?")
+            .bind(digest.date)
+            .execute(&mut *tx)
+            .await?;
+        for (position, paper) in digest.papers.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO papers (date, position, title, url, arxiv_id, thumbnail_url, votes, \
+                 authors, bullets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(digest.date)
+            .bind(position as i64)
+            .bind(&paper.title)
+            .bind(&paper.url)
+            .bind(&paper.arxiv_id)
+            .bind(&paper.thumbnail_url)
+            .bind(paper.votes.map(i64::from))
+            .bind(serde_json::to_string(&paper.authors).expect("strings always serialize"))
+            .bind(serde_json::to_string(&paper.bullets).expect("strings always serialize"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The archived digest for `date`, papers in digest order; `None` if that date was never
+    /// saved (a saved day with no papers is `Some` with an empty list).
+    #[tracing::instrument(skip_all, fields(date = %date))]
+    pub async fn digest(&self, date: NaiveDate) -> Result<Option<Digest>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM digests WHERE date = ?")
+            .bind(date)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if known.is_none() {
+            return Ok(None);
+        }
+        let rows: Vec<PaperRow> = sqlx::query_as(&format!(
+            "SELECT {PAPER_COLUMNS} FROM papers AS p WHERE p.date = ? ORDER BY p.position"
+        ))
+        .bind(date)
+        .fetch_all(&mut *conn)
+        .await?;
+        let papers = rows
+            .into_iter()
+            .map(Paper::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Digest { date, papers }))
+    }
+
+    /// Searches archived titles and bullets; every whitespace-separated token must occur
+    /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5, so user
+    /// input is never parsed as query syntax (`AND`, `-x`, `a:b`, `*`, quotes and parentheses
+    /// are just text). Results are newest date first, best match first within a day.
+    #[tracing::instrument(skip_all, fields(query = %query, since = ?since, limit = limit))]
+    pub async fn search(
+        &self,
+        query: &str,
+        since: Option<NaiveDate>,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let tokens: Vec<&str> = query.split_whitespace().collect();
+        if tokens.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (indexed, short): (Vec<&str>, Vec<&str>) = tokens
+            .into_iter()
+            .partition(|t| t.chars().count() >= TRIGRAM_CHARS);
+
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        if !indexed.is_empty() {
+            conditions.push("papers_fts MATCH ?".to_string());
+            binds.push(fts_phrases(&indexed));
+        }
+        for token in &short {
+            conditions.push(
+                "(papers_fts.title LIKE ? ESCAPE '\\' \
+                 OR papers_fts.bullets LIKE ? ESCAPE '\\')"
+                    .to_string(),
+            );
+            let pattern = like_pattern(token);
+            binds.push(pattern.clone());
+            binds.push(pattern);
+        }
+        if since.is_some() {
+            conditions.push("p.date >= ?".to_string());
+        }
+        let rank = if indexed.is_empty() { "0.0" } else { RANK_EXPR };
+        let sql = format!(
+            "SELECT p.date, {rank} AS rank, {PAPER_COLUMNS} \
+             FROM papers_fts JOIN papers AS p ON p.id = papers_fts.rowid \
+             WHERE {} ORDER BY p.date DESC, rank, p.position LIMIT ?",
+            conditions.join(" AND ")
+        );
+
+        let mut q = sqlx::query_as::<_, SearchRow>(&sql);
+        for bind in binds {
+            q = q.bind(bind);
+        }
+        if let Some(since) = since {
+            q = q.bind(since);
+        }
+        let rows = q.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(SearchHit {
+                    date: row.date,
+                    rank: row.rank,
+                    paper: row.paper.try_into()?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// FTS5 query matching every token as a literal phrase (implicit AND between them). Inside a
+/// double-quoted FTS5 string only `"` is special, and it is escaped by doubling.
+fn fts_phrases(tokens: &[&str]) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `%token%` with LIKE's own wildcards escaped, for use with `ESCAPE '\'`.
+fn like_pattern(token: &str) -> String {
+    let mut pattern = String::with_capacity(token.len() + 2);
+    pattern.push('%');
+    for c in token.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, d).unwrap()
+    }
+
+    fn paper(title: &str, bullets: &[&str]) -> Paper {
+        Paper {
+            title: title.to_string(),
+            url: Some("https://arxiv.org/abs/2501.00001".into()),
+            arxiv_id: Some("2501.00001".into()),
+            thumbnail_url: Some("https://cdn.example/thumb.png".into()),
+            votes: Some(12),
+            authors: vec!["Ada Lovelace".into(), "+".into()],
+            bullets: bullets.iter().map(|b| b.to_string()).collect(),
+        }
+    }
+
+    fn titles(hits: &[SearchHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.paper.title.as_str()).collect()
+    }
+
+    async fn seeded() -> Store {
+        let store = Store::open_memory().await.unwrap();
+        store
+            .save_digest(
+                &Digest {
+                    date: date(1),
+                    papers: vec![
+                        paper(
+                            "Scaling Diffusion Transformers",
+                            &["We scale DiT models to 8B parameters."],
+                        ),
+                        paper(
+                            "한국어 대형 언어 모델의 추론 능력",
+                            &[
+                                "한국어 벤치마크에서 추론 성능을 평가한다.",
+                                "모델 크기가 클수록 좋다.",
+                            ],
+                        ),
+                    ],
+                },
+                "markdown",
+            )
+            .await
+            .unwrap();
+        store
+            .save_digest(
+                &Digest {
+                    date: date(3),
+                    papers: vec![
+                        paper("Agents That Plan", &["A diffusion planner for agents."]),
+                        paper(
+                            "Quoting \"Strange\" AND (weird) a:b *titles*",
+                            &["-foo bar"],
+                        ),
+                    ],
+                },
+                "hf_json",
+            )
+            .await
+            .unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn digest_round_trips_exactly() {
+        let store = Store::open_memory().await.unwrap();
+        let digest = Digest {
+            date: date(2),
+            papers: vec![
+                paper(
+                    "First — with “Unicode” ✨",
+                    &["bullet one", "bullet \"two\"\nline"],
+                ),
+                Paper {
+                    title: "비어 있는 필드".into(),
+                    url: None,
+                    arxiv_id: None,
+                    thumbnail_url: None,
+                    votes: None,
+                    authors: vec![],
+                    bullets: vec![],
+                },
+                Paper {
+                    title: String::new(),
+                    url: Some(String::new()),
+                    arxiv_id: None,
+                    thumbnail_url: None,
+                    votes: Some(0),
+                    authors: vec!["김철수".into(), "이영희".into()],
+                    bullets: vec![String::new()],
+                },
+                paper("Last", &["혼합 mixed 텍스트 😀"]),
+            ],
+        };
+        store.save_digest(&digest, "markdown").await.unwrap();
+        assert_eq!(store.digest(date(2)).await.unwrap(), Some(digest));
+        assert_eq!(store.digest(date(9)).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn empty_day_is_archived() {
+        let store = Store::open_memory().await.unwrap();
+        let digest = Digest {
+            date: date(4),
+            papers: vec![],
+        };
+        store.save_digest(&digest, "markdown").await.unwrap();
+        assert_eq!(store.digest(date(4)).await.unwrap(), Some(digest));
+    }
+
+    #[tokio::test]
+    async fn saving_a_date_again_replaces_it() {
+        let store = seeded().await;
+        let replacement = Digest {
+            date: date(1),
+            papers: vec![paper("Only One Now", &["replaced"])],
+        };
+        store.save_digest(&replacement, "hf_json").await.unwrap();
+        store.save_digest(&replacement, "hf_json").await.unwrap();
+        assert_eq!(store.digest(date(1)).await.unwrap(), Some(replacement));
+        let (count, source): (i64, String) =
+            sqlx::query_as("SELECT paper_count, source FROM digests WHERE date = ?")
+                .bind(date(1))
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!((count, source.as_str()), (1, "hf_json"));
+
+        // The old papers are gone from the search index too.
+        assert!(store
+            .search("Diffusion Transformers", None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            titles(&store.search("replaced", None, 10).await.unwrap()),
+            vec!["Only One Now"]
+        );
+        let fts_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM papers_fts")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(fts_rows, 3);
+    }
+
+    #[tokio::test]
+    async fn search_english_is_case_insensitive_and_newest_first() {
+        let store = seeded().await;
+        let hits = store.search("DIFFUSION", None, 10).await.unwrap();
+        assert_eq!(
+            titles(&hits),
+            vec!["Agents That Plan", "Scaling Diffusion Transformers"]
+        );
+        assert_eq!(hits[0].date, date(3));
+        assert_eq!(hits[1].date, date(1));
+        assert!(hits[0].rank < 0.0, "bm25 scores matches negatively");
+        assert_eq!(
+            hits[1].paper,
+            paper(
+                "Scaling Diffusion Transformers",
+                &["We scale DiT models to 8B parameters."]
+            )
+        );
+
+        // Every token must match; bullets are searched too.
+        let hits = store.search("scale transformers", None, 10).await.unwrap();
+        assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
+        assert!(store
+            .search("diffusion zebra", None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn search_ranks_within_a_day() {
+        let store = Store::open_memory().await.unwrap();
+        store
+            .save_digest(
+                &Digest {
+                    date: date(5),
+                    papers: vec![
+                        paper("Something Else", &["mentions robots once"]),
+                        paper("Robots Robots Robots", &["robots everywhere"]),
+                    ],
+                },
+                "markdown",
+            )
+            .await
+            .unwrap();
+        let hits = store.search("robots", None, 10).await.unwrap();
+        assert_eq!(
+            titles(&hits),
+            vec!["Robots Robots Robots", "Something Else"]
+        );
+        assert!(hits[0].rank <= hits[1].rank);
+    }
+
+    #[tokio::test]
+    async fn search_korean() {
+        let store = seeded().await;
+        // A word from a bullet, glued to its particle in the text ("벤치마크에서").
+        let hits = store.search("벤치마크", None, 10).await.unwrap();
+        assert_eq!(titles(&hits), vec!["한국어 대형 언어 모델의 추론 능력"]);
+        // Two-syllable words are below the trigram size and go through the LIKE fallback.
+        let hits = store.search("추론", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].rank, 0.0);
+        // Mixed: one indexed token, one short token.
+        let hits = store.search("한국어 모델", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(store
+            .search("한국어 고양이", None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn short_english_tokens_use_substring_match() {
+        let store = seeded().await;
+        let hits = store.search("8b", None, 10).await.unwrap();
+        assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
+        // LIKE wildcards in user text are literal.
+        assert!(store.search("%", None, 10).await.unwrap().is_empty());
+        assert!(store.search("_", None, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn hostile_queries_never_error() {
+        let store = seeded().await;
+        for query in [
+            "\"",
+            "\"\"\"",
+            "AND (",
+            "AND",
+            "OR",
+            "NOT",
+            "NEAR(a b)",
+            "*",
+            "-foo",
+            "a:b",
+            "title:agents",
+            "(((",
+            ")",
+            "^",
+            "{a b}",
+            "'; DROP TABLE papers; --",
+            "\\",
+            "diffusion*",
+            "\"unterminated",
+            "a AND",
+            "+",
+            "-",
+        ] {
+            store
+                .search(query, None, 10)
+                .await
+                .unwrap_or_else(|e| panic!("query {query:?} failed: {e}"));
+        }
+        // The punctuation is searched literally.
+        let hits = store.search("-foo", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        let hits = store.search("a:b", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        let hits = store.search("\"Strange\"", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        let hits = store.search("AND (weird)", None, 10).await.unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(store.search("   ", None, 10).await.unwrap().is_empty());
+        assert_eq!(
+            store.digest(date(1)).await.unwrap().unwrap().papers.len(),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn search_since_and_limit() {
+        let store = seeded().await;
+        let hits = store.search("diffusion", Some(date(2)), 10).await.unwrap();
+        assert_eq!(titles(&hits), vec!["Agents That Plan"]);
+        let hits = store.search("diffusion", Some(date(1)), 10).await.unwrap();
+        assert_eq!(hits.len(), 2);
+        let hits = store.search("diffusion", None, 1).await.unwrap();
+        assert_eq!(titles(&hits), vec!["Agents That Plan"]);
+        assert!(store.search("diffusion", None, 0).await.unwrap().is_empty());
+        // The since filter applies to the substring fallback too.
+        assert!(store
+            .search("추론", Some(date(2)), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn query_escaping() {
+        assert_eq!(fts_phrases(&["a\"b", "AND"]), "\"a\"\"b\" \"AND\"");
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}

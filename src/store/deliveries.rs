@@ -1,0 +1,887 @@
+//! The delivery ledger: the delivery engine plans every message of a (channel, date) delivery
+//! before sending the first one, records each message as it is sent, and after a crash resumes
+//! the pending deliveries from the first unsent message. Planning is idempotent, so a restarted
+//! fan-out can never post a second, different copy of a day's digest.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+use super::{id_from_db, id_to_db, now, Store, StoreError};
+
+/// Discord's limit on a message nonce.
+pub const MAX_NONCE_CHARS: usize = 25;
+
+/// Rows per bulk statement in [`Store::plan_deliveries`]: big enough to amortize statement
+/// overhead, small enough to keep the JSON parameter a few megabytes at most.
+const BULK_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Planned and not finished: some messages may still be unsent.
+    Pending,
+    Done,
+    /// Given up on (permanent error, or the channel unsubscribed); not resumed.
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn as_db(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Done => "done",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    fn from_db(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "pending" => Ok(DeliveryStatus::Pending),
+            "done" => Ok(DeliveryStatus::Done),
+            "failed" => Ok(DeliveryStatus::Failed),
+            other => Err(StoreError::Corrupt(format!("delivery status {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedMessage {
+    /// 0-based send order within the delivery.
+    pub idx: u32,
+    pub nonce: String,
+    /// The exact JSON body to POST to Discord.
+    pub body: Value,
+    /// Set once Discord accepted the message.
+    pub message_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub channel_id: u64,
+    pub date: NaiveDate,
+    pub status: DeliveryStatus,
+    /// Thread the messages go into (forum post or thread), once created.
+    pub thread_id: Option<u64>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// In send order.
+    pub messages: Vec<PlannedMessage>,
+}
+
+impl Delivery {
+    /// Messages still to send, in order; a resumed delivery continues from the first of these.
+    pub fn unsent(&self) -> impl Iterator<Item = &PlannedMessage> {
+        self.messages.iter().filter(|m| m.message_id.is_none())
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    channel_id: i64,
+    digest_date: NaiveDate,
+    status: String,
+    thread_id: Option<i64>,
+    attempts: i64,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    channel_id: i64,
+    digest_date: NaiveDate,
+    idx: i64,
+    nonce: String,
+    body: String,
+    message_id: Option<i64>,
+}
+
+impl DeliveryRow {
+    fn into_delivery(self, messages: Vec<PlannedMessage>) -> Result<Delivery, StoreError> {
+        Ok(Delivery {
+            channel_id: id_from_db(self.channel_id),
+            date: self.digest_date,
+            status: DeliveryStatus::from_db(&self.status)?,
+            thread_id: self.thread_id.map(id_from_db),
+            attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
+            last_error: self.last_error,
+            messages,
+        })
+    }
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<PlannedMessage, StoreError> {
+        let body = serde_json::from_str(&self.body).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "body of message {} of channel {} on {}: {e}",
+                self.idx, self.channel_id, self.digest_date
+            ))
+        })?;
+        Ok(PlannedMessage {
+            idx: self.idx as u32,
+            nonce: self.nonce,
+            body,
+            message_id: self.message_id.map(id_from_db),
+        })
+    }
+}
+
+const DELIVERY_COLUMNS: &str =
+    "d.channel_id, d.digest_date, d.status, d.thread_id, d.attempts, d.last_error";
+const MESSAGE_COLUMNS: &str = "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id";
+
+fn check_nonces<'a>(nonces: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
+    for nonce in nonces {
+        let chars = nonce.chars().count();
+        if chars == 0 || chars > MAX_NONCE_CHARS {
+            return Err(StoreError::InvalidNonce {
+                nonce: nonce.to_string(),
+                limit: MAX_NONCE_CHARS,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn status_for(message_count: usize) -> DeliveryStatus {
+    // A day with nothing to post for this channel is settled the moment it is planned.
+    if message_count == 0 {
+        DeliveryStatus::Done
+    } else {
+        DeliveryStatus::Pending
+    }
+}
+
+async fn load_delivery(
+    conn: &mut SqliteConnection,
+    channel_id: u64,
+    date: NaiveDate,
+) -> Result<Option<Delivery>, StoreError> {
+    let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries AS d \
+         WHERE d.channel_id = ? AND d.digest_date = ?"
+    ))
+    .bind(id_to_db(channel_id))
+    .bind(date)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let messages: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM delivery_messages AS m \
+         WHERE m.channel_id = ? AND m.digest_date = ? ORDER BY m.idx"
+    ))
+    .bind(id_to_db(channel_id))
+    .bind(date)
+    .fetch_all(&mut *conn)
+    .await?;
+    let messages = messages
+        .into_iter()
+        .map(MessageRow::into_message)
+        .collect::<Result<_, _>>()?;
+    row.into_delivery(messages).map(Some)
+}
+
+fn not_planned(channel_id: u64, date: NaiveDate, idx: Option<u32>) -> StoreError {
+    StoreError::NotPlanned {
+        channel_id,
+        date,
+        idx,
+    }
+}
+
+impl Store {
+    /// Records everything that will be posted to `channel_id` for `date`, before the first
+    /// message goes out. If the delivery was already planned (a restart, a second fan-out), the
+    /// existing plan is returned untouched and `messages` is ignored: the plan never changes
+    /// once sending may have begun. Zero messages record the day as done right away.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, messages = messages.len()))]
+    pub async fn plan_delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        messages: &[(String, Value)],
+    ) -> Result<Delivery, StoreError> {
+        check_nonces(messages.iter().map(|(n, _)| n.as_str()))?;
+        let status = status_for(messages.len());
+        let now = now();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let inserted = sqlx::query(
+            "INSERT INTO deliveries (channel_id, digest_date, status, planned_at, finished_at) \
+             VALUES (?1, ?2, ?3, ?4, CASE WHEN ?3 = 'done' THEN ?4 END) \
+             ON CONFLICT (channel_id, digest_date) DO NOTHING",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(status.as_db())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !inserted {
+            let existing = load_delivery(&mut tx, channel_id, date)
+                .await?
+                .ok_or_else(|| not_planned(channel_id, date, None))?;
+            tx.commit().await?;
+            tracing::debug!("already planned; keeping the existing plan");
+            return Ok(existing);
+        }
+        for (idx, (nonce, body)) in messages.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .bind(idx as i64)
+            .bind(nonce)
+            .bind(body.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Delivery {
+            channel_id,
+            date,
+            status,
+            thread_id: None,
+            attempts: 0,
+            last_error: None,
+            messages: messages
+                .iter()
+                .enumerate()
+                .map(|(idx, (nonce, body))| PlannedMessage {
+                    idx: idx as u32,
+                    nonce: nonce.clone(),
+                    body: body.clone(),
+                    message_id: None,
+                })
+                .collect(),
+        })
+    }
+
+    /// Plans many channels' deliveries for `date` in one transaction, skipping channels that
+    /// already have a plan for that date (as [`Store::plan_delivery`] would). Rows go in as
+    /// JSON arrays expanded by `json_each`, a few statements per thousand channels instead of one
+    /// per row, so a 10,000-channel fan-out holds the write lock only briefly. A channel listed
+    /// twice is planned once, from its first entry.
+    #[tracing::instrument(skip_all, fields(date = %date, channels = items.len()))]
+    pub async fn plan_deliveries(
+        &self,
+        date: NaiveDate,
+        items: &[(u64, Vec<(String, Value)>)],
+    ) -> Result<(), StoreError> {
+        check_nonces(
+            items
+                .iter()
+                .flat_map(|(_, msgs)| msgs.iter().map(|(n, _)| n.as_str())),
+        )?;
+        let mut seen = HashSet::with_capacity(items.len());
+        let items: Vec<&(u64, Vec<(String, Value)>)> =
+            items.iter().filter(|(id, _)| seen.insert(*id)).collect();
+        if items.is_empty() {
+            return Ok(());
+        }
+
+        let now = now();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut inserted: HashSet<u64> = HashSet::with_capacity(items.len());
+        for chunk in items.chunks(BULK_CHUNK) {
+            let rows: Vec<(i64, &str)> = chunk
+                .iter()
+                .map(|(id, msgs)| (id_to_db(*id), status_for(msgs.len()).as_db()))
+                .collect();
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "INSERT INTO deliveries (channel_id, digest_date, status, planned_at, finished_at) \
+                 SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), ?3, \
+                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END \
+                 FROM json_each(?1) WHERE true \
+                 ON CONFLICT (channel_id, digest_date) DO NOTHING \
+                 RETURNING channel_id",
+            )
+            .bind(serde_json::to_string(&rows).expect("plain values always serialize"))
+            .bind(date)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            inserted.extend(ids.into_iter().map(id_from_db));
+        }
+
+        let messages: Vec<(i64, usize, &str, String)> = items
+            .iter()
+            .filter(|(id, _)| inserted.contains(id))
+            .flat_map(|(id, msgs)| {
+                msgs.iter().enumerate().map(move |(idx, (nonce, body))| {
+                    (id_to_db(*id), idx, nonce.as_str(), body.to_string())
+                })
+            })
+            .collect();
+        for chunk in messages.chunks(BULK_CHUNK) {
+            sqlx::query(
+                "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
+                 SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), \
+                 json_extract(value, '$[2]'), json_extract(value, '$[3]') \
+                 FROM json_each(?1)",
+            )
+            .bind(serde_json::to_string(chunk).expect("plain values always serialize"))
+            .bind(date)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::debug!(planned = inserted.len(), "deliveries planned");
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+    ) -> Result<Option<Delivery>, StoreError> {
+        // One read transaction so the delivery and its messages are a consistent snapshot.
+        let mut tx = self.pool.begin().await?;
+        let delivery = load_delivery(&mut tx, channel_id, date).await?;
+        tx.commit().await?;
+        Ok(delivery)
+    }
+
+    /// Marks one planned message as accepted by Discord. Called after every single send, so it
+    /// is one UPDATE.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, idx = idx, message_id = message_id))]
+    pub async fn record_sent(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        message_id: u64,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE delivery_messages SET message_id = ?, sent_at = ? \
+             WHERE channel_id = ? AND digest_date = ? AND idx = ?",
+        )
+        .bind(id_to_db(message_id))
+        .bind(now())
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(i64::from(idx))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, Some(idx)));
+        }
+        Ok(())
+    }
+
+    /// Remembers the thread created for this delivery, so a resumed delivery posts into the same
+    /// thread instead of opening a second one.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, thread_id = thread_id))]
+    pub async fn set_delivery_thread(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        thread_id: u64,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
+        )
+        .bind(id_to_db(thread_id))
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, None));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed attempt and keeps its error for `/papers status` and retry decisions.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn record_attempt_error(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        let updated = sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ? \
+             WHERE channel_id = ? AND digest_date = ?",
+        )
+        .bind(error)
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, None));
+        }
+        Ok(())
+    }
+
+    /// Settles a delivery. Passing [`DeliveryStatus::Pending`] reopens it for another resume.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, status = ?status))]
+    pub async fn finish_delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        status: DeliveryStatus,
+    ) -> Result<(), StoreError> {
+        let finished_at = (status != DeliveryStatus::Pending).then(now);
+        let updated = sqlx::query(
+            "UPDATE deliveries SET status = ?, finished_at = ? \
+             WHERE channel_id = ? AND digest_date = ?",
+        )
+        .bind(status.as_db())
+        .bind(finished_at)
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, None));
+        }
+        Ok(())
+    }
+
+    /// Deliveries to resume after a restart, oldest date first (then by channel), each with all
+    /// its messages so the caller can skip the ones already sent.
+    #[tracing::instrument(skip_all)]
+    pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
+            "SELECT {DELIVERY_COLUMNS} FROM deliveries AS d WHERE d.status = 'pending' \
+             ORDER BY d.digest_date, d.channel_id"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let message_rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM delivery_messages AS m \
+             JOIN deliveries AS d \
+               ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
+             WHERE d.status = 'pending' ORDER BY m.idx"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+
+        let mut messages: HashMap<(i64, NaiveDate), Vec<PlannedMessage>> = HashMap::new();
+        for row in message_rows {
+            let key = (row.channel_id, row.digest_date);
+            messages.entry(key).or_default().push(row.into_message()?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let msgs = messages
+                    .remove(&(row.channel_id, row.digest_date))
+                    .unwrap_or_default();
+                row.into_delivery(msgs)
+            })
+            .collect()
+    }
+
+    /// Dates on or after `since` whose delivery to the channel completed, ascending.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
+    pub async fn delivered_dates(
+        &self,
+        channel_id: u64,
+        since: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let dates = sqlx::query_scalar(
+            "SELECT digest_date FROM deliveries \
+             WHERE channel_id = ? AND digest_date >= ? AND status = 'done' \
+             ORDER BY digest_date",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(dates)
+    }
+
+    /// Channels that already have a delivery for `date` in any status, so fan-out only plans
+    /// the rest.
+    #[tracing::instrument(skip_all, fields(date = %date))]
+    pub async fn existing_deliveries(&self, date: NaiveDate) -> Result<HashSet<u64>, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT channel_id FROM deliveries WHERE digest_date = ?")
+                .bind(date)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids.into_iter().map(id_from_db).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::Instant;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 2, d).unwrap()
+    }
+
+    fn msgs(prefix: &str, n: usize) -> Vec<(String, Value)> {
+        (0..n)
+            .map(|i| {
+                (
+                    format!("{prefix}-{i}"),
+                    json!({
+                        "content": format!("part {i} — 논문 ✨"),
+                        "embeds": [{"title": "A \"quoted\" title", "fields": []}],
+                        "allowed_mentions": {"parse": []},
+                        "nonce": format!("{prefix}-{i}"),
+                        "enforce_nonce": true
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn plan_round_trips_and_is_idempotent() {
+        let store = Store::open_memory().await.unwrap();
+        let channel = 1_111_111_111_111_111_111;
+        let planned = store
+            .plan_delivery(channel, day(1), &msgs("a", 3))
+            .await
+            .unwrap();
+        assert_eq!(planned.status, DeliveryStatus::Pending);
+        assert_eq!(planned.messages.len(), 3);
+        assert_eq!(planned.messages[2].idx, 2);
+        assert_eq!(planned.messages[2].body, msgs("a", 3)[2].1);
+
+        let loaded = store.delivery(channel, day(1)).await.unwrap().unwrap();
+        assert_eq!(loaded, planned);
+
+        // Re-planning with different content returns the original plan unchanged.
+        store.record_sent(channel, day(1), 0, 42).await.unwrap();
+        let again = store
+            .plan_delivery(channel, day(1), &msgs("b", 5))
+            .await
+            .unwrap();
+        assert_eq!(again.messages.len(), 3);
+        assert_eq!(again.messages[0].nonce, "a-0");
+        assert_eq!(again.messages[0].message_id, Some(42));
+        assert_eq!(
+            store.delivery(channel, day(1)).await.unwrap().unwrap(),
+            again
+        );
+
+        assert_eq!(store.delivery(channel, day(2)).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn empty_plan_is_done_immediately() {
+        let store = Store::open_memory().await.unwrap();
+        let planned = store.plan_delivery(1, day(1), &[]).await.unwrap();
+        assert_eq!(planned.status, DeliveryStatus::Done);
+        assert!(planned.messages.is_empty());
+        assert_eq!(store.delivery(1, day(1)).await.unwrap().unwrap(), planned);
+        assert!(store.pending_deliveries().await.unwrap().is_empty());
+        assert_eq!(
+            store.delivered_dates(1, day(1)).await.unwrap(),
+            vec![day(1)]
+        );
+    }
+
+    #[tokio::test]
+    async fn nonces_are_checked_and_globally_unique() {
+        let store = Store::open_memory().await.unwrap();
+        let long = vec![("x".repeat(26), json!({}))];
+        let err = store.plan_delivery(1, day(1), &long).await.unwrap_err();
+        assert!(matches!(err, StoreError::InvalidNonce { .. }));
+        let empty = vec![(String::new(), json!({}))];
+        assert!(store.plan_delivery(1, day(1), &empty).await.is_err());
+        assert_eq!(store.delivery(1, day(1)).await.unwrap(), None);
+
+        store
+            .plan_delivery(1, day(1), &[("same".into(), json!({}))])
+            .await
+            .unwrap();
+        let err = store
+            .plan_delivery(2, day(1), &[("same".into(), json!({}))])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Database(_)));
+        // The failed plan left nothing behind, not even the delivery row.
+        assert_eq!(store.delivery(2, day(1)).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn record_sent_thread_errors_and_resume() {
+        let store = Store::open_memory().await.unwrap();
+        store.plan_delivery(7, day(3), &msgs("r", 3)).await.unwrap();
+        store
+            .set_delivery_thread(7, day(3), 9_000_000_000_000_000_009)
+            .await
+            .unwrap();
+        store
+            .record_sent(7, day(3), 0, 1_000_000_000_000_000_001)
+            .await
+            .unwrap();
+        store
+            .record_attempt_error(7, day(3), "HTTP 500")
+            .await
+            .unwrap();
+        store
+            .record_attempt_error(7, day(3), "timeout")
+            .await
+            .unwrap();
+
+        // What a restarted engine sees.
+        let pending = store.pending_deliveries().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let d = &pending[0];
+        assert_eq!(d.thread_id, Some(9_000_000_000_000_000_009));
+        assert_eq!(d.attempts, 2);
+        assert_eq!(d.last_error.as_deref(), Some("timeout"));
+        assert_eq!(d.messages[0].message_id, Some(1_000_000_000_000_000_001));
+        let unsent: Vec<u32> = d.unsent().map(|m| m.idx).collect();
+        assert_eq!(unsent, vec![1, 2]);
+
+        store.record_sent(7, day(3), 1, 2).await.unwrap();
+        store.record_sent(7, day(3), 2, 3).await.unwrap();
+        store
+            .finish_delivery(7, day(3), DeliveryStatus::Done)
+            .await
+            .unwrap();
+        assert!(store.pending_deliveries().await.unwrap().is_empty());
+        let done = store.delivery(7, day(3)).await.unwrap().unwrap();
+        assert_eq!(done.status, DeliveryStatus::Done);
+        assert_eq!(done.unsent().count(), 0);
+        let finished: Option<String> =
+            sqlx::query_scalar("SELECT finished_at FROM deliveries WHERE channel_id = 7")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert!(finished.is_some());
+
+        // Reopening clears finished_at.
+        store
+            .finish_delivery(7, day(3), DeliveryStatus::Pending)
+            .await
+            .unwrap();
+        assert_eq!(store.pending_deliveries().await.unwrap().len(), 1);
+        store
+            .finish_delivery(7, day(3), DeliveryStatus::Failed)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delivery(7, day(3)).await.unwrap().unwrap().status,
+            DeliveryStatus::Failed
+        );
+    }
+
+    #[tokio::test]
+    async fn updates_on_unplanned_deliveries_are_errors() {
+        let store = Store::open_memory().await.unwrap();
+        store.plan_delivery(1, day(1), &msgs("u", 1)).await.unwrap();
+        assert!(matches!(
+            store.record_sent(1, day(1), 5, 1).await,
+            Err(StoreError::NotPlanned { idx: Some(5), .. })
+        ));
+        assert!(store.record_sent(2, day(1), 0, 1).await.is_err());
+        assert!(store.set_delivery_thread(2, day(1), 1).await.is_err());
+        assert!(store.record_attempt_error(2, day(1), "x").await.is_err());
+        assert!(store
+            .finish_delivery(1, day(2), DeliveryStatus::Done)
+            .await
+            .is_err());
+    }
+
+    #[tokio::test]
+    async fn pending_is_oldest_date_first() {
+        let store = Store::open_memory().await.unwrap();
+        store
+            .plan_delivery(5, day(3), &msgs("p53", 1))
+            .await
+            .unwrap();
+        store
+            .plan_delivery(9, day(1), &msgs("p91", 2))
+            .await
+            .unwrap();
+        store
+            .plan_delivery(2, day(3), &msgs("p23", 1))
+            .await
+            .unwrap();
+        store
+            .plan_delivery(4, day(2), &msgs("p42", 1))
+            .await
+            .unwrap();
+        store
+            .plan_delivery(3, day(2), &msgs("p32", 1))
+            .await
+            .unwrap();
+        store
+            .finish_delivery(3, day(2), DeliveryStatus::Done)
+            .await
+            .unwrap();
+
+        let order: Vec<(NaiveDate, u64, usize)> = store
+            .pending_deliveries()
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| (d.date, d.channel_id, d.messages.len()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (day(1), 9, 2),
+                (day(2), 4, 1),
+                (day(3), 2, 1),
+                (day(3), 5, 1)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn delivered_dates_and_existing() {
+        let store = Store::open_memory().await.unwrap();
+        for d in [1, 2, 3, 4] {
+            store
+                .plan_delivery(1, day(d), &msgs(&format!("d{d}"), 1))
+                .await
+                .unwrap();
+        }
+        store
+            .finish_delivery(1, day(1), DeliveryStatus::Done)
+            .await
+            .unwrap();
+        store
+            .finish_delivery(1, day(3), DeliveryStatus::Done)
+            .await
+            .unwrap();
+        store
+            .finish_delivery(1, day(4), DeliveryStatus::Failed)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delivered_dates(1, day(1)).await.unwrap(),
+            vec![day(1), day(3)]
+        );
+        assert_eq!(
+            store.delivered_dates(1, day(2)).await.unwrap(),
+            vec![day(3)]
+        );
+        assert!(store.delivered_dates(2, day(1)).await.unwrap().is_empty());
+
+        store.plan_delivery(8, day(2), &[]).await.unwrap();
+        assert_eq!(
+            store.existing_deliveries(day(2)).await.unwrap(),
+            HashSet::from([1, 8])
+        );
+        assert!(store.existing_deliveries(day(9)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn batch_plan_skips_existing_and_matches_single_plans() {
+        let store = Store::open_memory().await.unwrap();
+        let existing = store
+            .plan_delivery(2, day(5), &msgs("old", 1))
+            .await
+            .unwrap();
+        let big = 1_400_000_000_000_000_003u64;
+        store
+            .plan_deliveries(
+                day(5),
+                &[
+                    (1, msgs("c1", 2)),
+                    (2, msgs("c2", 3)),
+                    (big, vec![]),
+                    (1, msgs("dup", 4)),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.delivery(2, day(5)).await.unwrap().unwrap(), existing);
+        let one = store.delivery(1, day(5)).await.unwrap().unwrap();
+        assert_eq!(one.status, DeliveryStatus::Pending);
+        assert_eq!(one.messages.len(), 2);
+        assert_eq!(one.messages[1].nonce, "c1-1");
+        assert_eq!(one.messages[1].body, msgs("c1", 2)[1].1);
+        let empty = store.delivery(big, day(5)).await.unwrap().unwrap();
+        assert_eq!(empty.status, DeliveryStatus::Done);
+        assert_eq!(
+            store.delivered_dates(big, day(1)).await.unwrap(),
+            vec![day(5)]
+        );
+
+        store.plan_deliveries(day(5), &[]).await.unwrap();
+        let err = store
+            .plan_deliveries(day(6), &[(1, vec![("n".repeat(30), json!({}))])])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::InvalidNonce { .. }));
+    }
+
+    #[tokio::test]
+    async fn batch_plan_is_all_or_nothing() {
+        let store = Store::open_memory().await.unwrap();
+        store
+            .plan_delivery(1, day(1), &[("taken".into(), json!({}))])
+            .await
+            .unwrap();
+        let err = store
+            .plan_deliveries(
+                day(2),
+                &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Database(_)));
+        assert!(store.existing_deliveries(day(2)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn fan_out_of_ten_thousand_channels() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("fanout.db")).await.unwrap();
+        let items: Vec<(u64, Vec<(String, Value)>)> = (0..10_000u64)
+            .map(|c| {
+                let n = (c % 4) as usize; // some channels have nothing to post
+                (
+                    1_000_000_000_000_000_000 + c,
+                    (0..n)
+                        .map(|i| (format!("{c}:{i}"), json!({"content": format!("{c}/{i}")})))
+                        .collect(),
+                )
+            })
+            .collect();
+        let started = Instant::now();
+        store.plan_deliveries(day(7), &items).await.unwrap();
+        let elapsed = started.elapsed();
+        eprintln!("planned 10,000 deliveries in {elapsed:?}");
+        assert!(elapsed.as_secs() < 20, "fan-out planning took {elapsed:?}");
+
+        assert_eq!(
+            store.existing_deliveries(day(7)).await.unwrap().len(),
+            10_000
+        );
+        assert_eq!(store.pending_deliveries().await.unwrap().len(), 7_500);
+        let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(messages, 15_000);
+
+        // Running the fan-out again plans nothing new.
+        store.plan_deliveries(day(7), &items).await.unwrap();
+        let messages_again: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(messages_again, 15_000);
+        store.close().await;
+    }
+}
