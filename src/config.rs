@@ -1,0 +1,459 @@
+//! `bot.toml`: loaded once at start-up and validated up front, so that a typo in a cron
+//! expression or a time zone is reported with its key before the bot connects anywhere, rather
+//! than surfacing hours later when the first post is due.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::digest::source::DigestSource;
+
+/// A configuration problem, always naming the key so the operator knows what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("config file {path} is not valid TOML: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("config key `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+    #[error("the DISCORD_TOKEN environment variable is not set: create a bot at https://discord.com/developers/applications, copy its token and run `DISCORD_TOKEN=... paperboy run` (or try `paperboy preview` first, which needs no token)")]
+    MissingToken,
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// The bot token. Its `Debug`/`Display` never show the value, so logging a config or an error
+/// that carries it cannot leak it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Reads `DISCORD_TOKEN`; the token is only ever taken from the environment, never a file.
+    pub fn from_env() -> Result<Token, ConfigError> {
+        match std::env::var("DISCORD_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Ok(Token(t.trim().to_string())),
+            _ => Err(ConfigError::MissingToken),
+        }
+    }
+
+    pub fn new(value: impl Into<String>) -> Token {
+        Token(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// The file as written; everything has a default so an almost empty file works.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawConfig {
+    discord: RawDiscord,
+    schedule: RawSchedule,
+    source: RawSource,
+    database: RawDatabase,
+    delivery: RawDelivery,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawDiscord {
+    application_id: Option<u64>,
+    dev_guild: Option<u64>,
+    api_base: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSchedule {
+    cron: String,
+    timezone: String,
+    digest_offset_days: i64,
+    catch_up_days: u32,
+    publish_deadline_minutes: u64,
+    retry_initial_minutes: u64,
+    retry_max_minutes: u64,
+}
+
+impl Default for RawSchedule {
+    fn default() -> Self {
+        RawSchedule {
+            cron: "0 0 9 * * *".into(),
+            timezone: "UTC".into(),
+            digest_offset_days: 0,
+            catch_up_days: 1,
+            publish_deadline_minutes: 12 * 60,
+            retry_initial_minutes: 5,
+            retry_max_minutes: 60,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSource {
+    kind: String,
+    path: Option<PathBuf>,
+    url: Option<String>,
+    hf_api_base: String,
+    fallback_hf_api: bool,
+    timeout_seconds: u64,
+    max_bytes: usize,
+}
+
+impl Default for RawSource {
+    fn default() -> Self {
+        RawSource {
+            kind: "url".into(),
+            path: None,
+            url: Some(DEFAULT_URL_TEMPLATE.into()),
+            hf_api_base: DEFAULT_HF_API_BASE.into(),
+            fallback_hf_api: true,
+            timeout_seconds: 20,
+            max_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawDatabase {
+    path: PathBuf,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        RawDatabase {
+            path: PathBuf::from("paperboy.db"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawDelivery {
+    requests_per_second: u32,
+    concurrency: usize,
+    max_retries: u32,
+}
+
+impl Default for RawDelivery {
+    fn default() -> Self {
+        RawDelivery {
+            requests_per_second: 45,
+            concurrency: 32,
+            max_retries: 5,
+        }
+    }
+}
+
+pub const DEFAULT_URL_TEMPLATE: &str =
+    "https://raw.githubusercontent.com/l-yohai/daily_papers_ko/main/paper_logs/{yyyy}/{mm}/{dd}.md";
+pub const DEFAULT_HF_API_BASE: &str = "https://huggingface.co";
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub discord: DiscordConfig,
+    pub schedule: ScheduleConfig,
+    pub source: SourceConfig,
+    pub database_path: PathBuf,
+    pub delivery: DeliveryConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    pub application_id: Option<u64>,
+    /// Commands are registered in this guild only (instant) instead of globally.
+    pub dev_guild: Option<u64>,
+    /// An HTTP proxy in front of Discord's API (or a local fake). `None` = discord.com.
+    pub api_base: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub cron: cron::Schedule,
+    pub cron_text: String,
+    pub timezone: Tz,
+    /// Which digest a run posts: 0 = the digest dated the local day of the run, -1 = yesterday's.
+    pub digest_offset_days: i64,
+    pub catch_up_days: u32,
+    /// How long after the due time a late digest is still waited for.
+    pub publish_deadline: Duration,
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub primary: DigestSource,
+    /// Asked when the primary source has nothing for a date.
+    pub fallback: Option<DigestSource>,
+    pub timeout: Duration,
+    pub max_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub requests_per_second: u32,
+    pub concurrency: usize,
+    pub max_retries: u32,
+}
+
+/// Parses a cron expression, accepting the 5-field Unix form too (by prefixing seconds) because
+/// that is what most people write, and the `cron` crate's own error for it is unhelpful.
+pub fn parse_cron(text: &str) -> Result<cron::Schedule, String> {
+    let fields = text.split_whitespace().count();
+    let normalized = match fields {
+        5 => format!("0 {}", text.trim()),
+        6 | 7 => text.trim().to_string(),
+        n => {
+            return Err(format!(
+                "`{text}` has {n} fields; expected `sec min hour day-of-month month day-of-week` \
+                 (e.g. \"0 0 9 * * *\" for 09:00 every day, \"0 30 8 * * Mon-Fri\" for 08:30 on weekdays)"
+            ))
+        }
+    };
+    cron::Schedule::from_str(&normalized).map_err(|e| format!("`{text}` is not a valid cron expression: {e}"))
+}
+
+/// Parses an IANA time zone name, suggesting the expected form when it is not one.
+pub fn parse_timezone(text: &str) -> Result<Tz, String> {
+    text.trim().parse::<Tz>().map_err(|_| {
+        format!("`{text}` is not a known IANA time zone (examples: \"UTC\", \"Asia/Seoul\", \"Europe/Berlin\", \"America/New_York\")")
+    })
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        Config::from_toml(&text, base).map_err(|e| match e {
+            ConfigError::Parse { reason, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                reason,
+            },
+            other => other,
+        })
+    }
+
+    /// Relative paths in the file are resolved against `base` (the config file's folder), so the
+    /// bot behaves the same whatever directory it is started from.
+    pub fn from_toml(text: &str, base: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "<config>".into(),
+            reason: e.to_string(),
+        })?;
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+
+        let cron = parse_cron(&raw.schedule.cron).map_err(|r| invalid("schedule.cron", r))?;
+        let timezone =
+            parse_timezone(&raw.schedule.timezone).map_err(|r| invalid("schedule.timezone", r))?;
+        if !(-7..=0).contains(&raw.schedule.digest_offset_days) {
+            return Err(invalid(
+                "schedule.digest_offset_days",
+                "must be between -7 and 0 (0 = today's digest, -1 = yesterday's)",
+            ));
+        }
+        if raw.schedule.catch_up_days > 14 {
+            return Err(invalid("schedule.catch_up_days", "must be at most 14"));
+        }
+        if raw.schedule.retry_initial_minutes == 0 || raw.schedule.retry_max_minutes == 0 {
+            return Err(invalid(
+                "schedule.retry_initial_minutes",
+                "retry intervals must be at least 1 minute",
+            ));
+        }
+
+        let primary = match raw.source.kind.as_str() {
+            "folder" => {
+                let p = raw.source.path.as_deref().ok_or_else(|| {
+                    invalid("source.path", "required when source.kind = \"folder\"")
+                })?;
+                DigestSource::Folder(resolve(p))
+            }
+            "url" => {
+                let url = raw.source.url.clone().ok_or_else(|| {
+                    invalid("source.url", "required when source.kind = \"url\"")
+                })?;
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(invalid("source.url", format!("`{url}` is not an http(s) URL")));
+                }
+                if !url.contains("{date}") && !url.contains("{dd}") {
+                    return Err(invalid(
+                        "source.url",
+                        "must contain a date placeholder: {date} (YYYY-MM-DD) or {yyyy}/{mm}/{dd}",
+                    ));
+                }
+                DigestSource::UrlTemplate(url)
+            }
+            "hf-api" => DigestSource::HfApi {
+                base_url: raw.source.hf_api_base.clone(),
+            },
+            other => {
+                return Err(invalid(
+                    "source.kind",
+                    format!("`{other}` is not one of \"folder\", \"url\", \"hf-api\""),
+                ))
+            }
+        };
+        let fallback = (raw.source.fallback_hf_api && raw.source.kind != "hf-api").then(|| {
+            DigestSource::HfApi {
+                base_url: raw.source.hf_api_base.clone(),
+            }
+        });
+        if raw.source.timeout_seconds == 0 {
+            return Err(invalid("source.timeout_seconds", "must be at least 1"));
+        }
+        if raw.source.max_bytes < 1024 {
+            return Err(invalid("source.max_bytes", "must be at least 1024"));
+        }
+
+        if !(1..=50).contains(&raw.delivery.requests_per_second) {
+            return Err(invalid(
+                "delivery.requests_per_second",
+                "must be between 1 and 50 (Discord's global limit is 50 requests per second)",
+            ));
+        }
+        if raw.delivery.concurrency == 0 {
+            return Err(invalid("delivery.concurrency", "must be at least 1"));
+        }
+
+        if let Some(base) = &raw.discord.api_base {
+            if !(base.starts_with("http://") || base.starts_with("https://")) {
+                return Err(invalid(
+                    "discord.api_base",
+                    format!("`{base}` is not an http(s) URL"),
+                ));
+            }
+        }
+
+        Ok(Config {
+            discord: DiscordConfig {
+                application_id: raw.discord.application_id,
+                dev_guild: raw.discord.dev_guild,
+                api_base: raw
+                    .discord
+                    .api_base
+                    .map(|b| b.trim_end_matches('/').to_string()),
+            },
+            schedule: ScheduleConfig {
+                cron,
+                cron_text: raw.schedule.cron,
+                timezone,
+                digest_offset_days: raw.schedule.digest_offset_days,
+                catch_up_days: raw.schedule.catch_up_days,
+                publish_deadline: Duration::from_secs(raw.schedule.publish_deadline_minutes * 60),
+                retry_initial: Duration::from_secs(raw.schedule.retry_initial_minutes * 60),
+                retry_max: Duration::from_secs(raw.schedule.retry_max_minutes * 60),
+            },
+            source: SourceConfig {
+                primary,
+                fallback,
+                timeout: Duration::from_secs(raw.source.timeout_seconds),
+                max_bytes: raw.source.max_bytes,
+            },
+            database_path: resolve(&raw.database.path),
+            delivery: DeliveryConfig {
+                requests_per_second: raw.delivery.requests_per_second,
+                concurrency: raw.delivery.concurrency,
+                max_retries: raw.delivery.max_retries,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("/etc/paperboy"))
+    }
+
+    #[test]
+    fn shipped_bot_toml_is_valid() {
+        let text = include_str!("../bot.toml");
+        let cfg = load(text).expect("bot.toml must load as is");
+        assert_eq!(cfg.delivery.requests_per_second, 45);
+    }
+
+    #[test]
+    fn empty_file_uses_defaults() {
+        let cfg = load("").unwrap();
+        assert_eq!(cfg.schedule.timezone, chrono_tz::UTC);
+        assert_eq!(cfg.database_path, PathBuf::from("/etc/paperboy/paperboy.db"));
+        assert!(matches!(cfg.source.primary, DigestSource::UrlTemplate(_)));
+        assert!(cfg.source.fallback.is_some());
+    }
+
+    #[test]
+    fn five_field_cron_is_accepted() {
+        let cfg = load("[schedule]\ncron = \"30 8 * * Mon-Fri\"").unwrap();
+        assert!(cfg.schedule.cron.upcoming(chrono::Utc).next().is_some());
+    }
+
+    #[test]
+    fn bad_cron_names_the_key() {
+        let err = load("[schedule]\ncron = \"every day\"").unwrap_err().to_string();
+        assert!(err.contains("schedule.cron"), "{err}");
+        let err = load("[schedule]\ncron = \"0 99 9 * * *\"").unwrap_err().to_string();
+        assert!(err.contains("schedule.cron"), "{err}");
+    }
+
+    #[test]
+    fn unknown_timezone_names_the_key() {
+        let err = load("[schedule]\ntimezone = \"Mars/Olympus\"").unwrap_err().to_string();
+        assert!(err.contains("schedule.timezone") && err.contains("Mars/Olympus"), "{err}");
+    }
+
+    #[test]
+    fn folder_source_resolves_relative_to_config() {
+        let cfg = load("[source]\nkind = \"folder\"\npath = \"digests\"").unwrap();
+        match cfg.source.primary {
+            DigestSource::Folder(p) => assert_eq!(p, PathBuf::from("/etc/paperboy/digests")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_kinds_are_rejected() {
+        assert!(load("[schedule]\ncorn = \"x\"").is_err());
+        let err = load("[source]\nkind = \"ftp\"").unwrap_err().to_string();
+        assert!(err.contains("source.kind"), "{err}");
+        let err = load("[delivery]\nrequests_per_second = 60").unwrap_err().to_string();
+        assert!(err.contains("delivery.requests_per_second"), "{err}");
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let t = Token::new("super-secret");
+        assert!(!format!("{t:?}").contains("super-secret"));
+    }
+}
