@@ -1,0 +1,243 @@
+//! `/papers keywords …`: the words that select which papers this channel receives.
+
+use poise::serenity_prelude as serenity;
+
+use super::{
+    require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error,
+};
+use crate::store::{Keyword, KeywordKind};
+
+/// Splits what a user typed into keywords: commas or spaces separate them, double quotes keep a
+/// phrase together, and a leading `-` makes an exclude keyword.
+pub fn parse_keywords(input: &str) -> Vec<Keyword> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_quotes = false;
+    let mut flush = |buf: &mut String| {
+        let raw = std::mem::take(buf);
+        let raw = raw.trim();
+        let (kind, word) = match raw.strip_prefix('-') {
+            Some(rest) => (KeywordKind::Exclude, rest.trim().trim_matches('"').trim()),
+            None => (KeywordKind::Include, raw.trim_matches('"').trim()),
+        };
+        let word: String = word.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !word.is_empty() {
+            out.push(Keyword {
+                word: word.to_lowercase(),
+                kind,
+            });
+        }
+    };
+    for c in input.chars() {
+        match c {
+            '"' | '“' | '”' => in_quotes = !in_quotes,
+            ',' | '，' | '、' if !in_quotes => flush(&mut current),
+            c if c.is_whitespace() && !in_quotes => flush(&mut current),
+            c if c.is_control() => {}
+            c => current.push(c),
+        }
+    }
+    flush(&mut current);
+    out.dedup_by(|a, b| a.word == b.word);
+    out
+}
+
+fn show(k: &Keyword) -> String {
+    match k.kind {
+        KeywordKind::Include => format!("`{}`", k.word),
+        KeywordKind::Exclude => format!("`-{}`", k.word),
+    }
+}
+
+/// Suggests this channel's existing keywords.
+pub async fn autocomplete_keyword(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let needle = partial.trim().trim_start_matches('-').to_lowercase();
+    let words = ctx
+        .data()
+        .store
+        .keywords(ctx.channel_id().get())
+        .await
+        .unwrap_or_default();
+    let choices = words
+        .iter()
+        .filter(|k| k.word.contains(&needle))
+        .take(25)
+        .map(|k| {
+            let v = match k.kind {
+                KeywordKind::Include => k.word.clone(),
+                KeywordKind::Exclude => format!("-{}", k.word),
+            };
+            serenity::AutocompleteChoice::new(v.clone(), v)
+        })
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// This channel's keywords: papers matching any of them are posted.
+#[poise::command(
+    slash_command,
+    subcommands("add", "remove", "list", "clear"),
+    subcommand_required
+)]
+pub async fn keywords(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Add keywords (space or comma separated; "quoted phrases"; -word excludes).
+#[poise::command(slash_command)]
+pub async fn add(
+    ctx: Context<'_>,
+    #[description = "e.g. llm, \"diffusion model\", 확산, -survey"] words: String,
+) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let parsed = parse_keywords(&words);
+    if parsed.is_empty() {
+        return Err(user_error(
+            "Give me at least one keyword, e.g. `llm, \"diffusion model\", -survey`.",
+        ));
+    }
+    if let Some(k) = parsed
+        .iter()
+        .find(|k| !k.word.chars().any(char::is_alphanumeric))
+    {
+        return Err(user_error(format!(
+            "`{}` has no letters or digits, so it would match nothing useful.",
+            sanitize_inline(&k.word)
+        )));
+    }
+    let change = ctx
+        .data()
+        .store
+        .add_keywords(ctx.channel_id().get(), &parsed)
+        .await
+        .map_err(|e| {
+            if e.is_user_error() {
+                user_error(e.to_string())
+            } else {
+                e.into()
+            }
+        })?;
+    let mut lines = Vec::new();
+    if !change.added.is_empty() {
+        lines.push(format!(
+            "Added: {}",
+            change.added.iter().map(show).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !change.switched.is_empty() {
+        lines.push(format!(
+            "Switched: {}",
+            change.switched.iter().map(show).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !change.unchanged.is_empty() {
+        lines.push(format!(
+            "Already there: {}",
+            change.unchanged.iter().map(show).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    say_ephemeral(ctx, format!("🔑 {}", lines.join("\n"))).await
+}
+
+/// Remove one keyword.
+#[poise::command(slash_command)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[description = "The keyword to remove"]
+    #[autocomplete = "autocomplete_keyword"]
+    word: String,
+) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let w = word.trim();
+    if !ctx
+        .data()
+        .store
+        .remove_keyword(ctx.channel_id().get(), w)
+        .await?
+    {
+        return Err(user_error(format!(
+            "`{}` is not one of this channel's keywords (see `/papers keywords list`).",
+            sanitize_inline(w)
+        )));
+    }
+    say_ephemeral(ctx, format!("🗑️ Removed `{}`.", sanitize_inline(w))).await
+}
+
+/// List this channel's keywords.
+#[poise::command(slash_command)]
+pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
+    let words = ctx.data().store.keywords(ctx.channel_id().get()).await?;
+    if words.is_empty() {
+        return say_ephemeral(
+            ctx,
+            "This channel has no keywords, so it gets every paper. Add some with `/papers keywords add`.",
+        )
+        .await;
+    }
+    let part = |kind: KeywordKind| {
+        words
+            .iter()
+            .filter(|k| k.kind == kind)
+            .map(show)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let inc = part(KeywordKind::Include);
+    let exc = part(KeywordKind::Exclude);
+    let mut text = format!("🔑 {} keyword(s)", words.len());
+    if !inc.is_empty() {
+        text += &format!("\nPapers matching any of: {inc}");
+    }
+    if !exc.is_empty() {
+        text += &format!("\nNever papers matching: {exc}");
+    }
+    say_ephemeral(ctx, crate::render::truncate_chars(&text, 2000)).await
+}
+
+/// Remove all of this channel's keywords.
+#[poise::command(slash_command)]
+pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let n = ctx
+        .data()
+        .store
+        .clear_keywords(ctx.channel_id().get())
+        .await?;
+    say_ephemeral(
+        ctx,
+        format!("🧹 Removed {n} keyword(s); this channel now gets every paper."),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(input: &str) -> Vec<(String, KeywordKind)> {
+        parse_keywords(input)
+            .into_iter()
+            .map(|k| (k.word, k.kind))
+            .collect()
+    }
+
+    #[test]
+    fn splits_quotes_and_excludes() {
+        use KeywordKind::*;
+        assert_eq!(
+            words("LLM, \"Diffusion  Model\" 확산 -survey,,-\"red teaming\""),
+            vec![
+                ("llm".into(), Include),
+                ("diffusion model".into(), Include),
+                ("확산".into(), Include),
+                ("survey".into(), Exclude),
+                ("red teaming".into(), Exclude),
+            ]
+        );
+        assert!(words("  , ,- ").is_empty());
+        assert_eq!(words("llm llm").len(), 1);
+    }
+}

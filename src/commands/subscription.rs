@@ -1,0 +1,304 @@
+//! A channel's subscription: subscribe / unsubscribe / pause / resume (Manage Channels
+//! required) and settings (anyone).
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use super::{
+    discord_time, no_mentions, require_manage_channels, sanitize_inline, say_ephemeral,
+    user_error, Context, Error,
+};
+use crate::channel::schedule_for;
+use crate::config::parse_timezone;
+use crate::store::{KeywordKind, NewSubscription, Subscription};
+
+/// Channel types paperboy can post in: text, announcement, forum, and threads.
+const POSTABLE_KINDS: [u8; 6] = [0, 5, 10, 11, 12, 15];
+
+/// Suggests IANA zone names containing what was typed.
+pub async fn autocomplete_timezone(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let needle = partial.trim().to_ascii_lowercase().replace(' ', "_");
+    let choices = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|name| name.to_ascii_lowercase().contains(&needle))
+        .take(25)
+        .map(serenity::AutocompleteChoice::from)
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Parses `HH:MM` (24-hour).
+pub fn parse_time(text: &str) -> Result<NaiveTime, Error> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+        user_error(format!(
+            "`{}` is not a time I can read. Use 24-hour HH:MM, for example `09:00` or `18:30`.",
+            sanitize_inline(text)
+        ))
+    })
+}
+
+/// The channel's Discord type, from the interaction when Discord sent it, else asked for.
+async fn channel_kind(ctx: Context<'_>) -> Result<u8, Error> {
+    if let poise::Context::Application(app) = ctx {
+        if let Some(ch) = &app.interaction.channel {
+            return Ok(u8::from(ch.kind));
+        }
+    }
+    let ch = ctx.channel_id().to_channel(ctx.http()).await?;
+    Ok(match ch {
+        serenity::Channel::Guild(g) => u8::from(g.kind),
+        _ => 0,
+    })
+}
+
+/// Post the Daily Papers in this channel every day.
+#[poise::command(slash_command)]
+#[allow(clippy::too_many_arguments)]
+pub async fn subscribe(
+    ctx: Context<'_>,
+    #[description = "Local time of the daily post, HH:MM (default: the bot's schedule)"]
+    time: Option<String>,
+    #[description = "Time zone for the post time, e.g. Asia/Seoul"]
+    #[autocomplete = "autocomplete_timezone"]
+    timezone: Option<String>,
+    #[description = "Only papers with at least this many votes"]
+    #[min = 0]
+    #[max = 100000]
+    min_votes: Option<u32>,
+    #[description = "Only the N most-voted papers"]
+    #[min = 1]
+    #[max = 100]
+    top_n: Option<u32>,
+    #[description = "Post a short notice on days with nothing to show"] notify_empty: Option<bool>,
+    #[description = "Publish posts to following servers (announcement channels)"]
+    auto_publish: Option<bool>,
+) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let data = ctx.data();
+    let channel_id = ctx.channel_id().get();
+    let guild_id = ctx.guild_id().map(|g| g.get()).unwrap_or_default();
+    let kind = channel_kind(ctx).await?;
+    if !POSTABLE_KINDS.contains(&kind) {
+        return Err(user_error(
+            "paperboy can only post in text, announcement and forum channels, or threads.",
+        ));
+    }
+    let time = match time.as_deref().map(str::trim) {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("default") => Some(None),
+        Some(t) => Some(Some(parse_time(t)?)),
+    };
+    let timezone: Option<Option<Tz>> = match timezone.as_deref().map(str::trim) {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("default") => Some(None),
+        Some(t) => Some(Some(parse_timezone(t).map_err(|_| {
+            user_error(format!(
+                "`{}` is not a time zone I know. Pick one from the list, e.g. `Asia/Seoul` or `Europe/Berlin`.",
+                sanitize_inline(t)
+            ))
+        })?)),
+    };
+    if auto_publish == Some(true) && kind != 5 {
+        return Err(user_error(
+            "`auto_publish` only works in announcement channels.",
+        ));
+    }
+    let existing = data.store.subscription(channel_id).await?;
+    let keep = existing.as_ref();
+    let new = NewSubscription {
+        guild_id,
+        channel_id,
+        channel_kind: kind,
+        delivery_time: time.unwrap_or_else(|| keep.and_then(|s| s.delivery_time)),
+        timezone: timezone.unwrap_or_else(|| keep.and_then(|s| s.timezone)),
+        min_votes: min_votes.or_else(|| keep.and_then(|s| s.min_votes)),
+        top_n: top_n.or_else(|| keep.and_then(|s| s.top_n)),
+        notify_empty: notify_empty.unwrap_or_else(|| keep.is_some_and(|s| s.notify_empty)),
+        auto_publish: auto_publish.unwrap_or_else(|| keep.is_some_and(|s| s.auto_publish)),
+        created_by: ctx.author().id.get(),
+    };
+    let (sub, created) = data.store.upsert_subscription(&new).await?;
+    tracing::info!(channel_id, guild_id, created, "channel subscribed");
+    let head = if created {
+        "✅ Subscribed! This channel will get the Daily Papers"
+    } else {
+        "✅ Subscription updated. This channel gets the Daily Papers"
+    };
+    let body = describe_schedule(ctx, &sub);
+    say_ephemeral(ctx, format!("{head} {body}")).await
+}
+
+fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> String {
+    let data = ctx.data();
+    let sched = schedule_for(Some(sub), &data.config.schedule);
+    let when = match sub.delivery_time {
+        Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
+        None => format!(
+            "on the bot's schedule (`{}`, {})",
+            data.config.schedule.cron_text,
+            sched.timezone()
+        ),
+    };
+    let next = sched
+        .next_after(data.clock.now())
+        .map(|t| format!("\nNext post: {}", discord_time(t)))
+        .unwrap_or_default();
+    format!("{when}.{next}")
+}
+
+/// Stop posting the Daily Papers in this channel (its keywords are kept).
+#[poise::command(slash_command)]
+pub async fn unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let channel_id = ctx.channel_id().get();
+    if !ctx.data().store.remove_subscription(channel_id).await? {
+        return Err(user_error("This channel is not subscribed."));
+    }
+    tracing::info!(channel_id, "channel unsubscribed");
+    say_ephemeral(
+        ctx,
+        "👋 Unsubscribed: no more daily posts here. Your keywords are kept in case you subscribe again (`/papers keywords clear` removes them).",
+    )
+    .await
+}
+
+/// Pause this channel's daily post without losing its settings.
+#[poise::command(slash_command)]
+pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let channel_id = ctx.channel_id().get();
+    let reason = format!("paused by {}", ctx.author().name);
+    if !ctx
+        .data()
+        .store
+        .set_paused(channel_id, Some(&reason))
+        .await?
+    {
+        return Err(user_error(
+            "This channel is not subscribed. Use `/papers subscribe` first.",
+        ));
+    }
+    say_ephemeral(
+        ctx,
+        "⏸️ Paused. Use `/papers resume` to start the daily post again.",
+    )
+    .await
+}
+
+/// Resume this channel's daily post (also after paperboy paused it because of an error).
+#[poise::command(slash_command)]
+pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let data = ctx.data();
+    let channel_id = ctx.channel_id().get();
+    let Some(sub) = data.store.subscription(channel_id).await? else {
+        return Err(user_error(
+            "This channel is not subscribed. Use `/papers subscribe` first.",
+        ));
+    };
+    data.store.set_paused(channel_id, None).await?;
+    let body = describe_schedule(ctx, &sub);
+    say_ephemeral(ctx, format!("▶️ Resumed: the Daily Papers are posted here {body}")).await
+}
+
+/// Everything this channel has configured, and when the next post is due.
+#[poise::command(slash_command)]
+pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let channel_id = ctx.channel_id().get();
+    let sub = data.store.subscription(channel_id).await?;
+    let keywords = data.store.keywords(channel_id).await?;
+    let list = |kind: KeywordKind| {
+        let words: Vec<String> = keywords
+            .iter()
+            .filter(|k| k.kind == kind)
+            .map(|k| format!("`{}`", k.word))
+            .collect();
+        if words.is_empty() {
+            "—".to_string()
+        } else {
+            crate::render::truncate_chars(&words.join(", "), 1024)
+        }
+    };
+    let mut embed = serenity::CreateEmbed::new().title("paperboy settings for this channel");
+    match &sub {
+        None => {
+            embed = embed.description(
+                "Not subscribed. A member with **Manage Channels** can run `/papers subscribe`.",
+            );
+        }
+        Some(s) => {
+            let status = if s.enabled {
+                "✅ Subscribed".to_string()
+            } else {
+                format!(
+                    "⏸️ Paused — {}\nRun `/papers resume` to re-enable.",
+                    s.paused_reason.as_deref().unwrap_or("no reason recorded")
+                )
+            };
+            let sched = schedule_for(Some(s), &data.config.schedule);
+            let time = match s.delivery_time {
+                Some(t) => format!("{} {}", t.format("%H:%M"), sched.timezone()),
+                None => format!(
+                    "bot schedule `{}` ({})",
+                    data.config.schedule.cron_text,
+                    sched.timezone()
+                ),
+            };
+            let next = if s.enabled {
+                sched
+                    .next_after(data.clock.now())
+                    .map(discord_time)
+                    .unwrap_or_else(|| "never (the schedule has no future date)".into())
+            } else {
+                "— (paused)".into()
+            };
+            embed = embed
+                .description(status)
+                .field("Post time", time, true)
+                .field("Next post", next, true)
+                .field(
+                    "Minimum votes",
+                    s.min_votes.map(|v| v.to_string()).unwrap_or("—".into()),
+                    true,
+                )
+                .field(
+                    "Top N",
+                    s.top_n.map(|v| v.to_string()).unwrap_or("all".into()),
+                    true,
+                )
+                .field(
+                    "Notice on empty days",
+                    if s.notify_empty { "yes" } else { "no" },
+                    true,
+                )
+                .field(
+                    "Auto-publish",
+                    if s.auto_publish { "yes" } else { "no" },
+                    true,
+                )
+                .field(
+                    "Set up by",
+                    format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
+                    false,
+                );
+        }
+    }
+    embed = embed
+        .field("Keywords (any of)", list(KeywordKind::Include), false)
+        .field("Excluded", list(KeywordKind::Exclude), false);
+    ctx.send(
+        CreateReply::default()
+            .embed(embed)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
