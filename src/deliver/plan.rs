@@ -1,0 +1,547 @@
+//! What to post, decided without any I/O: which (channel, date) pairs are due, what each channel
+//! gets for a day (rendered, packed, with a deterministic nonce per message), and the small
+//! payload helpers the sender needs (forum post body, payload shape for logs, backoff delays).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use crate::config::ScheduleConfig;
+use crate::digest::Digest;
+use crate::filter::Filter;
+use crate::render::{empty_notice, render_digest, EmptyReason, MessageSpec, RenderContext};
+use crate::schedule::{due_dates, Due};
+use crate::store::{Subscription, MAX_NONCE_CHARS};
+
+/// Discord channel types paperboy treats specially.
+pub const KIND_ANNOUNCEMENT: u8 = 5;
+pub const KIND_FORUM: u8 = 15;
+
+/// How far back due dates are looked for: the catch-up window, but never shorter than the time a
+/// late digest is waited for (or a day still being waited for would fall out of the window).
+pub fn window(cfg: &ScheduleConfig) -> chrono::Duration {
+    let catch_up = chrono::Duration::days(i64::from(cfg.catch_up_days));
+    let deadline = chrono::Duration::from_std(cfg.publish_deadline)
+        .unwrap_or_else(|_| chrono::Duration::days(1));
+    catch_up.max(deadline)
+}
+
+/// One (channel, date) that should be delivered now, before looking at the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub channel_id: u64,
+    pub due: Due,
+}
+
+/// Every (channel, date) due at `now` for these subscriptions, oldest first per channel. The
+/// ledger is consulted afterwards, one query per date ([`drop_existing`]).
+pub fn due_deliveries(
+    subs: &[Subscription],
+    cfg: &ScheduleConfig,
+    now: DateTime<Utc>,
+) -> Vec<DueDelivery> {
+    let window = window(cfg);
+    let nothing = Default::default();
+    subs.iter()
+        .filter(|s| s.enabled)
+        .flat_map(|s| {
+            let schedule = crate::channel::schedule_for(Some(s), cfg);
+            due_dates(&schedule, now, window, s.created_at, &nothing)
+                .into_iter()
+                .map(move |due| DueDelivery {
+                    channel_id: s.channel_id,
+                    due,
+                })
+        })
+        .collect()
+}
+
+/// Removes the pairs that already have a ledger row (done, failed or pending: pending ones are
+/// resumed, not re-planned). `existing` maps a date to the channels with a row for it.
+pub fn drop_existing(
+    due: Vec<DueDelivery>,
+    existing: &HashMap<NaiveDate, std::collections::HashSet<u64>>,
+) -> Vec<DueDelivery> {
+    due.into_iter()
+        .filter(|d| {
+            existing
+                .get(&d.due.date)
+                .is_none_or(|set| !set.contains(&d.channel_id))
+        })
+        .collect()
+}
+
+/// The message nonce for message `idx` of a channel's delivery for `date`: `YYYYMMDD`, the index
+/// in two base-36 digits, then the channel id in base 36. Fixed-width fields make it injective
+/// (unique across the whole ledger, as Discord's de-duplication and the store require), it is
+/// the same on every re-plan, and at most 8 + 2 + 13 = 23 characters.
+pub fn nonce(channel_id: u64, date: NaiveDate, idx: u32) -> String {
+    assert!(idx < 36 * 36, "a delivery never has {idx} messages");
+    let n = format!(
+        "{}{:0>2}{}",
+        date.format("%Y%m%d"),
+        base36(u64::from(idx)),
+        base36(channel_id)
+    );
+    debug_assert!(n.len() <= MAX_NONCE_CHARS);
+    n
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    if n == 0 {
+        return "0".into();
+    }
+    let mut out = Vec::with_capacity(13);
+    while n > 0 {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii digits")
+}
+
+/// What a day brought, as far as one channel is concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum DayContent<'a> {
+    Digest(&'a Digest),
+    /// The publish deadline passed without a digest.
+    NeverPublished,
+}
+
+/// The messages a channel gets for a day: the filtered, rendered and packed digest; on a day
+/// with nothing for it, a short notice only when it opted in (`notify_empty`), otherwise nothing.
+pub fn channel_messages(
+    date: NaiveDate,
+    day: DayContent<'_>,
+    filter: &Filter,
+    notify_empty: bool,
+) -> Vec<MessageSpec> {
+    match day {
+        DayContent::NeverPublished => {
+            if notify_empty {
+                vec![never_published_notice(date)]
+            } else {
+                Vec::new()
+            }
+        }
+        DayContent::Digest(digest) => {
+            let selected = filter.compile().apply(&digest.papers);
+            if selected.is_empty() {
+                if !notify_empty {
+                    return Vec::new();
+                }
+                let reason = if digest.papers.is_empty() {
+                    EmptyReason::NoPapers
+                } else {
+                    EmptyReason::NothingMatched
+                };
+                return vec![empty_notice(date, reason)];
+            }
+            let ctx = RenderContext {
+                date,
+                total_in_digest: digest.papers.len(),
+                filtered: !filter.is_empty(),
+            };
+            render_digest(&ctx, &selected)
+        }
+    }
+}
+
+/// Posted (to opted-in channels only) when the day's digest never came.
+pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
+    MessageSpec {
+        content: Some(format!(
+            "📭 **Daily Papers — {date}**: no digest was published for {date}."
+        )),
+        embeds: Vec::new(),
+    }
+}
+
+/// Renders each distinct filter once per day: in a large fan-out most channels share the same
+/// (often empty) filter, so 10,000 channels cost a handful of renders. Bodies are kept without a
+/// nonce; [`with_nonce`] adds the channel's own.
+#[derive(Default)]
+pub struct RenderCache {
+    bodies: HashMap<(NaiveDate, String), Arc<Vec<Value>>>,
+}
+
+impl RenderCache {
+    pub fn bodies(
+        &mut self,
+        date: NaiveDate,
+        day: DayContent<'_>,
+        filter: &Filter,
+        notify_empty: bool,
+    ) -> Arc<Vec<Value>> {
+        let key = (
+            date,
+            format!(
+                "{}|{:?}|{:?}",
+                notify_empty,
+                filter,
+                matches!(day, DayContent::NeverPublished)
+            ),
+        );
+        self.bodies
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(
+                    channel_messages(date, day, filter, notify_empty)
+                        .iter()
+                        .map(|m| m.to_json(None))
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    /// The ledger entries (nonce, exact body) for one channel.
+    pub fn plan_for(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        bodies: &[Value],
+    ) -> Vec<(String, Value)> {
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(idx, body)| {
+                let n = nonce(channel_id, date, idx as u32);
+                let body = with_nonce(body.clone(), &n);
+                (n, body)
+            })
+            .collect()
+    }
+}
+
+/// Adds the de-duplication nonce (`nonce` + `enforce_nonce`) and makes sure mentions are off,
+/// whatever produced the body.
+pub fn with_nonce(mut body: Value, nonce: &str) -> Value {
+    if let Some(map) = body.as_object_mut() {
+        map.insert("nonce".into(), Value::String(nonce.to_string()));
+        map.insert("enforce_nonce".into(), Value::Bool(true));
+        map.entry("allowed_mentions")
+            .or_insert_with(|| json!({ "parse": [] }));
+    }
+    body
+}
+
+/// Forum channels take no plain messages: each day is a new post (thread) whose starter message
+/// is the delivery's first message.
+pub fn forum_post_title(date: NaiveDate) -> String {
+    format!("Daily Papers — {date}")
+}
+
+/// `POST /channels/{forum}/threads` body: the title and the first message. The nonce fields are
+/// left out, as Discord documents none for a forum post's starter message.
+pub fn forum_post_body(date: NaiveDate, first: &Value) -> Value {
+    let mut message = first.clone();
+    if let Some(map) = message.as_object_mut() {
+        map.remove("nonce");
+        map.remove("enforce_nonce");
+    }
+    json!({ "name": forum_post_title(date), "message": message })
+}
+
+/// The shape of a payload (not its text) for the log when Discord rejects it as invalid: enough
+/// to see which limit broke without dumping third-party text into the log.
+pub fn payload_shape(body: &Value) -> String {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let content = chars(&body["content"]);
+    let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+    let mut parts = vec![
+        format!("content {content} chars"),
+        format!("{} embeds", embeds.len()),
+    ];
+    let mut total = 0;
+    for (i, e) in embeds.iter().enumerate() {
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        let field_chars: usize = fields
+            .iter()
+            .map(|f| chars(&f["name"]) + chars(&f["value"]))
+            .sum();
+        let title = chars(&e["title"]);
+        let description = chars(&e["description"]);
+        let footer = chars(&e["footer"]["text"]);
+        let sum = title + description + field_chars + footer;
+        total += sum;
+        parts.push(format!(
+            "embed {i}: title {title}, description {description}, {} fields ({field_chars}), footer {footer} = {sum}",
+            fields.len()
+        ));
+    }
+    parts.push(format!("embed total {total} chars"));
+    parts.join("; ")
+}
+
+/// Exponential backoff with "equal jitter": attempt 1 waits between base/2 and base, each
+/// further attempt doubles that, capped at `max`. `jitter` is a random number in [0, 1).
+pub fn backoff(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
+    let exp = base
+        .checked_mul(1u32 << attempt.saturating_sub(1).min(20))
+        .unwrap_or(max)
+        .min(max);
+    exp / 2 + exp.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)
+}
+
+/// How long to wait before checking again for a digest that is not published yet, after
+/// `checks` unsuccessful checks: `retry_initial`, doubling, capped at `retry_max`.
+pub fn late_retry_delay(checks: u32, cfg: &ScheduleConfig) -> Duration {
+    cfg.retry_initial
+        .checked_mul(1u32 << checks.saturating_sub(1).min(20))
+        .unwrap_or(cfg.retry_max)
+        .min(cfg.retry_max)
+}
+
+/// When a channel stops waiting for a late digest.
+pub fn publish_deadline(due_at: DateTime<Utc>, cfg: &ScheduleConfig) -> DateTime<Utc> {
+    due_at
+        + chrono::Duration::from_std(cfg.publish_deadline)
+            .unwrap_or_else(|_| chrono::Duration::days(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::digest::Paper;
+    use std::collections::HashSet;
+    use std::path::Path;
+
+    fn cfg(toml: &str) -> ScheduleConfig {
+        Config::from_toml(toml, Path::new(".")).unwrap().schedule
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn sub(channel_id: u64, time: Option<&str>, tz: Option<chrono_tz::Tz>) -> Subscription {
+        Subscription {
+            guild_id: 1,
+            channel_id,
+            channel_kind: 0,
+            enabled: true,
+            paused_reason: None,
+            delivery_time: time.map(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+            timezone: tz,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 2,
+            created_at: utc("2024-01-01T00:00:00Z"),
+            updated_at: utc("2024-01-01T00:00:00Z"),
+        }
+    }
+
+    fn paper(title: &str, votes: u32) -> Paper {
+        Paper {
+            title: title.into(),
+            url: Some(format!("https://arxiv.org/abs/2404.{:05}", votes)),
+            arxiv_id: Some(format!("2404.{:05}", votes)),
+            thumbnail_url: None,
+            votes: Some(votes),
+            authors: vec!["A. Author".into()],
+            bullets: vec!["A finding.".into()],
+        }
+    }
+
+    fn digest(n: usize) -> Digest {
+        Digest {
+            date: d("2024-04-02"),
+            papers: (0..n)
+                .map(|i| paper(&format!("Paper {i} about diffusion"), i as u32))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn nonces_are_short_deterministic_and_unique() {
+        let mut seen = HashSet::new();
+        for channel in [0u64, 1, 36, 1_234_567_890_123_456_789, u64::MAX] {
+            for date in [d("2024-04-02"), d("2024-04-03"), d("2099-12-31")] {
+                for idx in [0, 1, 9, 10, 35, 36, 1000] {
+                    let n = nonce(channel, date, idx);
+                    assert!(n.chars().count() <= MAX_NONCE_CHARS, "{n}");
+                    assert_eq!(n, nonce(channel, date, idx));
+                    assert!(seen.insert(n), "duplicate nonce");
+                }
+            }
+        }
+        assert_eq!(nonce(35, d("2024-04-02"), 1), "2024040201z");
+    }
+
+    #[test]
+    fn window_covers_the_publish_deadline() {
+        assert_eq!(window(&cfg("")), chrono::Duration::days(1));
+        let c = cfg("[schedule]\ncatch_up_days = 0\npublish_deadline_minutes = 90");
+        assert_eq!(window(&c), chrono::Duration::minutes(90));
+        let c = cfg("[schedule]\ncatch_up_days = 3");
+        assert_eq!(window(&c), chrono::Duration::days(3));
+    }
+
+    #[test]
+    fn due_pairs_follow_each_channels_zone_and_skip_the_ledger() {
+        let c = cfg("[schedule]\ncron = \"0 0 9 * * *\"\ntimezone = \"UTC\"");
+        let subs = vec![
+            sub(1, None, None),
+            // 09:00 in Seoul is 00:00 UTC.
+            sub(2, None, Some(chrono_tz::Asia::Seoul)),
+            sub(3, Some("18:00"), None),
+        ];
+        let due = due_deliveries(&subs, &c, utc("2024-04-02T10:00:00Z"));
+        let pairs: Vec<(u64, NaiveDate)> = due.iter().map(|x| (x.channel_id, x.due.date)).collect();
+        // At 10:00 UTC with a 1-day window. Channel 1: today's 09:00 (yesterday's is 25 h ago).
+        // Channel 2: 2024-04-02 09:00 KST, 10 h ago. Channel 3: 18:00 yesterday, 16 h ago.
+        assert_eq!(
+            pairs,
+            vec![
+                (1, d("2024-04-02")),
+                (2, d("2024-04-02")),
+                (3, d("2024-04-01"))
+            ]
+        );
+
+        let existing = HashMap::from([(d("2024-04-02"), HashSet::from([2]))]);
+        let left = drop_existing(due, &existing);
+        let pairs: Vec<u64> = left.iter().map(|x| x.channel_id).collect();
+        assert_eq!(pairs, vec![1, 3]);
+
+        let mut paused = sub(4, None, None);
+        paused.enabled = false;
+        assert!(due_deliveries(&[paused], &c, utc("2024-04-02T10:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn twelve_papers_pack_into_two_messages_with_nonces() {
+        let dg = digest(12);
+        let mut cache = RenderCache::default();
+        let date = d("2024-04-02");
+        let bodies = cache.bodies(date, DayContent::Digest(&dg), &Filter::default(), false);
+        assert_eq!(bodies.len(), 2);
+        let plan = cache.plan_for(77, date, &bodies);
+        assert_eq!(plan.len(), 2);
+        let embeds: usize = plan
+            .iter()
+            .map(|(_, b)| b["embeds"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(embeds, 12);
+        for (idx, (n, body)) in plan.iter().enumerate() {
+            assert_eq!(*n, nonce(77, date, idx as u32));
+            assert_eq!(body["nonce"], Value::String(n.clone()));
+            assert_eq!(body["enforce_nonce"], Value::Bool(true));
+            assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+        }
+        // Exactly what serenity itself would send for that message and nonce.
+        let direct = channel_messages(date, DayContent::Digest(&dg), &Filter::default(), false);
+        assert_eq!(plan[1].1, direct[1].to_json(Some(&plan[1].0)));
+        // Same filter, same render: the cache hands out the same bodies.
+        let again = cache.bodies(date, DayContent::Digest(&dg), &Filter::default(), false);
+        assert!(Arc::ptr_eq(&bodies, &again));
+    }
+
+    #[test]
+    fn empty_days_post_only_to_channels_that_opted_in() {
+        let date = d("2024-04-02");
+        let none = digest(0);
+        let some = digest(3);
+        let strict = Filter {
+            include: vec!["quantum chromodynamics".into()],
+            ..Filter::default()
+        };
+        assert!(
+            channel_messages(date, DayContent::Digest(&none), &Filter::default(), false).is_empty()
+        );
+        let notice = channel_messages(date, DayContent::Digest(&none), &Filter::default(), true);
+        assert_eq!(notice.len(), 1);
+        assert!(notice[0].embeds.is_empty());
+        assert!(channel_messages(date, DayContent::Digest(&some), &strict, false).is_empty());
+        assert_eq!(
+            channel_messages(date, DayContent::Digest(&some), &strict, true).len(),
+            1
+        );
+        assert!(
+            channel_messages(date, DayContent::NeverPublished, &Filter::default(), false)
+                .is_empty()
+        );
+        let late = channel_messages(date, DayContent::NeverPublished, &Filter::default(), true);
+        assert!(late[0]
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("no digest was published"));
+    }
+
+    #[test]
+    fn keyword_filter_is_applied() {
+        let date = d("2024-04-02");
+        let mut dg = digest(4);
+        dg.papers[2].title = "A robot that folds laundry".into();
+        let robots = Filter {
+            include: vec!["robot".into()],
+            ..Filter::default()
+        };
+        let msgs = channel_messages(date, DayContent::Digest(&dg), &robots, false);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].embeds.len(), 1);
+        assert!(msgs[0].embeds[0].title.contains("robot"));
+        assert!(msgs[0].content.as_deref().unwrap().contains("1 of 4"));
+    }
+
+    #[test]
+    fn forum_body_has_title_and_first_message_without_nonce() {
+        let date = d("2024-04-02");
+        let first = with_nonce(json!({"content": "hi", "embeds": []}), "n1");
+        let body = forum_post_body(date, &first);
+        assert_eq!(body["name"], "Daily Papers — 2024-04-02");
+        assert_eq!(body["message"]["content"], "hi");
+        assert!(body["message"].get("nonce").is_none());
+        assert_eq!(body["message"]["allowed_mentions"]["parse"], json!([]));
+    }
+
+    #[test]
+    fn payload_shape_counts_without_text() {
+        let body = json!({
+            "content": "héllo",
+            "embeds": [{"title": "T", "description": "한국어", "fields": [{"name": "a", "value": "bc"}], "footer": {"text": "ft"}}]
+        });
+        let shape = payload_shape(&body);
+        assert!(shape.contains("content 5 chars"), "{shape}");
+        assert!(shape.contains("1 embeds"), "{shape}");
+        assert!(shape.contains("= 9"), "{shape}");
+        assert!(!shape.contains("한국어"));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let base = Duration::from_millis(500);
+        let max = Duration::from_secs(8);
+        assert_eq!(backoff(1, base, max, 0.0), Duration::from_millis(250));
+        assert_eq!(backoff(1, base, max, 1.0), Duration::from_millis(500));
+        assert_eq!(backoff(3, base, max, 0.0), Duration::from_millis(1000));
+        assert_eq!(backoff(10, base, max, 1.0), max);
+        assert_eq!(backoff(60, base, max, 0.0), max / 2);
+    }
+
+    #[test]
+    fn late_digest_checks_back_off_to_the_max() {
+        let c = cfg("[schedule]\nretry_initial_minutes = 5\nretry_max_minutes = 30");
+        let mins: Vec<u64> = (1..=5)
+            .map(|k| late_retry_delay(k, &c).as_secs() / 60)
+            .collect();
+        assert_eq!(mins, vec![5, 10, 20, 30, 30]);
+        assert_eq!(
+            publish_deadline(utc("2024-04-02T09:00:00Z"), &c),
+            utc("2024-04-02T21:00:00Z")
+        );
+    }
+}

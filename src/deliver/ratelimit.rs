@@ -1,0 +1,272 @@
+//! Proactive pacing, so that a large fan-out stays under Discord's limits instead of bouncing
+//! off them: one global limiter shared by every task (Discord's 50 requests/second per token is
+//! for the whole bot) and a per-channel window (about 5 messages per 5 seconds per channel).
+//!
+//! Both are split into a pure decision over explicit instants ([`Gcra`], [`ChannelWindow`]),
+//! unit-tested without time passing, and a thin async shell that sleeps on tokio's clock (so
+//! `tokio::time::pause()` drives it in tests).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Generic cell rate algorithm: requests are spaced `interval` apart, with up to `burst`
+/// requests allowed back to back after an idle period. Each call reserves the next slot, so
+/// concurrent callers are served in arrival order and never more than `burst + rate × t`
+/// requests go out in any window of length `t`.
+#[derive(Debug, Clone)]
+pub struct Gcra {
+    interval: Duration,
+    /// How far ahead of "now" the theoretical arrival time may run before callers must wait.
+    tolerance: Duration,
+    /// Theoretical arrival time of the next request.
+    tat: Option<Instant>,
+}
+
+impl Gcra {
+    /// `per_second` requests a second, `burst` (at least 1) of them back to back.
+    pub fn new(per_second: f64, burst: u32) -> Gcra {
+        assert!(per_second > 0.0, "a rate limit needs a positive rate");
+        let interval = Duration::from_secs_f64(1.0 / per_second);
+        Gcra {
+            interval,
+            tolerance: interval * burst.max(1).saturating_sub(1),
+            tat: None,
+        }
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Reserves the next slot for a request arriving at `now`; returns when it may be sent
+    /// (`now` itself when there is room).
+    pub fn reserve(&mut self, now: Instant) -> Instant {
+        let tat = self.tat.unwrap_or(now).max(now);
+        let at = tat.checked_sub(self.tolerance).unwrap_or(now).max(now);
+        self.tat = Some(tat + self.interval);
+        at
+    }
+
+    /// Nothing may be sent before `until` (a global 429 was received): later reservations start
+    /// there.
+    pub fn hold_until(&mut self, until: Instant) {
+        let held = until + self.tolerance;
+        self.tat = Some(self.tat.map_or(held, |t| t.max(held)));
+    }
+}
+
+/// The bot-wide limiter shared by every delivery task; counts every request it sends.
+#[derive(Debug)]
+pub struct GlobalLimiter {
+    state: Mutex<LimiterState>,
+}
+
+#[derive(Debug)]
+struct LimiterState {
+    gcra: Gcra,
+    /// After a 429 nobody sends before this, including callers that reserved earlier slots.
+    paused_until: Option<Instant>,
+}
+
+impl GlobalLimiter {
+    /// No burst: requests are spread evenly, which keeps every 1-second window (however the
+    /// server aligns it) at or under `per_second + 1`.
+    pub fn new(per_second: f64) -> GlobalLimiter {
+        GlobalLimiter {
+            state: Mutex::new(LimiterState {
+                gcra: Gcra::new(per_second, 1),
+                paused_until: None,
+            }),
+        }
+    }
+
+    /// Waits for this caller's slot.
+    pub async fn acquire(&self) {
+        loop {
+            let at = {
+                let mut s = self.state.lock().expect("limiter lock");
+                let now = Instant::now();
+                if let Some(p) = s.paused_until.filter(|p| *p > now) {
+                    s.gcra.hold_until(p);
+                }
+                s.gcra.reserve(now)
+            };
+            tokio::time::sleep_until(at).await;
+            // A pause announced while this caller slept applies to it too.
+            let paused = self.state.lock().expect("limiter lock").paused_until;
+            if paused.map_or(true, |p| p <= Instant::now()) {
+                return;
+            }
+        }
+    }
+
+    /// Stops every task from sending for `d` (a 429 came back).
+    pub fn pause_for(&self, d: Duration) {
+        let until = Instant::now() + d;
+        let mut s = self.state.lock().expect("limiter lock");
+        if s.paused_until.map_or(true, |p| p < until) {
+            s.paused_until = Some(until);
+        }
+    }
+}
+
+/// A sliding-window log for one channel: at most `limit` requests in any `window`. Stricter than
+/// a token bucket of the same size (it waits for the oldest request to leave the window), which
+/// keeps it safe whether the server counts fixed windows or a sliding one.
+#[derive(Debug, Clone)]
+pub struct ChannelWindow {
+    limit: usize,
+    window: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl ChannelWindow {
+    pub fn new(limit: usize, window: Duration) -> ChannelWindow {
+        ChannelWindow {
+            limit: limit.max(1),
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// Discord's documented per-channel message rate, with a small margin for clock skew
+    /// between us and the server.
+    pub fn discord_default() -> ChannelWindow {
+        ChannelWindow::new(5, Duration::from_millis(5_100))
+    }
+
+    /// When the next request may go out, without reserving it.
+    pub fn next_allowed(&self, now: Instant) -> Instant {
+        if self.sent.len() < self.limit {
+            return now;
+        }
+        let oldest = self.sent[self.sent.len() - self.limit];
+        (oldest + self.window).max(now)
+    }
+
+    /// Records a request sent at `at`.
+    pub fn record(&mut self, at: Instant) {
+        self.sent.push_back(at);
+        while self.sent.len() > self.limit {
+            self.sent.pop_front();
+        }
+    }
+
+    /// Waits until the next request may go out and records it.
+    pub async fn wait(&mut self) {
+        let at = self.next_allowed(Instant::now());
+        tokio::time::sleep_until(at).await;
+        self.record(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn gcra_spaces_requests_evenly_without_burst() {
+        let t0 = Instant::now();
+        let mut g = Gcra::new(50.0, 1);
+        assert_eq!(g.interval(), ms(20));
+        // Five callers at once get slots 0, 20, 40, 60, 80 ms.
+        let slots: Vec<_> = (0..5).map(|_| g.reserve(t0) - t0).collect();
+        assert_eq!(slots, vec![ms(0), ms(20), ms(40), ms(60), ms(80)]);
+        // A caller arriving after the queue drained goes at once.
+        assert_eq!(g.reserve(t0 + ms(500)), t0 + ms(500));
+    }
+
+    #[test]
+    fn gcra_burst_allows_back_to_back_then_spaces() {
+        let t0 = Instant::now();
+        let mut g = Gcra::new(10.0, 3);
+        let slots: Vec<_> = (0..5).map(|_| g.reserve(t0) - t0).collect();
+        assert_eq!(slots, vec![ms(0), ms(0), ms(0), ms(100), ms(200)]);
+    }
+
+    #[test]
+    fn gcra_never_exceeds_rate_in_any_window() {
+        // 1000 callers arriving in a rush: in every 1-second window at most rate + burst.
+        let t0 = Instant::now();
+        let mut g = Gcra::new(45.0, 1);
+        let slots: Vec<Instant> = (0..1000)
+            .map(|i| g.reserve(t0 + Duration::from_micros(i * 700)))
+            .collect();
+        for (i, s) in slots.iter().enumerate() {
+            let in_window = slots[i..]
+                .iter()
+                .take_while(|x| **x < *s + ms(1000))
+                .count();
+            assert!(in_window <= 46, "{in_window} requests within 1 s");
+        }
+        // And the whole run takes about requests / rate.
+        let total = *slots.last().unwrap() - t0;
+        assert!(total >= ms(22_000) && total <= ms(22_300), "{total:?}");
+    }
+
+    #[test]
+    fn gcra_hold_pushes_later_reservations() {
+        let t0 = Instant::now();
+        let mut g = Gcra::new(10.0, 1);
+        g.reserve(t0);
+        g.hold_until(t0 + ms(1000));
+        assert_eq!(g.reserve(t0 + ms(10)), t0 + ms(1000));
+        assert_eq!(g.reserve(t0 + ms(10)), t0 + ms(1100));
+    }
+
+    #[test]
+    fn channel_window_allows_five_then_waits_for_the_oldest() {
+        let t0 = Instant::now();
+        let mut w = ChannelWindow::new(5, ms(5000));
+        for i in 0..5 {
+            let now = t0 + ms(i * 10);
+            assert_eq!(w.next_allowed(now), now);
+            w.record(now);
+        }
+        assert_eq!(w.next_allowed(t0 + ms(60)), t0 + ms(5000));
+        w.record(t0 + ms(5000));
+        // The second-oldest (t0 + 10 ms) leaves the window next.
+        assert_eq!(w.next_allowed(t0 + ms(5000)), t0 + ms(5010));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn global_limiter_paces_concurrent_tasks() {
+        let limiter = std::sync::Arc::new(GlobalLimiter::new(100.0));
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let l = limiter.clone();
+            tasks.push(tokio::spawn(async move {
+                l.acquire().await;
+                Instant::now()
+            }));
+        }
+        let mut times = Vec::new();
+        for t in tasks {
+            times.push(t.await.unwrap() - start);
+        }
+        times.sort();
+        assert_eq!(times[0], ms(0));
+        assert_eq!(times[49], ms(490));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn global_pause_delays_everyone() {
+        let limiter = GlobalLimiter::new(100.0);
+        let start = Instant::now();
+        limiter.acquire().await;
+        limiter.pause_for(ms(1000));
+        limiter.acquire().await;
+        assert!(Instant::now() - start >= ms(1000));
+        let before = Instant::now();
+        limiter.acquire().await;
+        assert!(Instant::now() - before <= ms(10));
+    }
+}
