@@ -23,14 +23,16 @@ pub mod ratelimit;
 mod scheduler;
 mod send;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::StreamExt;
+use futures::stream::{FuturesUnordered, StreamExt};
 use serenity::http::Http;
 use tokio_util::sync::CancellationToken;
 
@@ -387,12 +389,47 @@ impl Deliverer {
         }
         let cache = Mutex::new(RenderCache::default());
         let plan_error: Mutex<Option<StoreError>> = Mutex::new(None);
-        let fanout = futures::stream::iter(chunks)
-            .then(|chunk| self.plan_chunk(chunk, &keywords, &cache, &plan_error))
-            .flat_map(futures::stream::iter)
-            .map(|job| self.run_job(job, cancel, stats))
-            .buffer_unordered(self.config.delivery.concurrency)
-            .for_each(|_| async {});
+        let fanout = async {
+            // Jobs run `concurrency` at a time; the next chunk is planned while the current one
+            // sends, so planning never leaves the limiter idle.
+            let concurrency = self.config.delivery.concurrency.max(1);
+            let mut chunks = chunks.into_iter();
+            let mut queue: VecDeque<ChannelJob> = VecDeque::new();
+            let mut in_flight = FuturesUnordered::new();
+            let mut planning: Option<Pin<Box<dyn Future<Output = Vec<ChannelJob>> + Send + '_>>> =
+                None;
+            loop {
+                while in_flight.len() < concurrency {
+                    match queue.pop_front() {
+                        Some(job) => in_flight.push(self.run_job(job, cancel, stats)),
+                        None => break,
+                    }
+                }
+                if planning.is_none() && queue.len() < concurrency && !cancel.is_cancelled() {
+                    if let Some(chunk) = chunks.next() {
+                        planning = Some(Box::pin(self.plan_chunk(
+                            chunk,
+                            &keywords,
+                            &cache,
+                            &plan_error,
+                        )));
+                    }
+                }
+                if in_flight.is_empty() && planning.is_none() {
+                    break;
+                }
+                tokio::select! {
+                    jobs = async { planning.as_mut().expect("checked").await }, if planning.is_some() => {
+                        queue.extend(jobs);
+                        planning = None;
+                    }
+                    _ = in_flight.next(), if !in_flight.is_empty() => {}
+                }
+            }
+            // Channels never started because of shutdown stay for the next pass.
+            let unstarted: u64 = queue.iter().map(|j| j.work.len() as u64).sum();
+            Stats::add(&stats.pending, unstarted);
+        };
 
         let progress = async {
             let started = tokio::time::Instant::now();

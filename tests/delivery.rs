@@ -1,0 +1,606 @@
+//! The daily delivery engine end to end: real SQLite, the folder digest source, the unmodified
+//! serenity `Http` against the fake Discord on loopback, and a manual clock driving
+//! `Deliverer::tick`. Waits inside the engine are shrunk with `Tuning`, so no test sleeps long.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use paperboy::clock::ManualClock;
+use paperboy::config::Config;
+use paperboy::deliver::plan::{DayContent, RenderCache};
+use paperboy::deliver::{Deliverer, PassSummary, Tuning};
+use paperboy::fetch::Fetcher;
+use paperboy::filter::Filter;
+use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Store};
+use serde_json::Value;
+use support::fake_discord::{Failure, FakeDiscord};
+use tokio_util::sync::CancellationToken;
+
+const GUILD: u64 = 7_000;
+
+struct Env {
+    fake: FakeDiscord,
+    store: Store,
+    config: Arc<Config>,
+    clock: ManualClock,
+    digests: PathBuf,
+    /// The digest date under test: a few days ahead of the real date, so that subscriptions
+    /// (stamped with the real time when created) predate its due time.
+    day: NaiveDate,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/digests/2024-04-02.md"
+    ))
+    .expect("fixture digest")
+}
+
+fn at(day: NaiveDate, hh: u32, mm: u32) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(hh, mm, 0).unwrap())
+}
+
+fn fast() -> Tuning {
+    Tuning {
+        request_timeout: Duration::from_millis(250),
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(40),
+        rate_limited_wait: Duration::from_millis(20),
+        channel_window: Duration::from_millis(200),
+        ..Tuning::default()
+    }
+}
+
+impl Env {
+    async fn new(extra: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let digests = dir.path().join("digests");
+        std::fs::create_dir(&digests).unwrap();
+        let toml = format!(
+            "[schedule]\ncron = \"0 0 9 * * *\"\ntimezone = \"UTC\"\n{extra}\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n\
+             [database]\npath = \"paperboy.db\"\n\
+             [delivery]\nrequests_per_second = 50\nconcurrency = 8\nmax_retries = 5\n"
+        );
+        let config = Arc::new(Config::from_toml(&toml, dir.path()).unwrap());
+        let store = Store::open(&config.database_path).await.unwrap();
+        let day = Utc::now().date_naive() + chrono::Duration::days(3);
+        let fake = FakeDiscord::start().await;
+        fake.add_guild(GUILD, None);
+        Env {
+            fake,
+            store,
+            config,
+            clock: ManualClock::new(at(day, 0, 0)),
+            digests,
+            day,
+            _dir: dir,
+        }
+    }
+
+    fn publish(&self, day: NaiveDate) {
+        std::fs::write(self.digests.join(format!("{day}.md")), fixture()).unwrap();
+    }
+
+    /// A fresh engine over the same database: what a restarted bot would build.
+    fn deliverer(&self) -> Deliverer {
+        let fetcher = Arc::new(Fetcher::new(self.store.clone(), &self.config.source));
+        Deliverer::new(
+            self.fake.http(),
+            self.store.clone(),
+            fetcher,
+            self.config.clone(),
+            Arc::new(self.clock.clone()),
+        )
+        .with_tuning(fast())
+    }
+
+    async fn subscribe(&self, channel_id: u64, kind: u8, f: impl FnOnce(&mut NewSubscription)) {
+        self.fake.add_channel(GUILD, channel_id, kind);
+        let mut s = NewSubscription {
+            guild_id: GUILD,
+            channel_id,
+            channel_kind: kind,
+            delivery_time: None,
+            timezone: None,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 1,
+        };
+        f(&mut s);
+        self.store.upsert_subscription(&s).await.unwrap();
+    }
+
+    /// Requests the fake received whose path starts with `/channels/{id}`.
+    fn requests_to(&self, channel_id: u64) -> usize {
+        let prefix = format!("/channels/{channel_id}/");
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with(&prefix))
+            .count()
+    }
+}
+
+fn embeds(messages: &[Value]) -> usize {
+    messages
+        .iter()
+        .map(|m| m["embeds"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+async fn tick(d: &Deliverer) -> PassSummary {
+    d.tick(&CancellationToken::new()).await
+}
+
+#[tokio::test]
+async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    // 09:00 in Seoul is 00:00 UTC; the other channel follows the bot's 09:00 UTC.
+    env.subscribe(100, 0, |s| {
+        s.delivery_time = NaiveTime::from_hms_opt(9, 0, 0);
+        s.timezone = Some(chrono_tz::Asia::Seoul);
+    })
+    .await;
+    env.subscribe(101, 0, |_| {}).await;
+    let d = env.deliverer();
+
+    env.clock
+        .set(at(env.day - chrono::Duration::days(1), 23, 59));
+    // Days before `day` that fell due since subscribing have no digest and their deadline
+    // passed: they are settled silently. Nothing is sent.
+    let before = tick(&d).await;
+    assert_eq!(before.messages_sent, 0, "{before}");
+    assert_eq!(env.fake.request_count(), 0);
+
+    env.clock.set(at(env.day, 0, 1));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(embeds(&msgs), 12);
+    // In order: the header is on the first message, and the first paper comes first.
+    let header = msgs[0]["content"].as_str().unwrap();
+    assert!(header.contains(&env.day.to_string()), "{header}");
+    assert!(msgs[0]["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Aurora-M"));
+    assert!(msgs[1]["content"].is_null());
+    assert_eq!(msgs[0]["allowed_mentions"]["parse"], serde_json::json!([]));
+    // Not yet 09:00 UTC: the other channel waits.
+    assert!(env.fake.messages(101).is_empty());
+
+    let requests = env.fake.request_count();
+    let again = tick(&d).await;
+    assert_eq!(again.deliveries, 0, "{again}");
+    assert_eq!(env.fake.request_count(), requests);
+
+    // The ledger holds both message ids, in order.
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+    let ids: Vec<String> = ledger
+        .messages
+        .iter()
+        .map(|m| m.message_id.unwrap().to_string())
+        .collect();
+    let posted: Vec<String> = msgs
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, posted);
+
+    env.clock.set(at(env.day, 9, 0));
+    tick(&d).await;
+    assert_eq!(env.fake.messages(101).len(), 2);
+    assert_eq!(env.fake.messages(100).len(), 2);
+}
+
+#[tokio::test]
+async fn late_digest_is_posted_when_it_appears() {
+    let env = Env::new("retry_initial_minutes = 5").await;
+    env.subscribe(100, 0, |_| {}).await;
+    let d = env.deliverer();
+
+    env.clock.set(at(env.day, 9, 1));
+    let waiting = tick(&d).await;
+    assert_eq!(waiting.waiting, 1, "{waiting}");
+    assert_eq!(env.fake.request_count(), 0);
+    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
+
+    env.publish(env.day);
+    // Within the backoff the source is not asked again.
+    env.clock.set(at(env.day, 9, 3));
+    assert_eq!(tick(&d).await.waiting, 1);
+    assert!(env.fake.messages(100).is_empty());
+
+    env.clock.set(at(env.day, 9, 7));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    assert_eq!(env.fake.messages(100).len(), 2);
+    tick(&d).await;
+    assert_eq!(env.fake.messages(100).len(), 2);
+}
+
+#[tokio::test]
+async fn digest_that_never_comes_is_reported_only_to_opted_in_channels() {
+    let env = Env::new("publish_deadline_minutes = 120").await;
+    env.subscribe(100, 0, |s| s.notify_empty = true).await;
+    env.subscribe(101, 0, |_| {}).await;
+    let d = env.deliverer();
+
+    env.clock.set(at(env.day, 9, 1));
+    assert_eq!(tick(&d).await.waiting, 2);
+    env.clock.set(at(env.day, 11, 1));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 2, "{pass}");
+    let notice = env.fake.messages(100);
+    assert_eq!(notice.len(), 1);
+    assert!(notice[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("no digest was published"));
+    assert!(env.fake.messages(101).is_empty());
+    // Both days are settled in the ledger: nothing more happens, even if the digest shows up.
+    env.publish(env.day);
+    env.clock.set(at(env.day, 12, 0));
+    assert_eq!(tick(&d).await.deliveries, 0);
+    assert_eq!(
+        env.store
+            .delivery(101, env.day)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeliveryStatus::Done
+    );
+}
+
+#[tokio::test]
+async fn missed_days_are_caught_up_once_oldest_first_after_downtime() {
+    let env = Env::new("catch_up_days = 2").await;
+    let yesterday = env.day - chrono::Duration::days(1);
+    env.publish(yesterday);
+    env.publish(env.day);
+    env.subscribe(100, 0, |_| {}).await;
+    let d = env.deliverer();
+
+    env.clock.set(at(yesterday, 8, 0));
+    assert_eq!(tick(&d).await.messages_sent, 0);
+    // Down for a day and a bit: yesterday's and today's 09:00 both passed.
+    env.clock.set(at(env.day, 15, 0));
+    let restarted = env.deliverer();
+    let pass = tick(&restarted).await;
+    assert_eq!(pass.completed, 2, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 4);
+    assert!(msgs[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&yesterday.to_string()));
+    assert!(msgs[2]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&env.day.to_string()));
+    tick(&restarted).await;
+    assert_eq!(env.fake.messages(100).len(), 4);
+}
+
+#[tokio::test]
+async fn crash_between_sent_and_recorded_posts_no_duplicate() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(100, 0, |_| {}).await;
+
+    // What the engine does before sending: plan with deterministic nonces, into the ledger.
+    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
+    let digest = fetcher.digest(env.day).await.unwrap();
+    let mut cache = RenderCache::default();
+    let bodies = cache.bodies(
+        env.day,
+        DayContent::Digest(&digest),
+        &Filter::default(),
+        false,
+    );
+    let plan = cache.plan_for(100, env.day, &bodies);
+    env.store.plan_delivery(100, env.day, &plan).await.unwrap();
+    // Message 0 reaches Discord, then the process dies before recording it.
+    let sent = env
+        .fake
+        .http()
+        .send_message(100.into(), Vec::new(), &plan[0].1)
+        .await
+        .unwrap();
+    assert_eq!(env.fake.messages(100).len(), 1);
+
+    env.clock.set(at(env.day, 9, 30));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.resumed, 1, "{pass}");
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2, "the resend of message 0 was de-duplicated");
+    assert_eq!(env.fake.stats().deduplicated, 1);
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.messages[0].message_id, Some(sent.id.get()));
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+}
+
+#[tokio::test]
+async fn injected_429s_5xx_and_slow_answers_still_serve_every_channel_exactly_once() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    let channels: Vec<u64> = (0..20).map(|i| 1_000 + i).collect();
+    for c in &channels {
+        env.subscribe(*c, 0, |_| {}).await;
+    }
+    env.fake.set_random_failures(
+        0.3,
+        42,
+        vec![
+            Failure::RateLimited {
+                retry_after: 0.05,
+                global: false,
+            },
+            Failure::ServerError(500),
+            Failure::ServerError(502),
+            Failure::Slow(Duration::from_millis(400)),
+        ],
+    );
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer();
+    let mut passes = Vec::new();
+    for _ in 0..20 {
+        let pass = tick(&d).await;
+        let done = pass.deliveries == 0;
+        passes.push(pass);
+        if done {
+            break;
+        }
+    }
+    let failures: u64 = passes.iter().map(|p| p.rate_limited + p.retries).sum();
+    assert!(failures > 0, "failures were injected: {passes:?}");
+    assert_eq!(
+        passes.last().unwrap().deliveries,
+        0,
+        "still unfinished after 20 passes: {passes:?}"
+    );
+    for c in &channels {
+        let msgs = env.fake.messages(*c);
+        assert_eq!(msgs.len(), 2, "channel {c}");
+        assert_eq!(embeds(&msgs), 12, "channel {c}");
+        let ledger = env.store.delivery(*c, env.day).await.unwrap().unwrap();
+        assert_eq!(ledger.status, DeliveryStatus::Done);
+        assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
+    }
+    // Give the slow answers still in flight time to land, then check again: no late duplicates.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for c in &channels {
+        assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
+    }
+}
+
+#[tokio::test]
+async fn deleted_channel_is_paused_after_one_failure_and_never_retried() {
+    let env = Env::new("").await;
+    env.fake.add_guild(GUILD, Some(700));
+    env.publish(env.day);
+    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(102, 0, |_| {}).await;
+    env.fake.delete_channel(101);
+    let d = env.deliverer();
+
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&d).await;
+    assert_eq!(pass.paused, 1, "{pass}");
+    assert_eq!(env.fake.messages(102).len(), 2);
+    let sub = env.store.subscription(101).await.unwrap().unwrap();
+    assert!(!sub.enabled);
+    let reason = sub.paused_reason.unwrap();
+    assert!(reason.contains("no longer exists"), "{reason}");
+    assert_eq!(
+        env.store
+            .delivery(101, env.day)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeliveryStatus::Failed
+    );
+    let notice = env.fake.messages(700);
+    assert_eq!(notice.len(), 1);
+    assert!(notice[0]["content"].as_str().unwrap().contains("<#101>"));
+
+    // Days go by: the paused channel is never tried again, the guild is told only once.
+    env.publish(env.day + chrono::Duration::days(1));
+    for h in [10, 12] {
+        env.clock.set(at(env.day, h, 0));
+        tick(&d).await;
+    }
+    env.clock
+        .set(at(env.day + chrono::Duration::days(1), 9, 30));
+    tick(&env.deliverer()).await;
+    assert_eq!(env.requests_to(101), 1);
+    assert_eq!(env.fake.messages(102).len(), 4);
+    assert_eq!(env.fake.messages(700).len(), 1);
+}
+
+#[tokio::test]
+async fn forbidden_channel_is_paused_with_the_permission_reason() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(103, 0, |_| {}).await;
+    env.fake.forbid_channel(103);
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer();
+    assert_eq!(tick(&d).await.paused, 1);
+    let sub = env.store.subscription(103).await.unwrap().unwrap();
+    assert!(sub.paused_reason.unwrap().contains("Missing Permissions"));
+    tick(&d).await;
+    assert_eq!(env.requests_to(103), 1);
+}
+
+#[tokio::test]
+async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.subscribe(301, 5, |_| {}).await;
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer();
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 3, "{pass}");
+
+    let threads = env.fake.threads(200);
+    assert_eq!(threads.len(), 1);
+    assert_eq!(
+        threads[0]["name"].as_str().unwrap(),
+        format!("Daily Papers — {}", env.day)
+    );
+    let thread_id: u64 = threads[0]["id"].as_str().unwrap().parse().unwrap();
+    let in_thread = env.fake.messages(thread_id);
+    assert_eq!(in_thread.len(), 2);
+    assert_eq!(embeds(&in_thread), 12);
+    assert!(in_thread[0]["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Aurora-M"));
+    let ledger = env.store.delivery(200, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.thread_id, Some(thread_id));
+
+    let published: Vec<u64> = env
+        .fake
+        .crossposts()
+        .iter()
+        .filter(|(c, _)| *c == 300)
+        .map(|(_, m)| *m)
+        .collect();
+    let posted: Vec<u64> = env
+        .fake
+        .messages(300)
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(published, posted);
+    assert!(env.fake.crossposts().iter().all(|(c, _)| *c != 301));
+}
+
+#[tokio::test]
+async fn resumed_forum_delivery_posts_into_the_same_thread() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(200, 15, |_| {}).await;
+    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
+    let digest = fetcher.digest(env.day).await.unwrap();
+    let mut cache = RenderCache::default();
+    let bodies = cache.bodies(
+        env.day,
+        DayContent::Digest(&digest),
+        &Filter::default(),
+        false,
+    );
+    let plan = cache.plan_for(200, env.day, &bodies);
+    env.store.plan_delivery(200, env.day, &plan).await.unwrap();
+    // The post was created and its starter recorded, then the process died before the thread id
+    // itself was written down.
+    let post = env
+        .fake
+        .http()
+        .create_forum_post(
+            200.into(),
+            &paperboy::deliver::plan::forum_post_body(env.day, &plan[0].1),
+            None,
+        )
+        .await
+        .unwrap();
+    env.store
+        .record_sent(200, env.day, 0, post.id.get())
+        .await
+        .unwrap();
+
+    env.clock.set(at(env.day, 9, 30));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    assert_eq!(env.fake.threads(200).len(), 1);
+    assert_eq!(env.fake.messages(post.id.get()).len(), 2);
+}
+
+#[tokio::test]
+async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(400, 0, |_| {}).await;
+    env.subscribe(401, 0, |s| s.notify_empty = true).await;
+    env.subscribe(402, 0, |_| {}).await;
+    env.store
+        .add_keywords(400, &[Keyword::include("WavLLM")])
+        .await
+        .unwrap();
+    for c in [401, 402] {
+        env.store
+            .add_keywords(c, &[Keyword::include("quantum chromodynamics")])
+            .await
+            .unwrap();
+    }
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 3, "{pass}");
+
+    let filtered = env.fake.messages(400);
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(embeds(&filtered), 1);
+    assert!(filtered[0]["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("WavLLM"));
+    assert!(filtered[0]["content"].as_str().unwrap().contains("1 of 12"));
+
+    let notice = env.fake.messages(401);
+    assert_eq!(notice.len(), 1);
+    assert_eq!(embeds(&notice), 0);
+    assert!(env.fake.messages(402).is_empty());
+    assert_eq!(
+        env.store
+            .delivery(402, env.day)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeliveryStatus::Done
+    );
+}
+
+#[tokio::test]
+async fn scheduler_runs_passes_and_stops_on_cancel() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(100, 0, |_| {}).await;
+    env.clock.set(at(env.day, 9, 0));
+    let d = Arc::new(env.deliverer());
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(paperboy::deliver::run_scheduler(d, cancel.clone()));
+    for _ in 0..200 {
+        if env.fake.messages(100).len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cancel.cancel();
+    let run = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("scheduler stops promptly")
+        .unwrap();
+    assert_eq!(env.fake.messages(100).len(), 2);
+    assert!(run.passes >= 1);
+    assert_eq!(run.messages_sent, 2);
+    assert!(run.to_string().contains("2 messages sent"), "{run}");
+}
