@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::markdown::cap_authors;
+use super::markdown::{cap_authors, usable_thumbnail};
 use super::{Digest, DigestError, Paper, ParseWarning, Parsed};
 
 /// How many abstract sentences stand in for the missing AI summary: enough to say what the paper
@@ -135,9 +135,7 @@ fn read_item(item: &Value) -> Result<(Paper, Vec<String>), String> {
     let thumbnail_url = item
         .get("thumbnail")
         .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
-        .map(str::to_owned)
+        .and_then(usable_thumbnail)
         .or_else(|| {
             Some(format!(
                 "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"

@@ -174,6 +174,8 @@ struct Block {
     /// Whether the next plain line may continue the last bullet.
     continues: bool,
     after_blank: bool,
+    /// An HTML tag spread over several lines, collected until its `>` (or a blank line).
+    html: Option<String>,
 }
 
 enum Heading<'a> {
@@ -219,6 +221,7 @@ impl Parser {
                     bullets: Vec::new(),
                     continues: false,
                     after_blank: false,
+                    html: None,
                 });
             }
             Some(Heading::Minor(text)) => match self.block.as_mut() {
@@ -277,6 +280,17 @@ impl Parser {
         let Some(block) = self.block.as_mut() else {
             return;
         };
+        if let Some(html) = block.html.as_mut() {
+            html.push(' ');
+            html.push_str(trimmed);
+            if trimmed.is_empty() || trimmed.contains('>') {
+                let html = block.html.take().unwrap_or_default();
+                block.html_media(&html);
+            }
+            if !trimmed.is_empty() {
+                return;
+            }
+        }
         if trimmed.is_empty() {
             block.after_blank = true;
             return;
@@ -308,9 +322,10 @@ impl Parser {
             }
             block.continues = false;
         } else if is_html(trimmed) {
-            // Early digests embed media as HTML; only an <img> can serve as a thumbnail.
-            if block.thumbnail.is_none() {
-                block.thumbnail = html_img_source(trimmed).and_then(|s| usable_thumbnail(&s));
+            if trimmed.contains('>') {
+                block.html_media(trimmed);
+            } else {
+                block.html = Some(trimmed.to_owned());
             }
             block.continues = false;
         } else if is_thematic_break(trimmed) {
@@ -353,6 +368,13 @@ impl Parser {
 }
 
 impl Block {
+    /// Early digests embed media as HTML; only an `<img>` can serve as a thumbnail.
+    fn html_media(&mut self, html: &str) {
+        if self.thumbnail.is_none() {
+            self.thumbnail = html_img_source(html).and_then(|s| usable_thumbnail(&s));
+        }
+    }
+
     /// Adds free text: a new bullet, or the continuation of the previous one.
     fn text(&mut self, line: &str, indented: bool) {
         let trimmed = line.trim();
@@ -720,7 +742,7 @@ fn html_img_source(line: &str) -> Option<String> {
 }
 
 /// An image Discord can show as an embed thumbnail, or `None`.
-fn usable_thumbnail(src: &str) -> Option<String> {
+pub(crate) fn usable_thumbnail(src: &str) -> Option<String> {
     let src = src.trim();
     if !is_http(src) || src.chars().any(char::is_whitespace) {
         return None;
@@ -1176,6 +1198,9 @@ mod tests {
             Some("https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2401.00001.png")
         );
         assert_eq!(paper.bullets, ["text"]);
+        let paper = one("### T\n<img\n  width=\"200\"\n  src=\"https://x.y/d.webp\">\n- text\n<video\n\n- after an unclosed tag");
+        assert_eq!(paper.thumbnail_url.as_deref(), Some("https://x.y/d.webp"));
+        assert_eq!(paper.bullets, ["text", "after an unclosed tag"]);
     }
 
     #[test]
