@@ -212,6 +212,9 @@ enum DayState {
     Unavailable,
 }
 
+/// A channel's ledger entries for one date: (nonce, body) per message.
+type ChannelPlan = (u64, Vec<(String, serde_json::Value)>);
+
 /// One unit of work for a channel, in date order.
 #[derive(Debug)]
 enum Work {
@@ -533,8 +536,7 @@ impl Deliverer {
         cache: &Mutex<RenderCache>,
         plan_error: &Mutex<Option<StoreError>>,
     ) -> Vec<ChannelJob> {
-        let mut items: BTreeMap<NaiveDate, Vec<(u64, Vec<(String, serde_json::Value)>)>> =
-            BTreeMap::new();
+        let mut items: BTreeMap<NaiveDate, Vec<ChannelPlan>> = BTreeMap::new();
         let mut jobs = Vec::with_capacity(chunk.len());
         {
             let mut cache = cache.lock().expect("render cache lock");

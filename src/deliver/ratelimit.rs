@@ -97,7 +97,7 @@ impl GlobalLimiter {
             tokio::time::sleep_until(at).await;
             // A pause announced while this caller slept applies to it too.
             let paused = self.state.lock().expect("limiter lock").paused_until;
-            if paused.map_or(true, |p| p <= Instant::now()) {
+            if paused.is_none_or(|p| p <= Instant::now()) {
                 return;
             }
         }
@@ -107,7 +107,7 @@ impl GlobalLimiter {
     pub fn pause_for(&self, d: Duration) {
         let until = Instant::now() + d;
         let mut s = self.state.lock().expect("limiter lock");
-        if s.paused_until.map_or(true, |p| p < until) {
+        if s.paused_until.is_none_or(|p| p < until) {
             s.paused_until = Some(until);
         }
     }
