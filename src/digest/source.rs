@@ -251,18 +251,18 @@ impl SourceLoader {
     }
 }
 
+/// Parses a downloaded or read digest. One without papers counts as not published: the API
+/// answers `[]` before the day's digest is out, and archiving an empty day would hide the real
+/// one once it appears.
 fn parse(body: &[u8], format: Format, date: NaiveDate) -> Result<Parsed, DigestError> {
-    match format {
-        Format::Markdown => parse_markdown(body, Some(date)),
-        Format::Json => {
-            let parsed = parse_hf_json(body, date)?;
-            // The API answers `[]` for a day whose digest is not out yet.
-            if parsed.digest.papers.is_empty() {
-                return Err(DigestError::NotPublished(date));
-            }
-            Ok(parsed)
-        }
+    let parsed = match format {
+        Format::Markdown => parse_markdown(body, Some(date))?,
+        Format::Json => parse_hf_json(body, date)?,
+    };
+    if parsed.digest.papers.is_empty() {
+        return Err(DigestError::NotPublished(date));
     }
+    Ok(parsed)
 }
 
 fn url_path(url: &str) -> &str {
@@ -399,6 +399,16 @@ mod tests {
         assert!(matches!(
             loader.load(day("2024-01-04")).await,
             Err(DigestError::Malformed(_))
+        ));
+
+        std::fs::write(
+            dir.path().join("2024-01-06.md"),
+            b"## Daily Papers (2024-01-06)\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            loader.load(day("2024-01-06")).await,
+            Err(DigestError::NotPublished(_))
         ));
 
         std::fs::write(dir.path().join("2024-01-05.json"), b"[]").unwrap();
