@@ -20,6 +20,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod deliver;
+pub mod discord;
 pub mod digest;
 pub mod fetch;
 pub mod filter;

@@ -1,1 +1,230 @@
-fn main(){}
+//! The `paperboy` command line: `run` the bot, `preview` a digest without Discord, print the
+//! `invite` URL.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use paperboy::clock::SystemClock;
+use paperboy::config::{Config, Token};
+use paperboy::digest::source::SourceLoader;
+use paperboy::digest::{hf_json, markdown, DigestError, Parsed};
+use paperboy::filter::Filter;
+use paperboy::render;
+
+#[derive(Parser)]
+#[command(name = "paperboy", version, about = "Posts the Hugging Face Daily Papers digest to Discord")]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, short, global = true, default_value = "bot.toml", env = "PAPERBOY_CONFIG")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the bot (needs the DISCORD_TOKEN environment variable).
+    Run,
+    /// Print the messages a day's digest becomes, without Discord.
+    Preview(PreviewArgs),
+    /// Print the URL that invites the bot to a server.
+    Invite,
+}
+
+#[derive(clap::Args)]
+struct PreviewArgs {
+    /// The digest's day (YYYY-MM-DD), loaded from the configured source. Default: today (UTC).
+    #[arg(long, conflicts_with = "file")]
+    date: Option<NaiveDate>,
+    /// Read the digest from this markdown or JSON file instead.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Keep only papers matching any of these keywords (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    include: Vec<String>,
+    /// Drop papers matching any of these keywords (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// Keep only papers with at least this many votes.
+    #[arg(long)]
+    min_votes: Option<u32>,
+    /// Keep only the N most-voted papers.
+    #[arg(long)]
+    top: Option<usize>,
+    /// Print the exact message-create bodies as a JSON array (nothing else on stdout).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Everything the bot needs to post: view the channel, send messages with embeds, and create
+/// and post in threads (forum channels get one thread a day).
+pub const INVITE_PERMISSIONS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 35) | (1 << 38);
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,paperboy=debug"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run => run(&cli.config).await,
+        Command::Preview(args) => preview(&cli.config, args).await,
+        Command::Invite => invite(&cli.config),
+    }
+}
+
+async fn run(config_path: &Path) -> anyhow::Result<()> {
+    let config = Config::load(config_path)?;
+    let token = Token::from_env()?;
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown requested; finishing the message in flight");
+        signal.cancel();
+    });
+    paperboy::discord::run(Arc::new(config), token, Arc::new(SystemClock), shutdown).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn invite(config_path: &Path) -> anyhow::Result<()> {
+    let config = Config::load(config_path)?;
+    let Some(app) = config.discord.application_id else {
+        bail!(
+            "config key `discord.application_id` is not set in {}: copy your application's id from \
+             https://discord.com/developers/applications (General Information) into it",
+            config_path.display()
+        );
+    };
+    println!(
+        "https://discord.com/oauth2/authorize?client_id={app}&scope=bot%20applications.commands&permissions={INVITE_PERMISSIONS}"
+    );
+    Ok(())
+}
+
+async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
+    let parsed = match &args.file {
+        Some(path) => parse_file(path)?,
+        None => {
+            let config = Config::load(config_path)?;
+            let date = args
+                .date
+                .unwrap_or_else(|| chrono::Utc::now().date_naive());
+            load_from_sources(&config, date).await?
+        }
+    };
+    for w in &parsed.warnings {
+        tracing::warn!(warning = %w, "digest entry skipped or repaired");
+    }
+    let digest = parsed.digest;
+    let filter = Filter {
+        include: args.include,
+        exclude: args.exclude,
+        min_votes: args.min_votes,
+        top_n: args.top,
+    };
+    let compiled = filter.compile();
+    let selected = compiled.apply(&digest.papers);
+    let messages = if selected.is_empty() {
+        let reason = if digest.papers.is_empty() {
+            render::EmptyReason::NoPapers
+        } else {
+            render::EmptyReason::NothingMatched
+        };
+        vec![render::empty_notice(digest.date, reason)]
+    } else {
+        render::render_digest(&render::RenderContext { date: digest.date, total_in_digest: digest.papers.len(), filtered: !filter.is_empty() }, &selected)
+    };
+    if args.json {
+        let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
+        println!("{}", serde_json::to_string_pretty(&bodies)?);
+    } else {
+        print!("{}", render::to_text(&messages));
+    }
+    Ok(())
+}
+
+fn parse_file(path: &Path) -> anyhow::Result<Parsed> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let hint = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.parse::<NaiveDate>().ok());
+    let is_json = path.extension().is_some_and(|e| e == "json")
+        || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let parsed = if is_json {
+        let date = hint.context(
+            "a JSON digest file must be named after its day (YYYY-MM-DD.json) so its date is known",
+        )?;
+        hf_json::parse_hf_json(&bytes, date)
+    } else {
+        markdown::parse_markdown(&bytes, hint)
+    };
+    parsed.with_context(|| format!("parsing {}", path.display()))
+}
+
+async fn load_from_sources(config: &Config, date: NaiveDate) -> anyhow::Result<Parsed> {
+    let loader = |s| {
+        SourceLoader::new(s)
+            .with_timeout(config.source.timeout)
+            .with_max_bytes(config.source.max_bytes)
+    };
+    match loader(config.source.primary.clone()).load(date).await {
+        Ok(p) => Ok(p),
+        Err(DigestError::NotPublished(_)) if config.source.fallback.is_some() => {
+            let fb = config.source.fallback.clone().expect("checked");
+            Ok(loader(fb).load(date).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
