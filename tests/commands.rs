@@ -1,0 +1,574 @@
+//! End-to-end tests of every `/papers` subcommand: the real bot (library entry point
+//! `paperboy::discord::run`) against the fake Discord, with a real SQLite file.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use paperboy::clock::ManualClock;
+use paperboy::config::{Config, Token};
+use paperboy::store::{KeywordKind, Store};
+use support::fake_discord::{interaction, FakeDiscord};
+
+const GUILD: u64 = 3;
+const CHANNEL: u64 = 4;
+const USER: u64 = 5;
+/// MANAGE_CHANNELS (1 << 4) plus VIEW_CHANNEL and SEND_MESSAGES.
+const MANAGER: u64 = (1 << 4) | (1 << 10) | (1 << 11);
+/// VIEW_CHANNEL and SEND_MESSAGES only.
+const MEMBER: u64 = (1 << 10) | (1 << 11);
+const EPHEMERAL: u64 = 1 << 6;
+
+struct Bot {
+    fake: FakeDiscord,
+    dir: tempfile::TempDir,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    next_id: u64,
+}
+
+fn digest_dir(dir: &Path) -> PathBuf {
+    let d = dir.join("digests");
+    std::fs::create_dir_all(&d).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digests/2024-04-02.md");
+    std::fs::copy(fixture, d.join("2024-04-02.md")).unwrap();
+    d
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-04-02T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+impl Bot {
+    async fn start() -> Bot {
+        let fake = FakeDiscord::start().await;
+        fake.add_guild(GUILD, None);
+        fake.add_channel(GUILD, CHANNEL, 0);
+        let dir = tempfile::tempdir().unwrap();
+        digest_dir(dir.path());
+        let mut bot = Bot {
+            fake,
+            dir,
+            cancel: CancellationToken::new(),
+            task: None,
+            next_id: 1000,
+        };
+        bot.launch().await;
+        bot
+    }
+
+    fn config(&self) -> Config {
+        let toml = format!(
+            r#"
+[discord]
+api_base = "{base}"
+[schedule]
+cron = "0 0 9 * * *"
+timezone = "UTC"
+[source]
+kind = "folder"
+path = "digests"
+fallback_hf_api = false
+[database]
+path = "paperboy.db"
+"#,
+            base = self.fake.base_url()
+        );
+        Config::from_toml(&toml, self.dir.path()).unwrap()
+    }
+
+    async fn launch(&mut self) {
+        self.cancel = CancellationToken::new();
+        let identifies_before = self.fake.identifies().len();
+        let puts_before = self.puts();
+        let config = Arc::new(self.config());
+        let clock = Arc::new(ManualClock::new(now()));
+        self.task = Some(tokio::spawn(paperboy::discord::run(
+            config,
+            Token::new("fake-token"),
+            clock,
+            self.cancel.clone(),
+        )));
+        // Wait for this launch's own IDENTIFY and command registration (a restart reuses the
+        // fake, which remembers the previous run's).
+        for _ in 0..400 {
+            if self.fake.identifies().len() > identifies_before && self.puts() > puts_before {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the bot never identified and registered its commands on the fake");
+    }
+
+    fn puts(&self) -> usize {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path.contains("/commands"))
+            .count()
+    }
+
+    async fn stop(&mut self) {
+        self.cancel.cancel();
+        if let Some(t) = self.task.take() {
+            let r = tokio::time::timeout(Duration::from_secs(20), t)
+                .await
+                .expect("bot did not stop");
+            r.unwrap().unwrap();
+        }
+    }
+
+    async fn store(&self) -> Store {
+        Store::open(&self.dir.path().join("paperboy.db")).await.unwrap()
+    }
+
+    /// Invokes `/papers <path…>` and returns the interaction's responses once `n` arrived.
+    async fn invoke(&mut self, perms: u64, path: &[&str], options: Value, n: usize) -> Vec<Value> {
+        self.next_id += 1;
+        let token = format!("token-{}", self.next_id);
+        let mut full = vec!["papers"];
+        full.extend_from_slice(path);
+        self.fake
+            .dispatch_interaction(interaction::slash(
+                self.next_id,
+                &token,
+                GUILD,
+                CHANNEL,
+                USER,
+                perms,
+                &full,
+                options,
+            ))
+            .await;
+        let got = self
+            .fake
+            .wait_for_responses(&token, n, Duration::from_secs(20))
+            .await;
+        assert!(
+            got.len() >= n,
+            "expected {n} responses to {path:?}, got {got:#?}"
+        );
+        got
+    }
+
+    /// Invokes a command answered by one immediate message and returns its `data`.
+    async fn reply(&mut self, perms: u64, path: &[&str], options: Value) -> Value {
+        let got = self.invoke(perms, path, options, 1).await;
+        let first = &got[0];
+        assert_eq!(first["kind"], "callback", "{first:#}");
+        assert_eq!(first["body"]["type"], 4, "expected an immediate reply: {first:#}");
+        first["body"]["data"].clone()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn opt(name: &str, kind: u8, value: Value) -> Value {
+    json!({"name": name, "type": kind, "value": value})
+}
+
+fn is_ephemeral(data: &Value) -> bool {
+    data["flags"].as_u64().unwrap_or(0) & EPHEMERAL != 0
+}
+
+fn content(data: &Value) -> String {
+    data["content"].as_str().unwrap_or_default().to_string()
+}
+
+/// All embeds across a deferred command's follow-ups.
+fn followup_embeds(responses: &[Value]) -> Vec<Value> {
+    responses
+        .iter()
+        .filter(|r| r["kind"] == "followup" || r["kind"] == "edit_original")
+        .flat_map(|r| r["body"]["embeds"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_the_papers_command_with_every_subcommand() {
+    let mut bot = Bot::start().await;
+    let registered = bot.fake.registered_commands().unwrap();
+    let text = registered.to_string();
+    let papers = registered["commands"]
+        .as_array()
+        .or_else(|| registered.as_array())
+        .and_then(|cmds| cmds.iter().find(|c| c["name"] == "papers"))
+        .unwrap_or_else(|| panic!("no /papers in {text}"))
+        .clone();
+    let names: Vec<&str> = papers["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    for sub in [
+        "today",
+        "date",
+        "search",
+        "preview",
+        "subscribe",
+        "unsubscribe",
+        "pause",
+        "resume",
+        "settings",
+        "keywords",
+    ] {
+        assert!(names.contains(&sub), "{sub} missing from {names:?}");
+    }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn today_defers_then_posts_every_paper_packed_without_mentions() {
+    let mut bot = Bot::start().await;
+    // Not archived yet: the bot must defer (type 5) before downloading, then follow up.
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    assert_eq!(got[0]["kind"], "callback");
+    assert_eq!(got[0]["body"]["type"], 5, "{:#}", got[0]);
+    let followups: Vec<&Value> = got.iter().filter(|r| r["kind"] == "followup").collect();
+    assert_eq!(followups.len(), 2, "12 papers must pack into 2 messages");
+    let embeds = followup_embeds(&got);
+    assert_eq!(embeds.len(), 12);
+    assert_eq!(
+        embeds[0]["title"].as_str().unwrap(),
+        "Aurora-M: The First Open Source Multilingual Language Model Red-teamed according to the U.S. Executive Order"
+    );
+    assert_eq!(embeds[0]["url"], "https://arxiv.org/abs/2404.00399");
+    for f in &followups {
+        assert_eq!(f["body"]["allowed_mentions"]["parse"], json!([]), "{f:#}");
+    }
+
+    // Archived now: the second call answers at once, no deferral.
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
+    assert_eq!(got[0]["body"]["type"], 4, "{:#}", got[0]);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn date_rejects_bad_future_and_missing_days() {
+    let mut bot = Bot::start().await;
+    let data = bot
+        .reply(MEMBER, &["date"], json!([opt("day", 3, json!("2024-13-45"))]))
+        .await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("YYYY-MM-DD"), "{data:#}");
+
+    let data = bot
+        .reply(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-03"))]))
+        .await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("future"), "{data:#}");
+
+    // A day without a digest file: deferred, then an ephemeral explanation.
+    let got = bot
+        .invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-03-30"))]), 2)
+        .await;
+    let last = got.last().unwrap();
+    assert!(
+        content(&last["body"]).contains("no Daily Papers digest for 2024-03-30"),
+        "{got:#?}"
+    );
+
+    let got = bot
+        .invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-02"))]), 3)
+        .await;
+    assert_eq!(followup_embeds(&got).len(), 12);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_changes_need_manage_channels() {
+    let mut bot = Bot::start().await;
+    for path in [
+        vec!["subscribe"],
+        vec!["unsubscribe"],
+        vec!["pause"],
+        vec!["resume"],
+        vec!["keywords", "add"],
+        vec!["keywords", "remove"],
+        vec!["keywords", "clear"],
+    ] {
+        let options = match path.last().copied() {
+            Some("add") => json!([opt("words", 3, json!("llm"))]),
+            Some("remove") => json!([opt("word", 3, json!("llm"))]),
+            _ => json!([]),
+        };
+        let data = bot.reply(MEMBER, &path, options).await;
+        assert!(is_ephemeral(&data), "{path:?}: {data:#}");
+        assert!(
+            content(&data).contains("Manage Channels"),
+            "{path:?}: {data:#}"
+        );
+    }
+    let store = bot.store().await;
+    assert!(store.subscription(CHANNEL).await.unwrap().is_none());
+    assert!(store.keywords(CHANNEL).await.unwrap().is_empty());
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_validates_and_stores_settings() {
+    let mut bot = Bot::start().await;
+    let data = bot
+        .reply(MANAGER, &["subscribe"], json!([opt("time", 3, json!("25:00"))]))
+        .await;
+    assert!(content(&data).contains("HH:MM"), "{data:#}");
+    let data = bot
+        .reply(
+            MANAGER,
+            &["subscribe"],
+            json!([opt("timezone", 3, json!("Mars/Olympus"))]),
+        )
+        .await;
+    assert!(content(&data).contains("time zone"), "{data:#}");
+    let store = bot.store().await;
+    assert!(store.subscription(CHANNEL).await.unwrap().is_none());
+
+    let data = bot
+        .reply(
+            MANAGER,
+            &["subscribe"],
+            json!([
+                opt("time", 3, json!("08:30")),
+                opt("timezone", 3, json!("Asia/Seoul")),
+                opt("min_votes", 4, json!(5)),
+                opt("top_n", 4, json!(3)),
+            ]),
+        )
+        .await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("Subscribed"), "{data:#}");
+    assert!(content(&data).contains("08:30"), "{data:#}");
+    let sub = store.subscription(CHANNEL).await.unwrap().unwrap();
+    assert!(sub.enabled);
+    assert_eq!(sub.guild_id, GUILD);
+    assert_eq!(sub.created_by, USER);
+    assert_eq!(sub.delivery_time.unwrap().to_string(), "08:30:00");
+    assert_eq!(sub.timezone, Some(chrono_tz::Asia::Seoul));
+    assert_eq!(sub.min_votes, Some(5));
+    assert_eq!(sub.top_n, Some(3));
+
+    // Pause, settings shows it, resume, unsubscribe.
+    let data = bot.reply(MANAGER, &["pause"], json!([])).await;
+    assert!(content(&data).contains("Paused"), "{data:#}");
+    assert!(!store.subscription(CHANNEL).await.unwrap().unwrap().enabled);
+    let data = bot.reply(MEMBER, &["settings"], json!([])).await;
+    assert!(is_ephemeral(&data));
+    let shown = data["embeds"].to_string();
+    assert!(shown.contains("Paused"), "{shown}");
+    let data = bot.reply(MANAGER, &["resume"], json!([])).await;
+    assert!(content(&data).contains("Resumed"), "{data:#}");
+    assert!(store.subscription(CHANNEL).await.unwrap().unwrap().enabled);
+    let data = bot.reply(MANAGER, &["unsubscribe"], json!([])).await;
+    assert!(content(&data).contains("Unsubscribed"), "{data:#}");
+    assert!(store.subscription(CHANNEL).await.unwrap().is_none());
+    let data = bot.reply(MANAGER, &["unsubscribe"], json!([])).await;
+    assert!(content(&data).contains("not subscribed"), "{data:#}");
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keywords_add_list_remove_clear_and_caps() {
+    let mut bot = Bot::start().await;
+    let data = bot
+        .reply(
+            MANAGER,
+            &["keywords", "add"],
+            json!([opt("words", 3, json!("Aurora, \"text-to-image\" -survey"))]),
+        )
+        .await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("Added"), "{data:#}");
+    let store = bot.store().await;
+    let words = store.keywords(CHANNEL).await.unwrap();
+    assert_eq!(words.len(), 3, "{words:?}");
+    assert!(words
+        .iter()
+        .any(|k| k.word == "survey" && k.kind == KeywordKind::Exclude));
+
+    let data = bot.reply(MEMBER, &["keywords", "list"], json!([])).await;
+    assert!(content(&data).contains("aurora"), "{data:#}");
+    assert!(content(&data).contains("-survey"), "{data:#}");
+
+    // The channel's filter applies to /papers today: "aurora" and "text-to-image" match 2 papers.
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
+    let embeds = followup_embeds(&got);
+    assert!(
+        (1..12).contains(&embeds.len()),
+        "filtered: {} embeds",
+        embeds.len()
+    );
+    assert!(embeds[0]["title"].as_str().unwrap().contains("Aurora"));
+
+    let data = bot
+        .reply(MANAGER, &["keywords", "remove"], json!([opt("word", 3, json!("AURORA"))]))
+        .await;
+    assert!(content(&data).contains("Removed"), "{data:#}");
+    let data = bot
+        .reply(MANAGER, &["keywords", "remove"], json!([opt("word", 3, json!("nope"))]))
+        .await;
+    assert!(content(&data).contains("not one of"), "{data:#}");
+
+    // Too long, and too many: refused with a clear message, nothing added.
+    let long = "x".repeat(101);
+    let data = bot
+        .reply(MANAGER, &["keywords", "add"], json!([opt("words", 3, json!(long))]))
+        .await;
+    assert!(content(&data).contains("100"), "{data:#}");
+    let many: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
+    let data = bot
+        .reply(
+            MANAGER,
+            &["keywords", "add"],
+            json!([opt("words", 3, json!(many.join(" ")))]),
+        )
+        .await;
+    assert!(content(&data).contains("50"), "{data:#}");
+    assert_eq!(store.keywords(CHANNEL).await.unwrap().len(), 2);
+
+    let data = bot.reply(MANAGER, &["keywords", "clear"], json!([])).await;
+    assert!(content(&data).contains("Removed 2"), "{data:#}");
+    assert!(store.keywords(CHANNEL).await.unwrap().is_empty());
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_archived_papers_in_english_and_korean() {
+    let mut bot = Bot::start().await;
+    let data = bot
+        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("FlexiDreamer"))]))
+        .await;
+    assert!(is_ephemeral(&data), "nothing archived yet: {data:#}");
+    // Loading a day archives it.
+    bot.invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-02"))]), 3)
+        .await;
+    let data = bot
+        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("flexidreamer"))]))
+        .await;
+    let shown = data["embeds"].to_string();
+    assert!(shown.contains("FlexiDreamer"), "{shown}");
+    let data = bot
+        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("다국어"))]))
+        .await;
+    let shown = data["embeds"].to_string();
+    assert!(shown.contains("Aurora-M"), "{shown}");
+    let data = bot
+        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("x"))]))
+        .await;
+    assert!(content(&data).contains("at least 2"), "{data:#}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_is_ephemeral_and_uses_the_channel_filter() {
+    let mut bot = Bot::start().await;
+    bot.reply(
+        MANAGER,
+        &["keywords", "add"],
+        json!([opt("words", 3, json!("FlexiDreamer"))]),
+    )
+    .await;
+    let got = bot.invoke(MEMBER, &["preview"], json!([]), 2).await;
+    assert_eq!(got[0]["body"]["type"], 5);
+    assert!(
+        got[0]["body"]["data"]["flags"].as_u64().unwrap_or(0) & EPHEMERAL != 0,
+        "{:#}",
+        got[0]
+    );
+    let embeds = followup_embeds(&got);
+    assert_eq!(embeds.len(), 1, "{got:#?}");
+    assert!(embeds[0]["title"].as_str().unwrap().starts_with("FlexiDreamer"));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_suggests_zones_and_keywords() {
+    let mut bot = Bot::start().await;
+    bot.reply(
+        MANAGER,
+        &["keywords", "add"],
+        json!([opt("words", 3, json!("llm -survey"))]),
+    )
+    .await;
+    let token = "ac-zone";
+    bot.fake
+        .dispatch_interaction(interaction::autocomplete(
+            900,
+            token,
+            GUILD,
+            CHANNEL,
+            USER,
+            &["papers", "subscribe"],
+            json!([{"name": "timezone", "type": 3, "value": "seoul", "focused": true}]),
+        ))
+        .await;
+    let got = bot
+        .fake
+        .wait_for_responses(token, 1, Duration::from_secs(10))
+        .await;
+    assert_eq!(got[0]["body"]["type"], 8, "{got:#?}");
+    assert!(got[0]["body"]["data"]["choices"].to_string().contains("Asia/Seoul"));
+
+    let token = "ac-kw";
+    bot.fake
+        .dispatch_interaction(interaction::autocomplete(
+            901,
+            token,
+            GUILD,
+            CHANNEL,
+            USER,
+            &["papers", "keywords", "remove"],
+            json!([{"name": "word", "type": 3, "value": "", "focused": true}]),
+        ))
+        .await;
+    let got = bot
+        .fake
+        .wait_for_responses(token, 1, Duration::from_secs(10))
+        .await;
+    let choices = got[0]["body"]["data"]["choices"].to_string();
+    assert!(choices.contains("llm") && choices.contains("-survey"), "{choices}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_subscriptions_and_keywords() {
+    let mut bot = Bot::start().await;
+    bot.reply(
+        MANAGER,
+        &["subscribe"],
+        json!([opt("time", 3, json!("07:15")), opt("timezone", 3, json!("Europe/Berlin"))]),
+    )
+    .await;
+    bot.reply(
+        MANAGER,
+        &["keywords", "add"],
+        json!([opt("words", 3, json!("diffusion -survey"))]),
+    )
+    .await;
+    bot.stop().await;
+
+    bot.launch().await;
+    let data = bot.reply(MEMBER, &["settings"], json!([])).await;
+    let shown = data["embeds"].to_string();
+    assert!(shown.contains("07:15"), "{shown}");
+    assert!(shown.contains("Europe/Berlin"), "{shown}");
+    assert!(shown.contains("diffusion"), "{shown}");
+    assert!(shown.contains("survey"), "{shown}");
+    bot.stop().await;
+}
