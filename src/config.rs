@@ -231,7 +231,8 @@ pub fn parse_cron(text: &str) -> Result<cron::Schedule, String> {
             ))
         }
     };
-    cron::Schedule::from_str(&normalized).map_err(|e| format!("`{text}` is not a valid cron expression: {e}"))
+    cron::Schedule::from_str(&normalized)
+        .map_err(|e| format!("`{text}` is not a valid cron expression: {e}"))
 }
 
 /// Parses an IANA time zone name, suggesting the expected form when it is not one.
@@ -299,11 +300,15 @@ impl Config {
                 DigestSource::Folder(resolve(p))
             }
             "url" => {
-                let url = raw.source.url.clone().ok_or_else(|| {
-                    invalid("source.url", "required when source.kind = \"url\"")
-                })?;
+                let url =
+                    raw.source.url.clone().ok_or_else(|| {
+                        invalid("source.url", "required when source.kind = \"url\"")
+                    })?;
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(invalid("source.url", format!("`{url}` is not an http(s) URL")));
+                    return Err(invalid(
+                        "source.url",
+                        format!("`{url}` is not an http(s) URL"),
+                    ));
                 }
                 if !url.contains("{date}") && !url.contains("{dd}") {
                     return Err(invalid(
@@ -408,7 +413,10 @@ mod tests {
     fn empty_file_uses_defaults() {
         let cfg = load("").unwrap();
         assert_eq!(cfg.schedule.timezone, chrono_tz::UTC);
-        assert_eq!(cfg.database_path, PathBuf::from("/etc/paperboy/paperboy.db"));
+        assert_eq!(
+            cfg.database_path,
+            PathBuf::from("/etc/paperboy/paperboy.db")
+        );
         assert!(matches!(cfg.source.primary, DigestSource::UrlTemplate(_)));
         assert!(cfg.source.fallback.is_some());
     }
@@ -421,16 +429,25 @@ mod tests {
 
     #[test]
     fn bad_cron_names_the_key() {
-        let err = load("[schedule]\ncron = \"every day\"").unwrap_err().to_string();
+        let err = load("[schedule]\ncron = \"every day\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("schedule.cron"), "{err}");
-        let err = load("[schedule]\ncron = \"0 99 9 * * *\"").unwrap_err().to_string();
+        let err = load("[schedule]\ncron = \"0 99 9 * * *\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("schedule.cron"), "{err}");
     }
 
     #[test]
     fn unknown_timezone_names_the_key() {
-        let err = load("[schedule]\ntimezone = \"Mars/Olympus\"").unwrap_err().to_string();
-        assert!(err.contains("schedule.timezone") && err.contains("Mars/Olympus"), "{err}");
+        let err = load("[schedule]\ntimezone = \"Mars/Olympus\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("schedule.timezone") && err.contains("Mars/Olympus"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -447,7 +464,9 @@ mod tests {
         assert!(load("[schedule]\ncorn = \"x\"").is_err());
         let err = load("[source]\nkind = \"ftp\"").unwrap_err().to_string();
         assert!(err.contains("source.kind"), "{err}");
-        let err = load("[delivery]\nrequests_per_second = 60").unwrap_err().to_string();
+        let err = load("[delivery]\nrequests_per_second = 60")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("delivery.requests_per_second"), "{err}");
     }
 

@@ -18,10 +18,20 @@ use paperboy::filter::Filter;
 use paperboy::render;
 
 #[derive(Parser)]
-#[command(name = "paperboy", version, about = "Posts the Hugging Face Daily Papers digest to Discord")]
+#[command(
+    name = "paperboy",
+    version,
+    about = "Posts the Hugging Face Daily Papers digest to Discord"
+)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, short, global = true, default_value = "bot.toml", env = "PAPERBOY_CONFIG")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        default_value = "bot.toml",
+        env = "PAPERBOY_CONFIG"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -157,9 +167,7 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         Some(path) => parse_file(path)?,
         None => {
             let config = Config::load(config_path)?;
-            let date = args
-                .date
-                .unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
             load_from_sources(&config, date).await?
         }
     };
@@ -183,7 +191,14 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         };
         vec![render::empty_notice(digest.date, reason)]
     } else {
-        render::render_digest(&render::RenderContext { date: digest.date, total_in_digest: digest.papers.len(), filtered: !filter.is_empty() }, &selected)
+        render::render_digest(
+            &render::RenderContext {
+                date: digest.date,
+                total_in_digest: digest.papers.len(),
+                filtered: !filter.is_empty(),
+            },
+            &selected,
+        )
     };
     if args.json {
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();

@@ -90,7 +90,8 @@ impl ChannelSchedule {
 /// A cron schedule firing every day at `t` (seconds ignored).
 pub fn daily_at(t: NaiveTime) -> cron::Schedule {
     let expr = format!("0 {} {} * * *", t.minute(), t.hour());
-    expr.parse().expect("a daily cron built from a valid time always parses")
+    expr.parse()
+        .expect("a daily cron built from a valid time always parses")
 }
 
 /// One day a channel should receive: which digest, and when it became due.
@@ -186,12 +187,24 @@ mod tests {
         let s = sched("0 0 9 * * *", chrono_tz::UTC);
         let now = utc("2024-04-05T10:00:00Z");
         let none = HashSet::new();
-        let due = due_dates(&s, now, Duration::days(2), utc("2024-01-01T00:00:00Z"), &none);
+        let due = due_dates(
+            &s,
+            now,
+            Duration::days(2),
+            utc("2024-01-01T00:00:00Z"),
+            &none,
+        );
         let dates: Vec<_> = due.iter().map(|x| x.date).collect();
         assert_eq!(dates, vec![d("2024-04-04"), d("2024-04-05")]);
 
         let delivered: HashSet<_> = [d("2024-04-04")].into();
-        let due = due_dates(&s, now, Duration::days(2), utc("2024-01-01T00:00:00Z"), &delivered);
+        let due = due_dates(
+            &s,
+            now,
+            Duration::days(2),
+            utc("2024-01-01T00:00:00Z"),
+            &delivered,
+        );
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].date, d("2024-04-05"));
         assert_eq!(due[0].due_at, utc("2024-04-05T09:00:00Z"));
@@ -218,7 +231,10 @@ mod tests {
             utc("2024-01-01T00:00:00Z"),
             &none,
         );
-        assert_eq!(due.iter().map(|x| x.date).collect::<Vec<_>>(), vec![d("2024-04-04")]);
+        assert_eq!(
+            due.iter().map(|x| x.date).collect::<Vec<_>>(),
+            vec![d("2024-04-04")]
+        );
     }
 
     #[test]

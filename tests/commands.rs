@@ -37,7 +37,8 @@ struct Bot {
 fn digest_dir(dir: &Path) -> PathBuf {
     let d = dir.join("digests");
     std::fs::create_dir_all(&d).unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digests/2024-04-02.md");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digests/2024-04-02.md");
     std::fs::copy(fixture, d.join("2024-04-02.md")).unwrap();
     d
 }
@@ -128,7 +129,9 @@ path = "paperboy.db"
     }
 
     async fn store(&self) -> Store {
-        Store::open(&self.dir.path().join("paperboy.db")).await.unwrap()
+        Store::open(&self.dir.path().join("paperboy.db"))
+            .await
+            .unwrap()
     }
 
     /// Invokes `/papers <path…>` and returns the interaction's responses once `n` arrived.
@@ -165,7 +168,10 @@ path = "paperboy.db"
         let got = self.invoke(perms, path, options, 1).await;
         let first = &got[0];
         assert_eq!(first["kind"], "callback", "{first:#}");
-        assert_eq!(first["body"]["type"], 4, "expected an immediate reply: {first:#}");
+        assert_eq!(
+            first["body"]["type"], 4,
+            "expected an immediate reply: {first:#}"
+        );
         first["body"]["data"].clone()
     }
 }
@@ -261,20 +267,33 @@ async fn today_defers_then_posts_every_paper_packed_without_mentions() {
 async fn date_rejects_bad_future_and_missing_days() {
     let mut bot = Bot::start().await;
     let data = bot
-        .reply(MEMBER, &["date"], json!([opt("day", 3, json!("2024-13-45"))]))
+        .reply(
+            MEMBER,
+            &["date"],
+            json!([opt("day", 3, json!("2024-13-45"))]),
+        )
         .await;
     assert!(is_ephemeral(&data));
     assert!(content(&data).contains("YYYY-MM-DD"), "{data:#}");
 
     let data = bot
-        .reply(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-03"))]))
+        .reply(
+            MEMBER,
+            &["date"],
+            json!([opt("day", 3, json!("2024-04-03"))]),
+        )
         .await;
     assert!(is_ephemeral(&data));
     assert!(content(&data).contains("future"), "{data:#}");
 
     // A day without a digest file: deferred, then an ephemeral explanation.
     let got = bot
-        .invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-03-30"))]), 2)
+        .invoke(
+            MEMBER,
+            &["date"],
+            json!([opt("day", 3, json!("2024-03-30"))]),
+            2,
+        )
         .await;
     let last = got.last().unwrap();
     assert!(
@@ -283,7 +302,12 @@ async fn date_rejects_bad_future_and_missing_days() {
     );
 
     let got = bot
-        .invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-02"))]), 3)
+        .invoke(
+            MEMBER,
+            &["date"],
+            json!([opt("day", 3, json!("2024-04-02"))]),
+            3,
+        )
         .await;
     assert_eq!(followup_embeds(&got).len(), 12);
     bot.stop().await;
@@ -324,7 +348,11 @@ async fn settings_changes_need_manage_channels() {
 async fn subscribe_validates_and_stores_settings() {
     let mut bot = Bot::start().await;
     let data = bot
-        .reply(MANAGER, &["subscribe"], json!([opt("time", 3, json!("25:00"))]))
+        .reply(
+            MANAGER,
+            &["subscribe"],
+            json!([opt("time", 3, json!("25:00"))]),
+        )
         .await;
     assert!(content(&data).contains("HH:MM"), "{data:#}");
     let data = bot
@@ -416,18 +444,30 @@ async fn keywords_add_list_remove_clear_and_caps() {
     assert!(embeds[0]["title"].as_str().unwrap().contains("Aurora"));
 
     let data = bot
-        .reply(MANAGER, &["keywords", "remove"], json!([opt("word", 3, json!("AURORA"))]))
+        .reply(
+            MANAGER,
+            &["keywords", "remove"],
+            json!([opt("word", 3, json!("AURORA"))]),
+        )
         .await;
     assert!(content(&data).contains("Removed"), "{data:#}");
     let data = bot
-        .reply(MANAGER, &["keywords", "remove"], json!([opt("word", 3, json!("nope"))]))
+        .reply(
+            MANAGER,
+            &["keywords", "remove"],
+            json!([opt("word", 3, json!("nope"))]),
+        )
         .await;
     assert!(content(&data).contains("not one of"), "{data:#}");
 
     // Too long, and too many: refused with a clear message, nothing added.
     let long = "x".repeat(101);
     let data = bot
-        .reply(MANAGER, &["keywords", "add"], json!([opt("words", 3, json!(long))]))
+        .reply(
+            MANAGER,
+            &["keywords", "add"],
+            json!([opt("words", 3, json!(long))]),
+        )
         .await;
     assert!(content(&data).contains("100"), "{data:#}");
     let many: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
@@ -452,19 +492,36 @@ async fn keywords_add_list_remove_clear_and_caps() {
 async fn search_finds_archived_papers_in_english_and_korean() {
     let mut bot = Bot::start().await;
     let data = bot
-        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("FlexiDreamer"))]))
+        .reply(
+            MEMBER,
+            &["search"],
+            json!([opt("query", 3, json!("FlexiDreamer"))]),
+        )
         .await;
     assert!(is_ephemeral(&data), "nothing archived yet: {data:#}");
     // Loading a day archives it.
-    bot.invoke(MEMBER, &["date"], json!([opt("day", 3, json!("2024-04-02"))]), 3)
-        .await;
+    bot.invoke(
+        MEMBER,
+        &["date"],
+        json!([opt("day", 3, json!("2024-04-02"))]),
+        3,
+    )
+    .await;
     let data = bot
-        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("flexidreamer"))]))
+        .reply(
+            MEMBER,
+            &["search"],
+            json!([opt("query", 3, json!("flexidreamer"))]),
+        )
         .await;
     let shown = data["embeds"].to_string();
     assert!(shown.contains("FlexiDreamer"), "{shown}");
     let data = bot
-        .reply(MEMBER, &["search"], json!([opt("query", 3, json!("다국어"))]))
+        .reply(
+            MEMBER,
+            &["search"],
+            json!([opt("query", 3, json!("다국어"))]),
+        )
         .await;
     let shown = data["embeds"].to_string();
     assert!(shown.contains("Aurora-M"), "{shown}");
@@ -493,7 +550,10 @@ async fn preview_is_ephemeral_and_uses_the_channel_filter() {
     );
     let embeds = followup_embeds(&got);
     assert_eq!(embeds.len(), 1, "{got:#?}");
-    assert!(embeds[0]["title"].as_str().unwrap().starts_with("FlexiDreamer"));
+    assert!(embeds[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("FlexiDreamer"));
     bot.stop().await;
 }
 
@@ -523,7 +583,9 @@ async fn autocomplete_suggests_zones_and_keywords() {
         .wait_for_responses(token, 1, Duration::from_secs(10))
         .await;
     assert_eq!(got[0]["body"]["type"], 8, "{got:#?}");
-    assert!(got[0]["body"]["data"]["choices"].to_string().contains("Asia/Seoul"));
+    assert!(got[0]["body"]["data"]["choices"]
+        .to_string()
+        .contains("Asia/Seoul"));
 
     let token = "ac-kw";
     bot.fake
@@ -542,7 +604,10 @@ async fn autocomplete_suggests_zones_and_keywords() {
         .wait_for_responses(token, 1, Duration::from_secs(10))
         .await;
     let choices = got[0]["body"]["data"]["choices"].to_string();
-    assert!(choices.contains("llm") && choices.contains("-survey"), "{choices}");
+    assert!(
+        choices.contains("llm") && choices.contains("-survey"),
+        "{choices}"
+    );
     bot.stop().await;
 }
 
@@ -552,7 +617,10 @@ async fn restart_keeps_subscriptions_and_keywords() {
     bot.reply(
         MANAGER,
         &["subscribe"],
-        json!([opt("time", 3, json!("07:15")), opt("timezone", 3, json!("Europe/Berlin"))]),
+        json!([
+            opt("time", 3, json!("07:15")),
+            opt("timezone", 3, json!("Europe/Berlin"))
+        ]),
     )
     .await;
     bot.reply(

@@ -2,9 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{
-    require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error,
-};
+use super::{require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::store::{Keyword, KeywordKind};
 
 /// Splits what a user typed into keywords: commas or spaces separate them, double quotes keep a
@@ -130,13 +128,23 @@ pub async fn add(
     if !change.switched.is_empty() {
         lines.push(format!(
             "Switched: {}",
-            change.switched.iter().map(show).collect::<Vec<_>>().join(", ")
+            change
+                .switched
+                .iter()
+                .map(show)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if !change.unchanged.is_empty() {
         lines.push(format!(
             "Already there: {}",
-            change.unchanged.iter().map(show).collect::<Vec<_>>().join(", ")
+            change
+                .unchanged
+                .iter()
+                .map(show)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     say_ephemeral(ctx, format!("🔑 {}", lines.join("\n"))).await

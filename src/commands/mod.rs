@@ -206,13 +206,25 @@ mod tests {
     #[test]
     fn user_dates() {
         let today = d("2024-04-02");
-        assert_eq!(parse_user_date("2024-04-01", today).unwrap(), d("2024-04-01"));
-        assert_eq!(parse_user_date(" yesterday ", today).unwrap(), d("2024-04-01"));
-        let e = parse_user_date("2024-13-01", today).unwrap_err().to_string();
+        assert_eq!(
+            parse_user_date("2024-04-01", today).unwrap(),
+            d("2024-04-01")
+        );
+        assert_eq!(
+            parse_user_date(" yesterday ", today).unwrap(),
+            d("2024-04-01")
+        );
+        let e = parse_user_date("2024-13-01", today)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("YYYY-MM-DD"), "{e}");
-        let e = parse_user_date("2024-04-03", today).unwrap_err().to_string();
+        let e = parse_user_date("2024-04-03", today)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("future"), "{e}");
-        let e = parse_user_date("`@everyone`\n", today).unwrap_err().to_string();
+        let e = parse_user_date("`@everyone`\n", today)
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains('\n') && e.matches('`').count() == 4, "{e}");
     }
 }

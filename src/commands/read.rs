@@ -112,7 +112,14 @@ async fn show_day(
         }
         return send_messages(ctx, &[notice], true).await;
     }
-    let messages = render_digest(&crate::render::RenderContext { date, total_in_digest: digest.papers.len(), filtered: !filter.is_empty() }, &selected);
+    let messages = render_digest(
+        &crate::render::RenderContext {
+            date,
+            total_in_digest: digest.papers.len(),
+            filtered: !filter.is_empty(),
+        },
+        &selected,
+    );
     send_messages(ctx, &messages, ephemeral).await
 }
 
@@ -132,7 +139,9 @@ pub async fn search(
         return Err(user_error("Give me at least 2 characters to search for."));
     }
     if chars > 200 {
-        return Err(user_error("That query is too long: keep it under 200 characters."));
+        return Err(user_error(
+            "That query is too long: keep it under 200 characters.",
+        ));
     }
     let data = ctx.data();
     let since = match days {
@@ -144,7 +153,8 @@ pub async fn search(
         return Err(user_error(format!(
             "No archived paper matches `{}`{}.",
             sanitize_inline(q),
-            days.map(|n| format!(" in the last {n} days")).unwrap_or_default()
+            days.map(|n| format!(" in the last {n} days"))
+                .unwrap_or_default()
         )));
     }
     let mut lines = Vec::new();

@@ -7,8 +7,8 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::{
-    discord_time, no_mentions, require_manage_channels, sanitize_inline, say_ephemeral,
-    user_error, Context, Error,
+    discord_time, no_mentions, require_manage_channels, sanitize_inline, say_ephemeral, user_error,
+    Context, Error,
 };
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
@@ -204,7 +204,11 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     };
     data.store.set_paused(channel_id, None).await?;
     let body = describe_schedule(ctx, &sub);
-    say_ephemeral(ctx, format!("▶️ Resumed: the Daily Papers are posted here {body}")).await
+    say_ephemeral(
+        ctx,
+        format!("▶️ Resumed: the Daily Papers are posted here {body}"),
+    )
+    .await
 }
 
 /// Everything this channel has configured, and when the next post is due.

@@ -109,7 +109,13 @@ mod tests {
             arxiv_id_from_url("https://huggingface.co/papers/2410.18057").as_deref(),
             Some("2410.18057")
         );
-        assert_eq!(arxiv_id_from_url("https://example.com/abs/2404.00399"), None);
-        assert_eq!(arxiv_id_from_url("https://arxiv.org/abs/hep-th/9901001"), None);
+        assert_eq!(
+            arxiv_id_from_url("https://example.com/abs/2404.00399"),
+            None
+        );
+        assert_eq!(
+            arxiv_id_from_url("https://arxiv.org/abs/hep-th/9901001"),
+            None
+        );
     }
 }
