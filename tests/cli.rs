@@ -1,0 +1,169 @@
+//! The `paperboy` binary as a user runs it: preview, invite, and start-up errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn paperboy(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("PAPERBOY_CONFIG")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run paperboy")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn preview_json_of_the_seed_day_is_two_messages_with_twelve_embeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("digests/2024-04-02.md");
+    let out = paperboy(
+        &["preview", "--file", file.to_str().unwrap(), "--json"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Nothing but the JSON array on stdout.
+    let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert_eq!(bodies.len(), 2);
+    let embeds: Vec<&Value> = bodies
+        .iter()
+        .flat_map(|b| b["embeds"].as_array().unwrap())
+        .collect();
+    assert_eq!(embeds.len(), 12);
+    for b in &bodies {
+        assert_eq!(b["allowed_mentions"]["parse"], serde_json::json!([]));
+        let chars: usize = b["embeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let s = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+                s(&e["title"])
+                    + s(&e["description"])
+                    + s(&e["footer"]["text"])
+                    + e["fields"].as_array().map_or(0, |f| {
+                        f.iter().map(|f| s(&f["name"]) + s(&f["value"])).sum()
+                    })
+            })
+            .sum();
+        assert!(chars <= 6000, "{chars} characters in one message");
+    }
+    assert_eq!(embeds[0]["url"], "https://arxiv.org/abs/2404.00399");
+}
+
+#[test]
+fn preview_filters_and_reads_hf_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("digests/2024-04-02.md");
+    let out = paperboy(
+        &[
+            "preview",
+            "--file",
+            file.to_str().unwrap(),
+            "--include",
+            "aurora,flexidreamer",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let titles: Vec<String> = bodies
+        .iter()
+        .flat_map(|b| b["embeds"].as_array().unwrap())
+        .map(|e| e["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+
+    let json = fixture("hf-api/2024-10-25.json");
+    let out = paperboy(
+        &["preview", "--file", json.to_str().unwrap(), "--top", "3"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("2024-10-25"), "{text}");
+    assert_eq!(text.matches("huggingface.co/papers/").count(), 3, "{text}");
+}
+
+#[test]
+fn run_without_token_points_at_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), "").unwrap();
+    let out = paperboy(&["run"], dir.path());
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("DISCORD_TOKEN") && err.contains("preview"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("paperboy.db").exists(),
+        "no database before the token is known"
+    );
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        "[schedule]\ntimezone = \"Mars/Olympus\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", "not-a-real-token")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("schedule.timezone"), "{err}");
+    assert!(!err.contains("not-a-real-token"), "the token leaked: {err}");
+}
+
+#[test]
+fn invite_prints_scopes_and_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        "[discord]\napplication_id = 123456789012345678\n",
+    )
+    .unwrap();
+    let out = paperboy(&["invite"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = stdout(&out);
+    assert!(url.starts_with("https://discord.com/oauth2/authorize?client_id=123456789012345678"));
+    assert!(url.contains("scope=bot%20applications.commands"));
+    let perms: u64 = url
+        .trim()
+        .rsplit("permissions=")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for bit in [10, 11, 14, 35, 38] {
+        assert!(perms & (1 << bit) != 0, "permission bit {bit} missing");
+    }
+    // Nothing beyond what posting needs (no Administrator, no Manage Messages).
+    assert_eq!(perms & (1 << 3), 0);
+    assert_eq!(perms & (1 << 13), 0);
+}
