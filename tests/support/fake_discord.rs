@@ -155,6 +155,7 @@ struct Shared {
     inner: Mutex<Inner>,
     ready_count: AtomicUsize,
     next_conn: AtomicU64,
+    deadline_ms: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
 }
 
@@ -1376,10 +1377,13 @@ struct MsgView<'a> {
 // REST handling
 // ---------------------------------------------------------------------------------------------
 
+/// Interaction callbacks and webhooks are exempt from the global limit (like on Discord) and from
+/// `fail_next`. `/gateway` is exempt too: if it failed, serenity would fall back to the real
+/// `wss://gateway.discord.gg`.
 fn is_exempt(segs: &[String]) -> bool {
     matches!(
         segs.first().map(String::as_str),
-        Some("interactions") | Some("webhooks")
+        Some("interactions") | Some("webhooks") | Some("gateway")
     )
 }
 
@@ -2048,10 +2052,8 @@ impl Shared {
         if itx.id.is_some_and(|known| known != interaction_id) {
             return Reply::unknown_interaction();
         }
-        if itx
-            .dispatched_at
-            .is_some_and(|at| at.elapsed() > INTERACTION_DEADLINE)
-        {
+        let deadline = Duration::from_millis(self.deadline_ms.load(Ordering::Relaxed));
+        if itx.dispatched_at.is_some_and(|at| at.elapsed() > deadline) {
             return Reply::unknown_interaction();
         }
         if itx.acked {
@@ -2563,6 +2565,7 @@ impl FakeDiscord {
             inner: Mutex::new(Inner::default()),
             ready_count: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
+            deadline_ms: AtomicU64::new(INTERACTION_DEADLINE.as_millis() as u64),
             shutdown_tx,
         });
         let app = Router::new()
@@ -2710,6 +2713,14 @@ impl FakeDiscord {
         if let Some(rec) = lock(&self.shared.inner).channels.get_mut(&channel_id) {
             rec.forbidden = false;
         }
+    }
+
+    /// How long after `dispatch_interaction` the callback is accepted (default 3 s, as on
+    /// Discord; later callbacks get 404 10062 Unknown interaction).
+    pub fn set_interaction_deadline(&self, deadline: Duration) {
+        self.shared
+            .deadline_ms
+            .store(deadline.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// The next `n` non-interaction REST requests fail this way (`Slow`: delayed, then answered).
@@ -3065,6 +3076,12 @@ pub mod interaction {
         path: &[&str],
         options: Value,
     ) -> Value {
+        // Discord sends the member's computed permissions: every bit for an administrator.
+        let permissions = if permissions & 8 != 0 {
+            serenity::model::permissions::Permissions::all().bits()
+        } else {
+            permissions
+        };
         let name = path.first().copied().unwrap_or("command");
         let nested = nest(path, options.clone());
         json!({
@@ -3102,7 +3119,8 @@ pub mod interaction {
 
     /// A slash command (type 2) in a guild. `path` = `["papers"]`, `["papers", "today"]` or
     /// `["papers", "keywords", "add"]`; `options` = JSON array of `{"name","type","value"}` for
-    /// the leaf. `permissions` is the invoking member's permission bitfield.
+    /// the leaf. `permissions` is the invoking member's permission bitfield (with ADMINISTRATOR (8)
+    /// set, every bit is sent, as Discord does).
     #[allow(clippy::too_many_arguments)]
     pub fn slash(
         id: u64,
@@ -3128,13 +3146,39 @@ pub mod interaction {
     }
 
     /// An autocomplete interaction (type 4); the option being typed carries `"focused": true`.
-    /// The member has [`DEFAULT_APP_PERMISSIONS`].
+    /// The member is an administrator (all permission bits): someone typing a command can see it, so
+    /// permission-gated commands (poise checks `required_permissions` before autocompleting)
+    /// still answer. Use [`autocomplete_with_permissions`] to choose.
     pub fn autocomplete(
         id: u64,
         token: &str,
         guild_id: u64,
         channel_id: u64,
         user_id: u64,
+        path: &[&str],
+        options_with_focused: Value,
+    ) -> Value {
+        autocomplete_with_permissions(
+            id,
+            token,
+            guild_id,
+            channel_id,
+            user_id,
+            8,
+            path,
+            options_with_focused,
+        )
+    }
+
+    /// [`autocomplete`] with the invoking member's permission bitfield.
+    #[allow(clippy::too_many_arguments)]
+    pub fn autocomplete_with_permissions(
+        id: u64,
+        token: &str,
+        guild_id: u64,
+        channel_id: u64,
+        user_id: u64,
+        permissions: u64,
         path: &[&str],
         options_with_focused: Value,
     ) -> Value {
@@ -3145,7 +3189,7 @@ pub mod interaction {
             guild_id,
             channel_id,
             user_id,
-            DEFAULT_APP_PERMISSIONS,
+            permissions,
             path,
             options_with_focused,
         )
