@@ -2553,15 +2553,25 @@ impl FakeDiscord {
 
     /// Starts a fake on a random loopback port.
     pub async fn start_with(cfg: FakeConfig) -> FakeDiscord {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), cfg).await
+    }
+
+    /// Starts a fake on a given loopback address (e.g. `127.0.0.1:3210` for manual runs).
+    /// Panics if the address is not loopback or cannot be bound.
+    pub async fn start_on(addr: std::net::SocketAddr, cfg: FakeConfig) -> FakeDiscord {
+        assert!(
+            addr.ip().is_loopback(),
+            "the fake Discord only listens on loopback"
+        );
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local addr").port();
+            .unwrap_or_else(|e| panic!("fake Discord: cannot bind {addr}: {e}"));
+        let local = listener.local_addr().expect("local addr");
         let (shutdown_tx, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             cfg,
-            base_url: format!("http://127.0.0.1:{port}"),
-            ws_url: format!("ws://127.0.0.1:{port}"),
+            base_url: format!("http://{local}"),
+            ws_url: format!("ws://{local}"),
             inner: Mutex::new(Inner::default()),
             ready_count: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
