@@ -81,7 +81,7 @@ impl Default for Tuning {
             max_rate_limited: 10,
             channel_limit: 5,
             channel_window: Duration::from_millis(5_100),
-            plan_chunk: 200,
+            plan_chunk: 25,
             progress_every: Duration::from_secs(5),
             max_sleep: Duration::from_secs(60),
         }
