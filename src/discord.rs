@@ -103,9 +103,9 @@ pub async fn run(
     };
     shutdown.cancel();
     shard_manager.shutdown_all().await;
-    match scheduler.await {
-        Ok(summary) => tracing::info!(%summary, "scheduler stopped"),
-        Err(e) => tracing::error!(error = %e, "scheduler task failed"),
+    // The scheduler logs its own one-line summary when it stops.
+    if let Err(e) = scheduler.await {
+        tracing::error!(error = %e, "scheduler task failed");
     }
     store.close().await;
     tracing::info!("clean shutdown");
