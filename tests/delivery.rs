@@ -580,6 +580,37 @@ async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() 
 }
 
 #[tokio::test]
+async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(100, 0, |_| {}).await;
+    env.clock.set(at(env.day, 9, 0));
+    // The first message takes 150 ms to be answered; shutdown is requested meanwhile.
+    env.fake
+        .fail_next(1, Failure::Slow(Duration::from_millis(150)));
+    let d = env.deliverer();
+    let cancel = CancellationToken::new();
+    let (pass, _) = tokio::join!(d.tick(&cancel), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        cancel.cancel();
+    });
+    assert_eq!(pass.messages_sent, 1, "{pass}");
+    assert_eq!(pass.left_pending, 1, "{pass}");
+    assert_eq!(env.fake.messages(100).len(), 1);
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Pending);
+    assert!(ledger.messages[0].message_id.is_some());
+    assert!(ledger.messages[1].message_id.is_none());
+
+    // The next start picks up from message 1.
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.resumed, 1, "{pass}");
+    assert_eq!(pass.messages_sent, 1, "{pass}");
+    assert_eq!(env.fake.messages(100).len(), 2);
+    assert_eq!(env.fake.stats().deduplicated, 0);
+}
+
+#[tokio::test]
 async fn scheduler_runs_passes_and_stops_on_cancel() {
     let env = Env::new("").await;
     env.publish(env.day);

@@ -40,7 +40,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::digest::Digest;
 use crate::fetch::Fetcher;
-use crate::store::{Delivery, DeliveryStatus, Store, StoreError, Subscription};
+use crate::store::{DeliveryStatus, Store, StoreError, Subscription};
 use plan::{DayContent, DueDelivery, RenderCache};
 use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
@@ -218,12 +218,11 @@ type ChannelPlan = (u64, Vec<(String, serde_json::Value)>);
 /// One unit of work for a channel, in date order.
 #[derive(Debug)]
 enum Work {
-    Resume(Delivery),
+    /// Unfinished from an earlier pass; its stored plan is loaded when the channel's turn comes,
+    /// so a large resumed fan-out does not hold every body in memory at once.
+    Resume(NaiveDate),
     /// Planned this pass with this many messages (zero: settled at planning).
-    Planned {
-        date: NaiveDate,
-        messages: usize,
-    },
+    Planned { date: NaiveDate, messages: usize },
 }
 
 /// Everything one channel gets this pass, handled by one task so its messages stay in order
@@ -237,7 +236,7 @@ struct ChannelJob {
 /// A job before planning: resumes are ready, new dates still need bodies.
 struct Unplanned {
     sub: Arc<Subscription>,
-    resume: Vec<Delivery>,
+    resume: Vec<NaiveDate>,
     new: Vec<(NaiveDate, DayRef)>,
 }
 
@@ -317,7 +316,7 @@ impl Deliverer {
         //    delivery until `/papers resume`).
         for d in self.store.pending_deliveries().await? {
             if let Some(sub) = subs.get(&d.channel_id) {
-                unplanned(&mut jobs, sub).resume.push(d);
+                unplanned(&mut jobs, sub).resume.push(d.date);
             }
         }
 
@@ -541,11 +540,8 @@ impl Deliverer {
         {
             let mut cache = cache.lock().expect("render cache lock");
             for u in chunk {
-                let mut work: Vec<(NaiveDate, Work)> = u
-                    .resume
-                    .into_iter()
-                    .map(|d| (d.date, Work::Resume(d)))
-                    .collect();
+                let mut work: Vec<(NaiveDate, Work)> =
+                    u.resume.into_iter().map(|d| (d, Work::Resume(d))).collect();
                 if !u.new.is_empty() {
                     let kw = keywords
                         .get(&u.sub.channel_id)
@@ -606,23 +602,22 @@ impl Deliverer {
                 Stats::add(&stats.pending, 1 + work.len() as u64);
                 break;
             }
-            let delivery = match w {
-                Work::Resume(d) => d,
+            let date = match w {
                 Work::Planned { messages: 0, .. } => {
                     Stats::add(&stats.completed, 1);
                     continue;
                 }
-                Work::Planned { date, .. } => match self.store.delivery(channel, date).await {
-                    Ok(Some(d)) => d,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::error!(channel_id = channel, %date, error = %e, "cannot load the planned delivery");
-                        Stats::add(&stats.errors, 1);
-                        break;
-                    }
-                },
+                Work::Resume(date) | Work::Planned { date, .. } => date,
             };
-            let date = delivery.date;
+            let delivery = match self.store.delivery(channel, date).await {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(channel_id = channel, %date, error = %e, "cannot load the planned delivery");
+                    Stats::add(&stats.errors, 1);
+                    break;
+                }
+            };
             if delivery.status != DeliveryStatus::Pending {
                 continue;
             }
@@ -647,7 +642,7 @@ impl Deliverer {
                     // The channel's later days would fail the same way: settle them now.
                     for rest in work.by_ref() {
                         let d = match rest {
-                            Work::Resume(d) => d.date,
+                            Work::Resume(d) => d,
                             Work::Planned { date, .. } => date,
                         };
                         let settled = async {
