@@ -314,9 +314,9 @@ impl Deliverer {
         let mut jobs: BTreeMap<u64, Unplanned> = BTreeMap::new();
         // 1. Unfinished deliveries of channels still enabled (a paused channel keeps its pending
         //    delivery until `/papers resume`).
-        for d in self.store.pending_deliveries().await? {
-            if let Some(sub) = subs.get(&d.channel_id) {
-                unplanned(&mut jobs, sub).resume.push(d.date);
+        for (channel_id, date) in self.store.pending_delivery_keys().await? {
+            if let Some(sub) = subs.get(&channel_id) {
+                unplanned(&mut jobs, sub).resume.push(date);
             }
         }
 

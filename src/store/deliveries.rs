@@ -452,6 +452,19 @@ impl Store {
         Ok(())
     }
 
+    /// Just the keys of unfinished deliveries, oldest date first: resuming a large crashed
+    /// fan-out must not load every stored message body at once.
+    #[tracing::instrument(skip_all)]
+    pub async fn pending_delivery_keys(&self) -> Result<Vec<(u64, NaiveDate)>, StoreError> {
+        let rows: Vec<(i64, NaiveDate)> = sqlx::query_as(
+            "SELECT channel_id, digest_date FROM deliveries WHERE status = 'pending' \
+             ORDER BY digest_date, channel_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(c, d)| (id_from_db(c), d)).collect())
+    }
+
     /// Deliveries to resume after a restart, oldest date first (then by channel), each with all
     /// its messages so the caller can skip the ones already sent.
     #[tracing::instrument(skip_all)]
@@ -742,6 +755,10 @@ mod tests {
                 (day(3), 2, 1),
                 (day(3), 5, 1)
             ]
+        );
+        assert_eq!(
+            store.pending_delivery_keys().await.unwrap(),
+            vec![(9, day(1)), (4, day(2)), (2, day(3)), (5, day(3))]
         );
     }
 
