@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use paperboy::clock::ManualClock;
 use paperboy::config::{Config, Token};
-use paperboy::store::{KeywordKind, Store};
+use paperboy::store::{DeliveryStatus, KeywordKind, Store};
 use support::fake_discord::{interaction, FakeDiscord};
 
 const GUILD: u64 = 3;
@@ -398,9 +398,27 @@ async fn subscribe_validates_and_stores_settings() {
     assert!(is_ephemeral(&data));
     let shown = data["embeds"].to_string();
     assert!(shown.contains("Paused"), "{shown}");
+    // A post that failed while the channel was unreachable is retried after a resume.
+    let date = "2024-04-02".parse().unwrap();
+    store
+        .plan_delivery(CHANNEL, date, &[("n1".into(), json!({"content": "x"}))])
+        .await
+        .unwrap();
+    store
+        .finish_delivery(CHANNEL, date, DeliveryStatus::Failed)
+        .await
+        .unwrap();
     let data = bot.reply(MANAGER, &["resume"], json!([])).await;
     assert!(content(&data).contains("Resumed"), "{data:#}");
+    assert!(content(&data).contains("retried"), "{data:#}");
     assert!(store.subscription(CHANNEL).await.unwrap().unwrap().enabled);
+    // Reopened: pending, or already re-sent if the scheduler woke up in between.
+    let status = store.delivery(CHANNEL, date).await.unwrap().unwrap().status;
+    assert!(
+        status == DeliveryStatus::Pending
+            || (status == DeliveryStatus::Done && bot.fake.messages(CHANNEL).len() == 1),
+        "{status:?}"
+    );
     let data = bot.reply(MANAGER, &["unsubscribe"], json!([])).await;
     assert!(content(&data).contains("Unsubscribed"), "{data:#}");
     assert!(store.subscription(CHANNEL).await.unwrap().is_none());

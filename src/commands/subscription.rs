@@ -203,10 +203,23 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         ));
     };
     data.store.set_paused(channel_id, None).await?;
+    // Days that failed while the channel was unreachable (within the catch-up window) are
+    // retried now that someone says it is fixed.
+    let since = super::today_for(ctx).await?
+        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
+    let reopened = data
+        .store
+        .reopen_failed_deliveries(channel_id, since)
+        .await?;
     let body = describe_schedule(ctx, &sub);
+    let retry = if reopened > 0 {
+        format!("\nThe {reopened} post(s) that failed recently will be retried within a minute.")
+    } else {
+        String::new()
+    };
     say_ephemeral(
         ctx,
-        format!("▶️ Resumed: the Daily Papers are posted here {body}"),
+        format!("▶️ Resumed: the Daily Papers are posted here {body}{retry}"),
     )
     .await
 }

@@ -452,6 +452,26 @@ impl Store {
         Ok(())
     }
 
+    /// Reopens a channel's failed deliveries from `since` on, so that `/papers resume` after a
+    /// permission fix still brings the day that failed instead of silently skipping it.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
+    pub async fn reopen_failed_deliveries(
+        &self,
+        channel_id: u64,
+        since: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let reopened = sqlx::query(
+            "UPDATE deliveries SET status = 'pending', finished_at = NULL \
+             WHERE channel_id = ? AND status = 'failed' AND digest_date >= ?",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(since)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(reopened)
+    }
+
     /// Just the keys of unfinished deliveries, oldest date first: resuming a large crashed
     /// fan-out must not load every stored message body at once.
     #[tracing::instrument(skip_all)]
@@ -760,6 +780,36 @@ mod tests {
             store.pending_delivery_keys().await.unwrap(),
             vec![(9, day(1)), (4, day(2)), (2, day(3)), (5, day(3))]
         );
+    }
+
+    #[tokio::test]
+    async fn reopening_failed_deliveries_respects_channel_and_date() {
+        let store = Store::open_memory().await.unwrap();
+        for (ch, d, n) in [(7, 1, "a71"), (7, 3, "a73"), (8, 3, "a83")] {
+            store.plan_delivery(ch, day(d), &msgs(n, 1)).await.unwrap();
+            store
+                .finish_delivery(ch, day(d), DeliveryStatus::Failed)
+                .await
+                .unwrap();
+        }
+        store
+            .plan_delivery(7, day(4), &msgs("a74", 1))
+            .await
+            .unwrap();
+        store
+            .finish_delivery(7, day(4), DeliveryStatus::Done)
+            .await
+            .unwrap();
+
+        assert_eq!(store.reopen_failed_deliveries(7, day(2)).await.unwrap(), 1);
+        assert_eq!(
+            store.pending_delivery_keys().await.unwrap(),
+            vec![(7, day(3))]
+        );
+        let old = store.delivery(7, day(1)).await.unwrap().unwrap();
+        assert_eq!(old.status, DeliveryStatus::Failed);
+        let done = store.delivery(7, day(4)).await.unwrap().unwrap();
+        assert_eq!(done.status, DeliveryStatus::Done);
     }
 
     #[tokio::test]
