@@ -495,6 +495,40 @@ async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
 }
 
 #[tokio::test]
+async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(200, 15, |_| {}).await;
+    // An earlier attempt created the day's thread, but its answer never arrived (the bot timed
+    // out or crashed before recording it). Forum posts take no nonce, so only a lookup helps.
+    let title = format!("Daily Papers — {}", env.day);
+    let earlier = env
+        .fake
+        .http()
+        .create_forum_post(
+            serenity::all::ChannelId::new(200),
+            &serde_json::json!({"name": title, "message": {"content": "starter"}}),
+            None,
+        )
+        .await
+        .unwrap();
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+
+    let threads = env.fake.threads(200);
+    assert_eq!(
+        threads.len(),
+        1,
+        "a second thread was created: {threads:#?}"
+    );
+    let ledger = env.store.delivery(200, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.thread_id, Some(earlier.id.get()));
+    // The starter message stands for message 0; message 1 goes into the same thread.
+    assert_eq!(env.fake.messages(earlier.id.get()).len(), 2);
+}
+
+#[tokio::test]
 async fn resumed_forum_delivery_posts_into_the_same_thread() {
     let env = Env::new("").await;
     env.publish(env.day);

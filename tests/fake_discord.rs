@@ -921,6 +921,15 @@ async fn fail_next_injects_failures() {
     );
     http.send_message(c, vec![], &hi).await.unwrap();
 
+    // A lost answer: the client sees a 504, yet the message exists.
+    let before = fake.messages(10).len();
+    fake.fail_next(1, Failure::AnswerLost(504));
+    assert_eq!(
+        discord_error(http.send_message(c, vec![], &hi).await).0,
+        504
+    );
+    assert_eq!(fake.messages(10).len(), before + 1);
+
     fake.fail_next(1, Failure::Slow(Duration::from_millis(200)));
     let t = Instant::now();
     http.send_message(c, vec![], &hi).await.unwrap();
@@ -940,8 +949,11 @@ async fn fail_next_injects_failures() {
 
     let stats = fake.stats();
     assert_eq!(stats.rate_limited, 1);
-    assert_eq!(stats.messages_created, 2);
-    assert_eq!(fake.messages(10).len(), 2);
+    assert_eq!(
+        stats.messages_created, 3,
+        "two answered, one whose answer was lost"
+    );
+    assert_eq!(fake.messages(10).len(), 3);
 
     // The 429 body and headers as Discord sends them.
     fake.fail_next(

@@ -214,12 +214,28 @@ impl Deliverer {
             }
             let sent = if forum && thread.is_none() {
                 let body = plan::forum_post_body(date, &m.body);
-                self.request(window, cancel, stats, || {
+                let title = plan::forum_post_title(date);
+                // Creating a forum post takes no nonce, so every attempt first looks for the
+                // thread an earlier, unanswered attempt (a timeout, a 5xx, a crash before it was
+                // recorded) may have created: one extra request a day per forum channel.
+                self.request(window, cancel, stats, || async {
+                    if let Some(id) = self
+                        .find_forum_thread(sub.guild_id, channel, &title)
+                        .await?
+                    {
+                        tracing::info!(
+                            channel_id = channel,
+                            thread_id = id,
+                            "forum thread of an earlier attempt found; not creating another"
+                        );
+                        return Ok(id);
+                    }
                     self.http
                         .create_forum_post(ChannelId::new(channel), &body, None)
+                        .await
+                        .map(|post| post.id.get())
                 })
                 .await
-                .map(|post| post.id.get())
             } else {
                 let target = ChannelId::new(thread.unwrap_or(channel));
                 self.request(window, cancel, stats, || {
@@ -251,6 +267,24 @@ impl Deliverer {
             .finish_delivery(channel, date, DeliveryStatus::Done)
             .await?;
         Ok(Outcome::Done)
+    }
+
+    /// The bot's active thread with that title in a forum, if there is one.
+    async fn find_forum_thread(
+        &self,
+        guild_id: u64,
+        forum_id: u64,
+        title: &str,
+    ) -> serenity::Result<Option<u64>> {
+        let active = self
+            .http
+            .get_guild_active_threads(GuildId::new(guild_id))
+            .await?;
+        Ok(active
+            .threads
+            .iter()
+            .find(|t| t.parent_id.map(|p| p.get()) == Some(forum_id) && t.name == title)
+            .map(|t| t.id.get()))
     }
 
     /// Publishes a message to the announcement channel's followers. Best effort: the message is

@@ -101,6 +101,9 @@ pub enum Failure {
     Forbidden,
     /// 404 `{"code":10003,"message":"Unknown Channel"}`.
     UnknownChannel,
+    /// The request takes effect, but the client gets this 5xx status instead of the answer (a
+    /// gateway timeout between the bot and Discord): the bot cannot tell whether it worked.
+    AnswerLost(u16),
 }
 
 /// One REST request the fake received.
@@ -393,6 +396,9 @@ impl Reply {
             Failure::UnknownChannel => Reply::unknown_channel(),
             // Only reached if a Slow failure had to be answered directly; answer normally-ish.
             Failure::Slow(_) => Reply::error(500, 0, "500: Internal Server Error"),
+            Failure::AnswerLost(code) => {
+                Reply::error(*code, 0, &format!("{code}: Gateway Timeout"))
+            }
         }
     }
 
@@ -1446,6 +1452,13 @@ async fn rest_route(
     };
     match injected {
         Some(Failure::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Failure::AnswerLost(code)) => {
+            let mut inner = lock(&shared.inner);
+            if let Outcome::Done(_, dedup) = shared.process(&mut inner, &req, exempt, true) {
+                let lost = Reply::failure(&Failure::AnswerLost(code));
+                return shared.finish(&mut inner, &req, at, lost, dedup);
+            }
+        }
         Some(f) => {
             return shared.finish(
                 &mut lock(&shared.inner),
@@ -1658,6 +1671,14 @@ impl Shared {
                     }
                     None => Reply::error(404, 10004, "Unknown Guild"),
                 }
+            }
+            ("GET", ["guilds", g, "threads", "active"]) => {
+                let g = id_of(g)?;
+                if !inner.guilds.contains_key(&g) {
+                    return Err(Reply::error(404, 10004, "Unknown Guild"));
+                }
+                let threads = self.guild_channels(inner, g, true);
+                Reply::json(200, json!({ "threads": threads, "members": [] }))
             }
             ("GET", ["guilds", g, "channels"]) => {
                 let g = id_of(g)?;
