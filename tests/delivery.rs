@@ -619,13 +619,21 @@ async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
     env.publish(env.day);
     env.subscribe(100, 0, |_| {}).await;
     env.clock.set(at(env.day, 9, 0));
-    // The first message takes 150 ms to be answered; shutdown is requested meanwhile.
+    // The first message is answered slowly; shutdown is requested while it is in flight.
     env.fake
-        .fail_next(1, Failure::Slow(Duration::from_millis(150)));
-    let d = env.deliverer();
+        .fail_next(1, Failure::Slow(Duration::from_millis(300)));
+    // A generous timeout: the slow answer must count as in flight, not as lost, even on a
+    // loaded machine.
+    let d = env.deliverer().with_tuning(Tuning {
+        request_timeout: Duration::from_secs(10),
+        ..fast()
+    });
     let cancel = CancellationToken::new();
+    let before = env.fake.requests_arrived();
     let (pass, _) = tokio::join!(d.tick(&cancel), async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        while env.fake.requests_arrived() == before {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         cancel.cancel();
     });
     assert_eq!(pass.messages_sent, 1, "{pass}");

@@ -70,7 +70,7 @@ pub async fn run_scheduler(d: Arc<Deliverer>, cancel: CancellationToken) -> RunS
             _ = cancel.cancelled() => break,
         }
     }
-    tracing::info!(summary = %run, "delivery scheduler stopped: {run}");
+    tracing::info!("delivery scheduler stopped: {run}");
     run
 }
 

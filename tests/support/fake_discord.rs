@@ -157,6 +157,8 @@ struct Shared {
     ws_url: String,
     inner: Mutex<Inner>,
     ready_count: AtomicUsize,
+    /// REST requests that arrived, answered or not (a slow answer is still in flight).
+    arrived: AtomicUsize,
     next_conn: AtomicU64,
     deadline_ms: AtomicU64,
     shutdown_tx: watch::Sender<bool>,
@@ -1445,6 +1447,7 @@ async fn rest_route(
     }
 
     let exempt = is_exempt(&req.segs);
+    shared.arrived.fetch_add(1, Ordering::SeqCst);
     let injected = if exempt {
         None
     } else {
@@ -2595,6 +2598,7 @@ impl FakeDiscord {
             ws_url: format!("ws://{local}"),
             inner: Mutex::new(Inner::default()),
             ready_count: AtomicUsize::new(0),
+            arrived: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             deadline_ms: AtomicU64::new(INTERACTION_DEADLINE.as_millis() as u64),
             shutdown_tx,
@@ -2792,6 +2796,12 @@ impl FakeDiscord {
     }
 
     /// Number of REST requests so far (cheap).
+    /// REST requests that reached the fake so far, including ones still waiting for a slow
+    /// answer: lets a test act while a request is in flight.
+    pub fn requests_arrived(&self) -> usize {
+        self.shared.arrived.load(Ordering::SeqCst)
+    }
+
     pub fn request_count(&self) -> usize {
         lock(&self.shared.inner).requests.len()
     }
