@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::commands::{self, Data};
 use crate::config::{Config, DiscordConfig, Token};
-use crate::deliver::{self, Deliverer};
+use crate::deliver::{self, Deliverer, Tuning};
 use crate::fetch::Fetcher;
 use crate::store::Store;
 
@@ -35,6 +35,18 @@ pub async fn run(
     config: Arc<Config>,
     token: Token,
     clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    run_with_tuning(config, token, clock, Tuning::default(), shutdown).await
+}
+
+/// [`run`] with the delivery engine's internal waits adjusted, so that end-to-end tests of the
+/// whole bot do not wait a real minute for the scheduler to wake up.
+pub async fn run_with_tuning(
+    config: Arc<Config>,
+    token: Token,
+    clock: Arc<dyn Clock>,
+    tuning: Tuning,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let store = Store::open(&config.database_path)
@@ -87,13 +99,16 @@ pub async fn run(
 
     // The scheduler is spawned once, here, and not from READY: READY fires again after every
     // reconnect, and a second scheduler would mean double posts.
-    let deliverer = Arc::new(Deliverer::new(
-        client.http.clone(),
-        store.clone(),
-        fetcher,
-        config.clone(),
-        clock,
-    ));
+    let deliverer = Arc::new(
+        Deliverer::new(
+            client.http.clone(),
+            store.clone(),
+            fetcher,
+            config.clone(),
+            clock,
+        )
+        .with_tuning(tuning),
+    );
     let scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
 
     let shard_manager = client.shard_manager.clone();

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use paperboy::clock::ManualClock;
 use paperboy::config::{Config, Token};
+use paperboy::deliver::Tuning;
 use paperboy::store::{DeliveryStatus, KeywordKind, Store};
 use support::fake_discord::{interaction, FakeDiscord};
 
@@ -28,6 +29,7 @@ const EPHEMERAL: u64 = 1 << 6;
 
 struct Bot {
     fake: FakeDiscord,
+    clock: ManualClock,
     dir: tempfile::TempDir,
     cancel: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -51,6 +53,10 @@ fn now() -> DateTime<Utc> {
 
 impl Bot {
     async fn start() -> Bot {
+        Bot::start_at(now()).await
+    }
+
+    async fn start_at(time: DateTime<Utc>) -> Bot {
         let fake = FakeDiscord::start().await;
         fake.add_guild(GUILD, None);
         fake.add_channel(GUILD, CHANNEL, 0);
@@ -58,6 +64,7 @@ impl Bot {
         digest_dir(dir.path());
         let mut bot = Bot {
             fake,
+            clock: ManualClock::new(time),
             dir,
             cancel: CancellationToken::new(),
             task: None,
@@ -92,11 +99,16 @@ path = "paperboy.db"
         let identifies_before = self.fake.identifies().len();
         let puts_before = self.puts();
         let config = Arc::new(self.config());
-        let clock = Arc::new(ManualClock::new(now()));
-        self.task = Some(tokio::spawn(paperboy::discord::run(
+        // The scheduler runs as in production, but wakes every 100 ms instead of every minute.
+        let tuning = Tuning {
+            max_sleep: Duration::from_millis(100),
+            ..Tuning::default()
+        };
+        self.task = Some(tokio::spawn(paperboy::discord::run_with_tuning(
             config,
             Token::new("fake-token"),
-            clock,
+            Arc::new(self.clock.clone()),
+            tuning,
             self.cancel.clone(),
         )));
         // Wait for this launch's own IDENTIFY and command registration (a restart reuses the
@@ -656,5 +668,71 @@ async fn restart_keeps_subscriptions_and_keywords() {
     assert!(shown.contains("Europe/Berlin"), "{shown}");
     assert!(shown.contains("diffusion"), "{shown}");
     assert!(shown.contains("survey"), "{shown}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
+    use chrono::{DurationRound, Timelike};
+    // Subscriptions are stamped with the real time, so this bot's clock starts now.
+    let start = Utc::now();
+    let mut bot = Bot::start_at(start).await;
+    let fire = (start + chrono::Duration::minutes(2))
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap();
+    let day = fire.date_naive();
+    let digests = bot.dir.path().join("digests");
+    std::fs::copy(
+        digests.join("2024-04-02.md"),
+        digests.join(format!("{day}.md")),
+    )
+    .unwrap();
+    let time = format!("{:02}:{:02}", fire.hour(), fire.minute());
+    let data = bot
+        .reply(
+            MANAGER,
+            &["subscribe"],
+            json!([
+                opt("time", 3, json!(time)),
+                opt("timezone", 3, json!("UTC"))
+            ]),
+        )
+        .await;
+    assert!(content(&data).contains("Subscribed"), "{data:#}");
+
+    // Not due yet: nothing is posted.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(bot.fake.messages(CHANNEL).is_empty());
+
+    bot.clock.set(fire + chrono::Duration::seconds(1));
+    let mut posted = Vec::new();
+    for _ in 0..200 {
+        posted = bot.fake.messages(CHANNEL);
+        if posted.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(posted.len(), 2, "{posted:#?}");
+    let embeds: usize = posted
+        .iter()
+        .map(|m| m["embeds"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(embeds, 12);
+    for m in &posted {
+        assert_eq!(m["allowed_mentions"]["parse"], json!([]), "{m:#}");
+        assert_eq!(m["enforce_nonce"], true, "{m:#}");
+        assert!(m["nonce"].as_str().is_some_and(|n| n.len() <= 25), "{m:#}");
+    }
+    let store = bot.store().await;
+    let ledger = store.delivery(CHANNEL, day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+    assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
+
+    // Later passes post nothing more that day.
+    bot.clock.set(fire + chrono::Duration::minutes(30));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(bot.fake.messages(CHANNEL).len(), 2);
+    store.close().await;
     bot.stop().await;
 }
