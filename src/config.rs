@@ -114,6 +114,7 @@ struct RawSource {
     url: Option<String>,
     hf_api_base: String,
     fallback_hf_api: bool,
+    fallback_after_minutes: u64,
     timeout_seconds: u64,
     max_bytes: usize,
 }
@@ -126,6 +127,7 @@ impl Default for RawSource {
             url: Some(DEFAULT_URL_TEMPLATE.into()),
             hf_api_base: DEFAULT_HF_API_BASE.into(),
             fallback_hf_api: true,
+            fallback_after_minutes: 120,
             timeout_seconds: 20,
             max_bytes: 5 * 1024 * 1024,
         }
@@ -206,6 +208,9 @@ pub struct SourceConfig {
     pub primary: DigestSource,
     /// Asked when the primary source has nothing for a date.
     pub fallback: Option<DigestSource>,
+    /// How long after a post's due time the daily job keeps waiting for the primary source
+    /// before it settles for the fallback (commands use the fallback at once).
+    pub fallback_after: Duration,
     pub timeout: Duration,
     pub max_bytes: usize,
 }
@@ -381,6 +386,7 @@ impl Config {
             source: SourceConfig {
                 primary,
                 fallback,
+                fallback_after: Duration::from_secs(raw.source.fallback_after_minutes * 60),
                 timeout: Duration::from_secs(raw.source.timeout_seconds),
                 max_bytes: raw.source.max_bytes,
             },

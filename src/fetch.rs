@@ -48,6 +48,24 @@ impl Fetcher {
         }
     }
 
+    /// The archived digest, unless it came from the fallback source and that is not allowed.
+    async fn usable_archived(
+        &self,
+        date: NaiveDate,
+        allow_fallback: bool,
+    ) -> Result<Option<Digest>, FetchError> {
+        if !allow_fallback {
+            if let (Some(fb), Some(source)) =
+                (&self.fallback, self.store.digest_source(date).await?)
+            {
+                if source == fb.describe() && source != self.primary.describe() {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(self.store.digest(date).await?)
+    }
+
     /// The archived digest for `date`, without touching the network.
     pub async fn archived(&self, date: NaiveDate) -> Result<Option<Digest>, FetchError> {
         Ok(self.store.digest(date).await?)
@@ -56,16 +74,27 @@ impl Fetcher {
     /// The digest for `date`: from the archive when it is there, otherwise downloaded from the
     /// primary source (then the fallback when the primary has nothing) and archived.
     pub async fn digest(&self, date: NaiveDate) -> Result<Digest, FetchError> {
-        if let Some(d) = self.store.digest(date).await? {
+        self.digest_with(date, true).await
+    }
+
+    /// Like [`Fetcher::digest`], but with `allow_fallback = false` the fallback source is neither
+    /// asked nor accepted from the archive: the daily post waits a while for the primary source
+    /// (a late digest is common) before settling for the fallback's version of the day.
+    pub async fn digest_with(
+        &self,
+        date: NaiveDate,
+        allow_fallback: bool,
+    ) -> Result<Digest, FetchError> {
+        if let Some(d) = self.usable_archived(date, allow_fallback).await? {
             return Ok(d);
         }
         let _guard = self.download.lock().await;
-        if let Some(d) = self.store.digest(date).await? {
+        if let Some(d) = self.usable_archived(date, allow_fallback).await? {
             return Ok(d);
         }
         let (parsed, from) = match self.primary.load(date).await {
             Ok(p) => (p, &self.primary),
-            Err(DigestError::NotPublished(_)) if self.fallback.is_some() => {
+            Err(DigestError::NotPublished(_)) if allow_fallback && self.fallback.is_some() => {
                 let fb = self.fallback.as_ref().expect("checked above");
                 (fb.load(date).await?, fb)
             }
@@ -80,5 +109,64 @@ impl Fetcher {
         self.store.save_digest(&digest, &from.describe()).await?;
         tracing::info!(%date, papers = digest.papers.len(), source = %from.describe(), "digest archived");
         Ok(digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const DAY: &str =
+        "## Daily Papers (2024-04-02)\n\n### [Paper A](https://arxiv.org/abs/2404.00001)\n\n- a\n";
+
+    #[tokio::test]
+    async fn fallback_is_used_only_when_allowed_and_primary_wins_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let (primary, fallback) = (dir.path().join("primary"), dir.path().join("fallback"));
+        std::fs::create_dir_all(&primary).unwrap();
+        std::fs::create_dir_all(&fallback).unwrap();
+        std::fs::write(fallback.join("2024-04-02.md"), DAY).unwrap();
+        let store = Store::open_memory().await.unwrap();
+        let fetcher = Fetcher::new(
+            store.clone(),
+            &SourceConfig {
+                primary: DigestSource::Folder(primary.clone()),
+                fallback: Some(DigestSource::Folder(fallback.clone())),
+                fallback_after: Duration::from_secs(3600),
+                timeout: Duration::from_secs(5),
+                max_bytes: 1 << 20,
+            },
+        );
+        let date: NaiveDate = "2024-04-02".parse().unwrap();
+
+        let err = fetcher.digest_with(date, false).await.unwrap_err();
+        assert!(err.is_not_published(), "{err}");
+        let d = fetcher.digest_with(date, true).await.unwrap();
+        assert_eq!(d.papers[0].title, "Paper A");
+        // Archived from the fallback: still not good enough for a caller that must wait.
+        assert!(fetcher
+            .digest_with(date, false)
+            .await
+            .unwrap_err()
+            .is_not_published());
+
+        std::fs::write(
+            primary.join("2024-04-02.md"),
+            DAY.replace("Paper A", "Paper B"),
+        )
+        .unwrap();
+        let d = fetcher.digest_with(date, false).await.unwrap();
+        assert_eq!(d.papers[0].title, "Paper B");
+        assert_eq!(
+            store.digest_source(date).await.unwrap(),
+            Some(DigestSource::Folder(primary).describe())
+        );
+        // Once the primary's version is archived, everyone gets it.
+        assert_eq!(
+            fetcher.digest(date).await.unwrap().papers[0].title,
+            "Paper B"
+        );
     }
 }

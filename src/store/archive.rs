@@ -130,6 +130,19 @@ impl Store {
         Ok(Some(Digest { date, papers }))
     }
 
+    /// Which source an archived digest came from (as `save_digest` was told), if it is archived:
+    /// the scheduler prefers the primary source and only settles for the fallback's version of a
+    /// day once it has waited long enough.
+    #[tracing::instrument(skip_all, fields(date = %date))]
+    pub async fn digest_source(&self, date: NaiveDate) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT source FROM digests WHERE date = ?")
+                .bind(date)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// Searches archived titles and bullets; every whitespace-separated token must occur
     /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5, so user
     /// input is never parsed as query syntax (`AND`, `-x`, `a:b`, `*`, quotes and parentheses
