@@ -227,7 +227,11 @@ pub struct DeliveryConfig {
 pub fn parse_cron(text: &str) -> Result<cron::Schedule, String> {
     let fields = text.split_whitespace().count();
     let normalized = match fields {
-        5 => format!("0 {}", text.trim()),
+        5 => {
+            let mut parts: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+            parts[4] = unix_weekdays(&parts[4])?;
+            format!("0 {}", parts.join(" "))
+        }
         6 | 7 => text.trim().to_string(),
         n => {
             return Err(format!(
@@ -238,6 +242,46 @@ pub fn parse_cron(text: &str) -> Result<cron::Schedule, String> {
     };
     cron::Schedule::from_str(&normalized)
         .map_err(|e| format!("`{text}` is not a valid cron expression: {e}"))
+}
+
+/// Unix cron numbers weekdays 0–7 from Sunday (0 and 7 both Sunday); the `cron` crate numbers
+/// them 1–7 from Sunday. Copying a Unix expression as is would shift every numbered day by one,
+/// so numbers (not step sizes) in the 5-field form are translated.
+fn unix_weekdays(field: &str) -> Result<String, String> {
+    let day = |n: &str| -> Result<String, String> {
+        match n.parse::<u8>() {
+            Ok(d @ 0..=6) => Ok((d + 1).to_string()),
+            Ok(7) => Ok("1".into()),
+            Ok(_) => Err(format!(
+                "day-of-week `{n}` is out of range: use 0-7 (0 or 7 = Sunday) or names like Mon-Fri"
+            )),
+            Err(_) => Ok(n.to_string()),
+        }
+    };
+    field
+        .split(',')
+        .map(|item| {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (item, None),
+            };
+            let range = match range.split_once('-') {
+                // "5-7" (Friday to Sunday) cannot become "6-1": spell the wrap-around out.
+                Some((a, b))
+                    if b == "7" && a.parse::<u8>().is_ok_and(|a| a > 0) && step.is_none() =>
+                {
+                    format!("{}-7,1", day(a)?)
+                }
+                Some((a, b)) => format!("{}-{}", day(a)?, day(b)?),
+                None => day(range)?,
+            };
+            Ok(match step {
+                Some(s) => format!("{range}/{s}"),
+                None => range,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(|items| items.join(","))
 }
 
 /// Parses an IANA time zone name, suggesting the expected form when it is not one.
@@ -431,6 +475,37 @@ mod tests {
     fn five_field_cron_is_accepted() {
         let cfg = load("[schedule]\ncron = \"30 8 * * Mon-Fri\"").unwrap();
         assert!(cfg.schedule.cron.upcoming(chrono::Utc).next().is_some());
+    }
+
+    #[test]
+    fn unix_weekday_numbers_mean_what_they_mean_in_unix_cron() {
+        use chrono::{Datelike, TimeZone, Weekday};
+        let saturday = chrono::Utc.with_ymd_and_hms(2024, 4, 6, 12, 0, 0).unwrap();
+        let weekdays = |expr: &str| -> Vec<Weekday> {
+            parse_cron(expr)
+                .unwrap()
+                .after(&saturday)
+                .take(7)
+                .map(|t| t.weekday())
+                .collect()
+        };
+        use Weekday::*;
+        assert_eq!(
+            weekdays("30 8 * * 1-5"),
+            vec![Mon, Tue, Wed, Thu, Fri, Mon, Tue]
+        );
+        assert_eq!(weekdays("0 9 * * 0"), vec![Sun; 7]);
+        assert_eq!(weekdays("0 9 * * 7"), vec![Sun; 7]);
+        assert_eq!(
+            weekdays("0 9 * * 5-7"),
+            vec![Sat, Sun, Fri, Sat, Sun, Fri, Sat]
+        );
+        assert_eq!(
+            weekdays("0 9 * * 1,3"),
+            vec![Mon, Wed, Mon, Wed, Mon, Wed, Mon]
+        );
+        assert_eq!(weekdays("0 9 * * Mon-Fri")[0], Mon);
+        assert!(parse_cron("0 9 * * 8").is_err());
     }
 
     #[test]
