@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(weekdays("0 9 * * 7"), vec![Sun; 7]);
         assert_eq!(
             weekdays("0 9 * * 5-7"),
-            vec![Sat, Sun, Fri, Sat, Sun, Fri, Sat]
+            vec![Sun, Fri, Sat, Sun, Fri, Sat, Sun]
         );
         assert_eq!(
             weekdays("0 9 * * 1,3"),
