@@ -58,14 +58,27 @@ impl ChannelSchedule {
             .map(|d| d.with_timezone(&Utc))
     }
 
-    /// Fire times in `(from, to]`, oldest first.
+    /// Fire times in `(from, to]`, oldest first, at most one per local day (the first): a day's
+    /// digest is posted once however often the cron fires, so walking day by day keeps this
+    /// cheap and exact even for an every-minute cron over a two-week catch-up window.
     pub fn fires_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-        self.cron
-            .after(&from.with_timezone(&self.tz))
-            .map(|d| d.with_timezone(&Utc))
-            .take_while(|d| *d <= to)
-            .take(400)
-            .collect()
+        let mut out = Vec::new();
+        let mut cursor = from;
+        while let Some(fire) = self.next_after(cursor) {
+            if fire > to {
+                break;
+            }
+            out.push(fire);
+            let next_day = fire.with_timezone(&self.tz).date_naive() + Duration::days(1);
+            match next_day
+                .and_hms_opt(0, 0, 0)
+                .and_then(|midnight| self.tz.from_local_datetime(&midnight).earliest())
+            {
+                Some(start) => cursor = start.with_timezone(&Utc) - Duration::seconds(1),
+                None => break,
+            }
+        }
+        out
     }
 
     /// Which digest a run at `fire` posts: the digest dated the run's local day (plus the
@@ -235,6 +248,24 @@ mod tests {
             due.iter().map(|x| x.date).collect::<Vec<_>>(),
             vec![d("2024-04-04")]
         );
+    }
+
+    #[test]
+    fn frequent_crons_count_each_day_once_over_a_long_window() {
+        let s = sched("0 * * * * *", chrono_tz::UTC);
+        let now = utc("2024-04-15T17:00:30Z");
+        let due = due_dates(
+            &s,
+            now,
+            Duration::days(14),
+            utc("2024-01-01T00:00:00Z"),
+            &HashSet::new(),
+        );
+        assert_eq!(due.len(), 15, "{due:?}");
+        assert_eq!(due.first().unwrap().date, d("2024-04-01"));
+        assert_eq!(due.first().unwrap().due_at, utc("2024-04-01T17:01:00Z"));
+        assert_eq!(due.last().unwrap().date, d("2024-04-15"));
+        assert_eq!(due.last().unwrap().due_at, utc("2024-04-15T00:00:00Z"));
     }
 
     #[test]
