@@ -304,14 +304,21 @@ async fn date_rejects_bad_future_and_missing_days() {
             MEMBER,
             &["date"],
             json!([opt("day", 3, json!("2024-03-30"))]),
-            2,
+            3,
         )
         .await;
-    let last = got.last().unwrap();
+    // Deferred publicly, so the "thinking…" message is removed and the answer is a fresh,
+    // ephemeral follow-up: nobody else sees the mistake.
+    assert!(
+        got.iter().any(|r| r["kind"] == "delete_original"),
+        "{got:#?}"
+    );
+    let last = got.iter().rev().find(|r| r["kind"] == "followup").unwrap();
     assert!(
         content(&last["body"]).contains("no Daily Papers digest for 2024-03-30"),
         "{got:#?}"
     );
+    assert!(is_ephemeral(&last["body"]), "{last:#}");
 
     let got = bot
         .invoke(

@@ -70,8 +70,43 @@ pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new()
 }
 
+/// Marks an interaction whose original response is still a "thinking…" deferral.
+struct PendingDeferral;
+
+/// Defers the answer (Discord's 3-second deadline) and remembers that nothing was sent yet.
+pub async fn defer(ctx: Context<'_>, ephemeral: bool) -> Result<(), Error> {
+    if ephemeral {
+        ctx.defer_ephemeral().await?;
+    } else {
+        ctx.defer().await?;
+    }
+    ctx.set_invocation_data(PendingDeferral).await;
+    Ok(())
+}
+
+/// Whether the original response is a deferral nothing has filled yet (and forgets it).
+async fn take_pending_deferral(ctx: Context<'_>) -> bool {
+    let pending = ctx.invocation_data::<PendingDeferral>().await.is_some();
+    if pending {
+        ctx.set_invocation_data(()).await;
+    }
+    pending
+}
+
 /// Sends a short ephemeral text reply.
+///
+/// After a public deferral, Discord gives the first follow-up the deferral's visibility and
+/// ignores the ephemeral flag, so a user's mistake would be shown to the whole channel: the
+/// "thinking…" message is deleted first, and the answer goes out as a fresh, ephemeral
+/// follow-up.
 pub async fn say_ephemeral(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
+    if take_pending_deferral(ctx).await {
+        if let poise::Context::Application(app) = ctx {
+            if let Err(e) = app.interaction.delete_response(ctx.http()).await {
+                tracing::debug!(error = %e, "could not remove the deferred response");
+            }
+        }
+    }
     ctx.send(
         CreateReply::default()
             .content(text)
@@ -88,6 +123,8 @@ pub async fn send_messages(
     messages: &[MessageSpec],
     ephemeral: bool,
 ) -> Result<(), Error> {
+    // The first message fills the deferral (if any).
+    take_pending_deferral(ctx).await;
     for m in messages {
         let mut reply = CreateReply::default()
             .ephemeral(ephemeral)

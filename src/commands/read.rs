@@ -51,11 +51,7 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
     if let Some(d) = data.fetcher.archived(date).await? {
         return Ok(d);
     }
-    if ephemeral {
-        ctx.defer_ephemeral().await?;
-    } else {
-        ctx.defer().await?;
-    }
+    super::defer(ctx, ephemeral).await?;
     match data.fetcher.digest(date).await {
         Ok(d) => Ok(d),
         Err(FetchError::Digest(DigestError::NotPublished(_))) => Err(user_error(format!(
@@ -110,7 +106,7 @@ async fn show_day(
             );
             notice.content = Some(notice.content.unwrap_or_default() + &hint);
         }
-        return send_messages(ctx, &[notice], true).await;
+        return super::say_ephemeral(ctx, notice.content.unwrap_or_default()).await;
     }
     let messages = render_digest(
         &crate::render::RenderContext {
