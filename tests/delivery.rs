@@ -13,6 +13,7 @@ use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
+use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
 use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Store};
@@ -59,6 +60,11 @@ fn fast() -> Tuning {
 
 impl Env {
     async fn new(extra: &str) -> Env {
+        Env::with(extra, |_, _| {}).await
+    }
+
+    /// Like [`Env::new`], with a chance to adjust the parsed config (`dir` is the temp folder).
+    async fn with(extra: &str, tweak: impl FnOnce(&mut Config, &std::path::Path)) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let digests = dir.path().join("digests");
         std::fs::create_dir(&digests).unwrap();
@@ -68,7 +74,9 @@ impl Env {
              [database]\npath = \"paperboy.db\"\n\
              [delivery]\nrequests_per_second = 50\nconcurrency = 8\nmax_retries = 5\n"
         );
-        let config = Arc::new(Config::from_toml(&toml, dir.path()).unwrap());
+        let mut config = Config::from_toml(&toml, dir.path()).unwrap();
+        tweak(&mut config, dir.path());
+        let config = Arc::new(config);
         let store = Store::open(&config.database_path).await.unwrap();
         let day = Utc::now().date_naive() + chrono::Duration::days(3);
         let fake = FakeDiscord::start().await;
@@ -228,6 +236,61 @@ async fn late_digest_is_posted_when_it_appears() {
     assert_eq!(pass.completed, 1, "{pass}");
     assert_eq!(env.fake.messages(100).len(), 2);
     tick(&d).await;
+    assert_eq!(env.fake.messages(100).len(), 2);
+}
+
+#[tokio::test]
+async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_primary() {
+    // The primary folder stays empty; only the fallback has the day. Default fallback_after:
+    // 120 minutes, so the 09:00 post waits for the primary until 11:00.
+    let env = Env::with(
+        "retry_initial_minutes = 30\nretry_max_minutes = 60",
+        |c, dir| {
+            let fallback = dir.join("fallback");
+            std::fs::create_dir(&fallback).unwrap();
+            c.source.fallback = Some(DigestSource::Folder(fallback));
+        },
+    )
+    .await;
+    assert_eq!(
+        env.config.source.fallback_after,
+        Duration::from_secs(120 * 60)
+    );
+    let fallback = env._dir.path().join("fallback");
+    std::fs::write(fallback.join(format!("{}.md", env.day)), fixture()).unwrap();
+    env.subscribe(100, 0, |_| {}).await;
+    let d = env.deliverer().with_tuning(Tuning {
+        max_sleep: Duration::from_secs(86_400),
+        ..fast()
+    });
+
+    env.clock.set(at(env.day, 9, 0));
+    let due = tick(&d).await;
+    assert_eq!(due.waiting, 1, "{due}");
+    assert_eq!(env.fake.request_count(), 0);
+    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
+
+    // Still inside fallback_after: no post. The backoff (30 then 60 minutes) would next look at
+    // 11:40; the check is brought forward to the moment the fallback becomes acceptable.
+    env.clock.set(at(env.day, 10, 40));
+    let waiting = tick(&d).await;
+    assert_eq!(waiting.waiting, 1, "{waiting}");
+    assert_eq!(env.fake.request_count(), 0);
+    assert_eq!(d.next_wake(at(env.day, 10, 40)).await, at(env.day, 11, 0));
+
+    env.clock.set(at(env.day, 11, 0));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(embeds(&msgs), 12);
+    assert_eq!(
+        env.store.digest_source(env.day).await.unwrap(),
+        Some(DigestSource::Folder(fallback).describe())
+    );
+
+    env.clock.set(at(env.day, 11, 30));
+    assert_eq!(tick(&d).await.deliveries, 0);
     assert_eq!(env.fake.messages(100).len(), 2);
 }
 

@@ -342,7 +342,19 @@ impl Deliverer {
                 .map(|d| plan::publish_deadline(d.due.due_at, &self.config.schedule))
                 .filter(|t| *t > now)
                 .min();
-            let state = self.day_state(date, now, next_deadline).await;
+            // The daily post waits for the primary source first and settles for the fallback
+            // only `fallback_after` past the earliest due time (or at the publish deadline, if
+            // that comes sooner, so a day is never declared missing with a fallback unasked).
+            let earliest_due = list.iter().map(|d| d.due.due_at).min().unwrap_or(now);
+            let fallback_at = earliest_due + self.fallback_delay();
+            let allow_fallback = now >= fallback_at;
+            let next_check_by = std::iter::once(fallback_at)
+                .chain(next_deadline)
+                .filter(|t| *t > now)
+                .min();
+            let state = self
+                .day_state(date, now, allow_fallback, next_check_by)
+                .await;
             for d in list {
                 let sub = &subs[&d.channel_id];
                 let day = match &state {
@@ -461,13 +473,26 @@ impl Deliverer {
         }
     }
 
+    /// How long after a day's earliest due time the fallback source is accepted: the configured
+    /// `fallback_after`, but never past the publish deadline.
+    fn fallback_delay(&self) -> chrono::Duration {
+        let after = chrono::Duration::from_std(self.config.source.fallback_after)
+            .unwrap_or_else(|_| chrono::Duration::hours(2));
+        let deadline = chrono::Duration::from_std(self.config.schedule.publish_deadline)
+            .unwrap_or_else(|_| chrono::Duration::days(1));
+        after.min(deadline)
+    }
+
     /// The digest for `date`, fetched at most once per pass and, while it is late, no more often
-    /// than the backoff allows (never later than the next channel's publish deadline).
+    /// than the backoff allows (never later than `check_by`: the moment the fallback becomes
+    /// acceptable or the next channel's publish deadline). The fallback source is used only when
+    /// `allow_fallback`.
     async fn day_state(
         &self,
         date: NaiveDate,
         now: DateTime<Utc>,
-        next_deadline: Option<DateTime<Utc>>,
+        allow_fallback: bool,
+        check_by: Option<DateTime<Utc>>,
     ) -> DayState {
         let previous = self.late.lock().expect("late lock").get(&date).copied();
         if let Some(p) = previous {
@@ -479,13 +504,13 @@ impl Deliverer {
                 };
             }
         }
-        let result = self.fetcher.digest(date).await;
+        let result = self.fetcher.digest_with(date, allow_fallback).await;
         let checks = previous.map_or(0, |p| p.checks) + 1;
         let mut next_check = now
             + chrono::Duration::from_std(plan::late_retry_delay(checks, &self.config.schedule))
                 .unwrap_or_else(|_| chrono::Duration::minutes(5));
-        if let Some(deadline) = next_deadline {
-            next_check = next_check.min(deadline);
+        if let Some(by) = check_by {
+            next_check = next_check.min(by);
         }
         let mut late = self.late.lock().expect("late lock");
         match result {
@@ -496,7 +521,7 @@ impl Deliverer {
             Err(e) => {
                 let not_published = e.is_not_published();
                 if not_published {
-                    tracing::info!(%date, checks, next_check = %next_check, "digest not published yet");
+                    tracing::info!(%date, checks, allow_fallback, next_check = %next_check, "digest not published yet");
                 } else {
                     tracing::warn!(%date, error = %e, checks, next_check = %next_check, "could not get the digest; will retry");
                 }
