@@ -125,7 +125,8 @@ fn config_errors_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("bot.toml"),
-        "[schedule]\ntimezone = \"Mars/Olympus\"\n",
+        // `api_base` keeps even a future start-up order from ever reaching discord.com.
+        "[discord]\napi_base = \"http://127.0.0.1:9\"\n[schedule]\ntimezone = \"Mars/Olympus\"\n",
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_paperboy"))

@@ -470,15 +470,51 @@ async fn keywords_add_list_remove_clear_and_caps() {
     assert!(content(&data).contains("aurora"), "{data:#}");
     assert!(content(&data).contains("-survey"), "{data:#}");
 
-    // The channel's filter applies to /papers today: "aurora" and "text-to-image" match 2 papers.
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
-    let embeds = followup_embeds(&got);
-    assert!(
-        (1..12).contains(&embeds.len()),
-        "filtered: {} embeds",
-        embeds.len()
+    // Keywords apply to /papers today once the channel is subscribed: "aurora" and
+    // "text-to-image" match 3 papers, and "-survey" drops none of them.
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    assert_eq!(
+        followup_embeds(&got).len(),
+        12,
+        "not subscribed: unfiltered"
     );
-    assert!(embeds[0]["title"].as_str().unwrap().contains("Aurora"));
+    bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 1).await;
+    let embeds: Vec<Value> = got
+        .iter()
+        .filter(|r| r["kind"] == "callback")
+        .flat_map(|r| {
+            r["body"]["data"]["embeds"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .chain(followup_embeds(&got))
+        .collect();
+    let titles: Vec<&str> = embeds
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(titles[0].starts_with("Aurora-M"), "{titles:?}");
+    assert!(titles[1].starts_with("Getting it Right"), "{titles:?}");
+    assert!(titles[2].starts_with("CosmicMan"), "{titles:?}");
+    // `all:True` shows every paper regardless.
+    let got = bot
+        .invoke(MEMBER, &["today"], json!([opt("all", 5, json!(true))]), 2)
+        .await;
+    let all: usize = got
+        .iter()
+        .map(|r| {
+            let body = if r["kind"] == "callback" {
+                &r["body"]["data"]
+            } else {
+                &r["body"]
+            };
+            body["embeds"].as_array().map_or(0, Vec::len)
+        })
+        .sum();
+    assert_eq!(all, 12);
 
     let data = bot
         .reply(

@@ -40,7 +40,11 @@ pub async fn date(
 /// What this channel's daily post would contain today, shown only to you.
 #[poise::command(slash_command)]
 pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
-    let date = today_for(ctx).await?;
+    let data = ctx.data();
+    let sub = data.store.subscription(ctx.channel_id().get()).await?;
+    // The day the daily post would use now (the schedule's digest offset included).
+    let schedule = crate::channel::schedule_for(sub.as_ref(), &data.config.schedule);
+    let date = schedule.digest_date(data.clock.now());
     show_day(ctx, date, false, true).await
 }
 
@@ -85,7 +89,9 @@ async fn show_day(
     let keywords = data.store.keywords(channel).await?;
     let digest = load_day(ctx, date, ephemeral).await?;
 
-    let filter = if all {
+    // `/papers today` and `date` filter only in subscribed channels (keywords outlive a
+    // subscription); the preview always shows what the filters would let through.
+    let filter = if all || (sub.is_none() && !ephemeral) {
         Filter::default()
     } else {
         filter_for(sub.as_ref(), &keywords)
