@@ -109,20 +109,36 @@ pub async fn run_with_tuning(
         )
         .with_tuning(tuning),
     );
-    let scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
+    let mut scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
 
     let shard_manager = client.shard_manager.clone();
+    let mut scheduler_done = false;
     let result = tokio::select! {
         r = client.start() => r.context("the Discord connection failed"),
         _ = shutdown.cancelled() => Ok(()),
+        // The scheduler only returns when cancelled, so ending here means it panicked. A bot
+        // that answers commands but silently never posts again is the worst outcome: stop, and
+        // let the service manager restart it (unfinished deliveries resume from the ledger).
+        r = &mut scheduler => {
+            scheduler_done = true;
+            Err(match r {
+                Err(e) => anyhow::anyhow!("the delivery scheduler crashed: {e}"),
+                Ok(summary) => anyhow::anyhow!("the delivery scheduler stopped unexpectedly ({summary})"),
+            })
+        }
     };
     shutdown.cancel();
     shard_manager.shutdown_all().await;
     // The scheduler logs its own one-line summary when it stops.
-    if let Err(e) = scheduler.await {
-        tracing::error!(error = %e, "scheduler task failed");
+    if !scheduler_done {
+        if let Err(e) = scheduler.await {
+            tracing::error!(error = %e, "scheduler task failed");
+        }
     }
     store.close().await;
-    tracing::info!("clean shutdown");
+    // An error is reported once, by the caller.
+    if result.is_ok() {
+        tracing::info!("clean shutdown");
+    }
     result
 }
