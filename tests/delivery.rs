@@ -329,6 +329,50 @@ async fn digest_that_never_comes_is_reported_only_to_opted_in_channels() {
 }
 
 #[tokio::test]
+async fn unreadable_digest_is_recorded_as_failed_at_the_deadline_not_dropped() {
+    let env = Env::new("publish_deadline_minutes = 120\nretry_initial_minutes = 30").await;
+    env.subscribe(100, 0, |_| {}).await;
+    // A malformed digest: not "not published yet", an error retried until the deadline.
+    std::fs::write(env.digests.join(format!("{}.json", env.day)), "{ not json").unwrap();
+    let d = env.deliverer().with_tuning(Tuning {
+        max_sleep: Duration::from_secs(86_400),
+        ..fast()
+    });
+
+    env.clock.set(at(env.day, 9, 0));
+    let waiting = tick(&d).await;
+    assert_eq!(waiting.waiting, 1, "{waiting}");
+    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
+    // The next look is at the deadline at the latest.
+    assert!(d.next_wake(at(env.day, 9, 0)).await <= at(env.day, 11, 0));
+
+    env.clock.set(at(env.day, 11, 0));
+    let pass = tick(&d).await;
+    assert_eq!(pass.failed, 1, "{pass}");
+    assert_eq!(pass.waiting, 0, "{pass}");
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Failed);
+    assert!(ledger.messages.is_empty());
+    let error = ledger.last_error.unwrap();
+    assert!(error.contains("could not be read"), "{error}");
+    assert_eq!(env.fake.request_count(), 0);
+
+    // Settled: later passes neither retry the day nor wake early for it.
+    env.clock.set(at(env.day, 11, 30));
+    let later = tick(&d).await;
+    assert_eq!((later.deliveries, later.failed), (0, 0), "{later}");
+    assert_eq!(
+        d.next_wake(at(env.day, 11, 30)).await,
+        at(env.day + chrono::Duration::days(1), 9, 0)
+    );
+    // A fixed digest arriving after the day was given up is not posted for it.
+    env.publish(env.day);
+    env.clock.set(at(env.day, 12, 0));
+    assert_eq!(tick(&d).await.deliveries, 0);
+    assert!(env.fake.messages(100).is_empty());
+}
+
+#[tokio::test]
 async fn missed_days_are_caught_up_once_oldest_first_after_downtime() {
     let env = Env::new("catch_up_days = 2").await;
     let yesterday = env.day - chrono::Duration::days(1);

@@ -101,12 +101,12 @@ pub struct Deliverer {
     late: Mutex<HashMap<NaiveDate, LateCheck>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct LateCheck {
     checks: u32,
     next_check: DateTime<Utc>,
-    /// The last check found nothing published (as opposed to failing).
-    not_published: bool,
+    /// Why the last check failed; `None` when it found nothing published.
+    error: Option<String>,
 }
 
 /// What happened in one pass.
@@ -209,7 +209,8 @@ enum DayState {
     /// Not published at the last check.
     NotPublished,
     /// The last check failed (network, parse): retried later, never treated as "nothing".
-    Unavailable,
+    /// Carries the error.
+    Unavailable(String),
 }
 
 /// A channel's ledger entries for one date: (nonce, body) per message.
@@ -336,6 +337,11 @@ impl Deliverer {
         for d in due {
             by_date.entry(d.due.date).or_default().push(d);
         }
+        // Late checks of dates no channel waits for any more would only wake the scheduler.
+        self.late
+            .lock()
+            .expect("late lock")
+            .retain(|date, _| by_date.contains_key(date));
         for (date, list) in by_date {
             let next_deadline = list
                 .iter()
@@ -355,6 +361,7 @@ impl Deliverer {
             let state = self
                 .day_state(date, now, allow_fallback, next_check_by)
                 .await;
+            let mut still_waiting = false;
             for d in list {
                 let sub = &subs[&d.channel_id];
                 let day = match &state {
@@ -364,12 +371,29 @@ impl Deliverer {
                     {
                         DayRef::NeverPublished
                     }
-                    DayState::NotPublished | DayState::Unavailable => {
+                    DayState::Unavailable(error)
+                        if now >= plan::publish_deadline(d.due.due_at, &self.config.schedule) =>
+                    {
+                        // Still unreadable at the deadline: the pair is about to leave the due
+                        // window, so the day is settled as failed, loudly, rather than dropped.
+                        if !self
+                            .give_up_unavailable(d.channel_id, date, error, stats)
+                            .await
+                        {
+                            still_waiting = true;
+                        }
+                        continue;
+                    }
+                    DayState::NotPublished | DayState::Unavailable(_) => {
                         Stats::add(&stats.waiting, 1);
+                        still_waiting = true;
                         continue;
                     }
                 };
                 unplanned(&mut jobs, sub).new.push((date, day));
+            }
+            if !still_waiting {
+                self.late.lock().expect("late lock").remove(&date);
             }
         }
         if jobs.is_empty() {
@@ -494,18 +518,17 @@ impl Deliverer {
         allow_fallback: bool,
         check_by: Option<DateTime<Utc>>,
     ) -> DayState {
-        let previous = self.late.lock().expect("late lock").get(&date).copied();
-        if let Some(p) = previous {
+        let previous = self.late.lock().expect("late lock").get(&date).cloned();
+        if let Some(p) = &previous {
             if now < p.next_check {
-                return if p.not_published {
-                    DayState::NotPublished
-                } else {
-                    DayState::Unavailable
+                return match &p.error {
+                    None => DayState::NotPublished,
+                    Some(e) => DayState::Unavailable(e.clone()),
                 };
             }
         }
         let result = self.fetcher.digest_with(date, allow_fallback).await;
-        let checks = previous.map_or(0, |p| p.checks) + 1;
+        let checks = previous.as_ref().map_or(0, |p| p.checks) + 1;
         let mut next_check = now
             + chrono::Duration::from_std(plan::late_retry_delay(checks, &self.config.schedule))
                 .unwrap_or_else(|_| chrono::Duration::minutes(5));
@@ -525,19 +548,49 @@ impl Deliverer {
                 } else {
                     tracing::warn!(%date, error = %e, checks, next_check = %next_check, "could not get the digest; will retry");
                 }
+                let error = (!not_published).then(|| e.to_string());
                 late.insert(
                     date,
                     LateCheck {
                         checks,
                         next_check,
-                        not_published,
+                        error: error.clone(),
                     },
                 );
-                if not_published {
-                    DayState::NotPublished
-                } else {
-                    DayState::Unavailable
+                match error {
+                    None => DayState::NotPublished,
+                    Some(e) => DayState::Unavailable(e),
                 }
+            }
+        }
+    }
+
+    /// Settles a (channel, date) whose digest stayed unavailable (network errors, a malformed
+    /// file) past its publish deadline: a `failed` ledger row with the reason, and an error in
+    /// the log, so the day is visibly missed instead of silently leaving the due window.
+    /// Returns whether the failure was recorded (if not, the pair is tried again next pass).
+    async fn give_up_unavailable(
+        &self,
+        channel: u64,
+        date: NaiveDate,
+        error: &str,
+        stats: &Stats,
+    ) -> bool {
+        let reason = format!("the digest could not be read before the deadline: {error}");
+        match self
+            .store
+            .record_failed_delivery(channel, date, &reason)
+            .await
+        {
+            Ok(_) => {
+                tracing::error!(channel_id = channel, %date, %error, "giving up on the day: its digest stayed unavailable until the publish deadline");
+                Stats::add(&stats.failed, 1);
+                true
+            }
+            Err(e) => {
+                tracing::error!(channel_id = channel, %date, %error, store_error = %e, "the day's digest stayed unavailable and the failure could not be recorded; retried next pass");
+                Stats::add(&stats.errors, 1);
+                false
             }
         }
     }

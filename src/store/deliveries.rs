@@ -452,6 +452,34 @@ impl Store {
         Ok(())
     }
 
+    /// Records a (channel, date) that was given up before anything could be planned (the day's
+    /// digest stayed unreadable past its deadline): a `failed` row with no messages and the
+    /// reason, in one statement, so the day never disappears without a trace. A row that already
+    /// exists is left alone; returns whether this call created it.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn record_failed_delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now();
+        let inserted = sqlx::query(
+            "INSERT INTO deliveries \
+             (channel_id, digest_date, status, planned_at, finished_at, attempts, last_error) \
+             VALUES (?1, ?2, 'failed', ?3, ?3, 1, ?4) \
+             ON CONFLICT (channel_id, digest_date) DO NOTHING",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(now)
+        .bind(error)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
     /// Reopens a channel's failed deliveries from `since` on, so that `/papers resume` after a
     /// permission fix still brings the day that failed instead of silently skipping it.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
