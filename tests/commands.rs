@@ -779,3 +779,41 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
     store.close().await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_day_is_cut_off_with_a_pointer_to_the_filters() {
+    let mut bot = Bot::start().await;
+    let mut md = String::from("## Daily Papers (2024-04-01)\n\n");
+    for i in 0..150 {
+        md += &format!(
+            "### [Paper {i}](https://arxiv.org/abs/2404.{i:05})\n\nVote: {i}\n\n- bullet {i}\n\n"
+        );
+    }
+    std::fs::write(bot.dir.path().join("digests/2024-04-01.md"), md).unwrap();
+    let got = bot
+        .invoke(
+            MEMBER,
+            &["date"],
+            json!([opt("day", 3, json!("2024-04-01"))]),
+            12,
+        )
+        .await;
+    let followups: Vec<&Value> = got.iter().filter(|r| r["kind"] == "followup").collect();
+    assert_eq!(followups.len(), 11, "10 messages of papers and one note");
+    let shown = followup_embeds(&got).len();
+    assert!(shown < 150);
+    let note = content(&followups[10]["body"]);
+    assert!(
+        note.contains(&format!("{} more papers", 150 - shown)),
+        "{note}"
+    );
+    // Nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        bot.fake
+            .interaction_responses(&format!("token-{}", bot.next_id))
+            .len(),
+        12
+    );
+    bot.stop().await;
+}

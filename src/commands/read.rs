@@ -122,8 +122,27 @@ async fn show_day(
         },
         &selected,
     );
+    if messages.len() > MAX_REPLY_MESSAGES {
+        let shown: usize = messages[..MAX_REPLY_MESSAGES]
+            .iter()
+            .map(|m| m.embeds.len())
+            .sum();
+        let mut kept = messages[..MAX_REPLY_MESSAGES].to_vec();
+        kept.push(crate::render::MessageSpec {
+            content: Some(format!(
+                "…and {} more papers. Narrow it down with `/papers keywords add` or `/papers search`.",
+                selected.len() - shown
+            )),
+            embeds: Vec::new(),
+        });
+        return send_messages(ctx, &kept, ephemeral).await;
+    }
     send_messages(ctx, &messages, ephemeral).await
 }
+
+/// A command answer is a conversation, not a feed: a huge day is cut off after this many
+/// messages (100 papers) with a pointer to the filters.
+const MAX_REPLY_MESSAGES: usize = 10;
 
 /// Search the archived digests' titles and summaries.
 #[poise::command(slash_command)]
