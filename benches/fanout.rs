@@ -157,7 +157,8 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
                     .iter()
                     .enumerate()
                     .map(|(idx, p)| {
-                        let nonce = plan::nonce(channel, day, idx as u32);
+                        let nonce = plan::nonce(channel, day, idx as u32)
+                            .expect("a baseline day has fewer than 1,296 papers");
                         let spec = MessageSpec {
                             content: None,
                             embeds: vec![paper_embed(p, &[], day)],

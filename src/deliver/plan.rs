@@ -74,12 +74,30 @@ pub fn drop_existing(
         .collect()
 }
 
+/// The most messages one channel gets for one day. A digest that would need more (only a broken
+/// or hostile source produces one) is cut, with a warning: see [`MAX_PAPERS_PER_DAY`].
+pub const MAX_MESSAGES_PER_DAY: usize = 100;
+
+/// The most papers one channel gets for one day: with at least
+/// [`crate::render::MIN_PAPERS_PER_MESSAGE`] papers per message they fit in
+/// [`MAX_MESSAGES_PER_DAY`] messages.
+pub const MAX_PAPERS_PER_DAY: usize = MAX_MESSAGES_PER_DAY * crate::render::MIN_PAPERS_PER_MESSAGE;
+
+/// Message indexes a nonce can encode (two base-36 digits).
+const NONCE_INDEXES: u32 = 36 * 36;
+
+// Every message of a capped day has a nonce.
+const _: () = assert!(MAX_MESSAGES_PER_DAY as u32 <= NONCE_INDEXES);
+
 /// The message nonce for message `idx` of a channel's delivery for `date`: `YYYYMMDD`, the index
 /// in two base-36 digits, then the channel id in base 36. Fixed-width fields make it injective
 /// (unique across the whole ledger, as Discord's de-duplication and the store require), it is
-/// the same on every re-plan, and at most 8 + 2 + 13 = 23 characters.
-pub fn nonce(channel_id: u64, date: NaiveDate, idx: u32) -> String {
-    assert!(idx < 36 * 36, "a delivery never has {idx} messages");
+/// the same on every re-plan, and at most 8 + 2 + 13 = 23 characters. `None` for an index past
+/// what two digits hold (never reached by a plan, which has at most [`MAX_MESSAGES_PER_DAY`]).
+pub fn nonce(channel_id: u64, date: NaiveDate, idx: u32) -> Option<String> {
+    if idx >= NONCE_INDEXES {
+        return None;
+    }
     let n = format!(
         "{}{:0>2}{}",
         date.format("%Y%m%d"),
@@ -87,7 +105,7 @@ pub fn nonce(channel_id: u64, date: NaiveDate, idx: u32) -> String {
         base36(channel_id)
     );
     debug_assert!(n.len() <= MAX_NONCE_CHARS);
-    n
+    Some(n)
 }
 
 fn base36(mut n: u64) -> String {
@@ -129,7 +147,18 @@ pub fn channel_messages(
             }
         }
         DayContent::Digest(digest) => {
-            let selected = filter.compile().apply(&digest.papers);
+            let mut selected = filter.compile().apply(&digest.papers);
+            let mut capped = false;
+            if selected.len() > MAX_PAPERS_PER_DAY {
+                tracing::warn!(
+                    %date,
+                    papers = selected.len(),
+                    kept = MAX_PAPERS_PER_DAY,
+                    "the digest is far larger than any real day; posting only its first papers"
+                );
+                selected.truncate(MAX_PAPERS_PER_DAY);
+                capped = true;
+            }
             if selected.is_empty() {
                 if !notify_empty {
                     return Vec::new();
@@ -144,9 +173,20 @@ pub fn channel_messages(
             let ctx = RenderContext {
                 date,
                 total_in_digest: digest.papers.len(),
-                filtered: !filter.is_empty(),
+                // A cut day says "N of M", so the header does not hide the cut.
+                filtered: !filter.is_empty() || capped,
             };
-            render_digest(&ctx, &selected)
+            let mut messages = render_digest(&ctx, &selected);
+            if messages.len() > MAX_MESSAGES_PER_DAY {
+                tracing::warn!(
+                    %date,
+                    messages = messages.len(),
+                    kept = MAX_MESSAGES_PER_DAY,
+                    "the day packs into too many messages; posting only the first"
+                );
+                messages.truncate(MAX_MESSAGES_PER_DAY);
+            }
+            messages
         }
     }
 }
@@ -199,20 +239,31 @@ impl RenderCache {
             .clone()
     }
 
-    /// The ledger entries (nonce, exact body) for one channel.
+    /// The ledger entries (nonce, exact body) for one channel: at most
+    /// [`MAX_MESSAGES_PER_DAY`] of them, whatever `bodies` holds.
     pub fn plan_for(
         &self,
         channel_id: u64,
         date: NaiveDate,
         bodies: &[Value],
     ) -> Vec<(String, Value)> {
+        if bodies.len() > MAX_MESSAGES_PER_DAY {
+            tracing::warn!(
+                channel_id,
+                %date,
+                messages = bodies.len(),
+                kept = MAX_MESSAGES_PER_DAY,
+                "too many messages for one day; planning only the first"
+            );
+        }
         bodies
             .iter()
+            .take(MAX_MESSAGES_PER_DAY)
             .enumerate()
-            .map(|(idx, body)| {
-                let n = nonce(channel_id, date, idx as u32);
+            .map_while(|(idx, body)| {
+                let n = nonce(channel_id, date, u32::try_from(idx).ok()?)?;
                 let body = with_nonce(body.clone(), &n);
-                (n, body)
+                Some((n, body))
             })
             .collect()
     }
@@ -369,15 +420,46 @@ mod tests {
         let mut seen = HashSet::new();
         for channel in [0u64, 1, 36, 1_234_567_890_123_456_789, u64::MAX] {
             for date in [d("2024-04-02"), d("2024-04-03"), d("2099-12-31")] {
-                for idx in [0, 1, 9, 10, 35, 36, 1000] {
-                    let n = nonce(channel, date, idx);
+                for idx in [0, 1, 9, 10, 35, 36, 1000, 1295] {
+                    let n = nonce(channel, date, idx).unwrap();
                     assert!(n.chars().count() <= MAX_NONCE_CHARS, "{n}");
-                    assert_eq!(n, nonce(channel, date, idx));
+                    assert_eq!(Some(n.clone()), nonce(channel, date, idx));
                     assert!(seen.insert(n), "duplicate nonce");
                 }
             }
         }
-        assert_eq!(nonce(35, d("2024-04-02"), 1), "2024040201z");
+        assert_eq!(nonce(35, d("2024-04-02"), 1).unwrap(), "2024040201z");
+        // Past two base-36 digits there is no nonce, and no panic either.
+        assert_eq!(nonce(35, d("2024-04-02"), 36 * 36), None);
+        assert_eq!(nonce(35, d("2024-04-02"), u32::MAX), None);
+    }
+
+    #[test]
+    fn a_huge_digest_is_capped_instead_of_overflowing_the_nonce() {
+        let date = d("2024-04-02");
+        let huge = digest(2_000);
+        let mut cache = RenderCache::default();
+        let bodies = cache.bodies(date, DayContent::Digest(&huge), &Filter::default(), false);
+        assert!(bodies.len() <= MAX_MESSAGES_PER_DAY, "{}", bodies.len());
+        let plan = cache.plan_for(u64::MAX, date, &bodies);
+        assert_eq!(plan.len(), bodies.len());
+        let embeds: usize = plan
+            .iter()
+            .map(|(_, b)| b["embeds"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(embeds, MAX_PAPERS_PER_DAY);
+        // The header does not pretend the cut day is complete.
+        let header = plan[0].1["content"].as_str().unwrap();
+        assert!(header.contains("600 of 2000"), "{header}");
+        let nonces: HashSet<&str> = plan.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(nonces.len(), plan.len());
+        assert!(nonces.iter().all(|n| n.chars().count() <= MAX_NONCE_CHARS));
+
+        // Whatever a caller hands it, planning never goes past the cap (nor panics).
+        let many: Vec<Value> = (0..2_000).map(|i| json!({ "content": i })).collect();
+        let plan = cache.plan_for(7, date, &many);
+        assert_eq!(plan.len(), MAX_MESSAGES_PER_DAY);
+        assert_eq!(plan[99].1["content"], 99);
     }
 
     #[test]
@@ -436,7 +518,7 @@ mod tests {
             .sum();
         assert_eq!(embeds, 12);
         for (idx, (n, body)) in plan.iter().enumerate() {
-            assert_eq!(*n, nonce(77, date, idx as u32));
+            assert_eq!(Some(n.clone()), nonce(77, date, idx as u32));
             assert_eq!(body["nonce"], Value::String(n.clone()));
             assert_eq!(body["enforce_nonce"], Value::Bool(true));
             assert_eq!(body["allowed_mentions"]["parse"], json!([]));
