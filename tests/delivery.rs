@@ -636,6 +636,39 @@ async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
 }
 
 #[tokio::test]
+async fn forum_thread_with_the_same_title_by_someone_else_is_not_taken_over() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(200, 15, |_| {}).await;
+    let title = format!("Daily Papers — {}", env.day);
+    assert_ne!(env.fake.config().bot_user_id, 4_242);
+    env.fake.add_thread(200, 555, &title, 4_242);
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+
+    assert!(
+        env.fake.messages(555).is_empty(),
+        "the user's thread was used"
+    );
+    let ledger = env.store.delivery(200, env.day).await.unwrap().unwrap();
+    let ours = ledger.thread_id.unwrap();
+    assert_ne!(ours, 555);
+    let threads = env.fake.threads(200);
+    assert_eq!(threads.len(), 2, "{threads:#?}");
+    let created = threads
+        .iter()
+        .find(|t| t["id"].as_str() == Some(ours.to_string().as_str()))
+        .unwrap();
+    assert_eq!(created["name"].as_str().unwrap(), title);
+    assert_eq!(
+        created["owner_id"].as_str().unwrap(),
+        env.fake.config().bot_user_id.to_string()
+    );
+    assert_eq!(env.fake.messages(ours).len(), 2);
+}
+
+#[tokio::test]
 async fn resumed_forum_delivery_posts_into_the_same_thread() {
     let env = Env::new("").await;
     env.publish(env.day);

@@ -99,6 +99,8 @@ pub struct Deliverer {
     limiter: GlobalLimiter,
     /// Dates whose digest was not there at the last check, and when to look again.
     late: Mutex<HashMap<NaiveDate, LateCheck>>,
+    /// The bot's own user id (`GET /users/@me`), asked once: only its own forum threads count.
+    bot_user_id: tokio::sync::OnceCell<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +278,7 @@ impl Deliverer {
             tuning: Tuning::default(),
             limiter,
             late: Mutex::new(HashMap::new()),
+            bot_user_id: tokio::sync::OnceCell::new(),
         }
     }
 

@@ -269,13 +269,18 @@ impl Deliverer {
         Ok(Outcome::Done)
     }
 
-    /// The bot's active thread with that title in a forum, if there is one.
+    /// The bot's active thread with that title in a forum, if there is one. A thread someone
+    /// else opened with the same title is never taken over.
     async fn find_forum_thread(
         &self,
         guild_id: u64,
         forum_id: u64,
         title: &str,
     ) -> serenity::Result<Option<u64>> {
+        let me = *self
+            .bot_user_id
+            .get_or_try_init(|| async { self.http.get_current_user().await.map(|u| u.id.get()) })
+            .await?;
         let active = self
             .http
             .get_guild_active_threads(GuildId::new(guild_id))
@@ -283,7 +288,11 @@ impl Deliverer {
         Ok(active
             .threads
             .iter()
-            .find(|t| t.parent_id.map(|p| p.get()) == Some(forum_id) && t.name == title)
+            .find(|t| {
+                t.parent_id.map(|p| p.get()) == Some(forum_id)
+                    && t.name == title
+                    && t.owner_id.map(|o| o.get()) == Some(me)
+            })
             .map(|t| t.id.get()))
     }
 

@@ -216,6 +216,8 @@ struct ChannelRec {
     deleted: bool,
     forbidden: bool,
     created: String,
+    /// A thread's creator; `None`: the bot.
+    owner_id: Option<u64>,
 }
 
 struct MsgMeta {
@@ -1121,7 +1123,7 @@ impl Shared {
                 merge_into(
                     &mut v,
                     &json!({
-                        "owner_id": self.cfg.bot_user_id.to_string(),
+                        "owner_id": c.owner_id.unwrap_or(self.cfg.bot_user_id).to_string(),
                         "message_count": 0,
                         "member_count": 1,
                         "total_message_sent": 0,
@@ -1991,6 +1993,7 @@ impl Shared {
             deleted: false,
             forbidden: false,
             created: now_iso(),
+            owner_id: None,
         };
         let mut thread = self.channel_json(thread_id, &rec);
         if guild_id.is_none() {
@@ -2673,6 +2676,7 @@ impl FakeDiscord {
                 deleted: false,
                 forbidden: false,
                 created: now_iso(),
+                owner_id: None,
             });
         }
         if let Some(g) = self.shared.guild_create(&inner, guild_id) {
@@ -2695,10 +2699,32 @@ impl FakeDiscord {
             deleted: false,
             forbidden: false,
             created: now_iso(),
+            owner_id: None,
         };
         let payload = self.shared.channel_json(channel_id, &rec);
         inner.channels.insert(channel_id, rec);
         self.shared.broadcast(&mut inner, "CHANNEL_CREATE", payload);
+    }
+
+    /// Adds an active thread (a forum post) under `parent_id` that `owner_id` created, as a
+    /// user would: listed by `GET /guilds/{id}/threads/active` and [`FakeDiscord::threads`]
+    /// (connected sessions are not told).
+    pub fn add_thread(&self, parent_id: u64, thread_id: u64, name: &str, owner_id: u64) {
+        let mut inner = lock(&self.shared.inner);
+        let guild_id = inner.channels.get(&parent_id).map_or(0, |p| p.guild_id);
+        let rec = ChannelRec {
+            guild_id,
+            kind: 11,
+            name: name.to_string(),
+            parent_id: Some(parent_id),
+            deleted: false,
+            forbidden: false,
+            created: now_iso(),
+            owner_id: Some(owner_id),
+        };
+        let payload = self.shared.channel_json(thread_id, &rec);
+        inner.channels.insert(thread_id, rec);
+        inner.threads.entry(parent_id).or_default().push(payload);
     }
 
     /// Deletes a channel: afterwards requests to it get 404 10003 Unknown Channel. Connected
@@ -2716,6 +2742,7 @@ impl FakeDiscord {
                 deleted: false,
                 forbidden: false,
                 created: now_iso(),
+                owner_id: None,
             });
         rec.deleted = true;
         let rec = rec.clone();
@@ -2739,6 +2766,7 @@ impl FakeDiscord {
                 deleted: false,
                 forbidden: false,
                 created: now_iso(),
+                owner_id: None,
             });
         rec.forbidden = true;
     }
