@@ -602,6 +602,49 @@ async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
 }
 
 #[tokio::test]
+async fn a_rate_limited_crosspost_is_given_up_without_pausing_the_delivery() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.clock.set(at(env.day, 9, 0));
+    // Message 0 goes through (a zero delay), its crosspost gets a 429; the rest is answered.
+    env.fake.fail_next(1, Failure::Slow(Duration::ZERO));
+    env.fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 3600.0,
+            global: false,
+        },
+    );
+    // Were the 429 honoured by pausing every task, the next message would wait an hour.
+    let d = env.deliverer().with_tuning(Tuning {
+        rate_limited_wait: Duration::from_secs(3600),
+        ..fast()
+    });
+    let pass = tokio::time::timeout(Duration::from_secs(60), tick(&d))
+        .await
+        .expect("the delivery was paused by a crosspost's 429");
+    assert_eq!(pass.completed, 1, "{pass}");
+    assert_eq!(pass.rate_limited, 1, "{pass}");
+    let posted: Vec<u64> = env
+        .fake
+        .messages(300)
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(posted.len(), 2);
+    // Not retried: one refused crosspost for message 0, one published for message 1.
+    let crosspost_requests = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/crosspost"))
+        .count();
+    assert_eq!(crosspost_requests, 2);
+    assert_eq!(env.fake.crossposts(), vec![(300, posted[1])]);
+}
+
+#[tokio::test]
 async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
     let env = Env::new("").await;
     env.publish(env.day);

@@ -155,12 +155,21 @@ impl ChannelWindow {
         }
     }
 
-    /// Waits until the next request may go out and records it.
-    pub async fn wait(&mut self) {
-        let at = self.next_allowed(Instant::now());
-        tokio::time::sleep_until(at).await;
-        self.record(Instant::now());
+    /// Waits until the next request may go out, without recording it: see [`pace`].
+    pub async fn ready(&self) {
+        tokio::time::sleep_until(self.next_allowed(Instant::now())).await;
     }
+}
+
+/// Waits for a request's turn in its channel's window and then in the global limiter, and
+/// records it in the window only once both let it through: the slot is the moment the request
+/// really leaves, so a wait for the global limiter can never squeeze more than the window allows
+/// into one window. The window is only ever used by its own channel's task, one request at a
+/// time, so nothing can take the slot between the wait and the record.
+pub async fn pace(window: &mut ChannelWindow, limiter: &GlobalLimiter) {
+    window.ready().await;
+    limiter.acquire().await;
+    window.record(Instant::now());
 }
 
 #[cfg(test)]
@@ -234,6 +243,27 @@ mod tests {
         w.record(t0 + ms(5000));
         // The second-oldest (t0 + 10 ms) leaves the window next.
         assert_eq!(w.next_allowed(t0 + ms(5000)), t0 + ms(5010));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_global_wait_does_not_let_a_channel_exceed_its_window() {
+        // Two requests per second per channel. The first request waits 900 ms for the global
+        // limiter (a 429 pause): its slot is when it left, not when it started waiting, so the
+        // third request waits for a full window after it.
+        let limiter = GlobalLimiter::new(1000.0);
+        let mut window = ChannelWindow::new(2, ms(1000));
+        let start = Instant::now();
+        limiter.pause_for(ms(900));
+        let mut sent = Vec::new();
+        for _ in 0..5 {
+            pace(&mut window, &limiter).await;
+            sent.push(Instant::now() - start);
+        }
+        assert!(sent[0] >= ms(900), "{sent:?}");
+        for (i, t) in sent.iter().enumerate() {
+            let in_window = sent[i..].iter().filter(|x| **x < *t + ms(1000)).count();
+            assert!(in_window <= 2, "{in_window} requests within 1 s: {sent:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -12,7 +12,7 @@ use serenity::Error as SerenityError;
 use tokio_util::sync::CancellationToken;
 
 use super::plan::{self, KIND_ANNOUNCEMENT, KIND_FORUM};
-use super::ratelimit::ChannelWindow;
+use super::ratelimit::{pace, ChannelWindow};
 use super::{Deliverer, Stats};
 use crate::store::{Delivery, DeliveryStatus, StoreError, Subscription};
 
@@ -91,6 +91,16 @@ impl Stop {
     }
 }
 
+/// What a 429 means for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum On429 {
+    /// Wait (every task pauses) and retry: a message that must go out.
+    Retry,
+    /// Give up on this request alone, without pausing anyone: a best-effort extra such as a
+    /// crosspost, whose own tight per-channel limit says nothing about the other channels.
+    GiveUp,
+}
+
 /// How one delivery ended.
 #[derive(Debug)]
 pub(super) enum Outcome {
@@ -114,6 +124,7 @@ impl Deliverer {
         window: &mut ChannelWindow,
         cancel: &CancellationToken,
         stats: &Stats,
+        on_429: On429,
         mut call: F,
     ) -> Result<T, Stop>
     where
@@ -124,10 +135,7 @@ impl Deliverer {
         let mut limited = 0u32;
         loop {
             let paced = tokio::select! {
-                _ = async {
-                    window.wait().await;
-                    self.limiter.acquire().await;
-                } => true,
+                _ = pace(window, &self.limiter) => true,
                 _ = cancel.cancelled() => false,
             };
             if !paced {
@@ -145,6 +153,9 @@ impl Deliverer {
             let wait = match failure {
                 Failure::RateLimited => {
                     stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    if on_429 == On429::GiveUp {
+                        return Err(Stop::Failed(Failure::RateLimited));
+                    }
                     limited += 1;
                     if limited > self.tuning.max_rate_limited {
                         return Err(Stop::Exhausted(format!("{limited} rate limits in a row")));
@@ -218,7 +229,7 @@ impl Deliverer {
                 // Creating a forum post takes no nonce, so every attempt first looks for the
                 // thread an earlier, unanswered attempt (a timeout, a 5xx, a crash before it was
                 // recorded) may have created: one extra request a day per forum channel.
-                self.request(window, cancel, stats, || async {
+                self.request(window, cancel, stats, On429::Retry, || async {
                     if let Some(id) = self
                         .find_forum_thread(sub.guild_id, channel, &title)
                         .await?
@@ -238,7 +249,7 @@ impl Deliverer {
                 .await
             } else {
                 let target = ChannelId::new(thread.unwrap_or(channel));
-                self.request(window, cancel, stats, || {
+                self.request(window, cancel, stats, On429::Retry, || {
                     self.http.send_message(target, Vec::new(), &m.body)
                 })
                 .await
@@ -297,7 +308,9 @@ impl Deliverer {
     }
 
     /// Publishes a message to the announcement channel's followers. Best effort: the message is
-    /// already posted and recorded, so a failure here is logged, not retried in later passes.
+    /// already posted and recorded, so a failure here is logged, not retried in later passes. A
+    /// 429 (Discord allows few crossposts per channel and hour) gives up on this crosspost only,
+    /// without pausing the other channels' deliveries.
     async fn crosspost(
         &self,
         window: &mut ChannelWindow,
@@ -307,7 +320,7 @@ impl Deliverer {
         message: u64,
     ) {
         let result = self
-            .request(window, cancel, stats, || {
+            .request(window, cancel, stats, On429::GiveUp, || {
                 self.http
                     .crosspost_message(ChannelId::new(channel), MessageId::new(message))
             })
@@ -315,6 +328,11 @@ impl Deliverer {
         match result {
             Ok(_) => {}
             Err(Stop::Cancelled) => {}
+            Err(Stop::Failed(Failure::RateLimited)) => tracing::warn!(
+                channel_id = channel,
+                message_id = message,
+                "crosspost rate-limited (429); this message is not published to followers"
+            ),
             Err(stop) => tracing::warn!(
                 channel_id = channel,
                 message_id = message,
