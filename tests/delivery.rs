@@ -553,6 +553,23 @@ async fn forbidden_channel_is_paused_with_the_permission_reason() {
     assert!(sub.paused_reason.unwrap().contains("Missing Permissions"));
     tick(&d).await;
     assert_eq!(env.requests_to(103), 1);
+    let failed = env.store.delivery(103, env.day).await.unwrap().unwrap();
+    let error = failed.last_error.unwrap();
+    assert!(error.starts_with("channel unavailable: "), "{error}");
+
+    // What `/papers resume` does once the permission is fixed: the failed day is retried.
+    env.fake.allow_channel(103);
+    env.store.set_paused(103, None).await.unwrap();
+    assert_eq!(
+        env.store
+            .reopen_failed_deliveries(103, env.day)
+            .await
+            .unwrap(),
+        1
+    );
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    assert_eq!(env.fake.messages(103).len(), 2);
 }
 
 #[tokio::test]

@@ -727,7 +727,9 @@ impl Deliverer {
                             Work::Planned { date, .. } => date,
                         };
                         let settled = async {
-                            self.store.record_attempt_error(channel, d, &reason).await?;
+                            self.store
+                                .record_channel_unavailable(channel, d, &reason)
+                                .await?;
                             self.store
                                 .finish_delivery(channel, d, DeliveryStatus::Failed)
                                 .await

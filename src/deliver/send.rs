@@ -360,8 +360,9 @@ impl Deliverer {
             }
             Stop::Failed(Failure::Gone(reason)) => {
                 tracing::warn!(channel_id = channel, guild_id = sub.guild_id, %date, %reason, "pausing the subscription");
+                // Marked as the channel's fault: `/papers resume` reopens exactly these.
                 self.store
-                    .record_attempt_error(channel, date, &reason)
+                    .record_channel_unavailable(channel, date, &reason)
                     .await?;
                 self.store
                     .finish_delivery(channel, date, DeliveryStatus::Failed)

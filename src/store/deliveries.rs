@@ -14,6 +14,11 @@ use super::{id_from_db, id_to_db, now, Store, StoreError};
 /// Discord's limit on a message nonce.
 pub const MAX_NONCE_CHARS: usize = 25;
 
+/// How [`Store::record_channel_unavailable`] starts a delivery's `last_error`, so that
+/// [`Store::reopen_failed_deliveries`] can tell these failures from the ones a resume must not
+/// retry (an unsubscribed channel, a payload Discord rejects).
+const CHANNEL_UNAVAILABLE: &str = "channel unavailable: ";
+
 /// Rows per bulk statement in [`Store::plan_deliveries`]: big enough to amortize statement
 /// overhead, small enough to keep the JSON parameter a few megabytes at most.
 const BULK_CHUNK: usize = 500;
@@ -426,6 +431,19 @@ impl Store {
         Ok(())
     }
 
+    /// Like [`Store::record_attempt_error`] for a delivery that failed because the channel is
+    /// gone or closed to the bot (404 Unknown Channel, 403): the error is marked as such, and
+    /// only these failures are reopened by [`Store::reopen_failed_deliveries`].
+    pub async fn record_channel_unavailable(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.record_attempt_error(channel_id, date, &format!("{CHANNEL_UNAVAILABLE}{reason}"))
+            .await
+    }
+
     /// Settles a delivery. Passing [`DeliveryStatus::Pending`] reopens it for another resume.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, status = ?status))]
     pub async fn finish_delivery(
@@ -481,7 +499,11 @@ impl Store {
     }
 
     /// Reopens a channel's failed deliveries from `since` on, so that `/papers resume` after a
-    /// permission fix still brings the day that failed instead of silently skipping it.
+    /// permission fix still brings the day that failed instead of silently skipping it. Only
+    /// failures caused by the channel being unreachable ([`Store::record_channel_unavailable`])
+    /// are reopened, plus failed rows with no recorded reason at all (none of the engine's
+    /// failures is written that way); an unsubscribed day, a payload Discord rejected or a
+    /// digest that never became readable stays failed.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
     pub async fn reopen_failed_deliveries(
         &self,
@@ -490,10 +512,12 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let reopened = sqlx::query(
             "UPDATE deliveries SET status = 'pending', finished_at = NULL \
-             WHERE channel_id = ? AND status = 'failed' AND digest_date >= ?",
+             WHERE channel_id = ?1 AND status = 'failed' AND digest_date >= ?2 \
+             AND (last_error IS NULL OR substr(last_error, 1, length(?3)) = ?3)",
         )
         .bind(id_to_db(channel_id))
         .bind(since)
+        .bind(CHANNEL_UNAVAILABLE)
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -816,6 +840,10 @@ mod tests {
         for (ch, d, n) in [(7, 1, "a71"), (7, 3, "a73"), (8, 3, "a83")] {
             store.plan_delivery(ch, day(d), &msgs(n, 1)).await.unwrap();
             store
+                .record_channel_unavailable(ch, day(d), "404 Unknown Channel")
+                .await
+                .unwrap();
+            store
                 .finish_delivery(ch, day(d), DeliveryStatus::Failed)
                 .await
                 .unwrap();
@@ -838,6 +866,60 @@ mod tests {
         assert_eq!(old.status, DeliveryStatus::Failed);
         let done = store.delivery(7, day(4)).await.unwrap().unwrap();
         assert_eq!(done.status, DeliveryStatus::Done);
+        let reopened = store.delivery(7, day(3)).await.unwrap().unwrap();
+        assert_eq!(
+            reopened.last_error.as_deref(),
+            Some("channel unavailable: 404 Unknown Channel")
+        );
+    }
+
+    #[tokio::test]
+    async fn only_failures_of_an_unreachable_channel_are_reopened() {
+        let store = Store::open_memory().await.unwrap();
+        let failed = |d: u32, n: &'static str, why: Option<&'static str>, gone: bool| {
+            let store = store.clone();
+            async move {
+                store.plan_delivery(7, day(d), &msgs(n, 1)).await.unwrap();
+                if let Some(why) = why {
+                    if gone {
+                        store
+                            .record_channel_unavailable(7, day(d), why)
+                            .await
+                            .unwrap();
+                    } else {
+                        store.record_attempt_error(7, day(d), why).await.unwrap();
+                    }
+                }
+                store
+                    .finish_delivery(7, day(d), DeliveryStatus::Failed)
+                    .await
+                    .unwrap();
+            }
+        };
+        failed(1, "b1", Some("403 Missing Permissions"), true).await;
+        failed(2, "b2", Some("unsubscribed"), false).await;
+        failed(3, "b3", Some("400 Invalid Form Body: embeds"), false).await;
+        failed(4, "b4", Some("Rejected(\"HTTP 400, code 50006\")"), false).await;
+        // A reason that merely mentions the words is not the marker.
+        failed(5, "b5", Some("not a channel unavailable: case"), false).await;
+        // No reason recorded at all (not written by the engine): reopened, as before.
+        failed(6, "b6", None, false).await;
+        store
+            .record_failed_delivery(7, day(7), "the digest could not be read")
+            .await
+            .unwrap();
+
+        assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 2);
+        assert_eq!(
+            store.pending_delivery_keys().await.unwrap(),
+            vec![(7, day(1)), (7, day(6))]
+        );
+        for d in [2, 3, 4, 5, 7] {
+            let kept = store.delivery(7, day(d)).await.unwrap().unwrap();
+            assert_eq!(kept.status, DeliveryStatus::Failed, "day {d}");
+        }
+        // A second resume finds nothing more to reopen.
+        assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 0);
     }
 
     #[tokio::test]
