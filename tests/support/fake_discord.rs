@@ -66,6 +66,9 @@ pub struct FakeConfig {
     /// Enforce a global limit of N requests per sliding second (interaction callbacks and
     /// webhooks are exempt, like on Discord). `None`: unlimited.
     pub global_limit_per_sec: Option<u32>,
+    /// The sliding window of `global_limit_per_sec`: one second like Discord by default; tests
+    /// that must fill it with sequential requests widen it so a slow machine cannot let it slide.
+    pub global_window: Duration,
     /// Per-channel bucket for `POST /channels/{id}/messages`: `(limit, window)`, e.g.
     /// `Some((5, Duration::from_secs(5)))`. `X-RateLimit-*` headers are announced on every answer
     /// of that route when set.
@@ -80,6 +83,7 @@ impl Default for FakeConfig {
     fn default() -> Self {
         FakeConfig {
             global_limit_per_sec: None,
+            global_window: Duration::from_secs(1),
             channel_bucket: None,
             heartbeat_interval_ms: 41_250,
             application_id: 2,
@@ -1528,7 +1532,7 @@ impl Shared {
                 while inner
                     .global_window
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+                    .is_some_and(|t| now.duration_since(*t) >= self.cfg.global_window)
                 {
                     inner.global_window.pop_front();
                 }
@@ -1537,7 +1541,10 @@ impl Shared {
                         .global_window
                         .front()
                         .expect("window is non-empty when full");
-                    let retry = Duration::from_secs(1).saturating_sub(now.duration_since(oldest));
+                    let retry = self
+                        .cfg
+                        .global_window
+                        .saturating_sub(now.duration_since(oldest));
                     return Outcome::Done(
                         Reply::rate_limited(retry.as_secs_f64().max(0.001), true),
                         false,
