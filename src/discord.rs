@@ -114,17 +114,25 @@ pub async fn run_with_tuning(
     let shard_manager = client.shard_manager.clone();
     let mut scheduler_done = false;
     let result = tokio::select! {
-        r = client.start() => r.context("the Discord connection failed"),
+        biased;
         _ = shutdown.cancelled() => Ok(()),
+        r = client.start() => r.context("the Discord connection failed"),
         // The scheduler only returns when cancelled, so ending here means it panicked. A bot
         // that answers commands but silently never posts again is the worst outcome: stop, and
         // let the service manager restart it (unfinished deliveries resume from the ledger).
         r = &mut scheduler => {
             scheduler_done = true;
-            Err(match r {
-                Err(e) => anyhow::anyhow!("the delivery scheduler crashed: {e}"),
-                Ok(summary) => anyhow::anyhow!("the delivery scheduler stopped unexpectedly ({summary})"),
-            })
+            // A requested shutdown also ends the scheduler; only an unrequested end is an error.
+            if shutdown.is_cancelled() {
+                Ok(())
+            } else {
+                Err(match r {
+                    Err(e) => anyhow::anyhow!("the delivery scheduler crashed: {e}"),
+                    Ok(summary) => {
+                        anyhow::anyhow!("the delivery scheduler stopped unexpectedly ({summary})")
+                    }
+                })
+            }
         }
     };
     shutdown.cancel();
