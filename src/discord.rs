@@ -51,7 +51,8 @@ pub async fn run_with_tuning(
 ) -> anyhow::Result<()> {
     let store = Store::open(&config.database_path)
         .await
-        .with_context(|| format!("opening the database {}", config.database_path.display()))?;
+        .with_context(|| format!("opening the database {}", config.database_path.display()))?
+        .with_clock(clock.clone());
     let subs = store.subscription_count().await?;
     tracing::info!(database = %config.database_path.display(), subscriptions = subs, "database ready");
     let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source));

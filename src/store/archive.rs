@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{now, opt_u32, Store, StoreError};
+use super::{opt_u32, Store, StoreError};
 use crate::digest::{Digest, Paper};
 
 /// Shorter tokens yield no trigram, so the FTS index cannot find them; they are matched with
@@ -76,7 +76,7 @@ impl Store {
         )
         .bind(digest.date)
         .bind(source)
-        .bind(now())
+        .bind(self.now())
         .bind(digest.papers.len() as i64)
         .execute(&mut *tx)
         .await?;

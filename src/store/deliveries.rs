@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
-use super::{id_from_db, id_to_db, now, Store, StoreError};
+use super::{id_from_db, id_to_db, Store, StoreError};
 
 /// Discord's limit on a message nonce.
 pub const MAX_NONCE_CHARS: usize = 25;
@@ -212,7 +212,7 @@ impl Store {
     ) -> Result<Delivery, StoreError> {
         check_nonces(messages.iter().map(|(n, _)| n.as_str()))?;
         let status = status_for(messages.len());
-        let now = now();
+        let now = self.now();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = sqlx::query(
             "INSERT INTO deliveries (channel_id, digest_date, status, planned_at, finished_at) \
@@ -292,7 +292,7 @@ impl Store {
             return Ok(());
         }
 
-        let now = now();
+        let now = self.now();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut inserted: HashSet<u64> = HashSet::with_capacity(items.len());
         for chunk in items.chunks(BULK_CHUNK) {
@@ -370,7 +370,7 @@ impl Store {
              WHERE channel_id = ? AND digest_date = ? AND idx = ?",
         )
         .bind(id_to_db(message_id))
-        .bind(now())
+        .bind(self.now())
         .bind(id_to_db(channel_id))
         .bind(date)
         .bind(i64::from(idx))
@@ -452,7 +452,7 @@ impl Store {
         date: NaiveDate,
         status: DeliveryStatus,
     ) -> Result<(), StoreError> {
-        let finished_at = (status != DeliveryStatus::Pending).then(now);
+        let finished_at = (status != DeliveryStatus::Pending).then(|| self.now());
         let updated = sqlx::query(
             "UPDATE deliveries SET status = ?, finished_at = ? \
              WHERE channel_id = ? AND digest_date = ?",
@@ -481,7 +481,7 @@ impl Store {
         date: NaiveDate,
         error: &str,
     ) -> Result<bool, StoreError> {
-        let now = now();
+        let now = self.now();
         let inserted = sqlx::query(
             "INSERT INTO deliveries \
              (channel_id, digest_date, status, planned_at, finished_at, attempts, last_error) \

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{id_from_db, id_to_db, now, Store, StoreError};
+use super::{id_from_db, id_to_db, Store, StoreError};
 
 /// Keeps the per-paper filter cost and the `/papers keywords` listing bounded.
 pub const MAX_KEYWORDS: usize = 50;
@@ -136,7 +136,7 @@ impl Store {
             });
         }
 
-        let now = now();
+        let now = self.now();
         for keyword in &change.added {
             sqlx::query(
                 "INSERT INTO keywords (channel_id, word, kind, created_at) VALUES (?, ?, ?, ?)",

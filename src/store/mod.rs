@@ -13,9 +13,12 @@ mod subscriptions;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::clock::{Clock, SystemClock};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -86,6 +89,9 @@ impl StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Stamps rows (subscribed at, planned at, …). The same clock as the scheduler's, because a
+    /// subscription's `created_at` decides which posts it is due.
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
@@ -137,7 +143,20 @@ impl Store {
 
     async fn from_pool(pool: SqlitePool) -> Result<Store, StoreError> {
         sqlx::migrate!().run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same store, stamping rows with `clock` instead of the wall clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Waits for in-flight queries and closes every connection, checkpointing the WAL so the
@@ -156,10 +175,6 @@ fn id_to_db(id: u64) -> i64 {
 /// SQLite INTEGER → snowflake; inverse of [`id_to_db`].
 fn id_from_db(id: i64) -> u64 {
     id as u64
-}
-
-fn now() -> DateTime<Utc> {
-    Utc::now()
 }
 
 /// Converts an optional count column; negative values cannot be written (CHECK constraints), so

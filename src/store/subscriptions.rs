@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::{id_from_db, id_to_db, now, opt_u32, Store, StoreError};
+use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
 
 /// Settings chosen with `/papers subscribe`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ impl Store {
         &self,
         s: &NewSubscription,
     ) -> Result<(Subscription, bool), StoreError> {
-        let now = now();
+        let now = self.now();
         let delivery_time = s.delivery_time.map(|t| t.format("%H:%M").to_string());
         let timezone = s.timezone.map(|tz| tz.name().to_string());
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -207,7 +207,7 @@ impl Store {
                  last_error = 'unsubscribed' WHERE channel_id = ?1 AND status = 'pending'",
             )
             .bind(id_to_db(channel_id))
-            .bind(now())
+            .bind(self.now())
             .execute(&mut *tx)
             .await?;
         }
@@ -230,7 +230,7 @@ impl Store {
         .bind(id_to_db(channel_id))
         .bind(reason.is_none())
         .bind(reason)
-        .bind(now())
+        .bind(self.now())
         .execute(&self.pool)
         .await?
         .rows_affected();
