@@ -763,6 +763,13 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
     assert_eq!(ledger.status, DeliveryStatus::Done);
     assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
 
+    let data = bot.reply(MEMBER, &["settings"], json!([])).await;
+    let shown = data["embeds"].to_string();
+    assert!(
+        shown.contains("Last post") && shown.contains(&day.to_string()),
+        "{shown}"
+    );
+
     // Later passes post nothing more that day.
     bot.clock.set(fire + chrono::Duration::minutes(30));
     tokio::time::sleep(Duration::from_millis(500)).await;

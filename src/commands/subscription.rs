@@ -260,6 +260,16 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                 )
             };
             let sched = schedule_for(Some(s), &data.config.schedule);
+            let month_ago = data.clock.now().date_naive() - chrono::Duration::days(31);
+            let last_post = data
+                .store
+                .delivered_dates(channel_id, month_ago)
+                .await?
+                .last()
+                .map_or_else(
+                    || "— (none in the last month)".to_string(),
+                    |d| d.to_string(),
+                );
             let time = match s.delivery_time {
                 Some(t) => format!("{} {}", t.format("%H:%M"), sched.timezone()),
                 None => format!(
@@ -300,6 +310,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     if s.auto_publish { "yes" } else { "no" },
                     true,
                 )
+                .field("Last post", last_post, true)
                 .field(
                     "Set up by",
                     format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
