@@ -64,8 +64,9 @@ async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logg
     let identify = fake.identifies()[0].to_string();
     assert!(identify.contains(TOKEN), "{identify}");
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().unwrap().to_string()])
+    // The shell's own `kill`, so no procps package is needed.
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id().unwrap())])
         .status()
         .unwrap();
     assert!(status.success());
