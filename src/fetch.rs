@@ -6,7 +6,7 @@ use tokio::sync::Mutex;
 
 use crate::config::SourceConfig;
 use crate::digest::source::{DigestSource, SourceLoader};
-use crate::digest::{Digest, DigestError};
+use crate::digest::{Digest, DigestError, Parsed};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,10 +24,55 @@ impl FetchError {
     }
 }
 
-pub struct Fetcher {
-    store: Store,
+/// The configured sources, asked in order: the primary, then (when allowed) the fallback for a
+/// day the primary has not published. Shared by the archive-backed [`Fetcher`] and the
+/// archive-free `paperboy preview`.
+pub struct Sources {
     primary: SourceLoader,
     fallback: Option<SourceLoader>,
+}
+
+impl Sources {
+    pub fn new(source: &SourceConfig) -> Sources {
+        let loader = |s: &DigestSource| {
+            SourceLoader::new(s.clone())
+                .with_timeout(source.timeout)
+                .with_max_bytes(source.max_bytes)
+        };
+        Sources {
+            primary: loader(&source.primary),
+            fallback: source.fallback.as_ref().map(loader),
+        }
+    }
+
+    /// Loads `date`, returning the parsed digest and the source it came from.
+    pub async fn load(
+        &self,
+        date: NaiveDate,
+        allow_fallback: bool,
+    ) -> Result<(Parsed, &SourceLoader), DigestError> {
+        match self.primary.load(date).await {
+            Ok(p) => Ok((p, &self.primary)),
+            Err(DigestError::NotPublished(_)) if allow_fallback && self.fallback.is_some() => {
+                let fb = self.fallback.as_ref().expect("checked above");
+                Ok((fb.load(date).await?, fb))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether an archived digest's source (as recorded) is the fallback rather than the primary.
+    fn is_fallback(&self, recorded: &str) -> bool {
+        let primary = self.primary.describe();
+        self.fallback
+            .as_ref()
+            .is_some_and(|fb| recorded == fb.describe() && recorded != primary)
+    }
+}
+
+pub struct Fetcher {
+    store: Store,
+    sources: Sources,
     /// Serialises downloads so that a burst of `/papers today` right after publication costs one
     /// download, not one per user.
     download: Mutex<()>,
@@ -35,15 +80,9 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(store: Store, source: &SourceConfig) -> Fetcher {
-        let loader = |s: &DigestSource| {
-            SourceLoader::new(s.clone())
-                .with_timeout(source.timeout)
-                .with_max_bytes(source.max_bytes)
-        };
         Fetcher {
             store,
-            primary: loader(&source.primary),
-            fallback: source.fallback.as_ref().map(loader),
+            sources: Sources::new(source),
             download: Mutex::new(()),
         }
     }
@@ -55,10 +94,8 @@ impl Fetcher {
         allow_fallback: bool,
     ) -> Result<Option<Digest>, FetchError> {
         if !allow_fallback {
-            if let (Some(fb), Some(source)) =
-                (&self.fallback, self.store.digest_source(date).await?)
-            {
-                if source == fb.describe() && source != self.primary.describe() {
+            if let Some(source) = self.store.digest_source(date).await? {
+                if self.sources.is_fallback(&source) {
                     return Ok(None);
                 }
             }
@@ -92,14 +129,7 @@ impl Fetcher {
         if let Some(d) = self.usable_archived(date, allow_fallback).await? {
             return Ok(d);
         }
-        let (parsed, from) = match self.primary.load(date).await {
-            Ok(p) => (p, &self.primary),
-            Err(DigestError::NotPublished(_)) if allow_fallback && self.fallback.is_some() => {
-                let fb = self.fallback.as_ref().expect("checked above");
-                (fb.load(date).await?, fb)
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let (parsed, from) = self.sources.load(date, allow_fallback).await?;
         for w in &parsed.warnings {
             tracing::warn!(%date, source = %from.describe(), warning = %w, "digest entry skipped or repaired");
         }

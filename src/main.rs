@@ -12,8 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use paperboy::clock::SystemClock;
 use paperboy::config::{Config, Token};
-use paperboy::digest::source::SourceLoader;
-use paperboy::digest::{hf_json, markdown, DigestError, Parsed};
+use paperboy::digest::{hf_json, markdown, Parsed};
 use paperboy::filter::Filter;
 use paperboy::render;
 
@@ -168,7 +167,8 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         None => {
             let config = Config::load(config_path)?;
             let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            load_from_sources(&config, date).await?
+            let sources = paperboy::fetch::Sources::new(&config.source);
+            sources.load(date, true).await?.0
         }
     };
     for w in &parsed.warnings {
@@ -183,23 +183,15 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
     };
     let compiled = filter.compile();
     let selected = compiled.apply(&digest.papers);
-    let messages = if selected.is_empty() {
-        let reason = if digest.papers.is_empty() {
-            render::EmptyReason::NoPapers
-        } else {
-            render::EmptyReason::NothingMatched
-        };
-        vec![render::empty_notice(digest.date, reason)]
-    } else {
-        render::render_digest(
-            &render::RenderContext {
-                date: digest.date,
-                total_in_digest: digest.papers.len(),
-                filtered: !filter.is_empty(),
-            },
-            &selected,
-        )
-    };
+    // With nothing selected this is a single short notice.
+    let messages = render::render_digest(
+        &render::RenderContext {
+            date: digest.date,
+            total_in_digest: digest.papers.len(),
+            filtered: !filter.is_empty(),
+        },
+        &selected,
+    );
     if args.json {
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
         println!("{}", serde_json::to_string_pretty(&bodies)?);
@@ -226,20 +218,4 @@ fn parse_file(path: &Path) -> anyhow::Result<Parsed> {
         markdown::parse_markdown(&bytes, hint)
     };
     parsed.with_context(|| format!("parsing {}", path.display()))
-}
-
-async fn load_from_sources(config: &Config, date: NaiveDate) -> anyhow::Result<Parsed> {
-    let loader = |s| {
-        SourceLoader::new(s)
-            .with_timeout(config.source.timeout)
-            .with_max_bytes(config.source.max_bytes)
-    };
-    match loader(config.source.primary.clone()).load(date).await {
-        Ok(p) => Ok(p),
-        Err(DigestError::NotPublished(_)) if config.source.fallback.is_some() => {
-            let fb = config.source.fallback.clone().expect("checked");
-            Ok(loader(fb).load(date).await?)
-        }
-        Err(e) => Err(e.into()),
-    }
 }

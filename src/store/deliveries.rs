@@ -407,7 +407,7 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a failed attempt and keeps its error for `/papers status` and retry decisions.
+    /// Counts a failed attempt and keeps its error for the operator and retry decisions.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
     pub async fn record_attempt_error(
         &self,
