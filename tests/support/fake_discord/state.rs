@@ -1,0 +1,172 @@
+//! The state one running fake keeps, shared by the REST handlers, the gateway sessions and the
+//! test's [`FakeDiscord`](super::FakeDiscord) handle: guilds, channels, stored messages,
+//! interactions, registered commands, the request log and its counters.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::failures::{Failure, RandomFailures};
+use super::gateway::SessionHandle;
+use super::ratelimit::Bucket;
+use super::FakeConfig;
+
+const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+
+/// One REST request the fake received.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// Path without the `/api/v10` prefix, e.g. `/channels/4/messages`.
+    pub path: String,
+    /// Raw query string without `?` (serenity writes `?&a=b`, so this may start with `&`).
+    pub query: String,
+    /// JSON body (`payload_json` for multipart), `Null` when there was none.
+    pub body: Value,
+    /// Number of uploaded files in a multipart body.
+    pub files: usize,
+    /// Status the fake answered with.
+    pub status: u16,
+    /// When the request arrived.
+    pub at: Instant,
+    /// A message POST answered with an earlier message because of `nonce` + `enforce_nonce`.
+    pub deduplicated: bool,
+}
+
+/// Counters over all REST requests.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub total_requests: u64,
+    pub by_status: BTreeMap<u16, u64>,
+    /// Number of 429 answers (injected or enforced).
+    pub rate_limited: u64,
+    /// `POST /channels/{id}/messages` requests, whatever their outcome.
+    pub message_posts: u64,
+    /// Messages actually created in channels and threads (forum starter messages included).
+    pub messages_created: u64,
+    /// Message POSTs answered with an existing message because of `enforce_nonce`.
+    pub deduplicated: u64,
+}
+
+pub(super) struct Shared {
+    pub(super) cfg: FakeConfig,
+    pub(super) base_url: String,
+    pub(super) ws_url: String,
+    pub(super) inner: Mutex<Inner>,
+    pub(super) ready_count: AtomicUsize,
+    /// REST requests that arrived, answered or not (a slow answer is still in flight).
+    pub(super) arrived: AtomicUsize,
+    pub(super) next_conn: AtomicU64,
+    pub(super) deadline_ms: AtomicU64,
+    pub(super) shutdown_tx: watch::Sender<bool>,
+}
+
+#[derive(Default)]
+pub(super) struct Inner {
+    pub(super) last_id: u64,
+    pub(super) guilds: BTreeMap<u64, GuildRec>,
+    pub(super) channels: HashMap<u64, ChannelRec>,
+    /// Stored messages by channel: request body + "id" + "channel_id".
+    pub(super) messages: HashMap<u64, Vec<Value>>,
+    pub(super) msg_meta: HashMap<u64, MsgMeta>,
+    pub(super) nonces: HashMap<(u64, String), u64>,
+    pub(super) threads: HashMap<u64, Vec<Value>>,
+    pub(super) crossposts: Vec<(u64, u64)>,
+    pub(super) itx: HashMap<String, Itx>,
+    pub(super) registered: Option<Value>,
+    pub(super) global_commands: Vec<Value>,
+    pub(super) guild_commands: HashMap<u64, Vec<Value>>,
+    pub(super) command_ids: HashMap<(u64, String), u64>,
+    pub(super) requests: Vec<LoggedRequest>,
+    pub(super) stats: Stats,
+    pub(super) fail_next: VecDeque<Failure>,
+    pub(super) random: Option<RandomFailures>,
+    pub(super) global_window: VecDeque<Instant>,
+    pub(super) buckets: HashMap<u64, Bucket>,
+    pub(super) sessions: Vec<SessionHandle>,
+    pub(super) session_seqs: HashMap<String, u64>,
+    pub(super) identifies: Vec<Value>,
+    pub(super) gateway_log: Vec<Value>,
+}
+
+pub(super) struct LoggedRequest {
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) query: String,
+    pub(super) body: Arc<Value>,
+    pub(super) files: usize,
+    pub(super) status: u16,
+    pub(super) at: Instant,
+    pub(super) deduplicated: bool,
+}
+
+pub(super) struct GuildRec {
+    pub(super) system_channel_id: Option<u64>,
+}
+
+#[derive(Clone)]
+pub(super) struct ChannelRec {
+    pub(super) guild_id: u64,
+    pub(super) kind: u8,
+    pub(super) name: String,
+    pub(super) parent_id: Option<u64>,
+    pub(super) deleted: bool,
+    pub(super) forbidden: bool,
+    pub(super) created: String,
+    /// A thread's creator; `None`: the bot.
+    pub(super) owner_id: Option<u64>,
+}
+
+pub(super) struct MsgMeta {
+    pub(super) channel_id: u64,
+    pub(super) index: usize,
+    pub(super) guild_id: Option<u64>,
+    pub(super) timestamp: String,
+    pub(super) edited: Option<String>,
+    pub(super) flags_extra: u64,
+    pub(super) deleted: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Itx {
+    pub(super) id: Option<u64>,
+    pub(super) dispatched_at: Option<Instant>,
+    pub(super) channel_id: Option<u64>,
+    pub(super) guild_id: Option<u64>,
+    pub(super) acked: bool,
+    pub(super) original: Option<InteractionMessage>,
+    pub(super) followups: BTreeMap<u64, InteractionMessage>,
+    pub(super) log: Vec<Value>,
+}
+
+#[derive(Clone)]
+pub(super) struct InteractionMessage {
+    pub(super) id: u64,
+    pub(super) body: Value,
+    pub(super) timestamp: String,
+    pub(super) edited: Option<String>,
+    pub(super) kind: u8,
+}
+
+pub(super) fn now_iso() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+}
+
+pub(super) fn lock(m: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Inner {
+    pub(super) fn next_id(&mut self) -> u64 {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let candidate = ms.saturating_sub(DISCORD_EPOCH_MS) << 22;
+        self.last_id = candidate.max(self.last_id + 1);
+        self.last_id
+    }
+}
