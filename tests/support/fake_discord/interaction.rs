@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use super::DEFAULT_APP_PERMISSIONS;
 
 /// A stable non-zero command id for a name (the fake replaces it with the registered id).
-pub fn command_id(name: &str) -> u64 {
+fn command_id(name: &str) -> u64 {
     name.bytes().fold(1_000_003u64, |h, b| {
         h.wrapping_mul(31).wrapping_add(u64::from(b))
     }) % (1 << 40)
@@ -184,37 +184,13 @@ pub fn slash(
 /// An autocomplete interaction (type 4); the option being typed carries `"focused": true`.
 /// The member is an administrator (all permission bits): someone typing a command can see it, so
 /// permission-gated commands (poise checks `required_permissions` before autocompleting)
-/// still answer. Use [`autocomplete_with_permissions`] to choose.
+/// still answer.
 pub fn autocomplete(
     id: u64,
     token: &str,
     guild_id: u64,
     channel_id: u64,
     user_id: u64,
-    path: &[&str],
-    options_with_focused: Value,
-) -> Value {
-    autocomplete_with_permissions(
-        id,
-        token,
-        guild_id,
-        channel_id,
-        user_id,
-        8,
-        path,
-        options_with_focused,
-    )
-}
-
-/// [`autocomplete`] with the invoking member's permission bitfield.
-#[allow(clippy::too_many_arguments)]
-pub fn autocomplete_with_permissions(
-    id: u64,
-    token: &str,
-    guild_id: u64,
-    channel_id: u64,
-    user_id: u64,
-    permissions: u64,
     path: &[&str],
     options_with_focused: Value,
 ) -> Value {
@@ -225,7 +201,7 @@ pub fn autocomplete_with_permissions(
         guild_id,
         channel_id,
         user_id,
-        permissions,
+        8,
         path,
         options_with_focused,
     )

@@ -58,11 +58,11 @@ use rest::rest_route;
 use state::{lock, now_iso, ChannelRec, GuildRec, Inner, Shared};
 
 /// How long a bot has to answer an interaction the fake dispatched.
-pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
 /// VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY |
 /// USE_EXTERNAL_EMOJIS | ADD_REACTIONS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS:
 /// the bot's `app_permissions` in built interactions.
-pub const DEFAULT_APP_PERMISSIONS: u64 = (1 << 10)
+const DEFAULT_APP_PERMISSIONS: u64 = (1 << 10)
     | (1 << 11)
     | (1 << 14)
     | (1 << 15)
@@ -71,6 +71,8 @@ pub const DEFAULT_APP_PERMISSIONS: u64 = (1 << 10)
     | (1 << 6)
     | (1 << 35)
     | (1 << 38);
+/// The fake application's id (and the bot's `Http` application id).
+const APPLICATION_ID: u64 = 2;
 
 /// Configuration of a fake server.
 #[derive(Clone, Debug)]
@@ -87,7 +89,6 @@ pub struct FakeConfig {
     pub channel_bucket: Option<(u32, Duration)>,
     /// Sent in HELLO.
     pub heartbeat_interval_ms: u64,
-    pub application_id: u64,
     pub bot_user_id: u64,
 }
 
@@ -98,7 +99,6 @@ impl Default for FakeConfig {
             global_window: Duration::from_secs(1),
             channel_bucket: None,
             heartbeat_interval_ms: 41_250,
-            application_id: 2,
             bot_user_id: 1,
         }
     }
@@ -178,15 +178,12 @@ impl FakeDiscord {
         Arc::new(self.http_builder().build())
     }
 
-    /// The builder behind [`FakeDiscord::http`], for tests that need to add e.g.
-    /// `default_allowed_mentions`. Keep the proxy.
-    pub fn http_builder(&self) -> serenity::http::HttpBuilder {
+    /// The builder behind [`FakeDiscord::http`] and [`FakeDiscord::client_builder`].
+    fn http_builder(&self) -> serenity::http::HttpBuilder {
         serenity::http::HttpBuilder::new("fake-token")
             .proxy(self.base_url())
             .ratelimiter_disabled(true)
-            .application_id(serenity::model::id::ApplicationId::new(
-                self.shared.cfg.application_id,
-            ))
+            .application_id(serenity::model::id::ApplicationId::new(APPLICATION_ID))
     }
 
     /// A serenity `ClientBuilder` on this fake's `Http` (proxy mode). Add `.event_handler(..)` or
@@ -346,23 +343,20 @@ impl FakeDiscord {
             .map(|r| RecordedRequest {
                 method: r.method.clone(),
                 path: r.path.clone(),
-                query: r.query.clone(),
                 body: (*r.body).clone(),
-                files: r.files,
                 status: r.status,
-                at: r.at,
                 deduplicated: r.deduplicated,
             })
             .collect()
     }
 
-    /// Number of REST requests so far (cheap).
     /// REST requests that reached the fake so far, including ones still waiting for a slow
     /// answer: lets a test act while a request is in flight.
     pub fn requests_arrived(&self) -> usize {
         self.shared.arrived.load(Ordering::SeqCst)
     }
 
+    /// Number of REST requests answered so far (cheap).
     pub fn request_count(&self) -> usize {
         lock(&self.shared.inner).requests.len()
     }
@@ -402,14 +396,6 @@ impl FakeDiscord {
             .unwrap_or_default()
     }
 
-    /// The current `@original` message of an interaction, as `GET .../messages/@original` returns it.
-    pub fn original_response(&self, interaction_token: &str) -> Option<Value> {
-        let inner = lock(&self.shared.inner);
-        let itx = inner.itx.get(interaction_token)?;
-        let m = itx.original.as_ref()?;
-        Some(self.shared.interaction_message_response(itx, m))
-    }
-
     /// Last `PUT` of application commands:
     /// `{"scope": "global"|"guild", "guild_id": null|"id", "commands": [as returned, with ids]}`.
     pub fn registered_commands(&self) -> Option<Value> {
@@ -428,13 +414,6 @@ impl FakeDiscord {
     /// Every gateway frame the fake sent (HELLO, READY, GUILD_CREATE, ..., heartbeat ACKs).
     pub fn gateway_frames(&self) -> Vec<Value> {
         lock(&self.shared.inner).gateway_log.clone()
-    }
-
-    /// Number of gateway sessions currently READY (or RESUMED).
-    pub fn connected_sessions(&self) -> usize {
-        let mut inner = lock(&self.shared.inner);
-        inner.sessions.retain(|s| !s.tx.is_closed());
-        inner.sessions.len()
     }
 
     /// READY `d` as the fake would send it (for deserialization tests).
@@ -521,14 +500,6 @@ impl FakeDiscord {
         inner.sessions.retain(|s| !s.tx.is_closed());
         for s in &inner.sessions {
             let _ = s.tx.send(Outbound::Raw(json!({ "op": 7, "d": null })));
-        }
-    }
-
-    /// Closes every gateway connection with that close code (e.g. 4000 to make serenity resume).
-    pub fn gateway_close_all(&self, code: u16) {
-        let mut inner = lock(&self.shared.inner);
-        for s in inner.sessions.drain(..) {
-            let _ = s.tx.send(Outbound::Close(code));
         }
     }
 

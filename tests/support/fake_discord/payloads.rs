@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::state::{ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
-use super::DEFAULT_APP_PERMISSIONS;
+use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
     let embeds = v.and_then(Value::as_array).cloned().unwrap_or_default();
@@ -241,7 +241,7 @@ impl Shared {
             "guilds": guilds,
             "session_id": session_id,
             "resume_gateway_url": self.ws_url,
-            "application": { "id": self.cfg.application_id.to_string(), "flags": 0 },
+            "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
             "private_channels": [],
             "relationships": [],
         });
@@ -285,8 +285,8 @@ impl Shared {
             m["nonce"] = n.clone();
         }
         if meta.webhook {
-            m["webhook_id"] = json!(self.cfg.application_id.to_string());
-            m["application_id"] = json!(self.cfg.application_id.to_string());
+            m["webhook_id"] = json!(APPLICATION_ID.to_string());
+            m["application_id"] = json!(APPLICATION_ID.to_string());
         }
         m
     }
@@ -327,7 +327,7 @@ impl Shared {
 
     pub(super) fn application_info(&self) -> Value {
         json!({
-            "id": self.cfg.application_id.to_string(),
+            "id": APPLICATION_ID.to_string(),
             "name": "paperboy",
             "icon": null,
             "description": "Hugging Face Daily Papers digest",
@@ -353,7 +353,7 @@ impl Shared {
     /// Fills in what the fake knows: application id, channel types, registered command ids and
     /// `resolved` channels.
     pub(super) fn enrich_interaction(&self, inner: &Inner, d: &mut Value) {
-        d["application_id"] = json!(self.cfg.application_id.to_string());
+        d["application_id"] = json!(APPLICATION_ID.to_string());
         let channel_id = d
             .get("channel_id")
             .and_then(Value::as_str)

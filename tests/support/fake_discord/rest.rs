@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State as AxState;
@@ -21,6 +21,7 @@ use super::state::{
 use super::validate::{
     id_of, is_empty_message, parse_body, path_of, validate_commands, validate_message, FormErrors,
 };
+use super::APPLICATION_ID;
 
 const API_PREFIX: &str = "/api/v10";
 /// Message flag: the message is an interaction "thinking…" placeholder.
@@ -66,7 +67,6 @@ pub(super) async fn rest_route(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let at = Instant::now();
     let full_path = uri.path().to_string();
     let path = full_path
         .strip_prefix(API_PREFIX)
@@ -87,20 +87,14 @@ pub(super) async fn rest_route(
         files: 0,
     };
     if !full_path.starts_with(API_PREFIX) {
-        return shared.finish(
-            &mut lock(&shared.inner),
-            &req,
-            at,
-            Reply::not_found(),
-            false,
-        );
+        return shared.finish(&mut lock(&shared.inner), &req, Reply::not_found(), false);
     }
     match parse_body(&headers, &bytes) {
         Ok((body, files)) => {
             req.body = body;
             req.files = files;
         }
-        Err(reply) => return shared.finish(&mut lock(&shared.inner), &req, at, reply, false),
+        Err(reply) => return shared.finish(&mut lock(&shared.inner), &req, reply, false),
     }
 
     let exempt = is_exempt(&req.segs);
@@ -116,18 +110,10 @@ pub(super) async fn rest_route(
             let mut inner = lock(&shared.inner);
             if let Outcome::Done(_, dedup) = shared.process(&mut inner, &req, exempt, true) {
                 let lost = Reply::failure(&Failure::AnswerLost(code));
-                return shared.finish(&mut inner, &req, at, lost, dedup);
+                return shared.finish(&mut inner, &req, lost, dedup);
             }
         }
-        Some(f) => {
-            return shared.finish(
-                &mut lock(&shared.inner),
-                &req,
-                at,
-                Reply::failure(&f),
-                false,
-            )
-        }
+        Some(f) => return shared.finish(&mut lock(&shared.inner), &req, Reply::failure(&f), false),
         None => {}
     }
     let mut skip_random = false;
@@ -136,7 +122,7 @@ pub(super) async fn rest_route(
             let mut inner = lock(&shared.inner);
             match shared.process(&mut inner, &req, exempt, skip_random) {
                 Outcome::Done(reply, dedup) => {
-                    return shared.finish(&mut inner, &req, at, reply, dedup)
+                    return shared.finish(&mut inner, &req, reply, dedup)
                 }
                 other => other,
             }
@@ -149,14 +135,7 @@ pub(super) async fn rest_route(
 }
 
 impl Shared {
-    fn finish(
-        &self,
-        inner: &mut Inner,
-        req: &Req,
-        at: Instant,
-        reply: Reply,
-        deduplicated: bool,
-    ) -> Response {
+    fn finish(&self, inner: &mut Inner, req: &Req, reply: Reply, deduplicated: bool) -> Response {
         let status = reply.status;
         inner.stats.total_requests += 1;
         *inner.stats.by_status.entry(status).or_insert(0) += 1;
@@ -166,11 +145,8 @@ impl Shared {
         inner.requests.push(LoggedRequest {
             method: req.method.clone(),
             path: req.path.clone(),
-            query: req.query.clone(),
             body: Arc::new(req.body.clone()),
-            files: req.files,
             status,
-            at,
             deduplicated,
         });
         reply.into_response()
@@ -197,7 +173,7 @@ impl Shared {
 
     fn route(&self, inner: &mut Inner, req: &Req, dedup: &mut bool) -> Result<Reply, Reply> {
         let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
-        let app = self.cfg.application_id;
+        let app = APPLICATION_ID;
         Ok(match (req.method.as_str(), segs.as_slice()) {
             ("GET", ["gateway"]) => Reply::json(200, json!({ "url": self.ws_url })),
             ("GET", ["gateway", "bot"]) => Reply::json(
@@ -660,10 +636,7 @@ impl Shared {
             let mut cmd = c.clone();
             let o = cmd.as_object_mut().expect("validated command is an object");
             o.insert("id".into(), json!(id.to_string()));
-            o.insert(
-                "application_id".into(),
-                json!(self.cfg.application_id.to_string()),
-            );
+            o.insert("application_id".into(), json!(APPLICATION_ID.to_string()));
             o.insert("version".into(), json!(inner.next_id().to_string()));
             o.entry("type").or_insert(json!(1));
             o.entry("description").or_insert(json!(""));

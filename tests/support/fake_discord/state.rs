@@ -23,16 +23,10 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path without the `/api/v10` prefix, e.g. `/channels/4/messages`.
     pub path: String,
-    /// Raw query string without `?` (serenity writes `?&a=b`, so this may start with `&`).
-    pub query: String,
     /// JSON body (`payload_json` for multipart), `Null` when there was none.
     pub body: Value,
-    /// Number of uploaded files in a multipart body.
-    pub files: usize,
     /// Status the fake answered with.
     pub status: u16,
-    /// When the request arrived.
-    pub at: Instant,
     /// A message POST answered with an earlier message because of `nonce` + `enforce_nonce`.
     pub deduplicated: bool,
 }
@@ -96,11 +90,8 @@ pub(super) struct Inner {
 pub(super) struct LoggedRequest {
     pub(super) method: String,
     pub(super) path: String,
-    pub(super) query: String,
     pub(super) body: Arc<Value>,
-    pub(super) files: usize,
     pub(super) status: u16,
-    pub(super) at: Instant,
     pub(super) deduplicated: bool,
 }
 
