@@ -27,7 +27,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::{plan, Deliverer, Tuning};
-use paperboy::fetch::Fetcher;
+use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::render::{paper_embed, MessageSpec};
 use paperboy::store::{NewSubscription, Store};
 use tokio_util::sync::CancellationToken;
@@ -147,7 +147,15 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             .expect("subscribe");
     }
     let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source));
-    let digest = fetcher.digest(day).await.expect("digest");
+    let now = Utc.from_utc_datetime(&day.and_hms_opt(9, 0, 30).unwrap());
+    let digest = match fetcher
+        .look(Role::Primary, day, now, true)
+        .await
+        .expect("store")
+    {
+        Look::Final(a) => a.digest.clone(),
+        other => panic!("no digest for {day}: {other:?}"),
+    };
     if packing == Packing::OnePerPaper {
         let items: Vec<(u64, Vec<(String, serde_json::Value)>)> = (0..channels as u64)
             .map(|i| {
@@ -171,7 +179,7 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             })
             .collect();
         store
-            .plan_deliveries(day, &items)
+            .plan_deliveries(day, None, &items)
             .await
             .expect("baseline plan");
     }
@@ -182,7 +190,7 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             .ratelimiter_disabled(true)
             .build(),
     );
-    let clock = ManualClock::new(Utc.from_utc_datetime(&day.and_hms_opt(9, 0, 30).unwrap()));
+    let clock = ManualClock::new(now);
     let deliverer = Deliverer::new(http, store.clone(), fetcher, config, Arc::new(clock))
         .with_tuning(Tuning {
             plan_chunk: env_or("FANOUT_PLAN_CHUNK", Tuning::default().plan_chunk),

@@ -7,10 +7,20 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::digest::source::DigestSource;
+use crate::publication::{Publication, WeekdaySet};
+
+/// Minutes from the file as a duration; callers bound the value first.
+fn minutes(m: u64) -> chrono::Duration {
+    chrono::Duration::minutes(i64::try_from(m).unwrap_or(i64::MAX).min(MAX_MINUTES as i64))
+}
+
+/// A month: no wait in the file is meant to be longer.
+const MAX_MINUTES: u64 = 31 * 24 * 60;
 
 /// A configuration problem, always naming the key so the operator knows what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +95,7 @@ struct RawDiscord {
 struct RawSchedule {
     cron: String,
     timezone: String,
-    digest_offset_days: i64,
+    digest_offset_days: Option<i64>,
     catch_up_days: u32,
     publish_deadline_minutes: u64,
     retry_initial_minutes: u64,
@@ -95,10 +105,10 @@ struct RawSchedule {
 impl Default for RawSchedule {
     fn default() -> Self {
         RawSchedule {
-            cron: "0 0 9 * * *".into(),
-            timezone: "UTC".into(),
-            digest_offset_days: 0,
-            catch_up_days: 1,
+            cron: DEFAULT_CRON.into(),
+            timezone: DEFAULT_TIMEZONE.into(),
+            digest_offset_days: None,
+            catch_up_days: 7,
             publish_deadline_minutes: 12 * 60,
             retry_initial_minutes: 5,
             retry_max_minutes: 60,
@@ -115,6 +125,10 @@ struct RawSource {
     hf_api_base: String,
     fallback_hf_api: bool,
     fallback_after_minutes: u64,
+    publish_days: String,
+    quiet_after_days: u32,
+    hf_settle_minutes: u64,
+    first_date: NaiveDate,
     timeout_seconds: u64,
     max_bytes: usize,
 }
@@ -127,7 +141,11 @@ impl Default for RawSource {
             url: Some(DEFAULT_URL_TEMPLATE.into()),
             hf_api_base: DEFAULT_HF_API_BASE.into(),
             fallback_hf_api: true,
-            fallback_after_minutes: 120,
+            fallback_after_minutes: 60,
+            publish_days: "Mon-Fri".into(),
+            quiet_after_days: 3,
+            hf_settle_minutes: 60,
+            first_date: DEFAULT_FIRST_DATE,
             timeout_seconds: 20,
             max_bytes: 5 * 1024 * 1024,
         }
@@ -169,6 +187,14 @@ impl Default for RawDelivery {
 pub const DEFAULT_URL_TEMPLATE: &str =
     "https://raw.githubusercontent.com/l-yohai/daily_papers_ko/main/paper_logs/{yyyy}/{mm}/{dd}.md";
 pub const DEFAULT_HF_API_BASE: &str = "https://huggingface.co";
+/// 10:00 in Korea, Monday to Friday: see README ("Why these defaults").
+pub const DEFAULT_CRON: &str = "0 0 10 * * Mon-Fri";
+pub const DEFAULT_TIMEZONE: &str = "Asia/Seoul";
+/// Hugging Face's Daily Papers list starts in May 2023; nothing is dated before this.
+pub const DEFAULT_FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2023, 5, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
 
 /// Validated configuration.
 #[derive(Debug, Clone)]
@@ -194,10 +220,14 @@ pub struct ScheduleConfig {
     pub cron: cron::Schedule,
     pub cron_text: String,
     pub timezone: Tz,
-    /// Which digest a run posts: 0 = the digest dated the local day of the run, -1 = yesterday's.
-    pub digest_offset_days: i64,
+    /// `None` (the default): a post carries every complete digest the channel has not had yet.
+    /// `Some(n)`: each post carries exactly the digest dated its local day plus `n` (-1 =
+    /// yesterday's), the explicit override.
+    pub digest_offset_days: Option<i64>,
+    /// A post never carries a digest dated more than this many days before it.
     pub catch_up_days: u32,
-    /// How long after the due time a late digest is still waited for.
+    /// How long after it is due a missing digest is waited for (re-checked with backoff), holding
+    /// later ones back so days arrive in order.
     pub publish_deadline: Duration,
     pub retry_initial: Duration,
     pub retry_max: Duration,
@@ -208,9 +238,10 @@ pub struct SourceConfig {
     pub primary: DigestSource,
     /// Asked when the primary source has nothing for a date.
     pub fallback: Option<DigestSource>,
-    /// How long after a post's due time the daily job keeps waiting for the primary source
-    /// before it settles for the fallback (commands use the fallback at once).
-    pub fallback_after: Duration,
+    /// When digests are expected and complete; when the fallback may stand in.
+    pub publication: Publication,
+    /// No digest is dated earlier (the floor of `/papers date`).
+    pub first_date: NaiveDate,
     pub timeout: Duration,
     pub max_bytes: usize,
 }
@@ -325,14 +356,18 @@ impl Config {
         let cron = parse_cron(&raw.schedule.cron).map_err(|r| invalid("schedule.cron", r))?;
         let timezone =
             parse_timezone(&raw.schedule.timezone).map_err(|r| invalid("schedule.timezone", r))?;
-        if !(-7..=0).contains(&raw.schedule.digest_offset_days) {
+        if raw
+            .schedule
+            .digest_offset_days
+            .is_some_and(|d| !(-7..=0).contains(&d))
+        {
             return Err(invalid(
                 "schedule.digest_offset_days",
-                "must be between -7 and 0 (0 = today's digest, -1 = yesterday's)",
+                "must be between -7 and 0 (0 = the post's own day, -1 = the day before); leave it out to post every new digest",
             ));
         }
-        if raw.schedule.catch_up_days > 14 {
-            return Err(invalid("schedule.catch_up_days", "must be at most 14"));
+        if raw.schedule.catch_up_days > 31 {
+            return Err(invalid("schedule.catch_up_days", "must be at most 31"));
         }
         if raw.schedule.retry_initial_minutes == 0 || raw.schedule.retry_max_minutes == 0 {
             return Err(invalid(
@@ -382,6 +417,32 @@ impl Config {
                 base_url: raw.source.hf_api_base.clone(),
             }
         });
+        let publish_days: WeekdaySet = raw
+            .source
+            .publish_days
+            .parse()
+            .map_err(|r| invalid("source.publish_days", r))?;
+        for (key, value) in [
+            (
+                "source.fallback_after_minutes",
+                raw.source.fallback_after_minutes,
+            ),
+            ("source.hf_settle_minutes", raw.source.hf_settle_minutes),
+            (
+                "schedule.publish_deadline_minutes",
+                raw.schedule.publish_deadline_minutes,
+            ),
+        ] {
+            if value > MAX_MINUTES {
+                return Err(invalid(
+                    key,
+                    format!("must be at most {MAX_MINUTES} (31 days)"),
+                ));
+            }
+        }
+        if raw.source.quiet_after_days == 0 {
+            return Err(invalid("source.quiet_after_days", "must be at least 1"));
+        }
         if raw.source.timeout_seconds == 0 {
             return Err(invalid("source.timeout_seconds", "must be at least 1"));
         }
@@ -430,7 +491,13 @@ impl Config {
             source: SourceConfig {
                 primary,
                 fallback,
-                fallback_after: Duration::from_secs(raw.source.fallback_after_minutes * 60),
+                publication: Publication {
+                    publish_days,
+                    fallback_after: minutes(raw.source.fallback_after_minutes),
+                    quiet_after_days: raw.source.quiet_after_days,
+                    settle: minutes(raw.source.hf_settle_minutes),
+                },
+                first_date: raw.source.first_date,
                 timeout: Duration::from_secs(raw.source.timeout_seconds),
                 max_bytes: raw.source.max_bytes,
             },
@@ -462,7 +529,13 @@ mod tests {
     #[test]
     fn empty_file_uses_defaults() {
         let cfg = load("").unwrap();
-        assert_eq!(cfg.schedule.timezone, chrono_tz::UTC);
+        assert_eq!(cfg.schedule.timezone, chrono_tz::Asia::Seoul);
+        assert_eq!(cfg.schedule.cron_text, DEFAULT_CRON);
+        assert_eq!(cfg.schedule.digest_offset_days, None);
+        assert_eq!(
+            cfg.source.publication.publish_days.to_string(),
+            "Mon,Tue,Wed,Thu,Fri"
+        );
         assert_eq!(
             cfg.database_path,
             PathBuf::from("/etc/paperboy/paperboy.db")

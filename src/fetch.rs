@@ -1,13 +1,24 @@
-//! Archive-first access to a day's digest: every command and every delivery asks here, so a
-//! digest is downloaded once, archived (and so searchable), and served from SQLite afterwards.
+//! Archive-first access to a day's digest. Every command and every delivery asks here, so a
+//! digest is downloaded once, archived with where and when it came from (and so searchable),
+//! and served from SQLite afterwards. There are two doors:
+//! - the daily job's ([`Fetcher::look`]): one source at a time, only final days count, and it
+//!   never waits behind anything a member asked for;
+//! - members' ([`Fetcher::for_member`]): primary then fallback, provisional days allowed (shown
+//!   as "so far"), and bounded so that nobody can make the bot download without end: one
+//!   download per date at a time, a few at once in all, a cooldown per member, and a memory of
+//!   dates that are not published.
 
-use chrono::NaiveDate;
-use tokio::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use tokio::sync::Semaphore;
 
 use crate::config::SourceConfig;
 use crate::digest::source::{DigestSource, SourceLoader};
-use crate::digest::{Digest, DigestError, Parsed};
-use crate::store::{Store, StoreError};
+use crate::digest::{DigestError, Parsed};
+use crate::publication::{missing_streak, PrimaryDay, Publication};
+use crate::store::{Archived, ArchivedDay, CheckOutcome, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -15,6 +26,9 @@ pub enum FetchError {
     Digest(#[from] DigestError),
     #[error("database error: {0}")]
     Store(#[from] StoreError),
+    /// A member asked for downloads faster than the cooldown allows.
+    #[error("too many new days asked for; try again in {} s", .retry_in.num_seconds().max(1))]
+    Busy { retry_in: Duration },
 }
 
 impl FetchError {
@@ -24,9 +38,15 @@ impl FetchError {
     }
 }
 
-/// The configured sources, asked in order: the primary, then (when allowed) the fallback for a
-/// day the primary has not published. Shared by the archive-backed [`Fetcher`] and the
-/// archive-free `paperboy preview`.
+/// Which configured source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Primary,
+    Fallback,
+}
+
+/// The configured sources: the primary, and the fallback asked for a day the primary lacks.
+/// Shared by the archive-backed [`Fetcher`] and the archive-free `paperboy preview`.
 pub struct Sources {
     primary: SourceLoader,
     fallback: Option<SourceLoader>,
@@ -45,7 +65,39 @@ impl Sources {
         }
     }
 
-    /// Loads `date`, returning the parsed digest and the source it came from.
+    pub fn primary(&self) -> &SourceLoader {
+        &self.primary
+    }
+
+    pub fn fallback(&self) -> Option<&SourceLoader> {
+        self.fallback.as_ref()
+    }
+
+    pub fn get(&self, role: Role) -> Option<&SourceLoader> {
+        match role {
+            Role::Primary => Some(&self.primary),
+            Role::Fallback => self.fallback.as_ref(),
+        }
+    }
+
+    /// Which source an archived day came from (by its recorded description); `None` for a
+    /// source no longer configured.
+    pub fn role_of(&self, recorded: &str) -> Option<Role> {
+        if recorded == self.primary.describe() {
+            Some(Role::Primary)
+        } else if self
+            .fallback
+            .as_ref()
+            .is_some_and(|f| recorded == f.describe())
+        {
+            Some(Role::Fallback)
+        } else {
+            None
+        }
+    }
+
+    /// Loads `date` from the primary, then (when allowed) the fallback; returns the parsed digest
+    /// and the source it came from.
     pub async fn load(
         &self,
         date: NaiveDate,
@@ -60,22 +112,61 @@ impl Sources {
             Err(e) => Err(e),
         }
     }
+}
 
-    /// Whether an archived digest's source (as recorded) is the fallback rather than the primary.
-    fn is_fallback(&self, recorded: &str) -> bool {
-        let primary = self.primary.describe();
-        self.fallback
-            .as_ref()
-            .is_some_and(|fb| recorded == fb.describe() && recorded != primary)
-    }
+/// What the daily job found for one day at one source.
+#[derive(Debug, Clone)]
+pub enum Look {
+    /// A final digest, archived.
+    Final(Arc<Archived>),
+    /// The source's day is not over yet (plus settling): nothing final before `final_at`.
+    Provisional {
+        final_at: DateTime<Utc>,
+    },
+    NotPublished,
+    /// The source could not be read: the reason.
+    Failed(String),
+    /// Nothing usable archived, and the caller did not ask to look at the source now.
+    Unchecked,
+}
+
+/// Whether the primary source has gone quiet (see [`crate::publication`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuietStatus {
+    /// Most recent expected days in a row the primary is known not to have published.
+    pub missing_days: u32,
+    /// `missing_days` reached `source.quiet_after_days`: the fallback is used at once.
+    pub quiet: bool,
+    /// The newest day the primary published, as archived.
+    pub last_published: Option<ArchivedDay>,
+}
+
+/// How far back the quiet rule looks for expected days.
+const QUIET_LOOKBACK_DAYS: u32 = 21;
+/// A provisional day shown to members is downloaded again when older than this.
+const PROVISIONAL_REFRESH: Duration = Duration::minutes(10);
+/// A date a source did not have is not asked again by members for this long.
+const NOT_PUBLISHED_MEMORY: Duration = Duration::minutes(10);
+/// A member may make the bot download at most `MEMBER_BURST` new days per `MEMBER_WINDOW`.
+pub const MEMBER_BURST: usize = 3;
+pub const MEMBER_WINDOW: Duration = Duration::seconds(60);
+/// Downloads members may trigger at the same time (the daily job has its own way in).
+const MEMBER_DOWNLOADS: usize = 2;
+
+/// The member door's bookkeeping.
+struct MemberGate {
+    slots: Semaphore,
+    /// One download per date at a time: a burst of `/papers today` costs one download.
+    dates: Mutex<HashMap<NaiveDate, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each member's recent downloads, oldest first.
+    downloads: Mutex<HashMap<u64, VecDeque<DateTime<Utc>>>>,
 }
 
 pub struct Fetcher {
     store: Store,
     sources: Sources,
-    /// Serialises downloads so that a burst of `/papers today` right after publication costs one
-    /// download, not one per user.
-    download: Mutex<()>,
+    publication: Publication,
+    members: MemberGate,
 }
 
 impl Fetcher {
@@ -83,120 +174,465 @@ impl Fetcher {
         Fetcher {
             store,
             sources: Sources::new(source),
-            download: Mutex::new(()),
+            publication: source.publication.clone(),
+            members: MemberGate {
+                slots: Semaphore::new(MEMBER_DOWNLOADS),
+                dates: Mutex::new(HashMap::new()),
+                downloads: Mutex::new(HashMap::new()),
+            },
         }
     }
 
-    /// The archived digest, unless it came from the fallback source and that is not allowed.
-    async fn usable_archived(
-        &self,
-        date: NaiveDate,
-        allow_fallback: bool,
-    ) -> Result<Option<Digest>, FetchError> {
-        if !allow_fallback {
-            if let Some(source) = self.store.digest_source(date).await? {
-                if self.sources.is_fallback(&source) {
-                    return Ok(None);
-                }
-            }
-        }
-        Ok(self.store.digest(date).await?)
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    pub fn publication(&self) -> &Publication {
+        &self.publication
     }
 
     /// The archived digest for `date`, without touching the network.
-    pub async fn archived(&self, date: NaiveDate) -> Result<Option<Digest>, FetchError> {
-        Ok(self.store.digest(date).await?)
+    pub async fn archived(&self, date: NaiveDate) -> Result<Option<Archived>, StoreError> {
+        self.store.archived(date).await
     }
 
-    /// The digest for `date`: from the archive when it is there, otherwise downloaded from the
-    /// primary source (then the fallback when the primary has nothing) and archived.
-    pub async fn digest(&self, date: NaiveDate) -> Result<Digest, FetchError> {
-        self.digest_with(date, true).await
+    /// Whether an archived copy is final, given its source: a copy of a day that grows is
+    /// final once fetched after the day settled, whatever it was marked when saved.
+    fn is_final(&self, a: &Archived) -> bool {
+        a.final_
+            || (self.grows(&a.source) && a.fetched_at >= self.publication.final_at(a.digest.date))
     }
 
-    /// Like [`Fetcher::digest`], but with `allow_fallback = false` the fallback source is neither
-    /// asked nor accepted from the archive: the daily post waits a while for the primary source
-    /// (a late digest is common) before settling for the fallback's version of the day.
-    pub async fn digest_with(
+    fn grows(&self, recorded: &str) -> bool {
+        self.sources
+            .role_of(recorded)
+            .and_then(|r| self.sources.get(r))
+            .is_some_and(|l| l.source().grows_during_day())
+    }
+
+    /// The daily job's look at one source for one day: the archive first; the source itself
+    /// only when `check` (the scheduler's re-check policy says so). Only final days come back
+    /// as [`Look::Final`]; a day that is still growing is not even downloaded.
+    pub async fn look(
+        &self,
+        role: Role,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+        check: bool,
+    ) -> Result<Look, StoreError> {
+        let Some(loader) = self.sources.get(role) else {
+            return Ok(Look::NotPublished);
+        };
+        let source = loader.describe();
+        let archived = self.store.archived(date).await?;
+        if let Some(a) = archived.filter(|a| a.source == source) {
+            if self.is_final(&a) {
+                return Ok(Look::Final(Arc::new(a)));
+            }
+        }
+        if role == Role::Fallback {
+            // The primary's final copy is never replaced by the fallback's.
+            if let Some(a) = self
+                .store
+                .archived(date)
+                .await?
+                .filter(|a| self.is_final(a))
+            {
+                return Ok(Look::Final(Arc::new(a)));
+            }
+        }
+        let final_at = self.publication.final_at(date);
+        let grows = loader.source().grows_during_day();
+        if grows && now < final_at {
+            return Ok(Look::Provisional { final_at });
+        }
+        if !check {
+            return Ok(Look::Unchecked);
+        }
+        match loader.load(date).await {
+            Ok(parsed) => {
+                log_warnings(&parsed, date, &source);
+                let mut digest = parsed.digest;
+                // A file whose heading names another day is still the file for the day asked.
+                digest.date = date;
+                self.store.save_digest(&digest, &source, true).await?;
+                self.store.clear_check(&source, date).await?;
+                tracing::info!(%date, papers = digest.papers.len(), %source, "digest archived");
+                match self.store.archived(date).await? {
+                    Some(a) => Ok(Look::Final(Arc::new(a))),
+                    None => Ok(Look::Unchecked),
+                }
+            }
+            Err(DigestError::NotPublished(_)) => {
+                self.store
+                    .record_check(&source, date, &CheckOutcome::NotPublished)
+                    .await?;
+                Ok(Look::NotPublished)
+            }
+            Err(e) => {
+                self.store
+                    .record_check(&source, date, &CheckOutcome::Error(e.to_string()))
+                    .await?;
+                Ok(Look::Failed(e.to_string()))
+            }
+        }
+    }
+
+    /// Whether the primary has gone quiet at `now`, from what the archive and the remembered
+    /// checks say (so `paperboy status` sees the same as the running bot).
+    pub async fn quiet(&self, now: DateTime<Utc>) -> Result<QuietStatus, StoreError> {
+        quiet_status(&self.store, &self.sources, &self.publication, now).await
+    }
+
+    /// A day for a member's command: the archive when it has a usable copy, otherwise the
+    /// primary, then the fallback. A provisional copy (the fallback's day still growing) is
+    /// returned as such, refreshed when older than a few minutes or once the day settled.
+    pub async fn for_member(
         &self,
         date: NaiveDate,
-        allow_fallback: bool,
-    ) -> Result<Digest, FetchError> {
-        if let Some(d) = self.usable_archived(date, allow_fallback).await? {
-            return Ok(d);
+        now: DateTime<Utc>,
+        user: u64,
+    ) -> Result<Archived, FetchError> {
+        if let Some(a) = self.usable_for_member(date, now).await? {
+            return Ok(a);
         }
-        let _guard = self.download.lock().await;
-        if let Some(d) = self.usable_archived(date, allow_fallback).await? {
-            return Ok(d);
+        if self.recently_missing(date, now).await? {
+            return Err(DigestError::NotPublished(date).into());
         }
-        let (parsed, from) = self.sources.load(date, allow_fallback).await?;
-        for w in &parsed.warnings {
-            tracing::warn!(%date, source = %from.describe(), warning = %w, "digest entry skipped or repaired");
+        self.admit(user, now)?;
+        let lock = {
+            let mut dates = self.members.dates.lock().expect("dates lock");
+            dates.retain(|_, l| Arc::strong_count(l) > 1);
+            dates.entry(date).or_default().clone()
+        };
+        let _one_per_date = lock.lock().await;
+        // Someone else's download of the same day may just have finished.
+        if let Some(a) = self.usable_for_member(date, now).await? {
+            return Ok(a);
         }
-        let mut digest = parsed.digest;
-        // A file whose heading names another day is still the file for the day we asked for.
-        digest.date = date;
-        self.store.save_digest(&digest, &from.describe()).await?;
-        tracing::info!(%date, papers = digest.papers.len(), source = %from.describe(), "digest archived");
-        Ok(digest)
+        let _slot = self.members.slots.acquire().await.expect("never closed");
+        let stale = self.store.archived(date).await?;
+        match self.download_for_member(date, now).await {
+            Ok(a) => Ok(a),
+            // A stale provisional copy beats no answer when the refresh fails.
+            Err(FetchError::Digest(e)) if !matches!(e, DigestError::NotPublished(_)) => match stale
+            {
+                Some(a) => {
+                    tracing::warn!(%date, error = %e, "refreshing a provisional day failed; showing the copy we have");
+                    Ok(a)
+                }
+                None => Err(e.into()),
+            },
+            Err(e) => Err(e),
+        }
     }
+
+    async fn usable_for_member(
+        &self,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Archived>, StoreError> {
+        Ok(self.store.archived(date).await?.filter(|a| {
+            self.is_final(a)
+                || (now < self.publication.final_at(date)
+                    && now - a.fetched_at < PROVISIONAL_REFRESH)
+        }))
+    }
+
+    /// Every configured source said "not published" for `date` a moment ago.
+    async fn recently_missing(
+        &self,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        for role in [Role::Primary, Role::Fallback] {
+            let Some(loader) = self.sources.get(role) else {
+                continue;
+            };
+            let checks = self.store.checks(&loader.describe(), date).await?;
+            let recent = checks.get(&date).is_some_and(|c| {
+                c.outcome == CheckOutcome::NotPublished && now - c.checked_at < NOT_PUBLISHED_MEMORY
+            });
+            if !recent {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The per-member cooldown: a sliding window of recent downloads.
+    fn admit(&self, user: u64, now: DateTime<Utc>) -> Result<(), FetchError> {
+        let mut all = self.members.downloads.lock().expect("cooldown lock");
+        all.retain(|_, log| log.back().is_some_and(|t| now - *t < MEMBER_WINDOW));
+        let log = all.entry(user).or_default();
+        while log.front().is_some_and(|t| now - *t >= MEMBER_WINDOW) {
+            log.pop_front();
+        }
+        if log.len() >= MEMBER_BURST {
+            let oldest = *log.front().expect("non-empty");
+            return Err(FetchError::Busy {
+                retry_in: MEMBER_WINDOW - (now - oldest),
+            });
+        }
+        log.push_back(now);
+        Ok(())
+    }
+
+    async fn download_for_member(
+        &self,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Archived, FetchError> {
+        let mut last_error = None;
+        for role in [Role::Primary, Role::Fallback] {
+            let Some(loader) = self.sources.get(role) else {
+                continue;
+            };
+            let source = loader.describe();
+            match loader.load(date).await {
+                Ok(parsed) => {
+                    log_warnings(&parsed, date, &source);
+                    let mut digest = parsed.digest;
+                    digest.date = date;
+                    let final_ = !loader.source().grows_during_day()
+                        || now >= self.publication.final_at(date);
+                    // Never replace a final copy of the primary's with the fallback's.
+                    if role == Role::Fallback {
+                        if let Some(a) = self.store.archived(date).await? {
+                            if self.is_final(&a) {
+                                return Ok(a);
+                            }
+                        }
+                    }
+                    self.store.save_digest(&digest, &source, final_).await?;
+                    self.store.clear_check(&source, date).await?;
+                    tracing::info!(%date, papers = digest.papers.len(), %source, final_, "digest archived for a command");
+                    return self
+                        .store
+                        .archived(date)
+                        .await?
+                        .ok_or_else(|| DigestError::NotPublished(date).into());
+                }
+                Err(DigestError::NotPublished(_)) => {
+                    self.store
+                        .record_check(&source, date, &CheckOutcome::NotPublished)
+                        .await?;
+                }
+                Err(e) => {
+                    self.store
+                        .record_check(&source, date, &CheckOutcome::Error(e.to_string()))
+                        .await?;
+                    last_error = Some(e);
+                }
+            }
+        }
+        Err(last_error.unwrap_or(DigestError::NotPublished(date)).into())
+    }
+}
+
+/// Logs a digest's skipped or repaired entries once each, and summarises past a few so a
+/// hostile file cannot flood the log.
+pub fn log_warnings(parsed: &Parsed, date: NaiveDate, source: &str) {
+    const SHOWN: usize = 5;
+    for w in parsed.warnings.iter().take(SHOWN) {
+        tracing::warn!(%date, %source, warning = %w, "digest entry skipped or repaired");
+    }
+    if parsed.warnings.len() > SHOWN {
+        tracing::warn!(
+            %date,
+            %source,
+            more = parsed.warnings.len() - SHOWN,
+            "further digest entries skipped or repaired (not listed)"
+        );
+    }
+}
+
+/// [`Fetcher::quiet`] on a bare store, for `paperboy status`.
+pub async fn quiet_status(
+    store: &Store,
+    sources: &Sources,
+    publication: &Publication,
+    now: DateTime<Utc>,
+) -> Result<QuietStatus, StoreError> {
+    let primary = sources.primary().describe();
+    let since = now.date_naive() - Duration::days(i64::from(QUIET_LOOKBACK_DAYS));
+    let published: Vec<ArchivedDay> = store.archived_dates(&primary, since).await?;
+    let checks = store.checks(&primary, since).await?;
+    let days = publication
+        .expected_days_before(now, QUIET_LOOKBACK_DAYS)
+        .into_iter()
+        .map(|d| {
+            if published.iter().any(|p| p.date == d) {
+                PrimaryDay::Published
+            } else {
+                match (checks.get(&d), publication.expected_at(d)) {
+                    (Some(c), Some(due))
+                        if c.outcome == CheckOutcome::NotPublished && c.checked_at >= due =>
+                    {
+                        PrimaryDay::Missing
+                    }
+                    _ => PrimaryDay::Unknown,
+                }
+            }
+        });
+    let missing_days = missing_streak(days);
+    let last_published = match published.first() {
+        Some(p) => Some(*p),
+        None => store.newest_archived(&primary).await?,
+    };
+    Ok(QuietStatus {
+        missing_days,
+        quiet: sources.fallback().is_some() && missing_days >= publication.quiet_after_days,
+        last_published,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     const DAY: &str =
         "## Daily Papers (2024-04-02)\n\n### [Paper A](https://arxiv.org/abs/2404.00001)\n\n- a\n";
 
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn config(primary: &std::path::Path, fallback: Option<DigestSource>) -> SourceConfig {
+        let mut c = crate::config::Config::from_toml("", std::path::Path::new("."))
+            .unwrap()
+            .source;
+        c.primary = DigestSource::Folder(primary.to_path_buf());
+        c.fallback = fallback;
+        c
+    }
+
     #[tokio::test]
-    async fn fallback_is_used_only_when_allowed_and_primary_wins_later() {
+    async fn look_reads_one_source_and_keeps_the_primarys_copy() {
         let dir = tempfile::tempdir().unwrap();
         let (primary, fallback) = (dir.path().join("primary"), dir.path().join("fallback"));
         std::fs::create_dir_all(&primary).unwrap();
         std::fs::create_dir_all(&fallback).unwrap();
         std::fs::write(fallback.join("2024-04-02.md"), DAY).unwrap();
-        let store = Store::open_memory().await.unwrap();
+        let date: NaiveDate = "2024-04-02".parse().unwrap();
+        let now = utc("2024-04-03T02:00:00Z");
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(crate::clock::ManualClock::new(now)));
         let fetcher = Fetcher::new(
             store.clone(),
-            &SourceConfig {
-                primary: DigestSource::Folder(primary.clone()),
-                fallback: Some(DigestSource::Folder(fallback.clone())),
-                fallback_after: Duration::from_secs(3600),
-                timeout: Duration::from_secs(5),
-                max_bytes: 1 << 20,
-            },
+            &config(&primary, Some(DigestSource::Folder(fallback.clone()))),
         );
-        let date: NaiveDate = "2024-04-02".parse().unwrap();
 
-        let err = fetcher.digest_with(date, false).await.unwrap_err();
-        assert!(err.is_not_published(), "{err}");
-        let d = fetcher.digest_with(date, true).await.unwrap();
-        assert_eq!(d.papers[0].title, "Paper A");
-        // Archived from the fallback: still not good enough for a caller that must wait.
-        assert!(fetcher
-            .digest_with(date, false)
-            .await
-            .unwrap_err()
-            .is_not_published());
-
+        assert!(matches!(
+            fetcher.look(Role::Primary, date, now, false).await.unwrap(),
+            Look::Unchecked
+        ));
+        assert!(matches!(
+            fetcher.look(Role::Primary, date, now, true).await.unwrap(),
+            Look::NotPublished
+        ));
+        let Look::Final(fb) = fetcher.look(Role::Fallback, date, now, true).await.unwrap() else {
+            panic!("the fallback folder has the day")
+        };
+        assert_eq!(fb.digest.papers[0].title, "Paper A");
+        // The fallback's copy is not the primary's.
+        assert!(matches!(
+            fetcher.look(Role::Primary, date, now, false).await.unwrap(),
+            Look::Unchecked
+        ));
         std::fs::write(
             primary.join("2024-04-02.md"),
             DAY.replace("Paper A", "Paper B"),
         )
         .unwrap();
-        let d = fetcher.digest_with(date, false).await.unwrap();
-        assert_eq!(d.papers[0].title, "Paper B");
-        assert_eq!(
-            store.digest_source(date).await.unwrap(),
-            Some(DigestSource::Folder(primary).describe())
-        );
-        // Once the primary's version is archived, everyone gets it.
-        assert_eq!(
-            fetcher.digest(date).await.unwrap().papers[0].title,
-            "Paper B"
-        );
+        let Look::Final(p) = fetcher.look(Role::Primary, date, now, true).await.unwrap() else {
+            panic!("the primary has it now")
+        };
+        assert_eq!(p.digest.papers[0].title, "Paper B");
+        assert_eq!(p.source, DigestSource::Folder(primary).describe());
+        // Once the primary's version is archived, members get it too.
+        let a = fetcher.for_member(date, now, 1).await.unwrap();
+        assert_eq!(a.digest.papers[0].title, "Paper B");
+        // The primary's "not published" was remembered, then forgotten when it published.
+        assert!(store.checks(&p.source, date).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn members_are_bounded_by_a_cooldown_and_a_memory_of_missing_days() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("2024-04-02.md"), DAY).unwrap();
+        let now = utc("2024-04-03T02:00:00Z");
+        let clock = crate::clock::ManualClock::new(now);
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(clock.clone()));
+        let fetcher = Fetcher::new(store.clone(), &config(dir.path(), None));
+        let missing: NaiveDate = "2024-04-06".parse().unwrap();
+        let err = fetcher.for_member(missing, now, 7).await.unwrap_err();
+        assert!(err.is_not_published(), "{err}");
+        // The same member, more new days right away: a few are fine, then the cooldown.
+        for d in ["2024-04-07", "2024-04-08"] {
+            let err = fetcher
+                .for_member(d.parse().unwrap(), now, 7)
+                .await
+                .unwrap_err();
+            assert!(err.is_not_published(), "{err}");
+        }
+        let err = fetcher
+            .for_member("2024-04-02".parse().unwrap(), now, 7)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FetchError::Busy { .. }), "{err}");
+        // Anyone asking for the missing day again gets the remembered answer, no download.
+        std::fs::write(dir.path().join("2024-04-06.md"), DAY).unwrap();
+        let err = fetcher.for_member(missing, now, 8).await.unwrap_err();
+        assert!(err.is_not_published(), "{err}");
+        // After the memory expires, it is looked at again.
+        let later = now + NOT_PUBLISHED_MEMORY + Duration::seconds(1);
+        clock.set(later);
+        assert!(fetcher.for_member(missing, later, 8).await.is_ok());
+        // An archived day costs nothing and needs no cooldown.
+        fetcher
+            .for_member("2024-04-02".parse().unwrap(), later, 9)
+            .await
+            .unwrap();
+        fetcher.for_member(missing, later, 9).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn quiet_counts_the_expected_days_the_primary_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        // Friday 2024-04-12 02:00 UTC: Mon..Thu are due. The primary had Monday only.
+        let now = utc("2024-04-12T02:00:00Z");
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(crate::clock::ManualClock::new(now)));
+        let cfg = config(dir.path(), Some(DigestSource::hf_api()));
+        let fetcher = Fetcher::new(store.clone(), &cfg);
+        let source = fetcher.sources().primary().describe();
+        let monday = crate::digest::Digest {
+            date: "2024-04-08".parse().unwrap(),
+            papers: vec![],
+        };
+        store.save_digest(&monday, &source, true).await.unwrap();
+        let q = fetcher.quiet(now).await.unwrap();
+        assert_eq!(q.missing_days, 0, "nothing checked yet");
+        for d in ["2024-04-09", "2024-04-10", "2024-04-11"] {
+            assert!(matches!(
+                fetcher
+                    .look(Role::Primary, d.parse().unwrap(), now, true)
+                    .await
+                    .unwrap(),
+                Look::NotPublished
+            ));
+        }
+        let q = fetcher.quiet(now).await.unwrap();
+        assert_eq!(q.missing_days, 3);
+        assert!(q.quiet);
+        assert_eq!(q.last_published.unwrap().date, monday.date);
     }
 }

@@ -7,14 +7,19 @@
 //! - [`filter`]: per-channel keyword / vote filtering, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
-//! - [`schedule`]: when each channel is due, pure.
+//! - [`schedule`]: when each channel's post fires (DST-correct), pure.
+//! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
+//! - [`carry`]: which digests a post carries, and what the next post will carry; pure.
 //! - [`channel`]: a channel's effective filter and schedule, from its stored settings.
 //! - [`fetch`]: archive-first digest loading shared by commands and deliveries.
+//! - [`outlook`]: a channel's last and next post, for settings and `paperboy status`.
+//! - [`report`]: the operator's views without Discord (`paperboy status`, `preview`).
 //! - [`commands`]: the `/papers` slash command (poise), one file per group.
 //! - [`deliver`]: the daily delivery engine: planning, the ledger, rate-limited sending.
 //! - [`discord`]: wiring the client, commands and scheduler together; clean shutdown.
 //! - [`clock`]: the injectable time source.
 
+pub mod carry;
 pub mod channel;
 pub mod clock;
 pub mod commands;
@@ -24,6 +29,9 @@ pub mod digest;
 pub mod discord;
 pub mod fetch;
 pub mod filter;
+pub mod outlook;
+pub mod publication;
 pub mod render;
+pub mod report;
 pub mod schedule;
 pub mod store;

@@ -40,15 +40,19 @@ struct Cli {
 enum Command {
     /// Start the bot (needs the DISCORD_TOKEN environment variable).
     Run,
-    /// Print the messages a day's digest becomes, without Discord.
+    /// Print the messages a day's digest becomes, without Discord. Without `--date` or `--file`:
+    /// what the next daily post would carry.
     Preview(PreviewArgs),
+    /// What each source has and what each channel got and gets next (reads the database).
+    Status,
     /// Print the URL that invites the bot to a server.
     Invite,
 }
 
 #[derive(clap::Args)]
 struct PreviewArgs {
-    /// The digest's day (YYYY-MM-DD), loaded from the configured source. Default: today (UTC).
+    /// The digest's day (YYYY-MM-DD), loaded from the configured source. Default: the digest
+    /// the next daily post would carry.
     #[arg(long, conflicts_with = "file")]
     date: Option<NaiveDate>,
     /// Read the digest from this markdown or JSON file instead.
@@ -108,6 +112,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run => run(&cli.config).await,
         Command::Preview(args) => preview(&cli.config, args).await,
         Command::Invite => invite(&cli.config),
+        Command::Status => {
+            let config = Config::load(&cli.config)?;
+            print!(
+                "{}",
+                paperboy::report::status(&config, chrono::Utc::now()).await?
+            );
+            Ok(())
+        }
     }
 }
 
@@ -162,18 +174,46 @@ fn invite(config_path: &Path) -> anyhow::Result<()> {
 }
 
 async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
-    let parsed = match &args.file {
-        Some(path) => parse_file(path)?,
-        None => {
+    let (parsed, votes_at) = match (&args.file, args.date) {
+        (Some(path), _) => (parse_file(path)?, None),
+        (None, Some(date)) => {
             let config = Config::load(config_path)?;
-            let date = args.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
             let sources = paperboy::fetch::Sources::new(&config.source);
-            sources.load(date, true).await?.0
+            (sources.load(date, true).await?.0, Some(chrono::Utc::now()))
+        }
+        (None, None) => {
+            let config = Config::load(config_path)?;
+            let next = paperboy::report::preview_next(&config, chrono::Utc::now()).await?;
+            let when = next.fire.format("%Y-%m-%d %H:%M UTC");
+            // On stderr, so that `--json` keeps stdout to the bodies alone.
+            match (next.carried, next.newest_outside) {
+                (Some((p, source)), _) => {
+                    eprintln!(
+                        "The next daily post, at {when}, carries the digest of {} (from {source}):",
+                        p.digest.date
+                    );
+                    (p, Some(chrono::Utc::now()))
+                }
+                (None, Some((p, source))) => {
+                    eprintln!(
+                        "The next daily post, at {when}, carries nothing new: the newest digest {source} has is {}, \
+                         older than the {}-day catch-up window (schedule.catch_up_days). It reads:",
+                        p.digest.date, config.schedule.catch_up_days
+                    );
+                    (p, Some(chrono::Utc::now()))
+                }
+                (None, None) => bail!(
+                    "the next daily post, at {when}, would carry nothing: no source has a complete digest within the {}-day catch-up window",
+                    config.schedule.catch_up_days
+                ),
+            }
         }
     };
-    for w in &parsed.warnings {
-        tracing::warn!(warning = %w, "digest entry skipped or repaired");
-    }
+    let digest_source = args.file.as_ref().map_or_else(
+        || "the configured source".to_string(),
+        |p| p.display().to_string(),
+    );
+    paperboy::fetch::log_warnings(&parsed, parsed.digest.date, &digest_source);
     let digest = parsed.digest;
     let filter = Filter {
         include: args.include,
@@ -189,6 +229,8 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
             date: digest.date,
             total_in_digest: digest.papers.len(),
             filtered: !filter.is_empty(),
+            votes_at,
+            provisional: false,
         },
         &selected,
     );

@@ -15,7 +15,7 @@
 //! single paper). The description (bullets) absorbs the trimming; the author list is shortened to
 //! "… +N more" first. A 12-paper day is 2 messages, a 68-paper day 12.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serenity::builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage};
 use serenity::model::channel::Nonce;
@@ -217,6 +217,17 @@ pub fn paper_embed_within(
     date: NaiveDate,
     budget: usize,
 ) -> EmbedSpec {
+    paper_embed_noted(paper, matched, date, budget, None)
+}
+
+/// [`paper_embed_within`] with a note at the end of the footer (when the votes were counted).
+pub fn paper_embed_noted(
+    paper: &Paper,
+    matched: &[String],
+    date: NaiveDate,
+    budget: usize,
+    note: Option<&str>,
+) -> EmbedSpec {
     let budget = budget.min(MAX_EMBED_CHARS_PER_MESSAGE);
 
     let mut title = one_line(&paper.title);
@@ -242,10 +253,14 @@ pub fn paper_embed_within(
         .thumbnail_url
         .clone()
         .filter(|u| is_http_url(u) && is_image_url(u));
-    let footer = match &arxiv_id {
+    let mut footer = match &arxiv_id {
         Some(id) => format!("Daily Papers · {date} · arXiv:{id}"),
         None => format!("Daily Papers · {date}"),
     };
+    if let (Some(note), Some(_)) = (note, paper.votes) {
+        footer.push_str(" · ");
+        footer.push_str(&one_line(note));
+    }
 
     let mut fields = Vec::new();
     if let Some(votes) = paper.votes {
@@ -372,13 +387,19 @@ pub fn pack(embeds: Vec<EmbedSpec>) -> Vec<MessageSpec> {
 }
 
 /// What the header line needs to know beyond the selected papers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderContext {
     pub date: NaiveDate,
     /// Papers in the day's digest before the channel's filter.
     pub total_in_digest: usize,
     /// Whether the channel has a filter (then the header says "N of M").
     pub filtered: bool,
+    /// When the digest was fetched: vote counts keep changing for days, so each footer says
+    /// whose moment its votes are from.
+    pub votes_at: Option<DateTime<Utc>>,
+    /// The day is still growing at its source (a Hugging Face list before its day is over):
+    /// the header says "so far" and when it was fetched.
+    pub provisional: bool,
 }
 
 /// The messages for one channel and day. The first carries a header line; with nothing
@@ -393,9 +414,12 @@ pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<Mess
         return vec![empty_notice(ctx.date, reason)];
     }
     let budget = digest_embed_budget(selected.len());
+    let note = ctx
+        .votes_at
+        .map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
     let embeds = selected
         .iter()
-        .map(|s| paper_embed_within(s.paper, &s.matched, ctx.date, budget))
+        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref()))
         .collect();
     let mut messages = pack(embeds);
     let count = if ctx.filtered {
@@ -407,7 +431,18 @@ pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<Mess
     } else {
         plural(selected.len(), "paper")
     };
-    let header = format!("📰 **Daily Papers — {}** · {count}", ctx.date);
+    let header = if ctx.provisional {
+        let when = ctx
+            .votes_at
+            .map(|t| format!("fetched {}", t.format("%H:%M UTC")))
+            .unwrap_or_else(|| "fetched just now".into());
+        format!(
+            "📰 **Daily Papers — {}** · {count} **so far** ({when}; the day's list grows until the day ends in UTC)",
+            ctx.date
+        )
+    } else {
+        format!("📰 **Daily Papers — {}** · {count}", ctx.date)
+    };
     if let Some(first) = messages.first_mut() {
         first.content = Some(truncate_chars(&header, MAX_CONTENT_CHARS));
     }
@@ -1125,6 +1160,7 @@ mod tests {
             date: date(),
             total_in_digest: 12,
             filtered: false,
+            ..RenderContext::default()
         };
         let messages = render_digest(&ctx, &selected);
         assert_eq!(messages.len(), 2);
@@ -1158,6 +1194,7 @@ mod tests {
             date: date(),
             total_in_digest: 68,
             filtered: false,
+            ..RenderContext::default()
         };
         let messages = render_digest(&ctx, &selected);
         assert_eq!(messages.len(), 12);
@@ -1173,6 +1210,7 @@ mod tests {
                 date: date(),
                 total_in_digest: 3,
                 filtered: false,
+                ..RenderContext::default()
             },
             &selected[..3],
         );
@@ -1203,6 +1241,7 @@ mod tests {
             date: date(),
             total_in_digest: 12,
             filtered: true,
+            ..RenderContext::default()
         };
         let messages = render_digest(&ctx, &selected);
         assert_eq!(
@@ -1259,6 +1298,7 @@ mod tests {
             date: date(),
             total_in_digest: 12,
             filtered: false,
+            ..RenderContext::default()
         };
         let messages = render_digest(&ctx, &selected);
         let text = to_text(&messages);
@@ -1408,7 +1448,7 @@ mod tests {
         fn render_digest_respects_every_limit(papers in prop::collection::vec(arb_paper(), 1..30)) {
             let selected: Vec<Selected> =
                 papers.iter().map(|paper| Selected { paper, matched: vec![] }).collect();
-            let ctx = RenderContext { date: date(), total_in_digest: papers.len(), filtered: false };
+            let ctx = RenderContext { date: date(), total_in_digest: papers.len(), filtered: false, ..RenderContext::default() };
             let messages = render_digest(&ctx, &selected);
             prop_assert!(messages.len() <= papers.len().div_ceil(MIN_PAPERS_PER_MESSAGE));
             prop_assert_eq!(messages.iter().map(|m| m.embeds.len()).sum::<usize>(), papers.len());

@@ -9,13 +9,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use paperboy::clock::Clock;
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
 use paperboy::digest::source::DigestSource;
-use paperboy::fetch::Fetcher;
+use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::filter::Filter;
+use paperboy::publication::WeekdaySet;
 use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Store};
 use serde_json::Value;
 use support::fake_discord::{Failure, FakeDiscord};
@@ -77,6 +79,8 @@ impl Env {
              [delivery]\nrequests_per_second = 50\nconcurrency = 8\nmax_retries = 5\n"
         );
         let mut config = Config::from_toml(&toml, dir.path()).unwrap();
+        // Every day is a publishing day here, so no test depends on the weekday it runs on.
+        config.source.publication.publish_days = WeekdaySet::ALL;
         tweak(&mut config, dir.path());
         let config = Arc::new(config);
         let store = Store::open(&config.database_path).await.unwrap();
@@ -127,6 +131,19 @@ impl Env {
         };
         f(&mut s);
         self.store.upsert_subscription(&s).await.unwrap();
+    }
+
+    /// The day's digest as the engine would fetch it (archived on the way).
+    async fn archived(&self, day: NaiveDate) -> paperboy::store::Archived {
+        let fetcher = Fetcher::new(self.store.clone(), &self.config.source);
+        match fetcher
+            .look(Role::Primary, day, self.clock.now(), true)
+            .await
+            .unwrap()
+        {
+            Look::Final(a) => (*a).clone(),
+            other => panic!("no digest for {day}: {other:?}"),
+        }
     }
 
     /// Requests the fake received whose path starts with `/channels/{id}`.
@@ -216,18 +233,20 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
 }
 
 #[tokio::test]
-async fn late_digest_is_posted_when_it_appears() {
+async fn a_due_digest_that_is_late_is_posted_when_it_appears() {
     let env = Env::new("retry_initial_minutes = 5").await;
     env.subscribe(100, 0, |_| {}).await;
     let d = env.deliverer();
+    let yesterday = env.day - chrono::Duration::days(1);
 
+    // Yesterday's digest was due at 00:00 UTC; at the 09:00 post it is not out.
     env.clock.set(at(env.day, 9, 1));
     let waiting = tick(&d).await;
     assert_eq!(waiting.waiting, 1, "{waiting}");
     assert_eq!(env.fake.request_count(), 0);
-    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
+    assert!(env.store.delivery(100, yesterday).await.unwrap().is_none());
 
-    env.publish(env.day);
+    env.publish(yesterday);
     // Within the backoff the source is not asked again.
     env.clock.set(at(env.day, 9, 3));
     assert_eq!(tick(&d).await.waiting, 1);
@@ -236,15 +255,56 @@ async fn late_digest_is_posted_when_it_appears() {
     env.clock.set(at(env.day, 9, 7));
     let pass = tick(&d).await;
     assert_eq!(pass.completed, 1, "{pass}");
-    assert_eq!(env.fake.messages(100).len(), 2);
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2);
+    assert!(msgs[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&yesterday.to_string()));
     tick(&d).await;
     assert_eq!(env.fake.messages(100).len(), 2);
 }
 
 #[tokio::test]
+async fn a_digest_that_appears_after_the_wait_goes_with_the_next_post() {
+    let env = Env::new("publish_deadline_minutes = 120").await;
+    env.subscribe(100, 0, |_| {}).await;
+    let d = env.deliverer().with_tuning(Tuning {
+        max_sleep: Duration::from_secs(86_400),
+        ..fast()
+    });
+    let yesterday = env.day - chrono::Duration::days(1);
+    // Yesterday's digest was due at 00:00 and waited for until 02:00: at the 09:00 post that
+    // wait is over, so nothing holds the post and nothing is re-checked after it.
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&d).await;
+    assert_eq!((pass.waiting, pass.deliveries), (0, 0), "{pass}");
+    env.clock.set(at(env.day, 9, 30));
+    assert_eq!(tick(&d).await.waiting, 0);
+    let next = env.day + chrono::Duration::days(1);
+    assert_eq!(d.next_wake(at(env.day, 9, 30)).await, at(next, 9, 0));
+    env.publish(yesterday);
+    env.publish(env.day);
+    env.clock.set(at(env.day, 15, 0));
+    let requests = env.fake.request_count();
+    assert_eq!(tick(&d).await.deliveries, 0);
+    assert_eq!(env.fake.request_count(), requests);
+    // The next post carries both, oldest first.
+    env.clock.set(at(next, 9, 0));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2, "a new channel gets the newest digest only");
+    assert!(msgs[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&env.day.to_string()));
+}
+
+#[tokio::test]
 async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_primary() {
-    // The primary folder stays empty; only the fallback has the day. Default fallback_after:
-    // 120 minutes, so the 09:00 post waits for the primary until 11:00.
+    // The primary folder stays empty; only the fallback has yesterday. It was due at 00:00 UTC;
+    // fallback_after (60 minutes by default) says the primary is waited for until 01:00.
     let env = Env::with(
         "retry_initial_minutes = 30\nretry_max_minutes = 60",
         |c, dir| {
@@ -255,50 +315,57 @@ async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_prima
     )
     .await;
     assert_eq!(
-        env.config.source.fallback_after,
-        Duration::from_secs(120 * 60)
+        env.config.source.publication.fallback_after,
+        chrono::Duration::minutes(60)
     );
+    let yesterday = env.day - chrono::Duration::days(1);
     let fallback = env._dir.path().join("fallback");
-    std::fs::write(fallback.join(format!("{}.md", env.day)), fixture()).unwrap();
-    env.subscribe(100, 0, |_| {}).await;
+    std::fs::write(fallback.join(format!("{yesterday}.md")), fixture()).unwrap();
+    // The primary published the days before: it is late, not gone quiet.
+    for k in 2..5 {
+        env.publish(env.day - chrono::Duration::days(k));
+    }
+    env.subscribe(100, 0, |s| {
+        s.delivery_time = NaiveTime::from_hms_opt(0, 20, 0)
+    })
+    .await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
     });
 
-    env.clock.set(at(env.day, 9, 0));
+    env.clock.set(at(env.day, 0, 20));
     let due = tick(&d).await;
     assert_eq!(due.waiting, 1, "{due}");
     assert_eq!(env.fake.request_count(), 0);
-    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
-
-    // Still inside fallback_after: no post. The backoff (30 then 60 minutes) would next look at
-    // 11:40; the check is brought forward to the moment the fallback becomes acceptable.
-    env.clock.set(at(env.day, 10, 40));
+    // The backoff (30 minutes) would look next at 00:50; at 00:50 still inside fallback_after,
+    // and the check after that is brought forward to 01:00, when the fallback is allowed.
+    env.clock.set(at(env.day, 0, 50));
     let waiting = tick(&d).await;
     assert_eq!(waiting.waiting, 1, "{waiting}");
     assert_eq!(env.fake.request_count(), 0);
-    assert_eq!(d.next_wake(at(env.day, 10, 40)).await, at(env.day, 11, 0));
+    assert_eq!(d.next_wake(at(env.day, 0, 50)).await, at(env.day, 1, 0));
 
-    env.clock.set(at(env.day, 11, 0));
+    env.clock.set(at(env.day, 1, 0));
     let pass = tick(&d).await;
     assert_eq!(pass.completed, 1, "{pass}");
     let msgs = env.fake.messages(100);
     assert_eq!(msgs.len(), 2);
     assert_eq!(embeds(&msgs), 12);
-    assert_eq!(
-        env.store.digest_source(env.day).await.unwrap(),
-        Some(DigestSource::Folder(fallback).describe())
-    );
+    let archived = env.store.archived(yesterday).await.unwrap().unwrap();
+    assert_eq!(archived.source, DigestSource::Folder(fallback).describe());
+    assert!(archived.final_);
 
-    env.clock.set(at(env.day, 11, 30));
+    env.clock.set(at(env.day, 1, 30));
     assert_eq!(tick(&d).await.deliveries, 0);
     assert_eq!(env.fake.messages(100).len(), 2);
 }
 
 #[tokio::test]
-async fn digest_that_never_comes_is_reported_only_to_opted_in_channels() {
-    let env = Env::new("publish_deadline_minutes = 120").await;
+async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
+    // `digest_offset_days = 0`: each post carries exactly its own day.
+    let env =
+        Env::new("publish_deadline_minutes = 120\ndigest_offset_days = 0\ncatch_up_days = 0").await;
     env.subscribe(100, 0, |s| s.notify_empty = true).await;
     env.subscribe(101, 0, |_| {}).await;
     let d = env.deliverer();
@@ -331,77 +398,97 @@ async fn digest_that_never_comes_is_reported_only_to_opted_in_channels() {
 }
 
 #[tokio::test]
-async fn unreadable_digest_is_recorded_as_failed_at_the_deadline_not_dropped() {
+async fn an_unreadable_digest_is_retried_and_posted_once_fixed_never_settled_as_empty() {
     let env = Env::new("publish_deadline_minutes = 120\nretry_initial_minutes = 30").await;
-    env.subscribe(100, 0, |_| {}).await;
-    // A malformed digest: not "not published yet", an error retried until the deadline.
-    std::fs::write(env.digests.join(format!("{}.json", env.day)), "{ not json").unwrap();
+    env.subscribe(100, 0, |s| {
+        s.delivery_time = NaiveTime::from_hms_opt(0, 30, 0)
+    })
+    .await;
+    let yesterday = env.day - chrono::Duration::days(1);
+    let before = env.day - chrono::Duration::days(2);
+    // A malformed digest: not "not published yet", an error retried while it is waited for.
+    std::fs::write(env.digests.join(format!("{yesterday}.json")), "{ not json").unwrap();
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
     });
+    // The channel had the day before's.
+    env.publish(before);
+    env.clock.set(at(yesterday, 0, 30));
+    assert_eq!(tick(&d).await.completed, 1);
 
-    env.clock.set(at(env.day, 9, 0));
+    env.clock.set(at(env.day, 0, 30));
     let waiting = tick(&d).await;
     assert_eq!(waiting.waiting, 1, "{waiting}");
-    assert!(env.store.delivery(100, env.day).await.unwrap().is_none());
-    // The next look is at the deadline at the latest.
-    assert!(d.next_wake(at(env.day, 9, 0)).await <= at(env.day, 11, 0));
+    assert!(env.store.delivery(100, yesterday).await.unwrap().is_none());
+    // The next look is at the end of the wait at the latest.
+    assert!(d.next_wake(at(env.day, 0, 30)).await <= at(env.day, 2, 0));
+    let checks = env
+        .store
+        .checks(
+            &DigestSource::Folder(env.digests.clone()).describe(),
+            yesterday,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        checks[&yesterday].outcome,
+        paperboy::store::CheckOutcome::Error(_)
+    ));
 
-    env.clock.set(at(env.day, 11, 0));
+    // The wait ends without a readable digest: nothing is recorded, nothing posted.
+    env.clock.set(at(env.day, 2, 0));
     let pass = tick(&d).await;
-    assert_eq!(pass.failed, 1, "{pass}");
-    assert_eq!(pass.waiting, 0, "{pass}");
-    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
-    assert_eq!(ledger.status, DeliveryStatus::Failed);
-    assert!(ledger.messages.is_empty());
-    let error = ledger.last_error.unwrap();
-    assert!(error.contains("could not be read"), "{error}");
-    assert_eq!(env.fake.request_count(), 0);
-
-    // Settled: later passes neither retry the day nor wake early for it.
-    env.clock.set(at(env.day, 11, 30));
-    let later = tick(&d).await;
-    assert_eq!((later.deliveries, later.failed), (0, 0), "{later}");
-    assert_eq!(
-        d.next_wake(at(env.day, 11, 30)).await,
-        at(env.day + chrono::Duration::days(1), 9, 0)
-    );
-    // A fixed digest arriving after the day was given up is not posted for it.
-    env.publish(env.day);
-    env.clock.set(at(env.day, 12, 0));
-    assert_eq!(tick(&d).await.deliveries, 0);
-    assert!(env.fake.messages(100).is_empty());
+    assert_eq!((pass.deliveries, pass.failed), (0, 0), "{pass}");
+    assert!(env.store.delivery(100, yesterday).await.unwrap().is_none());
+    // Fixed before the next post: that post carries it (today's, due and late, is waited for
+    // after it).
+    std::fs::remove_file(env.digests.join(format!("{yesterday}.json"))).unwrap();
+    env.publish(yesterday);
+    env.clock
+        .set(at(env.day + chrono::Duration::days(1), 0, 30));
+    let pass = tick(&d).await;
+    assert_eq!((pass.completed, pass.waiting), (1, 1), "{pass}");
+    assert!(env.fake.messages(100)[2]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&yesterday.to_string()));
 }
 
 #[tokio::test]
-async fn missed_days_are_caught_up_once_oldest_first_after_downtime() {
+async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
     let env = Env::new("catch_up_days = 2").await;
+    let before = env.day - chrono::Duration::days(2);
     let yesterday = env.day - chrono::Duration::days(1);
-    env.publish(yesterday);
-    env.publish(env.day);
+    env.publish(before);
     env.subscribe(100, 0, |_| {}).await;
     let d = env.deliverer();
+    env.clock.set(at(before, 9, 0));
+    assert_eq!(tick(&d).await.completed, 1);
 
-    env.clock.set(at(yesterday, 8, 0));
-    assert_eq!(tick(&d).await.messages_sent, 0);
-    // Down for a day and a bit: yesterday's and today's 09:00 both passed.
-    env.clock.set(at(env.day, 15, 0));
+    // Down for a day and a bit: yesterday's and today's 09:00 both passed, with a digest each.
+    env.publish(yesterday);
+    env.publish(env.day);
+    env.clock.set(at(env.day, 22, 0));
     let restarted = env.deliverer();
     let pass = tick(&restarted).await;
     assert_eq!(pass.completed, 2, "{pass}");
     let msgs = env.fake.messages(100);
-    assert_eq!(msgs.len(), 4);
-    assert!(msgs[0]["content"]
+    assert_eq!(msgs.len(), 6);
+    assert!(msgs[2]["content"]
         .as_str()
         .unwrap()
         .contains(&yesterday.to_string()));
-    assert!(msgs[2]["content"]
+    assert!(msgs[4]["content"]
         .as_str()
         .unwrap()
         .contains(&env.day.to_string()));
     tick(&restarted).await;
-    assert_eq!(env.fake.messages(100).len(), 4);
+    assert_eq!(env.fake.messages(100).len(), 6);
+    // Outside its post and past the first pass, a running bot waits for the next post.
+    env.publish(env.day + chrono::Duration::days(1));
+    env.clock.set(at(env.day, 23, 0));
+    assert_eq!(tick(&restarted).await.deliveries, 0);
 }
 
 #[tokio::test]
@@ -411,12 +498,11 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate() {
     env.subscribe(100, 0, |_| {}).await;
 
     // What the engine does before sending: plan with deterministic nonces, into the ledger.
-    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
-    let digest = fetcher.digest(env.day).await.unwrap();
+    let digest = env.archived(env.day).await;
     let mut cache = RenderCache::default();
     let bodies = cache.bodies(
         env.day,
-        DayContent::Digest(&digest),
+        DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
         &Filter::default(),
         false,
     );
@@ -740,12 +826,11 @@ async fn resumed_forum_delivery_posts_into_the_same_thread() {
     let env = Env::new("").await;
     env.publish(env.day);
     env.subscribe(200, 15, |_| {}).await;
-    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
-    let digest = fetcher.digest(env.day).await.unwrap();
+    let digest = env.archived(env.day).await;
     let mut cache = RenderCache::default();
     let bodies = cache.bodies(
         env.day,
-        DayContent::Digest(&digest),
+        DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
         &Filter::default(),
         false,
     );

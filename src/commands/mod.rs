@@ -159,16 +159,15 @@ pub async fn require_manage_channels(ctx: Context<'_>) -> Result<(), Error> {
     }
 }
 
-/// The date "today" means for this channel: its own zone when it has one, else the bot's.
+/// The date "today" means for this channel: its own zone's date when it has one, else the
+/// bot's, but never ahead of UTC's: a day that has not started in UTC has no digest anywhere
+/// (the Hugging Face list is dated in UTC), so east of Greenwich "today" waits for it.
 pub async fn today_for(ctx: Context<'_>) -> Result<NaiveDate, Error> {
     let data = ctx.data();
     let sub = data.store.subscription(ctx.channel_id().get()).await?;
     let sched = crate::channel::schedule_for(sub.as_ref(), &data.config.schedule);
-    Ok(data
-        .clock
-        .now()
-        .with_timezone(&sched.timezone())
-        .date_naive())
+    let now = data.clock.now();
+    Ok(sched.local_date(now).min(now.date_naive()))
 }
 
 /// Parses a user-typed date, rejecting impossible and future dates with a human message.

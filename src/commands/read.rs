@@ -6,14 +6,15 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::{
-    no_mentions, parse_user_date, sanitize_inline, send_messages, today_for, user_error, Context,
-    Error,
+    discord_time, no_mentions, parse_user_date, sanitize_inline, say_ephemeral, send_messages,
+    today_for, user_error, Context, Error,
 };
 use crate::channel::filter_for;
-use crate::digest::{Digest, DigestError};
+use crate::digest::DigestError;
 use crate::fetch::FetchError;
 use crate::filter::Filter;
 use crate::render::{empty_notice, render_digest, EmptyReason};
+use crate::store::{Archived, Subscription};
 
 /// Today's papers, filtered by this channel's keywords when it is subscribed.
 #[poise::command(slash_command)]
@@ -22,44 +23,149 @@ pub async fn today(
     #[description = "Show every paper, ignoring this channel's keywords"] all: Option<bool>,
 ) -> Result<(), Error> {
     let date = today_for(ctx).await?;
-    show_day(ctx, date, all.unwrap_or(false), false).await
+    let all = all.unwrap_or(false);
+    match load_day(ctx, date, false).await {
+        Ok(day) => {
+            // A day still growing: say where the newest complete digest is.
+            let note = if day.final_ {
+                None
+            } else {
+                newest_complete_before(ctx, date)
+                    .await?
+                    .map(|d| format!("The newest complete digest is {d} (`/papers date day:{d}`)."))
+            };
+            show_day(ctx, &day, all, false, note).await
+        }
+        Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {
+            match newest_complete_before(ctx, date).await? {
+                Some(newest) => {
+                    let day = load_day(ctx, newest, false).await?;
+                    let note = format!("Today's digest ({date}) is not out yet; here is the newest, {newest}.");
+                    show_day(ctx, &day, all, false, Some(note)).await
+                }
+                None => Err(user_error(format!(
+                    "There is no Daily Papers digest for {date} yet. Digests appear on weekdays, at the end of the day in UTC."
+                ))),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The papers of a given day, filtered by this channel's keywords when it is subscribed.
 #[poise::command(slash_command)]
 pub async fn date(
     ctx: Context<'_>,
-    #[description = "The day, as YYYY-MM-DD (or 'yesterday')"] day: String,
+    #[description = "The day, as YYYY-MM-DD (or 'yesterday')"]
+    #[max_length = 40]
+    day: String,
     #[description = "Show every paper, ignoring this channel's keywords"] all: Option<bool>,
 ) -> Result<(), Error> {
     let today = today_for(ctx).await?;
     let date = parse_user_date(&day, today)?;
-    show_day(ctx, date, all.unwrap_or(false), false).await
+    let first = ctx.data().config.source.first_date;
+    if date < first {
+        return Err(user_error(format!(
+            "The Daily Papers start on {first}: pick a day from then on."
+        )));
+    }
+    let day = match load_day(ctx, date, false).await {
+        Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {
+            return Err(user_error(format!(
+                "There is no Daily Papers digest for {date}{}. Digests appear on weekdays, at the end of the day in UTC.",
+                if date >= today { " yet" } else { "" }
+            )))
+        }
+        other => other?,
+    };
+    show_day(ctx, &day, all.unwrap_or(false), false, None).await
 }
 
-/// What this channel's daily post would contain today, shown only to you.
+/// What this channel's next daily post will carry, shown only to you.
 #[poise::command(slash_command)]
 pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data();
+    let now = data.clock.now();
     let sub = data.store.subscription(ctx.channel_id().get()).await?;
-    // The day the daily post would use now (the schedule's digest offset included).
-    let schedule = crate::channel::schedule_for(sub.as_ref(), &data.config.schedule);
-    let date = schedule.digest_date(data.clock.now());
-    show_day(ctx, date, false, true).await
+    // An unsubscribed channel sees what subscribing with the defaults would bring.
+    let sub = sub.unwrap_or_else(|| Subscription::with_defaults(ctx.channel_id().get(), now));
+    let next = crate::outlook::outlook(&data.store, &data.config, &sub, now)
+        .await?
+        .next;
+    let Some(next) = next else {
+        return Err(user_error(
+            "This channel's daily post is paused (or its schedule never fires): there is nothing to preview.",
+        ));
+    };
+    // The next digest may be out already without paperboy having fetched it.
+    match load_day(ctx, next.date, true).await {
+        Ok(day) if day.final_ => {
+            let note = format!(
+                "Preview: the next post here, {}, carries this digest.",
+                discord_time(next.at)
+            );
+            return show_day(ctx, &day, false, true, Some(note)).await;
+        }
+        Ok(_) => {}
+        Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {}
+        Err(e) => return Err(e),
+    }
+    let waiting = format!(
+        "The next post here, {}, will carry the digest of {} once it is out",
+        discord_time(next.at),
+        next.date
+    );
+    match newest_complete_before(ctx, next.date).await? {
+        Some(newest) => {
+            let day = load_day(ctx, newest, true).await?;
+            let note =
+                format!("{waiting}; meanwhile, this is {newest}'s with this channel's filters.");
+            show_day(ctx, &day, false, true, Some(note)).await
+        }
+        None => {
+            say_ephemeral(
+                ctx,
+                format!("{waiting}. There is no digest to preview yet."),
+            )
+            .await
+        }
+    }
+}
+
+/// The source has no digest for the day (yet).
+#[derive(Debug, thiserror::Error)]
+#[error("no digest for {0}")]
+struct NotOutYet(NaiveDate);
+
+/// The newest complete digest dated before `date` in the archive, within a week.
+async fn newest_complete_before(
+    ctx: Context<'_>,
+    date: NaiveDate,
+) -> Result<Option<NaiveDate>, Error> {
+    let data = ctx.data();
+    let since = date - chrono::Duration::days(7);
+    let newest = data.store.newest_final_since(since).await?;
+    Ok(newest.filter(|d| *d < date))
 }
 
 /// Loads a day's digest, deferring first when it has to be downloaded so that Discord's
 /// 3-second deadline is never missed.
-async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<Digest, Error> {
+async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<Archived, Error> {
     let data = ctx.data();
-    if let Some(d) = data.fetcher.archived(date).await? {
-        return Ok(d);
+    if let Some(a) = data.fetcher.archived(date).await?.filter(|a| a.final_) {
+        return Ok(a);
     }
     super::defer(ctx, ephemeral).await?;
-    match data.fetcher.digest(date).await {
+    match data
+        .fetcher
+        .for_member(date, data.clock.now(), ctx.author().id.get())
+        .await
+    {
         Ok(d) => Ok(d),
-        Err(FetchError::Digest(DigestError::NotPublished(_))) => Err(user_error(format!(
-            "There is no Daily Papers digest for {date} (yet). Digests appear on weekdays, usually during the day."
+        Err(FetchError::Digest(DigestError::NotPublished(_))) => Err(NotOutYet(date).into()),
+        Err(FetchError::Busy { retry_in }) => Err(user_error(format!(
+            "You're asking for new days quickly: try again in {} s (days paperboy already has answer at once).",
+            retry_in.num_seconds().max(1)
         ))),
         Err(FetchError::Digest(e @ (DigestError::Network(_) | DigestError::Io { .. }))) => {
             tracing::warn!(%date, error = %e, "digest fetch failed for a command");
@@ -79,15 +185,17 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
 
 async fn show_day(
     ctx: Context<'_>,
-    date: NaiveDate,
+    day: &Archived,
     all: bool,
     ephemeral: bool,
+    note: Option<String>,
 ) -> Result<(), Error> {
     let data = ctx.data();
     let channel = ctx.channel_id().get();
     let sub = data.store.subscription(channel).await?;
     let keywords = data.store.keywords(channel).await?;
-    let digest = load_day(ctx, date, ephemeral).await?;
+    let digest = &day.digest;
+    let date = digest.date;
 
     // `/papers today` and `date` filter only in subscribed channels (keywords outlive a
     // subscription); the preview always shows what the filters would let through.
@@ -98,6 +206,7 @@ async fn show_day(
     };
     let compiled = filter.compile();
     let selected = compiled.apply(&digest.papers);
+    let prefix = note.map(|n| format!("{n}\n")).unwrap_or_default();
     if selected.is_empty() {
         let reason = if digest.papers.is_empty() {
             EmptyReason::NoPapers
@@ -112,16 +221,25 @@ async fn show_day(
             );
             notice.content = Some(notice.content.unwrap_or_default() + &hint);
         }
-        return super::say_ephemeral(ctx, notice.content.unwrap_or_default()).await;
+        return super::say_ephemeral(ctx, prefix + &notice.content.unwrap_or_default()).await;
     }
-    let messages = render_digest(
+    let mut messages = render_digest(
         &crate::render::RenderContext {
             date,
             total_in_digest: digest.papers.len(),
             filtered: !filter.is_empty(),
+            votes_at: Some(day.fetched_at),
+            provisional: !day.final_,
         },
         &selected,
     );
+    if let Some(first) = messages.first_mut() {
+        let header = first.content.take().unwrap_or_default();
+        first.content = Some(crate::render::truncate_chars(
+            &(prefix + &header),
+            crate::render::MAX_CONTENT_CHARS,
+        ));
+    }
     if messages.len() > MAX_REPLY_MESSAGES {
         let shown: usize = messages[..MAX_REPLY_MESSAGES]
             .iter()

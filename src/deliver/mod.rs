@@ -3,9 +3,13 @@
 //! # How a pass works ([`Deliverer::tick`])
 //! 1. Unfinished deliveries in the ledger are resumed from their first unsent message, using the
 //!    bodies stored when they were planned.
-//! 2. Every enabled subscription's due (channel, date) pairs without a ledger row are found
-//!    ([`plan::due_deliveries`]); each date's digest is fetched once for all channels (a late
-//!    digest is re-checked with backoff until its publish deadline).
+//! 2. Every enabled subscription whose post is open (its latest fire, while the wait after it
+//!    lasts; on the first pass after start-up, any fire within the catch-up window) is asked
+//!    what it carries ([`crate::carry`]): the complete digests it has not had. Each date is
+//!    looked up once for all channels, archive first; a digest that is due and late is
+//!    re-checked with backoff, the fallback's version is used once the primary has had its
+//!    chance (at once when the primary has gone quiet), and a day still growing at its source
+//!    (a Hugging Face list before its day settled) is never posted.
 //! 3. Channels are planned in chunks: filtered, rendered, packed, a deterministic nonce per
 //!    message, and written to the ledger *before* anything is sent.
 //! 4. Channels are served concurrently under one global limiter and a per-channel window; each
@@ -36,12 +40,12 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serenity::http::Http;
 use tokio_util::sync::CancellationToken;
 
+use crate::carry::{candidates, carry, open_post, selection_for, DayState, History, Selection};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::digest::Digest;
-use crate::fetch::Fetcher;
-use crate::store::{DeliveryStatus, Store, StoreError, Subscription};
-use plan::{DayContent, DueDelivery, RenderCache};
+use crate::fetch::{Fetcher, Look, QuietStatus, Role};
+use crate::store::{Archived, DeliveryStatus, Store, StoreError, Subscription};
+use plan::{DayContent, RenderCache};
 use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
 
@@ -97,18 +101,25 @@ pub struct Deliverer {
     clock: Arc<dyn Clock>,
     tuning: Tuning,
     limiter: GlobalLimiter,
-    /// Dates whose digest was not there at the last check, and when to look again.
-    late: Mutex<HashMap<NaiveDate, LateCheck>>,
+    /// Per source and date without a final digest: when it was looked at and when to look again.
+    checks: Mutex<HashMap<(Role, NaiveDate), CheckMemo>>,
+    /// Whether a pass ran since start-up: the first one catches up posts missed while down.
+    started: AtomicBool,
+    /// The UTC day the quiet primary was last reported, and whether it was quiet then.
+    quiet_reported: Mutex<Option<(NaiveDate, bool)>>,
     /// The bot's own user id (`GET /users/@me`), asked once: only its own forum threads count.
     bot_user_id: tokio::sync::OnceCell<u64>,
 }
 
-#[derive(Debug, Clone)]
-struct LateCheck {
+/// When a source was last looked at for a date, and when to look again.
+#[derive(Debug, Clone, Copy)]
+struct CheckMemo {
+    last: DateTime<Utc>,
+    next: DateTime<Utc>,
     checks: u32,
-    next_check: DateTime<Utc>,
-    /// Why the last check failed; `None` when it found nothing published.
-    error: Option<String>,
+    /// Until when an open post wants the date: a look planned later than that will not happen
+    /// unless a new fire asks for it, so it does not wake the scheduler.
+    wanted_until: DateTime<Utc>,
 }
 
 /// What happened in one pass.
@@ -204,17 +215,6 @@ impl Stats {
     }
 }
 
-/// A day's digest as far as this pass knows.
-#[derive(Debug, Clone)]
-enum DayState {
-    Ready(Arc<Digest>),
-    /// Not published at the last check.
-    NotPublished,
-    /// The last check failed (network, parse): retried later, never treated as "nothing".
-    /// Carries the error.
-    Unavailable(String),
-}
-
 /// A channel's ledger entries for one date: (nonce, body) per message.
 type ChannelPlan = (u64, Vec<(String, serde_json::Value)>);
 
@@ -256,8 +256,37 @@ fn unplanned<'a>(
 
 #[derive(Debug, Clone)]
 enum DayRef {
-    Digest(Arc<Digest>),
+    Digest(Arc<Archived>),
     NeverPublished,
+}
+
+/// What this pass found for the dates open posts need.
+#[derive(Default)]
+struct Days {
+    ready: HashMap<NaiveDate, Arc<Archived>>,
+    /// When each date's primary digest was due (`None`: not a publishing day).
+    expected: HashMap<NaiveDate, Option<DateTime<Utc>>>,
+    /// Dates whose source could not be read, with the reason.
+    failed: HashMap<NaiveDate, String>,
+}
+
+impl Days {
+    fn state(&self, date: NaiveDate) -> DayState {
+        if self.ready.contains_key(&date) {
+            DayState::Ready
+        } else {
+            DayState::Missing {
+                expected_at: self.expected.get(&date).copied().flatten(),
+            }
+        }
+    }
+}
+
+/// A channel whose post is open this pass.
+struct OpenPost {
+    sub: Arc<Subscription>,
+    fire: DateTime<Utc>,
+    selection: Selection,
 }
 
 impl Deliverer {
@@ -277,7 +306,9 @@ impl Deliverer {
             clock,
             tuning: Tuning::default(),
             limiter,
-            late: Mutex::new(HashMap::new()),
+            checks: Mutex::new(HashMap::new()),
+            started: AtomicBool::new(false),
+            quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
         }
     }
@@ -324,80 +355,80 @@ impl Deliverer {
             }
         }
 
-        // 2. Due pairs without a ledger row.
-        let sub_list: Vec<Subscription> = subs.values().map(|s| (**s).clone()).collect();
-        let due = plan::due_deliveries(&sub_list, &self.config.schedule, now);
-        drop(sub_list);
-        let dates: BTreeSet<NaiveDate> = due.iter().map(|d| d.due.date).collect();
-        let mut existing = HashMap::new();
-        for date in &dates {
-            existing.insert(*date, self.store.existing_deliveries(*date).await?);
-        }
-        let due = plan::drop_existing(due, &existing);
-        drop(existing);
-
-        let mut by_date: BTreeMap<NaiveDate, Vec<DueDelivery>> = BTreeMap::new();
-        for d in due {
-            by_date.entry(d.due.date).or_default().push(d);
-        }
-        // Late checks of dates no channel waits for any more would only wake the scheduler.
-        self.late
-            .lock()
-            .expect("late lock")
-            .retain(|date, _| by_date.contains_key(date));
-        for (date, list) in by_date {
-            let next_deadline = list
+        // 2. Channels whose post is open, and what each may carry.
+        let cfg = &self.config.schedule;
+        let hold = plan::hold(cfg);
+        let catch_up = (!self.started.swap(true, Ordering::Relaxed))
+            .then(|| chrono::Duration::days(i64::from(cfg.catch_up_days)));
+        let posts: Vec<OpenPost> = subs
+            .values()
+            .filter_map(|sub| {
+                let schedule = crate::channel::schedule_for(Some(sub), cfg);
+                let fire = open_post(
+                    &schedule,
+                    sub.created_at,
+                    now,
+                    hold,
+                    catch_up,
+                    cfg.digest_offset_days.is_some(),
+                )?;
+                let selection = selection_for(
+                    &schedule,
+                    fire,
+                    now,
+                    cfg.catch_up_days,
+                    cfg.digest_offset_days,
+                    sub.created_at,
+                );
+                Some(OpenPost {
+                    sub: sub.clone(),
+                    fire,
+                    selection,
+                })
+            })
+            .collect();
+        if !posts.is_empty() {
+            let since = posts
                 .iter()
-                .map(|d| plan::publish_deadline(d.due.due_at, &self.config.schedule))
-                .filter(|t| *t > now)
-                .min();
-            // The daily post waits for the primary source first and settles for the fallback
-            // only `fallback_after` past the earliest due time (or at the publish deadline, if
-            // that comes sooner, so a day is never declared missing with a fallback unasked).
-            let earliest_due = list.iter().map(|d| d.due.due_at).min().unwrap_or(now);
-            let fallback_at = earliest_due + self.fallback_delay();
-            let allow_fallback = now >= fallback_at;
-            let next_check_by = std::iter::once(fallback_at)
-                .chain(next_deadline)
-                .filter(|t| *t > now)
-                .min();
-            let state = self
-                .day_state(date, now, allow_fallback, next_check_by)
-                .await;
-            let mut still_waiting = false;
-            for d in list {
-                let sub = &subs[&d.channel_id];
-                let day = match &state {
-                    DayState::Ready(digest) => DayRef::Digest(digest.clone()),
-                    DayState::NotPublished
-                        if now >= plan::publish_deadline(d.due.due_at, &self.config.schedule) =>
-                    {
-                        DayRef::NeverPublished
-                    }
-                    DayState::Unavailable(error)
-                        if now >= plan::publish_deadline(d.due.due_at, &self.config.schedule) =>
-                    {
-                        // Still unreadable at the deadline: the pair is about to leave the due
-                        // window, so the day is settled as failed, loudly, rather than dropped.
-                        if !self
-                            .give_up_unavailable(d.channel_id, date, error, stats)
-                            .await
-                        {
-                            still_waiting = true;
-                        }
-                        continue;
-                    }
-                    DayState::NotPublished | DayState::Unavailable(_) => {
-                        Stats::add(&stats.waiting, 1);
-                        still_waiting = true;
-                        continue;
-                    }
-                };
-                unplanned(&mut jobs, sub).new.push((date, day));
+                .filter_map(|p| p.selection.oldest())
+                .min()
+                .unwrap_or(now.date_naive());
+            let received = self.store.received_dates(since).await?;
+            let nothing = BTreeSet::new();
+            let history = |sub: &Subscription| History {
+                start: sub.start_date,
+                received: received.get(&sub.channel_id).unwrap_or(&nothing),
+            };
+            // Each date some open post could carry, with the latest fire that wants it.
+            let mut needed: BTreeMap<NaiveDate, DateTime<Utc>> = BTreeMap::new();
+            for p in &posts {
+                for d in candidates(&p.selection, history(&p.sub)) {
+                    let fire = needed.entry(d).or_insert(p.fire);
+                    *fire = (*fire).max(p.fire);
+                }
             }
-            if !still_waiting {
-                self.late.lock().expect("late lock").remove(&date);
+            let days = self.resolve_days(&needed, now, hold).await?;
+            for p in &posts {
+                let c = carry(&p.selection, history(&p.sub), now, hold, |d| days.state(d));
+                Stats::add(&stats.waiting, c.awaiting.len() as u64);
+                for d in c.post {
+                    if let Some(a) = days.ready.get(&d) {
+                        unplanned(&mut jobs, &p.sub)
+                            .new
+                            .push((d, DayRef::Digest(a.clone())));
+                    }
+                }
+                for d in c.never_came {
+                    if let Some(reason) = days.failed.get(&d) {
+                        tracing::error!(channel_id = p.sub.channel_id, date = %d, error = %reason, "the day's digest stayed unreadable until its deadline");
+                    }
+                    unplanned(&mut jobs, &p.sub)
+                        .new
+                        .push((d, DayRef::NeverPublished));
+                }
             }
+        } else {
+            self.checks.lock().expect("checks lock").clear();
         }
         if jobs.is_empty() {
             return Ok(());
@@ -500,111 +531,185 @@ impl Deliverer {
         }
     }
 
-    /// How long after a day's earliest due time the fallback source is accepted: the configured
-    /// `fallback_after`, but never past the publish deadline.
-    fn fallback_delay(&self) -> chrono::Duration {
-        let after = chrono::Duration::from_std(self.config.source.fallback_after)
-            .unwrap_or_else(|_| chrono::Duration::hours(2));
-        let deadline = chrono::Duration::from_std(self.config.schedule.publish_deadline)
-            .unwrap_or_else(|_| chrono::Duration::days(1));
-        after.min(deadline)
+    /// Looks up every needed date, archive first, asking a source only when its re-check is
+    /// due: the primary for every date, then (for dates it lacks) the fallback where that is
+    /// allowed. Dates no open post needs are forgotten.
+    async fn resolve_days(
+        &self,
+        needed: &BTreeMap<NaiveDate, DateTime<Utc>>,
+        now: DateTime<Utc>,
+        hold: chrono::Duration,
+    ) -> Result<Days, StoreError> {
+        self.checks
+            .lock()
+            .expect("checks lock")
+            .retain(|(_, d), _| needed.contains_key(d));
+        let publication = self.fetcher.publication();
+        let mut days = Days {
+            expected: needed
+                .keys()
+                .map(|d| (*d, publication.expected_at(*d)))
+                .collect(),
+            ..Days::default()
+        };
+        let mut lacking = Vec::new();
+        for (&date, &fire) in needed.iter().rev() {
+            match self
+                .look(Role::Primary, date, now, fire, hold, None)
+                .await?
+            {
+                Look::Final(a) => {
+                    days.ready.insert(date, a);
+                }
+                Look::Failed(e) => {
+                    days.failed.insert(date, e);
+                    lacking.push((date, fire));
+                }
+                _ => lacking.push((date, fire)),
+            }
+        }
+        let quiet = self.fetcher.quiet(now).await?;
+        self.report_quiet(&quiet, now);
+        if self.fetcher.sources().fallback().is_none() {
+            return Ok(days);
+        }
+        for (date, fire) in lacking {
+            let Some(from) = publication.fallback_from(date, quiet.quiet) else {
+                continue;
+            };
+            if now < from {
+                // Look at the primary again when the fallback becomes allowed.
+                self.wake_check_at(Role::Primary, date, from);
+                continue;
+            }
+            if let Look::Final(a) = self
+                .look(Role::Fallback, date, now, fire, hold, Some(from))
+                .await?
+            {
+                tracing::info!(%date, source = %a.source, quiet = quiet.quiet, "using the fallback's digest for the day");
+                days.failed.remove(&date);
+                days.ready.insert(date, a);
+            }
+        }
+        Ok(days)
     }
 
-    /// The digest for `date`, fetched at most once per pass and, while it is late, no more often
-    /// than the backoff allows (never later than `check_by`: the moment the fallback becomes
-    /// acceptable or the next channel's publish deadline). The fallback source is used only when
-    /// `allow_fallback`.
-    async fn day_state(
+    /// One source, one date, under the re-check policy: a source is asked again at every new
+    /// fire that wants the date (so a late digest is carried by the next post at the latest), and
+    /// in between, while the date is due and waited for, with backoff.
+    async fn look(
         &self,
+        role: Role,
         date: NaiveDate,
         now: DateTime<Utc>,
-        allow_fallback: bool,
-        check_by: Option<DateTime<Utc>>,
-    ) -> DayState {
-        let previous = self.late.lock().expect("late lock").get(&date).cloned();
-        if let Some(p) = &previous {
-            if now < p.next_check {
-                return match &p.error {
-                    None => DayState::NotPublished,
-                    Some(e) => DayState::Unavailable(e.clone()),
-                };
+        fire: DateTime<Utc>,
+        hold: chrono::Duration,
+        fallback_from: Option<DateTime<Utc>>,
+    ) -> Result<Look, StoreError> {
+        let key = (role, date);
+        let memo = self.checks.lock().expect("checks lock").get(&key).copied();
+        let due = memo.is_none_or(|m| m.last < fire || now >= m.next);
+        let look = self.fetcher.look(role, date, now, due).await?;
+        let next_look = match &look {
+            Look::Final(_) => {
+                self.checks.lock().expect("checks lock").remove(&key);
+                return Ok(look);
             }
-        }
-        let result = self.fetcher.digest_with(date, allow_fallback).await;
-        let checks = previous.as_ref().map_or(0, |p| p.checks) + 1;
-        let mut next_check = now
-            + chrono::Duration::from_std(plan::late_retry_delay(checks, &self.config.schedule))
+            Look::Unchecked => return Ok(look),
+            Look::Provisional { final_at } => Some(*final_at),
+            Look::NotPublished | Look::Failed(_) => None,
+        };
+        let checks = memo.map_or(0, |m| m.checks) + 1;
+        let publication = self.fetcher.publication();
+        let backoff =
+            chrono::Duration::from_std(plan::late_retry_delay(checks, &self.config.schedule))
                 .unwrap_or_else(|_| chrono::Duration::minutes(5));
-        if let Some(by) = check_by {
-            next_check = next_check.min(by);
+        // While the date is due and waited for: back off, but never past the moment the wait
+        // ends or the fallback becomes allowed. Otherwise: at the next fire.
+        let waited_until = match self.config.schedule.digest_offset_days {
+            Some(_) => Some(fire + hold),
+            None => publication.expected_at(date).map(|t| t + hold),
+        };
+        let due_at = match self.config.schedule.digest_offset_days {
+            Some(_) => Some(fire),
+            None => publication.expected_at(date),
+        };
+        let next = match (next_look, waited_until) {
+            (Some(t), _) => t,
+            // Not due yet: look when it is.
+            (None, _) if due_at.is_some_and(|t| t > now) => due_at.expect("checked"),
+            (None, Some(end)) if now < end => [Some(now + backoff), Some(end), fallback_from]
+                .into_iter()
+                .flatten()
+                .filter(|t| *t > now)
+                .min()
+                .unwrap_or(now + backoff),
+            _ => DateTime::<Utc>::MAX_UTC,
+        };
+        if let Look::Failed(e) = &look {
+            tracing::warn!(%date, ?role, error = %e, checks, next_check = %next, "could not read the digest; will retry");
+        } else if matches!(look, Look::NotPublished) {
+            tracing::info!(%date, ?role, checks, next_check = %next, "digest not published yet");
         }
-        let mut late = self.late.lock().expect("late lock");
-        match result {
-            Ok(digest) => {
-                late.remove(&date);
-                DayState::Ready(Arc::new(digest))
-            }
-            Err(e) => {
-                let not_published = e.is_not_published();
-                if not_published {
-                    tracing::info!(%date, checks, allow_fallback, next_check = %next_check, "digest not published yet");
+        let wanted_until = match self.config.schedule.digest_offset_days {
+            Some(_) => DateTime::<Utc>::MAX_UTC,
+            None => fire + hold,
+        };
+        self.checks.lock().expect("checks lock").insert(
+            key,
+            CheckMemo {
+                last: if due {
+                    now
                 } else {
-                    tracing::warn!(%date, error = %e, checks, next_check = %next_check, "could not get the digest; will retry");
-                }
-                let error = (!not_published).then(|| e.to_string());
-                late.insert(
-                    date,
-                    LateCheck {
-                        checks,
-                        next_check,
-                        error: error.clone(),
-                    },
-                );
-                match error {
-                    None => DayState::NotPublished,
-                    Some(e) => DayState::Unavailable(e),
-                }
-            }
+                    memo.map_or(now, |m| m.last)
+                },
+                next,
+                checks,
+                wanted_until,
+            },
+        );
+        Ok(look)
+    }
+
+    /// Makes sure a source is looked at again no later than `at`.
+    fn wake_check_at(&self, role: Role, date: NaiveDate, at: DateTime<Utc>) {
+        let mut checks = self.checks.lock().expect("checks lock");
+        let memo = checks.entry((role, date)).or_insert(CheckMemo {
+            last: DateTime::<Utc>::MIN_UTC,
+            next: at,
+            checks: 0,
+            wanted_until: DateTime::<Utc>::MAX_UTC,
+        });
+        memo.next = memo.next.min(at);
+    }
+
+    /// Says once a day (and when it changes) that the primary has gone quiet.
+    fn report_quiet(&self, quiet: &QuietStatus, now: DateTime<Utc>) {
+        let today = now.date_naive();
+        let mut reported = self.quiet_reported.lock().expect("quiet lock");
+        let last = *reported;
+        if quiet.quiet && last != Some((today, true)) {
+            tracing::warn!(
+                missing_days = quiet.missing_days,
+                last_published = %quiet.last_published.map_or("never".to_string(), |d| d.date.to_string()),
+                "the primary source has published nothing for {} expected days: posts use the fallback at once until it publishes again",
+                quiet.missing_days
+            );
+            *reported = Some((today, true));
+        } else if !quiet.quiet && last.is_some_and(|(_, q)| q) {
+            tracing::info!("the primary source publishes again; posts use it");
+            *reported = Some((today, false));
         }
     }
 
-    /// Settles a (channel, date) whose digest stayed unavailable (network errors, a malformed
-    /// file) past its publish deadline: a `failed` ledger row with the reason, and an error in
-    /// the log, so the day is visibly missed instead of silently leaving the due window.
-    /// Returns whether the failure was recorded (if not, the pair is tried again next pass).
-    async fn give_up_unavailable(
-        &self,
-        channel: u64,
-        date: NaiveDate,
-        error: &str,
-        stats: &Stats,
-    ) -> bool {
-        let reason = format!("the digest could not be read before the deadline: {error}");
-        match self
-            .store
-            .record_failed_delivery(channel, date, &reason)
-            .await
-        {
-            Ok(_) => {
-                tracing::error!(channel_id = channel, %date, %error, "giving up on the day: its digest stayed unavailable until the publish deadline");
-                Stats::add(&stats.failed, 1);
-                true
-            }
-            Err(e) => {
-                tracing::error!(channel_id = channel, %date, %error, store_error = %e, "the day's digest stayed unavailable and the failure could not be recorded; retried next pass");
-                Stats::add(&stats.errors, 1);
-                false
-            }
-        }
-    }
-
-    /// The earliest moment a late digest should be looked for again.
-    fn next_late_check(&self) -> Option<DateTime<Utc>> {
-        self.late
+    /// The earliest moment a source should be looked at again.
+    fn next_check(&self) -> Option<DateTime<Utc>> {
+        self.checks
             .lock()
-            .expect("late lock")
+            .expect("checks lock")
             .values()
-            .map(|l| l.next_check)
+            .filter(|m| m.next <= m.wanted_until)
+            .map(|m| m.next)
             .min()
     }
 
@@ -617,6 +722,7 @@ impl Deliverer {
         plan_error: &Mutex<Option<StoreError>>,
     ) -> Vec<ChannelJob> {
         let mut items: BTreeMap<NaiveDate, Vec<ChannelPlan>> = BTreeMap::new();
+        let mut sources: HashMap<NaiveDate, String> = HashMap::new();
         let mut jobs = Vec::with_capacity(chunk.len());
         {
             let mut cache = cache.lock().expect("render cache lock");
@@ -631,9 +737,12 @@ impl Deliverer {
                     let filter = crate::channel::filter_for(Some(&u.sub), kw);
                     for (date, day) in u.new {
                         let content = match &day {
-                            DayRef::Digest(d) => DayContent::Digest(d),
+                            DayRef::Digest(a) => DayContent::Digest(&a.digest, Some(a.fetched_at)),
                             DayRef::NeverPublished => DayContent::NeverPublished,
                         };
+                        if let DayRef::Digest(a) = &day {
+                            sources.insert(date, a.source.clone());
+                        }
                         let bodies = cache.bodies(date, content, &filter, u.sub.notify_empty);
                         let planned = cache.plan_for(u.sub.channel_id, date, &bodies);
                         work.push((
@@ -657,7 +766,8 @@ impl Deliverer {
             }
         }
         for (date, list) in items {
-            if let Err(e) = self.store.plan_deliveries(date, &list).await {
+            let source = sources.get(&date).map(String::as_str);
+            if let Err(e) = self.store.plan_deliveries(date, source, &list).await {
                 tracing::error!(%date, error = %e, "could not write delivery plans; those channels wait for the next pass");
                 let failed: std::collections::HashSet<u64> = list.iter().map(|(c, _)| *c).collect();
                 for job in &mut jobs {
@@ -753,8 +863,8 @@ impl Deliverer {
         stats.channels_done.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// When the scheduler should run the next pass: the earliest next due time of any enabled
-    /// channel, or the next check of a late digest, capped at [`Tuning::max_sleep`].
+    /// When the scheduler should run the next pass: the earliest next fire of any enabled
+    /// channel, or the next look at a source, capped at [`Tuning::max_sleep`].
     pub async fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let cap = now
             + chrono::Duration::from_std(self.tuning.max_sleep)
@@ -773,7 +883,7 @@ impl Deliverer {
                 tracing::warn!(error = %e, "cannot read subscriptions to plan the next wake-up")
             }
         }
-        if let Some(t) = self.next_late_check() {
+        if let Some(t) = self.next_check() {
             next = next.min(t);
         }
         next.max(now)

@@ -13,65 +13,15 @@ use crate::config::ScheduleConfig;
 use crate::digest::Digest;
 use crate::filter::Filter;
 use crate::render::{empty_notice, render_digest, EmptyReason, MessageSpec, RenderContext};
-use crate::schedule::{due_dates, Due};
-use crate::store::{Subscription, MAX_NONCE_CHARS};
+use crate::store::MAX_NONCE_CHARS;
 
 /// Discord channel types paperboy treats specially.
 pub const KIND_ANNOUNCEMENT: u8 = 5;
 pub const KIND_FORUM: u8 = 15;
 
-/// How far back due dates are looked for: the catch-up window, but never shorter than the time a
-/// late digest is waited for (or a day still being waited for would fall out of the window).
-pub fn window(cfg: &ScheduleConfig) -> chrono::Duration {
-    let catch_up = chrono::Duration::days(i64::from(cfg.catch_up_days));
-    let deadline = chrono::Duration::from_std(cfg.publish_deadline)
-        .unwrap_or_else(|_| chrono::Duration::days(1));
-    catch_up.max(deadline)
-}
-
-/// One (channel, date) that should be delivered now, before looking at the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DueDelivery {
-    pub channel_id: u64,
-    pub due: Due,
-}
-
-/// Every (channel, date) due at `now` for these subscriptions, oldest first per channel. The
-/// ledger is consulted afterwards, one query per date ([`drop_existing`]).
-pub fn due_deliveries(
-    subs: &[Subscription],
-    cfg: &ScheduleConfig,
-    now: DateTime<Utc>,
-) -> Vec<DueDelivery> {
-    let window = window(cfg);
-    let nothing = Default::default();
-    subs.iter()
-        .filter(|s| s.enabled)
-        .flat_map(|s| {
-            let schedule = crate::channel::schedule_for(Some(s), cfg);
-            due_dates(&schedule, now, window, s.created_at, &nothing)
-                .into_iter()
-                .map(move |due| DueDelivery {
-                    channel_id: s.channel_id,
-                    due,
-                })
-        })
-        .collect()
-}
-
-/// Removes the pairs that already have a ledger row (done, failed or pending: pending ones are
-/// resumed, not re-planned). `existing` maps a date to the channels with a row for it.
-pub fn drop_existing(
-    due: Vec<DueDelivery>,
-    existing: &HashMap<NaiveDate, std::collections::HashSet<u64>>,
-) -> Vec<DueDelivery> {
-    due.into_iter()
-        .filter(|d| {
-            existing
-                .get(&d.due.date)
-                .is_none_or(|set| !set.contains(&d.channel_id))
-        })
-        .collect()
+/// How long after it is due a missing digest is waited for: `publish_deadline_minutes`.
+pub fn hold(cfg: &ScheduleConfig) -> chrono::Duration {
+    chrono::Duration::from_std(cfg.publish_deadline).unwrap_or_else(|_| chrono::Duration::days(1))
 }
 
 /// The most messages one channel gets for one day. A digest that would need more (only a broken
@@ -125,7 +75,8 @@ fn base36(mut n: u64) -> String {
 /// What a day brought, as far as one channel is concerned.
 #[derive(Debug, Clone, Copy)]
 pub enum DayContent<'a> {
-    Digest(&'a Digest),
+    /// The digest, with when it was fetched (the votes shown are the ones of that moment).
+    Digest(&'a Digest, Option<DateTime<Utc>>),
     /// The publish deadline passed without a digest.
     NeverPublished,
 }
@@ -146,7 +97,7 @@ pub fn channel_messages(
                 Vec::new()
             }
         }
-        DayContent::Digest(digest) => {
+        DayContent::Digest(digest, fetched_at) => {
             let mut selected = filter.compile().apply(&digest.papers);
             let mut capped = false;
             if selected.len() > MAX_PAPERS_PER_DAY {
@@ -175,6 +126,8 @@ pub fn channel_messages(
                 total_in_digest: digest.papers.len(),
                 // A cut day says "N of M", so the header does not hide the cut.
                 filtered: !filter.is_empty() || capped,
+                votes_at: fetched_at,
+                provisional: false,
             };
             let mut messages = render_digest(&ctx, &selected);
             if messages.len() > MAX_MESSAGES_PER_DAY {
@@ -217,13 +170,18 @@ impl RenderCache {
         filter: &Filter,
         notify_empty: bool,
     ) -> Arc<Vec<Value>> {
+        let fetched_at = match day {
+            DayContent::Digest(_, at) => at,
+            DayContent::NeverPublished => None,
+        };
         let key = (
             date,
             format!(
-                "{}|{:?}|{:?}",
+                "{}|{:?}|{:?}|{:?}",
                 notify_empty,
                 filter,
-                matches!(day, DayContent::NeverPublished)
+                matches!(day, DayContent::NeverPublished),
+                fetched_at
             ),
         );
         self.bodies
@@ -348,13 +306,6 @@ pub fn late_retry_delay(checks: u32, cfg: &ScheduleConfig) -> Duration {
         .min(cfg.retry_max)
 }
 
-/// When a channel stops waiting for a late digest.
-pub fn publish_deadline(due_at: DateTime<Utc>, cfg: &ScheduleConfig) -> DateTime<Utc> {
-    due_at
-        + chrono::Duration::from_std(cfg.publish_deadline)
-            .unwrap_or_else(|_| chrono::Duration::days(1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,31 +318,8 @@ mod tests {
         Config::from_toml(toml, Path::new(".")).unwrap().schedule
     }
 
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
-    }
-
-    fn sub(channel_id: u64, time: Option<&str>, tz: Option<chrono_tz::Tz>) -> Subscription {
-        Subscription {
-            guild_id: 1,
-            channel_id,
-            channel_kind: 0,
-            enabled: true,
-            paused_reason: None,
-            delivery_time: time.map(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
-            timezone: tz,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 2,
-            created_at: utc("2024-01-01T00:00:00Z"),
-            updated_at: utc("2024-01-01T00:00:00Z"),
-        }
     }
 
     fn paper(title: &str, votes: u32) -> Paper {
@@ -439,7 +367,12 @@ mod tests {
         let date = d("2024-04-02");
         let huge = digest(2_000);
         let mut cache = RenderCache::default();
-        let bodies = cache.bodies(date, DayContent::Digest(&huge), &Filter::default(), false);
+        let bodies = cache.bodies(
+            date,
+            DayContent::Digest(&huge, None),
+            &Filter::default(),
+            false,
+        );
         assert!(bodies.len() <= MAX_MESSAGES_PER_DAY, "{}", bodies.len());
         let plan = cache.plan_for(u64::MAX, date, &bodies);
         assert_eq!(plan.len(), bodies.len());
@@ -463,52 +396,16 @@ mod tests {
     }
 
     #[test]
-    fn window_covers_the_publish_deadline() {
-        assert_eq!(window(&cfg("")), chrono::Duration::days(1));
-        let c = cfg("[schedule]\ncatch_up_days = 0\npublish_deadline_minutes = 90");
-        assert_eq!(window(&c), chrono::Duration::minutes(90));
-        let c = cfg("[schedule]\ncatch_up_days = 3");
-        assert_eq!(window(&c), chrono::Duration::days(3));
-    }
-
-    #[test]
-    fn due_pairs_follow_each_channels_zone_and_skip_the_ledger() {
-        let c = cfg("[schedule]\ncron = \"0 0 9 * * *\"\ntimezone = \"UTC\"");
-        let subs = vec![
-            sub(1, None, None),
-            // 09:00 in Seoul is 00:00 UTC.
-            sub(2, None, Some(chrono_tz::Asia::Seoul)),
-            sub(3, Some("18:00"), None),
-        ];
-        let due = due_deliveries(&subs, &c, utc("2024-04-02T10:00:00Z"));
-        let pairs: Vec<(u64, NaiveDate)> = due.iter().map(|x| (x.channel_id, x.due.date)).collect();
-        // At 10:00 UTC with a 1-day window. Channel 1: today's 09:00 (yesterday's is 25 h ago).
-        // Channel 2: 2024-04-02 09:00 KST, 10 h ago. Channel 3: 18:00 yesterday, 16 h ago.
-        assert_eq!(
-            pairs,
-            vec![
-                (1, d("2024-04-02")),
-                (2, d("2024-04-02")),
-                (3, d("2024-04-01"))
-            ]
-        );
-
-        let existing = HashMap::from([(d("2024-04-02"), HashSet::from([2]))]);
-        let left = drop_existing(due, &existing);
-        let pairs: Vec<u64> = left.iter().map(|x| x.channel_id).collect();
-        assert_eq!(pairs, vec![1, 3]);
-
-        let mut paused = sub(4, None, None);
-        paused.enabled = false;
-        assert!(due_deliveries(&[paused], &c, utc("2024-04-02T10:00:00Z")).is_empty());
-    }
-
-    #[test]
     fn twelve_papers_pack_into_two_messages_with_nonces() {
         let dg = digest(12);
         let mut cache = RenderCache::default();
         let date = d("2024-04-02");
-        let bodies = cache.bodies(date, DayContent::Digest(&dg), &Filter::default(), false);
+        let bodies = cache.bodies(
+            date,
+            DayContent::Digest(&dg, None),
+            &Filter::default(),
+            false,
+        );
         assert_eq!(bodies.len(), 2);
         let plan = cache.plan_for(77, date, &bodies);
         assert_eq!(plan.len(), 2);
@@ -524,10 +421,20 @@ mod tests {
             assert_eq!(body["allowed_mentions"]["parse"], json!([]));
         }
         // Exactly what serenity itself would send for that message and nonce.
-        let direct = channel_messages(date, DayContent::Digest(&dg), &Filter::default(), false);
+        let direct = channel_messages(
+            date,
+            DayContent::Digest(&dg, None),
+            &Filter::default(),
+            false,
+        );
         assert_eq!(plan[1].1, direct[1].to_json(Some(&plan[1].0)));
         // Same filter, same render: the cache hands out the same bodies.
-        let again = cache.bodies(date, DayContent::Digest(&dg), &Filter::default(), false);
+        let again = cache.bodies(
+            date,
+            DayContent::Digest(&dg, None),
+            &Filter::default(),
+            false,
+        );
         assert!(Arc::ptr_eq(&bodies, &again));
     }
 
@@ -540,15 +447,24 @@ mod tests {
             include: vec!["quantum chromodynamics".into()],
             ..Filter::default()
         };
-        assert!(
-            channel_messages(date, DayContent::Digest(&none), &Filter::default(), false).is_empty()
+        assert!(channel_messages(
+            date,
+            DayContent::Digest(&none, None),
+            &Filter::default(),
+            false
+        )
+        .is_empty());
+        let notice = channel_messages(
+            date,
+            DayContent::Digest(&none, None),
+            &Filter::default(),
+            true,
         );
-        let notice = channel_messages(date, DayContent::Digest(&none), &Filter::default(), true);
         assert_eq!(notice.len(), 1);
         assert!(notice[0].embeds.is_empty());
-        assert!(channel_messages(date, DayContent::Digest(&some), &strict, false).is_empty());
+        assert!(channel_messages(date, DayContent::Digest(&some, None), &strict, false).is_empty());
         assert_eq!(
-            channel_messages(date, DayContent::Digest(&some), &strict, true).len(),
+            channel_messages(date, DayContent::Digest(&some, None), &strict, true).len(),
             1
         );
         assert!(
@@ -572,7 +488,7 @@ mod tests {
             include: vec!["robot".into()],
             ..Filter::default()
         };
-        let msgs = channel_messages(date, DayContent::Digest(&dg), &robots, false);
+        let msgs = channel_messages(date, DayContent::Digest(&dg, None), &robots, false);
         assert_eq!(msgs.len(), 1);
         assert_eq!(msgs[0].embeds.len(), 1);
         assert!(msgs[0].embeds[0].title.contains("robot"));
@@ -621,9 +537,6 @@ mod tests {
             .map(|k| late_retry_delay(k, &c).as_secs() / 60)
             .collect();
         assert_eq!(mins, vec![5, 10, 20, 30, 30]);
-        assert_eq!(
-            publish_deadline(utc("2024-04-02T09:00:00Z"), &c),
-            utc("2024-04-02T21:00:00Z")
-        );
+        assert_eq!(hold(&c), chrono::Duration::minutes(720));
     }
 }

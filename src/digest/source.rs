@@ -36,6 +36,13 @@ impl DigestSource {
         }
     }
 
+    /// Whether a day from this source keeps growing while the day lasts (the Hugging Face list
+    /// for D fills up during D), so a copy fetched before the day is over is provisional. A
+    /// digest file is complete the moment it appears.
+    pub fn grows_during_day(&self) -> bool {
+        matches!(self, DigestSource::HfApi { .. })
+    }
+
     /// A short human description for logs and the archive's provenance column.
     pub fn describe(&self) -> String {
         match self {
@@ -180,6 +187,19 @@ impl SourceLoader {
         Err(DigestError::NotPublished(date))
     }
 
+    /// The newest date on or before `on_or_before` that a folder source has a file for. Other
+    /// sources cannot be listed: `None`.
+    pub async fn newest_listed(&self, on_or_before: NaiveDate) -> Option<NaiveDate> {
+        let DigestSource::Folder(dir) = &self.source else {
+            return None;
+        };
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || newest_in_folder(&dir, on_or_before))
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// GETs `url` under the timeout, streaming the body so an oversized answer is cut off early.
     async fn fetch(
         &self,
@@ -263,6 +283,38 @@ fn parse(body: &[u8], format: Format, date: NaiveDate) -> Result<Parsed, DigestE
         return Err(DigestError::NotPublished(date));
     }
     Ok(parsed)
+}
+
+/// Dates a folder holds, by the same names [`SourceLoader::load`] reads: `YYYY-MM-DD.md`,
+/// `YYYY-MM-DD.json` and `YYYY/MM/DD.md`.
+fn newest_in_folder(dir: &Path, on_or_before: NaiveDate) -> Option<NaiveDate> {
+    let names = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .map(|it| {
+                it.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut dates: Vec<NaiveDate> = names(dir)
+        .iter()
+        .filter_map(|n| {
+            let stem = n.strip_suffix(".md").or_else(|| n.strip_suffix(".json"))?;
+            stem.parse().ok()
+        })
+        .collect();
+    for year in names(dir).iter().filter(|n| n.len() == 4) {
+        for month in names(&dir.join(year)) {
+            for day in names(&dir.join(year).join(&month)) {
+                if let Some(dd) = day.strip_suffix(".md") {
+                    if let Ok(d) = format!("{year}-{month}-{dd}").parse() {
+                        dates.push(d);
+                    }
+                }
+            }
+        }
+    }
+    dates.into_iter().filter(|d| *d <= on_or_before).max()
 }
 
 fn url_path(url: &str) -> &str {

@@ -1,6 +1,6 @@
 //! Archive of fetched digests and full-text search over it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{opt_u32, Store, StoreError};
 use crate::digest::{Digest, Paper};
@@ -11,6 +11,27 @@ const TRIGRAM_CHARS: usize = 3;
 
 /// Weights for bm25 over (title, bullets): a hit in the title says more about the paper.
 const RANK_EXPR: &str = "bm25(papers_fts, 2.0, 1.0)";
+
+/// An archived day with its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Archived {
+    pub digest: Digest,
+    /// The source it came from, as [`crate::digest::source::DigestSource::describe`] put it.
+    pub source: String,
+    pub fetched_at: DateTime<Utc>,
+    /// Whether the day was complete at its source when fetched. A provisional day (a Hugging
+    /// Face list whose day was not over) is shown as "so far" and never posted by the daily job.
+    pub final_: bool,
+}
+
+/// An archived day without its papers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchivedDay {
+    pub date: NaiveDate,
+    pub fetched_at: DateTime<Utc>,
+    pub final_: bool,
+    pub papers: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
@@ -65,19 +86,29 @@ const PAPER_COLUMNS: &str =
 
 impl Store {
     /// Stores a day's digest, replacing whatever was archived for that date: a re-fetch (the
-    /// digest gets corrected during the day) must not leave stale papers behind.
-    #[tracing::instrument(skip_all, fields(date = %digest.date, papers = digest.papers.len(), source = source))]
-    pub async fn save_digest(&self, digest: &Digest, source: &str) -> Result<(), StoreError> {
+    /// digest gets corrected during the day, a provisional list grows, the primary's version
+    /// replaces the fallback's) must not leave stale papers behind. `final_` says whether the
+    /// day can still change at its source (see [`Archived::final_`]).
+    #[tracing::instrument(skip_all, fields(date = %digest.date, papers = digest.papers.len(), source = source, final_ = final_))]
+    pub async fn save_digest(
+        &self,
+        digest: &Digest,
+        source: &str,
+        final_: bool,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "INSERT INTO digests (date, source, fetched_at, paper_count) VALUES (?1, ?2, ?3, ?4) \
+            "INSERT INTO digests (date, source, fetched_at, paper_count, final) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (date) DO UPDATE SET source = excluded.source, \
-             fetched_at = excluded.fetched_at, paper_count = excluded.paper_count",
+             fetched_at = excluded.fetched_at, paper_count = excluded.paper_count, \
+             final = excluded.final",
         )
         .bind(digest.date)
         .bind(source)
         .bind(self.now())
         .bind(digest.papers.len() as i64)
+        .bind(final_)
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM papers WHERE date = ?")
@@ -130,17 +161,78 @@ impl Store {
         Ok(Some(Digest { date, papers }))
     }
 
-    /// Which source an archived digest came from (as `save_digest` was told), if it is archived:
-    /// the scheduler prefers the primary source and only settles for the fallback's version of a
-    /// day once it has waited long enough.
+    /// The archived digest for `date` with where and when it was fetched.
     #[tracing::instrument(skip_all, fields(date = %date))]
-    pub async fn digest_source(&self, date: NaiveDate) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT source FROM digests WHERE date = ?")
+    pub async fn archived(&self, date: NaiveDate) -> Result<Option<Archived>, StoreError> {
+        let meta: Option<(String, DateTime<Utc>, bool)> =
+            sqlx::query_as("SELECT source, fetched_at, final FROM digests WHERE date = ?")
                 .bind(date)
                 .fetch_optional(&self.pool)
+                .await?;
+        let Some((source, fetched_at, final_)) = meta else {
+            return Ok(None);
+        };
+        let Some(digest) = self.digest(date).await? else {
+            // Replaced between the two reads: a newer copy is there, read it again.
+            return Box::pin(self.archived(date)).await;
+        };
+        Ok(Some(Archived {
+            digest,
+            source,
+            fetched_at,
+            final_,
+        }))
+    }
+
+    /// The archived dates from `source` on or after `since`, newest first, with when each was
+    /// fetched and whether it is final.
+    #[tracing::instrument(skip_all, fields(source = source, since = %since))]
+    pub async fn archived_dates(
+        &self,
+        source: &str,
+        since: NaiveDate,
+    ) -> Result<Vec<ArchivedDay>, StoreError> {
+        let rows: Vec<(NaiveDate, DateTime<Utc>, bool, i64)> = sqlx::query_as(
+            "SELECT date, fetched_at, final, paper_count FROM digests \
+             WHERE source = ? AND date >= ? ORDER BY date DESC",
+        )
+        .bind(source)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(date, fetched_at, final_, papers)| ArchivedDay {
+                date,
+                fetched_at,
+                final_,
+                papers: papers.max(0) as usize,
+            })
+            .collect())
+    }
+
+    /// The newest archived final day on or after `since`, from any source.
+    #[tracing::instrument(skip_all, fields(since = %since))]
+    pub async fn newest_final_since(
+        &self,
+        since: NaiveDate,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(date) FROM digests WHERE final = 1 AND date >= ?")
+                .bind(since)
+                .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// The newest archived day from `source`, whatever its age.
+    #[tracing::instrument(skip_all, fields(source = source))]
+    pub async fn newest_archived(&self, source: &str) -> Result<Option<ArchivedDay>, StoreError> {
+        Ok(self
+            .archived_dates(source, NaiveDate::MIN)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Searches archived titles and bullets; every whitespace-separated token must occur
@@ -257,6 +349,45 @@ mod tests {
         hits.iter().map(|h| h.paper.title.as_str()).collect()
     }
 
+    #[tokio::test]
+    async fn archived_days_keep_their_provenance_and_finality() {
+        let store = Store::open_memory().await.unwrap();
+        assert_eq!(store.archived(date(7)).await.unwrap(), None);
+        let day = Digest {
+            date: date(7),
+            papers: vec![paper("Growing list", &["so far"])],
+        };
+        store
+            .save_digest(&day, "Hugging Face API at x", false)
+            .await
+            .unwrap();
+        let a = store.archived(date(7)).await.unwrap().unwrap();
+        assert_eq!(a.digest, day);
+        assert_eq!(a.source, "Hugging Face API at x");
+        assert!(!a.final_);
+        // The primary's version replaces it, final.
+        store.save_digest(&day, "folder d", true).await.unwrap();
+        let a = store.archived(date(7)).await.unwrap().unwrap();
+        assert!(a.final_ && a.source == "folder d");
+        let days = store.archived_dates("folder d", date(1)).await.unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!((days[0].date, days[0].papers), (date(7), 1));
+        assert!(store
+            .archived_dates("Hugging Face API at x", date(1))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store
+                .newest_archived("folder d")
+                .await
+                .unwrap()
+                .unwrap()
+                .date,
+            date(7)
+        );
+    }
+
     async fn seeded() -> Store {
         let store = Store::open_memory().await.unwrap();
         store
@@ -278,6 +409,7 @@ mod tests {
                     ],
                 },
                 "markdown",
+                true,
             )
             .await
             .unwrap();
@@ -294,6 +426,7 @@ mod tests {
                     ],
                 },
                 "hf_json",
+                true,
             )
             .await
             .unwrap();
@@ -331,7 +464,7 @@ mod tests {
                 paper("Last", &["혼합 mixed 텍스트 😀"]),
             ],
         };
-        store.save_digest(&digest, "markdown").await.unwrap();
+        store.save_digest(&digest, "markdown", true).await.unwrap();
         assert_eq!(store.digest(date(2)).await.unwrap(), Some(digest));
         assert_eq!(store.digest(date(9)).await.unwrap(), None);
     }
@@ -343,7 +476,7 @@ mod tests {
             date: date(4),
             papers: vec![],
         };
-        store.save_digest(&digest, "markdown").await.unwrap();
+        store.save_digest(&digest, "markdown", true).await.unwrap();
         assert_eq!(store.digest(date(4)).await.unwrap(), Some(digest));
     }
 
@@ -354,8 +487,14 @@ mod tests {
             date: date(1),
             papers: vec![paper("Only One Now", &["replaced"])],
         };
-        store.save_digest(&replacement, "hf_json").await.unwrap();
-        store.save_digest(&replacement, "hf_json").await.unwrap();
+        store
+            .save_digest(&replacement, "hf_json", true)
+            .await
+            .unwrap();
+        store
+            .save_digest(&replacement, "hf_json", true)
+            .await
+            .unwrap();
         assert_eq!(store.digest(date(1)).await.unwrap(), Some(replacement));
         let (count, source): (i64, String) =
             sqlx::query_as("SELECT paper_count, source FROM digests WHERE date = ?")
@@ -424,6 +563,7 @@ mod tests {
                     ],
                 },
                 "markdown",
+                true,
             )
             .await
             .unwrap();

@@ -3,9 +3,9 @@
 //! the pending deliveries from the first unsent message. Planning is idempotent, so a restarted
 //! fan-out can never post a second, different copy of a day's digest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::SqliteConnection;
 
@@ -49,6 +49,16 @@ impl DeliveryStatus {
             other => Err(StoreError::Corrupt(format!("delivery status {other:?}"))),
         }
     }
+}
+
+/// The last day a channel really got messages for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastPost {
+    pub date: NaiveDate,
+    /// Where the digest came from (`None` for rows from before this was recorded).
+    pub source: Option<String>,
+    /// When its last message went out.
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -273,11 +283,14 @@ impl Store {
     /// already have a plan for that date (as [`Store::plan_delivery`] would). Rows go in as
     /// JSON arrays expanded by `json_each`, a few statements per thousand channels instead of one
     /// per row, so a 10,000-channel fan-out holds the write lock only briefly. A channel listed
-    /// twice is planned once, from its first entry.
+    /// twice is planned once, from its first entry. `source` is where the day's digest came
+    /// from. A subscription's first planned date becomes its start date in the same
+    /// transaction, so a crash can never leave a channel with a post but no start.
     #[tracing::instrument(skip_all, fields(date = %date, channels = items.len()))]
     pub async fn plan_deliveries(
         &self,
         date: NaiveDate,
+        source: Option<&str>,
         items: &[(u64, Vec<(String, Value)>)],
     ) -> Result<(), StoreError> {
         check_nonces(
@@ -301,9 +314,10 @@ impl Store {
                 .map(|(id, msgs)| (id_to_db(*id), status_for(msgs.len()).as_db()))
                 .collect();
             let ids: Vec<i64> = sqlx::query_scalar(
-                "INSERT INTO deliveries (channel_id, digest_date, status, planned_at, finished_at) \
+                "INSERT INTO deliveries \
+                 (channel_id, digest_date, status, planned_at, finished_at, digest_source) \
                  SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), ?3, \
-                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END \
+                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END, ?4 \
                  FROM json_each(?1) WHERE true \
                  ON CONFLICT (channel_id, digest_date) DO NOTHING \
                  RETURNING channel_id",
@@ -311,7 +325,16 @@ impl Store {
             .bind(serde_json::to_string(&rows).expect("plain values always serialize"))
             .bind(date)
             .bind(now)
+            .bind(source)
             .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE subscriptions SET start_date = ?2 \
+                 WHERE start_date IS NULL AND channel_id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(serde_json::to_string(&ids).expect("plain values always serialize"))
+            .bind(date)
+            .execute(&mut *tx)
             .await?;
             inserted.extend(ids.into_iter().map(id_from_db));
         }
@@ -571,6 +594,53 @@ impl Store {
                 row.into_delivery(msgs)
             })
             .collect()
+    }
+
+    /// Every channel's dates on or after `since` with a ledger entry in any status: a date a
+    /// channel has (or had, or gave up on) is never planned for it again.
+    #[tracing::instrument(skip_all, fields(since = %since))]
+    pub async fn received_dates(
+        &self,
+        since: NaiveDate,
+    ) -> Result<HashMap<u64, BTreeSet<NaiveDate>>, StoreError> {
+        let rows: Vec<(i64, NaiveDate)> =
+            sqlx::query_as("SELECT channel_id, digest_date FROM deliveries WHERE digest_date >= ?")
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out: HashMap<u64, BTreeSet<NaiveDate>> = HashMap::new();
+        for (channel, date) in rows {
+            out.entry(id_from_db(channel)).or_default().insert(date);
+        }
+        Ok(out)
+    }
+
+    /// The newest date the channel has a ledger entry for, in any status.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
+    pub async fn newest_received(&self, channel_id: u64) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(digest_date) FROM deliveries WHERE channel_id = ?")
+                .bind(id_to_db(channel_id))
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The channel's newest date that really posted something, where its digest came from and
+    /// when its last message went out.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
+    pub async fn last_post(&self, channel_id: u64) -> Result<Option<LastPost>, StoreError> {
+        let row: Option<(NaiveDate, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT d.digest_date, d.digest_source, MAX(m.sent_at) FROM deliveries AS d \
+             JOIN delivery_messages AS m \
+               ON m.channel_id = d.channel_id AND m.digest_date = d.digest_date \
+             WHERE d.channel_id = ? AND m.message_id IS NOT NULL AND m.sent_at IS NOT NULL \
+             GROUP BY d.digest_date ORDER BY d.digest_date DESC LIMIT 1",
+        )
+        .bind(id_to_db(channel_id))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(date, source, at)| LastPost { date, source, at }))
     }
 
     /// Dates on or after `since` whose delivery to the channel completed, ascending.
@@ -972,6 +1042,7 @@ mod tests {
         store
             .plan_deliveries(
                 day(5),
+                None,
                 &[
                     (1, msgs("c1", 2)),
                     (2, msgs("c2", 3)),
@@ -994,9 +1065,9 @@ mod tests {
             vec![day(5)]
         );
 
-        store.plan_deliveries(day(5), &[]).await.unwrap();
+        store.plan_deliveries(day(5), None, &[]).await.unwrap();
         let err = store
-            .plan_deliveries(day(6), &[(1, vec![("n".repeat(30), json!({}))])])
+            .plan_deliveries(day(6), None, &[(1, vec![("n".repeat(30), json!({}))])])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::InvalidNonce { .. }));
@@ -1012,6 +1083,7 @@ mod tests {
         let err = store
             .plan_deliveries(
                 day(2),
+                None,
                 &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
             )
             .await
@@ -1036,7 +1108,7 @@ mod tests {
             })
             .collect();
         let started = Instant::now();
-        store.plan_deliveries(day(7), &items).await.unwrap();
+        store.plan_deliveries(day(7), None, &items).await.unwrap();
         let elapsed = started.elapsed();
         eprintln!("planned 10,000 deliveries in {elapsed:?}");
         assert!(elapsed.as_secs() < 20, "fan-out planning took {elapsed:?}");
@@ -1053,7 +1125,7 @@ mod tests {
         assert_eq!(messages, 15_000);
 
         // Running the fan-out again plans nothing new.
-        store.plan_deliveries(day(7), &items).await.unwrap();
+        store.plan_deliveries(day(7), None, &items).await.unwrap();
         let messages_again: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
             .fetch_one(&store.pool)
             .await

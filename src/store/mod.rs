@@ -7,6 +7,7 @@
 //! are lossless in both directions.
 
 mod archive;
+mod checks;
 mod deliveries;
 mod keywords;
 mod subscriptions;
@@ -23,8 +24,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use archive::SearchHit;
-pub use deliveries::{Delivery, DeliveryStatus, PlannedMessage, MAX_NONCE_CHARS};
+pub use archive::{Archived, ArchivedDay, SearchHit};
+pub use checks::{CheckOutcome, SourceCheck};
+pub use deliveries::{Delivery, DeliveryStatus, LastPost, PlannedMessage, MAX_NONCE_CHARS};
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use subscriptions::{NewSubscription, Subscription};
 
@@ -208,6 +210,7 @@ mod tests {
             "papers_fts",
             "deliveries",
             "delivery_messages",
+            "source_checks",
         ] {
             assert!(tables.iter().any(|t| t == table), "missing {table}");
         }
@@ -270,7 +273,7 @@ mod tests {
             .add_keywords(20, &[Keyword::exclude("crypto")])
             .await
             .unwrap();
-        store.save_digest(&digest, "markdown").await.unwrap();
+        store.save_digest(&digest, "markdown", true).await.unwrap();
         store
             .plan_delivery(20, date, &[("n-1".into(), serde_json::json!({"a": 1}))])
             .await

@@ -1,6 +1,6 @@
 //! Which channels get the digest, and how.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
@@ -38,10 +38,38 @@ pub struct Subscription {
     pub created_by: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The first digest date posted to this subscription; `None` before its first post. Nothing
+    /// older is ever posted (a new channel gets the newest digest, not a backlog).
+    pub start_date: Option<NaiveDate>,
+}
+
+impl Subscription {
+    /// What subscribing `channel_id` with every default would create at `now` (for previews of
+    /// channels that are not subscribed).
+    pub fn with_defaults(channel_id: u64, now: DateTime<Utc>) -> Subscription {
+        Subscription {
+            guild_id: 0,
+            channel_id,
+            channel_kind: 0,
+            enabled: true,
+            paused_reason: None,
+            delivery_time: None,
+            timezone: None,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 0,
+            created_at: now,
+            updated_at: now,
+            start_date: None,
+        }
+    }
 }
 
 const COLUMNS: &str = "channel_id, guild_id, channel_kind, enabled, paused_reason, delivery_time, \
-     timezone, min_votes, top_n, notify_empty, auto_publish, created_by, created_at, updated_at";
+     timezone, min_votes, top_n, notify_empty, auto_publish, created_by, created_at, updated_at, \
+     start_date";
 
 #[derive(sqlx::FromRow)]
 struct SubscriptionRow {
@@ -59,6 +87,7 @@ struct SubscriptionRow {
     created_by: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    start_date: Option<NaiveDate>,
 }
 
 impl TryFrom<SubscriptionRow> for Subscription {
@@ -104,6 +133,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
             created_by: id_from_db(row.created_by),
             created_at: row.created_at,
             updated_at: row.updated_at,
+            start_date: row.start_date,
         })
     }
 }
@@ -272,7 +302,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn new_sub(channel_id: u64) -> NewSubscription {
         NewSubscription {
