@@ -24,12 +24,18 @@ use crate::schedule::ChannelSchedule;
 
 /// What the pass knows about one digest date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DayState {
-    /// A final digest is there (from the primary, or from the fallback where that is allowed).
-    Ready,
-    /// No final digest yet. `expected_at` is when the primary's digest was due, `None` for a date
-    /// the primary does not publish on.
-    Missing { expected_at: Option<DateTime<Utc>> },
+pub struct DayState {
+    /// When a final digest (the primary's, or the fallback's where that is allowed) was first
+    /// seen; `None` while there is none.
+    pub ready_since: Option<DateTime<Utc>>,
+    /// When the primary's digest was due; `None` for a date the primary does not publish on.
+    pub expected_at: Option<DateTime<Utc>>,
+}
+
+impl DayState {
+    pub fn is_ready(&self) -> bool {
+        self.ready_since.is_some()
+    }
 }
 
 /// What one channel has had so far.
@@ -41,11 +47,22 @@ pub struct History<'a> {
     pub received: &'a BTreeSet<NaiveDate>,
 }
 
+/// A digest that was not due by a post's fire still goes with it if it was there at the fire:
+/// seen this long after the fire at most (the pass that handles the fire looks at the sources).
+pub const AT_THE_FIRE: Duration = Duration::minutes(5);
+
 /// Which dates a post may carry.
 #[derive(Debug, Clone)]
 pub enum Selection {
-    /// Every complete digest not received yet, dated `cap..=newest`.
-    Latest { cap: NaiveDate, newest: NaiveDate },
+    /// Every complete digest not received yet, dated `cap..=newest`, that was due by the post's
+    /// fire or already there at it (seen by `seen_by`): one that was neither waits for the next
+    /// post, so a channel posts at its time, not whenever a digest turns up.
+    Latest {
+        cap: NaiveDate,
+        newest: NaiveDate,
+        fire: DateTime<Utc>,
+        seen_by: DateTime<Utc>,
+    },
     /// Exactly these dates, each with the fire it is due at (`digest_offset_days`).
     Pinned(Vec<(NaiveDate, DateTime<Utc>)>),
 }
@@ -54,7 +71,7 @@ impl Selection {
     /// The oldest date this selection can carry.
     pub fn oldest(&self) -> Option<NaiveDate> {
         match self {
-            Selection::Latest { cap, newest } => (cap <= newest).then_some(*cap),
+            Selection::Latest { cap, newest, .. } => (cap <= newest).then_some(*cap),
             Selection::Pinned(dates) => dates.iter().map(|(d, _)| *d).min(),
         }
     }
@@ -67,7 +84,7 @@ pub fn candidates(selection: &Selection, history: History<'_>) -> Vec<NaiveDate>
         !history.received.contains(d) && history.start.is_none_or(|start| *d >= start)
     };
     match selection {
-        Selection::Latest { cap, newest } => cap
+        Selection::Latest { cap, newest, .. } => cap
             .iter_days()
             .take_while(|d| d <= newest)
             .filter(fresh)
@@ -100,20 +117,21 @@ pub fn carry(
     let mut out = Carry::default();
     let candidates = candidates(selection, history);
     match selection {
-        Selection::Latest { .. } => {
-            let awaited = |d: NaiveDate| match day(d) {
-                DayState::Missing {
-                    expected_at: Some(t),
-                } => t <= now && now < t + hold,
-                _ => false,
+        Selection::Latest { fire, seen_by, .. } => {
+            // Due by the fire and not out: waited for, holding later ones.
+            let awaited = |d: NaiveDate| {
+                let s = day(d);
+                !s.is_ready() && s.expected_at.is_some_and(|t| t <= *fire && now < t + hold)
+            };
+            let ready = |d: NaiveDate| {
+                let s = day(d);
+                s.ready_since.is_some_and(|since| {
+                    since <= *seen_by || s.expected_at.is_some_and(|t| t <= *fire)
+                })
             };
             if history.start.is_none() {
                 // A new channel gets the newest digest, once nothing newer is still due.
-                let newest_ready = candidates
-                    .iter()
-                    .rev()
-                    .find(|d| day(**d) == DayState::Ready)
-                    .copied();
+                let newest_ready = candidates.iter().rev().find(|d| ready(**d)).copied();
                 out.awaiting = candidates
                     .iter()
                     .filter(|d| newest_ready.is_none_or(|r| **d > r) && awaited(**d))
@@ -129,7 +147,7 @@ pub fn carry(
                 if awaited(d) {
                     holding = true;
                     out.awaiting.push(d);
-                } else if !holding && day(d) == DayState::Ready {
+                } else if !holding && ready(d) {
                     out.post.push(d);
                 }
             }
@@ -139,7 +157,7 @@ pub fn carry(
             for (d, due) in dates.iter().filter(|(d, _)| candidates.contains(d)) {
                 if holding {
                     out.awaiting.push(*d);
-                } else if day(*d) == DayState::Ready {
+                } else if day(*d).is_ready() {
                     out.post.push(*d);
                 } else if now < *due + hold {
                     holding = true;
@@ -175,6 +193,7 @@ pub fn open_post(
 }
 
 /// What a channel's post at `fire` may carry.
+/// `catching_up`: the first pass after start-up, which carries whatever is there.
 pub fn selection_for(
     schedule: &ChannelSchedule,
     fire: DateTime<Utc>,
@@ -182,12 +201,15 @@ pub fn selection_for(
     catch_up_days: u32,
     offset_days: Option<i64>,
     subscribed_at: DateTime<Utc>,
+    catching_up: bool,
 ) -> Selection {
     let window = Duration::days(i64::from(catch_up_days));
     match offset_days {
         None => Selection::Latest {
             cap: schedule.local_date(fire) - window,
             newest: now.date_naive(),
+            fire,
+            seen_by: if catching_up { now } else { fire + AT_THE_FIRE },
         },
         Some(offset) => {
             let from = (fire - window).max(subscribed_at) - Duration::seconds(1);
@@ -289,25 +311,31 @@ mod tests {
         }
     }
 
-    /// A day map: listed dates are ready, other expected days missing, weekends not expected.
+    /// A day map: listed dates are ready (long since), the rest are not; weekends are not
+    /// expected.
     fn days(ready: &[&str]) -> impl Fn(NaiveDate) -> DayState {
-        let ready: HashMap<NaiveDate, ()> = ready.iter().map(|s| (d(s), ())).collect();
+        let ready: Vec<(&str, &str)> = ready.iter().map(|r| (*r, "2000-01-01T00:00:00Z")).collect();
+        days_since(&ready)
+    }
+
+    /// Like [`days`], each ready date with when it was first seen.
+    fn days_since(ready: &[(&str, &str)]) -> impl Fn(NaiveDate) -> DayState {
+        let ready: HashMap<NaiveDate, DateTime<Utc>> =
+            ready.iter().map(|(x, t)| (d(x), utc(t))).collect();
         let p = publication();
-        move |date| {
-            if ready.contains_key(&date) {
-                DayState::Ready
-            } else {
-                DayState::Missing {
-                    expected_at: p.expected_at(date),
-                }
-            }
+        move |date| DayState {
+            ready_since: ready.get(&date).copied(),
+            expected_at: p.expected_at(date),
         }
     }
 
-    fn latest(cap: &str, newest: &str) -> Selection {
+    /// A post that fired at `fire`.
+    fn latest(cap: &str, newest: &str, fire: &str) -> Selection {
         Selection::Latest {
             cap: d(cap),
             newest: d(newest),
+            fire: utc(fire),
+            seen_by: utc(fire) + AT_THE_FIRE,
         }
     }
 
@@ -322,7 +350,7 @@ mod tests {
             received: &received,
         };
         let c = carry(
-            &latest("2024-04-01", "2024-04-08"),
+            &latest("2024-04-01", "2024-04-08", "2024-04-08T01:00:00Z"),
             h,
             utc("2024-04-08T01:00:00Z"),
             HOLD,
@@ -342,7 +370,7 @@ mod tests {
         };
         // Sunday 2024-04-07 09:00 UTC.
         let c = carry(
-            &latest("2024-03-31", "2024-04-07"),
+            &latest("2024-03-31", "2024-04-07", "2024-04-07T09:00:00Z"),
             h,
             utc("2024-04-07T09:00:00Z"),
             HOLD,
@@ -360,7 +388,7 @@ mod tests {
         };
         // Wednesday 00:30 UTC: Tuesday's (due at 00:00) is not out, Wednesday's already is.
         let c = carry(
-            &latest("2024-04-03", "2024-04-10"),
+            &latest("2024-04-03", "2024-04-10", "2024-04-10T00:30:00Z"),
             h,
             utc("2024-04-10T00:30:00Z"),
             HOLD,
@@ -370,7 +398,7 @@ mod tests {
         assert_eq!(c.awaiting, vec![d("2024-04-09")]);
         // Once its wait is over, later ones go.
         let c = carry(
-            &latest("2024-04-03", "2024-04-10"),
+            &latest("2024-04-03", "2024-04-10", "2024-04-10T12:00:00Z"),
             h,
             utc("2024-04-10T12:00:00Z"),
             HOLD,
@@ -379,13 +407,33 @@ mod tests {
         assert_eq!(c.post, vec![d("2024-04-10")]);
         // And when it comes, it comes first.
         let c = carry(
-            &latest("2024-04-03", "2024-04-10"),
+            &latest("2024-04-03", "2024-04-10", "2024-04-10T01:00:00Z"),
             h,
             utc("2024-04-10T01:00:00Z"),
             HOLD,
             days(&["2024-04-09", "2024-04-10"]),
         );
         assert_eq!(c.post, vec![d("2024-04-09"), d("2024-04-10")]);
+    }
+
+    #[test]
+    fn a_post_carries_what_was_due_by_its_fire_or_there_at_it_nothing_that_came_later() {
+        let received: BTreeSet<_> = [d("2024-04-08")].into();
+        let h = History {
+            start: Some(d("2024-04-01")),
+            received: &received,
+        };
+        // 18:00 in New York (22:00 UTC) on Tuesday: Tuesday's digest is not due until 00:00 UTC.
+        let fire = "2024-04-09T22:00:00Z";
+        let sel = latest("2024-04-02", "2024-04-10", fire);
+        // It appears at 23:03, inside the post's wait: it waits for Wednesday's post.
+        let later = days_since(&[("2024-04-09", "2024-04-09T23:03:00Z")]);
+        let c = carry(&sel, h, utc("2024-04-10T00:30:00Z"), HOLD, later);
+        assert_eq!(c, Carry::default());
+        // Published early and there at the fire: it goes now.
+        let early = days_since(&[("2024-04-09", "2024-04-09T02:25:00Z")]);
+        let c = carry(&sel, h, utc("2024-04-09T22:00:01Z"), HOLD, early);
+        assert_eq!(c.post, vec![d("2024-04-09")]);
     }
 
     #[test]
@@ -396,7 +444,7 @@ mod tests {
             received: &none,
         };
         let c = carry(
-            &latest("2024-04-01", "2024-04-09"),
+            &latest("2024-04-01", "2024-04-09", "2024-04-09T01:00:00Z"),
             h,
             utc("2024-04-09T01:00:00Z"),
             HOLD,
@@ -405,7 +453,7 @@ mod tests {
         assert_eq!(c.post, vec![d("2024-04-08")]);
         // While a newer digest is due and late, it waits for it rather than post an older one.
         let c = carry(
-            &latest("2024-04-01", "2024-04-09"),
+            &latest("2024-04-01", "2024-04-09", "2024-04-09T00:10:00Z"),
             h,
             utc("2024-04-09T00:10:00Z"),
             HOLD,
@@ -420,7 +468,7 @@ mod tests {
             received: &received,
         };
         let c = carry(
-            &latest("2024-04-01", "2024-04-10"),
+            &latest("2024-04-01", "2024-04-10", "2024-04-10T09:00:00Z"),
             h,
             utc("2024-04-10T09:00:00Z"),
             HOLD,
@@ -439,9 +487,10 @@ mod tests {
             7,
             None,
             utc("2024-01-01T00:00:00Z"),
+            false,
         );
         match sel {
-            Selection::Latest { cap, newest } => {
+            Selection::Latest { cap, newest, .. } => {
                 assert_eq!(cap, d("2024-04-03"));
                 assert_eq!(newest, d("2024-04-10"));
             }
@@ -459,6 +508,7 @@ mod tests {
             1,
             Some(0),
             utc("2024-01-01T00:00:00Z"),
+            false,
         );
         let Selection::Pinned(dates) = &sel else {
             panic!("{sel:?}")

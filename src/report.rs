@@ -202,6 +202,7 @@ pub async fn preview_next(config: &Config, now: DateTime<Utc>) -> Result<NextPre
         cfg.catch_up_days,
         cfg.digest_offset_days,
         now,
+        true,
     );
     let none = Default::default();
     let history = History {
@@ -241,12 +242,9 @@ pub async fn preview_next(config: &Config, now: DateTime<Utc>) -> Result<NextPre
             }
         }
     }
-    let state = |d: NaiveDate| {
-        if found.contains_key(&d) {
-            DayState::Ready
-        } else {
-            DayState::Missing { expected_at: None }
-        }
+    let state = |d: NaiveDate| DayState {
+        ready_since: found.contains_key(&d).then_some(fire),
+        expected_at: None,
     };
     let decision = carry(
         &selection,

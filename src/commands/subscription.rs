@@ -10,8 +10,10 @@ use super::{
     discord_time, no_mentions, require_manage_channels, sanitize_inline, say_ephemeral, user_error,
     Context, Error,
 };
+use crate::carry::NextPost;
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
+use crate::outlook::outlook;
 use crate::store::{KeywordKind, NewSubscription, Subscription};
 
 /// Channel types paperboy can post in: text, announcement, forum, and threads.
@@ -130,11 +132,11 @@ pub async fn subscribe(
     } else {
         "✅ Subscription updated. This channel gets the Daily Papers"
     };
-    let body = describe_schedule(ctx, &sub);
+    let body = describe_schedule(ctx, &sub).await?;
     say_ephemeral(ctx, format!("{head} {body}")).await
 }
 
-fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> String {
+async fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> Result<String, Error> {
     let data = ctx.data();
     let sched = schedule_for(Some(sub), &data.config.schedule);
     let when = match sub.delivery_time {
@@ -145,11 +147,22 @@ fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> String {
             sched.timezone()
         ),
     };
-    let next = sched
-        .next_after(data.clock.now())
-        .map(|t| format!("\nNext post: {}", discord_time(t)))
+    let outlook = outlook(&data.store, &data.config, sub, data.clock.now()).await?;
+    let next = outlook
+        .next
+        .map(|n| format!("\nNext post: {}", describe_next(&n)))
         .unwrap_or_default();
-    format!("{when}.{next}")
+    Ok(format!("{when}, with each new digest.{next}"))
+}
+
+/// "<when>, with the digest of <date>" for a predicted post.
+fn describe_next(n: &NextPost) -> String {
+    let what = if n.ready {
+        format!("with the digest of {}", n.date)
+    } else {
+        format!("with the digest of {} (once it is out)", n.date)
+    };
+    format!("{}, {what}", discord_time(n.at))
 }
 
 /// Stop posting the Daily Papers in this channel (its keywords are kept).
@@ -211,7 +224,7 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         .store
         .reopen_failed_deliveries(channel_id, since)
         .await?;
-    let body = describe_schedule(ctx, &sub);
+    let body = describe_schedule(ctx, &sub).await?;
     let retry = if reopened > 0 {
         format!("\nThe {reopened} post(s) that failed recently will be retried within a minute.")
     } else {
@@ -222,6 +235,15 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         format!("▶️ Resumed: the Daily Papers are posted here {body}{retry}"),
     )
     .await
+}
+
+/// A recorded source as members read it.
+fn source_name(ctx: Context<'_>, recorded: Option<&str>) -> &'static str {
+    match recorded.and_then(|r| ctx.data().fetcher.sources().role_of(r)) {
+        Some(crate::fetch::Role::Primary) => "the primary source",
+        Some(crate::fetch::Role::Fallback) => "the fallback (Hugging Face)",
+        None => "an earlier source",
+    }
 }
 
 /// Everything this channel has configured, and when the next post is due.
@@ -251,7 +273,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
             );
         }
         Some(s) => {
-            let status = if s.enabled {
+            let mut status = if s.enabled {
                 "✅ Subscribed".to_string()
             } else {
                 format!(
@@ -260,16 +282,17 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                 )
             };
             let sched = schedule_for(Some(s), &data.config.schedule);
-            let month_ago = data.clock.now().date_naive() - chrono::Duration::days(31);
-            let last_post = data
-                .store
-                .delivered_dates(channel_id, month_ago)
-                .await?
-                .last()
-                .map_or_else(
-                    || "— (none in the last month)".to_string(),
-                    |d| d.to_string(),
-                );
+            let now = data.clock.now();
+            let view = outlook(&data.store, &data.config, s, now).await?;
+            let last_post = match &view.last_post {
+                Some(p) => format!(
+                    "{} from {}, {}",
+                    p.date,
+                    source_name(ctx, p.source.as_deref()),
+                    discord_time(p.at)
+                ),
+                None => "— (none yet)".to_string(),
+            };
             let time = match s.delivery_time {
                 Some(t) => format!("{} {}", t.format("%H:%M"), sched.timezone()),
                 None => format!(
@@ -278,14 +301,22 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     sched.timezone()
                 ),
             };
-            let next = if s.enabled {
-                sched
-                    .next_after(data.clock.now())
-                    .map(discord_time)
-                    .unwrap_or_else(|| "never (the schedule has no future date)".into())
-            } else {
-                "— (paused)".into()
+            let next = match (&view.next, s.enabled) {
+                (_, false) => "— (paused)".to_string(),
+                (Some(n), true) => describe_next(n),
+                (None, true) => "never (the schedule has no future date)".into(),
             };
+            let quiet = data.fetcher.quiet(now).await?;
+            if quiet.quiet {
+                status.push_str(&format!(
+                    "\n📭 The primary digest source has published nothing for {} expected days{}: posts use the fallback until it is back.",
+                    quiet.missing_days,
+                    quiet
+                        .last_published
+                        .map(|d| format!(" (last: {})", d.date))
+                        .unwrap_or_default()
+                ));
+            }
             embed = embed
                 .description(status)
                 .field("Post time", time, true)

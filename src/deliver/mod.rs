@@ -27,7 +27,7 @@ pub mod ratelimit;
 mod scheduler;
 mod send;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -272,12 +272,9 @@ struct Days {
 
 impl Days {
     fn state(&self, date: NaiveDate) -> DayState {
-        if self.ready.contains_key(&date) {
-            DayState::Ready
-        } else {
-            DayState::Missing {
-                expected_at: self.expected.get(&date).copied().flatten(),
-            }
+        DayState {
+            ready_since: self.ready.get(&date).map(|a| a.fetched_at),
+            expected_at: self.expected.get(&date).copied().flatten(),
         }
     }
 }
@@ -379,6 +376,7 @@ impl Deliverer {
                     cfg.catch_up_days,
                     cfg.digest_offset_days,
                     sub.created_at,
+                    catch_up.is_some(),
                 );
                 Some(OpenPost {
                     sub: sub.clone(),
@@ -540,11 +538,10 @@ impl Deliverer {
         now: DateTime<Utc>,
         hold: chrono::Duration,
     ) -> Result<Days, StoreError> {
-        self.checks
-            .lock()
-            .expect("checks lock")
-            .retain(|(_, d), _| needed.contains_key(d));
         let publication = self.fetcher.publication();
+        // Looks this pass made or planned: any other memo is stale (its day is settled, or no
+        // post wants it), and would only wake the scheduler for nothing.
+        let mut touched: HashSet<(Role, NaiveDate)> = HashSet::new();
         let mut days = Days {
             expected: needed
                 .keys()
@@ -554,6 +551,7 @@ impl Deliverer {
         };
         let mut lacking = Vec::new();
         for (&date, &fire) in needed.iter().rev() {
+            touched.insert((Role::Primary, date));
             match self
                 .look(Role::Primary, date, now, fire, hold, None)
                 .await?
@@ -571,6 +569,7 @@ impl Deliverer {
         let quiet = self.fetcher.quiet(now).await?;
         self.report_quiet(&quiet, now);
         if self.fetcher.sources().fallback().is_none() {
+            self.forget_checks_except(&touched);
             return Ok(days);
         }
         for (date, fire) in lacking {
@@ -580,8 +579,10 @@ impl Deliverer {
             if now < from {
                 // Look at the primary again when the fallback becomes allowed.
                 self.wake_check_at(Role::Primary, date, from);
+                touched.insert((Role::Primary, date));
                 continue;
             }
+            touched.insert((Role::Fallback, date));
             if let Look::Final(a) = self
                 .look(Role::Fallback, date, now, fire, hold, Some(from))
                 .await?
@@ -591,6 +592,7 @@ impl Deliverer {
                 days.ready.insert(date, a);
             }
         }
+        self.forget_checks_except(&touched);
         Ok(days)
     }
 
@@ -669,6 +671,13 @@ impl Deliverer {
             },
         );
         Ok(look)
+    }
+
+    fn forget_checks_except(&self, keep: &HashSet<(Role, NaiveDate)>) {
+        self.checks
+            .lock()
+            .expect("checks lock")
+            .retain(|k, _| keep.contains(k));
     }
 
     /// Makes sure a source is looked at again no later than `at`.
