@@ -168,3 +168,115 @@ fn invite_prints_scopes_and_permissions() {
     assert_eq!(perms & (1 << 3), 0);
     assert_eq!(perms & (1 << 13), 0);
 }
+
+/// A config reading the digests shipped in `tests/fixtures/digests` (the newest is 2025-05-09),
+/// with no fallback so nothing leaves the machine.
+fn fixture_folder_config(dir: &Path) -> PathBuf {
+    let path = dir.join("bot.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[source]\nkind = \"folder\"\npath = \"{}\"\nfallback_hf_api = false\n",
+            fixture("digests").display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn preview_without_a_date_shows_what_the_next_post_would_carry_and_names_its_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_folder_config(dir.path());
+    let out = paperboy(
+        &["--config", config.to_str().unwrap(), "preview"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (text, err) = (stdout(&out), stderr(&out));
+    // The folder's newest digest, named on stderr and in the rendered header.
+    assert!(err.contains("2025-05-09"), "{err}");
+    assert!(err.contains("next daily post"), "{err}");
+    assert!(text.contains("Daily Papers — 2025-05-09"), "{text}");
+    // Its first paper, as the fixture lists it.
+    let first = std::fs::read_to_string(fixture("digests/2025-05-09.md")).unwrap();
+    let title = first
+        .lines()
+        .find_map(|l| l.strip_prefix("### ["))
+        .and_then(|l| l.split("](").next())
+        .unwrap();
+    assert!(text.contains(title.trim()), "{title} not in {text}");
+    // --json keeps stdout to the bodies alone.
+    let out = paperboy(
+        &["--config", config.to_str().unwrap(), "preview", "--json"],
+        dir.path(),
+    );
+    let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    assert!(!bodies.is_empty());
+}
+
+#[test]
+fn status_without_a_database_says_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_folder_config(dir.path());
+    let out = paperboy(
+        &["--config", config.to_str().unwrap(), "status"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("no database") && err.contains("paperboy run"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("paperboy.db").exists(),
+        "status created it"
+    );
+}
+
+#[tokio::test]
+async fn status_shows_each_source_and_each_channels_last_and_next_post() {
+    use paperboy::store::{NewSubscription, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_folder_config(dir.path());
+    let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
+    let folder = paperboy::digest::source::DigestSource::Folder(fixture("digests")).describe();
+    let digest = paperboy::digest::Digest {
+        date: "2025-05-09".parse().unwrap(),
+        papers: vec![],
+    };
+    store.save_digest(&digest, &folder, true).await.unwrap();
+    store
+        .upsert_subscription(&NewSubscription {
+            guild_id: 77,
+            channel_id: 4242,
+            channel_kind: 15,
+            delivery_time: None,
+            timezone: None,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 1,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let out = paperboy(
+        &["--config", config.to_str().unwrap(), "status"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("primary   {folder}")), "{text}");
+    assert!(text.contains("newest digest 2025-05-09"), "{text}");
+    assert!(text.contains("fallback  none"), "{text}");
+    assert!(text.contains("channel 4242 (guild 77, forum)"), "{text}");
+    assert!(
+        text.contains("bot schedule `0 0 10 * * Mon-Fri` Asia/Seoul"),
+        "{text}"
+    );
+    assert!(text.contains("last post  none yet"), "{text}");
+    assert!(text.contains("next post  "), "{text}");
+}

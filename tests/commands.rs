@@ -34,6 +34,8 @@ struct Bot {
     cancel: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     next_id: u64,
+    /// The Hugging Face API used as the fallback source, if any.
+    hf_api: Option<String>,
 }
 
 fn digest_dir(dir: &Path) -> PathBuf {
@@ -57,6 +59,10 @@ impl Bot {
     }
 
     async fn start_at(time: DateTime<Utc>) -> Bot {
+        Bot::start_with(time, None).await
+    }
+
+    async fn start_with(time: DateTime<Utc>, hf_api: Option<String>) -> Bot {
         let fake = FakeDiscord::start().await;
         fake.add_guild(GUILD, None);
         fake.add_channel(GUILD, CHANNEL, 0);
@@ -69,6 +75,7 @@ impl Bot {
             cancel: CancellationToken::new(),
             task: None,
             next_id: 1000,
+            hf_api,
         };
         bot.launch().await;
         bot
@@ -85,11 +92,14 @@ timezone = "UTC"
 [source]
 kind = "folder"
 path = "digests"
-fallback_hf_api = false
+fallback_hf_api = {fallback}
+hf_api_base = "{hf}"
 [database]
 path = "paperboy.db"
 "#,
-            base = self.fake.base_url()
+            base = self.fake.base_url(),
+            fallback = self.hf_api.is_some(),
+            hf = self.hf_api.as_deref().unwrap_or("http://127.0.0.1:9"),
         );
         Config::from_toml(&toml, self.dir.path()).unwrap()
     }
@@ -175,6 +185,21 @@ path = "paperboy.db"
         got
     }
 
+    /// Invokes a deferred command that shows papers and returns its responses once `embeds`
+    /// papers have arrived (however they are packed into messages).
+    async fn invoke_papers(&mut self, path: &[&str], options: Value, embeds: usize) -> Vec<Value> {
+        let got = self.invoke(MEMBER, path, options, 2).await;
+        let token = format!("token-{}", self.next_id);
+        for _ in 0..400 {
+            let got = self.fake.interaction_responses(&token);
+            if all_embeds(&got).len() >= embeds {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {embeds} papers for {path:?}, got {got:#?}");
+    }
+
     /// Invokes a command answered by one immediate message and returns its `data`.
     async fn reply(&mut self, perms: u64, path: &[&str], options: Value) -> Value {
         let got = self.invoke(perms, path, options, 1).await;
@@ -204,6 +229,20 @@ fn is_ephemeral(data: &Value) -> bool {
 
 fn content(data: &Value) -> String {
     data["content"].as_str().unwrap_or_default().to_string()
+}
+
+/// All embeds of a command's answer: an immediate reply's and every follow-up's.
+fn all_embeds(responses: &[Value]) -> Vec<Value> {
+    let replies = responses
+        .iter()
+        .filter(|r| r["kind"] == "callback")
+        .flat_map(|r| {
+            r["body"]["data"]["embeds"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        });
+    replies.chain(followup_embeds(responses)).collect()
 }
 
 /// All embeds across a deferred command's follow-ups.
@@ -272,6 +311,114 @@ async fn today_defers_then_posts_every_paper_packed_without_mentions() {
     // Archived now: the second call answers at once, no deferral.
     let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
     assert_eq!(got[0]["body"]["type"], 4, "{:#}", got[0]);
+    bot.stop().await;
+}
+
+/// The first message's text (the header of a day): the immediate reply's, or the first
+/// follow-up's after a deferral.
+fn first_followup(responses: &[Value]) -> String {
+    responses
+        .iter()
+        .find_map(|r| {
+            let text = match r["kind"].as_str() {
+                Some("followup") => content(&r["body"]),
+                Some("callback") => content(&r["body"]["data"]),
+                _ => String::new(),
+            };
+            (!text.is_empty()).then_some(text)
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_still_growing_is_shown_so_far_refreshed_when_it_may_have_changed() {
+    let noon = DateTime::parse_from_rfc3339("2024-04-03T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let clock = paperboy::clock::ManualClock::new(noon);
+    let api = support::hf_api::GrowingApi::start(clock.clone()).await;
+    let mut bot = Bot::start_with(noon, Some(api.base_url.clone())).await;
+    bot.clock = clock.clone();
+    bot.stop().await;
+    bot.launch().await;
+    // The primary folder has 2024-04-02 only.
+    bot.invoke(
+        MEMBER,
+        &["date"],
+        json!([opt("day", 3, json!("2024-04-02"))]),
+        3,
+    )
+    .await;
+    let so_far = support::hf_api::papers_at("2024-04-03".parse().unwrap(), noon);
+    let got = bot.invoke_papers(&["today"], json!([]), so_far).await;
+    let header = first_followup(&got);
+    assert!(header.contains("Daily Papers — 2024-04-03"), "{header}");
+    assert!(
+        header.contains("so far") && header.contains("fetched 12:00 UTC"),
+        "{header}"
+    );
+    assert!(
+        header.contains("newest complete digest is 2024-04-02"),
+        "{header}"
+    );
+    assert_eq!(all_embeds(&got).len(), so_far, "{got:#?}");
+    let footer = all_embeds(&got)[0]["footer"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        footer.contains("votes as of 2024-04-03 12:00 UTC"),
+        "{footer}"
+    );
+    let asked = api.requests();
+
+    // A few minutes later the copy is fresh enough: no new download.
+    clock.set(noon + chrono::Duration::minutes(5));
+    bot.invoke(
+        MEMBER,
+        &["date"],
+        json!([opt("day", 3, json!("2024-04-03"))]),
+        2,
+    )
+    .await;
+    assert_eq!(api.requests(), asked);
+    // Later it may have changed: downloaded again, with the papers added since.
+    let later = noon + chrono::Duration::hours(3);
+    clock.set(later);
+    let now_so_far = support::hf_api::papers_at("2024-04-03".parse().unwrap(), later);
+    assert!(now_so_far > so_far);
+    let got = bot
+        .invoke_papers(
+            &["date"],
+            json!([opt("day", 3, json!("2024-04-03"))]),
+            now_so_far,
+        )
+        .await;
+    assert_eq!(api.requests(), asked + 1);
+    assert_eq!(all_embeds(&got).len(), now_so_far, "{got:#?}");
+    // Once the day is over (plus settling), the final list, and then no more downloads.
+    let settled = DateTime::parse_from_rfc3339("2024-04-04T01:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    clock.set(settled);
+    let got = bot
+        .invoke_papers(&["date"], json!([opt("day", 3, json!("2024-04-03"))]), 29)
+        .await;
+    let header = first_followup(&got);
+    assert!(!header.contains("so far"), "{header}");
+    assert!(header.contains("29 papers"), "{header}");
+    let archived = bot
+        .store()
+        .await
+        .archived("2024-04-03".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(archived.final_);
+    let asked = api.requests();
+    bot.invoke_papers(&["date"], json!([opt("day", 3, json!("2024-04-03"))]), 29)
+        .await;
+    assert_eq!(api.requests(), asked);
     bot.stop().await;
 }
 

@@ -970,3 +970,56 @@ async fn scheduler_runs_passes_and_stops_on_cancel() {
     assert_eq!(run.messages_sent, 2);
     assert!(run.to_string().contains("2 messages sent"), "{run}");
 }
+
+#[tokio::test]
+async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_copy_is_refreshed() {
+    let env = Env::new("").await;
+    // The fallback: a Hugging Face API driven by the test's clock.
+    let api = support::hf_api::GrowingApi::start(env.clock.clone()).await;
+    let mut config = (*env.config).clone();
+    config.source.fallback = Some(DigestSource::HfApi {
+        base_url: api.base_url.clone(),
+    });
+    // A long wait for the primary: only its being quiet can skip it.
+    config.source.publication.fallback_after = chrono::Duration::minutes(240);
+    let env = Env {
+        config: Arc::new(config),
+        ..env
+    };
+    let yesterday = env.day - chrono::Duration::days(1);
+    // The primary published a week ago, then nothing.
+    env.publish(env.day - chrono::Duration::days(7));
+    env.subscribe(100, 0, |s| {
+        s.delivery_time = NaiveTime::from_hms_opt(1, 30, 0)
+    })
+    .await;
+
+    // A member looked at yesterday while it was still growing: archived as provisional.
+    env.clock.set(at(yesterday, 15, 0));
+    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
+    let so_far = fetcher
+        .for_member(yesterday, env.clock.now(), 1)
+        .await
+        .unwrap();
+    assert!(!so_far.final_);
+    assert!(so_far.digest.papers.len() < support::hf_api::FULL_DAY);
+
+    let d = env.deliverer().with_tuning(Tuning {
+        max_sleep: Duration::from_secs(86_400),
+        ..fast()
+    });
+    env.clock.set(at(env.day, 1, 30));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(embeds(&msgs), support::hf_api::FULL_DAY, "the final list");
+    assert!(msgs[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains(&yesterday.to_string()));
+    let archived = env.store.archived(yesterday).await.unwrap().unwrap();
+    assert!(archived.final_);
+    assert_eq!(archived.digest.papers.len(), support::hf_api::FULL_DAY);
+    let quiet = fetcher.quiet(env.clock.now()).await.unwrap();
+    assert!(quiet.quiet && quiet.missing_days >= 3, "{quiet:?}");
+}

@@ -17,9 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use paperboy::clock::{Clock, ManualClock};
@@ -30,14 +27,14 @@ use paperboy::fetch::Fetcher;
 use paperboy::publication::Publication;
 use paperboy::schedule::ChannelSchedule;
 use paperboy::store::{NewSubscription, Store};
-use serde_json::Value;
 use support::fake_discord::FakeDiscord;
+use support::hf_api::{GrowingApi, FULL_DAY};
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 9_000;
 /// Papers in the primary's files (the 2024-04-02 fixture) and in the fallback's final list.
 const PRIMARY_PAPERS: usize = 12;
-const FALLBACK_PAPERS: usize = 29;
+const FALLBACK_PAPERS: usize = FULL_DAY;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -59,49 +56,6 @@ fn timeline() -> BTreeMap<NaiveDate, DateTime<Utc>> {
             )
         })
         .collect()
-}
-
-/// A Hugging Face daily-papers API whose list for D fills up while D lasts (one paper every
-/// 24/29 hours), as the real one does.
-#[derive(Clone)]
-struct GrowingApi {
-    clock: ManualClock,
-    papers: Arc<Vec<Value>>,
-}
-
-async fn daily_papers(
-    State(api): State<GrowingApi>,
-    Query(q): Query<HashMap<String, String>>,
-) -> impl IntoResponse {
-    let Some(date) = q.get("date").and_then(|s| s.parse::<NaiveDate>().ok()) else {
-        return axum::Json(Value::Array(vec![]));
-    };
-    let start = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap());
-    let elapsed = (api.clock.now() - start).num_seconds();
-    let per_paper = 86_400 / FALLBACK_PAPERS as i64;
-    let n = if elapsed < 0 {
-        0
-    } else {
-        ((elapsed / per_paper) as usize + 1).min(FALLBACK_PAPERS)
-    };
-    axum::Json(Value::Array(api.papers[..n].to_vec()))
-}
-
-async fn serve_api(clock: ManualClock) -> String {
-    let fixture = include_bytes!("fixtures/hf-api/2024-10-25.json");
-    let papers: Vec<Value> = serde_json::from_slice(fixture).unwrap();
-    assert_eq!(papers.len(), FALLBACK_PAPERS);
-    let api = GrowingApi {
-        clock,
-        papers: Arc::new(papers),
-    };
-    let app = axum::Router::new()
-        .route("/api/daily_papers", get(daily_papers))
-        .with_state(api);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
 }
 
 #[derive(Debug, Clone)]
@@ -174,7 +128,7 @@ async fn replay(
             .unwrap(),
     );
     let clock = ManualClock::new(start);
-    let api = serve_api(clock.clone()).await;
+    let api = GrowingApi::start(clock.clone()).await.base_url;
 
     // The shipped defaults, with the sources and the database moved into the test's folder.
     let mut config = Config::from_toml(include_str!("../bot.toml"), dir.path()).unwrap();
