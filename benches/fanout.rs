@@ -146,7 +146,11 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             .await
             .expect("subscribe");
     }
-    let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source));
+    let fetcher = Arc::new(Fetcher::new(
+        store.clone(),
+        &config.source,
+        paperboy::net::http_client(&config.network).unwrap(),
+    ));
     let now = Utc.from_utc_datetime(&day.and_hms_opt(9, 0, 30).unwrap());
     let digest = match fetcher
         .look(Role::Primary, day, now, true)

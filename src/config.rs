@@ -80,6 +80,7 @@ struct RawConfig {
     source: RawSource,
     database: RawDatabase,
     delivery: RawDelivery,
+    network: RawNetwork,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -88,6 +89,23 @@ struct RawDiscord {
     application_id: Option<u64>,
     dev_guild: Option<u64>,
     api_base: Option<String>,
+    shards: Option<RawShards>,
+    shard_range: Option<String>,
+}
+
+/// `shards = "auto"` or `shards = 4`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawShards {
+    Count(u32),
+    Word(String),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawNetwork {
+    https_proxy: Option<String>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,6 +222,7 @@ pub struct Config {
     pub source: SourceConfig,
     pub database_path: PathBuf,
     pub delivery: DeliveryConfig,
+    pub network: NetworkConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -211,8 +230,57 @@ pub struct DiscordConfig {
     pub application_id: Option<u64>,
     /// Commands are registered in this guild only (instant) instead of globally.
     pub dev_guild: Option<u64>,
-    /// An HTTP proxy in front of Discord's API (or a local fake). `None` = discord.com.
+    /// A rate-limit proxy in front of Discord's API (or a local fake). `None` = discord.com
+    /// with serenity's own rate limiter.
     pub api_base: Option<String>,
+    /// How many gateway shards the bot runs in all.
+    pub shards: Shards,
+    /// The shards this process opens (`None`: all of them).
+    pub shard_range: Option<ShardRange>,
+}
+
+/// The total number of gateway shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shards {
+    /// Discord's recommendation (`GET /gateway/bot`), as it asks bots to do.
+    Auto,
+    Fixed(u32),
+}
+
+/// An inclusive range of shard ids, e.g. `0-3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl FromStr for ShardRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard range: write `0-3` (shards 0 to 3) or `2`");
+        let (a, b) = match s.trim().split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (s.trim(), s.trim()),
+        };
+        let first: u32 = a.parse().map_err(|_| bad())?;
+        let last: u32 = b.parse().map_err(|_| bad())?;
+        if first > last {
+            return Err(bad());
+        }
+        Ok(ShardRange { first, last })
+    }
+}
+
+/// How the bot reaches the network (Discord and the digest sources).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// An HTTP proxy for https requests (`network.https_proxy`, else `HTTPS_PROXY`): Discord's
+    /// REST API, the gateway (through a local tunnel) and digest downloads go through it.
+    pub https_proxy: Option<String>,
+    /// Extra trusted CA certificates, PEM (`network.ca_file`, else `SSL_CERT_FILE`), on top of
+    /// the system's store and the bundled roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -469,6 +537,59 @@ impl Config {
             }
         }
 
+        let shards = match raw.discord.shards {
+            None => Shards::Auto,
+            Some(RawShards::Word(w)) if w.eq_ignore_ascii_case("auto") => Shards::Auto,
+            Some(RawShards::Count(n)) if (1..=1024).contains(&n) => Shards::Fixed(n),
+            Some(_) => {
+                return Err(invalid(
+                    "discord.shards",
+                    "must be \"auto\" (Discord's recommendation) or a number from 1 to 1024",
+                ))
+            }
+        };
+        let shard_range = raw
+            .discord
+            .shard_range
+            .as_deref()
+            .map(str::parse::<ShardRange>)
+            .transpose()
+            .map_err(|r| invalid("discord.shard_range", r))?;
+        if let (Some(r), Shards::Fixed(n)) = (shard_range, shards) {
+            if r.last >= n {
+                return Err(invalid(
+                    "discord.shard_range",
+                    format!(
+                        "shard {} does not exist: there are {n} shards (0 to {})",
+                        r.last,
+                        n - 1
+                    ),
+                ));
+            }
+        }
+        let from_env = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| std::env::var(k).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let https_proxy = raw
+            .network
+            .https_proxy
+            .or_else(|| from_env(&["HTTPS_PROXY", "https_proxy"]));
+        if let Some(p) = &https_proxy {
+            if !(p.starts_with("http://") || p.starts_with("https://")) {
+                return Err(invalid(
+                    "network.https_proxy",
+                    format!("`{p}` is not an http(s) URL (e.g. \"http://proxy.example:3128\")"),
+                ));
+            }
+        }
+        let ca_file = raw
+            .network
+            .ca_file
+            .map(|p| resolve(&p))
+            .or_else(|| from_env(&["SSL_CERT_FILE"]).map(PathBuf::from));
+
         Ok(Config {
             discord: DiscordConfig {
                 application_id: raw.discord.application_id,
@@ -477,6 +598,12 @@ impl Config {
                     .discord
                     .api_base
                     .map(|b| b.trim_end_matches('/').to_string()),
+                shards,
+                shard_range,
+            },
+            network: NetworkConfig {
+                https_proxy,
+                ca_file,
             },
             schedule: ScheduleConfig {
                 cron,

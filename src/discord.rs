@@ -1,28 +1,50 @@
 //! Wiring the bot together: the serenity client and poise framework, the store, the digest
 //! fetcher and the delivery scheduler, and a clean shutdown of all of them.
+//!
+//! Start-up fails loudly instead of limping: the token is checked once (`GET /users/@me`), the
+//! gateway address and shard count come from `GET /gateway/bot` (never a hard-coded Discord
+//! address), and behind an egress proxy the gateway goes through [`crate::net::GatewayTunnel`].
+//! Commands are registered in the background, retried with backoff, so a failed registration
+//! never leaves the bot deaf.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use poise::serenity_prelude as serenity;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::commands::{self, Data};
-use crate::config::{Config, DiscordConfig, Token};
+use crate::config::{Config, DiscordConfig, Shards, Token};
+use crate::deliver::ratelimit::RateLimitSignals;
 use crate::deliver::{self, Deliverer, Tuning};
 use crate::fetch::Fetcher;
 use crate::store::Store;
 
-/// Builds the REST client. With `api_base` set, every request goes to that base URL (an HTTP
-/// proxy in front of Discord, or a local fake); serenity ignores a proxy while its own rate
-/// limiter is on, so the limiter is switched off there and paperboy's own pacing and 429
-/// handling (in `deliver`) carry the load.
-pub fn build_http(token: &Token, discord: &DiscordConfig) -> serenity::Http {
+/// Builds the REST client. In production (no `api_base`) it is serenity's own client with its
+/// rate limiter on, over `client` (the bot's one network configuration: proxy and CAs); rate
+/// limits it meets are reported to `signals`. With `api_base` every request goes to that base
+/// URL (a rate-limit proxy in front of Discord, or a local fake); serenity ignores a proxy while
+/// its limiter is on, so the limiter is off there and paperboy's own 429 handling (in `deliver`)
+/// carries the load.
+pub fn build_http(
+    token: &Token,
+    discord: &DiscordConfig,
+    client: reqwest::Client,
+    signals: &Arc<RateLimitSignals>,
+) -> serenity::Http {
     let mut builder = serenity::HttpBuilder::new(token.expose())
+        .client(client.clone())
         .default_allowed_mentions(serenity::CreateAllowedMentions::new());
-    if let Some(base) = &discord.api_base {
-        builder = builder.proxy(base.clone()).ratelimiter_disabled(true);
+    match &discord.api_base {
+        Some(base) => builder = builder.proxy(base.clone()).ratelimiter_disabled(true),
+        None => {
+            let mut limiter = serenity::http::Ratelimiter::new(client, token.expose());
+            let signals = signals.clone();
+            limiter.set_ratelimit_callback(Box::new(move |info| signals.report(&info)));
+            builder = builder.ratelimiter(limiter);
+        }
     }
     if let Some(app) = discord.application_id {
         builder = builder.application_id(serenity::ApplicationId::new(app));
@@ -40,6 +62,93 @@ pub async fn run(
     run_with_tuning(config, token, clock, Tuning::default(), shutdown).await
 }
 
+/// Forwards what serenity's rate limiter reports to the delivery engine (the client installs
+/// this handler as the limiter's callback, replacing the one [`build_http`] set).
+struct RateLimitHandler(Arc<RateLimitSignals>);
+
+#[serenity::async_trait]
+impl serenity::EventHandler for RateLimitHandler {
+    async fn ratelimit(&self, data: serenity::http::RatelimitInfo) {
+        self.0.report(&data);
+    }
+}
+
+/// Start-up checks before anything else talks to Discord: the token, then the gateway.
+async fn check_discord(
+    http: &serenity::Http,
+) -> anyhow::Result<(serenity::CurrentUser, serenity::BotGateway)> {
+    let me = match http.get_current_user().await {
+        Ok(me) => me,
+        Err(e) if crate::deliver::is_unauthorized(&e) => bail!(
+            "Discord refused the bot token (401 Unauthorized): check DISCORD_TOKEN (Developer Portal → Bot → Reset Token)"
+        ),
+        Err(e) => return Err(e).context("asking Discord who the bot is (GET /users/@me)"),
+    };
+    // A few tries: a blip at start-up should not need a restart, but a gateway address is never
+    // guessed.
+    let mut wait = Duration::from_secs(1);
+    let gateway = loop {
+        match http.get_bot_gateway().await {
+            Ok(g) => break g,
+            Err(e) if wait <= Duration::from_secs(8) => {
+                tracing::warn!(error = %e, retry_in_s = wait.as_secs(), "cannot get the gateway address yet");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => return Err(e).context("getting the gateway address (GET /gateway/bot)"),
+        }
+    };
+    Ok((me, gateway))
+}
+
+/// The bot's commands as Discord wants them, registered in the background with backoff until
+/// it works: the bot answers commands that are already registered meanwhile, and from the
+/// first success on the new ones.
+fn spawn_registration(
+    http: Arc<serenity::Http>,
+    commands: Vec<serenity::CreateCommand>,
+    dev_guild: Option<u64>,
+    cancel: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(1);
+        let mut failures = 0u32;
+        loop {
+            let result = match dev_guild {
+                Some(g) => serenity::GuildId::new(g)
+                    .set_commands(&http, commands.clone())
+                    .await
+                    .map(|_| ()),
+                None => serenity::Command::set_global_commands(&http, commands.clone())
+                    .await
+                    .map(|_| ()),
+            };
+            match result {
+                Ok(()) => {
+                    match dev_guild {
+                        Some(g) => tracing::info!(
+                            guild_id = g,
+                            failures,
+                            "slash commands registered in the development guild"
+                        ),
+                        None => tracing::info!(failures, "slash commands registered globally"),
+                    }
+                    return;
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, retry_in_s = wait.as_secs(), "registering the slash commands failed; retrying");
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = cancel.cancelled() => return,
+            }
+            wait = (wait * 2).min(Duration::from_secs(300));
+        }
+    });
+}
+
 /// [`run`] with the delivery engine's internal waits adjusted, so that end-to-end tests of the
 /// whole bot do not wait a real minute for the scheduler to wake up.
 pub async fn run_with_tuning(
@@ -55,7 +164,38 @@ pub async fn run_with_tuning(
         .with_clock(clock.clone());
     let subs = store.subscription_count().await?;
     tracing::info!(database = %config.database_path.display(), subscriptions = subs, "database ready");
-    let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source));
+    let client = crate::net::http_client(&config.network)?;
+    let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source, client.clone()));
+    let signals = RateLimitSignals::new();
+    let http = build_http(&token, &config.discord, client, &signals);
+    let (me, gateway) = check_discord(&http).await?;
+    let shards = match config.discord.shards {
+        Shards::Auto => gateway.shards.max(1),
+        Shards::Fixed(n) => n,
+    };
+    let range = config
+        .discord
+        .shard_range
+        .map(|r| (r.first, r.last))
+        .unwrap_or((0, shards - 1));
+    if range.1 >= shards {
+        bail!(
+            "config key `discord.shard_range`: shard {} does not exist, the bot has {shards} shards",
+            range.1
+        );
+    }
+    // Behind a proxy, serenity's WebSocket (which cannot use one) goes through a local tunnel.
+    let ws_url = match (&config.network.https_proxy, &config.discord.api_base) {
+        (Some(proxy), None) if gateway.url.starts_with("wss://") => {
+            let tunnel =
+                crate::net::gateway_tunnel(&config.network, proxy, &gateway.url, shutdown.clone())
+                    .await?;
+            tracing::info!(gateway = %gateway.url, via = %proxy, "gateway through the proxy");
+            tunnel.local_url
+        }
+        _ => gateway.url.clone(),
+    };
+    tracing::info!(user = %me.name, shards, first_shard = range.0, last_shard = range.1, "connecting to Discord");
 
     let data = Data {
         store: store.clone(),
@@ -64,39 +204,36 @@ pub async fn run_with_tuning(
         clock: clock.clone(),
     };
     let dev_guild = config.discord.dev_guild;
+    let registration_cancel = shutdown.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all_commands(),
             on_error: |e| Box::pin(commands::on_error(e)),
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
-            initialize_owners: false,
             ..Default::default()
         })
+        // The builder's own flag wins over the options' (poise 0.7): no owner lookup at start.
+        .initialize_owners(false)
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                let cmds = &framework.options().commands;
-                match dev_guild {
-                    Some(g) => {
-                        poise::builtins::register_in_guild(ctx, cmds, serenity::GuildId::new(g))
-                            .await?;
-                        tracing::info!(guild_id = g, "slash commands registered in the development guild");
-                    }
-                    None => {
-                        poise::builtins::register_globally(ctx, cmds).await?;
-                        tracing::info!("slash commands registered globally");
-                    }
-                }
+                // Runs once, at the first READY. Registration goes on in the background so a
+                // failure there never keeps the user data (and so every command) waiting.
+                let builders = poise::builtins::create_application_commands(&framework.options().commands);
+                spawn_registration(ctx.http.clone(), builders, dev_guild, registration_cancel);
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 Ok(data)
             })
         })
         .build();
 
-    let http = build_http(&token, &config.discord);
     let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
         .framework(framework)
+        .event_handler(RateLimitHandler(signals.clone()))
         .await
         .context("building the Discord client")?;
+    // serenity asked `GET /gateway` itself and falls back to a hard-coded address when that
+    // fails: use the address checked above instead.
+    *client.ws_url.lock().await = ws_url;
 
     // The scheduler is spawned once, here, and not from READY: READY fires again after every
     // reconnect, and a second scheduler would mean double posts.
@@ -108,6 +245,7 @@ pub async fn run_with_tuning(
             config.clone(),
             clock,
         )
+        .with_signals(signals)
         .with_tuning(tuning),
     );
     let mut scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
@@ -117,7 +255,8 @@ pub async fn run_with_tuning(
     let result = tokio::select! {
         biased;
         _ = shutdown.cancelled() => Ok(()),
-        r = client.start() => r.context("the Discord connection failed"),
+        // serenity's range is inclusive of its end.
+        r = client.start_shard_range(range.0..range.1, shards) => r.context("the Discord connection failed"),
         // The scheduler only returns when cancelled, so ending here means it panicked. A bot
         // that answers commands but silently never posts again is the worst outcome: stop, and
         // let the service manager restart it (unfinished deliveries resume from the ledger).

@@ -53,11 +53,13 @@ pub struct Sources {
 }
 
 impl Sources {
-    pub fn new(source: &SourceConfig) -> Sources {
+    /// The sources, downloading with `client` (the bot's one network configuration).
+    pub fn new(source: &SourceConfig, client: reqwest::Client) -> Sources {
         let loader = |s: &DigestSource| {
             SourceLoader::new(s.clone())
                 .with_timeout(source.timeout)
                 .with_max_bytes(source.max_bytes)
+                .with_client(client.clone())
         };
         Sources {
             primary: loader(&source.primary),
@@ -170,10 +172,10 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(store: Store, source: &SourceConfig) -> Fetcher {
+    pub fn new(store: Store, source: &SourceConfig, client: reqwest::Client) -> Fetcher {
         Fetcher {
             store,
-            sources: Sources::new(source),
+            sources: Sources::new(source, client),
             publication: source.publication.clone(),
             members: MemberGate {
                 slots: Semaphore::new(MEMBER_DOWNLOADS),
@@ -523,6 +525,7 @@ mod tests {
         let fetcher = Fetcher::new(
             store.clone(),
             &config(&primary, Some(DigestSource::Folder(fallback.clone()))),
+            reqwest::Client::new(),
         );
 
         assert!(matches!(
@@ -569,7 +572,11 @@ mod tests {
             .await
             .unwrap()
             .with_clock(Arc::new(clock.clone()));
-        let fetcher = Fetcher::new(store.clone(), &config(dir.path(), None));
+        let fetcher = Fetcher::new(
+            store.clone(),
+            &config(dir.path(), None),
+            reqwest::Client::new(),
+        );
         let missing: NaiveDate = "2024-04-06".parse().unwrap();
         let err = fetcher.for_member(missing, now, 7).await.unwrap_err();
         assert!(err.is_not_published(), "{err}");
@@ -612,7 +619,7 @@ mod tests {
             .unwrap()
             .with_clock(Arc::new(crate::clock::ManualClock::new(now)));
         let cfg = config(dir.path(), Some(DigestSource::hf_api()));
-        let fetcher = Fetcher::new(store.clone(), &cfg);
+        let fetcher = Fetcher::new(store.clone(), &cfg, reqwest::Client::new());
         let source = fetcher.sources().primary().describe();
         let monday = crate::digest::Digest {
             date: "2024-04-08".parse().unwrap(),

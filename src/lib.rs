@@ -17,6 +17,7 @@
 //! - [`commands`]: the `/papers` slash command (poise), one file per group.
 //! - [`deliver`]: the daily delivery engine: planning, the ledger, rate-limited sending.
 //! - [`discord`]: wiring the client, commands and scheduler together; clean shutdown.
+//! - [`net`]: the HTTP client (proxy, trusted CAs) and the gateway tunnel behind a proxy.
 //! - [`clock`]: the injectable time source.
 
 pub mod carry;
@@ -29,6 +30,7 @@ pub mod digest;
 pub mod discord;
 pub mod fetch;
 pub mod filter;
+pub mod net;
 pub mod outlook;
 pub mod publication;
 pub mod render;

@@ -178,12 +178,14 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         (Some(path), _) => (parse_file(path)?, None),
         (None, Some(date)) => {
             let config = Config::load(config_path)?;
-            let sources = paperboy::fetch::Sources::new(&config.source);
+            let client = paperboy::net::http_client(&config.network)?;
+            let sources = paperboy::fetch::Sources::new(&config.source, client);
             (sources.load(date, true).await?.0, Some(chrono::Utc::now()))
         }
         (None, None) => {
             let config = Config::load(config_path)?;
-            let next = paperboy::report::preview_next(&config, chrono::Utc::now()).await?;
+            let client = paperboy::net::http_client(&config.network)?;
+            let next = paperboy::report::preview_next(&config, client, chrono::Utc::now()).await?;
             let when = next.fire.format("%Y-%m-%d %H:%M UTC");
             // On stderr, so that `--json` keeps stdout to the bodies alone.
             match (next.carried, next.newest_outside) {

@@ -57,7 +57,8 @@ pub async fn status_of(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
-    let sources = Sources::new(&config.source);
+    // Describing the sources downloads nothing.
+    let sources = Sources::new(&config.source, reqwest::Client::new());
     let publication = &config.source.publication;
     let mut out = String::new();
     let _ = writeln!(out, "paperboy status at {}\n", at(now));
@@ -187,10 +188,14 @@ pub struct NextPreview {
 }
 
 /// Asks the sources (no database) what the next post would carry.
-pub async fn preview_next(config: &Config, now: DateTime<Utc>) -> Result<NextPreview, DigestError> {
+pub async fn preview_next(
+    config: &Config,
+    client: reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<NextPreview, DigestError> {
     let cfg = &config.schedule;
     let publication = &config.source.publication;
-    let sources = Sources::new(&config.source);
+    let sources = Sources::new(&config.source, client);
     let schedule = schedule_for(None, cfg);
     let fire = schedule
         .next_after(now)

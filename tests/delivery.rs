@@ -104,7 +104,11 @@ impl Env {
 
     /// A fresh engine over the same database: what a restarted bot would build.
     fn deliverer(&self) -> Deliverer {
-        let fetcher = Arc::new(Fetcher::new(self.store.clone(), &self.config.source));
+        let fetcher = Arc::new(Fetcher::new(
+            self.store.clone(),
+            &self.config.source,
+            paperboy::net::http_client(&self.config.network).unwrap(),
+        ));
         Deliverer::new(
             self.fake.http(),
             self.store.clone(),
@@ -135,7 +139,11 @@ impl Env {
 
     /// The day's digest as the engine would fetch it (archived on the way).
     async fn archived(&self, day: NaiveDate) -> paperboy::store::Archived {
-        let fetcher = Fetcher::new(self.store.clone(), &self.config.source);
+        let fetcher = Fetcher::new(
+            self.store.clone(),
+            &self.config.source,
+            paperboy::net::http_client(&self.config.network).unwrap(),
+        );
         match fetcher
             .look(Role::Primary, day, self.clock.now(), true)
             .await
@@ -996,7 +1004,11 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
 
     // A member looked at yesterday while it was still growing: archived as provisional.
     env.clock.set(at(yesterday, 15, 0));
-    let fetcher = Fetcher::new(env.store.clone(), &env.config.source);
+    let fetcher = Fetcher::new(
+        env.store.clone(),
+        &env.config.source,
+        paperboy::net::http_client(&env.config.network).unwrap(),
+    );
     let so_far = fetcher
         .for_member(yesterday, env.clock.now(), 1)
         .await

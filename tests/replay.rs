@@ -177,7 +177,11 @@ async fn replay(
         files.iter().map(|(a, x)| (*x, *a)).collect();
     let mut files: VecDeque<_> = files.into();
 
-    let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source));
+    let fetcher = Arc::new(Fetcher::new(
+        store.clone(),
+        &config.source,
+        paperboy::net::http_client(&config.network).unwrap(),
+    ));
     let deliverer = Deliverer::new(
         fake.http(),
         store.clone(),

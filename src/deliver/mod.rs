@@ -50,7 +50,7 @@ use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
 
 pub use scheduler::{run_scheduler, RunSummary};
-pub use send::{classify_status, pause_notice, Failure};
+pub use send::{classify_status, is_unauthorized, pause_notice, Failure};
 
 /// Knobs that are not worth a config key: the defaults suit Discord; tests shrink the waits.
 #[derive(Debug, Clone)]
@@ -101,6 +101,8 @@ pub struct Deliverer {
     clock: Arc<dyn Clock>,
     tuning: Tuning,
     limiter: GlobalLimiter,
+    /// What serenity's rate limiter reports (production mode): a global 429 pauses everyone.
+    signals: Option<Arc<ratelimit::RateLimitSignals>>,
     /// Per source and date without a final digest: when it was looked at and when to look again.
     checks: Mutex<HashMap<(Role, NaiveDate), CheckMemo>>,
     /// Whether a pass ran since start-up: the first one catches up posts missed while down.
@@ -303,11 +305,18 @@ impl Deliverer {
             clock,
             tuning: Tuning::default(),
             limiter,
+            signals: None,
             checks: Mutex::new(HashMap::new()),
             started: AtomicBool::new(false),
             quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Listens to serenity's rate limiter (see [`ratelimit::RateLimitSignals`]).
+    pub fn with_signals(mut self, signals: Arc<ratelimit::RateLimitSignals>) -> Deliverer {
+        self.signals = Some(signals);
+        self
     }
 
     /// Replaces the default [`Tuning`] (tests use short waits).

@@ -7,10 +7,91 @@
 //! `tokio::time::pause()` drives it in tests).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serenity::http::RatelimitInfo;
+use tokio::sync::broadcast;
 use tokio::time::Instant;
+
+/// What serenity's own rate limiter (production mode) reports, shared with the delivery engine.
+/// serenity waits out a 429 itself, but only for the request that got it: a global 429 would let
+/// every other task keep sending into it, and a crosspost over its hourly quota would sit out
+/// the wait. So a global limit pauses the whole engine ([`GlobalLimiter`] consults
+/// [`RateLimitSignals::global_until`]), and a long wait on one route is announced to whoever
+/// waits on it ([`RateLimitSignals::subscribe`]).
+#[derive(Debug)]
+pub struct RateLimitSignals {
+    global_until: Mutex<Option<Instant>>,
+    routes: broadcast::Sender<RouteWait>,
+    global_hits: AtomicU64,
+    route_waits: AtomicU64,
+}
+
+/// serenity is about to wait `wait` on the route `path` (a full URL).
+#[derive(Debug, Clone)]
+pub struct RouteWait {
+    pub path: String,
+    pub wait: Duration,
+}
+
+impl RateLimitSignals {
+    pub fn new() -> Arc<RateLimitSignals> {
+        Arc::new(RateLimitSignals {
+            global_until: Mutex::new(None),
+            routes: broadcast::channel(256).0,
+            global_hits: AtomicU64::new(0),
+            route_waits: AtomicU64::new(0),
+        })
+    }
+
+    /// serenity's rate-limit callback.
+    pub fn report(&self, info: &RatelimitInfo) {
+        if info.global {
+            self.global_hits.fetch_add(1, Ordering::Relaxed);
+            let until = Instant::now() + info.timeout;
+            let mut g = self.global_until.lock().expect("signals lock");
+            if g.is_none_or(|t| t < until) {
+                *g = Some(until);
+            }
+            tracing::warn!(
+                wait_ms = info.timeout.as_millis() as u64,
+                "global rate limit (429): every delivery pauses"
+            );
+        } else {
+            self.route_waits.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(path = %info.path, wait_ms = info.timeout.as_millis() as u64, "route rate limit: serenity waits");
+            let _ = self.routes.send(RouteWait {
+                path: info.path.clone(),
+                wait: info.timeout,
+            });
+        }
+    }
+
+    /// Nobody may send before this (a global 429 said so).
+    pub fn global_until(&self) -> Option<Instant> {
+        self.global_until
+            .lock()
+            .expect("signals lock")
+            .filter(|t| *t > Instant::now())
+    }
+
+    /// Route waits announced from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<RouteWait> {
+        self.routes.subscribe()
+    }
+
+    /// Global 429s seen so far.
+    pub fn global_hits(&self) -> u64 {
+        self.global_hits.load(Ordering::Relaxed)
+    }
+
+    /// Route waits (pre-emptive or after a 429) seen so far.
+    pub fn route_waits(&self) -> u64 {
+        self.route_waits.load(Ordering::Relaxed)
+    }
+}
 
 /// Generic cell rate algorithm: requests are spaced `interval` apart, with up to `burst`
 /// requests allowed back to back after an idle period. Each call reserves the next slot, so
@@ -105,7 +186,11 @@ impl GlobalLimiter {
 
     /// Stops every task from sending for `d` (a 429 came back).
     pub fn pause_for(&self, d: Duration) {
-        let until = Instant::now() + d;
+        self.pause_until(Instant::now() + d);
+    }
+
+    /// Stops every task from sending before `until`.
+    pub fn pause_until(&self, until: Instant) {
         let mut s = self.state.lock().expect("limiter lock");
         if s.paused_until.is_none_or(|p| p < until) {
             s.paused_until = Some(until);
@@ -166,8 +251,15 @@ impl ChannelWindow {
 /// really leaves, so a wait for the global limiter can never squeeze more than the window allows
 /// into one window. The window is only ever used by its own channel's task, one request at a
 /// time, so nothing can take the slot between the wait and the record.
-pub async fn pace(window: &mut ChannelWindow, limiter: &GlobalLimiter) {
+pub async fn pace(
+    window: &mut ChannelWindow,
+    limiter: &GlobalLimiter,
+    signals: Option<&RateLimitSignals>,
+) {
     window.ready().await;
+    if let Some(until) = signals.and_then(RateLimitSignals::global_until) {
+        limiter.pause_until(until);
+    }
     limiter.acquire().await;
     window.record(Instant::now());
 }
@@ -256,7 +348,7 @@ mod tests {
         limiter.pause_for(ms(900));
         let mut sent = Vec::new();
         for _ in 0..5 {
-            pace(&mut window, &limiter).await;
+            pace(&mut window, &limiter, None).await;
             sent.push(Instant::now() - start);
         }
         assert!(sent[0] >= ms(900), "{sent:?}");

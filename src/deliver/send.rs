@@ -59,6 +59,11 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
     }
 }
 
+/// Whether Discord refused the token (401).
+pub fn is_unauthorized(e: &SerenityError) -> bool {
+    classify(e) == Failure::Unauthorized
+}
+
 pub fn classify(e: &SerenityError) -> Failure {
     match e {
         SerenityError::Http(HttpError::UnsuccessfulRequest(r)) => {
@@ -135,7 +140,7 @@ impl Deliverer {
         let mut limited = 0u32;
         loop {
             let paced = tokio::select! {
-                _ = pace(window, &self.limiter) => true,
+                _ = pace(window, &self.limiter, self.signals.as_deref()) => true,
                 _ = cancel.cancelled() => false,
             };
             if !paced {
