@@ -183,7 +183,7 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             })
             .collect();
         store
-            .plan_deliveries(day, None, &items)
+            .plan_deliveries(day, None, &items, &Default::default())
             .await
             .expect("baseline plan");
     }

@@ -19,13 +19,16 @@
 //! # Layout
 //! - [`plan`]: pure decisions (what is due, what a channel gets, nonces, backoff).
 //! - [`ratelimit`]: the global GCRA limiter and the per-channel window.
-//! - `send`: one delivery's requests, retries and error handling.
+//! - `send`: one delivery's requests, retries, reconciliation and error handling.
+//! - [`transport`]: how those requests reach Discord (serenity's rate-limited client, or direct
+//!   requests in proxy mode so that a 429's `retry_after` is honoured).
 //! - `scheduler`: the loop that runs passes and sleeps until the next due time.
 
 pub mod plan;
 pub mod ratelimit;
 mod scheduler;
 mod send;
+pub mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -50,7 +53,10 @@ use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
 
 pub use scheduler::{run_scheduler, RunSummary};
-pub use send::{classify_status, is_unauthorized, pause_notice, Failure};
+pub use send::{
+    classify_status, fingerprint, is_unauthorized, pause_notice, Failure, MAX_DELIVERY_ATTEMPTS,
+    UNKNOWN_MESSAGE_ID,
+};
 
 /// Knobs that are not worth a config key: the defaults suit Discord; tests shrink the waits.
 #[derive(Debug, Clone)]
@@ -94,7 +100,7 @@ impl Default for Tuning {
 
 /// The delivery engine. One per process (see `discord::run`); `tick` is also what tests drive.
 pub struct Deliverer {
-    http: Arc<Http>,
+    transport: transport::Transport,
     store: Store,
     fetcher: Arc<Fetcher>,
     config: Arc<Config>,
@@ -297,8 +303,10 @@ impl Deliverer {
         clock: Arc<dyn Clock>,
     ) -> Deliverer {
         let limiter = GlobalLimiter::new(f64::from(config.delivery.requests_per_second));
+        let client = crate::net::http_client(&config.network).unwrap_or_default();
+        let transport = transport::Transport::new(http, config.discord.api_base.as_deref(), client);
         Deliverer {
-            http,
+            transport,
             store,
             fetcher,
             config,
@@ -741,6 +749,12 @@ impl Deliverer {
     ) -> Vec<ChannelJob> {
         let mut items: BTreeMap<NaiveDate, Vec<ChannelPlan>> = BTreeMap::new();
         let mut sources: HashMap<NaiveDate, String> = HashMap::new();
+        // Announcement channels that publish each message to their followers.
+        let publishing: HashSet<u64> = chunk
+            .iter()
+            .filter(|u| u.sub.channel_kind == plan::KIND_ANNOUNCEMENT && u.sub.auto_publish)
+            .map(|u| u.sub.channel_id)
+            .collect();
         let mut jobs = Vec::with_capacity(chunk.len());
         {
             let mut cache = cache.lock().expect("render cache lock");
@@ -785,7 +799,11 @@ impl Deliverer {
         }
         for (date, list) in items {
             let source = sources.get(&date).map(String::as_str);
-            if let Err(e) = self.store.plan_deliveries(date, source, &list).await {
+            if let Err(e) = self
+                .store
+                .plan_deliveries(date, source, &list, &publishing)
+                .await
+            {
                 tracing::error!(%date, error = %e, "could not write delivery plans; those channels wait for the next pass");
                 let failed: std::collections::HashSet<u64> = list.iter().map(|(c, _)| *c).collect();
                 for job in &mut jobs {

@@ -245,13 +245,14 @@ pub fn forum_post_title(date: NaiveDate) -> String {
     format!("Daily Papers — {date}")
 }
 
-/// `POST /channels/{forum}/threads` body: the title and the first message. The nonce fields are
-/// left out, as Discord documents none for a forum post's starter message.
+/// `POST /channels/{forum}/threads` body: the title and the first message. The nonce fields and
+/// `tts` are left out, as Discord documents none of them for a forum post's starter message.
 pub fn forum_post_body(date: NaiveDate, first: &Value) -> Value {
     let mut message = first.clone();
     if let Some(map) = message.as_object_mut() {
         map.remove("nonce");
         map.remove("enforce_nonce");
+        map.remove("tts");
     }
     json!({ "name": forum_post_title(date), "message": message })
 }
@@ -498,11 +499,12 @@ mod tests {
     #[test]
     fn forum_body_has_title_and_first_message_without_nonce() {
         let date = d("2024-04-02");
-        let first = with_nonce(json!({"content": "hi", "embeds": []}), "n1");
+        let first = with_nonce(json!({"content": "hi", "embeds": [], "tts": false}), "n1");
         let body = forum_post_body(date, &first);
         assert_eq!(body["name"], "Daily Papers — 2024-04-02");
         assert_eq!(body["message"]["content"], "hi");
         assert!(body["message"].get("nonce").is_none());
+        assert!(body["message"].get("tts").is_none());
         assert_eq!(body["message"]["allowed_mentions"]["parse"], json!([]));
     }
 

@@ -1,27 +1,39 @@
 //! Sending one planned delivery: every unsent message in order, each paced, retried as its error
-//! deserves, and recorded in the ledger the moment Discord accepts it.
+//! deserves, and recorded in the ledger the moment Discord accepts it; then publishing to
+//! followers, also through the ledger.
+//!
+//! # Exactly once without Discord's help
+//! Every message goes out with a deterministic nonce (`enforce_nonce`), but Discord only
+//! remembers nonces for a few minutes. So a message that may already be on Discord without
+//! paperboy knowing it (a resumed delivery's first unrecorded message after a crash, an answer
+//! that timed out or was lost, a success that could not be read) is first looked for among the
+//! channel's recent messages, matched by its content ([`fingerprint`]), and only sent again
+//! when it is not there. A forum post, which takes no nonce at all, is looked for among the
+//! guild's active threads before every attempt.
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use chrono::NaiveDate;
-use serenity::all::{ChannelId, GuildId, MessageId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
 use serenity::http::HttpError;
 use serenity::Error as SerenityError;
 use tokio_util::sync::CancellationToken;
 
-use super::plan::{self, KIND_ANNOUNCEMENT, KIND_FORUM};
+use super::plan::{self, KIND_FORUM};
 use super::ratelimit::{pace, ChannelWindow};
+use super::transport::RequestError;
 use super::{Deliverer, Stats};
-use crate::store::{Delivery, DeliveryStatus, StoreError, Subscription};
+use crate::store::{Delivery, DeliveryStatus, Publish, StoreError, Subscription};
 
 /// What an unsuccessful request means for the delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// 429: wait and retry.
     RateLimited,
-    /// 5xx, timeouts, connection trouble: retry with backoff, a bounded number of times.
+    /// 5xx, timeouts, connection trouble, and any error paperboy does not recognise: retry with
+    /// backoff, a bounded number of times.
     Transient(String),
     /// The channel is gone or closed to the bot (404 Unknown Channel, 403 Missing Access /
     /// Permissions): retrying only earns invalid-request strikes. Carries the reason shown to
@@ -31,15 +43,18 @@ pub enum Failure {
     Invalid(String),
     /// 401: the token is not valid; nothing else will work either.
     Unauthorized,
-    /// Any other refusal: not retried as is.
+    /// Discord says it is already done (a message already crossposted).
+    AlreadyDone,
+    /// A refusal that retrying cannot change (the message to publish was deleted).
     Rejected(String),
 }
 
 /// Classifies an HTTP status and Discord's JSON error code (`-1` when the body had none).
+/// Anything not recognised is transient: retried a bounded number of times, then left for the
+/// next pass, and given up only after [`MAX_DELIVERY_ATTEMPTS`].
 pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
     match (status, code) {
         (429, _) => Failure::RateLimited,
-        (500..=599, _) | (408, _) => Failure::Transient(format!("HTTP {status}")),
         (401, _) => Failure::Unauthorized,
         (404, 10008) => Failure::Rejected(format!("404 Unknown Message: {message}")),
         (404, _) => {
@@ -50,18 +65,23 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
         ),
         (403, 50013) => Failure::Gone(
             "paperboy lacks permission to post here (Discord: 403 Missing Permissions); it needs \
-             View Channel, Send Messages and Embed Links"
+             View Channel, Send Messages, Embed Links and Read Message History"
+                .to_string(),
+        ),
+        (403, 50007) => Failure::Gone(
+            "Discord does not let paperboy send this user direct messages (50007: their DMs are \
+             closed, or they share no server with the bot)"
                 .to_string(),
         ),
         (403, _) => Failure::Gone(format!("Discord refused access (403, code {code})")),
         (400, 50035) => Failure::Invalid(format!("400 Invalid Form Body: {message}")),
-        _ => Failure::Rejected(format!("HTTP {status}, code {code}: {message}")),
+        (400, 50006) => Failure::Invalid(format!("400 Cannot send an empty message: {message}")),
+        (400, 50008) => Failure::Gone(
+            "the channel no longer takes messages (Discord: 50008, its type changed)".to_string(),
+        ),
+        (400, 40033) => Failure::AlreadyDone,
+        _ => Failure::Transient(format!("HTTP {status}, code {code}: {message}")),
     }
-}
-
-/// Whether Discord refused the token (401).
-pub fn is_unauthorized(e: &SerenityError) -> bool {
-    classify(e) == Failure::Unauthorized
 }
 
 pub fn classify(e: &SerenityError) -> Failure {
@@ -70,13 +90,31 @@ pub fn classify(e: &SerenityError) -> Failure {
             classify_status(r.status_code.as_u16(), r.error.code, &r.error.message)
         }
         SerenityError::Http(HttpError::Request(r)) => Failure::Transient(format!("request: {r}")),
-        // A success whose body did not parse: the request may well have worked, and a resend with
-        // the same nonce is harmless, so it is retried rather than given up.
         SerenityError::Json(j) => Failure::Transient(format!("unexpected response: {j}")),
         SerenityError::Io(io) => Failure::Transient(format!("i/o: {io}")),
-        other => Failure::Rejected(other.to_string()),
+        other => Failure::Transient(other.to_string()),
     }
 }
+
+/// Whether Discord refused the token (401).
+pub fn is_unauthorized(e: &SerenityError) -> bool {
+    classify(e) == Failure::Unauthorized
+}
+
+/// Passes a delivery may be left unfinished by transient failures before it is given up (with
+/// its last error, shown in `/papers settings`, retried with `/papers retry`).
+pub const MAX_DELIVERY_ATTEMPTS: u32 = 12;
+
+/// A crosspost that serenity would have to wait longer than this for is over the channel's
+/// quota (about 10 an hour): it is given up at once instead of holding the delivery.
+const CROSSPOST_PATIENCE: Duration = Duration::from_secs(3);
+
+/// How far back before a delivery began its messages are looked for (clock skew between us
+/// and Discord, and the moment the row was written).
+const LOOKBACK: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Pages of 100 recent messages read at most when looking for one.
+const HISTORY_PAGES: usize = 5;
 
 /// Why a request stopped being retried.
 #[derive(Debug)]
@@ -84,25 +122,18 @@ pub(super) enum Stop {
     Cancelled,
     Exhausted(String),
     Failed(Failure),
-}
-
-impl Stop {
-    fn describe(&self) -> String {
-        match self {
-            Stop::Cancelled => "shutting down".into(),
-            Stop::Exhausted(e) => format!("gave up after retries: {e}"),
-            Stop::Failed(f) => format!("{f:?}"),
-        }
-    }
+    /// Discord answered success but the answer could not be read, and the result was not found
+    /// afterwards: it happened, without an id.
+    Unconfirmed,
 }
 
 /// What a 429 means for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum On429 {
-    /// Wait (every task pauses) and retry: a message that must go out.
+    /// Wait and retry: a message that must go out.
     Retry,
-    /// Give up on this request alone, without pausing anyone: a best-effort extra such as a
-    /// crosspost, whose own tight per-channel limit says nothing about the other channels.
+    /// Give up on this request alone, without pausing anyone: a crosspost, whose tight
+    /// per-channel quota says nothing about the other channels.
     GiveUp,
 }
 
@@ -120,21 +151,50 @@ pub(super) enum Outcome {
     Abort,
 }
 
+/// The text of a message as paperboy wrote it, to recognise it among a channel's messages: the
+/// content and every embed's title, link, description, fields and footer, each trimmed (Discord
+/// trims them). Works on a planned body and on a message read back from Discord alike.
+pub fn fingerprint(message: &Value) -> String {
+    let text = |v: &Value| v.as_str().unwrap_or_default().trim().to_string();
+    let mut parts = vec![text(&message["content"])];
+    for e in message["embeds"].as_array().into_iter().flatten() {
+        parts.push(text(&e["title"]));
+        parts.push(text(&e["url"]));
+        parts.push(text(&e["description"]));
+        for f in e["fields"].as_array().into_iter().flatten() {
+            parts.push(text(&f["name"]));
+            parts.push(text(&f["value"]));
+        }
+        parts.push(text(&e["footer"]["text"]));
+    }
+    parts.join("\u{1f}")
+}
+
+/// The smallest snowflake of a moment (Discord ids are time-ordered).
+fn snowflake_at(t: DateTime<Utc>) -> u64 {
+    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+    (t.timestamp_millis().saturating_sub(DISCORD_EPOCH_MS).max(0) as u64) << 22
+}
+
 impl Deliverer {
     /// One request under the global limiter and the channel's window, retried as its failure
     /// allows. Cancellation is honoured only while waiting, never in the middle of a request, so
-    /// a message that went out is always seen (and recorded) by the caller.
-    pub(super) async fn request<T, F, Fut>(
+    /// a message that went out is always seen (and recorded) by the caller. After a failure
+    /// that may have taken effect, `recover` looks for the result before the next attempt.
+    pub(super) async fn request<T, F, Fut, R, RFut>(
         &self,
         window: &mut ChannelWindow,
         cancel: &CancellationToken,
         stats: &Stats,
         on_429: On429,
         mut call: F,
+        mut recover: R,
     ) -> Result<T, Stop>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = serenity::Result<T>>,
+        Fut: Future<Output = Result<T, RequestError>>,
+        R: FnMut() -> RFut,
+        RFut: Future<Output = Option<T>>,
     {
         let mut transient = 0u32;
         let mut limited = 0u32;
@@ -147,15 +207,21 @@ impl Deliverer {
                 return Err(Stop::Cancelled);
             }
             stats.requests.fetch_add(1, Ordering::Relaxed);
-            let failure = match tokio::time::timeout(self.tuning.request_timeout, call()).await {
+            let err = match tokio::time::timeout(self.tuning.request_timeout, call()).await {
                 Ok(Ok(v)) => return Ok(v),
-                Ok(Err(e)) => classify(&e),
-                Err(_) => Failure::Transient(format!(
-                    "no answer within {:?}",
-                    self.tuning.request_timeout
-                )),
+                Ok(Err(e)) => e,
+                Err(_) => RequestError {
+                    failure: Failure::Transient(format!(
+                        "no answer within {:?}",
+                        self.tuning.request_timeout
+                    )),
+                    retry_after: None,
+                    global: false,
+                    uncertain: true,
+                    answered: false,
+                },
             };
-            let wait = match failure {
+            let wait = match err.failure {
                 Failure::RateLimited => {
                     stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                     if on_429 == On429::GiveUp {
@@ -165,17 +231,20 @@ impl Deliverer {
                     if limited > self.tuning.max_rate_limited {
                         return Err(Stop::Exhausted(format!("{limited} rate limits in a row")));
                     }
-                    // serenity does not expose the 429 body's `retry_after` when its own limiter
-                    // is off, nor whether the limit was global, so the wait is a default and
-                    // every task pauses: under proactive pacing a 429 is rare, and backing off
-                    // everywhere is what keeps 429s from piling up into an invalid-request ban.
-                    let wait = self
-                        .tuning
-                        .rate_limited_wait
-                        .mul_f64(1.0 + rand::random::<f64>() / 4.0);
-                    self.limiter.pause_for(wait);
+                    // Discord's `retry_after` when it reached us (proxy mode); serenity waits
+                    // by itself otherwise, so a 429 here without one gets a short default.
+                    let wait = err.retry_after.unwrap_or_else(|| {
+                        self.tuning
+                            .rate_limited_wait
+                            .mul_f64(1.0 + rand::random::<f64>() / 4.0)
+                    });
+                    if err.global {
+                        // The bot-wide limit: everyone waits.
+                        self.limiter.pause_for(wait);
+                    }
                     tracing::debug!(
                         wait_ms = wait.as_millis() as u64,
+                        global = err.global,
                         "rate limited (429); waiting"
                     );
                     wait
@@ -192,7 +261,7 @@ impl Deliverer {
                         self.tuning.backoff_max,
                         rand::random::<f64>(),
                     );
-                    tracing::debug!(error = %e, attempt = transient, wait_ms = wait.as_millis() as u64, "transient failure; retrying");
+                    tracing::debug!(error = %e, attempt = transient, uncertain = err.uncertain, wait_ms = wait.as_millis() as u64, "transient failure; retrying");
                     wait
                 }
                 other => return Err(Stop::Failed(other)),
@@ -200,10 +269,77 @@ impl Deliverer {
             if !sleep_or_cancel(wait, cancel).await {
                 return Err(Stop::Cancelled);
             }
+            if err.uncertain {
+                if let Some(found) = recover().await {
+                    return Ok(found);
+                }
+                if err.answered {
+                    return Err(Stop::Unconfirmed);
+                }
+            }
         }
     }
 
-    /// Sends the unsent messages of one pending delivery, in order, recording each.
+    /// The bot's own user id (`GET /users/@me`), asked once.
+    async fn me(&self) -> Option<u64> {
+        self.bot_user_id
+            .get_or_try_init(|| self.transport.current_user_id())
+            .await
+            .ok()
+            .copied()
+    }
+
+    /// Looks for a message paperboy may already have sent: the bot's own message with this
+    /// body's text among `target`'s messages since `since`.
+    async fn find_sent(
+        &self,
+        target: u64,
+        since: DateTime<Utc>,
+        body: &Value,
+        stats: &Stats,
+    ) -> Option<u64> {
+        let me = self.me().await?;
+        let want = fingerprint(body);
+        let mut after = snowflake_at(since - LOOKBACK);
+        for _ in 0..HISTORY_PAGES {
+            self.limiter.acquire().await;
+            stats.requests.fetch_add(1, Ordering::Relaxed);
+            let page = match tokio::time::timeout(
+                self.tuning.request_timeout,
+                self.transport.messages_after(target, after),
+            )
+            .await
+            {
+                Ok(Ok(page)) => page,
+                Ok(Err(e)) => {
+                    tracing::warn!(channel_id = target, error = ?e.failure, "cannot read the channel's recent messages");
+                    return None;
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        channel_id = target,
+                        "reading the channel's recent messages timed out"
+                    );
+                    return None;
+                }
+            };
+            let found = page.iter().find(|m| {
+                m.author.id.get() == me
+                    && serde_json::to_value(m).is_ok_and(|v| fingerprint(&v) == want)
+            });
+            if let Some(m) = found {
+                return Some(m.id.get());
+            }
+            if page.len() < 100 {
+                return None;
+            }
+            after = page.iter().map(|m| m.id.get()).max().unwrap_or(after);
+        }
+        None
+    }
+
+    /// Sends the unsent messages of one pending delivery, in order, recording each, then
+    /// publishes what is left to publish.
     pub(super) async fn send_delivery(
         &self,
         sub: &Subscription,
@@ -215,9 +351,13 @@ impl Deliverer {
         let channel = sub.channel_id;
         let date = delivery.date;
         let forum = sub.channel_kind == KIND_FORUM;
-        let publish = sub.channel_kind == KIND_ANNOUNCEMENT && sub.auto_publish;
-        // A forum post's starter message has the thread's id, so a thread whose id was not yet
-        // written down is still found from message 0.
+        let started = self.store.mark_started(channel, date).await?;
+        let since = started.unwrap_or_else(|| self.clock.now());
+        // A delivery sent before (a crash, a restart, an earlier pass) may have its first
+        // unrecorded message on Discord already.
+        let mut look_first = started.is_some();
+        // A forum post's starter message has the thread's id (rows written before thread and
+        // starter were recorded together may have only the latter).
         let mut thread = delivery.thread_id.or_else(|| {
             forum
                 .then(|| delivery.messages.first().and_then(|m| m.message_id))
@@ -228,61 +368,143 @@ impl Deliverer {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Pending);
             }
-            let sent = if forum && thread.is_none() {
-                let body = plan::forum_post_body(date, &m.body);
-                let title = plan::forum_post_title(date);
-                // Creating a forum post takes no nonce, so every attempt first looks for the
-                // thread an earlier, unanswered attempt (a timeout, a 5xx, a crash before it was
-                // recorded) may have created: one extra request a day per forum channel.
-                self.request(window, cancel, stats, On429::Retry, || async {
-                    if let Some(id) = self
-                        .find_forum_thread(sub.guild_id, channel, &title)
-                        .await?
-                    {
-                        tracing::info!(
-                            channel_id = channel,
-                            thread_id = id,
-                            "forum thread of an earlier attempt found; not creating another"
-                        );
-                        return Ok(id);
+            if forum && thread.is_none() {
+                let id = match self
+                    .start_forum_post(sub, date, &m.body, window, cancel, stats)
+                    .await
+                {
+                    Ok(id) => id,
+                    Err(Stop::Unconfirmed) => return Ok(Outcome::Pending),
+                    Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
+                };
+                self.store.record_thread_start(channel, date, id).await?;
+                thread = Some(id);
+                look_first = false;
+                stats.messages.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            let target = thread.unwrap_or(channel);
+            if std::mem::take(&mut look_first) {
+                if let Some(id) = self.find_sent(target, since, &m.body, stats).await {
+                    tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
+                    self.store.record_sent(channel, date, m.idx, id).await?;
+                    if m.publish.is_some() {
+                        self.publish(channel, date, m.idx, id, window, cancel, stats)
+                            .await?;
                     }
-                    self.http
-                        .create_forum_post(ChannelId::new(channel), &body, None)
-                        .await
-                        .map(|post| post.id.get())
-                })
-                .await
-            } else {
-                let target = ChannelId::new(thread.unwrap_or(channel));
-                self.request(window, cancel, stats, On429::Retry, || {
-                    self.http.send_message(target, Vec::new(), &m.body)
-                })
-                .await
-                .map(|msg| msg.id.get())
-            };
+                    continue;
+                }
+            }
+            let sent = self
+                .request(
+                    window,
+                    cancel,
+                    stats,
+                    On429::Retry,
+                    || async {
+                        self.transport
+                            .send_message(target, &m.body)
+                            .await
+                            .map(|msg| msg.id.get())
+                    },
+                    || self.find_sent(target, since, &m.body, stats),
+                )
+                .await;
             let message_id = match sent {
                 Ok(id) => id,
+                Err(Stop::Unconfirmed) => {
+                    // It went out; its id is unknown, so it cannot be published.
+                    tracing::warn!(channel_id = channel, %date, idx = m.idx, "Discord accepted a message but its answer could not be read, and it was not found afterwards; recorded as sent without an id");
+                    self.store
+                        .record_sent(channel, date, m.idx, UNKNOWN_MESSAGE_ID)
+                        .await?;
+                    if m.publish.is_some() {
+                        self.store
+                            .record_published(
+                                channel,
+                                date,
+                                m.idx,
+                                &Publish::GivenUp("the message's id is unknown".into()),
+                            )
+                            .await?;
+                    }
+                    stats.messages.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
             };
-            if forum && thread.is_none() {
-                thread = Some(message_id);
-                self.store
-                    .set_delivery_thread(channel, date, message_id)
-                    .await?;
-            }
             self.store
                 .record_sent(channel, date, m.idx, message_id)
                 .await?;
             stats.messages.fetch_add(1, Ordering::Relaxed);
-            if publish {
-                self.crosspost(window, cancel, stats, channel, message_id)
-                    .await;
+            if m.publish.is_some() {
+                self.publish(channel, date, m.idx, message_id, window, cancel, stats)
+                    .await?;
+            }
+        }
+        // Publishes an earlier run left pending (or this one could not finish).
+        let leftover = match self.store.delivery(channel, date).await? {
+            Some(d) => d,
+            None => return Ok(Outcome::Done),
+        };
+        for m in leftover.unpublished() {
+            let id = m.message_id.expect("unpublished messages are sent");
+            if !self
+                .publish(channel, date, m.idx, id, window, cancel, stats)
+                .await?
+            {
+                return Ok(Outcome::Pending);
             }
         }
         self.store
             .finish_delivery(channel, date, DeliveryStatus::Done)
             .await?;
         Ok(Outcome::Done)
+    }
+
+    /// Creates the day's forum post, or finds the one an earlier, unanswered attempt created.
+    async fn start_forum_post(
+        &self,
+        sub: &Subscription,
+        date: NaiveDate,
+        first: &Value,
+        window: &mut ChannelWindow,
+        cancel: &CancellationToken,
+        stats: &Stats,
+    ) -> Result<u64, Stop> {
+        let body = plan::forum_post_body(date, first);
+        let title = plan::forum_post_title(date);
+        let channel = sub.channel_id;
+        let find = || async {
+            self.find_forum_thread(sub.guild_id, channel, &title)
+                .await
+                .ok()
+                .flatten()
+        };
+        // Forum posts take no nonce: every attempt first looks for the thread an earlier one
+        // (a timeout, a 5xx, a crash before it was recorded) may have created.
+        self.request(
+            window,
+            cancel,
+            stats,
+            On429::Retry,
+            || async {
+                if let Some(id) = self
+                    .find_forum_thread(sub.guild_id, channel, &title)
+                    .await?
+                {
+                    tracing::info!(
+                        channel_id = channel,
+                        thread_id = id,
+                        "forum thread of an earlier attempt found; not creating another"
+                    );
+                    return Ok(id);
+                }
+                self.transport.create_forum_post(channel, &body).await
+            },
+            find,
+        )
+        .await
     }
 
     /// The bot's active thread with that title in a forum, if there is one. A thread someone
@@ -292,17 +514,13 @@ impl Deliverer {
         guild_id: u64,
         forum_id: u64,
         title: &str,
-    ) -> serenity::Result<Option<u64>> {
-        let me = *self
-            .bot_user_id
-            .get_or_try_init(|| async { self.http.get_current_user().await.map(|u| u.id.get()) })
-            .await?;
-        let active = self
-            .http
-            .get_guild_active_threads(GuildId::new(guild_id))
-            .await?;
+    ) -> Result<Option<u64>, RequestError> {
+        let me = match self.me().await {
+            Some(me) => me,
+            None => self.transport.current_user_id().await?,
+        };
+        let active = self.transport.active_threads(guild_id).await?;
         Ok(active
-            .threads
             .iter()
             .find(|t| {
                 t.parent_id.map(|p| p.get()) == Some(forum_id)
@@ -312,39 +530,77 @@ impl Deliverer {
             .map(|t| t.id.get()))
     }
 
-    /// Publishes a message to the announcement channel's followers. Best effort: the message is
-    /// already posted and recorded, so a failure here is logged, not retried in later passes. A
-    /// 429 (Discord allows few crossposts per channel and hour) gives up on this crosspost only,
-    /// without pausing the other channels' deliveries.
-    async fn crosspost(
+    /// Publishes one recorded message to the announcement channel's followers and records how
+    /// it went. Returns whether it is settled (published or given up); `false` leaves it
+    /// pending for the next pass (shutting down, or retries used up). A crosspost over the
+    /// channel's quota is given up at once and reported, without pausing anyone.
+    #[allow(clippy::too_many_arguments)]
+    async fn publish(
         &self,
+        channel: u64,
+        date: NaiveDate,
+        idx: u32,
+        message: u64,
         window: &mut ChannelWindow,
         cancel: &CancellationToken,
         stats: &Stats,
-        channel: u64,
-        message: u64,
-    ) {
-        let result = self
-            .request(window, cancel, stats, On429::GiveUp, || {
-                self.http
-                    .crosspost_message(ChannelId::new(channel), MessageId::new(message))
-            })
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(Stop::Cancelled) => {}
-            Err(Stop::Failed(Failure::RateLimited)) => tracing::warn!(
-                channel_id = channel,
-                message_id = message,
-                "crosspost rate-limited (429); this message is not published to followers"
-            ),
-            Err(stop) => tracing::warn!(
-                channel_id = channel,
-                message_id = message,
-                error = %stop.describe(),
-                "could not publish the message to followers"
-            ),
-        }
+    ) -> Result<bool, StoreError> {
+        let mut waits = self.signals.as_ref().map(|s| s.subscribe());
+        let route = format!("/channels/{channel}/messages/{message}/crosspost");
+        let attempt = self.request(
+            window,
+            cancel,
+            stats,
+            On429::GiveUp,
+            || self.transport.crosspost(channel, message),
+            || async { None },
+        );
+        let over_quota = async {
+            match waits.as_mut() {
+                Some(rx) => loop {
+                    match rx.recv().await {
+                        Ok(w) if w.path.ends_with(&route) && w.wait > CROSSPOST_PATIENCE => {
+                            return w.wait
+                        }
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                    }
+                },
+                None => std::future::pending().await,
+            }
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            wait = over_quota => {
+                // serenity was about to sit it out: counted here, as no 429 reached us.
+                stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(channel_id = channel, wait_s = wait.as_secs(), "crosspost over quota");
+                Err(Stop::Failed(Failure::RateLimited))
+            }
+        };
+        let outcome = match result {
+            Ok(()) | Err(Stop::Failed(Failure::AlreadyDone)) => Publish::Done,
+            Err(Stop::Failed(Failure::RateLimited)) => {
+                tracing::warn!(channel_id = channel, message_id = message, "crosspost quota reached (Discord allows about 10 an hour per channel); this message is not published to followers");
+                Publish::GivenUp("Discord's crosspost quota for the channel was reached".into())
+            }
+            Err(Stop::Failed(other)) => {
+                tracing::warn!(channel_id = channel, message_id = message, error = ?other, "could not publish the message to followers; giving up");
+                Publish::GivenUp(format!("{other:?}"))
+            }
+            Err(Stop::Unconfirmed) => Publish::Done,
+            Err(Stop::Cancelled) => return Ok(false),
+            Err(Stop::Exhausted(e)) => {
+                tracing::warn!(channel_id = channel, message_id = message, error = %e, "publishing to followers left for the next pass");
+                return Ok(false);
+            }
+        };
+        self.store
+            .record_published(channel, date, idx, &outcome)
+            .await?;
+        Ok(true)
     }
 
     /// Settles a delivery whose request stopped.
@@ -357,10 +613,17 @@ impl Deliverer {
     ) -> Result<Outcome, StoreError> {
         let channel = sub.channel_id;
         match stop {
-            Stop::Cancelled => Ok(Outcome::Pending),
+            Stop::Cancelled | Stop::Unconfirmed => Ok(Outcome::Pending),
             Stop::Exhausted(e) => {
-                tracing::warn!(channel_id = channel, %date, error = %e, "delivery left for the next pass");
-                self.store.record_attempt_error(channel, date, &e).await?;
+                let attempts = self.store.record_attempt_error(channel, date, &e).await?;
+                if attempts >= MAX_DELIVERY_ATTEMPTS {
+                    tracing::error!(channel_id = channel, %date, error = %e, attempts, "giving up the delivery after repeated failures");
+                    self.store
+                        .finish_delivery(channel, date, DeliveryStatus::Failed)
+                        .await?;
+                    return Ok(Outcome::Failed);
+                }
+                tracing::warn!(channel_id = channel, %date, error = %e, attempts, "delivery left for the next pass");
                 Ok(Outcome::Pending)
             }
             Stop::Failed(Failure::Gone(reason)) => {
@@ -405,15 +668,15 @@ impl Deliverer {
     pub(super) async fn notify_guild(&self, sub: &Subscription, reason: &str, stats: &Stats) {
         self.limiter.acquire().await;
         stats.requests.fetch_add(1, Ordering::Relaxed);
-        let guild = match tokio::time::timeout(
+        let system = match tokio::time::timeout(
             self.tuning.request_timeout,
-            self.http.get_guild(GuildId::new(sub.guild_id)),
+            self.transport.system_channel(sub.guild_id),
         )
         .await
         {
-            Ok(Ok(g)) => g,
+            Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                tracing::info!(guild_id = sub.guild_id, error = %e, "cannot look up the guild to report the pause");
+                tracing::info!(guild_id = sub.guild_id, error = ?e.failure, "cannot look up the guild to report the pause");
                 return;
             }
             Err(_) => {
@@ -424,10 +687,7 @@ impl Deliverer {
                 return;
             }
         };
-        let Some(system) = guild
-            .system_channel_id
-            .filter(|c| c.get() != sub.channel_id)
-        else {
+        let Some(system) = system.filter(|c| *c != sub.channel_id) else {
             tracing::info!(
                 guild_id = sub.guild_id,
                 "guild has no other system channel; pause not reported"
@@ -442,22 +702,26 @@ impl Deliverer {
         stats.requests.fetch_add(1, Ordering::Relaxed);
         match tokio::time::timeout(
             self.tuning.request_timeout,
-            self.http.send_message(system, Vec::new(), &body),
+            self.transport.send_message(system, &body),
         )
         .await
         {
             Ok(Ok(_)) => tracing::info!(
                 guild_id = sub.guild_id,
-                system_channel_id = system.get(),
+                system_channel_id = system,
                 "pause reported in the system channel"
             ),
             Ok(Err(e)) => {
-                tracing::info!(guild_id = sub.guild_id, error = %e, "could not report the pause in the system channel")
+                tracing::info!(guild_id = sub.guild_id, error = ?e.failure, "could not report the pause in the system channel")
             }
             Err(_) => tracing::info!(guild_id = sub.guild_id, "reporting the pause timed out"),
         }
     }
 }
+
+/// Recorded for a message Discord accepted whose id paperboy could not learn: never sent again,
+/// never published.
+pub const UNKNOWN_MESSAGE_ID: u64 = 0;
 
 /// The text posted in a guild's system channel when one of its channels is paused.
 pub fn pause_notice(channel_id: u64, reason: &str) -> String {
@@ -478,6 +742,7 @@ pub(super) async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn statuses_are_classified() {
@@ -496,6 +761,9 @@ mod tests {
         assert!(
             matches!(classify_status(403, 50013, ""), Failure::Gone(r) if r.contains("Missing Permissions"))
         );
+        assert!(
+            matches!(classify_status(403, 50007, ""), Failure::Gone(r) if r.contains("direct messages"))
+        );
         assert!(matches!(
             classify_status(400, 50035, "Invalid Form Body"),
             Failure::Invalid(_)
@@ -504,11 +772,49 @@ mod tests {
             classify_status(404, 10008, ""),
             Failure::Rejected(_)
         ));
-        assert!(matches!(
-            classify_status(400, 50006, ""),
-            Failure::Rejected(_)
-        ));
+        assert_eq!(classify_status(400, 40033, ""), Failure::AlreadyDone);
         assert_eq!(classify_status(401, 0, ""), Failure::Unauthorized);
+        // Whatever paperboy does not know is worth another try, not a lost day.
+        assert!(matches!(
+            classify_status(400, 50109, ""),
+            Failure::Transient(_)
+        ));
+        assert!(matches!(
+            classify_status(418, -1, ""),
+            Failure::Transient(_)
+        ));
+    }
+
+    #[test]
+    fn a_message_is_recognised_by_its_text_as_discord_returns_it() {
+        let planned = json!({
+            "content": "📰 **Daily Papers — 2024-04-02** · 12 papers",
+            "embeds": [{"title": "A", "url": "https://arxiv.org/abs/1", "description": "• x ",
+                        "fields": [{"name": "👍 Votes", "value": "3", "inline": true}],
+                        "footer": {"text": "Daily Papers · 2024-04-02"}, "color": 1}],
+            "nonce": "n", "enforce_nonce": true, "allowed_mentions": {"parse": []}
+        });
+        // What Discord sends back: more fields, trimmed text, no nonce.
+        let returned = json!({
+            "id": "9", "content": "📰 **Daily Papers — 2024-04-02** · 12 papers",
+            "embeds": [{"type": "rich", "title": "A", "url": "https://arxiv.org/abs/1",
+                        "description": "• x", "color": 1,
+                        "fields": [{"name": "👍 Votes", "value": "3", "inline": true}],
+                        "footer": {"text": "Daily Papers · 2024-04-02"},
+                        "thumbnail": {"url": "https://x/y.png", "proxy_url": "https://p"}}]
+        });
+        assert_eq!(fingerprint(&planned), fingerprint(&returned));
+        let other = json!({"content": null, "embeds": [{"title": "B"}]});
+        assert_ne!(fingerprint(&planned), fingerprint(&other));
+    }
+
+    #[test]
+    fn snowflakes_start_at_discords_epoch() {
+        let t = DateTime::parse_from_rfc3339("2015-01-01T00:00:01Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(snowflake_at(t), 1000 << 22);
+        assert_eq!(snowflake_at(DateTime::<Utc>::MIN_UTC), 0);
     }
 
     #[test]

@@ -61,6 +61,15 @@ pub struct LastPost {
     pub at: DateTime<Utc>,
 }
 
+/// Where publishing a message to an announcement channel's followers stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publish {
+    Pending,
+    Done,
+    /// Refused for good, or the channel's crosspost quota was reached: the reason.
+    GivenUp(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedMessage {
     /// 0-based send order within the delivery.
@@ -70,6 +79,8 @@ pub struct PlannedMessage {
     pub body: Value,
     /// Set once Discord accepted the message.
     pub message_id: Option<u64>,
+    /// `None` where nothing is published (not an auto-publish announcement channel).
+    pub publish: Option<Publish>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +92,8 @@ pub struct Delivery {
     pub thread_id: Option<u64>,
     pub attempts: u32,
     pub last_error: Option<String>,
+    /// When sending began (`None`: never tried, so nothing of it can be on Discord).
+    pub started_at: Option<DateTime<Utc>>,
     /// In send order.
     pub messages: Vec<PlannedMessage>,
 }
@@ -89,6 +102,13 @@ impl Delivery {
     /// Messages still to send, in order; a resumed delivery continues from the first of these.
     pub fn unsent(&self) -> impl Iterator<Item = &PlannedMessage> {
         self.messages.iter().filter(|m| m.message_id.is_none())
+    }
+
+    /// Sent messages still to be published to followers.
+    pub fn unpublished(&self) -> impl Iterator<Item = &PlannedMessage> {
+        self.messages
+            .iter()
+            .filter(|m| m.message_id.is_some() && m.publish == Some(Publish::Pending))
     }
 }
 
@@ -100,6 +120,7 @@ struct DeliveryRow {
     thread_id: Option<i64>,
     attempts: i64,
     last_error: Option<String>,
+    started_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -110,6 +131,8 @@ struct MessageRow {
     nonce: String,
     body: String,
     message_id: Option<i64>,
+    publish: Option<String>,
+    publish_error: Option<String>,
 }
 
 impl DeliveryRow {
@@ -121,6 +144,7 @@ impl DeliveryRow {
             thread_id: self.thread_id.map(id_from_db),
             attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
             last_error: self.last_error,
+            started_at: self.started_at,
             messages,
         })
     }
@@ -134,18 +158,27 @@ impl MessageRow {
                 self.idx, self.channel_id, self.digest_date
             ))
         })?;
+        let publish = match self.publish.as_deref() {
+            None => None,
+            Some("pending") => Some(Publish::Pending),
+            Some("done") => Some(Publish::Done),
+            Some("given_up") => Some(Publish::GivenUp(self.publish_error.unwrap_or_default())),
+            Some(other) => return Err(StoreError::Corrupt(format!("publish state {other:?}"))),
+        };
         Ok(PlannedMessage {
             idx: self.idx as u32,
             nonce: self.nonce,
             body,
             message_id: self.message_id.map(id_from_db),
+            publish,
         })
     }
 }
 
 const DELIVERY_COLUMNS: &str =
-    "d.channel_id, d.digest_date, d.status, d.thread_id, d.attempts, d.last_error";
-const MESSAGE_COLUMNS: &str = "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id";
+    "d.channel_id, d.digest_date, d.status, d.thread_id, d.attempts, d.last_error, d.started_at";
+const MESSAGE_COLUMNS: &str =
+    "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id, m.publish, m.publish_error";
 
 fn check_nonces<'a>(nonces: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
     for nonce in nonces {
@@ -266,6 +299,7 @@ impl Store {
             thread_id: None,
             attempts: 0,
             last_error: None,
+            started_at: None,
             messages: messages
                 .iter()
                 .enumerate()
@@ -274,6 +308,7 @@ impl Store {
                     nonce: nonce.clone(),
                     body: body.clone(),
                     message_id: None,
+                    publish: None,
                 })
                 .collect(),
         })
@@ -292,6 +327,7 @@ impl Store {
         date: NaiveDate,
         source: Option<&str>,
         items: &[(u64, Vec<(String, Value)>)],
+        publishing: &HashSet<u64>,
     ) -> Result<(), StoreError> {
         check_nonces(
             items
@@ -339,20 +375,29 @@ impl Store {
             inserted.extend(ids.into_iter().map(id_from_db));
         }
 
-        let messages: Vec<(i64, usize, &str, String)> = items
+        let messages: Vec<(i64, usize, &str, String, Option<&str>)> = items
             .iter()
             .filter(|(id, _)| inserted.contains(id))
             .flat_map(|(id, msgs)| {
+                let publish = publishing.contains(id).then_some("pending");
                 msgs.iter().enumerate().map(move |(idx, (nonce, body))| {
-                    (id_to_db(*id), idx, nonce.as_str(), body.to_string())
+                    (
+                        id_to_db(*id),
+                        idx,
+                        nonce.as_str(),
+                        body.to_string(),
+                        publish,
+                    )
                 })
             })
             .collect();
         for chunk in messages.chunks(BULK_CHUNK) {
             sqlx::query(
-                "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
+                "INSERT INTO delivery_messages \
+                 (channel_id, digest_date, idx, nonce, body, publish) \
                  SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), \
-                 json_extract(value, '$[2]'), json_extract(value, '$[3]') \
+                 json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
+                 json_extract(value, '$[4]') \
                  FROM json_each(?1)",
             )
             .bind(serde_json::to_string(chunk).expect("plain values always serialize"))
@@ -430,28 +475,129 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a failed attempt and keeps its error for the operator and retry decisions.
+    /// Notes that sending a delivery begins (the first time only); returns when it first began,
+    /// if it had before.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn mark_started(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let before: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+            "SELECT started_at FROM deliveries WHERE channel_id = ? AND digest_date = ?",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(before) = before else {
+            return Err(not_planned(channel_id, date, None));
+        };
+        if before.is_none() {
+            sqlx::query(
+                "UPDATE deliveries SET started_at = ? \
+                 WHERE channel_id = ? AND digest_date = ? AND started_at IS NULL",
+            )
+            .bind(self.now())
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(before)
+    }
+
+    /// A forum post was created: its thread and its starter message (message 0, whose id is the
+    /// thread's) are recorded together, so a crash can never leave one without the other.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, thread_id = thread_id))]
+    pub async fn record_thread_start(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        thread_id: u64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
+        )
+        .bind(id_to_db(thread_id))
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let starter = sqlx::query(
+            "UPDATE delivery_messages SET message_id = ?, sent_at = ? \
+             WHERE channel_id = ? AND digest_date = ? AND idx = 0",
+        )
+        .bind(id_to_db(thread_id))
+        .bind(self.now())
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 || starter == 0 {
+            return Err(not_planned(channel_id, date, Some(0)));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Settles publishing one message to followers.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, idx = idx))]
+    pub async fn record_published(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        outcome: &Publish,
+    ) -> Result<(), StoreError> {
+        let (state, error) = match outcome {
+            Publish::Pending => ("pending", None),
+            Publish::Done => ("done", None),
+            Publish::GivenUp(why) => ("given_up", Some(why.as_str())),
+        };
+        let updated = sqlx::query(
+            "UPDATE delivery_messages SET publish = ?, publish_error = ? \
+             WHERE channel_id = ? AND digest_date = ? AND idx = ?",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(i64::from(idx))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, Some(idx)));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed attempt and keeps its error for the operator and retry decisions;
+    /// returns the attempts so far.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
     pub async fn record_attempt_error(
         &self,
         channel_id: u64,
         date: NaiveDate,
         error: &str,
-    ) -> Result<(), StoreError> {
-        let updated = sqlx::query(
+    ) -> Result<u32, StoreError> {
+        let attempts: Option<i64> = sqlx::query_scalar(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = ? \
-             WHERE channel_id = ? AND digest_date = ?",
+             WHERE channel_id = ? AND digest_date = ? RETURNING attempts",
         )
         .bind(error)
         .bind(id_to_db(channel_id))
         .bind(date)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(not_planned(channel_id, date, None));
+        .fetch_optional(&self.pool)
+        .await?;
+        match attempts {
+            Some(n) => Ok(n.clamp(0, i64::from(u32::MAX)) as u32),
+            None => Err(not_planned(channel_id, date, None)),
         }
-        Ok(())
     }
 
     /// Like [`Store::record_attempt_error`] for a delivery that failed because the channel is
@@ -465,6 +611,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.record_attempt_error(channel_id, date, &format!("{CHANNEL_UNAVAILABLE}{reason}"))
             .await
+            .map(|_| ())
     }
 
     /// Settles a delivery. Passing [`DeliveryStatus::Pending`] reopens it for another resume.
@@ -1049,6 +1196,7 @@ mod tests {
                     (big, vec![]),
                     (1, msgs("dup", 4)),
                 ],
+                &HashSet::from([2]),
             )
             .await
             .unwrap();
@@ -1065,12 +1213,67 @@ mod tests {
             vec![day(5)]
         );
 
-        store.plan_deliveries(day(5), None, &[]).await.unwrap();
+        store
+            .plan_deliveries(day(5), None, &[], &HashSet::new())
+            .await
+            .unwrap();
         let err = store
-            .plan_deliveries(day(6), None, &[(1, vec![("n".repeat(30), json!({}))])])
+            .plan_deliveries(
+                day(6),
+                None,
+                &[(1, vec![("n".repeat(30), json!({}))])],
+                &HashSet::new(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::InvalidNonce { .. }));
+    }
+
+    #[tokio::test]
+    async fn starts_threads_and_publishes_are_recorded() {
+        let store = Store::open_memory().await.unwrap();
+        store
+            .plan_deliveries(
+                day(8),
+                None,
+                &[(3, msgs("f", 2)), (4, msgs("a", 2))],
+                &HashSet::from([4]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.mark_started(3, day(8)).await.unwrap(), None);
+        let first = store.delivery(3, day(8)).await.unwrap().unwrap().started_at;
+        assert!(first.is_some());
+        assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
+        assert!(store.mark_started(9, day(8)).await.is_err());
+        // A forum post: thread and starter message in one go.
+        store.record_thread_start(3, day(8), 777).await.unwrap();
+        let forum = store.delivery(3, day(8)).await.unwrap().unwrap();
+        assert_eq!(forum.thread_id, Some(777));
+        assert_eq!(forum.messages[0].message_id, Some(777));
+        assert_eq!(forum.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
+        assert!(forum.messages.iter().all(|m| m.publish.is_none()));
+        // An announcement channel's messages wait to be published.
+        store.record_sent(4, day(8), 0, 50).await.unwrap();
+        let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
+        assert_eq!(
+            ann.unpublished().map(|m| m.idx).collect::<Vec<_>>(),
+            vec![0]
+        );
+        store
+            .record_published(4, day(8), 0, &Publish::Done)
+            .await
+            .unwrap();
+        store
+            .record_published(4, day(8), 1, &Publish::GivenUp("quota".into()))
+            .await
+            .unwrap();
+        let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
+        assert_eq!(ann.unpublished().count(), 0);
+        assert_eq!(
+            ann.messages[1].publish,
+            Some(Publish::GivenUp("quota".into()))
+        );
     }
 
     #[tokio::test]
@@ -1085,6 +1288,7 @@ mod tests {
                 day(2),
                 None,
                 &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
+                &HashSet::new(),
             )
             .await
             .unwrap_err();
@@ -1108,7 +1312,10 @@ mod tests {
             })
             .collect();
         let started = Instant::now();
-        store.plan_deliveries(day(7), None, &items).await.unwrap();
+        store
+            .plan_deliveries(day(7), None, &items, &HashSet::new())
+            .await
+            .unwrap();
         let elapsed = started.elapsed();
         eprintln!("planned 10,000 deliveries in {elapsed:?}");
         assert!(elapsed.as_secs() < 20, "fan-out planning took {elapsed:?}");
@@ -1125,7 +1332,10 @@ mod tests {
         assert_eq!(messages, 15_000);
 
         // Running the fan-out again plans nothing new.
-        store.plan_deliveries(day(7), None, &items).await.unwrap();
+        store
+            .plan_deliveries(day(7), None, &items, &HashSet::new())
+            .await
+            .unwrap();
         let messages_again: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
             .fetch_one(&store.pool)
             .await

@@ -26,7 +26,9 @@ use sqlx::sqlite::{
 
 pub use archive::{Archived, ArchivedDay, SearchHit};
 pub use checks::{CheckOutcome, SourceCheck};
-pub use deliveries::{Delivery, DeliveryStatus, LastPost, PlannedMessage, MAX_NONCE_CHARS};
+pub use deliveries::{
+    Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, MAX_NONCE_CHARS,
+};
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use subscriptions::{NewSubscription, Subscription};
 

@@ -1,0 +1,257 @@
+//! How the delivery engine's requests reach Discord.
+//!
+//! - **Production** (no `discord.api_base`): serenity's `Http` with its rate limiter on. It
+//!   waits out route 429s itself and reports what it meets (global 429s, long route waits)
+//!   through [`super::ratelimit::RateLimitSignals`].
+//! - **Proxy mode** (`discord.api_base`, e.g. a shared rate-limit proxy): serenity must run with
+//!   its limiter off there, and then drops what a 429 says (`retry_after`, `global`). The few
+//!   requests a delivery makes are therefore sent directly with the bot's own client, so that a
+//!   route 429 pauses that route for its `retry_after` and a global one pauses everyone.
+//!
+//! Either way a failure comes back as a [`RequestError`]: how to treat it ([`Failure`]), what
+//! the 429 said, and whether the request may have taken effect anyway ("uncertain": a timeout,
+//! a 5xx, an answer that could not be read), in which case a message is looked for before it is
+//! sent again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use serenity::all::{ChannelId, GuildId, MessageId};
+use serenity::http::{Http, HttpError, MessagePagination};
+use serenity::model::channel::{GuildChannel, Message};
+
+use super::send::{classify, classify_status, Failure};
+
+/// An unsuccessful request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestError {
+    pub failure: Failure,
+    /// What a 429 asked to wait (proxy mode only; serenity waits itself in production).
+    pub retry_after: Option<Duration>,
+    /// A 429 of the bot-wide limit rather than of one route.
+    pub global: bool,
+    /// The request may have taken effect although no usable answer came back.
+    pub uncertain: bool,
+    /// Discord answered success, but the answer could not be read: it did take effect.
+    pub answered: bool,
+}
+
+impl RequestError {
+    fn of(failure: Failure) -> RequestError {
+        let uncertain = matches!(failure, Failure::Transient(_));
+        RequestError {
+            failure,
+            retry_after: None,
+            global: false,
+            uncertain,
+            answered: false,
+        }
+    }
+}
+
+impl From<serenity::Error> for RequestError {
+    fn from(e: serenity::Error) -> Self {
+        let mut r = RequestError::of(classify(&e));
+        // A success whose body did not parse: it worked, we just cannot read the answer.
+        if matches!(e, serenity::Error::Json(_)) {
+            r.uncertain = true;
+            r.answered = true;
+        }
+        if let serenity::Error::Http(HttpError::UnsuccessfulRequest(resp)) = &e {
+            r.uncertain = resp.status_code.is_server_error();
+        }
+        r
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RequestError>;
+
+/// The requests one delivery needs.
+pub enum Transport {
+    Serenity(Arc<Http>),
+    Direct {
+        client: reqwest::Client,
+        /// `{api_base}/api/v10`
+        base: String,
+        token: String,
+        /// For what is not on the hot path (looking up a guild), serenity as usual.
+        http: Arc<Http>,
+    },
+}
+
+impl Transport {
+    /// Proxy mode when `api_base` is set, production otherwise.
+    pub fn new(http: Arc<Http>, api_base: Option<&str>, client: reqwest::Client) -> Transport {
+        match api_base {
+            None => Transport::Serenity(http),
+            Some(base) => Transport::Direct {
+                client,
+                base: format!("{}/api/v10", base.trim_end_matches('/')),
+                token: http.token().to_string(),
+                http,
+            },
+        }
+    }
+
+    pub fn http(&self) -> &Arc<Http> {
+        match self {
+            Transport::Serenity(http) | Transport::Direct { http, .. } => http,
+        }
+    }
+
+    pub async fn send_message(&self, channel: u64, body: &Value) -> Result<Message> {
+        match self {
+            Transport::Serenity(http) => Ok(http
+                .send_message(ChannelId::new(channel), Vec::new(), body)
+                .await?),
+            Transport::Direct { .. } => {
+                self.direct("POST", &format!("/channels/{channel}/messages"), Some(body))
+                    .await
+            }
+        }
+    }
+
+    pub async fn crosspost(&self, channel: u64, message: u64) -> Result<()> {
+        match self {
+            Transport::Serenity(http) => http
+                .crosspost_message(ChannelId::new(channel), MessageId::new(message))
+                .await
+                .map(|_| ())
+                .map_err(Into::into),
+            Transport::Direct { .. } => self
+                .direct::<Value>(
+                    "POST",
+                    &format!("/channels/{channel}/messages/{message}/crosspost"),
+                    None,
+                )
+                .await
+                .map(|_| ()),
+        }
+    }
+
+    /// Creates a forum post; returns the thread's id (its starter message has the same id).
+    pub async fn create_forum_post(&self, forum: u64, body: &Value) -> Result<u64> {
+        match self {
+            Transport::Serenity(http) => Ok(http
+                .create_forum_post(ChannelId::new(forum), body, None)
+                .await?
+                .id
+                .get()),
+            Transport::Direct { .. } => self
+                .direct::<GuildChannel>("POST", &format!("/channels/{forum}/threads"), Some(body))
+                .await
+                .map(|c| c.id.get()),
+        }
+    }
+
+    /// Up to 100 messages of a channel (or thread) posted after the message id `after`,
+    /// whatever their order.
+    pub async fn messages_after(&self, channel: u64, after: u64) -> Result<Vec<Message>> {
+        match self {
+            Transport::Serenity(http) => Ok(http
+                .get_messages(
+                    ChannelId::new(channel),
+                    Some(MessagePagination::After(MessageId::new(after.max(1)))),
+                    Some(100),
+                )
+                .await?),
+            Transport::Direct { .. } => {
+                self.direct(
+                    "GET",
+                    &format!(
+                        "/channels/{channel}/messages?after={}&limit=100",
+                        after.max(1)
+                    ),
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    pub async fn current_user_id(&self) -> Result<u64> {
+        Ok(self.http().get_current_user().await?.id.get())
+    }
+
+    pub async fn active_threads(&self, guild: u64) -> Result<Vec<GuildChannel>> {
+        Ok(self
+            .http()
+            .get_guild_active_threads(GuildId::new(guild))
+            .await?
+            .threads)
+    }
+
+    pub async fn system_channel(&self, guild: u64) -> Result<Option<u64>> {
+        Ok(self
+            .http()
+            .get_guild(GuildId::new(guild))
+            .await?
+            .system_channel_id
+            .map(|c| c.get()))
+    }
+
+    async fn direct<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T> {
+        let Transport::Direct {
+            client,
+            base,
+            token,
+            ..
+        } = self
+        else {
+            unreachable!("direct requests are for proxy mode")
+        };
+        let url = format!("{base}{path}");
+        let mut req = match method {
+            "GET" => client.get(&url),
+            _ => client.post(&url),
+        }
+        .header(reqwest::header::AUTHORIZATION, format!("Bot {token}"));
+        if let Some(body) = body {
+            req = req.json(body);
+        } else if method == "POST" {
+            req = req.header(reqwest::header::CONTENT_LENGTH, "0");
+        }
+        let response = req.send().await.map_err(|e| {
+            // Whether it reached Discord is unknown unless it never connected.
+            let mut r = RequestError::of(Failure::Transient(format!("request: {e}")));
+            r.uncertain = !e.is_connect();
+            r
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(|e| {
+            RequestError::of(Failure::Transient(format!("reading the answer: {e}")))
+        })?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| RequestError {
+                uncertain: true,
+                answered: true,
+                ..RequestError::of(Failure::Transient(format!("unexpected response: {e}")))
+            });
+        }
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let code = json["code"].as_i64().unwrap_or(-1) as isize;
+        let message = json["message"].as_str().unwrap_or_default();
+        let mut r = RequestError::of(classify_status(status.as_u16(), code, message));
+        r.uncertain = status.is_server_error();
+        if status.as_u16() == 429 {
+            let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let seconds = json["retry_after"]
+                .as_f64()
+                .or_else(|| header("retry-after").and_then(|v| v.parse().ok()));
+            r.retry_after = seconds
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(|s| Duration::from_secs_f64(s.min(86_400.0)));
+            r.global = json["global"].as_bool().unwrap_or(false)
+                || header("x-ratelimit-global").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || header("x-ratelimit-scope") == Some("global");
+        }
+        Err(r)
+    }
+}
