@@ -643,3 +643,45 @@ mod tests {
         assert_eq!(q.last_published.unwrap().date, monday.date);
     }
 }
+
+#[cfg(test)]
+mod log_tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_hostile_digest_cannot_flood_the_log() {
+        // A thousand headings without a title: each skipped, reported once, summarised.
+        let input = "## Daily Papers (2024-04-02)\n".to_string() + &"### \n".repeat(1000);
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let warnings = tracing::subscriber::with_default(subscriber, || {
+            let parsed = crate::digest::markdown::parse_markdown(input.as_bytes(), None).unwrap();
+            assert!(parsed.warnings.len() >= 1000);
+            log_warnings(&parsed, "2024-04-02".parse().unwrap(), "test");
+            parsed.warnings.len()
+        });
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(out.lines().count(), 6, "{out}");
+        assert!(out.contains(&format!("more={}", warnings - 5)), "{out}");
+    }
+}

@@ -18,6 +18,7 @@
 //! - [`deliver`]: the daily delivery engine: planning, the ledger, rate-limited sending.
 //! - [`discord`]: wiring the client, commands and scheduler together; clean shutdown.
 //! - [`net`]: the HTTP client (proxy, trusted CAs) and the gateway tunnel behind a proxy.
+//! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
 //! - [`clock`]: the injectable time source.
 
 pub mod carry;
@@ -30,6 +31,7 @@ pub mod digest;
 pub mod discord;
 pub mod fetch;
 pub mod filter;
+pub mod logging;
 pub mod net;
 pub mod outlook;
 pub mod publication;

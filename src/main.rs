@@ -75,22 +75,15 @@ struct PreviewArgs {
     json: bool,
 }
 
-/// Everything the bot needs to post: view the channel, send messages with embeds, and create
-/// and post in threads (forum channels get one thread a day).
-pub const INVITE_PERMISSIONS: u64 = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 35) | (1 << 38);
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,paperboy=debug"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
+/// Everything the bot needs to post: view the channel, send messages with embeds, read the
+/// channel's history (to find a message it may have sent before a crash instead of posting it
+/// twice), and create and post in threads (forum channels get one thread a day).
+pub const INVITE_PERMISSIONS: u64 =
+    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    paperboy::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

@@ -161,7 +161,7 @@ fn invite_prints_scopes_and_permissions() {
         .unwrap()
         .parse()
         .unwrap();
-    for bit in [10, 11, 14, 35, 38] {
+    for bit in [10, 11, 14, 16, 35, 38] {
         assert!(perms & (1 << bit) != 0, "permission bit {bit} missing");
     }
     // Nothing beyond what posting needs (no Administrator, no Manage Messages).

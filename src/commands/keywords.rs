@@ -88,7 +88,9 @@ pub async fn keywords(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 pub async fn add(
     ctx: Context<'_>,
-    #[description = "e.g. llm, \"diffusion model\", 확산, -survey"] words: String,
+    #[description = "e.g. llm, \"diffusion model\", 확산, -survey"]
+    #[max_length = 1000]
+    words: String,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let parsed = parse_keywords(&words);
@@ -147,7 +149,11 @@ pub async fn add(
                 .join(", ")
         ));
     }
-    say_ephemeral(ctx, format!("🔑 {}", lines.join("\n"))).await
+    say_ephemeral(
+        ctx,
+        crate::render::truncate_chars(&format!("🔑 {}", lines.join("\n")), 2000),
+    )
+    .await
 }
 
 /// Remove one keyword.
@@ -156,6 +162,7 @@ pub async fn remove(
     ctx: Context<'_>,
     #[description = "The keyword to remove"]
     #[autocomplete = "autocomplete_keyword"]
+    #[max_length = 101]
     word: String,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;

@@ -212,15 +212,18 @@ pub fn discord_time(t: chrono::DateTime<Utc>) -> String {
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            if let Some(user) = error.downcast_ref::<UserError>() {
-                let _ = say_ephemeral(ctx, format!("⚠️ {user}")).await;
+            let text = if let Some(user) = error.downcast_ref::<UserError>() {
+                // Within Discord's 2,000 characters whatever the message says.
+                crate::render::truncate_chars(&format!("⚠️ {user}"), 1_900)
             } else {
                 tracing::error!(command = %ctx.command().qualified_name, channel_id = ctx.channel_id().get(), error = ?error, "command failed");
-                let _ = say_ephemeral(
-                    ctx,
-                    "Something went wrong on paperboy's side; the error has been logged. Please try again later.",
-                )
-                .await;
+                "Something went wrong on paperboy's side; the error has been logged. Please try again later.".to_string()
+            };
+            // An error answer that fails is never dropped silently: logged, and a short
+            // fallback tried.
+            if let Err(e) = say_ephemeral(ctx, text).await {
+                tracing::error!(command = %ctx.command().qualified_name, error = %e, "could not send the error reply");
+                let _ = say_ephemeral(ctx, "⚠️ That did not work; please try again.").await;
             }
         }
         other => {

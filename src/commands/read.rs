@@ -262,11 +262,16 @@ async fn show_day(
 /// messages (100 papers) with a pointer to the filters.
 const MAX_REPLY_MESSAGES: usize = 10;
 
+/// The longest look back `/papers search` takes (ten years).
+const MAX_SEARCH_DAYS: u32 = 3650;
+
 /// Search the archived digests' titles and summaries.
 #[poise::command(slash_command)]
 pub async fn search(
     ctx: Context<'_>,
-    #[description = "Words to look for (English or Korean)"] query: String,
+    #[description = "Words to look for (English or Korean)"]
+    #[max_length = 200]
+    query: String,
     #[description = "Only the last N days"]
     #[min = 1]
     #[max = 3650]
@@ -283,8 +288,16 @@ pub async fn search(
         ));
     }
     let data = ctx.data();
+    // Discord enforces the option's range, but a handler never trusts its input.
     let since = match days {
-        Some(n) => Some(today_for(ctx).await? - chrono::Duration::days(i64::from(n))),
+        Some(n @ 1..=MAX_SEARCH_DAYS) => {
+            Some(today_for(ctx).await? - chrono::Duration::days(i64::from(n)))
+        }
+        Some(_) => {
+            return Err(user_error(format!(
+                "`days` must be between 1 and {MAX_SEARCH_DAYS}."
+            )))
+        }
         None => None,
     };
     let hits = data.store.search(q, since, 10).await?;

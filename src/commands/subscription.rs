@@ -59,15 +59,75 @@ async fn channel_kind(ctx: Context<'_>) -> Result<u8, Error> {
     })
 }
 
+/// What the bot itself needs in a channel of this kind to post there: named as Discord's
+/// channel settings name them.
+pub fn required_permissions(kind: u8) -> Vec<(serenity::Permissions, &'static str)> {
+    use serenity::Permissions as P;
+    let mut need = vec![
+        (P::VIEW_CHANNEL, "View Channel"),
+        (P::EMBED_LINKS, "Embed Links"),
+        // To find a message it may have sent before a crash instead of posting it twice.
+        (P::READ_MESSAGE_HISTORY, "Read Message History"),
+    ];
+    match kind {
+        15 => need.extend([
+            (P::CREATE_PUBLIC_THREADS, "Create Posts"),
+            (P::SEND_MESSAGES_IN_THREADS, "Send Messages in Posts"),
+        ]),
+        10..=12 => need.push((P::SEND_MESSAGES_IN_THREADS, "Send Messages in Threads")),
+        _ => need.push((P::SEND_MESSAGES, "Send Messages")),
+    }
+    need
+}
+
+/// The permissions of `required_permissions(kind)` that `have` lacks (an administrator lacks
+/// none).
+pub fn missing_permissions(kind: u8, have: serenity::Permissions) -> Vec<&'static str> {
+    if have.administrator() {
+        return Vec::new();
+    }
+    required_permissions(kind)
+        .into_iter()
+        .filter(|(p, _)| !have.contains(*p))
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// Refuses to subscribe a channel the bot cannot post in, naming what is missing. Discord tells
+/// each interaction what the bot may do in its channel (`app_permissions`).
+fn check_bot_permissions(ctx: Context<'_>, kind: u8) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Ok(());
+    };
+    let Some(have) = app.interaction.app_permissions else {
+        return Ok(());
+    };
+    let missing = missing_permissions(kind, have);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing
+        .iter()
+        .map(|m| format!("**{m}**"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(user_error(format!(
+        "I can't post here yet: in this channel I'm missing {list}. Give paperboy's role {} (channel settings → Permissions), then run `/papers subscribe` again.",
+        if missing.len() == 1 { "that permission" } else { "these permissions" }
+    )))
+}
+
 /// Post the Daily Papers in this channel every day.
 #[poise::command(slash_command)]
 #[allow(clippy::too_many_arguments)]
 pub async fn subscribe(
     ctx: Context<'_>,
     #[description = "Local time of the daily post, HH:MM (default: the bot's schedule)"]
+    #[max_length = 16]
     time: Option<String>,
     #[description = "Time zone for the post time, e.g. Asia/Seoul"]
     #[autocomplete = "autocomplete_timezone"]
+    #[max_length = 64]
     timezone: Option<String>,
     #[description = "Only papers with at least this many votes"]
     #[min = 0]
@@ -82,6 +142,12 @@ pub async fn subscribe(
     auto_publish: Option<bool>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    // Discord enforces the options' ranges, but a handler never trusts its input.
+    if min_votes.is_some_and(|v| v > 100_000) || top_n.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(user_error(
+            "`min_votes` goes up to 100000 and `top_n` from 1 to 100.",
+        ));
+    }
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
     let guild_id = ctx.guild_id().map(|g| g.get()).unwrap_or_default();
@@ -91,6 +157,7 @@ pub async fn subscribe(
             "paperboy can only post in text, announcement and forum channels, or threads.",
         ));
     }
+    check_bot_permissions(ctx, kind)?;
     let time = match time.as_deref().map(str::trim) {
         None => None,
         Some(t) if t.eq_ignore_ascii_case("default") => Some(None),
@@ -360,4 +427,30 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poise::serenity_prelude::Permissions as P;
+
+    #[test]
+    fn missing_permissions_are_named_per_channel_kind() {
+        let text = P::VIEW_CHANNEL | P::SEND_MESSAGES | P::EMBED_LINKS | P::READ_MESSAGE_HISTORY;
+        assert!(missing_permissions(0, text).is_empty());
+        assert_eq!(
+            missing_permissions(0, P::VIEW_CHANNEL | P::SEND_MESSAGES),
+            vec!["Embed Links", "Read Message History"]
+        );
+        // A forum needs posts, not plain messages.
+        assert_eq!(
+            missing_permissions(15, text),
+            vec!["Create Posts", "Send Messages in Posts"]
+        );
+        assert!(missing_permissions(15, P::ADMINISTRATOR).is_empty());
+        assert_eq!(
+            missing_permissions(11, text),
+            vec!["Send Messages in Threads"]
+        );
+    }
 }

@@ -39,7 +39,6 @@ pub fn parse_hf_json(input: &[u8], date: NaiveDate) -> Result<Parsed, DigestErro
                 papers.push(paper);
             }
             Err(reason) => {
-                tracing::warn!(item = index + 1, %reason, "skipped an unreadable API item");
                 warnings.push(ParseWarning {
                     line: 0,
                     message: format!("item {} skipped: {reason}", index + 1),

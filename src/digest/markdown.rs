@@ -345,7 +345,6 @@ impl Parser {
         };
         let title = collapse_whitespace(&block.title);
         if title.is_empty() {
-            tracing::warn!(line = block.line, "skipped a paper heading with no title");
             self.warn(block.line, "paper heading has no title; block skipped");
             return;
         }

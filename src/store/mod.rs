@@ -53,7 +53,10 @@ pub enum StoreError {
     },
     #[error("this channel can have at most {limit} keywords; remove some first")]
     TooManyKeywords { limit: usize },
-    #[error("the keyword \"{keyword}\" is longer than {limit} characters")]
+    #[error(
+        "the keyword \"{}\" is longer than {limit} characters",
+        shorten(keyword)
+    )]
     KeywordTooLong { keyword: String, limit: usize },
     #[error("a keyword cannot be empty")]
     KeywordEmpty,
@@ -73,6 +76,18 @@ pub enum StoreError {
     /// A stored value no longer parses (e.g. a time zone name dropped from the tz database).
     #[error("corrupt value in the database: {0}")]
     Corrupt(String),
+}
+
+/// A user's text echoed in an error: at most a few dozen characters, so no reply can outgrow
+/// Discord's 2,000-character limit because of what was typed.
+fn shorten(text: &str) -> String {
+    const SHOWN: usize = 40;
+    if text.chars().count() <= SHOWN {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(SHOWN).collect();
+        format!("{head}…")
+    }
 }
 
 impl StoreError {
