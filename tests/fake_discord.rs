@@ -972,23 +972,27 @@ async fn fail_next_injects_failures() {
     assert_eq!(resp.status().as_u16(), 429);
     assert_eq!(resp.headers()["x-ratelimit-global"], "true");
     assert_eq!(resp.headers()["x-ratelimit-scope"], "global");
-    let retry: f64 = resp.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((retry - 0.25).abs() < 1e-9);
-    #[derive(serde::Deserialize)]
-    struct RateLimitBody {
-        message: String,
-        retry_after: f64,
-        global: bool,
-    }
+    // Discord's Retry-After header is whole seconds, rounded up; the body has the float.
+    assert_eq!(resp.headers()["retry-after"], "1");
+    assert!(resp.headers().get("x-ratelimit-bucket").is_none());
     let body: RateLimitBody = resp.json().await.unwrap();
     assert_eq!(
-        (body.message.as_str(), body.retry_after, body.global),
-        ("You are being rate limited.", 0.25, true)
+        (
+            body.message.as_str(),
+            body.retry_after,
+            body.global,
+            body.code
+        ),
+        ("You are being rate limited.", 0.25, true, 0)
     );
+}
+
+#[derive(serde::Deserialize)]
+struct RateLimitBody {
+    message: String,
+    retry_after: f64,
+    global: bool,
+    code: i64,
 }
 
 #[tokio::test]
