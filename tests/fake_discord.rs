@@ -1584,3 +1584,174 @@ async fn handles_thousands_of_requests_quickly() {
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
     eprintln!("4000 requests in {elapsed:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A raw gateway client (tokio-tungstenite), plain or through the proxy's TLS
+// ---------------------------------------------------------------------------------------------
+
+type RawWs<S> = tokio_tungstenite::WebSocketStream<S>;
+
+/// The next raw message (5 s at most).
+async fn next_raw<S>(ws: &mut RawWs<S>) -> tokio_tungstenite::tungstenite::Message
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures::StreamExt;
+    tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("a gateway message within 5 s")
+        .expect("connection open")
+        .expect("valid frame")
+}
+
+/// The next JSON frame.
+async fn next_frame<S>(ws: &mut RawWs<S>) -> Value
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match next_raw(ws).await {
+        tokio_tungstenite::tungstenite::Message::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("not a text frame: {other:?}"),
+    }
+}
+
+fn identify(shard: Option<[u64; 2]>) -> tokio_tungstenite::tungstenite::Message {
+    let mut d = json!({ "token": "fake-token", "intents": 1, "properties": {} });
+    if let Some(s) = shard {
+        d["shard"] = json!(s);
+    }
+    tokio_tungstenite::tungstenite::Message::Text(json!({ "op": 2, "d": d }).to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production mode: serenity as shipped (rate limiter on, https://discord.com) through the
+// fake's CONNECT proxy and test CA
+// ---------------------------------------------------------------------------------------------
+
+/// `127.0.0.1:PORT` of the fake's proxy.
+fn proxy_addr(fake: &FakeDiscord) -> String {
+    fake.proxy_url()
+        .strip_prefix("http://")
+        .expect("proxy URL is http://")
+        .to_string()
+}
+
+/// Sends `head` to the proxy and reads its answer's head.
+async fn proxy_request(fake: &FakeDiscord, head: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(proxy_addr(fake))
+        .await
+        .unwrap();
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        assert_eq!(tcp.read(&mut byte).await.unwrap(), 1, "proxy closed early");
+        answer.push(byte[0]);
+    }
+    (tcp, String::from_utf8(answer).unwrap())
+}
+
+#[tokio::test]
+async fn production_http_reaches_the_fake_through_the_connect_proxy() {
+    let fake = fake_with_guild().await;
+    assert!(fake.proxy_url().starts_with("http://127.0.0.1:"));
+    assert_eq!(
+        std::fs::read_to_string(fake.ca_file()).unwrap(),
+        fake.ca_pem()
+    );
+    assert!(fake.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+
+    let http = fake.production_http();
+    let msg = CreateMessage::new()
+        .content("digest")
+        .embeds(vec![full_embed(1), full_embed(2)])
+        .allowed_mentions(CreateAllowedMentions::new());
+    let sent = ChannelId::new(TEXT).send_message(&http, msg).await.unwrap();
+    assert_eq!(sent.embeds.len(), 2);
+    assert_eq!(sent.embeds[0].title.as_deref(), Some("Paper 1: 논문 제목"));
+    assert_eq!(fake.messages(TEXT).len(), 1);
+    let me = http.get_current_user().await.unwrap();
+    assert_eq!(me.id.get(), 1);
+    // One tunnel (reqwest keeps it), to Discord's real host, ended in the fake.
+    assert_eq!(fake.connects(), vec!["discord.com:443".to_string()]);
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/channels/4/messages", "/users/@me"]);
+
+    // The proxy only tunnels.
+    let (_, answer) = proxy_request(
+        &fake,
+        "GET http://discord.com/api/v10/users/@me HTTP/1.1\r\nHost: discord.com\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(answer.contains("Allow: CONNECT"), "{answer}");
+    assert_eq!(fake.connects().len(), 1);
+}
+
+#[tokio::test]
+async fn gateway_urls_and_tls_websocket_through_the_proxy() {
+    use futures::{SinkExt, StreamExt};
+    let fake = fake_with_guild().await;
+    let http = fake.production_http();
+    assert_eq!(
+        http.get_gateway().await.unwrap().url,
+        fake.plain_gateway_url()
+    );
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    fake.set_recommended_shards(3);
+    assert_eq!(fake.gateway_url(), "wss://gateway.discord.gg");
+    assert_eq!(
+        http.get_gateway().await.unwrap().url,
+        "wss://gateway.discord.gg"
+    );
+    let bot = http.get_bot_gateway().await.unwrap();
+    assert_eq!(
+        (bot.url.as_str(), bot.shards),
+        ("wss://gateway.discord.gg", 3)
+    );
+
+    // A WebSocket client as the bot's own tunnel would run it: CONNECT, TLS trusting the CA.
+    let (tcp, answer) = proxy_request(
+        &fake,
+        "CONNECT gateway.discord.gg:443 HTTP/1.1\r\nHost: gateway.discord.gg:443\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200 Connection Established"),
+        "{answer}"
+    );
+    let tls = tokio_rustls::TlsConnector::from(fake.tls_client_config())
+        .connect(
+            tokio_rustls::rustls::pki_types::ServerName::try_from("gateway.discord.gg").unwrap(),
+            tcp,
+        )
+        .await
+        .expect("TLS with the test CA's certificate for gateway.discord.gg");
+    let (mut ws, _) =
+        tokio_tungstenite::client_async("wss://gateway.discord.gg/?v=10&encoding=json", tls)
+            .await
+            .expect("WebSocket over TLS");
+    let hello = next_frame(&mut ws).await;
+    assert!(
+        matches!(
+            serde_json::from_value::<GatewayEvent>(hello).unwrap(),
+            GatewayEvent::Hello(41250)
+        ),
+        "not HELLO"
+    );
+    ws.send(identify(None)).await.unwrap();
+    let ready = next_frame(&mut ws).await;
+    assert_eq!(ready["t"], json!("READY"));
+    assert_eq!(
+        ready["d"]["resume_gateway_url"],
+        json!("wss://gateway.discord.gg")
+    );
+    let _: GatewayEvent = serde_json::from_value(ready).unwrap();
+    assert_eq!(
+        fake.connects(),
+        vec!["discord.com:443", "gateway.discord.gg:443"]
+    );
+    let _ = ws.close(None).await;
+    let _ = ws.next().await;
+}
