@@ -1755,3 +1755,237 @@ async fn gateway_urls_and_tls_websocket_through_the_proxy() {
     let _ = ws.close(None).await;
     let _ = ws.next().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Discord's rate-limit headers, serenity's limiter, the crosspost quota
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn production_client_waits_on_retry_after() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.production_http();
+    let c = ChannelId::new(10);
+    let hi = json!({ "content": "hi" });
+    // A route 429: Retry-After is 1 (whole seconds, rounded up); serenity sleeps it and retries.
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 0.2,
+            global: false,
+        },
+    );
+    http.send_message(c, vec![], &hi).await.unwrap();
+    // A global 429: serenity holds every request for Retry-After, then retries.
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 0.3,
+            global: true,
+        },
+    );
+    http.send_message(c, vec![], &hi).await.unwrap();
+    let r = fake.requests();
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200, 429, 200]);
+    for pair in [(0, 1), (2, 3)] {
+        let gap = r[pair.1].received - r[pair.0].received;
+        assert!(gap >= Duration::from_secs(1), "retried after {gap:?}");
+    }
+    assert_eq!(fake.messages(10).len(), 2);
+
+    // An announced empty bucket (Remaining 0) makes serenity wait for Reset-After before it
+    // sends, without a 429.
+    let fake = FakeDiscord::start_with(FakeConfig {
+        channel_bucket: Some((1, Duration::from_secs(1))),
+        ..FakeConfig::default()
+    })
+    .await;
+    let http = fake.production_http();
+    http.send_message(c, vec![], &hi).await.unwrap();
+    http.send_message(c, vec![], &hi).await.unwrap();
+    let r = fake.requests();
+    assert_eq!(fake.stats().rate_limited, 0);
+    let gap = r[1].received - r[0].received;
+    assert!(gap >= Duration::from_millis(800), "sent after {gap:?}");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_carry_discords_headers() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        global_limit_per_sec: Some(1),
+        global_window: Duration::from_secs(3),
+        channel_bucket: Some((5, Duration::from_secs(5))),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let post = |c: u64| {
+        client
+            .post(format!("{}/api/v10/channels/{c}/messages", fake.base_url()))
+            .json(&json!({ "content": "x" }))
+            .send()
+    };
+    let ok = post(10).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    for h in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-ratelimit-reset-after",
+        "x-ratelimit-bucket",
+    ] {
+        assert!(ok.headers().contains_key(h), "{h} missing");
+    }
+    assert!(ok.headers().get("x-ratelimit-scope").is_none());
+    let reset: f64 = ok.headers()["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(reset > now && reset <= now + 5.5, "{reset} vs {now}");
+
+    // The enforced global limit.
+    let global = post(11).await.unwrap();
+    assert_eq!(global.status().as_u16(), 429);
+    assert_eq!(global.headers()["x-ratelimit-global"], "true");
+    assert_eq!(global.headers()["x-ratelimit-scope"], "global");
+    let retry: u64 = global.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("whole seconds");
+    assert!((1..=3).contains(&retry), "{retry}");
+    let body: RateLimitBody = global.json().await.unwrap();
+    assert!(body.global && body.code == 0 && body.retry_after <= 3.0);
+
+    // An injected route 429 looks like an enforced one: the route's bucket announced empty.
+    let fake = FakeDiscord::start().await;
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 2.5,
+            global: false,
+        },
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v10/channels/10", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "3");
+    assert_eq!(r.headers()["x-ratelimit-scope"], "user");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+    assert_eq!(r.headers()["x-ratelimit-reset-after"], "2.500");
+    assert_eq!(r.headers()["x-ratelimit-bucket"].len(), 32);
+    assert!(r.headers().get("x-ratelimit-global").is_none());
+    let body: RateLimitBody = r.json().await.unwrap();
+    assert_eq!(
+        (
+            body.message.as_str(),
+            body.retry_after,
+            body.global,
+            body.code
+        ),
+        ("You are being rate limited.", 2.5, false, 0)
+    );
+}
+
+#[tokio::test]
+async fn crossposts_have_a_per_channel_quota() {
+    assert_eq!(
+        FakeConfig::default().crosspost_quota,
+        Some((10, Duration::from_secs(3600)))
+    );
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, NEWS, 5);
+    fake.add_channel(GUILD, 15, 5);
+    let http = fake.http();
+    let mut ids = Vec::new();
+    for i in 0..11 {
+        let m = ChannelId::new(NEWS)
+            .send_message(&http, CreateMessage::new().content(format!("m{i}")))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    for id in &ids[..10] {
+        http.crosspost_message(ChannelId::new(NEWS), *id)
+            .await
+            .unwrap();
+    }
+    let url = |c: u64, m: serenity::all::MessageId| {
+        format!(
+            "{}/api/v10/channels/{c}/messages/{m}/crosspost",
+            fake.base_url()
+        )
+    };
+    let r = reqwest::Client::new()
+        .post(url(NEWS, ids[10]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["x-ratelimit-scope"], "shared");
+    assert_eq!(r.headers()["x-ratelimit-limit"], "10");
+    assert!(r.headers().get("x-ratelimit-global").is_none());
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: RateLimitBody = r.json().await.unwrap();
+    assert!(
+        body.retry_after > 3500.0 && body.retry_after <= 3600.0,
+        "{}",
+        body.retry_after
+    );
+    assert_eq!(retry, body.retry_after.ceil() as u64);
+    assert_eq!(body.message, "The resource is being rate limited.");
+    assert_eq!(fake.crossposts().len(), 10);
+    // Another channel has its own quota; successful crossposts announce it.
+    let m = ChannelId::new(15)
+        .send_message(&http, CreateMessage::new().content("x"))
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(url(15, m.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["x-ratelimit-limit"], "10");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "9");
+
+    // A short configured window resets.
+    let fake = FakeDiscord::start_with(FakeConfig {
+        crosspost_quota: Some((1, Duration::from_millis(300))),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_channel(GUILD, NEWS, 5);
+    let http = fake.http();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let m = ChannelId::new(NEWS)
+            .send_message(&http, CreateMessage::new().content("x"))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    http.crosspost_message(ChannelId::new(NEWS), ids[0])
+        .await
+        .unwrap();
+    assert_eq!(
+        discord_error(http.crosspost_message(ChannelId::new(NEWS), ids[1]).await).0,
+        429
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    http.crosspost_message(ChannelId::new(NEWS), ids[1])
+        .await
+        .unwrap();
+}
