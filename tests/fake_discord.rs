@@ -1989,3 +1989,194 @@ async fn crossposts_have_a_per_channel_quota() {
         .await
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Crash tests' tools: the nonce window, lost and slow answers, history
+// ---------------------------------------------------------------------------------------------
+
+fn nonced(content: &str, nonce: &str) -> CreateMessage {
+    CreateMessage::new()
+        .content(content)
+        .nonce(Nonce::String(nonce.into()))
+        .enforce_nonce(true)
+}
+
+#[tokio::test]
+async fn nonce_window_bounds_deduplication() {
+    assert_eq!(
+        FakeConfig::default().nonce_window,
+        Some(Duration::from_secs(300))
+    );
+    let fake = FakeDiscord::start_with(FakeConfig {
+        nonce_window: Some(Duration::from_millis(300)),
+        ..FakeConfig::default()
+    })
+    .await;
+    let http = fake.http();
+    let c = ChannelId::new(10);
+    let a = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    let b = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_eq!(a.id, b.id);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    // Past the window the nonce makes a new message, which then de-duplicates in its own window.
+    let later = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_ne!(later.id, a.id);
+    let again = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_eq!(again.id, later.id);
+    assert_eq!(fake.messages(10).len(), 2);
+
+    // No window: every POST creates a message.
+    fake.set_nonce_window(None);
+    let x = c.send_message(&http, nonced("b", "n2")).await.unwrap();
+    let y = c.send_message(&http, nonced("b", "n2")).await.unwrap();
+    assert_ne!(x.id, y.id);
+    assert_eq!(fake.messages(10).len(), 4);
+    assert_eq!(fake.stats().deduplicated, 2);
+}
+
+#[tokio::test]
+async fn lost_and_slow_answers_still_store_the_message() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    let c = ChannelId::new(10);
+    // A lost answer drawn at random takes effect too.
+    fake.set_random_failures(1.0, 1, vec![Failure::AnswerLost(502)]);
+    assert_eq!(
+        discord_error(c.send_message(&http, nonced("lost", "L")).await).0,
+        502
+    );
+    assert_eq!(fake.messages(10).len(), 1);
+    fake.set_random_failures(0.0, 1, vec![]);
+    // ...and the resend with its nonce gets that message back.
+    let resent = c.send_message(&http, nonced("lost", "L")).await.unwrap();
+    assert_eq!(
+        resent.id.to_string(),
+        fake.messages(10)[0]["id"].as_str().unwrap()
+    );
+
+    // A slow answer the client gives up on: the message is stored at once, the answer (to
+    // nobody) is logged later.
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let post = || {
+        impatient
+            .post(format!("{}/api/v10/channels/11/messages", fake.base_url()))
+            .json(&json!({ "content": "slow", "nonce": "S", "enforce_nonce": true }))
+            .send()
+    };
+    fake.fail_next(1, Failure::Slow(Duration::from_millis(600)));
+    let before = fake.request_count();
+    assert!(post().await.unwrap_err().is_timeout());
+    assert_eq!(fake.messages(11).len(), 1, "stored before the answer");
+    assert_eq!(fake.request_count(), before, "not answered yet");
+    poll("the slow answer", || fake.request_count() == before + 1).await;
+    assert_eq!(fake.requests().last().unwrap().status, 200);
+
+    // An answer delay: every message creation is answered late; a client killed in between
+    // sent a message it never saw.
+    fake.set_answer_delay(Duration::from_millis(400));
+    assert!(post().await.unwrap_err().is_timeout());
+    assert_eq!(
+        fake.messages(11).len(),
+        1,
+        "de-duplicated by its nonce, answered late"
+    );
+    let t = Instant::now();
+    let m = ChannelId::new(12)
+        .send_message(&http, CreateMessage::new().content("late"))
+        .await
+        .unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(400));
+    assert_eq!(fake.messages(12)[0]["id"], json!(m.id.to_string()));
+    fake.set_answer_delay(Duration::ZERO);
+    let t = Instant::now();
+    ChannelId::new(12)
+        .send_message(&http, CreateMessage::new().content("quick"))
+        .await
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn message_history_pages_like_discord() {
+    use serenity::http::MessagePagination;
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    let c = ChannelId::new(TEXT);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let m = c
+            .send_message(&http, nonced(&format!("m{i}"), &format!("n{i}")))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    let deleted = c
+        .send_message(&http, CreateMessage::new().content("gone"))
+        .await
+        .unwrap();
+    http.delete_message(c, deleted.id, None).await.unwrap();
+
+    let all = http.get_messages(c, None, None).await.unwrap();
+    let got: Vec<_> = all.iter().map(|m| m.id).collect();
+    assert_eq!(got, ids.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(all[0].author.id.get(), 1);
+    assert!(all[0].author.bot);
+    assert_eq!(all[0].content, "m4");
+    assert!(
+        matches!(&all[0].nonce, Some(Nonce::String(n)) if n == "n4"),
+        "{:?}",
+        all[0].nonce
+    );
+    let ids_of = |v: Vec<serenity::all::Message>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let after = http
+        .get_messages(c, Some(MessagePagination::After(ids[1])), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(after), [ids[3], ids[2]]);
+    let before = http
+        .get_messages(c, Some(MessagePagination::Before(ids[3])), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(before), [ids[2], ids[1]]);
+    let around = http
+        .get_messages(c, Some(MessagePagination::Around(ids[2])), Some(3))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(around), [ids[3], ids[2], ids[1]]);
+    let latest = http.get_messages(c, None, Some(1)).await.unwrap();
+    assert_eq!(ids_of(latest), [ids[4]]);
+
+    // A forum post's thread is a channel with its starter message.
+    let post = CreateForumPost::new("Daily Papers", CreateMessage::new().content("starter"));
+    let thread = ChannelId::new(FORUM)
+        .create_forum_post(&http, post)
+        .await
+        .unwrap();
+    let starter = http.get_messages(thread.id, None, None).await.unwrap();
+    assert_eq!(starter.len(), 1);
+    assert_eq!(starter[0].content, "starter");
+
+    // Discord's limits on `limit`.
+    for bad in ["0", "101", "x"] {
+        let r = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v10/channels/{TEXT}/messages?limit={bad}",
+                fake.base_url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], json!(50035));
+        assert!(body["errors"]["limit"].is_object(), "{body}");
+    }
+    fake.delete_channel(TEXT);
+    assert_eq!(
+        discord_error(http.get_messages(c, None, None).await).1,
+        10003
+    );
+}
