@@ -2180,3 +2180,291 @@ async fn message_history_pages_like_discord() {
         10003
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gateway behaviours: shards, closes, resume; route failures; a bad token
+// ---------------------------------------------------------------------------------------------
+
+async fn raw_gateway(fake: &FakeDiscord) -> RawWs<tokio::net::TcpStream> {
+    let addr = fake
+        .plain_gateway_url()
+        .strip_prefix("ws://")
+        .unwrap()
+        .to_string();
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/?v=10&encoding=json"), tcp)
+        .await
+        .unwrap();
+    ws
+}
+
+/// The close code the connection is closed with next.
+async fn close_code<S>(ws: &mut RawWs<S>) -> u16
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match next_raw(ws).await {
+            tokio_tungstenite::tungstenite::Message::Close(f) => {
+                return f.map_or(0, |f| u16::from(f.code))
+            }
+            tokio_tungstenite::tungstenite::Message::Text(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn interactions_go_to_the_shard_that_owns_the_guild() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    let g0: u64 = 3; // (3 >> 22) % 2 == 0
+    let g1: u64 = (1 << 22) | 3; // shard 1 of 2
+    fake.add_guild(g0, Some(TEXT));
+    fake.add_guild(g1, Some(40));
+    let mut shards = Vec::new();
+    for id in 0..2u64 {
+        let mut ws = raw_gateway(&fake).await;
+        assert_eq!(next_frame(&mut ws).await["op"], json!(10));
+        ws.send(identify(Some([id, 2]))).await.unwrap();
+        let ready = next_frame(&mut ws).await;
+        let owned = if id == 0 { g0 } else { g1 };
+        assert_eq!(ready["d"]["shard"], json!([id, 2]));
+        assert_eq!(
+            ready["d"]["guilds"],
+            json!([{ "id": owned.to_string(), "unavailable": true }])
+        );
+        let create = next_frame(&mut ws).await;
+        assert_eq!(
+            (create["t"].clone(), create["d"]["id"].clone()),
+            (json!("GUILD_CREATE"), json!(owned.to_string()))
+        );
+        shards.push(ws);
+    }
+    let ids: Vec<Value> = fake
+        .identifies()
+        .iter()
+        .map(|d| d["shard"].clone())
+        .collect();
+    assert_eq!(ids, [json!([0, 2]), json!([1, 2])]);
+
+    for (guild, channel, owner) in [(g1, 40, 1usize), (g0, TEXT, 0)] {
+        let token = format!("tok-{guild}");
+        fake.dispatch_interaction(interaction::slash(
+            guild + 1,
+            &token,
+            guild,
+            channel,
+            5,
+            8,
+            &["papers"],
+            json!([]),
+        ))
+        .await;
+        let got = next_frame(&mut shards[owner]).await;
+        assert_eq!(got["t"], json!("INTERACTION_CREATE"));
+        assert_eq!(got["d"]["guild_id"], json!(guild.to_string()));
+        let _ = command_of(got["d"].clone());
+    }
+    let dispatched = fake
+        .gateway_frames()
+        .iter()
+        .filter(|f| f["t"] == json!("INTERACTION_CREATE"))
+        .count();
+    assert_eq!(dispatched, 2, "each interaction went to one shard only");
+
+    // A shard id out of range is refused like Discord does.
+    let mut bad = raw_gateway(&fake).await;
+    next_frame(&mut bad).await;
+    bad.send(identify(Some([2, 2]))).await.unwrap();
+    assert_eq!(close_code(&mut bad).await, 4010);
+}
+
+#[tokio::test]
+async fn connections_can_be_closed_before_hello_and_sessions_resumed() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    fake.close_next_connections(2, 1011);
+    for _ in 0..2 {
+        let mut ws = raw_gateway(&fake).await;
+        assert_eq!(close_code(&mut ws).await, 1011);
+    }
+    let mut ws = raw_gateway(&fake).await;
+    assert_eq!(next_frame(&mut ws).await["op"], json!(10));
+    ws.send(identify(None)).await.unwrap();
+    let ready = next_frame(&mut ws).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_string();
+    let resume = |seq: u64| {
+        tokio_tungstenite::tungstenite::Message::Text(
+            json!({ "op": 6, "d": { "token": "fake-token", "session_id": session, "seq": seq } })
+                .to_string(),
+        )
+    };
+
+    // Closed by the fake with 1001: the session resumes on a new connection.
+    fake.close_sessions(1001);
+    assert_eq!(close_code(&mut ws).await, 1001);
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(resume(1)).await.unwrap();
+    let resumed = next_frame(&mut ws).await;
+    assert_eq!(resumed["t"], json!("RESUMED"));
+    assert_eq!(resumed["s"], json!(2), "the sequence goes on");
+    assert!(matches!(
+        event("RESUMED", resumed["d"].clone()),
+        Event::Resumed(_)
+    ));
+    assert_eq!(fake.resumes().len(), 1);
+
+    // Closed by the client with 1000: the session is over, a RESUME gets op 9.
+    ws.send(tokio_tungstenite::tungstenite::Message::Close(Some(
+        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: 1000.into(),
+            reason: "".into(),
+        },
+    )))
+    .await
+    .unwrap();
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(resume(2)).await.unwrap();
+    assert_eq!(next_frame(&mut ws).await, json!({ "op": 9, "d": false }));
+    assert_eq!(fake.resumes().len(), 2);
+    assert_eq!(fake.identifies().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serenity_resumes_after_server_closes() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        heartbeat_interval_ms: 200,
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_guild(GUILD, Some(TEXT));
+    let recorder = Recorder::default();
+    let mut client = fake
+        .client_builder(GatewayIntents::GUILDS)
+        .event_handler(recorder.clone())
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    let runner = tokio::spawn(async move { client.start().await });
+    assert!(fake.wait_until_ready(Duration::from_secs(10)).await);
+    for (i, code) in [4000u16, 1001].into_iter().enumerate() {
+        fake.close_sessions(code);
+        poll("resume", || {
+            *recorder.resumes.lock().unwrap() == i as u32 + 1
+        })
+        .await;
+    }
+    assert_eq!(fake.resumes().len(), 2);
+    assert_eq!(fake.identifies().len(), 1);
+    // 4009 (session timed out) ends the session: serenity identifies anew.
+    fake.close_sessions(4009);
+    poll("new identify", || fake.identifies().len() == 2).await;
+    poll("ready", || *recorder.readies.lock().unwrap() == 2).await;
+    fake.dispatch_interaction(interaction::slash(
+        7,
+        "tok-7",
+        GUILD,
+        TEXT,
+        5,
+        8,
+        &["ping"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        fake.wait_for_responses("tok-7", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+    shards.shutdown_all().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
+}
+
+#[tokio::test]
+async fn fail_route_next_fails_only_that_route() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    fake.fail_route_next("PUT", "/applications/", 2, Failure::ServerError(500));
+    fake.fail_next(1, Failure::ServerError(503));
+    let commands = vec![CreateCommand::new("papers").description("Daily papers")];
+    assert_eq!(
+        discord_error(http.create_global_commands(&commands).await).0,
+        500
+    );
+    // Other requests do not take the route's failures (this one takes the fail_next entry).
+    assert_eq!(
+        discord_error(
+            http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+                .await
+        )
+        .0,
+        503
+    );
+    http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        discord_error(http.create_global_commands(&commands).await).0,
+        500
+    );
+    let registered = http.create_global_commands(&commands).await.unwrap();
+    assert_eq!(registered[0].name, "papers");
+    let statuses: Vec<(String, u16)> = fake
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.status))
+        .collect();
+    let expected: Vec<(String, u16)> = [
+        ("PUT", 500),
+        ("POST", 503),
+        ("POST", 200),
+        ("PUT", 500),
+        ("PUT", 200),
+    ]
+    .iter()
+    .map(|(m, s)| (m.to_string(), *s))
+    .collect();
+    assert_eq!(statuses, expected);
+}
+
+#[tokio::test]
+async fn a_rejected_token_gets_401_and_gateway_close_4004() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    fake.reject_token(true);
+    for r in [
+        http.get_current_user().await.map(|_| ()),
+        http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+            .await
+            .map(|_| ()),
+    ] {
+        match r {
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+                assert_eq!(e.status_code.as_u16(), 401);
+                assert_eq!(e.error.code, 0);
+                assert_eq!(e.error.message, "401: Unauthorized");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // The production client gets the same (serenity does not retry a 401).
+    assert_eq!(
+        discord_error(fake.production_http().get_current_user().await).0,
+        401
+    );
+    // GET /gateway needs no token (and must never fail: serenity would try the real one).
+    assert_eq!(http.get_gateway().await.unwrap().url, fake.gateway_url());
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(identify(None)).await.unwrap();
+    assert_eq!(close_code(&mut ws).await, 4004);
+    assert_eq!(fake.stats().by_status[&401], 3);
+
+    fake.reject_token(false);
+    http.get_current_user().await.unwrap();
+}
