@@ -972,23 +972,27 @@ async fn fail_next_injects_failures() {
     assert_eq!(resp.status().as_u16(), 429);
     assert_eq!(resp.headers()["x-ratelimit-global"], "true");
     assert_eq!(resp.headers()["x-ratelimit-scope"], "global");
-    let retry: f64 = resp.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((retry - 0.25).abs() < 1e-9);
-    #[derive(serde::Deserialize)]
-    struct RateLimitBody {
-        message: String,
-        retry_after: f64,
-        global: bool,
-    }
+    // Discord's Retry-After header is whole seconds, rounded up; the body has the float.
+    assert_eq!(resp.headers()["retry-after"], "1");
+    assert!(resp.headers().get("x-ratelimit-bucket").is_none());
     let body: RateLimitBody = resp.json().await.unwrap();
     assert_eq!(
-        (body.message.as_str(), body.retry_after, body.global),
-        ("You are being rate limited.", 0.25, true)
+        (
+            body.message.as_str(),
+            body.retry_after,
+            body.global,
+            body.code
+        ),
+        ("You are being rate limited.", 0.25, true, 0)
     );
+}
+
+#[derive(serde::Deserialize)]
+struct RateLimitBody {
+    message: String,
+    retry_after: f64,
+    global: bool,
+    code: i64,
 }
 
 #[tokio::test]
@@ -1579,4 +1583,888 @@ async fn handles_thousands_of_requests_quickly() {
     assert_eq!(stats.messages_created, 4000);
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
     eprintln!("4000 requests in {elapsed:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw gateway client (tokio-tungstenite), plain or through the proxy's TLS
+// ---------------------------------------------------------------------------------------------
+
+type RawWs<S> = tokio_tungstenite::WebSocketStream<S>;
+
+/// The next raw message (5 s at most).
+async fn next_raw<S>(ws: &mut RawWs<S>) -> tokio_tungstenite::tungstenite::Message
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures::StreamExt;
+    tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("a gateway message within 5 s")
+        .expect("connection open")
+        .expect("valid frame")
+}
+
+/// The next JSON frame.
+async fn next_frame<S>(ws: &mut RawWs<S>) -> Value
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match next_raw(ws).await {
+        tokio_tungstenite::tungstenite::Message::Text(t) => serde_json::from_str(&t).unwrap(),
+        other => panic!("not a text frame: {other:?}"),
+    }
+}
+
+fn identify(shard: Option<[u64; 2]>) -> tokio_tungstenite::tungstenite::Message {
+    let mut d = json!({ "token": "fake-token", "intents": 1, "properties": {} });
+    if let Some(s) = shard {
+        d["shard"] = json!(s);
+    }
+    tokio_tungstenite::tungstenite::Message::Text(json!({ "op": 2, "d": d }).to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production mode: serenity as shipped (rate limiter on, https://discord.com) through the
+// fake's CONNECT proxy and test CA
+// ---------------------------------------------------------------------------------------------
+
+/// `127.0.0.1:PORT` of the fake's proxy.
+fn proxy_addr(fake: &FakeDiscord) -> String {
+    fake.proxy_url()
+        .strip_prefix("http://")
+        .expect("proxy URL is http://")
+        .to_string()
+}
+
+/// Sends `head` to the proxy and reads its answer's head.
+async fn proxy_request(fake: &FakeDiscord, head: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(proxy_addr(fake))
+        .await
+        .unwrap();
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        assert_eq!(tcp.read(&mut byte).await.unwrap(), 1, "proxy closed early");
+        answer.push(byte[0]);
+    }
+    (tcp, String::from_utf8(answer).unwrap())
+}
+
+#[tokio::test]
+async fn production_http_reaches_the_fake_through_the_connect_proxy() {
+    let fake = fake_with_guild().await;
+    assert!(fake.proxy_url().starts_with("http://127.0.0.1:"));
+    assert_eq!(
+        std::fs::read_to_string(fake.ca_file()).unwrap(),
+        fake.ca_pem()
+    );
+    assert!(fake.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+
+    let http = fake.production_http();
+    let msg = CreateMessage::new()
+        .content("digest")
+        .embeds(vec![full_embed(1), full_embed(2)])
+        .allowed_mentions(CreateAllowedMentions::new());
+    let sent = ChannelId::new(TEXT).send_message(&http, msg).await.unwrap();
+    assert_eq!(sent.embeds.len(), 2);
+    assert_eq!(sent.embeds[0].title.as_deref(), Some("Paper 1: 논문 제목"));
+    assert_eq!(fake.messages(TEXT).len(), 1);
+    let me = http.get_current_user().await.unwrap();
+    assert_eq!(me.id.get(), 1);
+    // One tunnel (reqwest keeps it), to Discord's real host, ended in the fake.
+    assert_eq!(fake.connects(), vec!["discord.com:443".to_string()]);
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/channels/4/messages", "/users/@me"]);
+
+    // The proxy only tunnels.
+    let (_, answer) = proxy_request(
+        &fake,
+        "GET http://discord.com/api/v10/users/@me HTTP/1.1\r\nHost: discord.com\r\n\r\n",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 405 "), "{answer}");
+    assert!(answer.contains("Allow: CONNECT"), "{answer}");
+    assert_eq!(fake.connects().len(), 1);
+}
+
+#[tokio::test]
+async fn gateway_urls_and_tls_websocket_through_the_proxy() {
+    use futures::{SinkExt, StreamExt};
+    let fake = fake_with_guild().await;
+    let http = fake.production_http();
+    assert_eq!(
+        http.get_gateway().await.unwrap().url,
+        fake.plain_gateway_url()
+    );
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    fake.set_recommended_shards(3);
+    assert_eq!(fake.gateway_url(), "wss://gateway.discord.gg");
+    assert_eq!(
+        http.get_gateway().await.unwrap().url,
+        "wss://gateway.discord.gg"
+    );
+    let bot = http.get_bot_gateway().await.unwrap();
+    assert_eq!(
+        (bot.url.as_str(), bot.shards),
+        ("wss://gateway.discord.gg", 3)
+    );
+
+    // A WebSocket client as the bot's own tunnel would run it: CONNECT, TLS trusting the CA.
+    let (tcp, answer) = proxy_request(
+        &fake,
+        "CONNECT gateway.discord.gg:443 HTTP/1.1\r\nHost: gateway.discord.gg:443\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200 Connection Established"),
+        "{answer}"
+    );
+    let tls = tokio_rustls::TlsConnector::from(fake.tls_client_config())
+        .connect(
+            tokio_rustls::rustls::pki_types::ServerName::try_from("gateway.discord.gg").unwrap(),
+            tcp,
+        )
+        .await
+        .expect("TLS with the test CA's certificate for gateway.discord.gg");
+    let (mut ws, _) =
+        tokio_tungstenite::client_async("wss://gateway.discord.gg/?v=10&encoding=json", tls)
+            .await
+            .expect("WebSocket over TLS");
+    let hello = next_frame(&mut ws).await;
+    assert!(
+        matches!(
+            serde_json::from_value::<GatewayEvent>(hello).unwrap(),
+            GatewayEvent::Hello(41250)
+        ),
+        "not HELLO"
+    );
+    ws.send(identify(None)).await.unwrap();
+    let ready = next_frame(&mut ws).await;
+    assert_eq!(ready["t"], json!("READY"));
+    assert_eq!(
+        ready["d"]["resume_gateway_url"],
+        json!("wss://gateway.discord.gg")
+    );
+    let _: GatewayEvent = serde_json::from_value(ready).unwrap();
+    assert_eq!(
+        fake.connects(),
+        vec!["discord.com:443", "gateway.discord.gg:443"]
+    );
+    let _ = ws.close(None).await;
+    let _ = ws.next().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discord's rate-limit headers, serenity's limiter, the crosspost quota
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn production_client_waits_on_retry_after() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.production_http();
+    let c = ChannelId::new(10);
+    let hi = json!({ "content": "hi" });
+    // A route 429: Retry-After is 1 (whole seconds, rounded up); serenity sleeps it and retries.
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 0.2,
+            global: false,
+        },
+    );
+    http.send_message(c, vec![], &hi).await.unwrap();
+    // A global 429: serenity holds every request for Retry-After, then retries.
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 0.3,
+            global: true,
+        },
+    );
+    http.send_message(c, vec![], &hi).await.unwrap();
+    let r = fake.requests();
+    let statuses: Vec<u16> = r.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200, 429, 200]);
+    for pair in [(0, 1), (2, 3)] {
+        let gap = r[pair.1].received - r[pair.0].received;
+        assert!(gap >= Duration::from_secs(1), "retried after {gap:?}");
+    }
+    assert_eq!(fake.messages(10).len(), 2);
+
+    // An announced empty bucket (Remaining 0) makes serenity wait for Reset-After before it
+    // sends, without a 429.
+    let fake = FakeDiscord::start_with(FakeConfig {
+        channel_bucket: Some((1, Duration::from_secs(1))),
+        ..FakeConfig::default()
+    })
+    .await;
+    let http = fake.production_http();
+    http.send_message(c, vec![], &hi).await.unwrap();
+    http.send_message(c, vec![], &hi).await.unwrap();
+    let r = fake.requests();
+    assert_eq!(fake.stats().rate_limited, 0);
+    let gap = r[1].received - r[0].received;
+    assert!(gap >= Duration::from_millis(800), "sent after {gap:?}");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_carry_discords_headers() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        global_limit_per_sec: Some(1),
+        global_window: Duration::from_secs(3),
+        channel_bucket: Some((5, Duration::from_secs(5))),
+        ..FakeConfig::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let post = |c: u64| {
+        client
+            .post(format!("{}/api/v10/channels/{c}/messages", fake.base_url()))
+            .json(&json!({ "content": "x" }))
+            .send()
+    };
+    let ok = post(10).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    for h in [
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-ratelimit-reset-after",
+        "x-ratelimit-bucket",
+    ] {
+        assert!(ok.headers().contains_key(h), "{h} missing");
+    }
+    assert!(ok.headers().get("x-ratelimit-scope").is_none());
+    let reset: f64 = ok.headers()["x-ratelimit-reset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(reset > now && reset <= now + 5.5, "{reset} vs {now}");
+
+    // The enforced global limit.
+    let global = post(11).await.unwrap();
+    assert_eq!(global.status().as_u16(), 429);
+    assert_eq!(global.headers()["x-ratelimit-global"], "true");
+    assert_eq!(global.headers()["x-ratelimit-scope"], "global");
+    let retry: u64 = global.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("whole seconds");
+    assert!((1..=3).contains(&retry), "{retry}");
+    let body: RateLimitBody = global.json().await.unwrap();
+    assert!(body.global && body.code == 0 && body.retry_after <= 3.0);
+
+    // An injected route 429 looks like an enforced one: the route's bucket announced empty.
+    let fake = FakeDiscord::start().await;
+    fake.fail_next(
+        1,
+        Failure::RateLimited {
+            retry_after: 2.5,
+            global: false,
+        },
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v10/channels/10", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "3");
+    assert_eq!(r.headers()["x-ratelimit-scope"], "user");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+    assert_eq!(r.headers()["x-ratelimit-reset-after"], "2.500");
+    assert_eq!(r.headers()["x-ratelimit-bucket"].len(), 32);
+    assert!(r.headers().get("x-ratelimit-global").is_none());
+    let body: RateLimitBody = r.json().await.unwrap();
+    assert_eq!(
+        (
+            body.message.as_str(),
+            body.retry_after,
+            body.global,
+            body.code
+        ),
+        ("You are being rate limited.", 2.5, false, 0)
+    );
+}
+
+#[tokio::test]
+async fn crossposts_have_a_per_channel_quota() {
+    assert_eq!(
+        FakeConfig::default().crosspost_quota,
+        Some((10, Duration::from_secs(3600)))
+    );
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(GUILD, NEWS, 5);
+    fake.add_channel(GUILD, 15, 5);
+    let http = fake.http();
+    let mut ids = Vec::new();
+    for i in 0..11 {
+        let m = ChannelId::new(NEWS)
+            .send_message(&http, CreateMessage::new().content(format!("m{i}")))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    for id in &ids[..10] {
+        http.crosspost_message(ChannelId::new(NEWS), *id)
+            .await
+            .unwrap();
+    }
+    let url = |c: u64, m: serenity::all::MessageId| {
+        format!(
+            "{}/api/v10/channels/{c}/messages/{m}/crosspost",
+            fake.base_url()
+        )
+    };
+    let r = reqwest::Client::new()
+        .post(url(NEWS, ids[10]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["x-ratelimit-scope"], "shared");
+    assert_eq!(r.headers()["x-ratelimit-limit"], "10");
+    assert!(r.headers().get("x-ratelimit-global").is_none());
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: RateLimitBody = r.json().await.unwrap();
+    assert!(
+        body.retry_after > 3500.0 && body.retry_after <= 3600.0,
+        "{}",
+        body.retry_after
+    );
+    assert_eq!(retry, body.retry_after.ceil() as u64);
+    assert_eq!(body.message, "The resource is being rate limited.");
+    assert_eq!(fake.crossposts().len(), 10);
+    // Another channel has its own quota; successful crossposts announce it.
+    let m = ChannelId::new(15)
+        .send_message(&http, CreateMessage::new().content("x"))
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(url(15, m.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["x-ratelimit-limit"], "10");
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "9");
+
+    // A short configured window resets.
+    let fake = FakeDiscord::start_with(FakeConfig {
+        crosspost_quota: Some((1, Duration::from_secs(1))),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_channel(GUILD, NEWS, 5);
+    let http = fake.http();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let m = ChannelId::new(NEWS)
+            .send_message(&http, CreateMessage::new().content("x"))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    http.crosspost_message(ChannelId::new(NEWS), ids[0])
+        .await
+        .unwrap();
+    assert_eq!(
+        discord_error(http.crosspost_message(ChannelId::new(NEWS), ids[1]).await).0,
+        429
+    );
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    http.crosspost_message(ChannelId::new(NEWS), ids[1])
+        .await
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash tests' tools: the nonce window, lost and slow answers, history
+// ---------------------------------------------------------------------------------------------
+
+fn nonced(content: &str, nonce: &str) -> CreateMessage {
+    CreateMessage::new()
+        .content(content)
+        .nonce(Nonce::String(nonce.into()))
+        .enforce_nonce(true)
+}
+
+#[tokio::test]
+async fn nonce_window_bounds_deduplication() {
+    assert_eq!(
+        FakeConfig::default().nonce_window,
+        Some(Duration::from_secs(300))
+    );
+    let fake = FakeDiscord::start_with(FakeConfig {
+        nonce_window: Some(Duration::from_secs(1)),
+        ..FakeConfig::default()
+    })
+    .await;
+    let http = fake.http();
+    let c = ChannelId::new(10);
+    let a = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    let b = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_eq!(a.id, b.id);
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    // Past the window the nonce makes a new message, which then de-duplicates in its own window.
+    let later = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_ne!(later.id, a.id);
+    let again = c.send_message(&http, nonced("a", "n1")).await.unwrap();
+    assert_eq!(again.id, later.id);
+    assert_eq!(fake.messages(10).len(), 2);
+
+    // No window: every POST creates a message.
+    fake.set_nonce_window(None);
+    let x = c.send_message(&http, nonced("b", "n2")).await.unwrap();
+    let y = c.send_message(&http, nonced("b", "n2")).await.unwrap();
+    assert_ne!(x.id, y.id);
+    assert_eq!(fake.messages(10).len(), 4);
+    assert_eq!(fake.stats().deduplicated, 2);
+}
+
+#[tokio::test]
+async fn lost_and_slow_answers_still_store_the_message() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    let c = ChannelId::new(10);
+    // A lost answer drawn at random takes effect too.
+    fake.set_random_failures(1.0, 1, vec![Failure::AnswerLost(502)]);
+    assert_eq!(
+        discord_error(c.send_message(&http, nonced("lost", "L")).await).0,
+        502
+    );
+    assert_eq!(fake.messages(10).len(), 1);
+    fake.set_random_failures(0.0, 1, vec![]);
+    // ...and the resend with its nonce gets that message back.
+    let resent = c.send_message(&http, nonced("lost", "L")).await.unwrap();
+    assert_eq!(
+        resent.id.to_string(),
+        fake.messages(10)[0]["id"].as_str().unwrap()
+    );
+
+    // A slow answer the client gives up on: the message is stored at once, the answer (to
+    // nobody) is logged later.
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let post = || {
+        impatient
+            .post(format!("{}/api/v10/channels/11/messages", fake.base_url()))
+            .json(&json!({ "content": "slow", "nonce": "S", "enforce_nonce": true }))
+            .send()
+    };
+    fake.fail_next(1, Failure::Slow(Duration::from_millis(1500)));
+    let before = fake.request_count();
+    assert!(post().await.unwrap_err().is_timeout());
+    assert_eq!(fake.messages(11).len(), 1, "stored before the answer");
+    assert_eq!(fake.request_count(), before, "not answered yet");
+    poll("the slow answer", || fake.request_count() == before + 1).await;
+    assert_eq!(fake.requests().last().unwrap().status, 200);
+
+    // An answer delay: every message creation is answered late; a client killed in between
+    // sent a message it never saw.
+    fake.set_answer_delay(Duration::from_secs(1));
+    assert!(post().await.unwrap_err().is_timeout());
+    assert_eq!(
+        fake.messages(11).len(),
+        1,
+        "de-duplicated by its nonce, answered late"
+    );
+    let t = Instant::now();
+    let m = ChannelId::new(12)
+        .send_message(&http, CreateMessage::new().content("late"))
+        .await
+        .unwrap();
+    assert!(t.elapsed() >= Duration::from_secs(1));
+    assert_eq!(fake.messages(12)[0]["id"], json!(m.id.to_string()));
+    fake.set_answer_delay(Duration::ZERO);
+    let t = Instant::now();
+    ChannelId::new(12)
+        .send_message(&http, CreateMessage::new().content("quick"))
+        .await
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn message_history_pages_like_discord() {
+    use serenity::http::MessagePagination;
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    let c = ChannelId::new(TEXT);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let m = c
+            .send_message(&http, nonced(&format!("m{i}"), &format!("n{i}")))
+            .await
+            .unwrap();
+        ids.push(m.id);
+    }
+    let deleted = c
+        .send_message(&http, CreateMessage::new().content("gone"))
+        .await
+        .unwrap();
+    http.delete_message(c, deleted.id, None).await.unwrap();
+
+    let all = http.get_messages(c, None, None).await.unwrap();
+    let got: Vec<_> = all.iter().map(|m| m.id).collect();
+    assert_eq!(got, ids.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(all[0].author.id.get(), 1);
+    assert!(all[0].author.bot);
+    assert_eq!(all[0].content, "m4");
+    assert!(
+        matches!(&all[0].nonce, Some(Nonce::String(n)) if n == "n4"),
+        "{:?}",
+        all[0].nonce
+    );
+    let ids_of = |v: Vec<serenity::all::Message>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let after = http
+        .get_messages(c, Some(MessagePagination::After(ids[1])), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(after), [ids[3], ids[2]]);
+    let before = http
+        .get_messages(c, Some(MessagePagination::Before(ids[3])), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(before), [ids[2], ids[1]]);
+    let around = http
+        .get_messages(c, Some(MessagePagination::Around(ids[2])), Some(3))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(around), [ids[3], ids[2], ids[1]]);
+    let latest = http.get_messages(c, None, Some(1)).await.unwrap();
+    assert_eq!(ids_of(latest), [ids[4]]);
+
+    // A forum post's thread is a channel with its starter message.
+    let post = CreateForumPost::new("Daily Papers", CreateMessage::new().content("starter"));
+    let thread = ChannelId::new(FORUM)
+        .create_forum_post(&http, post)
+        .await
+        .unwrap();
+    let starter = http.get_messages(thread.id, None, None).await.unwrap();
+    assert_eq!(starter.len(), 1);
+    assert_eq!(starter[0].content, "starter");
+
+    // Discord's limits on `limit`.
+    for bad in ["0", "101", "x"] {
+        let r = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v10/channels/{TEXT}/messages?limit={bad}",
+                fake.base_url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], json!(50035));
+        assert!(body["errors"]["limit"].is_object(), "{body}");
+    }
+    fake.delete_channel(TEXT);
+    assert_eq!(
+        discord_error(http.get_messages(c, None, None).await).1,
+        10003
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway behaviours: shards, closes, resume; route failures; a bad token
+// ---------------------------------------------------------------------------------------------
+
+async fn raw_gateway(fake: &FakeDiscord) -> RawWs<tokio::net::TcpStream> {
+    let addr = fake
+        .plain_gateway_url()
+        .strip_prefix("ws://")
+        .unwrap()
+        .to_string();
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/?v=10&encoding=json"), tcp)
+        .await
+        .unwrap();
+    ws
+}
+
+/// The close code the connection is closed with next.
+async fn close_code<S>(ws: &mut RawWs<S>) -> u16
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match next_raw(ws).await {
+            tokio_tungstenite::tungstenite::Message::Close(f) => {
+                return f.map_or(0, |f| u16::from(f.code))
+            }
+            tokio_tungstenite::tungstenite::Message::Text(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn interactions_go_to_the_shard_that_owns_the_guild() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    let g0: u64 = 3; // (3 >> 22) % 2 == 0
+    let g1: u64 = (1 << 22) | 3; // shard 1 of 2
+    fake.add_guild(g0, Some(TEXT));
+    fake.add_guild(g1, Some(40));
+    let mut shards = Vec::new();
+    for id in 0..2u64 {
+        let mut ws = raw_gateway(&fake).await;
+        assert_eq!(next_frame(&mut ws).await["op"], json!(10));
+        ws.send(identify(Some([id, 2]))).await.unwrap();
+        let ready = next_frame(&mut ws).await;
+        let owned = if id == 0 { g0 } else { g1 };
+        assert_eq!(ready["d"]["shard"], json!([id, 2]));
+        assert_eq!(
+            ready["d"]["guilds"],
+            json!([{ "id": owned.to_string(), "unavailable": true }])
+        );
+        let create = next_frame(&mut ws).await;
+        assert_eq!(
+            (create["t"].clone(), create["d"]["id"].clone()),
+            (json!("GUILD_CREATE"), json!(owned.to_string()))
+        );
+        shards.push(ws);
+    }
+    let ids: Vec<Value> = fake
+        .identifies()
+        .iter()
+        .map(|d| d["shard"].clone())
+        .collect();
+    assert_eq!(ids, [json!([0, 2]), json!([1, 2])]);
+
+    for (guild, channel, owner) in [(g1, 40, 1usize), (g0, TEXT, 0)] {
+        let token = format!("tok-{guild}");
+        fake.dispatch_interaction(interaction::slash(
+            guild + 1,
+            &token,
+            guild,
+            channel,
+            5,
+            8,
+            &["papers"],
+            json!([]),
+        ))
+        .await;
+        let got = next_frame(&mut shards[owner]).await;
+        assert_eq!(got["t"], json!("INTERACTION_CREATE"));
+        assert_eq!(got["d"]["guild_id"], json!(guild.to_string()));
+        let _ = command_of(got["d"].clone());
+    }
+    let dispatched = fake
+        .gateway_frames()
+        .iter()
+        .filter(|f| f["t"] == json!("INTERACTION_CREATE"))
+        .count();
+    assert_eq!(dispatched, 2, "each interaction went to one shard only");
+
+    // A shard id out of range is refused like Discord does.
+    let mut bad = raw_gateway(&fake).await;
+    next_frame(&mut bad).await;
+    bad.send(identify(Some([2, 2]))).await.unwrap();
+    assert_eq!(close_code(&mut bad).await, 4010);
+}
+
+#[tokio::test]
+async fn connections_can_be_closed_before_hello_and_sessions_resumed() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    fake.close_next_connections(2, 1011);
+    for _ in 0..2 {
+        let mut ws = raw_gateway(&fake).await;
+        assert_eq!(close_code(&mut ws).await, 1011);
+    }
+    let mut ws = raw_gateway(&fake).await;
+    assert_eq!(next_frame(&mut ws).await["op"], json!(10));
+    ws.send(identify(None)).await.unwrap();
+    let ready = next_frame(&mut ws).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_string();
+    let resume = |seq: u64| {
+        tokio_tungstenite::tungstenite::Message::Text(
+            json!({ "op": 6, "d": { "token": "fake-token", "session_id": session, "seq": seq } })
+                .to_string(),
+        )
+    };
+
+    // Closed by the fake with 1001: the session resumes on a new connection.
+    fake.close_sessions(1001);
+    assert_eq!(close_code(&mut ws).await, 1001);
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(resume(1)).await.unwrap();
+    let resumed = next_frame(&mut ws).await;
+    assert_eq!(resumed["t"], json!("RESUMED"));
+    assert_eq!(resumed["s"], json!(2), "the sequence goes on");
+    assert!(matches!(
+        event("RESUMED", resumed["d"].clone()),
+        Event::Resumed(_)
+    ));
+    assert_eq!(fake.resumes().len(), 1);
+
+    // Closed by the client with 1000: the session is over, a RESUME gets op 9.
+    ws.send(tokio_tungstenite::tungstenite::Message::Close(Some(
+        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: 1000.into(),
+            reason: "".into(),
+        },
+    )))
+    .await
+    .unwrap();
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(resume(2)).await.unwrap();
+    assert_eq!(next_frame(&mut ws).await, json!({ "op": 9, "d": false }));
+    assert_eq!(fake.resumes().len(), 2);
+    assert_eq!(fake.identifies().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serenity_resumes_after_server_closes() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        heartbeat_interval_ms: 200,
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_guild(GUILD, Some(TEXT));
+    let recorder = Recorder::default();
+    let mut client = fake
+        .client_builder(GatewayIntents::GUILDS)
+        .event_handler(recorder.clone())
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    let runner = tokio::spawn(async move { client.start().await });
+    assert!(fake.wait_until_ready(Duration::from_secs(10)).await);
+    for (i, code) in [4000u16, 1001].into_iter().enumerate() {
+        fake.close_sessions(code);
+        poll("resume", || {
+            *recorder.resumes.lock().unwrap() == i as u32 + 1
+        })
+        .await;
+    }
+    assert_eq!(fake.resumes().len(), 2);
+    assert_eq!(fake.identifies().len(), 1);
+    // 4009 (session timed out) ends the session: serenity identifies anew.
+    fake.close_sessions(4009);
+    poll("new identify", || fake.identifies().len() == 2).await;
+    poll("ready", || *recorder.readies.lock().unwrap() == 2).await;
+    fake.dispatch_interaction(interaction::slash(
+        7,
+        "tok-7",
+        GUILD,
+        TEXT,
+        5,
+        8,
+        &["ping"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        fake.wait_for_responses("tok-7", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+    shards.shutdown_all().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
+}
+
+#[tokio::test]
+async fn fail_route_next_fails_only_that_route() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    fake.fail_route_next("PUT", "/applications/", 2, Failure::ServerError(500));
+    fake.fail_next(1, Failure::ServerError(503));
+    let commands = vec![CreateCommand::new("papers").description("Daily papers")];
+    assert_eq!(
+        discord_error(http.create_global_commands(&commands).await).0,
+        500
+    );
+    // Other requests do not take the route's failures (this one takes the fail_next entry).
+    assert_eq!(
+        discord_error(
+            http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+                .await
+        )
+        .0,
+        503
+    );
+    http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        discord_error(http.create_global_commands(&commands).await).0,
+        500
+    );
+    let registered = http.create_global_commands(&commands).await.unwrap();
+    assert_eq!(registered[0].name, "papers");
+    let statuses: Vec<(String, u16)> = fake
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.status))
+        .collect();
+    let expected: Vec<(String, u16)> = [
+        ("PUT", 500),
+        ("POST", 503),
+        ("POST", 200),
+        ("PUT", 500),
+        ("PUT", 200),
+    ]
+    .iter()
+    .map(|(m, s)| (m.to_string(), *s))
+    .collect();
+    assert_eq!(statuses, expected);
+}
+
+#[tokio::test]
+async fn a_rejected_token_gets_401_and_gateway_close_4004() {
+    use futures::SinkExt;
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    fake.reject_token(true);
+    for r in [
+        http.get_current_user().await.map(|_| ()),
+        http.send_message(ChannelId::new(10), vec![], &json!({"content": "x"}))
+            .await
+            .map(|_| ()),
+    ] {
+        match r {
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+                assert_eq!(e.status_code.as_u16(), 401);
+                assert_eq!(e.error.code, 0);
+                assert_eq!(e.error.message, "401: Unauthorized");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // The production client gets the same (serenity does not retry a 401).
+    assert_eq!(
+        discord_error(fake.production_http().get_current_user().await).0,
+        401
+    );
+    // GET /gateway needs no token (and must never fail: serenity would try the real one).
+    assert_eq!(http.get_gateway().await.unwrap().url, fake.gateway_url());
+    let mut ws = raw_gateway(&fake).await;
+    next_frame(&mut ws).await;
+    ws.send(identify(None)).await.unwrap();
+    assert_eq!(close_code(&mut ws).await, 4004);
+    assert_eq!(fake.stats().by_status[&401], 3);
+
+    fake.reject_token(false);
+    http.get_current_user().await.unwrap();
 }

@@ -1,5 +1,5 @@
-//! Failure injection: the [`Failure`] kinds a test queues with `fail_next` or has drawn at random
-//! for message POSTs, and the answers they produce.
+//! Failure injection: the [`Failure`] kinds a test queues with `fail_next` / `fail_route_next`
+//! or has drawn at random for message POSTs, and the answers they produce.
 
 use std::time::Duration;
 
@@ -7,15 +7,19 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::reply::Reply;
+use super::state::{Inner, Shared};
 
 /// An injected failure.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Failure {
-    /// 429 with `retry_after` (seconds) and `global` in the body and headers.
+    /// 429 with `retry_after` (seconds) and `global` in the body, and the headers an enforced
+    /// 429 of that kind carries (`Retry-After`, `X-RateLimit-Scope`, the route's bucket as
+    /// empty, or `X-RateLimit-Global`). Nothing takes effect.
     RateLimited { retry_after: f64, global: bool },
-    /// That status (500, 502, 503, ...) with a JSON body.
+    /// That status (500, 502, 503, ...) with a JSON body. Nothing takes effect.
     ServerError(u16),
-    /// Wait that long, then answer normally.
+    /// The request takes effect at once (a message is stored even if the client gives up
+    /// waiting); only its answer comes that much later.
     Slow(Duration),
     /// 403 `{"code":50013,"message":"Missing Permissions"}`.
     Forbidden,
@@ -53,13 +57,36 @@ impl RandomFailures {
     }
 }
 
-impl Reply {
-    pub(super) fn failure(f: &Failure) -> Reply {
+impl Shared {
+    /// The failure queued for this request, if any: the first `fail_route_next` entry matching
+    /// its method and path, else (for non-exempt requests) the next `fail_next` one.
+    pub(super) fn take_injected(
+        &self,
+        inner: &mut Inner,
+        method: &str,
+        path: &str,
+        exempt: bool,
+    ) -> Option<Failure> {
+        let routed = inner.route_failures.iter().position(|f| {
+            f.method.eq_ignore_ascii_case(method) && path.starts_with(&f.path_prefix)
+        });
+        if let Some(i) = routed {
+            return inner.route_failures.remove(i).map(|f| f.failure);
+        }
+        if exempt {
+            return None;
+        }
+        inner.fail_next.pop_front()
+    }
+
+    /// The answer of an injected failure that takes no effect (`RateLimited`, `ServerError`,
+    /// `Forbidden`, `UnknownChannel`) or of a lost answer.
+    pub(super) fn failure_reply(&self, f: &Failure, method: &str, segs: &[String]) -> Reply {
         match f {
             Failure::RateLimited {
                 retry_after,
                 global,
-            } => Reply::rate_limited(*retry_after, *global),
+            } => self.injected_rate_limit(method, segs, *retry_after, *global),
             Failure::ServerError(code) => {
                 let status = if (500..600).contains(code) {
                     *code
@@ -70,10 +97,15 @@ impl Reply {
             }
             Failure::Forbidden => Reply::missing_permissions(),
             Failure::UnknownChannel => Reply::unknown_channel(),
-            // Only reached if a Slow failure had to be answered directly; answer normally-ish.
+            // Slow is handled by the request flow (effect, then a delayed answer).
             Failure::Slow(_) => Reply::error(500, 0, "500: Internal Server Error"),
             Failure::AnswerLost(code) => {
-                Reply::error(*code, 0, &format!("{code}: Gateway Timeout"))
+                let status = if (500..600).contains(code) {
+                    *code
+                } else {
+                    504
+                };
+                Reply::error(status, 0, &format!("{status}: Gateway Timeout"))
             }
         }
     }

@@ -1,5 +1,12 @@
 //! The gateway WebSocket: one session per connection (HELLO, IDENTIFY then READY and GUILD_CREATE,
-//! heartbeat ACKs, RESUME, close codes), and dispatches to every READY session.
+//! heartbeat ACKs, RESUME then RESUMED, close codes), and dispatches to the READY sessions whose
+//! shard owns the guild (`shard_id = (guild_id >> 22) % num_shards`, each session's
+//! `[shard_id, num_shards]` from its IDENTIFY).
+//!
+//! Sessions outlive their connection like on Discord: a session whose connection the fake
+//! closed (op 7 RECONNECT, [`FakeDiscord::close_sessions`](super::FakeDiscord::close_sessions)
+//! with 1001, 4000, ...) or that dropped can be RESUMEd, except after the close codes that
+//! end it (4004, 4007, 4009, 4010–4014) or a close by the client with 1000/1001.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -10,11 +17,17 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::state::{lock, Inner, Shared};
+use super::payloads::shard_owns;
+use super::state::{lock, Inner, Resumable, Shared};
+
+/// Close codes after which a session cannot be resumed.
+const ENDS_SESSION: [u16; 8] = [4004, 4007, 4009, 4010, 4011, 4012, 4013, 4014];
 
 pub(super) struct SessionHandle {
     pub(super) conn_id: u64,
     pub(super) session_id: String,
+    /// `[shard_id, num_shards]`.
+    pub(super) shard: [u64; 2],
     pub(super) tx: mpsc::UnboundedSender<Outbound>,
 }
 
@@ -48,7 +61,11 @@ impl GatewayConn {
             // Kept current so that a RESUME on a new connection (serenity opens it before the
             // old one is noticed as gone) continues the sequence.
             if let Some(sid) = &self.session_id {
-                inner.session_seqs.insert(sid.clone(), self.seq);
+                if let Some(r) = inner.resumable.get_mut(sid) {
+                    if r.conn_id == self.conn_id {
+                        r.seq = self.seq;
+                    }
+                }
             }
         }
         socket
@@ -83,30 +100,53 @@ impl GatewayConn {
                     return false;
                 }
                 let session_id = format!("fake-session-{}-{}", self.conn_id, rand::random::<u32>());
-                let frames = {
+                let asked = d.get("shard").and_then(shard_of);
+                let shard = asked.unwrap_or([0, 1]);
+                let identified = {
                     let mut inner = lock(&self.shared.inner);
                     inner.identifies.push(d.clone());
-                    let ready = self
-                        .shared
-                        .ready(&inner, &session_id, d.get("shard").cloned());
-                    let guilds: Vec<Value> = inner
-                        .guilds
-                        .keys()
-                        .filter_map(|g| self.shared.guild_create(&inner, *g))
-                        .collect();
-                    inner.sessions.push(SessionHandle {
-                        conn_id: self.conn_id,
-                        session_id: session_id.clone(),
-                        tx: self.tx.clone(),
-                    });
-                    (ready, guilds)
+                    if inner.reject_token {
+                        Err(close_frame(4004, "Authentication failed."))
+                    } else if shard[1] == 0 || shard[0] >= shard[1] {
+                        Err(close_frame(4010, "Invalid shard."))
+                    } else {
+                        let ready = self.shared.ready(&inner, &session_id, asked);
+                        let guilds: Vec<Value> = inner
+                            .guilds
+                            .keys()
+                            .filter(|g| shard_owns(shard, Some(**g)))
+                            .filter_map(|g| self.shared.guild_create(&inner, *g))
+                            .collect();
+                        inner.sessions.push(SessionHandle {
+                            conn_id: self.conn_id,
+                            session_id: session_id.clone(),
+                            shard,
+                            tx: self.tx.clone(),
+                        });
+                        inner.resumable.insert(
+                            session_id.clone(),
+                            Resumable {
+                                seq: 0,
+                                shard,
+                                conn_id: self.conn_id,
+                            },
+                        );
+                        Ok((ready, guilds))
+                    }
+                };
+                let (ready, guilds) = match identified {
+                    Ok(frames) => frames,
+                    Err(close) => {
+                        let _ = socket.send(close).await;
+                        return false;
+                    }
                 };
                 self.session_id = Some(session_id);
-                if !self.dispatch(socket, "READY", frames.0).await {
+                if !self.dispatch(socket, "READY", ready).await {
                     return false;
                 }
                 self.shared.ready_count.fetch_add(1, Ordering::SeqCst);
-                for g in frames.1 {
+                for g in guilds {
                     if !self.dispatch(socket, "GUILD_CREATE", g).await {
                         return false;
                     }
@@ -121,32 +161,46 @@ impl GatewayConn {
                     .to_string();
                 let known = {
                     let mut inner = lock(&self.shared.inner);
-                    let seq = inner.session_seqs.get(&sid).copied();
-                    if seq.is_some() {
-                        // Discord ends the old connection of a resumed session.
-                        inner.sessions.retain(|s| {
-                            if s.session_id == sid {
-                                let _ = s.tx.send(Outbound::Close(4009));
-                                false
-                            } else {
-                                true
-                            }
+                    inner.resumes.push(d.clone());
+                    if inner.reject_token {
+                        Err(close_frame(4004, "Authentication failed."))
+                    } else {
+                        let conn_id = self.conn_id;
+                        let known = inner.resumable.get_mut(&sid).map(|r| {
+                            r.conn_id = conn_id;
+                            (r.seq, r.shard)
                         });
-                        inner.sessions.push(SessionHandle {
-                            conn_id: self.conn_id,
-                            session_id: sid.clone(),
-                            tx: self.tx.clone(),
-                        });
+                        if let Some((_, shard)) = known {
+                            // Discord ends the old connection of a resumed session.
+                            inner.sessions.retain(|s| {
+                                if s.session_id == sid {
+                                    let _ = s.tx.send(Outbound::Close(4009));
+                                    false
+                                } else {
+                                    true
+                                }
+                            });
+                            inner.sessions.push(SessionHandle {
+                                conn_id,
+                                session_id: sid.clone(),
+                                shard,
+                                tx: self.tx.clone(),
+                            });
+                        }
+                        Ok(known.map(|(seq, _)| seq))
                     }
-                    seq
                 };
                 match known {
-                    Some(seq) => {
+                    Err(close) => {
+                        let _ = socket.send(close).await;
+                        false
+                    }
+                    Ok(Some(seq)) => {
                         self.seq = seq;
                         self.session_id = Some(sid);
                         self.dispatch(socket, "RESUMED", json!({})).await
                     }
-                    None => {
+                    Ok(None) => {
                         self.send_frame(socket, json!({ "op": 9, "d": false }))
                             .await
                     }
@@ -162,6 +216,32 @@ impl GatewayConn {
     }
 }
 
+/// `[shard_id, num_shards]` of an IDENTIFY's `shard`.
+fn shard_of(v: &Value) -> Option<[u64; 2]> {
+    let a = v.as_array()?;
+    match a.as_slice() {
+        [id, n] => Some([id.as_u64()?, n.as_u64()?]),
+        _ => None,
+    }
+}
+
+impl GatewayConn {
+    /// The session of this connection ends (it cannot be resumed) if this connection still
+    /// holds it.
+    fn end_session(&self) {
+        if let Some(sid) = &self.session_id {
+            let mut inner = lock(&self.shared.inner);
+            if inner
+                .resumable
+                .get(sid)
+                .is_some_and(|r| r.conn_id == self.conn_id)
+            {
+                inner.resumable.remove(sid);
+            }
+        }
+    }
+}
+
 fn close_frame(code: u16, reason: &str) -> WsMessage {
     WsMessage::Close(Some(CloseFrame {
         code,
@@ -171,6 +251,11 @@ fn close_frame(code: u16, reason: &str) -> WsMessage {
 
 async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
     let conn_id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    let close_now = lock(&shared.inner).close_next.pop_front();
+    if let Some(code) = close_now {
+        let _ = socket.send(close_frame(code, "Closed by the fake")).await;
+        return;
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<Outbound>();
     let mut shutdown = shared.shutdown_tx.subscribe();
     let mut conn = GatewayConn {
@@ -195,6 +280,9 @@ async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
                 Some(Outbound::Dispatch(t, d)) => alive = conn.dispatch(&mut socket, &t, d).await,
                 Some(Outbound::Raw(v)) => alive = conn.send_frame(&mut socket, v).await,
                 Some(Outbound::Close(code)) => {
+                    if ENDS_SESSION.contains(&code) {
+                        conn.end_session();
+                    }
                     let _ = socket.send(close_frame(code, "Closed by the fake")).await;
                     break;
                 }
@@ -206,7 +294,14 @@ async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
                     let text = String::from_utf8_lossy(&b).to_string();
                     alive = conn.on_frame(&mut socket, &text).await;
                 }
-                Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(WsMessage::Close(frame))) => {
+                    // A client that closes with 1000 or 1001 logs off: its session ends.
+                    if frame.is_some_and(|f| f.code == 1000 || f.code == 1001) {
+                        conn.end_session();
+                    }
+                    break;
+                }
+                Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
         }
@@ -217,12 +312,25 @@ async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
 }
 
 impl Shared {
-    /// Sends a dispatch to every READY gateway session.
-    pub(super) fn broadcast(&self, inner: &mut Inner, t: &str, d: Value) -> usize {
+    /// Sends a dispatch to the READY gateway sessions whose shard owns `guild_id` (`None`: an
+    /// event outside a guild, for shard 0). Returns how many got it.
+    pub(super) fn broadcast(
+        &self,
+        inner: &mut Inner,
+        guild_id: Option<u64>,
+        t: &str,
+        d: Value,
+    ) -> usize {
         inner.sessions.retain(|s| !s.tx.is_closed());
-        for s in &inner.sessions {
+        let mut sent = 0;
+        for s in inner
+            .sessions
+            .iter()
+            .filter(|s| shard_owns(s.shard, guild_id))
+        {
             let _ = s.tx.send(Outbound::Dispatch(t.to_string(), d.clone()));
+            sent += 1;
         }
-        inner.sessions.len()
+        sent
     }
 }

@@ -1,19 +1,33 @@
 #![allow(dead_code)]
 //! A Discord-compatible fake server on 127.0.0.1 (REST API v10 + gateway WebSocket) for tests
-//! and benchmarks. The unmodified serenity client is pointed at it through
-//! `HttpBuilder::proxy(base_url)`; `GET /gateway` tells the client to connect to this server's
-//! WebSocket, so nothing ever leaves loopback.
+//! and benchmarks. Nothing ever leaves loopback. Two ways in:
+//! - **proxy mode** ([`FakeDiscord::http`], [`FakeDiscord::client_builder`]): serenity's
+//!   `HttpBuilder::proxy(base_url)` with its rate limiter off, plain HTTP to this port;
+//!   `GET /gateway` sends the client to this server's plain WebSocket.
+//! - **production mode** ([`FakeDiscord::production_http`]): serenity as shipped, rate limiter
+//!   on, talking to `https://discord.com/api/v10/...` through an HTTP CONNECT proxy
+//!   ([`FakeDiscord::proxy_url`]) that ends every tunnel in this fake: it terminates TLS with a
+//!   certificate of a test CA made at start ([`FakeDiscord::ca_pem`], [`FakeDiscord::ca_file`])
+//!   and serves the same router (REST and the gateway WebSocket) over it.
+//!   [`FakeDiscord::set_gateway_url`] makes `GET /gateway` answer `wss://gateway.discord.gg`
+//!   for a client that reaches the gateway through the proxy too.
 //!
 //! Self-contained on purpose: the benchmark and the example include it with
 //! `#[path = "../tests/support/fake_discord/mod.rs"] mod fake_discord;`.
 //!
 //! What it enforces, like Discord does (see /work/shared/discord/FACTS.md):
 //! message/embed limits (400 / 50035 Invalid Form Body), empty messages (50006), nonce
-//! de-duplication with `enforce_nonce`, deleted (404 / 10003) and forbidden (403 / 50013)
-//! channels, forum channels refusing plain messages (400 / 50008), a global request limit and
-//! per-channel message buckets with `X-RateLimit-*` headers, interaction callbacks answered once
-//! (40060) and within 3 seconds of dispatch (10062), follow-ups only after a callback (10015),
-//! application command shape limits.
+//! de-duplication with `enforce_nonce` within a window (5 minutes), deleted (404 / 10003) and
+//! forbidden (403 / 50013) channels, forum channels refusing plain messages (400 / 50008), a
+//! global request limit, per-channel message buckets and a per-channel crosspost quota (10 an
+//! hour) with Discord's `X-RateLimit-*` / `Retry-After` headers and 429 bodies, interaction
+//! callbacks answered once (40060) and within 3 seconds of dispatch (10062), follow-ups only
+//! after a callback (10015), application command shape limits, a bad token (401, gateway close
+//! 4004), gateway dispatches only to the shard that owns the guild.
+//!
+//! Effects happen when a request arrives: a slow or lost answer ([`Failure::Slow`],
+//! [`Failure::AnswerLost`], [`FakeDiscord::set_answer_delay`]) still stores the message, even if
+//! the client gives up or is killed before the answer, as on Discord.
 //!
 //! This module is the test's handle, [`FakeDiscord`], and its [`FakeConfig`]. The server behind
 //! it, by concern:
@@ -21,22 +35,30 @@
 //!   log and its counters);
 //! - `rest`: the REST router and route handlers; `reply`: the answers they give;
 //! - `validate`: payload validation and body parsing;
-//! - `failures`: injected failures (`fail_next`, random failures);
-//! - `ratelimit`: the global limit and per-channel buckets, with their headers;
+//! - `failures`: injected failures (`fail_next`, `fail_route_next`, random failures);
+//! - `ratelimit`: the global limit, per-channel buckets and the crosspost quota, with their
+//!   headers;
 //! - `payloads`: Discord objects as JSON, built from the state;
-//! - `gateway`: the WebSocket sessions (HELLO, IDENTIFY, READY, heartbeats, RESUME, close);
+//! - `gateway`: the WebSocket sessions (HELLO, IDENTIFY, READY, heartbeats, RESUME, close,
+//!   shard routing);
+//! - `tls`: the test CA and the per-host certificates;
+//! - `proxy`: the HTTPS CONNECT proxy that serves the router over TLS;
 //! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch.
 
 mod failures;
 mod gateway;
 pub mod interaction;
 mod payloads;
+mod proxy;
 mod ratelimit;
 mod reply;
 mod rest;
 mod state;
+mod tls;
 mod validate;
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -55,7 +77,8 @@ use failures::RandomFailures;
 use gateway::{gateway_route, Outbound};
 use payloads::channel_type_name;
 use rest::rest_route;
-use state::{lock, now_iso, ChannelRec, GuildRec, Inner, Shared};
+use state::{lock, now_iso, ChannelRec, GuildRec, Inner, RouteFailure, Shared};
+use tls::{TestCa, DISCORD_HOSTS};
 
 /// How long a bot has to answer an interaction the fake dispatched.
 const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
@@ -87,6 +110,16 @@ pub struct FakeConfig {
     /// `Some((5, Duration::from_secs(5)))`. `X-RateLimit-*` headers are announced on every answer
     /// of that route when set.
     pub channel_bucket: Option<(u32, Duration)>,
+    /// Per-channel quota of `POST /channels/{id}/messages/{id}/crosspost`: `(limit, window)`,
+    /// Discord's 10 an hour by default; past it a `shared` 429 whose `retry_after` is the rest
+    /// of the window. `None`: unlimited.
+    pub crosspost_quota: Option<(u32, Duration)>,
+    /// How long `nonce` + `enforce_nonce` return the earlier message (Discord: a few minutes;
+    /// default 5). `None`: no de-duplication, every POST creates a message.
+    pub nonce_window: Option<Duration>,
+    /// Every answer of message creation (`POST /channels/{id}/messages`, `/threads`) leaves this
+    /// long after the message was stored (see [`FakeDiscord::set_answer_delay`]).
+    pub answer_delay: Duration,
     /// Sent in HELLO.
     pub heartbeat_interval_ms: u64,
     pub bot_user_id: u64,
@@ -98,6 +131,9 @@ impl Default for FakeConfig {
             global_limit_per_sec: None,
             global_window: Duration::from_secs(1),
             channel_bucket: None,
+            crosspost_quota: Some((10, Duration::from_secs(3600))),
+            nonce_window: Some(Duration::from_secs(5 * 60)),
+            answer_delay: Duration::ZERO,
             heartbeat_interval_ms: 41_250,
             bot_user_id: 1,
         }
@@ -108,6 +144,10 @@ impl Default for FakeConfig {
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     server: Option<JoinHandle<()>>,
+    proxy: Option<JoinHandle<()>>,
+    proxy_url: String,
+    ca: Arc<TestCa>,
+    ca_file: tempfile::NamedTempFile,
 }
 
 impl FakeDiscord {
@@ -132,12 +172,34 @@ impl FakeDiscord {
             .await
             .unwrap_or_else(|e| panic!("fake Discord: cannot bind {addr}: {e}"));
         let local = listener.local_addr().expect("local addr");
+        let proxy_listener = tokio::net::TcpListener::bind((addr.ip(), 0))
+            .await
+            .unwrap_or_else(|e| panic!("fake Discord: cannot bind its proxy: {e}"));
+        let proxy_addr = proxy_listener.local_addr().expect("proxy addr");
+        let ca = Arc::new(TestCa::generate(&DISCORD_HOSTS));
+        let mut ca_file = tempfile::Builder::new()
+            .prefix("fake-discord-ca-")
+            .suffix(".pem")
+            .tempfile()
+            .expect("CA file");
+        ca_file
+            .write_all(ca.pem().as_bytes())
+            .and_then(|()| ca_file.flush())
+            .expect("CA file written");
         let (shutdown_tx, _) = watch::channel(false);
+        let ws_url = format!("ws://{local}");
+        let inner = Inner {
+            gateway_url: ws_url.clone(),
+            recommended_shards: 1,
+            nonce_window: cfg.nonce_window,
+            answer_delay: cfg.answer_delay,
+            ..Inner::default()
+        };
         let shared = Arc::new(Shared {
             cfg,
             base_url: format!("http://{local}"),
-            ws_url: format!("ws://{local}"),
-            inner: Mutex::new(Inner::default()),
+            ws_url,
+            inner: Mutex::new(inner),
             ready_count: AtomicUsize::new(0),
             arrived: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
@@ -149,12 +211,22 @@ impl FakeDiscord {
             .fallback(rest_route)
             .layer(DefaultBodyLimit::max(64 << 20))
             .with_state(Arc::clone(&shared));
+        let proxy = tokio::spawn(proxy::serve_proxy(
+            proxy_listener,
+            Arc::clone(&shared),
+            app.clone(),
+            Arc::clone(&ca),
+        ));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         FakeDiscord {
             shared,
             server: Some(server),
+            proxy: Some(proxy),
+            proxy_url: format!("http://{proxy_addr}"),
+            ca,
+            ca_file,
         }
     }
 
@@ -163,9 +235,81 @@ impl FakeDiscord {
         self.shared.base_url.clone()
     }
 
-    /// `ws://127.0.0.1:PORT` — what `GET /gateway` answers.
+    /// What `GET /gateway` answers: `ws://127.0.0.1:PORT` unless [`FakeDiscord::set_gateway_url`]
+    /// changed it.
     pub fn gateway_url(&self) -> String {
+        lock(&self.shared.inner).gateway_url.clone()
+    }
+
+    /// The plain gateway address of this fake, `ws://127.0.0.1:PORT`, whatever `GET /gateway`
+    /// answers.
+    pub fn plain_gateway_url(&self) -> String {
         self.shared.ws_url.clone()
+    }
+
+    /// What `GET /gateway` and `GET /gateway/bot` answer (and READY's `resume_gateway_url`),
+    /// e.g. the real `wss://gateway.discord.gg` for a client that reaches it through
+    /// [`FakeDiscord::proxy_url`], whose CONNECT ends in this fake. Nothing else is dialled.
+    pub fn set_gateway_url(&self, url: &str) {
+        lock(&self.shared.inner).gateway_url = url.to_string();
+    }
+
+    /// `shards` of `GET /gateway/bot` (default 1).
+    pub fn set_recommended_shards(&self, n: u64) {
+        lock(&self.shared.inner).recommended_shards = n;
+    }
+
+    /// `http://127.0.0.1:PORT` of the HTTPS CONNECT proxy: every CONNECT (to `discord.com:443`,
+    /// `gateway.discord.gg:443`, any host) ends in this fake, with TLS by the test CA.
+    pub fn proxy_url(&self) -> String {
+        self.proxy_url.clone()
+    }
+
+    /// The test CA's certificate (PEM) that signed the proxy's host certificates.
+    pub fn ca_pem(&self) -> String {
+        self.ca.pem().to_string()
+    }
+
+    /// The test CA's certificate in a PEM file the fake owns (deleted with it).
+    pub fn ca_file(&self) -> PathBuf {
+        self.ca_file.path().to_path_buf()
+    }
+
+    /// A rustls client configuration trusting only the test CA (for a test's own TLS client
+    /// through the proxy, e.g. a WebSocket to `wss://gateway.discord.gg`).
+    pub fn tls_client_config(&self) -> Arc<tokio_rustls::rustls::ClientConfig> {
+        Arc::new(self.ca.client_config())
+    }
+
+    /// Targets of the proxy's CONNECTs so far, e.g. `["discord.com:443"]`.
+    pub fn connects(&self) -> Vec<String> {
+        lock(&self.shared.inner).connects.clone()
+    }
+
+    /// A serenity `Http` as the bot runs in production: serenity's rate limiter on, requests to
+    /// `https://discord.com/api/v10`, through [`FakeDiscord::proxy_url`] on a reqwest client
+    /// (rustls) that trusts the test CA. Application id set.
+    pub fn production_http(&self) -> Arc<serenity::http::Http> {
+        Arc::new(
+            serenity::http::HttpBuilder::new("fake-token")
+                .client(self.production_client())
+                .application_id(serenity::model::id::ApplicationId::new(APPLICATION_ID))
+                .build(),
+        )
+    }
+
+    /// The reqwest client of [`FakeDiscord::production_http`]: rustls, every https request
+    /// through the proxy, the test CA trusted. It is serenity's reqwest (0.12: serenity 0.12.5
+    /// asks for ">=0.11.22"), the one `HttpBuilder::client` takes.
+    pub fn production_client(&self) -> reqwest::Client {
+        let ca =
+            reqwest::Certificate::from_pem(self.ca.pem().as_bytes()).expect("test CA");
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .proxy(reqwest::Proxy::https(self.proxy_url()).expect("proxy URL"))
+            .add_root_certificate(ca)
+            .build()
+            .expect("production reqwest client")
     }
 
     pub fn config(&self) -> &FakeConfig {
@@ -215,7 +359,8 @@ impl FakeDiscord {
             });
         }
         if let Some(g) = self.shared.guild_create(&inner, guild_id) {
-            self.shared.broadcast(&mut inner, "GUILD_CREATE", g);
+            self.shared
+                .broadcast(&mut inner, Some(guild_id), "GUILD_CREATE", g);
         }
     }
 
@@ -238,7 +383,8 @@ impl FakeDiscord {
         };
         let payload = self.shared.channel_json(channel_id, &rec);
         inner.channels.insert(channel_id, rec);
-        self.shared.broadcast(&mut inner, "CHANNEL_CREATE", payload);
+        self.shared
+            .broadcast(&mut inner, Some(guild_id), "CHANNEL_CREATE", payload);
     }
 
     /// Adds an active thread (a forum post) under `parent_id` that `owner_id` created, as a
@@ -283,11 +429,13 @@ impl FakeDiscord {
         let rec = rec.clone();
         if rec.guild_id != 0 {
             let payload = self.shared.channel_json(channel_id, &rec);
-            self.shared.broadcast(&mut inner, "CHANNEL_DELETE", payload);
+            self.shared
+                .broadcast(&mut inner, Some(rec.guild_id), "CHANNEL_DELETE", payload);
         }
     }
 
-    /// Afterwards message POSTs there get 403 50013 Missing Permissions.
+    /// Afterwards message POSTs there get 403 50013 Missing Permissions (reading its history with
+    /// `GET /channels/{id}/messages` still works).
     pub fn forbid_channel(&self, channel_id: u64) {
         let mut inner = lock(&self.shared.inner);
         let rec = inner
@@ -321,7 +469,8 @@ impl FakeDiscord {
             .store(deadline.as_millis() as u64, Ordering::Relaxed);
     }
 
-    /// The next `n` non-interaction REST requests fail this way (`Slow`: delayed, then answered).
+    /// The next `n` REST requests (but interaction callbacks, webhooks and `/gateway`) fail this
+    /// way (`Slow`: take effect, answered late; `AnswerLost`: take effect, answered 5xx).
     pub fn fail_next(&self, n: usize, failure: Failure) {
         let mut inner = lock(&self.shared.inner);
         for _ in 0..n {
@@ -329,8 +478,51 @@ impl FakeDiscord {
         }
     }
 
+    /// The next `n` requests with this method whose path (below `/api/v10`) starts with
+    /// `path_prefix` fail this way; other requests are not affected, and these entries are used
+    /// before any `fail_next` one. E.g. `("PUT", "/applications/")` fails only command
+    /// registration. Panics for `/gateway` (a failed one sends serenity to the real gateway).
+    pub fn fail_route_next(&self, method: &str, path_prefix: &str, n: usize, failure: Failure) {
+        let prefix = path_prefix
+            .strip_prefix("/api/v10")
+            .unwrap_or(path_prefix)
+            .to_string();
+        assert!(
+            !prefix.starts_with("/gateway") && !prefix.is_empty() && prefix != "/",
+            "fake Discord: /gateway must not fail (serenity would try the real gateway)"
+        );
+        let mut inner = lock(&self.shared.inner);
+        for _ in 0..n {
+            inner.route_failures.push_back(RouteFailure {
+                method: method.to_string(),
+                path_prefix: prefix.clone(),
+                failure: failure.clone(),
+            });
+        }
+    }
+
+    /// From now on (or no longer) the bot's token is refused: every REST request but
+    /// `GET /gateway` gets 401 `{"code": 0, "message": "401: Unauthorized"}`, and an IDENTIFY or
+    /// RESUME is closed with 4004 Authentication failed.
+    pub fn reject_token(&self, reject: bool) {
+        lock(&self.shared.inner).reject_token = reject;
+    }
+
+    /// How long `nonce` + `enforce_nonce` de-duplicate from now on (`None`: never).
+    pub fn set_nonce_window(&self, window: Option<Duration>) {
+        lock(&self.shared.inner).nonce_window = window;
+    }
+
+    /// Every answer of message creation (`POST /channels/{id}/messages`, `/threads`) leaves
+    /// `delay` after the message was stored: a client killed in that gap has sent a message it
+    /// never saw. `Duration::ZERO` turns it off.
+    pub fn set_answer_delay(&self, delay: Duration) {
+        lock(&self.shared.inner).answer_delay = delay;
+    }
+
     /// A fraction `rate` of message POSTs (`/channels/{id}/messages` and `/threads`) fail with
-    /// one of `kinds`, chosen by a generator seeded with `seed`. `rate` 0 turns it off.
+    /// one of `kinds`, chosen by a generator seeded with `seed`, with the same effects as when
+    /// injected (`AnswerLost` and `Slow` store the message). `rate` 0 turns it off.
     pub fn set_random_failures(&self, rate: f64, seed: u64, kinds: Vec<Failure>) {
         lock(&self.shared.inner).random = RandomFailures::new(rate, seed, kinds);
     }
@@ -346,6 +538,7 @@ impl FakeDiscord {
                 body: (*r.body).clone(),
                 status: r.status,
                 deduplicated: r.deduplicated,
+                received: r.received,
             })
             .collect()
     }
@@ -411,6 +604,31 @@ impl FakeDiscord {
         lock(&self.shared.inner).identifies.clone()
     }
 
+    /// RESUME payloads (`d`) received so far (answered RESUMED, or op 9 for an unknown or
+    /// ended session).
+    pub fn resumes(&self) -> Vec<Value> {
+        lock(&self.shared.inner).resumes.clone()
+    }
+
+    /// The next `n` gateway connections are accepted and closed at once with `code` (e.g. 1011),
+    /// before HELLO.
+    pub fn close_next_connections(&self, n: usize, code: u16) {
+        let mut inner = lock(&self.shared.inner);
+        for _ in 0..n {
+            inner.close_next.push_back(code);
+        }
+    }
+
+    /// Closes every gateway connection with `code`. The sessions stay resumable (1001, 4000,
+    /// ...), except after codes that end them (4004, 4007, 4009, 4010–4014).
+    pub fn close_sessions(&self, code: u16) {
+        let mut inner = lock(&self.shared.inner);
+        inner.sessions.retain(|s| !s.tx.is_closed());
+        for s in &inner.sessions {
+            let _ = s.tx.send(Outbound::Close(code));
+        }
+    }
+
     /// Every gateway frame the fake sent (HELLO, READY, GUILD_CREATE, ..., heartbeat ACKs).
     pub fn gateway_frames(&self) -> Vec<Value> {
         lock(&self.shared.inner).gateway_log.clone()
@@ -419,8 +637,7 @@ impl FakeDiscord {
     /// READY `d` as the fake would send it (for deserialization tests).
     pub fn ready_payload(&self, session_id: &str, shard: Option<[u64; 2]>) -> Value {
         let inner = lock(&self.shared.inner);
-        self.shared
-            .ready(&inner, session_id, shard.map(|s| json!(s)))
+        self.shared.ready(&inner, session_id, shard)
     }
 
     /// GUILD_CREATE `d` as the fake would send it.
@@ -459,9 +676,11 @@ impl FakeDiscord {
         }
     }
 
-    /// Sends INTERACTION_CREATE to all READY gateway sessions (after filling in the application
-    /// id, channel types, registered command id and resolved channels it knows). Starts the
-    /// 3-second answer clock for that token. Panics when no session is READY.
+    /// Sends INTERACTION_CREATE to the READY gateway session(s) of the shard that owns the
+    /// interaction's guild (`(guild_id >> 22) % num_shards`; one unsharded session gets them all),
+    /// after filling in the application id, channel types, registered command id and resolved
+    /// channels it knows. Starts the 3-second answer clock for that token. Panics when no READY
+    /// session owns the guild.
     pub async fn dispatch_interaction(&self, mut d: Value) {
         let mut inner = lock(&self.shared.inner);
         self.shared.enrich_interaction(&inner, &mut d);
@@ -487,10 +706,13 @@ impl FakeDiscord {
         itx.acked = false;
         itx.original = None;
         itx.followups.clear();
-        let sent = self.shared.broadcast(&mut inner, "INTERACTION_CREATE", d);
+        let guild_id = itx.guild_id;
+        let sent = self
+            .shared
+            .broadcast(&mut inner, guild_id, "INTERACTION_CREATE", d);
         assert!(
             sent > 0,
-            "fake Discord: no gateway session is READY; call wait_until_ready first"
+            "fake Discord: no READY gateway session owns guild {guild_id:?}; call wait_until_ready first"
         );
     }
 
@@ -519,9 +741,12 @@ impl FakeDiscord {
     /// Stops the server and closes gateway connections.
     pub async fn shutdown(mut self) {
         let _ = self.shared.shutdown_tx.send(true);
-        if let Some(server) = self.server.take() {
-            server.abort();
-            let _ = server.await;
+        for task in [self.server.take(), self.proxy.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
+            let _ = task.await;
         }
     }
 }
@@ -529,8 +754,11 @@ impl FakeDiscord {
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
         let _ = self.shared.shutdown_tx.send(true);
-        if let Some(server) = self.server.take() {
-            server.abort();
+        for task in [self.server.take(), self.proxy.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
         }
     }
 }

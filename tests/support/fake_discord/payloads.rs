@@ -32,6 +32,15 @@ pub(super) fn merge_into(target: &mut Value, patch: &Value) {
     }
 }
 
+/// Whether the session of `[shard_id, num_shards]` gets a guild's events: Discord's
+/// `shard_id = (guild_id >> 22) % num_shards`; events outside a guild (DMs) go to shard 0.
+pub(super) fn shard_owns([shard_id, num_shards]: [u64; 2], guild_id: Option<u64>) -> bool {
+    match guild_id {
+        Some(g) => (g >> 22) % num_shards.max(1) == shard_id,
+        None => shard_id == 0,
+    }
+}
+
 pub(super) fn channel_type_name(kind: u8) -> &'static str {
     match kind {
         0 => "text",
@@ -229,10 +238,13 @@ impl Shared {
         Some(v)
     }
 
-    pub(super) fn ready(&self, inner: &Inner, session_id: &str, shard: Option<Value>) -> Value {
+    /// READY for a session of `shard` (`[shard_id, num_shards]`, `None`: unsharded): it lists
+    /// only the guilds that shard owns.
+    pub(super) fn ready(&self, inner: &Inner, session_id: &str, shard: Option<[u64; 2]>) -> Value {
         let guilds: Vec<Value> = inner
             .guilds
             .keys()
+            .filter(|g| shard_owns(shard.unwrap_or([0, 1]), Some(**g)))
             .map(|g| json!({ "id": g.to_string(), "unavailable": true }))
             .collect();
         let mut v = json!({
@@ -240,13 +252,13 @@ impl Shared {
             "user": self.current_user(),
             "guilds": guilds,
             "session_id": session_id,
-            "resume_gateway_url": self.ws_url,
+            "resume_gateway_url": inner.gateway_url,
             "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
             "private_channels": [],
             "relationships": [],
         });
         if let Some(shard) = shard {
-            v["shard"] = shard;
+            v["shard"] = json!(shard);
         }
         v
     }

@@ -1,10 +1,11 @@
 //! The REST API v10: the axum handler every non-gateway request goes to, the request flow
-//! (injected failures, limits, recording), the route table, and the handlers for channels,
-//! messages, threads, guilds, application commands, interaction callbacks and webhooks.
+//! (token check, injected failures, limits, effect, delayed answers, recording), the route
+//! table, and the handlers for channels, messages, threads, guilds, application commands,
+//! interaction callbacks and webhooks.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State as AxState;
@@ -36,11 +37,25 @@ struct Req {
     segs: Vec<String>,
     body: Value,
     files: usize,
+    received: Instant,
 }
 
-enum Outcome {
-    Done(Reply, bool),
-    SlowThen(Duration),
+/// What the fake decided for a request: its answer, whether a nonce de-duplicated it, and how
+/// long the answer waits (the effect has already happened).
+struct Decision {
+    reply: Reply,
+    dedup: bool,
+    delay: Duration,
+}
+
+impl Decision {
+    fn now(reply: Reply) -> Decision {
+        Decision {
+            reply,
+            dedup: false,
+            delay: Duration::ZERO,
+        }
+    }
 }
 
 /// Interaction callbacks and webhooks are exempt from the global limit (like on Discord) and from
@@ -53,6 +68,13 @@ fn is_exempt(segs: &[String]) -> bool {
     )
 }
 
+/// `GET /gateway` needs no token on Discord, and a failed one would send serenity to the real
+/// gateway: it is never refused.
+fn is_plain_gateway(method: &str, segs: &[String]) -> bool {
+    method == "GET" && segs.len() == 1 && segs[0] == "gateway"
+}
+
+/// Requests that create a message: `POST /channels/{id}/messages` and `/threads`.
 fn is_message_post(method: &str, segs: &[String]) -> bool {
     method == "POST"
         && segs.len() == 3
@@ -67,6 +89,7 @@ pub(super) async fn rest_route(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    let received = Instant::now();
     let full_path = uri.path().to_string();
     let path = full_path
         .strip_prefix(API_PREFIX)
@@ -85,6 +108,7 @@ pub(super) async fn rest_route(
         segs,
         body: Value::Null,
         files: 0,
+        received,
     };
     if !full_path.starts_with(API_PREFIX) {
         return shared.finish(&mut lock(&shared.inner), &req, Reply::not_found(), false);
@@ -96,45 +120,72 @@ pub(super) async fn rest_route(
         }
         Err(reply) => return shared.finish(&mut lock(&shared.inner), &req, reply, false),
     }
-
-    let exempt = is_exempt(&req.segs);
-    shared.arrived.fetch_add(1, Ordering::SeqCst);
-    let injected = if exempt {
-        None
-    } else {
-        lock(&shared.inner).fail_next.pop_front()
-    };
-    match injected {
-        Some(Failure::Slow(d)) => tokio::time::sleep(d).await,
-        Some(Failure::AnswerLost(code)) => {
-            let mut inner = lock(&shared.inner);
-            if let Outcome::Done(_, dedup) = shared.process(&mut inner, &req, exempt, true) {
-                let lost = Reply::failure(&Failure::AnswerLost(code));
-                return shared.finish(&mut inner, &req, lost, dedup);
-            }
-        }
-        Some(f) => return shared.finish(&mut lock(&shared.inner), &req, Reply::failure(&f), false),
-        None => {}
-    }
-    let mut skip_random = false;
-    loop {
-        let outcome = {
-            let mut inner = lock(&shared.inner);
-            match shared.process(&mut inner, &req, exempt, skip_random) {
-                Outcome::Done(reply, dedup) => {
-                    return shared.finish(&mut inner, &req, reply, dedup)
-                }
-                other => other,
-            }
-        };
-        if let Outcome::SlowThen(d) = outcome {
-            tokio::time::sleep(d).await;
-            skip_random = true;
-        }
-    }
+    // Spawned: axum drops this handler when the client disconnects, but a request that reached
+    // Discord takes effect and is answered (to nobody) all the same.
+    let task = tokio::spawn(async move { shared.handle(req).await });
+    task.await
+        .unwrap_or_else(|_| Reply::error(500, 0, "500: Internal Server Error").into_response())
 }
 
 impl Shared {
+    async fn handle(self: Arc<Self>, req: Req) -> Response {
+        self.arrived.fetch_add(1, Ordering::SeqCst);
+        let decision = {
+            let mut inner = lock(&self.inner);
+            let d = self.decide(&mut inner, &req);
+            if d.delay.is_zero() {
+                return self.finish(&mut inner, &req, d.reply, d.dedup);
+            }
+            d
+        };
+        tokio::time::sleep(decision.delay).await;
+        self.finish(&mut lock(&self.inner), &req, decision.reply, decision.dedup)
+    }
+
+    /// Everything that happens when the request arrives: the effect takes place here, only the
+    /// answer may wait (`Decision::delay`).
+    fn decide(&self, inner: &mut Inner, req: &Req) -> Decision {
+        if inner.reject_token && !is_plain_gateway(&req.method, &req.segs) {
+            return Decision::now(Reply::error(401, 0, "401: Unauthorized"));
+        }
+        let exempt = is_exempt(&req.segs);
+        let mut d = match self.take_injected(inner, &req.method, &req.path, exempt) {
+            Some(f) => self.apply_failure(inner, req, !exempt, &f),
+            None => self.process(inner, req, exempt),
+        };
+        if is_message_post(&req.method, &req.segs) {
+            d.delay += inner.answer_delay;
+        }
+        d
+    }
+
+    /// An injected or drawn failure: `Slow` and `AnswerLost` take effect (the answer is delayed
+    /// or replaced by a 5xx), the others answer at once without any effect. `check_global`:
+    /// whether the request still has to pass the global limit.
+    fn apply_failure(
+        &self,
+        inner: &mut Inner,
+        req: &Req,
+        check_global: bool,
+        f: &Failure,
+    ) -> Decision {
+        match f {
+            Failure::Slow(delay) => {
+                let mut d = self.effect(inner, req, check_global);
+                d.delay += *delay;
+                d
+            }
+            Failure::AnswerLost(_) => {
+                let d = self.effect(inner, req, check_global);
+                Decision {
+                    reply: self.failure_reply(f, &req.method, &req.segs),
+                    ..d
+                }
+            }
+            f => Decision::now(self.failure_reply(f, &req.method, &req.segs)),
+        }
+    }
+
     fn finish(&self, inner: &mut Inner, req: &Req, reply: Reply, deduplicated: bool) -> Response {
         let status = reply.status;
         inner.stats.total_requests += 1;
@@ -148,39 +199,53 @@ impl Shared {
             body: Arc::new(req.body.clone()),
             status,
             deduplicated,
+            received: req.received,
         });
         reply.into_response()
     }
 
-    fn process(&self, inner: &mut Inner, req: &Req, exempt: bool, skip_random: bool) -> Outcome {
+    /// A request with nothing injected: the global limit, then a random failure for message
+    /// POSTs (see `set_random_failures`), then the route.
+    fn process(&self, inner: &mut Inner, req: &Req, exempt: bool) -> Decision {
         if !exempt {
             if let Some(reply) = self.take_global(inner) {
-                return Outcome::Done(reply, false);
+                return Decision::now(reply);
             }
         }
-        if !skip_random && is_message_post(&req.method, &req.segs) {
+        if is_message_post(&req.method, &req.segs) {
             if let Some(f) = inner.random.as_mut().and_then(RandomFailures::roll) {
-                return match f {
-                    Failure::Slow(d) => Outcome::SlowThen(d),
-                    f => Outcome::Done(Reply::failure(&f), false),
-                };
+                return self.apply_failure(inner, req, false, &f);
+            }
+        }
+        self.effect(inner, req, false)
+    }
+
+    /// What the request does: the global limit (when `check_global`), then the route.
+    fn effect(&self, inner: &mut Inner, req: &Req, check_global: bool) -> Decision {
+        if check_global {
+            if let Some(reply) = self.take_global(inner) {
+                return Decision::now(reply);
             }
         }
         let mut dedup = false;
         let reply = self.route(inner, req, &mut dedup).unwrap_or_else(|r| r);
-        Outcome::Done(reply, dedup)
+        Decision {
+            reply,
+            dedup,
+            delay: Duration::ZERO,
+        }
     }
 
     fn route(&self, inner: &mut Inner, req: &Req, dedup: &mut bool) -> Result<Reply, Reply> {
         let segs: Vec<&str> = req.segs.iter().map(String::as_str).collect();
         let app = APPLICATION_ID;
         Ok(match (req.method.as_str(), segs.as_slice()) {
-            ("GET", ["gateway"]) => Reply::json(200, json!({ "url": self.ws_url })),
+            ("GET", ["gateway"]) => Reply::json(200, json!({ "url": inner.gateway_url })),
             ("GET", ["gateway", "bot"]) => Reply::json(
                 200,
                 json!({
-                    "url": self.ws_url,
-                    "shards": 1,
+                    "url": inner.gateway_url,
+                    "shards": inner.recommended_shards,
                     "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 86_400_000u64, "max_concurrency": 1 },
                 }),
             ),
@@ -227,6 +292,10 @@ impl Shared {
             ("POST", ["channels", c, "messages"]) => {
                 let c = id_of(c)?;
                 self.post_message(inner, c, req, dedup)
+            }
+            ("GET", ["channels", c, "messages"]) => {
+                let c = id_of(c)?;
+                self.list_messages(inner, c, &req.query)?
             }
             ("POST", ["channels", c, "typing"]) => {
                 let c = id_of(c)?;
@@ -410,21 +479,119 @@ impl Shared {
             .get("enforce_nonce")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if let (Some(n), true) = (&nonce, enforce) {
-            if let Some(&existing) = inner.nonces.get(&(channel_id, n.clone())) {
-                if let Some(m) = self.stored_message_response(inner, existing) {
-                    *dedup = true;
-                    inner.stats.deduplicated += 1;
-                    return Ok(Reply::json(200, m));
+        // Discord de-duplicates within a few minutes of the first message with that nonce.
+        let window = inner.nonce_window;
+        if let (Some(n), true, Some(window)) = (&nonce, enforce, window) {
+            if let Some(&(existing, at)) = inner.nonces.get(&(channel_id, n.clone())) {
+                if at.elapsed() <= window {
+                    if let Some(m) = self.stored_message_response(inner, existing) {
+                        *dedup = true;
+                        inner.stats.deduplicated += 1;
+                        return Ok(Reply::json(200, m));
+                    }
                 }
             }
         }
         let id = inner.next_id();
         let m = self.store_message(inner, channel_id, guild_id, id, &req.body, req.files);
         if let Some(n) = nonce {
-            inner.nonces.entry((channel_id, n)).or_insert(id);
+            // The first message with a nonce keeps it until its window has passed.
+            let key = (channel_id, n);
+            let taken = inner
+                .nonces
+                .get(&key)
+                .is_some_and(|(_, at)| window.is_some_and(|w| at.elapsed() <= w));
+            if !taken {
+                inner.nonces.insert(key, (id, Instant::now()));
+            }
         }
         Ok(Reply::json(200, m))
+    }
+
+    /// `GET /channels/{id}/messages`: Discord's `limit` (1–100, default 50) and one of `around`,
+    /// `before`, `after` (message ids); newest first. With `after`, the `limit` messages right
+    /// after that id (still newest first); with `around`, up to `limit / 2` older ones and the
+    /// rest from that id on.
+    fn list_messages(&self, inner: &Inner, channel_id: u64, query: &str) -> Result<Reply, Reply> {
+        if inner.channels.get(&channel_id).is_some_and(|c| c.deleted) {
+            return Err(Reply::unknown_channel());
+        }
+        let mut limit: usize = 50;
+        let (mut around, mut before, mut after) = (None, None, None);
+        let mut errs = FormErrors::default();
+        for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
+            let path = [k.to_string()];
+            match k {
+                "limit" => match v.parse::<i64>() {
+                    Ok(n) if n < 1 => errs.add(
+                        &path,
+                        "NUMBER_TYPE_MIN",
+                        "int value should be greater than or equal to 1.".into(),
+                    ),
+                    Ok(n) if n > 100 => errs.add(
+                        &path,
+                        "NUMBER_TYPE_MAX",
+                        "int value should be less than or equal to 100.".into(),
+                    ),
+                    Ok(n) => limit = n as usize,
+                    Err(_) => errs.add(
+                        &path,
+                        "NUMBER_TYPE_COERCE",
+                        format!("Value \"{v}\" is not int."),
+                    ),
+                },
+                "around" | "before" | "after" => match v.parse::<u64>() {
+                    Ok(id) => {
+                        let slot = match k {
+                            "around" => &mut around,
+                            "before" => &mut before,
+                            _ => &mut after,
+                        };
+                        *slot = Some(id);
+                    }
+                    Err(_) => errs.add(
+                        &path,
+                        "NUMBER_TYPE_COERCE",
+                        format!("Value \"{v}\" is not snowflake."),
+                    ),
+                },
+                _ => {}
+            }
+        }
+        if !errs.is_empty() {
+            return Err(errs.into_reply());
+        }
+        // Oldest first; ids grow with time.
+        let mut ids: Vec<u64> = inner
+            .messages
+            .get(&channel_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("id").and_then(Value::as_str)?.parse().ok())
+            .filter(|id| inner.msg_meta.get(id).is_some_and(|m| !m.deleted))
+            .collect();
+        ids.sort_unstable();
+        let picked: Vec<u64> = if let Some(a) = around {
+            let split = ids.partition_point(|id| *id < a);
+            let older = limit / 2;
+            let from = split.saturating_sub(older);
+            let to = (split + (limit - older)).min(ids.len());
+            ids[from..to].to_vec()
+        } else if let Some(b) = before {
+            let end = ids.partition_point(|id| *id < b);
+            ids[end.saturating_sub(limit)..end].to_vec()
+        } else if let Some(a) = after {
+            let start = ids.partition_point(|id| *id <= a);
+            ids[start..(start + limit).min(ids.len())].to_vec()
+        } else {
+            ids[ids.len().saturating_sub(limit)..].to_vec()
+        };
+        let list: Vec<Value> = picked
+            .iter()
+            .rev()
+            .filter_map(|id| self.stored_message_response(inner, *id))
+            .collect();
+        Ok(Reply::json(200, Value::Array(list)))
     }
 
     fn store_message(
@@ -525,13 +692,18 @@ impl Shared {
                 "This message has already been crossposted.",
             ));
         }
-        meta.flags_extra |= FLAG_CROSSPOSTED;
+        let headers = self.take_crosspost_quota(inner, channel_id)?;
+        if let Some(meta) = inner.msg_meta.get_mut(&id) {
+            meta.flags_extra |= FLAG_CROSSPOSTED;
+        }
         inner.crossposts.push((channel_id, id));
-        Ok(Reply::json(
+        let mut reply = Reply::json(
             200,
             self.stored_message_response(inner, id)
                 .unwrap_or(Value::Null),
-        ))
+        );
+        reply.headers.extend(headers);
+        Ok(reply)
     }
 
     fn create_thread(

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use tokio::sync::watch;
@@ -29,6 +29,8 @@ pub struct RecordedRequest {
     pub status: u16,
     /// A message POST answered with an earlier message because of `nonce` + `enforce_nonce`.
     pub deduplicated: bool,
+    /// When the request reached the fake (its answer may have left later).
+    pub received: Instant,
 }
 
 /// Counters over all REST requests.
@@ -49,6 +51,7 @@ pub struct Stats {
 pub(super) struct Shared {
     pub(super) cfg: FakeConfig,
     pub(super) base_url: String,
+    /// The plain gateway address `ws://127.0.0.1:PORT` (the default of `Inner::gateway_url`).
     pub(super) ws_url: String,
     pub(super) inner: Mutex<Inner>,
     pub(super) ready_count: AtomicUsize,
@@ -67,7 +70,12 @@ pub(super) struct Inner {
     /// Stored messages by channel: request body + "id" + "channel_id".
     pub(super) messages: HashMap<u64, Vec<Value>>,
     pub(super) msg_meta: HashMap<u64, MsgMeta>,
-    pub(super) nonces: HashMap<(u64, String), u64>,
+    /// `(channel, nonce)` → (message id, when it was created).
+    pub(super) nonces: HashMap<(u64, String), (u64, Instant)>,
+    /// How long a nonce de-duplicates (`None`: never).
+    pub(super) nonce_window: Option<Duration>,
+    /// Delay of every answer of message creation, after the message is stored.
+    pub(super) answer_delay: Duration,
     pub(super) threads: HashMap<u64, Vec<Value>>,
     pub(super) crossposts: Vec<(u64, u64)>,
     pub(super) itx: HashMap<String, Itx>,
@@ -78,13 +86,43 @@ pub(super) struct Inner {
     pub(super) requests: Vec<LoggedRequest>,
     pub(super) stats: Stats,
     pub(super) fail_next: VecDeque<Failure>,
+    pub(super) route_failures: VecDeque<RouteFailure>,
+    /// Every REST request and gateway IDENTIFY is refused (401 / close 4004).
+    pub(super) reject_token: bool,
     pub(super) random: Option<RandomFailures>,
     pub(super) global_window: VecDeque<Instant>,
     pub(super) buckets: HashMap<u64, Bucket>,
+    pub(super) crosspost_buckets: HashMap<u64, Bucket>,
+    /// What `GET /gateway` and `GET /gateway/bot` answer, and READY's `resume_gateway_url`.
+    pub(super) gateway_url: String,
+    /// `shards` of `GET /gateway/bot`.
+    pub(super) recommended_shards: u64,
+    /// Targets of the proxy's CONNECTs, e.g. `discord.com:443`.
+    pub(super) connects: Vec<String>,
     pub(super) sessions: Vec<SessionHandle>,
-    pub(super) session_seqs: HashMap<String, u64>,
+    /// Sessions that can be resumed, by session id.
+    pub(super) resumable: HashMap<String, Resumable>,
     pub(super) identifies: Vec<Value>,
+    pub(super) resumes: Vec<Value>,
+    /// Close codes for the next gateway connections, closed before HELLO.
+    pub(super) close_next: VecDeque<u16>,
     pub(super) gateway_log: Vec<Value>,
+}
+
+/// A failure queued for the next request matching a method and a path prefix.
+pub(super) struct RouteFailure {
+    pub(super) method: String,
+    pub(super) path_prefix: String,
+    pub(super) failure: Failure,
+}
+
+/// A gateway session's state kept across its connections.
+pub(super) struct Resumable {
+    pub(super) seq: u64,
+    /// `[shard_id, num_shards]` from its IDENTIFY.
+    pub(super) shard: [u64; 2],
+    /// The connection currently holding the session.
+    pub(super) conn_id: u64,
 }
 
 pub(super) struct LoggedRequest {
@@ -93,6 +131,7 @@ pub(super) struct LoggedRequest {
     pub(super) body: Arc<Value>,
     pub(super) status: u16,
     pub(super) deduplicated: bool,
+    pub(super) received: Instant,
 }
 
 pub(super) struct GuildRec {
