@@ -220,7 +220,35 @@ async fn carry(
         .collect::<Vec<_>>()
         .join("\r\n");
     gateway.write_all(rewritten.as_bytes()).await?;
-    tokio::io::copy_bidirectional(&mut client, &mut gateway).await?;
+    // Each direction to its end, so what one side sent last (a close frame) reaches the other
+    // even when the far end then drops the connection without TLS's close_notify.
+    let (mut client_read, mut client_write) = tokio::io::split(client);
+    let (mut gateway_read, mut gateway_write) = tokio::io::split(gateway);
+    let up = async {
+        let r = tokio::io::copy(&mut client_read, &mut gateway_write).await;
+        let _ = gateway_write.shutdown().await;
+        r
+    };
+    let down = async {
+        let r = tokio::io::copy(&mut gateway_read, &mut client_write).await;
+        let _ = client_write.shutdown().await;
+        r
+    };
+    let (up, down) = tokio::join!(up, down);
+    for r in [up, down] {
+        match r {
+            Ok(_) => {}
+            // How connections end in practice: not worth a warning.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::BrokenPipe
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 

@@ -64,6 +64,8 @@ impl Bot {
 
     async fn start_with(time: DateTime<Utc>, hf_api: Option<String>) -> Bot {
         let fake = FakeDiscord::start().await;
+        // Discord's real gateway address, reached through the proxy like everything else.
+        fake.set_gateway_url("wss://gateway.discord.gg");
         fake.add_guild(GUILD, None);
         fake.add_channel(GUILD, CHANNEL, 0);
         let dir = tempfile::tempdir().unwrap();
@@ -81,11 +83,12 @@ impl Bot {
         bot
     }
 
+    /// The bot as production runs it: no `api_base`, so serenity's rate limiter is on and every
+    /// https request (REST, and the gateway through the bot's tunnel) goes through the fake's
+    /// proxy with its test CA, as behind a corporate egress proxy.
     fn config(&self) -> Config {
         let toml = format!(
             r#"
-[discord]
-api_base = "{base}"
 [schedule]
 cron = "0 0 9 * * *"
 timezone = "UTC"
@@ -96,8 +99,12 @@ fallback_hf_api = {fallback}
 hf_api_base = "{hf}"
 [database]
 path = "paperboy.db"
+[network]
+https_proxy = "{proxy}"
+ca_file = "{ca}"
 "#,
-            base = self.fake.base_url(),
+            proxy = self.fake.proxy_url(),
+            ca = self.fake.ca_file().display(),
             fallback = self.hf_api.is_some(),
             hf = self.hf_api.as_deref().unwrap_or("http://127.0.0.1:9"),
         );
@@ -257,6 +264,11 @@ fn followup_embeds(responses: &[Value]) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_papers_command_with_every_subcommand() {
     let mut bot = Bot::start().await;
+    // Everything went through the proxy, to Discord's real names only.
+    let mut hosts = bot.fake.connects();
+    hosts.sort();
+    hosts.dedup();
+    assert_eq!(hosts, vec!["discord.com:443", "gateway.discord.gg:443"]);
     let registered = bot.fake.registered_commands().unwrap();
     let text = registered.to_string();
     let papers = registered["commands"]

@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::filter::Filter;
 use paperboy::publication::WeekdaySet;
-use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Store};
+use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Publish, Store};
 use serde_json::Value;
 use support::fake_discord::{Failure, FakeDiscord};
 use tokio_util::sync::CancellationToken;
@@ -81,11 +82,13 @@ impl Env {
         let mut config = Config::from_toml(&toml, dir.path()).unwrap();
         // Every day is a publishing day here, so no test depends on the weekday it runs on.
         config.source.publication.publish_days = WeekdaySet::ALL;
+        let fake = FakeDiscord::start().await;
+        // Production mode: serenity's rate limiter on, Discord reached through the proxy.
+        config.network = fake.network();
         tweak(&mut config, dir.path());
         let config = Arc::new(config);
         let store = Store::open(&config.database_path).await.unwrap();
         let day = Utc::now().date_naive() + chrono::Duration::days(3);
-        let fake = FakeDiscord::start().await;
         fake.add_guild(GUILD, None);
         Env {
             fake,
@@ -102,20 +105,23 @@ impl Env {
         std::fs::write(self.digests.join(format!("{day}.md")), fixture()).unwrap();
     }
 
-    /// A fresh engine over the same database: what a restarted bot would build.
+    /// A fresh engine over the same database: what a restarted bot would build, on the
+    /// production HTTP path.
     fn deliverer(&self) -> Deliverer {
         let fetcher = Arc::new(Fetcher::new(
             self.store.clone(),
             &self.config.source,
             paperboy::net::http_client(&self.config.network).unwrap(),
         ));
+        let (http, signals) = self.fake.bot_http();
         Deliverer::new(
-            self.fake.http(),
+            http,
             self.store.clone(),
             fetcher,
             self.config.clone(),
             Arc::new(self.clock.clone()),
         )
+        .with_signals(signals)
         .with_tuning(fast())
     }
 
@@ -720,30 +726,92 @@ async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
 }
 
 #[tokio::test]
-async fn a_rate_limited_crosspost_is_given_up_without_pausing_the_delivery() {
+async fn crossposts_over_the_quota_are_given_up_at_once_and_recorded() {
+    let env = Env::new("").await;
+    // 68 papers: 12 messages, more than the 10 crossposts an hour Discord allows a channel.
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digests/2025-02-19.md"
+        ),
+        env.digests.join(format!("{}.md", env.day)),
+    )
+    .unwrap();
+    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer();
+    // Were the quota sat out, this would take an hour.
+    let pass = tokio::time::timeout(Duration::from_secs(60), tick(&d))
+        .await
+        .expect("the delivery waited for the crosspost quota");
+    assert_eq!(pass.completed, 1, "{pass}");
+    assert_eq!(pass.messages_sent, 12, "{pass}");
+    assert_eq!(pass.rate_limited, 2, "{pass}");
+    let ledger = env.store.delivery(300, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+    let states: Vec<_> = ledger.messages.iter().map(|m| m.publish.clone()).collect();
+    assert!(
+        states[..10].iter().all(|p| *p == Some(Publish::Done)),
+        "{states:?}"
+    );
+    assert!(
+        states[10..]
+            .iter()
+            .all(|p| matches!(p, Some(Publish::GivenUp(why)) if why.contains("quota"))),
+        "{states:?}"
+    );
+    assert_eq!(env.fake.crossposts().len(), 10);
+    // None of them retried.
+    let crosspost_requests = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/crosspost"))
+        .count();
+    assert!(crosspost_requests <= 12, "{crosspost_requests}");
+}
+
+#[tokio::test]
+async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
     let env = Env::new("").await;
     env.publish(env.day);
     env.subscribe(300, 5, |s| s.auto_publish = true).await;
     env.clock.set(at(env.day, 9, 0));
-    // Message 0 goes through (a zero delay), its crosspost gets a 429; the rest is answered.
-    env.fake.fail_next(1, Failure::Slow(Duration::ZERO));
-    env.fake.fail_next(
-        1,
-        Failure::RateLimited {
-            retry_after: 3600.0,
-            global: false,
-        },
+    // The bot planned the day, sent and recorded message 0, and died before publishing it.
+    let digest = env.archived(env.day).await;
+    let mut cache = RenderCache::default();
+    let bodies = cache.bodies(
+        env.day,
+        DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
+        &Filter::default(),
+        false,
     );
-    // Were the 429 honoured by pausing every task, the next message would wait an hour.
-    let d = env.deliverer().with_tuning(Tuning {
-        rate_limited_wait: Duration::from_secs(3600),
-        ..fast()
-    });
-    let pass = tokio::time::timeout(Duration::from_secs(60), tick(&d))
+    let plan = cache.plan_for(300, env.day, &bodies);
+    env.store
+        .plan_deliveries(env.day, None, &[(300, plan.clone())], &HashSet::from([300]))
         .await
-        .expect("the delivery was paused by a crosspost's 429");
+        .unwrap();
+    env.store.mark_started(300, env.day).await.unwrap();
+    let (http, _) = env.fake.bot_http();
+    let sent = http
+        .send_message(300.into(), Vec::new(), &plan[0].1)
+        .await
+        .unwrap();
+    env.store
+        .record_sent(300, env.day, 0, sent.id.get())
+        .await
+        .unwrap();
+
+    let pass = tick(&env.deliverer()).await;
     assert_eq!(pass.completed, 1, "{pass}");
-    assert_eq!(pass.rate_limited, 1, "{pass}");
+    let ledger = env.store.delivery(300, env.day).await.unwrap().unwrap();
+    assert!(
+        ledger
+            .messages
+            .iter()
+            .all(|m| m.publish == Some(Publish::Done)),
+        "{ledger:?}"
+    );
     let posted: Vec<u64> = env
         .fake
         .messages(300)
@@ -751,15 +819,8 @@ async fn a_rate_limited_crosspost_is_given_up_without_pausing_the_delivery() {
         .map(|m| m["id"].as_str().unwrap().parse().unwrap())
         .collect();
     assert_eq!(posted.len(), 2);
-    // Not retried: one refused crosspost for message 0, one published for message 1.
-    let crosspost_requests = env
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/crosspost"))
-        .count();
-    assert_eq!(crosspost_requests, 2);
-    assert_eq!(env.fake.crossposts(), vec![(300, posted[1])]);
+    let published: Vec<u64> = env.fake.crossposts().iter().map(|(_, m)| *m).collect();
+    assert_eq!(published, posted, "each message published once, in order");
 }
 
 #[tokio::test]

@@ -182,13 +182,16 @@ async fn replay(
         &config.source,
         paperboy::net::http_client(&config.network).unwrap(),
     ));
+    // The production HTTP path: serenity's rate limiter on, through the fake's proxy.
+    let (http, signals) = fake.bot_http();
     let deliverer = Deliverer::new(
-        fake.http(),
+        http,
         store.clone(),
         fetcher,
         config.clone(),
         Arc::new(clock.clone()),
     )
+    .with_signals(signals)
     .with_tuning(Tuning {
         request_timeout: Duration::from_secs(5),
         backoff_base: Duration::from_millis(10),

@@ -1,6 +1,9 @@
-//! `paperboy run` as an operator starts it: the real binary against the fake Discord, stopped
-//! with SIGTERM. Checks the start-up (database created and migrated, commands registered), the
-//! clean shutdown, and that the token never reaches the logs even at trace level.
+//! `paperboy run` as an operator starts it: the real binary against the fake Discord, reached the
+//! way production reaches Discord behind an egress proxy (`HTTPS_PROXY` and `SSL_CERT_FILE` in
+//! the environment, `https://discord.com` and `wss://gateway.discord.gg` through the proxy),
+//! stopped with SIGTERM. Checks the start-up (database created and migrated, commands
+//! registered), the clean shutdown, logs fit for a file, that the token never reaches the logs
+//! even at trace level, and the failures an operator meets first.
 
 mod support;
 
@@ -12,32 +15,49 @@ use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logging_the_token() {
-    let fake = FakeDiscord::start().await;
-    fake.add_guild(3, None);
+/// A bot directory reading digests from an empty folder.
+fn bot_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("digests")).unwrap();
     std::fs::write(
         dir.path().join("bot.toml"),
-        format!(
-            "[discord]\napi_base = \"{}\"\n[source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n",
-            fake.base_url()
-        ),
+        "[source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n",
     )
     .unwrap();
+    dir
+}
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+/// `paperboy run` in `dir`, behind the fake's proxy, configured by the environment only.
+fn spawn_bot(dir: &std::path::Path, fake: &FakeDiscord, rust_log: &str) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
         .arg("run")
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env("DISCORD_TOKEN", TOKEN)
-        .env("RUST_LOG", "trace")
-        .env("NO_COLOR", "1")
+        .env("RUST_LOG", rust_log)
+        .env("HTTPS_PROXY", fake.proxy_url())
+        .env("SSL_CERT_FILE", fake.ca_file())
+        .env_remove("https_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+async fn production_fake() -> FakeDiscord {
+    let fake = FakeDiscord::start().await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    fake.add_guild(3, None);
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logging_the_token() {
+    let fake = production_fake().await;
+    let dir = bot_dir();
+    let mut child = spawn_bot(dir.path(), &fake, "trace");
     let mut stderr = child.stderr.take().unwrap();
     let log = tokio::spawn(async move {
         let mut buf = Vec::new();
@@ -83,4 +103,54 @@ async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logg
         !log.contains("secret-token-that-must-not-be-logged"),
         "token logged"
     );
+    // A file or journald gets no colour codes, and a requested shutdown is no warning.
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escapes in a log that is not a terminal"
+    );
+    let after_signal = log.split("shutdown requested").nth(1).unwrap_or_default();
+    assert!(
+        !after_signal.lines().any(|l| l.contains(" WARN ")),
+        "{after_signal}"
+    );
+    // Nothing but Discord's real names through the proxy.
+    let mut hosts = fake.connects();
+    hosts.sort();
+    hosts.dedup();
+    assert_eq!(hosts, vec!["discord.com:443", "gateway.discord.gg:443"]);
+}
+
+async fn exit_and_log(mut child: tokio::process::Child) -> (std::process::ExitStatus, String) {
+    let mut stderr = child.stderr.take().unwrap();
+    let log = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        stderr.read_to_end(&mut buf).await.unwrap();
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("paperboy did not exit")
+        .unwrap();
+    (exit, log.await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_is_checked_once_and_the_bot_exits_saying_so() {
+    let fake = production_fake().await;
+    fake.reject_token(true);
+    let dir = bot_dir();
+    let (exit, log) = exit_and_log(spawn_bot(dir.path(), &fake, "info")).await;
+    assert!(!exit.success());
+    assert!(
+        log.contains("refused the bot token") && log.contains("DISCORD_TOKEN"),
+        "{log}"
+    );
+    // Asked once, not retried every few seconds.
+    let me = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/users/@me")
+        .count();
+    assert_eq!(me, 1);
+    assert!(fake.identifies().is_empty());
 }

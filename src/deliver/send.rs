@@ -364,6 +364,14 @@ impl Deliverer {
                 .flatten()
         });
 
+        // First what an earlier run sent but did not publish, so followers get them in order.
+        let mut settled = true;
+        for m in delivery.unpublished() {
+            let id = m.message_id.expect("unpublished messages are sent");
+            settled &= self
+                .publish(channel, date, m.idx, id, window, cancel, stats)
+                .await?;
+        }
         for m in delivery.unsent() {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Pending);
@@ -389,7 +397,8 @@ impl Deliverer {
                     tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
                     self.store.record_sent(channel, date, m.idx, id).await?;
                     if m.publish.is_some() {
-                        self.publish(channel, date, m.idx, id, window, cancel, stats)
+                        settled &= self
+                            .publish(channel, date, m.idx, id, window, cancel, stats)
                             .await?;
                     }
                     continue;
@@ -438,23 +447,14 @@ impl Deliverer {
                 .await?;
             stats.messages.fetch_add(1, Ordering::Relaxed);
             if m.publish.is_some() {
-                self.publish(channel, date, m.idx, message_id, window, cancel, stats)
+                settled &= self
+                    .publish(channel, date, m.idx, message_id, window, cancel, stats)
                     .await?;
             }
         }
-        // Publishes an earlier run left pending (or this one could not finish).
-        let leftover = match self.store.delivery(channel, date).await? {
-            Some(d) => d,
-            None => return Ok(Outcome::Done),
-        };
-        for m in leftover.unpublished() {
-            let id = m.message_id.expect("unpublished messages are sent");
-            if !self
-                .publish(channel, date, m.idx, id, window, cancel, stats)
-                .await?
-            {
-                return Ok(Outcome::Pending);
-            }
+        // A publish left pending (shutting down, retries used up) keeps the delivery open.
+        if !settled {
+            return Ok(Outcome::Pending);
         }
         self.store
             .finish_delivery(channel, date, DeliveryStatus::Done)

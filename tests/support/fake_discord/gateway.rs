@@ -296,9 +296,13 @@ async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
                 }
                 Some(Ok(WsMessage::Close(frame))) => {
                     // A client that closes with 1000 or 1001 logs off: its session ends.
-                    if frame.is_some_and(|f| f.code == 1000 || f.code == 1001) {
+                    let code = frame.as_ref().map(|f| f.code);
+                    if code.is_some_and(|c| c == 1000 || c == 1001) {
                         conn.end_session();
                     }
+                    // Discord answers a close frame with one, completing the handshake: the
+                    // WebSocket queued the reply; flushing sends it before the connection drops.
+                    let _ = futures::SinkExt::close(&mut socket).await;
                     break;
                 }
                 Some(Err(_)) | None => break,

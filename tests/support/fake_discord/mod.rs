@@ -302,14 +302,45 @@ impl FakeDiscord {
     /// through the proxy, the test CA trusted. It is serenity's reqwest (0.12: serenity 0.12.5
     /// asks for ">=0.11.22"), the one `HttpBuilder::client` takes.
     pub fn production_client(&self) -> reqwest::Client {
-        let ca =
-            reqwest::Certificate::from_pem(self.ca.pem().as_bytes()).expect("test CA");
+        let ca = reqwest::Certificate::from_pem(self.ca.pem().as_bytes()).expect("test CA");
         reqwest::Client::builder()
             .use_rustls_tls()
             .proxy(reqwest::Proxy::https(self.proxy_url()).expect("proxy URL"))
             .add_root_certificate(ca)
             .build()
             .expect("production reqwest client")
+    }
+
+    /// How the bot reaches this fake in production mode: every https request through the
+    /// proxy, the test CA trusted (what an operator behind an egress proxy configures).
+    pub fn network(&self) -> paperboy::config::NetworkConfig {
+        paperboy::config::NetworkConfig {
+            https_proxy: Some(self.proxy_url()),
+            ca_file: Some(self.ca_file()),
+        }
+    }
+
+    /// The bot's own production client (`paperboy::discord::build_http`, serenity's rate
+    /// limiter on) reaching this fake through [`FakeDiscord::network`], with the signals its
+    /// rate limiter reports to.
+    pub fn bot_http(
+        &self,
+    ) -> (
+        Arc<serenity::http::Http>,
+        Arc<paperboy::deliver::ratelimit::RateLimitSignals>,
+    ) {
+        let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
+        let client = paperboy::net::http_client(&self.network()).expect("client");
+        let discord = paperboy::config::Config::from_toml("", std::path::Path::new("."))
+            .expect("defaults")
+            .discord;
+        let http = paperboy::discord::build_http(
+            &paperboy::config::Token::new("fake-token"),
+            &discord,
+            client,
+            &signals,
+        );
+        (Arc::new(http), signals)
     }
 
     pub fn config(&self) -> &FakeConfig {
