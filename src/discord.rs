@@ -184,16 +184,21 @@ pub async fn run_with_tuning(
             range.1
         );
     }
-    // Behind a proxy, serenity's WebSocket (which cannot use one) goes through a local tunnel.
-    let ws_url = match (&config.network.https_proxy, &config.discord.api_base) {
-        (Some(proxy), None) if gateway.url.starts_with("wss://") => {
-            let tunnel =
-                crate::net::gateway_tunnel(&config.network, proxy, &gateway.url, shutdown.clone())
-                    .await?;
-            tracing::info!(gateway = %gateway.url, via = %proxy, "gateway through the proxy");
-            tunnel.local_url
+    // serenity's WebSocket goes through the bot's tunnel: the proxy (which serenity cannot use)
+    // and a pause between reconnects (which serenity does not make) live there.
+    let ws_url = if gateway.url.starts_with("wss://") {
+        let tunnel =
+            crate::net::gateway_tunnel(&config.network, &gateway.url, shutdown.clone()).await?;
+        match &config.network.https_proxy {
+            Some(proxy) => {
+                tracing::info!(gateway = %gateway.url, via = %proxy, "gateway through the proxy")
+            }
+            None => tracing::debug!(gateway = %gateway.url, "gateway through the local tunnel"),
         }
-        _ => gateway.url.clone(),
+        tunnel.local_url
+    } else {
+        // A local fake's plain address (proxy mode): as is.
+        gateway.url.clone()
     };
     tracing::info!(user = %me.name, shards, first_shard = range.0, last_shard = range.1, "connecting to Discord");
 

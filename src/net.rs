@@ -3,9 +3,12 @@
 //! API (serenity's `Http` with its rate limiter on), the digest downloads, and the gateway.
 //!
 //! serenity 0.12's gateway WebSocket cannot use a proxy (it dials the gateway directly, and would
-//! leave a proxied network or fail), so behind a proxy the bot runs a [`GatewayTunnel`]: serenity
-//! speaks plain WebSocket to a loopback port, and the tunnel carries it through the proxy
-//! (`CONNECT host:443`) inside TLS it terminates itself, with the same trusted CAs.
+//! leave a proxied network or fail), and it reconnects without any pause when a gateway keeps
+//! accepting and closing connections (hundreds a second). So the gateway goes through a
+//! [`GatewayTunnel`]: serenity speaks plain WebSocket to a loopback port, and the tunnel carries
+//! it to the gateway (through the proxy, `CONNECT host:443`, when there is one) inside TLS it
+//! terminates itself, with the same trusted CAs, and waits longer and longer before dialing again
+//! while connections keep dying young.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -116,27 +119,45 @@ fn split_wss(url: &str) -> Result<(String, u16, String), NetError> {
     Ok((host.to_string(), port, path.to_string()))
 }
 
-/// A loopback WebSocket endpoint carried through the proxy to the real gateway.
+/// A loopback WebSocket endpoint carried to the real gateway.
 pub struct GatewayTunnel {
     /// What serenity connects to instead of the gateway's address.
     pub local_url: String,
 }
 
-/// Opens a [`GatewayTunnel`] to `gateway` (a `wss://` URL) through `proxy`; it runs until
-/// `cancel`.
+/// A connection shorter than this counts as dying young.
+const SHORT_LIVED: Duration = Duration::from_secs(10);
+/// The longest pause between two gateway connections.
+const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+/// The pause before dialing the gateway again after `young` connections in a row died young:
+/// none after one, then 1, 2, 4 … seconds up to a minute.
+pub fn reconnect_pause(young: u32) -> Duration {
+    match young {
+        0 | 1 => Duration::ZERO,
+        n => Duration::from_secs(1u64 << (n - 2).min(6)).min(MAX_PAUSE),
+    }
+}
+
+/// Opens a [`GatewayTunnel`] to `gateway` (a `wss://` URL), through the configured proxy when
+/// there is one; it runs until `cancel`.
 pub async fn gateway_tunnel(
     net: &NetworkConfig,
-    proxy: &str,
     gateway: &str,
     cancel: CancellationToken,
 ) -> Result<GatewayTunnel, NetError> {
     let (host, port, path) = split_wss(gateway)?;
-    let proxy_addr = proxy_authority(proxy)?;
+    let proxy = net
+        .https_proxy
+        .as_deref()
+        .map(proxy_authority)
+        .transpose()?;
     let tls = Arc::new(tls_config(net)?);
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(NetError::Tunnel)?;
     let local = listener.local_addr().map_err(NetError::Tunnel)?;
+    let young = Arc::new(std::sync::atomic::AtomicU32::new(0));
     tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -144,10 +165,30 @@ pub async fn gateway_tunnel(
                 _ = cancel.cancelled() => return,
             };
             let Ok((client, _)) = accepted else { continue };
-            let (tls, host, proxy_addr) = (tls.clone(), host.clone(), proxy_addr.clone());
+            let (tls, host, proxy, young, cancel) = (
+                tls.clone(),
+                host.clone(),
+                proxy.clone(),
+                young.clone(),
+                cancel.clone(),
+            );
             tokio::spawn(async move {
-                if let Err(e) = carry(client, &proxy_addr, &host, port, tls).await {
-                    tracing::warn!(gateway = %host, error = %e, "gateway tunnel connection failed");
+                let pause = reconnect_pause(young.load(std::sync::atomic::Ordering::Relaxed));
+                if !pause.is_zero() {
+                    tracing::info!(gateway = %host, pause_s = pause.as_secs(), "the gateway keeps closing connections; waiting before connecting again");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause) => {}
+                        _ = cancel.cancelled() => return,
+                    }
+                }
+                let opened = std::time::Instant::now();
+                if let Err(e) = carry(client, proxy.as_deref(), &host, port, tls).await {
+                    tracing::warn!(gateway = %host, error = %e, "gateway connection failed");
+                }
+                if opened.elapsed() < SHORT_LIVED {
+                    young.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                } else {
+                    young.store(0, std::sync::atomic::Ordering::Relaxed);
                 }
             });
         }
@@ -173,31 +214,35 @@ fn proxy_authority(proxy: &str) -> Result<String, NetError> {
     }
 }
 
-/// One tunnelled connection: CONNECT through the proxy, TLS to the gateway, then the client's
-/// WebSocket handshake with its `Host` made the gateway's, and bytes both ways.
+/// One tunnelled connection: TCP to the gateway (CONNECT through the proxy when there is one),
+/// TLS, then the client's WebSocket handshake with its `Host` made the gateway's, and bytes both
+/// ways.
 async fn carry(
     mut client: TcpStream,
-    proxy: &str,
+    proxy: Option<&str>,
     host: &str,
     port: u16,
     tls: Arc<rustls::ClientConfig>,
 ) -> std::io::Result<()> {
     let io = |m: String| std::io::Error::other(m);
-    let mut upstream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(proxy))
+    let dial = proxy.map_or_else(|| format!("{host}:{port}"), str::to_string);
+    let mut upstream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&dial))
         .await
-        .map_err(|_| io(format!("connecting to the proxy {proxy} timed out")))??;
-    upstream
-        .write_all(
-            format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
-        )
-        .await?;
-    let head = read_head(&mut upstream).await?;
-    let status = head.split_whitespace().nth(1).unwrap_or_default();
-    if status != "200" {
-        let first = head.lines().next().unwrap_or_default();
-        return Err(io(format!(
-            "the proxy refused CONNECT {host}:{port}: {first}"
-        )));
+        .map_err(|_| io(format!("connecting to {dial} timed out")))??;
+    if proxy.is_some() {
+        upstream
+            .write_all(
+                format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
+            )
+            .await?;
+        let head = read_head(&mut upstream).await?;
+        let status = head.split_whitespace().nth(1).unwrap_or_default();
+        if status != "200" {
+            let first = head.lines().next().unwrap_or_default();
+            return Err(io(format!(
+                "the proxy refused CONNECT {host}:{port}: {first}"
+            )));
+        }
     }
     let name = ServerName::try_from(host.to_string()).map_err(|e| io(e.to_string()))?;
     let mut gateway = tokio::time::timeout(
@@ -296,6 +341,12 @@ mod tests {
         );
         assert_eq!(proxy_authority("http://proxy").unwrap(), "proxy:80");
         assert!(proxy_authority("socks5://x:1").is_err());
+    }
+
+    #[test]
+    fn reconnects_back_off_while_connections_die_young() {
+        let pauses: Vec<u64> = (0..10).map(|n| reconnect_pause(n).as_secs()).collect();
+        assert_eq!(pauses, vec![0, 0, 1, 2, 4, 8, 16, 32, 60, 60]);
     }
 
     #[test]

@@ -154,3 +154,31 @@ async fn a_bad_token_is_checked_once_and_the_bot_exits_saying_so() {
     assert_eq!(me, 1);
     assert!(fake.identifies().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_keeps_closing_does_not_flood_the_log() {
+    let fake = production_fake().await;
+    let dir = bot_dir();
+    let child = spawn_bot(dir.path(), &fake, "info");
+    assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
+    // The session is up; from now on every connection is accepted and closed at once.
+    fake.close_next_connections(100_000, 1011);
+    fake.close_sessions(1011);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let pid = child.id().unwrap();
+    let _ = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status();
+    let (exit, log) = exit_and_log(child).await;
+    assert!(exit.success(), "{log}");
+    // serenity alone reconnected hundreds of times a second; the tunnel backs off (0, 0, 1,
+    // 2, 4 s …), so 8 seconds see a handful of connections, and the log a handful of lines.
+    let connects = fake
+        .connects()
+        .iter()
+        .filter(|c| c.starts_with("gateway"))
+        .count();
+    assert!(connects <= 8, "{connects} gateway connections in 8 s");
+    assert!(log.lines().count() < 60, "{log}");
+    assert!(log.contains("waiting before connecting again"), "{log}");
+}

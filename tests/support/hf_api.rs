@@ -21,23 +21,34 @@ struct Api {
     clock: ManualClock,
     papers: Arc<Vec<Value>>,
     requests: Arc<AtomicUsize>,
+    answered: Arc<AtomicUsize>,
+    delay: std::time::Duration,
 }
 
 pub struct GrowingApi {
     pub base_url: String,
     requests: Arc<AtomicUsize>,
+    answered: Arc<AtomicUsize>,
 }
 
 impl GrowingApi {
     pub async fn start(clock: ManualClock) -> GrowingApi {
+        GrowingApi::start_slow(clock, std::time::Duration::ZERO).await
+    }
+
+    /// An API that takes `delay` to answer each request.
+    pub async fn start_slow(clock: ManualClock, delay: std::time::Duration) -> GrowingApi {
         let fixture = include_bytes!("../fixtures/hf-api/2024-10-25.json");
         let papers: Vec<Value> = serde_json::from_slice(fixture).unwrap();
         assert_eq!(papers.len(), FULL_DAY);
         let requests = Arc::new(AtomicUsize::new(0));
+        let answered = Arc::new(AtomicUsize::new(0));
         let api = Api {
             clock,
             papers: Arc::new(papers),
             requests: requests.clone(),
+            answered: answered.clone(),
+            delay,
         };
         let app = axum::Router::new()
             .route("/api/daily_papers", get(daily_papers))
@@ -48,11 +59,18 @@ impl GrowingApi {
         GrowingApi {
             base_url: format!("http://{addr}"),
             requests,
+            answered,
         }
     }
 
+    /// Requests received.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests answered (after the delay).
+    pub fn answered(&self) -> usize {
+        self.answered.load(Ordering::SeqCst)
     }
 }
 
@@ -73,6 +91,8 @@ async fn daily_papers(
     Query(q): Query<HashMap<String, String>>,
 ) -> impl IntoResponse {
     api.requests.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(api.delay).await;
+    api.answered.fetch_add(1, Ordering::SeqCst);
     let n = q
         .get("date")
         .and_then(|s| s.parse::<NaiveDate>().ok())

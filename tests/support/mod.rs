@@ -1,5 +1,6 @@
 //! Shared helpers for the integration test binaries.
 #![allow(dead_code)]
 
+pub mod bot;
 pub mod fake_discord;
 pub mod hf_api;
