@@ -506,10 +506,12 @@ async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
 }
 
 #[tokio::test]
-async fn crash_between_sent_and_recorded_posts_no_duplicate() {
+async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_window() {
     let env = Env::new("").await;
     env.publish(env.day);
     env.subscribe(100, 0, |_| {}).await;
+    // Back after Discord forgot the nonce: only the channel's history can tell.
+    env.fake.set_nonce_window(None);
 
     // What the engine does before sending: plan with deterministic nonces, into the ledger.
     let digest = env.archived(env.day).await;
@@ -522,7 +524,8 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate() {
     );
     let plan = cache.plan_for(100, env.day, &bodies);
     env.store.plan_delivery(100, env.day, &plan).await.unwrap();
-    // Message 0 reaches Discord, then the process dies before recording it.
+    // Sending begins; message 0 reaches Discord, then the process dies before recording it.
+    env.store.mark_started(100, env.day).await.unwrap();
     let sent = env
         .fake
         .http()
@@ -536,11 +539,49 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate() {
     assert_eq!(pass.resumed, 1, "{pass}");
     assert_eq!(pass.completed, 1, "{pass}");
     let msgs = env.fake.messages(100);
-    assert_eq!(msgs.len(), 2, "the resend of message 0 was de-duplicated");
-    assert_eq!(env.fake.stats().deduplicated, 1);
+    assert_eq!(msgs.len(), 2, "message 0 was posted again");
+    assert_eq!(
+        env.fake.stats().deduplicated,
+        0,
+        "found in the history, not by nonce"
+    );
     let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
     assert_eq!(ledger.messages[0].message_id, Some(sent.id.get()));
     assert_eq!(ledger.status, DeliveryStatus::Done);
+}
+
+#[tokio::test]
+async fn lost_answers_and_timeouts_are_looked_up_not_resent() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(100, 0, |_| {}).await;
+    env.fake.set_nonce_window(None);
+    // Message 0: stored, answer lost. Message 1: stored, answer too slow for the timeout.
+    env.fake.fail_route_next(
+        "POST",
+        "/channels/100/messages",
+        1,
+        Failure::AnswerLost(502),
+    );
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer().with_tuning(Tuning {
+        request_timeout: Duration::from_millis(400),
+        ..fast()
+    });
+    env.fake.set_answer_delay(Duration::from_millis(800));
+    let pass = tick(&d).await;
+    env.fake.set_answer_delay(Duration::ZERO);
+    assert_eq!(pass.completed, 1, "{pass}");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2, "{msgs:#?}");
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    let posted: Vec<Option<u64>> = msgs
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().parse().ok())
+        .collect();
+    let recorded: Vec<Option<u64>> = ledger.messages.iter().map(|m| m.message_id).collect();
+    assert_eq!(recorded, posted);
 }
 
 #[tokio::test]
@@ -1095,4 +1136,67 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     assert_eq!(archived.digest.papers.len(), support::hf_api::FULL_DAY);
     let quiet = fetcher.quiet(env.clock.now()).await.unwrap();
     assert!(quiet.quiet && quiet.missing_days >= 3, "{quiet:?}");
+}
+
+#[tokio::test]
+async fn a_global_429_pauses_every_delivery_task_for_its_retry_after() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    let channels: Vec<u64> = (0..12).map(|i| 2_000 + i).collect();
+    for c in &channels {
+        env.subscribe(*c, 0, |_| {}).await;
+    }
+    env.clock.set(at(env.day, 9, 0));
+    // The first message POST hits the bot-wide limit: two seconds for everyone.
+    env.fake.fail_route_next(
+        "POST",
+        "/channels/",
+        1,
+        Failure::RateLimited {
+            retry_after: 2.0,
+            global: true,
+        },
+    );
+    let (http, signals) = env.fake.bot_http();
+    let fetcher = Arc::new(Fetcher::new(
+        env.store.clone(),
+        &env.config.source,
+        paperboy::net::http_client(&env.config.network).unwrap(),
+    ));
+    let d = Deliverer::new(
+        http,
+        env.store.clone(),
+        fetcher,
+        env.config.clone(),
+        Arc::new(env.clock.clone()),
+    )
+    .with_signals(signals.clone())
+    .with_tuning(fast());
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, channels.len() as u64, "{pass}");
+    assert_eq!(signals.global_hits(), 1, "the global 429 was reported");
+    let posts: Vec<_> = env
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+        .collect();
+    let limited = posts.iter().find(|r| r.status == 429).expect("the 429");
+    // Requests already on their way may still arrive; after that, silence until it is over.
+    let during: Vec<_> = posts
+        .iter()
+        .filter(|r| {
+            r.received > limited.received + Duration::from_millis(200)
+                && r.received < limited.received + Duration::from_millis(1_900)
+        })
+        .collect();
+    assert!(
+        during.is_empty(),
+        "{} requests during the global pause",
+        during.len()
+    );
+    // Every channel served exactly once.
+    for c in &channels {
+        assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
+    }
 }

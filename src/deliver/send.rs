@@ -300,7 +300,8 @@ impl Deliverer {
     ) -> Option<u64> {
         let me = self.me().await?;
         let want = fingerprint(body);
-        let mut after = snowflake_at(since - LOOKBACK);
+        // Discord's ids follow its own (real) clock, whatever clock drives the schedule.
+        let mut after = snowflake_at(since.min(Utc::now()) - LOOKBACK);
         for _ in 0..HISTORY_PAGES {
             self.limiter.acquire().await;
             stats.requests.fetch_add(1, Ordering::Relaxed);
