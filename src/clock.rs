@@ -30,11 +30,6 @@ impl ManualClock {
     pub fn set(&self, t: DateTime<Utc>) {
         *self.0.lock().expect("clock lock") = t;
     }
-
-    pub fn advance(&self, by: chrono::Duration) {
-        let mut t = self.0.lock().expect("clock lock");
-        *t += by;
-    }
 }
 
 impl Clock for ManualClock {

@@ -31,13 +31,6 @@ pub enum FetchError {
     Busy { retry_in: Duration },
 }
 
-impl FetchError {
-    /// The digest simply is not out yet: worth waiting for, not worth alarming anyone.
-    pub fn is_not_published(&self) -> bool {
-        matches!(self, FetchError::Digest(DigestError::NotPublished(_)))
-    }
-}
-
 /// Which configured source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -496,6 +489,10 @@ mod tests {
     const DAY: &str =
         "## Daily Papers (2024-04-02)\n\n### [Paper A](https://arxiv.org/abs/2404.00001)\n\n- a\n";
 
+    fn not_published(e: &FetchError) -> bool {
+        matches!(e, FetchError::Digest(DigestError::NotPublished(_)))
+    }
+
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
@@ -579,14 +576,14 @@ mod tests {
         );
         let missing: NaiveDate = "2024-04-06".parse().unwrap();
         let err = fetcher.for_member(missing, now, 7).await.unwrap_err();
-        assert!(err.is_not_published(), "{err}");
+        assert!(not_published(&err), "{err}");
         // The same member, more new days right away: a few are fine, then the cooldown.
         for d in ["2024-04-07", "2024-04-08"] {
             let err = fetcher
                 .for_member(d.parse().unwrap(), now, 7)
                 .await
                 .unwrap_err();
-            assert!(err.is_not_published(), "{err}");
+            assert!(not_published(&err), "{err}");
         }
         let err = fetcher
             .for_member("2024-04-02".parse().unwrap(), now, 7)
@@ -596,7 +593,7 @@ mod tests {
         // Anyone asking for the missing day again gets the remembered answer, no download.
         std::fs::write(dir.path().join("2024-04-06.md"), DAY).unwrap();
         let err = fetcher.for_member(missing, now, 8).await.unwrap_err();
-        assert!(err.is_not_published(), "{err}");
+        assert!(not_published(&err), "{err}");
         // After the memory expires, it is looked at again.
         let later = now + NOT_PUBLISHED_MEMORY + Duration::seconds(1);
         clock.set(later);

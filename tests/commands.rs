@@ -44,6 +44,7 @@ async fn registers_the_papers_command_with_every_subcommand() {
         "pause",
         "resume",
         "settings",
+        "retry",
         "keywords",
     ] {
         assert!(names.contains(&sub), "{sub} missing from {names:?}");
@@ -707,5 +708,52 @@ async fn a_huge_day_is_cut_off_with_a_pointer_to_the_filters() {
             .len(),
         12
     );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_days_show_in_settings_and_are_retried_on_request() {
+    let mut bot = Bot::start().await;
+    let data = bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    assert!(content(&data).contains("Subscribed"), "{data:#}");
+    // A day Discord refused (a payload bug), nothing of it sent.
+    let day: chrono::NaiveDate = "2024-04-01".parse().unwrap();
+    let store = bot.store().await;
+    store
+        .plan_delivery(CHANNEL, day, &[("n0".into(), json!({"content": "x"}))])
+        .await
+        .unwrap();
+    store
+        .record_attempt_error(CHANNEL, day, "400 Invalid Form Body: embeds.0.title")
+        .await
+        .unwrap();
+    store
+        .finish_delivery(CHANNEL, day, DeliveryStatus::Failed)
+        .await
+        .unwrap();
+    let data = bot.reply(MEMBER, &["settings"], json!([])).await;
+    let shown = data["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        shown.contains("Failed: 2024-04-01: 400 Invalid Form Body"),
+        "{shown}"
+    );
+    assert!(shown.contains("/papers retry"), "{shown}");
+    // Members cannot; managers can.
+    let data = bot.reply(MEMBER, &["retry"], json!([])).await;
+    assert!(content(&data).contains("Manage Channels"), "{data:#}");
+    let data = bot.reply(MANAGER, &["retry"], json!([])).await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("Retrying 2024-04-01"), "{data:#}");
+    assert_eq!(
+        store.delivery(CHANNEL, day).await.unwrap(),
+        None,
+        "planned afresh"
+    );
+    let data = bot.reply(MANAGER, &["retry"], json!([])).await;
+    assert!(content(&data).contains("Nothing to retry"), "{data:#}");
+    store.close().await;
     bot.stop().await;
 }

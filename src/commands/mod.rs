@@ -51,6 +51,7 @@ pub fn user_error(msg: impl Into<String>) -> Error {
         "subscription::unsubscribe",
         "subscription::pause",
         "subscription::resume",
+        "subscription::retry",
         "subscription::settings",
         "keywords::keywords"
     ),

@@ -304,6 +304,49 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     .await
 }
 
+/// Try this channel's failed days again (the last `schedule.catch_up_days`).
+#[poise::command(slash_command)]
+pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
+    require_manage_channels(ctx).await?;
+    let data = ctx.data();
+    let channel_id = ctx.channel_id().get();
+    let Some(sub) = data.store.subscription(channel_id).await? else {
+        return Err(user_error(
+            "This channel is not subscribed. Use `/papers subscribe` first.",
+        ));
+    };
+    let since = super::today_for(ctx).await?
+        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
+    let dates = data.store.retry_failed_days(channel_id, since).await?;
+    if dates.is_empty() {
+        return say_ephemeral(
+            ctx,
+            format!("Nothing to retry: no post failed here since {since}."),
+        )
+        .await;
+    }
+    tracing::info!(
+        channel_id,
+        days = dates.len(),
+        "failed days retried on request"
+    );
+    let list = dates
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let next = outlook(&data.store, &data.config, &sub, data.clock.now())
+        .await?
+        .next
+        .map(|n| format!(" (next post: {})", discord_time(n.at)))
+        .unwrap_or_default();
+    say_ephemeral(
+        ctx,
+        format!("🔁 Retrying {list}: a day that was partly posted continues within a minute, the others go with the next post{next}."),
+    )
+    .await
+}
+
 /// A recorded source as members read it.
 fn source_name(ctx: Context<'_>, recorded: Option<&str>) -> &'static str {
     match recorded.and_then(|r| ctx.data().fetcher.sources().role_of(r)) {
@@ -373,6 +416,22 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                 (Some(n), true) => describe_next(n),
                 (None, true) => "never (the schedule has no future date)".into(),
             };
+            let since = now.date_naive()
+                - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
+            let failed = data.store.failed_days(channel_id, since).await?;
+            if !failed.is_empty() {
+                let lines: Vec<String> = failed
+                    .iter()
+                    .map(|(d, why)| {
+                        let why = why.as_deref().unwrap_or("no reason recorded");
+                        format!("{d}: {}", crate::render::truncate_chars(why, 120))
+                    })
+                    .collect();
+                status.push_str(&format!(
+                    "\n❌ Failed: {}\nRun `/papers retry` to try them again.",
+                    crate::render::truncate_chars(&lines.join("; "), 800)
+                ));
+            }
             let quiet = data.fetcher.quiet(now).await?;
             if quiet.quiet {
                 status.push_str(&format!(

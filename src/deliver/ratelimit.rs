@@ -217,12 +217,6 @@ impl ChannelWindow {
         }
     }
 
-    /// Discord's documented per-channel message rate, with a small margin for clock skew
-    /// between us and the server.
-    pub fn discord_default() -> ChannelWindow {
-        ChannelWindow::new(5, Duration::from_millis(5_100))
-    }
-
     /// When the next request may go out, without reserving it.
     pub fn next_allowed(&self, now: Instant) -> Instant {
         if self.sent.len() < self.limit {

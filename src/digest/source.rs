@@ -30,7 +30,8 @@ pub enum DigestSource {
 }
 
 impl DigestSource {
-    pub fn hf_api() -> Self {
+    #[cfg(test)]
+    pub(crate) fn hf_api() -> Self {
         DigestSource::HfApi {
             base_url: DEFAULT_HF_BASE_URL.to_owned(),
         }

@@ -451,30 +451,6 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers the thread created for this delivery, so a resumed delivery posts into the same
-    /// thread instead of opening a second one.
-    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, thread_id = thread_id))]
-    pub async fn set_delivery_thread(
-        &self,
-        channel_id: u64,
-        date: NaiveDate,
-        thread_id: u64,
-    ) -> Result<(), StoreError> {
-        let updated = sqlx::query(
-            "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
-        )
-        .bind(id_to_db(thread_id))
-        .bind(id_to_db(channel_id))
-        .bind(date)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return Err(not_planned(channel_id, date, None));
-        }
-        Ok(())
-    }
-
     /// Notes that sending a delivery begins (the first time only); returns when it first began,
     /// if it had before.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
@@ -640,32 +616,68 @@ impl Store {
         Ok(())
     }
 
-    /// Records a (channel, date) that was given up before anything could be planned (the day's
-    /// digest stayed unreadable past its deadline): a `failed` row with no messages and the
-    /// reason, in one statement, so the day never disappears without a trace. A row that already
-    /// exists is left alone; returns whether this call created it.
-    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
-    pub async fn record_failed_delivery(
+    /// A channel's failed days from `since` on, oldest first, with why they failed.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
+    pub async fn failed_days(
         &self,
         channel_id: u64,
-        date: NaiveDate,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let now = self.now();
-        let inserted = sqlx::query(
-            "INSERT INTO deliveries \
-             (channel_id, digest_date, status, planned_at, finished_at, attempts, last_error) \
-             VALUES (?1, ?2, 'failed', ?3, ?3, 1, ?4) \
-             ON CONFLICT (channel_id, digest_date) DO NOTHING",
+        since: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, Option<String>)>, StoreError> {
+        let rows: Vec<(NaiveDate, Option<String>)> = sqlx::query_as(
+            "SELECT digest_date, last_error FROM deliveries \
+             WHERE channel_id = ? AND digest_date >= ? AND status = 'failed' \
+             ORDER BY digest_date",
         )
         .bind(id_to_db(channel_id))
-        .bind(date)
-        .bind(now)
-        .bind(error)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// `/papers retry`: the channel's failed days from `since` on are tried again, whatever
+    /// failed them. A day none of whose messages went out is forgotten, so the next post plans
+    /// it afresh (rendered again: a payload Discord rejected may render differently after an
+    /// update); a partly sent one is reopened to resume where it stopped. Returns the dates.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
+    pub async fn retry_failed_days(
+        &self,
+        channel_id: u64,
+        since: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+            "SELECT d.digest_date, \
+             (SELECT count(*) FROM delivery_messages AS m WHERE m.channel_id = d.channel_id \
+              AND m.digest_date = d.digest_date AND m.message_id IS NOT NULL) \
+             FROM deliveries AS d \
+             WHERE d.channel_id = ? AND d.digest_date >= ? AND d.status = 'failed' \
+             ORDER BY d.digest_date",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (date, sent) in &rows {
+            if *sent == 0 {
+                sqlx::query("DELETE FROM deliveries WHERE channel_id = ? AND digest_date = ?")
+                    .bind(id_to_db(channel_id))
+                    .bind(*date)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'pending', finished_at = NULL, attempts = 0 \
+                     WHERE channel_id = ? AND digest_date = ?",
+                )
+                .bind(id_to_db(channel_id))
+                .bind(*date)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|(d, _)| d).collect())
     }
 
     /// Reopens a channel's failed deliveries from `since` on, so that `/papers resume` after a
@@ -705,42 +717,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(|(c, d)| (id_from_db(c), d)).collect())
-    }
-
-    /// Deliveries to resume after a restart, oldest date first (then by channel), each with all
-    /// its messages so the caller can skip the ones already sent.
-    #[tracing::instrument(skip_all)]
-    pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-            "SELECT {DELIVERY_COLUMNS} FROM deliveries AS d WHERE d.status = 'pending' \
-             ORDER BY d.digest_date, d.channel_id"
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        let message_rows: Vec<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM delivery_messages AS m \
-             JOIN deliveries AS d \
-               ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
-             WHERE d.status = 'pending' ORDER BY m.idx"
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-
-        let mut messages: HashMap<(i64, NaiveDate), Vec<PlannedMessage>> = HashMap::new();
-        for row in message_rows {
-            let key = (row.channel_id, row.digest_date);
-            messages.entry(key).or_default().push(row.into_message()?);
-        }
-        rows.into_iter()
-            .map(|row| {
-                let msgs = messages
-                    .remove(&(row.channel_id, row.digest_date))
-                    .unwrap_or_default();
-                row.into_delivery(msgs)
-            })
-            .collect()
     }
 
     /// Every channel's dates on or after `since` with a ledger entry in any status: a date a
@@ -789,43 +765,91 @@ impl Store {
         .await?;
         Ok(row.map(|(date, source, at)| LastPost { date, source, at }))
     }
-
-    /// Dates on or after `since` whose delivery to the channel completed, ascending.
-    #[tracing::instrument(skip_all, fields(channel_id = channel_id, since = %since))]
-    pub async fn delivered_dates(
-        &self,
-        channel_id: u64,
-        since: NaiveDate,
-    ) -> Result<Vec<NaiveDate>, StoreError> {
-        let dates = sqlx::query_scalar(
-            "SELECT digest_date FROM deliveries \
-             WHERE channel_id = ? AND digest_date >= ? AND status = 'done' \
-             ORDER BY digest_date",
-        )
-        .bind(id_to_db(channel_id))
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(dates)
-    }
-
-    /// Channels that already have a delivery for `date` in any status, so fan-out only plans
-    /// the rest.
-    #[tracing::instrument(skip_all, fields(date = %date))]
-    pub async fn existing_deliveries(&self, date: NaiveDate) -> Result<HashSet<u64>, StoreError> {
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT channel_id FROM deliveries WHERE digest_date = ?")
-                .bind(date)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(ids.into_iter().map(id_from_db).collect())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Views of the ledger the tests read; the engine itself needs only the keys.
+    impl Store {
+        pub(crate) async fn pending_deliveries(&self) -> Result<Vec<Delivery>, StoreError> {
+            let mut out = Vec::new();
+            for (c, d) in self.pending_delivery_keys().await? {
+                out.extend(self.delivery(c, d).await?);
+            }
+            Ok(out)
+        }
+
+        async fn delivered_dates(
+            &self,
+            channel_id: u64,
+            since: NaiveDate,
+        ) -> Result<Vec<NaiveDate>, StoreError> {
+            Ok(sqlx::query_scalar(
+                "SELECT digest_date FROM deliveries \
+                 WHERE channel_id = ? AND digest_date >= ? AND status = 'done' ORDER BY digest_date",
+            )
+            .bind(id_to_db(channel_id))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?)
+        }
+
+        async fn existing_deliveries(&self, date: NaiveDate) -> Result<HashSet<u64>, StoreError> {
+            Ok(self
+                .received_dates(date)
+                .await?
+                .into_iter()
+                .filter(|(_, dates)| dates.contains(&date))
+                .map(|(c, _)| c)
+                .collect())
+        }
+
+        async fn set_delivery_thread(
+            &self,
+            channel_id: u64,
+            date: NaiveDate,
+            thread_id: u64,
+        ) -> Result<(), StoreError> {
+            let n = sqlx::query(
+                "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
+            )
+            .bind(id_to_db(thread_id))
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(not_planned(channel_id, date, None));
+            }
+            Ok(())
+        }
+
+        async fn record_failed_delivery(
+            &self,
+            channel_id: u64,
+            date: NaiveDate,
+            error: &str,
+        ) -> Result<bool, StoreError> {
+            let n = sqlx::query(
+                "INSERT INTO deliveries \
+                 (channel_id, digest_date, status, planned_at, finished_at, attempts, last_error) \
+                 VALUES (?1, ?2, 'failed', ?3, ?3, 1, ?4) \
+                 ON CONFLICT (channel_id, digest_date) DO NOTHING",
+            )
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .bind(self.now())
+            .bind(error)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        }
+    }
     use std::time::Instant;
 
     fn day(d: u32) -> NaiveDate {
@@ -1274,6 +1298,51 @@ mod tests {
             ann.messages[1].publish,
             Some(Publish::GivenUp("quota".into()))
         );
+    }
+
+    #[tokio::test]
+    async fn failed_days_are_listed_and_retried() {
+        let store = Store::open_memory().await.unwrap();
+        for (d, n) in [(1, "r1"), (2, "r2"), (3, "r3")] {
+            store.plan_delivery(9, day(d), &msgs(n, 2)).await.unwrap();
+        }
+        // Day 1: rejected before anything went out. Day 2: message 0 out, then rejected.
+        store
+            .record_attempt_error(9, day(1), "400 Invalid Form Body")
+            .await
+            .unwrap();
+        store
+            .finish_delivery(9, day(1), DeliveryStatus::Failed)
+            .await
+            .unwrap();
+        store.record_sent(9, day(2), 0, 77).await.unwrap();
+        store
+            .record_attempt_error(9, day(2), "gave up")
+            .await
+            .unwrap();
+        store
+            .finish_delivery(9, day(2), DeliveryStatus::Failed)
+            .await
+            .unwrap();
+        let failed = store.failed_days(9, day(1)).await.unwrap();
+        assert_eq!(
+            failed,
+            vec![
+                (day(1), Some("400 Invalid Form Body".to_string())),
+                (day(2), Some("gave up".to_string()))
+            ]
+        );
+        assert_eq!(
+            store.retry_failed_days(9, day(1)).await.unwrap(),
+            vec![day(1), day(2)]
+        );
+        // Day 1 will be planned afresh; day 2 resumes from message 1.
+        assert_eq!(store.delivery(9, day(1)).await.unwrap(), None);
+        let d2 = store.delivery(9, day(2)).await.unwrap().unwrap();
+        assert_eq!(d2.status, DeliveryStatus::Pending);
+        assert_eq!(d2.attempts, 0);
+        assert_eq!(d2.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
+        assert!(store.failed_days(9, day(1)).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -13,7 +13,6 @@ mod keywords;
 mod subscriptions;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -142,11 +141,12 @@ impl Store {
         Self::from_pool(pool).await
     }
 
-    /// An empty, migrated database that lives only as long as this store; for tests and dry
-    /// runs. In-memory SQLite is private to one connection, so the pool holds exactly one and
-    /// never lets it expire.
-    #[tracing::instrument(skip_all)]
-    pub async fn open_memory() -> Result<Store, StoreError> {
+    /// An empty, migrated database that lives only as long as this store, for unit tests.
+    /// In-memory SQLite is private to one connection, so the pool holds exactly one and never
+    /// lets it expire.
+    #[cfg(test)]
+    pub(crate) async fn open_memory() -> Result<Store, StoreError> {
+        use std::str::FromStr;
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
