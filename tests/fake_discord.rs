@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use serenity::all::{
-    ChannelId, ChannelType, Command, CommandOptionType, CreateActionRow, CreateAllowedMentions,
-    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateEmbedAuthor,
-    CreateEmbedFooter, CreateForumPost, CreateInteractionResponse,
+    Channel, ChannelId, ChannelType, Command, CommandOptionType, CreateActionRow,
+    CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateEmbedAuthor, CreateEmbedFooter, CreateForumPost, CreateInteractionResponse,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
-    EditInteractionResponse, GatewayIntents, GuildId, Interaction, InteractionId, MessageFlags,
-    Nonce, Permissions, ResolvedValue,
+    EditInteractionResponse, GatewayIntents, GetMessages, GuildId, Interaction, InteractionId,
+    MessageFlags, Nonce, Permissions, ResolvedValue, UserId,
 };
 use serenity::http::HttpError;
 use serenity::model::event::{Event, GatewayEvent};
@@ -544,12 +544,12 @@ async fn channel_errors_surface_with_discord_codes() {
     );
 
     // Unknown routes: 404 with a Discord error body, recorded.
-    let (status, code, _) = discord_error(http.get_user(serenity::all::UserId::new(5)).await);
+    let (status, code, _) = discord_error(http.get_guild_roles(GuildId::new(GUILD)).await);
     assert_eq!((status, code), (404, 0));
     assert!(fake
         .requests()
         .iter()
-        .any(|r| r.path == "/users/5" && r.status == 404));
+        .any(|r| r.path == format!("/guilds/{GUILD}/roles") && r.status == 404));
 }
 
 #[tokio::test]
@@ -2467,4 +2467,229 @@ async fn a_rejected_token_gets_401_and_gateway_close_4004() {
 
     fake.reject_token(false);
     http.get_current_user().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct messages, users and user-installed apps
+// ---------------------------------------------------------------------------------------------
+
+const ALICE: u64 = 55;
+const BOB: u64 = 56;
+
+/// The Discord error message of a failed serenity call.
+fn discord_message<T: std::fmt::Debug>(r: serenity::Result<T>) -> String {
+    match r {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => e.error.message,
+        other => panic!("expected an unsuccessful request, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dm_channels_open_once_and_take_messages_like_any_channel() {
+    let fake = fake_with_guild().await;
+    fake.add_user(ALICE, "alice");
+    let http = fake.http();
+
+    let dm = UserId::new(ALICE).create_dm_channel(&http).await.unwrap();
+    assert_eq!(dm.kind, ChannelType::Private);
+    assert_eq!(
+        (dm.recipient.id.get(), dm.recipient.name.as_str()),
+        (ALICE, "alice")
+    );
+    assert!(!dm.recipient.bot);
+    assert_eq!(fake.dm_channel_of(ALICE), Some(dm.id.get()));
+    // The same channel again, through the raw route too.
+    let again = http
+        .create_private_channel(&json!({ "recipient_id": ALICE.to_string() }))
+        .await
+        .unwrap();
+    assert_eq!(again.id, dm.id);
+    let req = fake.requests();
+    let first = &req[req.len() - 2];
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str(), first.status),
+        ("POST", "/users/@me/channels", 200)
+    );
+    // serenity sends the id as a string.
+    assert_eq!(first.body, json!({ "recipient_id": ALICE.to_string() }));
+
+    // Messages: validation, the nonce window and history, as in any channel.
+    let m = dm
+        .id
+        .send_message(&http, nonced("your alert", "alert-1"))
+        .await
+        .unwrap();
+    assert_eq!((m.channel_id, m.guild_id), (dm.id, None));
+    let dup = dm
+        .id
+        .send_message(&http, nonced("your alert", "alert-1"))
+        .await
+        .unwrap();
+    assert_eq!(dup.id, m.id);
+    dm.id
+        .send_message(&http, CreateMessage::new().embed(full_embed(1)))
+        .await
+        .unwrap();
+    let too_long = json!({ "content": "x".repeat(2001) });
+    assert_eq!(
+        discord_error(http.send_message(dm.id, vec![], &too_long).await),
+        (400, 50035, vec!["content".to_string()])
+    );
+    let dms = fake.dms(ALICE);
+    assert_eq!(dms.len(), 2, "{dms:?}");
+    assert_eq!(dms[0]["content"], json!("your alert"));
+    assert_eq!(dms, fake.messages(dm.id.get()));
+    let history = dm.id.messages(&http, GetMessages::new()).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].id, m.id);
+    assert!(history.iter().all(|m| m.guild_id.is_none()));
+
+    // GET /channels/{id} answers the DM channel object, which serenity reads as private.
+    match http.get_channel(dm.id).await.unwrap() {
+        Channel::Private(c) => {
+            assert_eq!(c.recipient.id.get(), ALICE);
+            assert_eq!(c.last_message_id, Some(history[0].id));
+        }
+        other => panic!("{other:?}"),
+    }
+    let payload = fake.channel_payload(dm.id.get()).unwrap();
+    assert!(matches!(
+        serde_json::from_value::<Channel>(payload).unwrap(),
+        Channel::Private(_)
+    ));
+
+    // A DM channel takes no threads; unknown users and bad bodies are refused like Discord.
+    let (status, code, _) = discord_error(
+        dm.id
+            .create_thread(
+                &http,
+                serenity::all::CreateThread::new("t").kind(ChannelType::PublicThread),
+            )
+            .await,
+    );
+    assert_eq!((status, code), (400, 50003));
+    let (status, code, _) = discord_error(UserId::new(777).create_dm_channel(&http).await);
+    assert_eq!((status, code), (400, 50033));
+    assert_eq!(fake.dm_channel_of(777), None);
+    assert!(fake.dms(777).is_empty());
+    assert_eq!(
+        discord_error(http.create_private_channel(&json!({})).await),
+        (400, 50035, vec!["recipient_id".to_string()])
+    );
+    assert_eq!(
+        discord_error(
+            http.create_private_channel(&json!({ "recipient_id": "alice" }))
+                .await
+        ),
+        (400, 50035, vec!["recipient_id".to_string()])
+    );
+}
+
+#[tokio::test]
+async fn dm_channels_have_their_own_message_bucket() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        channel_bucket: Some((2, Duration::from_secs(3))),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_guild(GUILD, Some(TEXT));
+    fake.add_user(ALICE, "alice");
+    fake.add_user(BOB, "bob");
+    let http = fake.http();
+    let alice = UserId::new(ALICE).create_dm_channel(&http).await.unwrap();
+    let bob = UserId::new(BOB).create_dm_channel(&http).await.unwrap();
+    assert_ne!(alice.id, bob.id);
+    let hello = json!({ "content": "hello" });
+    for _ in 0..2 {
+        http.send_message(alice.id, vec![], &hello).await.unwrap();
+    }
+    assert_eq!(
+        discord_error(http.send_message(alice.id, vec![], &hello).await).0,
+        429
+    );
+    http.send_message(bob.id, vec![], &hello).await.unwrap();
+    http.send_message(ChannelId::new(TEXT), vec![], &hello)
+        .await
+        .unwrap();
+    assert_eq!((fake.dms(ALICE).len(), fake.dms(BOB).len()), (2, 1));
+}
+
+#[tokio::test]
+async fn closed_dms_refuse_messages_with_50007() {
+    let fake = FakeDiscord::start().await;
+    fake.add_user(BOB, "bob");
+    fake.close_dms(BOB);
+    let http = fake.http();
+    // Opening the channel still works, as on Discord; only messages are refused.
+    let dm = UserId::new(BOB).create_dm_channel(&http).await.unwrap();
+    let r = dm.id.say(&http, "your alert").await;
+    assert!(matches!(
+        &r,
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e)))
+            if e.status_code == serenity::http::StatusCode::FORBIDDEN && e.error.code == 50007
+    ));
+    assert_eq!(discord_message(r), "Cannot send messages to this user");
+    assert!(fake.dms(BOB).is_empty());
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.path == format!("/channels/{}/messages", dm.id) && r.status == 403));
+    fake.open_dms(BOB);
+    dm.id.say(&http, "your alert").await.unwrap();
+    assert_eq!(fake.dms(BOB).len(), 1);
+}
+
+#[tokio::test]
+async fn users_are_known_from_tests_and_interactions() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    fake.add_user(ALICE, "alice");
+    let alice = http.get_user(UserId::new(ALICE)).await.unwrap();
+    assert_eq!(
+        (alice.id.get(), alice.name.as_str(), alice.bot),
+        (ALICE, "alice", false)
+    );
+    let bot = http.get_user(UserId::new(1)).await.unwrap();
+    assert!(bot.bot);
+    assert_eq!(
+        discord_error(http.get_user(UserId::new(77)).await),
+        (404, 10013, vec![])
+    );
+    assert_eq!(
+        discord_error(UserId::new(77).create_dm_channel(&http).await).1,
+        50033
+    );
+
+    // The invoker (in a guild, in a DM) and resolved users of a dispatched interaction.
+    fake.enriched_interaction(interaction::slash(
+        1,
+        "t",
+        GUILD,
+        TEXT,
+        77,
+        0,
+        &["digest"],
+        json!([{ "name": "who", "type": 6, "value": "78" }]),
+    ));
+    for id in [77, 78] {
+        let u = http.get_user(UserId::new(id)).await.unwrap();
+        assert_eq!(u.name, format!("user{id}"));
+    }
+    // A known user keeps its record.
+    fake.enriched_interaction(interaction::slash(
+        3,
+        "t3",
+        GUILD,
+        TEXT,
+        ALICE,
+        0,
+        &["digest"],
+        json!([]),
+    ));
+    assert_eq!(
+        http.get_user(UserId::new(ALICE)).await.unwrap().name,
+        "alice"
+    );
+    let dm = UserId::new(77).create_dm_channel(&http).await.unwrap();
+    assert_eq!(dm.recipient.name, "user77");
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::dm::DM;
 use super::state::{ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
@@ -130,6 +131,15 @@ impl Shared {
             _ => {}
         }
         v
+    }
+
+    /// The channel object of `GET /channels/{id}`: a DM channel's own shape for type 1.
+    pub(super) fn channel_object(&self, inner: &Inner, id: u64, c: &ChannelRec) -> Value {
+        if c.kind == DM {
+            self.dm_channel_json(inner, id, c)
+        } else {
+            self.channel_json(id, c)
+        }
     }
 
     pub(super) fn guild_common(&self, guild_id: u64, g: &GuildRec) -> Value {
@@ -363,9 +373,22 @@ impl Shared {
     }
 
     /// Fills in what the fake knows: application id, channel types, registered command ids and
-    /// `resolved` channels.
-    pub(super) fn enrich_interaction(&self, inner: &Inner, d: &mut Value) {
+    /// `resolved` channels. Learns the interaction's users, and puts a BOT_DM interaction (context
+    /// 1) in the bot's DM channel with the invoker, opened if need be.
+    pub(super) fn enrich_interaction(&self, inner: &mut Inner, d: &mut Value) {
         d["application_id"] = json!(APPLICATION_ID.to_string());
+        self.learn_interaction_users(inner, d);
+        let bot_dm_user = d
+            .pointer("/user/id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|_| d.get("context") == Some(&json!(1)) && d.get("guild_id").is_none());
+        if let Some(user_id) = bot_dm_user {
+            let channel_id = self.open_dm_channel(inner, user_id);
+            let rec = inner.channels[&channel_id].clone();
+            d["channel_id"] = json!(channel_id.to_string());
+            d["channel"] = self.dm_channel_json(inner, channel_id, &rec);
+        }
         let channel_id = d
             .get("channel_id")
             .and_then(Value::as_str)
@@ -373,7 +396,9 @@ impl Shared {
         if let Some(rec) = channel_id.and_then(|c| inner.channels.get(&c)) {
             if let Some(ch) = d.get_mut("channel").filter(|c| c.is_object()) {
                 ch["type"] = json!(rec.kind);
-                ch["name"] = json!(rec.name);
+                if rec.kind != DM {
+                    ch["name"] = json!(rec.name);
+                }
                 if let Some(p) = rec.parent_id {
                     ch["parent_id"] = json!(p.to_string());
                 }

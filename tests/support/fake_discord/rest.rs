@@ -1,7 +1,7 @@
 //! The REST API v10: the axum handler every non-gateway request goes to, the request flow
 //! (token check, injected failures, limits, effect, delayed answers, recording), the route
 //! table, and the handlers for channels, messages, threads, guilds, application commands,
-//! interaction callbacks and webhooks.
+//! interaction callbacks and webhooks (users and DM channels: `users`, `dm`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::dm::DM;
 use super::failures::{Failure, RandomFailures};
 use super::payloads::merge_into;
 use super::reply::Reply;
@@ -250,6 +251,11 @@ impl Shared {
                 }),
             ),
             ("GET", ["users", "@me"]) => Reply::json(200, self.current_user()),
+            ("POST", ["users", "@me", "channels"]) => self.create_dm(inner, &req.body)?,
+            ("GET", ["users", u]) => {
+                let u = id_of(u)?;
+                self.get_user(inner, u)
+            }
             ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
                 Reply::json(200, self.application_info())
             }
@@ -285,7 +291,9 @@ impl Shared {
             ("GET", ["channels", c]) => {
                 let c = id_of(c)?;
                 match inner.channels.get(&c) {
-                    Some(rec) if !rec.deleted => Reply::json(200, self.channel_json(c, rec)),
+                    Some(rec) if !rec.deleted => {
+                        Reply::json(200, self.channel_object(inner, c, rec))
+                    }
                     _ => Reply::unknown_channel(),
                 }
             }
@@ -417,13 +425,14 @@ impl Shared {
         reply
     }
 
-    /// Channel checks shared by message POSTs: Ok((guild_id, kind)).
+    /// Channel checks shared by message POSTs: Ok((guild_id, kind)); no guild for a DM (or a
+    /// channel of no known guild).
     fn writable_channel(&self, inner: &Inner, channel_id: u64) -> Result<(Option<u64>, u8), Reply> {
         match inner.channels.get(&channel_id) {
             None => Ok((None, 0)),
             Some(c) if c.deleted => Err(Reply::unknown_channel()),
             Some(c) if c.forbidden => Err(Reply::missing_permissions()),
-            Some(c) => Ok((Some(c.guild_id), c.kind)),
+            Some(c) => Ok((Some(c.guild_id).filter(|g| *g != 0), c.kind)),
         }
     }
 
@@ -454,6 +463,7 @@ impl Shared {
         dedup: &mut bool,
     ) -> Result<Reply, Reply> {
         let (guild_id, kind) = self.writable_channel(inner, channel_id)?;
+        self.check_dm_open(inner, channel_id)?;
         if matches!(kind, 2 | 4 | 13 | 15 | 16) {
             return Err(Reply::error(
                 400,
@@ -714,6 +724,13 @@ impl Shared {
         files: usize,
     ) -> Result<Reply, Reply> {
         let (guild_id, kind) = self.writable_channel(inner, parent_id)?;
+        if kind == DM {
+            return Err(Reply::error(
+                400,
+                50003,
+                "Cannot execute action on a DM channel",
+            ));
+        }
         let forum = matches!(kind, 15 | 16);
         let message = body.get("message").filter(|m| !m.is_null());
         let mut errs = FormErrors::default();
@@ -761,6 +778,7 @@ impl Shared {
             forbidden: false,
             created: now_iso(),
             owner_id: None,
+            recipient: None,
         };
         let mut thread = self.channel_json(thread_id, &rec);
         if guild_id.is_none() {
