@@ -2671,7 +2671,14 @@ async fn users_are_known_from_tests_and_interactions() {
         &["digest"],
         json!([{ "name": "who", "type": 6, "value": "78" }]),
     ));
-    for id in [77, 78] {
+    fake.enriched_interaction(interaction::slash_in_dm(
+        2,
+        "t2",
+        79,
+        &["alerts"],
+        json!([]),
+    ));
+    for id in [77, 78, 79] {
         let u = http.get_user(UserId::new(id)).await.unwrap();
         assert_eq!(u.name, format!("user{id}"));
     }
@@ -2692,4 +2699,326 @@ async fn users_are_known_from_tests_and_interactions() {
     );
     let dm = UserId::new(77).create_dm_channel(&http).await.unwrap();
     assert_eq!(dm.recipient.name, "user77");
+}
+
+#[tokio::test]
+async fn dm_and_user_install_builders_deserialize_into_commands() {
+    use serenity::all::{AuthorizingIntegrationOwner as Owner, InteractionContext};
+    let fake = fake_with_guild().await;
+    let guild_member_perms = Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES;
+
+    // In the bot's DM (context 1): no guild, no member, the top-level user.
+    let d = interaction::slash_in_dm(
+        200,
+        "tok-dm",
+        ALICE,
+        &["alerts", "add"],
+        json!([interaction::string_opt("word", "llm")]),
+    );
+    let raw = command_of(d.clone());
+    assert_eq!((raw.guild_id, raw.member.is_none()), (None, true));
+    assert_eq!(raw.user.id.get(), ALICE);
+    assert_eq!(raw.context, Some(InteractionContext::BotDm));
+    assert!(matches!(
+        raw.authorizing_integration_owners.0.as_slice(),
+        [Owner::UserInstall(u)] if u.get() == ALICE
+    ));
+    assert_eq!(raw.channel.as_ref().unwrap().kind, ChannelType::Private);
+    assert_eq!(raw.guild_locale, None);
+    let perms = raw.app_permissions.unwrap();
+    assert!(perms.contains(Permissions::EMBED_LINKS | Permissions::ATTACH_FILES));
+    assert!(!perms.intersects(guild_member_perms));
+    let ResolvedValue::SubCommand(leaf) = &raw.data.options()[0].value else {
+        panic!("{:?}", raw.data.options())
+    };
+    assert!(matches!(leaf[0].value, ResolvedValue::String("llm")));
+    // Dispatched, it happens in the bot's DM channel with the user, opened for it.
+    assert_eq!(fake.dm_channel_of(ALICE), None);
+    let cmd = command_of(fake.enriched_interaction(d.clone()));
+    let dm = fake.dm_channel_of(ALICE).unwrap();
+    assert_eq!(cmd.channel_id.get(), dm);
+    assert_eq!(cmd.channel.as_ref().unwrap().id.get(), dm);
+    assert_eq!(
+        command_of(fake.enriched_interaction(d.clone()))
+            .channel_id
+            .get(),
+        dm
+    );
+    // A guild-installed app used in the bot's DM has the guild key with "0".
+    let both = command_of(interaction::authorized_by(d, Some(0), Some(ALICE)));
+    let owners = &both.authorizing_integration_owners.0;
+    assert_eq!(owners.len(), 2);
+    assert!(owners
+        .iter()
+        .any(|o| matches!(o, Owner::GuildInstall(None))));
+    assert!(owners
+        .iter()
+        .any(|o| matches!(o, Owner::UserInstall(u) if u.get() == ALICE)));
+
+    // A user install used in a server the bot is not in (context 0): member, no bot permissions.
+    let cmd = command_of(fake.enriched_interaction(interaction::slash_user_install(
+        201,
+        "tok-ui",
+        Some(900),
+        901,
+        BOB,
+        &["alerts"],
+        json!([]),
+    )));
+    assert_eq!(cmd.guild_id, Some(GuildId::new(900)));
+    assert_eq!(cmd.context, Some(InteractionContext::Guild));
+    assert_eq!(cmd.member.as_ref().unwrap().user.id.get(), BOB);
+    assert_eq!(cmd.user.id.get(), BOB);
+    assert!(cmd
+        .member
+        .as_ref()
+        .unwrap()
+        .permissions
+        .unwrap()
+        .contains(guild_member_perms));
+    assert!(matches!(
+        cmd.authorizing_integration_owners.0.as_slice(),
+        [Owner::UserInstall(u)] if u.get() == BOB
+    ));
+    let perms = cmd.app_permissions.unwrap();
+    assert!(perms.contains(Permissions::EMBED_LINKS));
+    assert!(!perms.intersects(guild_member_perms | Permissions::READ_MESSAGE_HISTORY));
+    assert_eq!(cmd.channel.as_ref().unwrap().kind, ChannelType::Text);
+    // The bot is not in that server: its own requests there are refused.
+    let http = fake.http();
+    let hello = json!({ "content": "hello" });
+    assert_eq!(
+        discord_error(http.send_message(ChannelId::new(901), vec![], &hello).await),
+        (403, 50001, vec![])
+    );
+    assert_eq!(
+        discord_error(http.get_channel(ChannelId::new(901)).await).1,
+        50001
+    );
+    fake.add_guild(900, None);
+    http.send_message(ChannelId::new(901), vec![], &hello)
+        .await
+        .unwrap();
+
+    // ... and in a DM between users (context 2).
+    let cmd = command_of(fake.enriched_interaction(interaction::slash_user_install(
+        202,
+        "tok-pc",
+        None,
+        902,
+        BOB,
+        &["alerts"],
+        json!([]),
+    )));
+    assert_eq!((cmd.guild_id, cmd.member.is_none()), (None, true));
+    assert_eq!(cmd.user.id.get(), BOB);
+    assert_eq!(cmd.context, Some(InteractionContext::PrivateChannel));
+    assert_eq!(cmd.channel_id.get(), 902);
+    assert_eq!(cmd.channel.as_ref().unwrap().kind, ChannelType::Private);
+    assert!(!cmd
+        .app_permissions
+        .unwrap()
+        .intersects(guild_member_perms | Permissions::USE_EXTERNAL_EMOJIS));
+    assert_eq!(fake.dm_channel_of(BOB), None);
+
+    // The guild builder: guild install, context 0.
+    let cmd = command_of(interaction::slash(
+        203,
+        "tok-g",
+        GUILD,
+        TEXT,
+        BOB,
+        0,
+        &["alerts"],
+        json!([]),
+    ));
+    assert_eq!(cmd.context, Some(InteractionContext::Guild));
+    assert!(matches!(
+        cmd.authorizing_integration_owners.0.as_slice(),
+        [Owner::GuildInstall(Some(g))] if g.get() == GUILD
+    ));
+}
+
+/// Personal alerts, from anywhere a user can reach the app.
+#[poise::command(
+    slash_command,
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
+)]
+async fn alerts(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
+    let dm = ctx.author().id.create_dm_channel(ctx).await?;
+    let sent = match dm.id.say(ctx, "your alert").await {
+        Ok(_) => "sent".to_string(),
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+            format!("refused {}", e.error.code)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let guild = ctx.guild_id().map(|g| g.get());
+    ctx.send(
+        poise::CreateReply::default()
+            .content(format!(
+                "author={} guild={guild:?} dm={sent}",
+                ctx.author().id
+            ))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Posts in the channel: needs the bot's own permissions there.
+#[poise::command(
+    slash_command,
+    required_bot_permissions = "SEND_MESSAGES",
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
+)]
+async fn post_here(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
+    ctx.say("posted").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poise_answers_in_dms_and_where_a_user_installed_it() {
+    let fake = fake_with_guild().await;
+    fake.close_dms(BOB);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![alerts(), post_here()],
+            ..Default::default()
+        })
+        .setup(|ctx, _ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                Ok(())
+            })
+        })
+        .build();
+    let mut client = fake
+        .client_builder(GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    let runner = tokio::spawn(async move { client.start().await });
+    assert!(fake.wait_until_ready(Duration::from_secs(10)).await);
+    poll("command registration", || {
+        fake.registered_commands().is_some()
+    })
+    .await;
+    let reg = fake.registered_commands().unwrap();
+    assert_eq!(reg["commands"][0]["integration_types"], json!([0, 1]));
+
+    let reply = |token: &'static str| {
+        let fake = &fake;
+        async move {
+            let r = fake
+                .wait_for_responses(token, 1, Duration::from_secs(5))
+                .await;
+            assert_eq!(r.len(), 1, "{token}: {r:?}");
+            r[0]["body"]["data"]["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+
+    // In the bot's DM: poise sees no guild and the author from `user`; the alert lands in the
+    // same DM channel the interaction came from.
+    fake.dispatch_interaction(interaction::slash_in_dm(
+        1,
+        "t-dm",
+        ALICE,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-dm").await,
+        format!("author={ALICE} guild=None dm=sent")
+    );
+    let dms = fake.dms(ALICE);
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0]["content"], json!("your alert"));
+    assert_eq!(
+        dms[0]["channel_id"],
+        json!(fake.dm_channel_of(ALICE).unwrap().to_string())
+    );
+
+    // A user install in a server the bot is not in: the guild is there, the author a member.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        2,
+        "t-ui",
+        Some(900),
+        901,
+        ALICE,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-ui").await,
+        format!("author={ALICE} guild=Some(900) dm=sent")
+    );
+    assert_eq!(fake.dms(ALICE).len(), 2);
+
+    // In a DM between users, from someone whose DMs are closed to the bot.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        3,
+        "t-pc",
+        None,
+        902,
+        BOB,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-pc").await,
+        format!("author={BOB} guild=None dm=refused 50007")
+    );
+    assert!(fake.dms(BOB).is_empty());
+
+    // poise checks the bot's permissions from `app_permissions` in a guild (none of a member's
+    // where the bot is not), and skips the checks outside guilds.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        4,
+        "t-perm",
+        Some(900),
+        901,
+        ALICE,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    let text = reply("t-perm").await;
+    assert!(
+        text.contains("lacking permissions: Send Messages"),
+        "{text}"
+    );
+    fake.dispatch_interaction(interaction::slash_in_dm(
+        5,
+        "t-perm-dm",
+        ALICE,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(reply("t-perm-dm").await, "posted");
+    fake.dispatch_interaction(interaction::slash(
+        6,
+        "t-perm-g",
+        GUILD,
+        TEXT,
+        ALICE,
+        0,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(reply("t-perm-g").await, "posted");
+
+    shards.shutdown_all().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
 }

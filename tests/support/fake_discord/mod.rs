@@ -51,7 +51,8 @@
 //!   shard routing);
 //! - `tls`: the test CA and the per-host certificates;
 //! - `proxy`: the HTTPS CONNECT proxy that serves the router over TLS;
-//! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch.
+//! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch (in a guild,
+//!   in the bot's DM, for a user-installed app where the bot is not).
 
 mod dm;
 mod failures;

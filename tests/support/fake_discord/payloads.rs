@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::dm::DM;
-use super::state::{ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
+use super::state::{now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
@@ -408,6 +408,7 @@ impl Shared {
             .get("guild_id")
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<u64>().ok());
+        self.note_foreign_channel(inner, d, guild_id, channel_id);
         if let Some(name) = d
             .pointer("/data/name")
             .and_then(Value::as_str)
@@ -441,6 +442,42 @@ impl Shared {
                 }
             }
         }
+    }
+}
+
+impl Shared {
+    /// A user-installed app used in a guild the bot is not in (`authorizing_integration_owners`
+    /// without the guild key "0", and a guild the fake was not given): the fake notes the
+    /// channel as that guild's, so the bot's own requests there get 403 50001 Missing Access.
+    fn note_foreign_channel(
+        &self,
+        inner: &mut Inner,
+        d: &Value,
+        guild_id: Option<u64>,
+        channel_id: Option<u64>,
+    ) {
+        let (Some(g), Some(c)) = (guild_id, channel_id) else {
+            return;
+        };
+        let guild_installed = d.pointer("/authorizing_integration_owners/0").is_some();
+        if guild_installed || inner.guilds.contains_key(&g) {
+            return;
+        }
+        let kind = d
+            .pointer("/channel/type")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u8;
+        inner.channels.entry(c).or_insert_with(|| ChannelRec {
+            guild_id: g,
+            kind,
+            name: format!("{}-{c}", channel_type_name(kind)),
+            parent_id: None,
+            deleted: false,
+            forbidden: false,
+            created: now_iso(),
+            owner_id: None,
+            recipient: None,
+        });
     }
 }
 

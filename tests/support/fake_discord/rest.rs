@@ -75,6 +75,11 @@ fn is_plain_gateway(method: &str, segs: &[String]) -> bool {
     method == "GET" && segs.len() == 1 && segs[0] == "gateway"
 }
 
+/// A channel of a guild the bot is not in (seen in a user-installed app's interaction).
+fn is_foreign(inner: &Inner, c: &ChannelRec) -> bool {
+    c.guild_id != 0 && !inner.guilds.contains_key(&c.guild_id)
+}
+
 /// Requests that create a message: `POST /channels/{id}/messages` and `/threads`.
 fn is_message_post(method: &str, segs: &[String]) -> bool {
     method == "POST"
@@ -261,26 +266,26 @@ impl Shared {
             }
             ("PUT", ["applications", a, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 self.put_commands(inner, None, &req.body)
             }
             ("GET", ["applications", a, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 Reply::json(200, Value::Array(inner.global_commands.clone()))
             }
             ("PUT", ["applications", a, "guilds", g, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 let g = id_of(g)?;
                 self.put_commands(inner, Some(g), &req.body)
             }
             ("GET", ["applications", a, "guilds", g, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 let g = id_of(g)?;
                 Reply::json(
@@ -291,6 +296,7 @@ impl Shared {
             ("GET", ["channels", c]) => {
                 let c = id_of(c)?;
                 match inner.channels.get(&c) {
+                    Some(rec) if is_foreign(inner, rec) => Reply::missing_access(),
                     Some(rec) if !rec.deleted => {
                         Reply::json(200, self.channel_object(inner, c, rec))
                     }
@@ -431,6 +437,7 @@ impl Shared {
         match inner.channels.get(&channel_id) {
             None => Ok((None, 0)),
             Some(c) if c.deleted => Err(Reply::unknown_channel()),
+            Some(c) if is_foreign(inner, c) => Err(Reply::missing_access()),
             Some(c) if c.forbidden => Err(Reply::missing_permissions()),
             Some(c) => Ok((Some(c.guild_id).filter(|g| *g != 0), c.kind)),
         }
@@ -523,8 +530,10 @@ impl Shared {
     /// after that id (still newest first); with `around`, up to `limit / 2` older ones and the
     /// rest from that id on.
     fn list_messages(&self, inner: &Inner, channel_id: u64, query: &str) -> Result<Reply, Reply> {
-        if inner.channels.get(&channel_id).is_some_and(|c| c.deleted) {
-            return Err(Reply::unknown_channel());
+        match inner.channels.get(&channel_id) {
+            Some(c) if c.deleted => return Err(Reply::unknown_channel()),
+            Some(c) if is_foreign(inner, c) => return Err(Reply::missing_access()),
+            _ => {}
         }
         let mut limit: usize = 50;
         let (mut around, mut before, mut after) = (None, None, None);
