@@ -2879,6 +2879,66 @@ async fn post_here(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
     Ok(())
 }
 
+#[tokio::test]
+async fn command_registration_stores_install_contexts() {
+    use serenity::all::{InstallationContext, InteractionContext};
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+
+    // poise's `install_context` / `interaction_context` as serenity sends them.
+    let cmds = poise::builtins::create_application_commands(&[alerts(), papers()]);
+    let got = Command::set_global_commands(&http, cmds).await.unwrap();
+    let sent = fake.requests().last().unwrap().body.clone();
+    assert_eq!(sent[0]["integration_types"], json!([0, 1]));
+    assert_eq!(sent[0]["contexts"], json!([0, 1, 2]));
+    assert_eq!(
+        got[0].integration_types,
+        vec![InstallationContext::Guild, InstallationContext::User]
+    );
+    assert_eq!(
+        got[0].contexts,
+        Some(vec![
+            InteractionContext::Guild,
+            InteractionContext::BotDm,
+            InteractionContext::PrivateChannel
+        ])
+    );
+    // Without them: Discord's defaults (the guild install, every context).
+    assert_eq!(got[1].integration_types, vec![InstallationContext::Guild]);
+    assert_eq!(got[1].contexts, None);
+    let reg = fake.registered_commands().unwrap();
+    assert_eq!(reg["commands"][0]["integration_types"], json!([0, 1]));
+    assert_eq!(reg["commands"][0]["contexts"], json!([0, 1, 2]));
+    assert_eq!(reg["commands"][1]["contexts"], Value::Null);
+
+    // Only Discord's values, only on top-level commands.
+    let bad = json!([{ "name": "alerts", "description": "d", "integration_types": [0, 2] }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await),
+        (400, 50035, vec!["0.integration_types.1".to_string()])
+    );
+    let bad = json!([{ "name": "alerts", "description": "d", "contexts": [3] }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.contexts.0"]
+    );
+    let bad = json!([{ "name": "alerts", "description": "d", "contexts": "0" }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.contexts"]
+    );
+    let bad = json!([{
+        "name": "alerts", "description": "d",
+        "options": [{ "name": "add", "description": "d", "type": 1, "contexts": [1] }],
+    }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.options.0.contexts"]
+    );
+    // Refused bodies change nothing.
+    assert_eq!(fake.registered_commands().unwrap(), reg);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poise_answers_in_dms_and_where_a_user_installed_it() {
     let fake = fake_with_guild().await;

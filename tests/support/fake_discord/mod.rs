@@ -22,8 +22,9 @@
 //! global request limit, per-channel message buckets and a per-channel crosspost quota (10 an
 //! hour) with Discord's `X-RateLimit-*` / `Retry-After` headers and 429 bodies, interaction
 //! callbacks answered once (40060) and within 3 seconds of dispatch (10062), follow-ups only
-//! after a callback (10015), application command shape limits, a bad token (401, gateway close
-//! 4004), gateway dispatches only to the shard that owns the guild (DMs: shard 0).
+//! after a callback (10015), application command shape limits (and install fields:
+//! `integration_types` 0/1 and `contexts` 0/1/2 on top-level commands only), a bad token (401,
+//! gateway close 4004), gateway dispatches only to the shard that owns the guild (DMs: shard 0).
 //!
 //! Direct messages: `POST /users/@me/channels` opens (or returns) the bot's DM channel with a
 //! known user ([`FakeDiscord::add_user`], or seen in a dispatched interaction; unknown: 400
@@ -676,7 +677,9 @@ impl FakeDiscord {
     }
 
     /// Last `PUT` of application commands:
-    /// `{"scope": "global"|"guild", "guild_id": null|"id", "commands": [as returned, with ids]}`.
+    /// `{"scope": "global"|"guild", "guild_id": null|"id", "commands": [as returned, with ids]}`
+    /// (global commands carry `integration_types` and `contexts`, Discord's defaults `[0]` and
+    /// `null` when not sent).
     pub fn registered_commands(&self) -> Option<Value> {
         lock(&self.shared.inner).registered.clone()
     }

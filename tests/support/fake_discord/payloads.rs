@@ -367,7 +367,8 @@ impl Shared {
             "redirect_uris": [],
             "interactions_endpoint_url": null,
             "role_connections_verification_url": null,
-            "integration_types_config": { "0": {} },
+            // Installable to guilds and to users (user-installable commands).
+            "integration_types_config": { "0": {}, "1": {} },
             "approximate_guild_count": 0,
         })
     }

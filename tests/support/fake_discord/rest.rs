@@ -841,8 +841,16 @@ impl Shared {
             o.entry("description").or_insert(json!(""));
             o.entry("default_member_permissions").or_insert(Value::Null);
             o.entry("nsfw").or_insert(json!(false));
-            if let Some(g) = guild {
-                o.insert("guild_id".into(), json!(g.to_string()));
+            match guild {
+                Some(g) => {
+                    o.insert("guild_id".into(), json!(g.to_string()));
+                }
+                None => {
+                    // Discord's defaults for a global command: the app's install types (guild),
+                    // every context (null).
+                    o.entry("integration_types").or_insert(json!([0]));
+                    o.entry("contexts").or_insert(Value::Null);
+                }
             }
             out.push(cmd);
         }
