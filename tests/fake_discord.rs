@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use serenity::all::{
-    ChannelId, ChannelType, Command, CommandOptionType, CreateActionRow, CreateAllowedMentions,
-    CreateButton, CreateCommand, CreateCommandOption, CreateEmbed, CreateEmbedAuthor,
-    CreateEmbedFooter, CreateForumPost, CreateInteractionResponse,
+    Channel, ChannelId, ChannelType, Command, CommandOptionType, CreateActionRow,
+    CreateAllowedMentions, CreateButton, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateEmbedAuthor, CreateEmbedFooter, CreateForumPost, CreateInteractionResponse,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
-    EditInteractionResponse, GatewayIntents, GuildId, Interaction, InteractionId, MessageFlags,
-    Nonce, Permissions, ResolvedValue,
+    EditInteractionResponse, GatewayIntents, GetMessages, GuildId, Interaction, InteractionId,
+    MessageFlags, Nonce, Permissions, ResolvedValue, UserId,
 };
 use serenity::http::HttpError;
 use serenity::model::event::{Event, GatewayEvent};
@@ -544,12 +544,12 @@ async fn channel_errors_surface_with_discord_codes() {
     );
 
     // Unknown routes: 404 with a Discord error body, recorded.
-    let (status, code, _) = discord_error(http.get_user(serenity::all::UserId::new(5)).await);
+    let (status, code, _) = discord_error(http.get_guild_roles(GuildId::new(GUILD)).await);
     assert_eq!((status, code), (404, 0));
     assert!(fake
         .requests()
         .iter()
-        .any(|r| r.path == "/users/5" && r.status == 404));
+        .any(|r| r.path == format!("/guilds/{GUILD}/roles") && r.status == 404));
 }
 
 #[tokio::test]
@@ -2467,4 +2467,618 @@ async fn a_rejected_token_gets_401_and_gateway_close_4004() {
 
     fake.reject_token(false);
     http.get_current_user().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct messages, users and user-installed apps
+// ---------------------------------------------------------------------------------------------
+
+const ALICE: u64 = 55;
+const BOB: u64 = 56;
+
+/// The Discord error message of a failed serenity call.
+fn discord_message<T: std::fmt::Debug>(r: serenity::Result<T>) -> String {
+    match r {
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => e.error.message,
+        other => panic!("expected an unsuccessful request, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dm_channels_open_once_and_take_messages_like_any_channel() {
+    let fake = fake_with_guild().await;
+    fake.add_user(ALICE, "alice");
+    let http = fake.http();
+
+    let dm = UserId::new(ALICE).create_dm_channel(&http).await.unwrap();
+    assert_eq!(dm.kind, ChannelType::Private);
+    assert_eq!(
+        (dm.recipient.id.get(), dm.recipient.name.as_str()),
+        (ALICE, "alice")
+    );
+    assert!(!dm.recipient.bot);
+    assert_eq!(fake.dm_channel_of(ALICE), Some(dm.id.get()));
+    // The same channel again, through the raw route too.
+    let again = http
+        .create_private_channel(&json!({ "recipient_id": ALICE.to_string() }))
+        .await
+        .unwrap();
+    assert_eq!(again.id, dm.id);
+    let req = fake.requests();
+    let first = &req[req.len() - 2];
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str(), first.status),
+        ("POST", "/users/@me/channels", 200)
+    );
+    // serenity sends the id as a string.
+    assert_eq!(first.body, json!({ "recipient_id": ALICE.to_string() }));
+
+    // Messages: validation, the nonce window and history, as in any channel.
+    let m = dm
+        .id
+        .send_message(&http, nonced("your alert", "alert-1"))
+        .await
+        .unwrap();
+    assert_eq!((m.channel_id, m.guild_id), (dm.id, None));
+    let dup = dm
+        .id
+        .send_message(&http, nonced("your alert", "alert-1"))
+        .await
+        .unwrap();
+    assert_eq!(dup.id, m.id);
+    dm.id
+        .send_message(&http, CreateMessage::new().embed(full_embed(1)))
+        .await
+        .unwrap();
+    let too_long = json!({ "content": "x".repeat(2001) });
+    assert_eq!(
+        discord_error(http.send_message(dm.id, vec![], &too_long).await),
+        (400, 50035, vec!["content".to_string()])
+    );
+    let dms = fake.dms(ALICE);
+    assert_eq!(dms.len(), 2, "{dms:?}");
+    assert_eq!(dms[0]["content"], json!("your alert"));
+    assert_eq!(dms, fake.messages(dm.id.get()));
+    let history = dm.id.messages(&http, GetMessages::new()).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].id, m.id);
+    assert!(history.iter().all(|m| m.guild_id.is_none()));
+
+    // GET /channels/{id} answers the DM channel object, which serenity reads as private.
+    match http.get_channel(dm.id).await.unwrap() {
+        Channel::Private(c) => {
+            assert_eq!(c.recipient.id.get(), ALICE);
+            assert_eq!(c.last_message_id, Some(history[0].id));
+        }
+        other => panic!("{other:?}"),
+    }
+    let payload = fake.channel_payload(dm.id.get()).unwrap();
+    assert!(matches!(
+        serde_json::from_value::<Channel>(payload).unwrap(),
+        Channel::Private(_)
+    ));
+
+    // A DM channel takes no threads; unknown users and bad bodies are refused like Discord.
+    let (status, code, _) = discord_error(
+        dm.id
+            .create_thread(
+                &http,
+                serenity::all::CreateThread::new("t").kind(ChannelType::PublicThread),
+            )
+            .await,
+    );
+    assert_eq!((status, code), (400, 50003));
+    let (status, code, _) = discord_error(UserId::new(777).create_dm_channel(&http).await);
+    assert_eq!((status, code), (400, 50033));
+    assert_eq!(fake.dm_channel_of(777), None);
+    assert!(fake.dms(777).is_empty());
+    assert_eq!(
+        discord_error(http.create_private_channel(&json!({})).await),
+        (400, 50035, vec!["recipient_id".to_string()])
+    );
+    assert_eq!(
+        discord_error(
+            http.create_private_channel(&json!({ "recipient_id": "alice" }))
+                .await
+        ),
+        (400, 50035, vec!["recipient_id".to_string()])
+    );
+}
+
+#[tokio::test]
+async fn dm_channels_have_their_own_message_bucket() {
+    let fake = FakeDiscord::start_with(FakeConfig {
+        channel_bucket: Some((2, Duration::from_secs(3))),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.add_guild(GUILD, Some(TEXT));
+    fake.add_user(ALICE, "alice");
+    fake.add_user(BOB, "bob");
+    let http = fake.http();
+    let alice = UserId::new(ALICE).create_dm_channel(&http).await.unwrap();
+    let bob = UserId::new(BOB).create_dm_channel(&http).await.unwrap();
+    assert_ne!(alice.id, bob.id);
+    let hello = json!({ "content": "hello" });
+    for _ in 0..2 {
+        http.send_message(alice.id, vec![], &hello).await.unwrap();
+    }
+    assert_eq!(
+        discord_error(http.send_message(alice.id, vec![], &hello).await).0,
+        429
+    );
+    http.send_message(bob.id, vec![], &hello).await.unwrap();
+    http.send_message(ChannelId::new(TEXT), vec![], &hello)
+        .await
+        .unwrap();
+    assert_eq!((fake.dms(ALICE).len(), fake.dms(BOB).len()), (2, 1));
+}
+
+#[tokio::test]
+async fn closed_dms_refuse_messages_with_50007() {
+    let fake = FakeDiscord::start().await;
+    fake.add_user(BOB, "bob");
+    fake.close_dms(BOB);
+    let http = fake.http();
+    // Opening the channel still works, as on Discord; only messages are refused.
+    let dm = UserId::new(BOB).create_dm_channel(&http).await.unwrap();
+    let r = dm.id.say(&http, "your alert").await;
+    assert!(matches!(
+        &r,
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e)))
+            if e.status_code == serenity::http::StatusCode::FORBIDDEN && e.error.code == 50007
+    ));
+    assert_eq!(discord_message(r), "Cannot send messages to this user");
+    assert!(fake.dms(BOB).is_empty());
+    assert!(fake
+        .requests()
+        .iter()
+        .any(|r| r.path == format!("/channels/{}/messages", dm.id) && r.status == 403));
+    fake.open_dms(BOB);
+    dm.id.say(&http, "your alert").await.unwrap();
+    assert_eq!(fake.dms(BOB).len(), 1);
+}
+
+#[tokio::test]
+async fn users_are_known_from_tests_and_interactions() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    fake.add_user(ALICE, "alice");
+    let alice = http.get_user(UserId::new(ALICE)).await.unwrap();
+    assert_eq!(
+        (alice.id.get(), alice.name.as_str(), alice.bot),
+        (ALICE, "alice", false)
+    );
+    let bot = http.get_user(UserId::new(1)).await.unwrap();
+    assert!(bot.bot);
+    assert_eq!(
+        discord_error(http.get_user(UserId::new(77)).await),
+        (404, 10013, vec![])
+    );
+    assert_eq!(
+        discord_error(UserId::new(77).create_dm_channel(&http).await).1,
+        50033
+    );
+
+    // The invoker (in a guild, in a DM) and resolved users of a dispatched interaction.
+    fake.enriched_interaction(interaction::slash(
+        1,
+        "t",
+        GUILD,
+        TEXT,
+        77,
+        0,
+        &["digest"],
+        json!([{ "name": "who", "type": 6, "value": "78" }]),
+    ));
+    fake.enriched_interaction(interaction::slash_in_dm(
+        2,
+        "t2",
+        79,
+        &["alerts"],
+        json!([]),
+    ));
+    for id in [77, 78, 79] {
+        let u = http.get_user(UserId::new(id)).await.unwrap();
+        assert_eq!(u.name, format!("user{id}"));
+    }
+    // A known user keeps its record.
+    fake.enriched_interaction(interaction::slash(
+        3,
+        "t3",
+        GUILD,
+        TEXT,
+        ALICE,
+        0,
+        &["digest"],
+        json!([]),
+    ));
+    assert_eq!(
+        http.get_user(UserId::new(ALICE)).await.unwrap().name,
+        "alice"
+    );
+    let dm = UserId::new(77).create_dm_channel(&http).await.unwrap();
+    assert_eq!(dm.recipient.name, "user77");
+}
+
+#[tokio::test]
+async fn dm_and_user_install_builders_deserialize_into_commands() {
+    use serenity::all::{AuthorizingIntegrationOwner as Owner, InteractionContext};
+    let fake = fake_with_guild().await;
+    let guild_member_perms = Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES;
+
+    // In the bot's DM (context 1): no guild, no member, the top-level user.
+    let d = interaction::slash_in_dm(
+        200,
+        "tok-dm",
+        ALICE,
+        &["alerts", "add"],
+        json!([interaction::string_opt("word", "llm")]),
+    );
+    let raw = command_of(d.clone());
+    assert_eq!((raw.guild_id, raw.member.is_none()), (None, true));
+    assert_eq!(raw.user.id.get(), ALICE);
+    assert_eq!(raw.context, Some(InteractionContext::BotDm));
+    assert!(matches!(
+        raw.authorizing_integration_owners.0.as_slice(),
+        [Owner::UserInstall(u)] if u.get() == ALICE
+    ));
+    assert_eq!(raw.channel.as_ref().unwrap().kind, ChannelType::Private);
+    assert_eq!(raw.guild_locale, None);
+    let perms = raw.app_permissions.unwrap();
+    assert!(perms.contains(Permissions::EMBED_LINKS | Permissions::ATTACH_FILES));
+    assert!(!perms.intersects(guild_member_perms));
+    let ResolvedValue::SubCommand(leaf) = &raw.data.options()[0].value else {
+        panic!("{:?}", raw.data.options())
+    };
+    assert!(matches!(leaf[0].value, ResolvedValue::String("llm")));
+    // Dispatched, it happens in the bot's DM channel with the user, opened for it.
+    assert_eq!(fake.dm_channel_of(ALICE), None);
+    let cmd = command_of(fake.enriched_interaction(d.clone()));
+    let dm = fake.dm_channel_of(ALICE).unwrap();
+    assert_eq!(cmd.channel_id.get(), dm);
+    assert_eq!(cmd.channel.as_ref().unwrap().id.get(), dm);
+    assert_eq!(
+        command_of(fake.enriched_interaction(d.clone()))
+            .channel_id
+            .get(),
+        dm
+    );
+    // A guild-installed app used in the bot's DM has the guild key with "0".
+    let both = command_of(interaction::authorized_by(d, Some(0), Some(ALICE)));
+    let owners = &both.authorizing_integration_owners.0;
+    assert_eq!(owners.len(), 2);
+    assert!(owners
+        .iter()
+        .any(|o| matches!(o, Owner::GuildInstall(None))));
+    assert!(owners
+        .iter()
+        .any(|o| matches!(o, Owner::UserInstall(u) if u.get() == ALICE)));
+
+    // A user install used in a server the bot is not in (context 0): member, no bot permissions.
+    let cmd = command_of(fake.enriched_interaction(interaction::slash_user_install(
+        201,
+        "tok-ui",
+        Some(900),
+        901,
+        BOB,
+        &["alerts"],
+        json!([]),
+    )));
+    assert_eq!(cmd.guild_id, Some(GuildId::new(900)));
+    assert_eq!(cmd.context, Some(InteractionContext::Guild));
+    assert_eq!(cmd.member.as_ref().unwrap().user.id.get(), BOB);
+    assert_eq!(cmd.user.id.get(), BOB);
+    assert!(cmd
+        .member
+        .as_ref()
+        .unwrap()
+        .permissions
+        .unwrap()
+        .contains(guild_member_perms));
+    assert!(matches!(
+        cmd.authorizing_integration_owners.0.as_slice(),
+        [Owner::UserInstall(u)] if u.get() == BOB
+    ));
+    let perms = cmd.app_permissions.unwrap();
+    assert!(perms.contains(Permissions::EMBED_LINKS));
+    assert!(!perms.intersects(guild_member_perms | Permissions::READ_MESSAGE_HISTORY));
+    assert_eq!(cmd.channel.as_ref().unwrap().kind, ChannelType::Text);
+    // The bot is not in that server: its own requests there are refused.
+    let http = fake.http();
+    let hello = json!({ "content": "hello" });
+    assert_eq!(
+        discord_error(http.send_message(ChannelId::new(901), vec![], &hello).await),
+        (403, 50001, vec![])
+    );
+    assert_eq!(
+        discord_error(http.get_channel(ChannelId::new(901)).await).1,
+        50001
+    );
+    fake.add_guild(900, None);
+    http.send_message(ChannelId::new(901), vec![], &hello)
+        .await
+        .unwrap();
+
+    // ... and in a DM between users (context 2).
+    let cmd = command_of(fake.enriched_interaction(interaction::slash_user_install(
+        202,
+        "tok-pc",
+        None,
+        902,
+        BOB,
+        &["alerts"],
+        json!([]),
+    )));
+    assert_eq!((cmd.guild_id, cmd.member.is_none()), (None, true));
+    assert_eq!(cmd.user.id.get(), BOB);
+    assert_eq!(cmd.context, Some(InteractionContext::PrivateChannel));
+    assert_eq!(cmd.channel_id.get(), 902);
+    assert_eq!(cmd.channel.as_ref().unwrap().kind, ChannelType::Private);
+    assert!(!cmd
+        .app_permissions
+        .unwrap()
+        .intersects(guild_member_perms | Permissions::USE_EXTERNAL_EMOJIS));
+    assert_eq!(fake.dm_channel_of(BOB), None);
+
+    // The guild builder: guild install, context 0.
+    let cmd = command_of(interaction::slash(
+        203,
+        "tok-g",
+        GUILD,
+        TEXT,
+        BOB,
+        0,
+        &["alerts"],
+        json!([]),
+    ));
+    assert_eq!(cmd.context, Some(InteractionContext::Guild));
+    assert!(matches!(
+        cmd.authorizing_integration_owners.0.as_slice(),
+        [Owner::GuildInstall(Some(g))] if g.get() == GUILD
+    ));
+}
+
+/// Personal alerts, from anywhere a user can reach the app.
+#[poise::command(
+    slash_command,
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
+)]
+async fn alerts(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
+    let dm = ctx.author().id.create_dm_channel(ctx).await?;
+    let sent = match dm.id.say(ctx, "your alert").await {
+        Ok(_) => "sent".to_string(),
+        Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e))) => {
+            format!("refused {}", e.error.code)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let guild = ctx.guild_id().map(|g| g.get());
+    ctx.send(
+        poise::CreateReply::default()
+            .content(format!(
+                "author={} guild={guild:?} dm={sent}",
+                ctx.author().id
+            ))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Posts in the channel: needs the bot's own permissions there.
+#[poise::command(
+    slash_command,
+    required_bot_permissions = "SEND_MESSAGES",
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel"
+)]
+async fn post_here(ctx: PoiseCtx<'_>) -> Result<(), PoiseError> {
+    ctx.say("posted").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn command_registration_stores_install_contexts() {
+    use serenity::all::{InstallationContext, InteractionContext};
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+
+    // poise's `install_context` / `interaction_context` as serenity sends them.
+    let cmds = poise::builtins::create_application_commands(&[alerts(), papers()]);
+    let got = Command::set_global_commands(&http, cmds).await.unwrap();
+    let sent = fake.requests().last().unwrap().body.clone();
+    assert_eq!(sent[0]["integration_types"], json!([0, 1]));
+    assert_eq!(sent[0]["contexts"], json!([0, 1, 2]));
+    assert_eq!(
+        got[0].integration_types,
+        vec![InstallationContext::Guild, InstallationContext::User]
+    );
+    assert_eq!(
+        got[0].contexts,
+        Some(vec![
+            InteractionContext::Guild,
+            InteractionContext::BotDm,
+            InteractionContext::PrivateChannel
+        ])
+    );
+    // Without them: Discord's defaults (the guild install, every context).
+    assert_eq!(got[1].integration_types, vec![InstallationContext::Guild]);
+    assert_eq!(got[1].contexts, None);
+    let reg = fake.registered_commands().unwrap();
+    assert_eq!(reg["commands"][0]["integration_types"], json!([0, 1]));
+    assert_eq!(reg["commands"][0]["contexts"], json!([0, 1, 2]));
+    assert_eq!(reg["commands"][1]["contexts"], Value::Null);
+
+    // Only Discord's values, only on top-level commands.
+    let bad = json!([{ "name": "alerts", "description": "d", "integration_types": [0, 2] }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await),
+        (400, 50035, vec!["0.integration_types.1".to_string()])
+    );
+    let bad = json!([{ "name": "alerts", "description": "d", "contexts": [3] }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.contexts.0"]
+    );
+    let bad = json!([{ "name": "alerts", "description": "d", "contexts": "0" }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.contexts"]
+    );
+    let bad = json!([{
+        "name": "alerts", "description": "d",
+        "options": [{ "name": "add", "description": "d", "type": 1, "contexts": [1] }],
+    }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad).await).2,
+        vec!["0.options.0.contexts"]
+    );
+    // Refused bodies change nothing.
+    assert_eq!(fake.registered_commands().unwrap(), reg);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poise_answers_in_dms_and_where_a_user_installed_it() {
+    let fake = fake_with_guild().await;
+    fake.close_dms(BOB);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![alerts(), post_here()],
+            ..Default::default()
+        })
+        .setup(|ctx, _ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                Ok(())
+            })
+        })
+        .build();
+    let mut client = fake
+        .client_builder(GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    let runner = tokio::spawn(async move { client.start().await });
+    assert!(fake.wait_until_ready(Duration::from_secs(10)).await);
+    poll("command registration", || {
+        fake.registered_commands().is_some()
+    })
+    .await;
+    let reg = fake.registered_commands().unwrap();
+    assert_eq!(reg["commands"][0]["integration_types"], json!([0, 1]));
+
+    let reply = |token: &'static str| {
+        let fake = &fake;
+        async move {
+            let r = fake
+                .wait_for_responses(token, 1, Duration::from_secs(5))
+                .await;
+            assert_eq!(r.len(), 1, "{token}: {r:?}");
+            r[0]["body"]["data"]["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+
+    // In the bot's DM: poise sees no guild and the author from `user`; the alert lands in the
+    // same DM channel the interaction came from.
+    fake.dispatch_interaction(interaction::slash_in_dm(
+        1,
+        "t-dm",
+        ALICE,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-dm").await,
+        format!("author={ALICE} guild=None dm=sent")
+    );
+    let dms = fake.dms(ALICE);
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0]["content"], json!("your alert"));
+    assert_eq!(
+        dms[0]["channel_id"],
+        json!(fake.dm_channel_of(ALICE).unwrap().to_string())
+    );
+
+    // A user install in a server the bot is not in: the guild is there, the author a member.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        2,
+        "t-ui",
+        Some(900),
+        901,
+        ALICE,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-ui").await,
+        format!("author={ALICE} guild=Some(900) dm=sent")
+    );
+    assert_eq!(fake.dms(ALICE).len(), 2);
+
+    // In a DM between users, from someone whose DMs are closed to the bot.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        3,
+        "t-pc",
+        None,
+        902,
+        BOB,
+        &["alerts"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(
+        reply("t-pc").await,
+        format!("author={BOB} guild=None dm=refused 50007")
+    );
+    assert!(fake.dms(BOB).is_empty());
+
+    // poise checks the bot's permissions from `app_permissions` in a guild (none of a member's
+    // where the bot is not), and skips the checks outside guilds.
+    fake.dispatch_interaction(interaction::slash_user_install(
+        4,
+        "t-perm",
+        Some(900),
+        901,
+        ALICE,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    let text = reply("t-perm").await;
+    assert!(
+        text.contains("lacking permissions: Send Messages"),
+        "{text}"
+    );
+    fake.dispatch_interaction(interaction::slash_in_dm(
+        5,
+        "t-perm-dm",
+        ALICE,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(reply("t-perm-dm").await, "posted");
+    fake.dispatch_interaction(interaction::slash(
+        6,
+        "t-perm-g",
+        GUILD,
+        TEXT,
+        ALICE,
+        0,
+        &["post_here"],
+        json!([]),
+    ))
+    .await;
+    assert_eq!(reply("t-perm-g").await, "posted");
+
+    shards.shutdown_all().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
 }

@@ -22,8 +22,15 @@
 //! global request limit, per-channel message buckets and a per-channel crosspost quota (10 an
 //! hour) with Discord's `X-RateLimit-*` / `Retry-After` headers and 429 bodies, interaction
 //! callbacks answered once (40060) and within 3 seconds of dispatch (10062), follow-ups only
-//! after a callback (10015), application command shape limits, a bad token (401, gateway close
-//! 4004), gateway dispatches only to the shard that owns the guild.
+//! after a callback (10015), application command shape limits (and install fields:
+//! `integration_types` 0/1 and `contexts` 0/1/2 on top-level commands only), a bad token (401,
+//! gateway close 4004), gateway dispatches only to the shard that owns the guild (DMs: shard 0).
+//!
+//! Direct messages: `POST /users/@me/channels` opens (or returns) the bot's DM channel with a
+//! known user ([`FakeDiscord::add_user`], or seen in a dispatched interaction; unknown: 400
+//! 50033); messages there go through the same route as any channel's, and a user whose DMs are
+//! closed ([`FakeDiscord::close_dms`]) gets them refused with 403 50007. `GET /users/{id}` answers
+//! known users (404 10013 otherwise).
 //!
 //! Effects happen when a request arrives: a slow or lost answer ([`Failure::Slow`],
 //! [`Failure::AnswerLost`], [`FakeDiscord::set_answer_delay`]) still stores the message, even if
@@ -31,20 +38,24 @@
 //!
 //! This module is the test's handle, [`FakeDiscord`], and its [`FakeConfig`]. The server behind
 //! it, by concern:
-//! - `state`: what one running fake keeps (guilds, channels, messages, interactions, the request
-//!   log and its counters);
+//! - `state`: what one running fake keeps (guilds, channels, users, messages, interactions, the
+//!   request log and its counters);
 //! - `rest`: the REST router and route handlers; `reply`: the answers they give;
 //! - `validate`: payload validation and body parsing;
 //! - `failures`: injected failures (`fail_next`, `fail_route_next`, random failures);
 //! - `ratelimit`: the global limit, per-channel buckets and the crosspost quota, with their
 //!   headers;
 //! - `payloads`: Discord objects as JSON, built from the state;
+//! - `users`: the users the fake knows and `GET /users/{id}`;
+//! - `dm`: DM channels (`POST /users/@me/channels`) and closed DMs;
 //! - `gateway`: the WebSocket sessions (HELLO, IDENTIFY, READY, heartbeats, RESUME, close,
 //!   shard routing);
 //! - `tls`: the test CA and the per-host certificates;
 //! - `proxy`: the HTTPS CONNECT proxy that serves the router over TLS;
-//! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch.
+//! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch (in a guild,
+//!   in the bot's DM, for a user-installed app where the bot is not).
 
+mod dm;
 mod failures;
 mod gateway;
 pub mod interaction;
@@ -55,6 +66,7 @@ mod reply;
 mod rest;
 mod state;
 mod tls;
+mod users;
 mod validate;
 
 use std::io::Write as _;
@@ -387,6 +399,7 @@ impl FakeDiscord {
                 forbidden: false,
                 created: now_iso(),
                 owner_id: None,
+                recipient: None,
             });
         }
         if let Some(g) = self.shared.guild_create(&inner, guild_id) {
@@ -411,6 +424,7 @@ impl FakeDiscord {
             forbidden: false,
             created: now_iso(),
             owner_id: None,
+            recipient: None,
         };
         let payload = self.shared.channel_json(channel_id, &rec);
         inner.channels.insert(channel_id, rec);
@@ -433,6 +447,7 @@ impl FakeDiscord {
             forbidden: false,
             created: now_iso(),
             owner_id: Some(owner_id),
+            recipient: None,
         };
         let payload = self.shared.channel_json(thread_id, &rec);
         inner.channels.insert(thread_id, rec);
@@ -455,6 +470,7 @@ impl FakeDiscord {
                 forbidden: false,
                 created: now_iso(),
                 owner_id: None,
+                recipient: None,
             });
         rec.deleted = true;
         let rec = rec.clone();
@@ -481,6 +497,7 @@ impl FakeDiscord {
                 forbidden: false,
                 created: now_iso(),
                 owner_id: None,
+                recipient: None,
             });
         rec.forbidden = true;
     }
@@ -490,6 +507,45 @@ impl FakeDiscord {
         if let Some(rec) = lock(&self.shared.inner).channels.get_mut(&channel_id) {
             rec.forbidden = false;
         }
+    }
+
+    /// Tells the fake about a user (not a bot) named `name`: `GET /users/{id}` returns it and the
+    /// bot can open a DM channel with it. Users in dispatched interactions are learnt too; a user
+    /// already known keeps its record.
+    pub fn add_user(&self, user_id: u64, name: &str) {
+        lock(&self.shared.inner)
+            .users
+            .insert(user_id, users::user_object(user_id, name));
+    }
+
+    /// From now on messages to `user_id`'s DM channel get 403 50007 Cannot send messages to this
+    /// user (the user disabled DMs, or shares no server with the bot). Opening the DM channel
+    /// still succeeds, as on Discord.
+    pub fn close_dms(&self, user_id: u64) {
+        lock(&self.shared.inner).closed_dms.insert(user_id);
+    }
+
+    /// Undoes [`FakeDiscord::close_dms`].
+    pub fn open_dms(&self, user_id: u64) {
+        lock(&self.shared.inner).closed_dms.remove(&user_id);
+    }
+
+    /// The bot's DM channel with `user_id`, once opened (`POST /users/@me/channels`, or a BOT_DM
+    /// interaction dispatched from that user).
+    pub fn dm_channel_of(&self, user_id: u64) -> Option<u64> {
+        lock(&self.shared.inner).dm_channels.get(&user_id).copied()
+    }
+
+    /// Messages the bot sent to `user_id` in their DM channel, as [`FakeDiscord::messages`] lists
+    /// them (refused ones are not there).
+    pub fn dms(&self, user_id: u64) -> Vec<Value> {
+        let inner = lock(&self.shared.inner);
+        inner
+            .dm_channels
+            .get(&user_id)
+            .and_then(|c| inner.messages.get(c))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// How long after `dispatch_interaction` the callback is accepted (default 3 s, as on
@@ -621,7 +677,9 @@ impl FakeDiscord {
     }
 
     /// Last `PUT` of application commands:
-    /// `{"scope": "global"|"guild", "guild_id": null|"id", "commands": [as returned, with ids]}`.
+    /// `{"scope": "global"|"guild", "guild_id": null|"id", "commands": [as returned, with ids]}`
+    /// (global commands carry `integration_types` and `contexts`, Discord's defaults `[0]` and
+    /// `null` when not sent).
     pub fn registered_commands(&self) -> Option<Value> {
         lock(&self.shared.inner).registered.clone()
     }
@@ -677,19 +735,21 @@ impl FakeDiscord {
         self.shared.guild_create(&inner, guild_id)
     }
 
-    /// The channel object of `GET /channels/{id}` / CHANNEL_CREATE.
+    /// The channel object of `GET /channels/{id}` / CHANNEL_CREATE (a DM channel's for type 1).
     pub fn channel_payload(&self, channel_id: u64) -> Option<Value> {
         let inner = lock(&self.shared.inner);
         inner
             .channels
             .get(&channel_id)
-            .map(|c| self.shared.channel_json(channel_id, c))
+            .map(|c| self.shared.channel_object(&inner, channel_id, c))
     }
 
-    /// The INTERACTION_CREATE `d` that [`FakeDiscord::dispatch_interaction`] would send for `d`.
+    /// The INTERACTION_CREATE `d` that [`FakeDiscord::dispatch_interaction`] would send for `d`
+    /// (like it, this makes the interaction's users known and opens the bot's DM channel of a
+    /// BOT_DM interaction).
     pub fn enriched_interaction(&self, mut d: Value) -> Value {
-        let inner = lock(&self.shared.inner);
-        self.shared.enrich_interaction(&inner, &mut d);
+        let mut inner = lock(&self.shared.inner);
+        self.shared.enrich_interaction(&mut inner, &mut d);
         d
     }
 
@@ -708,13 +768,14 @@ impl FakeDiscord {
     }
 
     /// Sends INTERACTION_CREATE to the READY gateway session(s) of the shard that owns the
-    /// interaction's guild (`(guild_id >> 22) % num_shards`; one unsharded session gets them all),
-    /// after filling in the application id, channel types, registered command id and resolved
-    /// channels it knows. Starts the 3-second answer clock for that token. Panics when no READY
+    /// interaction's guild (`(guild_id >> 22) % num_shards`; shard 0 outside guilds; one
+    /// unsharded session gets them all), after filling in the application id, channel types,
+    /// registered command id and resolved channels it knows, and the bot's DM channel with the
+    /// invoker for a BOT_DM interaction (opened if need be). Its users become known. Starts the 3-second answer clock for that token. Panics when no READY
     /// session owns the guild.
     pub async fn dispatch_interaction(&self, mut d: Value) {
         let mut inner = lock(&self.shared.inner);
-        self.shared.enrich_interaction(&inner, &mut d);
+        self.shared.enrich_interaction(&mut inner, &mut d);
         let token = d
             .get("token")
             .and_then(Value::as_str)

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::state::{ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
+use super::dm::DM;
+use super::state::{now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
@@ -130,6 +131,15 @@ impl Shared {
             _ => {}
         }
         v
+    }
+
+    /// The channel object of `GET /channels/{id}`: a DM channel's own shape for type 1.
+    pub(super) fn channel_object(&self, inner: &Inner, id: u64, c: &ChannelRec) -> Value {
+        if c.kind == DM {
+            self.dm_channel_json(inner, id, c)
+        } else {
+            self.channel_json(id, c)
+        }
     }
 
     pub(super) fn guild_common(&self, guild_id: u64, g: &GuildRec) -> Value {
@@ -357,15 +367,29 @@ impl Shared {
             "redirect_uris": [],
             "interactions_endpoint_url": null,
             "role_connections_verification_url": null,
-            "integration_types_config": { "0": {} },
+            // Installable to guilds and to users (user-installable commands).
+            "integration_types_config": { "0": {}, "1": {} },
             "approximate_guild_count": 0,
         })
     }
 
     /// Fills in what the fake knows: application id, channel types, registered command ids and
-    /// `resolved` channels.
-    pub(super) fn enrich_interaction(&self, inner: &Inner, d: &mut Value) {
+    /// `resolved` channels. Learns the interaction's users, and puts a BOT_DM interaction (context
+    /// 1) in the bot's DM channel with the invoker, opened if need be.
+    pub(super) fn enrich_interaction(&self, inner: &mut Inner, d: &mut Value) {
         d["application_id"] = json!(APPLICATION_ID.to_string());
+        self.learn_interaction_users(inner, d);
+        let bot_dm_user = d
+            .pointer("/user/id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|_| d.get("context") == Some(&json!(1)) && d.get("guild_id").is_none());
+        if let Some(user_id) = bot_dm_user {
+            let channel_id = self.open_dm_channel(inner, user_id);
+            let rec = inner.channels[&channel_id].clone();
+            d["channel_id"] = json!(channel_id.to_string());
+            d["channel"] = self.dm_channel_json(inner, channel_id, &rec);
+        }
         let channel_id = d
             .get("channel_id")
             .and_then(Value::as_str)
@@ -373,7 +397,9 @@ impl Shared {
         if let Some(rec) = channel_id.and_then(|c| inner.channels.get(&c)) {
             if let Some(ch) = d.get_mut("channel").filter(|c| c.is_object()) {
                 ch["type"] = json!(rec.kind);
-                ch["name"] = json!(rec.name);
+                if rec.kind != DM {
+                    ch["name"] = json!(rec.name);
+                }
                 if let Some(p) = rec.parent_id {
                     ch["parent_id"] = json!(p.to_string());
                 }
@@ -383,6 +409,7 @@ impl Shared {
             .get("guild_id")
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<u64>().ok());
+        self.note_foreign_channel(inner, d, guild_id, channel_id);
         if let Some(name) = d
             .pointer("/data/name")
             .and_then(Value::as_str)
@@ -416,6 +443,42 @@ impl Shared {
                 }
             }
         }
+    }
+}
+
+impl Shared {
+    /// A user-installed app used in a guild the bot is not in (`authorizing_integration_owners`
+    /// without the guild key "0", and a guild the fake was not given): the fake notes the
+    /// channel as that guild's, so the bot's own requests there get 403 50001 Missing Access.
+    fn note_foreign_channel(
+        &self,
+        inner: &mut Inner,
+        d: &Value,
+        guild_id: Option<u64>,
+        channel_id: Option<u64>,
+    ) {
+        let (Some(g), Some(c)) = (guild_id, channel_id) else {
+            return;
+        };
+        let guild_installed = d.pointer("/authorizing_integration_owners/0").is_some();
+        if guild_installed || inner.guilds.contains_key(&g) {
+            return;
+        }
+        let kind = d
+            .pointer("/channel/type")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u8;
+        inner.channels.entry(c).or_insert_with(|| ChannelRec {
+            guild_id: g,
+            kind,
+            name: format!("{}-{c}", channel_type_name(kind)),
+            parent_id: None,
+            deleted: false,
+            forbidden: false,
+            created: now_iso(),
+            owner_id: None,
+            recipient: None,
+        });
     }
 }
 

@@ -52,6 +52,10 @@ impl Reply {
         Reply::error(404, 10062, "Unknown interaction")
     }
 
+    pub(super) fn missing_access() -> Reply {
+        Reply::error(403, 50001, "Missing Access")
+    }
+
     pub(super) fn missing_permissions() -> Reply {
         Reply::error(403, 50013, "Missing Permissions")
     }

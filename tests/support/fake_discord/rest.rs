@@ -1,7 +1,7 @@
 //! The REST API v10: the axum handler every non-gateway request goes to, the request flow
 //! (token check, injected failures, limits, effect, delayed answers, recording), the route
 //! table, and the handlers for channels, messages, threads, guilds, application commands,
-//! interaction callbacks and webhooks.
+//! interaction callbacks and webhooks (users and DM channels: `users`, `dm`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::dm::DM;
 use super::failures::{Failure, RandomFailures};
 use super::payloads::merge_into;
 use super::reply::Reply;
@@ -72,6 +73,11 @@ fn is_exempt(segs: &[String]) -> bool {
 /// gateway: it is never refused.
 fn is_plain_gateway(method: &str, segs: &[String]) -> bool {
     method == "GET" && segs.len() == 1 && segs[0] == "gateway"
+}
+
+/// A channel of a guild the bot is not in (seen in a user-installed app's interaction).
+fn is_foreign(inner: &Inner, c: &ChannelRec) -> bool {
+    c.guild_id != 0 && !inner.guilds.contains_key(&c.guild_id)
 }
 
 /// Requests that create a message: `POST /channels/{id}/messages` and `/threads`.
@@ -250,31 +256,36 @@ impl Shared {
                 }),
             ),
             ("GET", ["users", "@me"]) => Reply::json(200, self.current_user()),
+            ("POST", ["users", "@me", "channels"]) => self.create_dm(inner, &req.body)?,
+            ("GET", ["users", u]) => {
+                let u = id_of(u)?;
+                self.get_user(inner, u)
+            }
             ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
                 Reply::json(200, self.application_info())
             }
             ("PUT", ["applications", a, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 self.put_commands(inner, None, &req.body)
             }
             ("GET", ["applications", a, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 Reply::json(200, Value::Array(inner.global_commands.clone()))
             }
             ("PUT", ["applications", a, "guilds", g, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 let g = id_of(g)?;
                 self.put_commands(inner, Some(g), &req.body)
             }
             ("GET", ["applications", a, "guilds", g, "commands"]) => {
                 if id_of(a)? != app {
-                    return Err(Reply::error(403, 50001, "Missing Access"));
+                    return Err(Reply::missing_access());
                 }
                 let g = id_of(g)?;
                 Reply::json(
@@ -285,7 +296,10 @@ impl Shared {
             ("GET", ["channels", c]) => {
                 let c = id_of(c)?;
                 match inner.channels.get(&c) {
-                    Some(rec) if !rec.deleted => Reply::json(200, self.channel_json(c, rec)),
+                    Some(rec) if is_foreign(inner, rec) => Reply::missing_access(),
+                    Some(rec) if !rec.deleted => {
+                        Reply::json(200, self.channel_object(inner, c, rec))
+                    }
                     _ => Reply::unknown_channel(),
                 }
             }
@@ -417,13 +431,15 @@ impl Shared {
         reply
     }
 
-    /// Channel checks shared by message POSTs: Ok((guild_id, kind)).
+    /// Channel checks shared by message POSTs: Ok((guild_id, kind)); no guild for a DM (or a
+    /// channel of no known guild).
     fn writable_channel(&self, inner: &Inner, channel_id: u64) -> Result<(Option<u64>, u8), Reply> {
         match inner.channels.get(&channel_id) {
             None => Ok((None, 0)),
             Some(c) if c.deleted => Err(Reply::unknown_channel()),
+            Some(c) if is_foreign(inner, c) => Err(Reply::missing_access()),
             Some(c) if c.forbidden => Err(Reply::missing_permissions()),
-            Some(c) => Ok((Some(c.guild_id), c.kind)),
+            Some(c) => Ok((Some(c.guild_id).filter(|g| *g != 0), c.kind)),
         }
     }
 
@@ -454,6 +470,7 @@ impl Shared {
         dedup: &mut bool,
     ) -> Result<Reply, Reply> {
         let (guild_id, kind) = self.writable_channel(inner, channel_id)?;
+        self.check_dm_open(inner, channel_id)?;
         if matches!(kind, 2 | 4 | 13 | 15 | 16) {
             return Err(Reply::error(
                 400,
@@ -513,8 +530,10 @@ impl Shared {
     /// after that id (still newest first); with `around`, up to `limit / 2` older ones and the
     /// rest from that id on.
     fn list_messages(&self, inner: &Inner, channel_id: u64, query: &str) -> Result<Reply, Reply> {
-        if inner.channels.get(&channel_id).is_some_and(|c| c.deleted) {
-            return Err(Reply::unknown_channel());
+        match inner.channels.get(&channel_id) {
+            Some(c) if c.deleted => return Err(Reply::unknown_channel()),
+            Some(c) if is_foreign(inner, c) => return Err(Reply::missing_access()),
+            _ => {}
         }
         let mut limit: usize = 50;
         let (mut around, mut before, mut after) = (None, None, None);
@@ -714,6 +733,13 @@ impl Shared {
         files: usize,
     ) -> Result<Reply, Reply> {
         let (guild_id, kind) = self.writable_channel(inner, parent_id)?;
+        if kind == DM {
+            return Err(Reply::error(
+                400,
+                50003,
+                "Cannot execute action on a DM channel",
+            ));
+        }
         let forum = matches!(kind, 15 | 16);
         let message = body.get("message").filter(|m| !m.is_null());
         let mut errs = FormErrors::default();
@@ -761,6 +787,7 @@ impl Shared {
             forbidden: false,
             created: now_iso(),
             owner_id: None,
+            recipient: None,
         };
         let mut thread = self.channel_json(thread_id, &rec);
         if guild_id.is_none() {
@@ -814,8 +841,16 @@ impl Shared {
             o.entry("description").or_insert(json!(""));
             o.entry("default_member_permissions").or_insert(Value::Null);
             o.entry("nsfw").or_insert(json!(false));
-            if let Some(g) = guild {
-                o.insert("guild_id".into(), json!(g.to_string()));
+            match guild {
+                Some(g) => {
+                    o.insert("guild_id".into(), json!(g.to_string()));
+                }
+                None => {
+                    // Discord's defaults for a global command: the app's install types (guild),
+                    // every context (null).
+                    o.entry("integration_types").or_insert(json!([0]));
+                    o.entry("contexts").or_insert(Value::Null);
+                }
             }
             out.push(cmd);
         }

@@ -1,8 +1,8 @@
 //! The state one running fake keeps, shared by the REST handlers, the gateway sessions and the
-//! test's [`FakeDiscord`](super::FakeDiscord) handle: guilds, channels, stored messages,
-//! interactions, registered commands, the request log and its counters.
+//! test's [`FakeDiscord`](super::FakeDiscord) handle: guilds, channels (DM channels included),
+//! users, stored messages, interactions, registered commands, the request log and its counters.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -67,6 +67,13 @@ pub(super) struct Inner {
     pub(super) last_id: u64,
     pub(super) guilds: BTreeMap<u64, GuildRec>,
     pub(super) channels: HashMap<u64, ChannelRec>,
+    /// Users the fake knows, by id: their User object (added by the test or seen in a
+    /// dispatched interaction).
+    pub(super) users: HashMap<u64, Value>,
+    /// The bot's DM channel with a user: user id → channel id (the channel is in `channels`).
+    pub(super) dm_channels: HashMap<u64, u64>,
+    /// Users whose DMs are closed to the bot: messages to their DM channel get 403 50007.
+    pub(super) closed_dms: HashSet<u64>,
     /// Stored messages by channel: request body + "id" + "channel_id".
     pub(super) messages: HashMap<u64, Vec<Value>>,
     pub(super) msg_meta: HashMap<u64, MsgMeta>,
@@ -149,6 +156,8 @@ pub(super) struct ChannelRec {
     pub(super) created: String,
     /// A thread's creator; `None`: the bot.
     pub(super) owner_id: Option<u64>,
+    /// A DM channel's (type 1) recipient; `None` for every other channel.
+    pub(super) recipient: Option<u64>,
 }
 
 pub(super) struct MsgMeta {

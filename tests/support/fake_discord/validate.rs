@@ -366,6 +366,15 @@ pub(super) fn validate_options(
                 "Value must be one of {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}.".into(),
             );
         }
+        for key in INSTALL_FIELDS {
+            if o.get(key).is_some_and(|v| !v.is_null()) {
+                errs.add(
+                    &path_of(&op, &[key]),
+                    "BASE_TYPE_INVALID",
+                    format!("Only top-level commands have {key}"),
+                );
+            }
+        }
         let required = o.get("required").and_then(Value::as_bool).unwrap_or(false);
         if kind > 2 {
             if required && seen_optional {
@@ -438,6 +447,40 @@ pub(super) fn validate_options(
     total
 }
 
+/// The install fields of a command: `integration_types` (0 GUILD_INSTALL, 1 USER_INSTALL) and
+/// `contexts` (0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL). Discord documents them on commands only;
+/// the fake refuses them on options, so a misplaced one fails loudly.
+const INSTALL_FIELDS: [&str; 2] = ["integration_types", "contexts"];
+
+/// `null`, or an array of values among `allowed` (Discord's enum fields of a command).
+fn validate_enum_set(errs: &mut FormErrors, path: &[String], v: Option<&Value>, allowed: &[u64]) {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return;
+    };
+    let Some(items) = v.as_array() else {
+        errs.add(
+            path,
+            "LIST_TYPE_CONVERT",
+            "Only iterables may be used in a ListType".into(),
+        );
+        return;
+    };
+    let choices = allowed
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (i, item) in items.iter().enumerate() {
+        if !item.as_u64().is_some_and(|n| allowed.contains(&n)) {
+            errs.add(
+                &path_of(path, &[&i.to_string()]),
+                "BASE_TYPE_CHOICES",
+                format!("Value must be one of {{{choices}}}."),
+            );
+        }
+    }
+}
+
 pub(super) fn validate_commands(errs: &mut FormErrors, body: &Value) {
     let Some(cmds) = body.as_array() else {
         errs.add(&[], "BASE_TYPE_ARRAY", "Must be an array".into());
@@ -492,6 +535,18 @@ pub(super) fn validate_commands(errs: &mut FormErrors, body: &Value) {
                 );
             }
         }
+        validate_enum_set(
+            errs,
+            &path_of(&cp, &["integration_types"]),
+            c.get("integration_types"),
+            &[0, 1],
+        );
+        validate_enum_set(
+            errs,
+            &path_of(&cp, &["contexts"]),
+            c.get("contexts"),
+            &[0, 1, 2],
+        );
         if let Some(opts) = c.get("options").and_then(Value::as_array) {
             total += validate_options(errs, &path_of(&cp, &["options"]), opts, 0);
         }
