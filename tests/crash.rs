@@ -1,0 +1,225 @@
+//! Exactly once, measured the hard way: the real `paperboy run` binary delivers a day to text,
+//! announcement (auto-publish) and forum channels and is killed with `kill -9` (and now and then
+//! stopped with SIGTERM) at random moments, with the fake's nonce de-duplication **off** and
+//! every message answered 150 ms after Discord stored it, so each kill can leave a message on
+//! Discord that the bot never heard about. A last run then finishes the day. Asserted: no
+//! duplicate, no lost message, no lost crosspost, one thread per forum.
+//!
+//! The quick variant runs in `cargo test` (100 channels, 10 kills). The full one:
+//! `cargo test --release --test crash -- --ignored` (200 channels, 40 kills, 5 SIGTERMs).
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use paperboy::clock::ManualClock;
+use paperboy::store::{DeliveryStatus, NewSubscription, Store};
+use rand::{Rng, SeedableRng};
+use support::fake_discord::FakeDiscord;
+
+const GUILD: u64 = 6_000;
+const TOKEN: &str = "crash-test-token";
+
+/// Channel ids by kind: text, announcement, forum.
+fn channels(n: u64) -> Vec<(u64, u8)> {
+    (0..n)
+        .map(|i| {
+            let kind = match i % 10 {
+                0..=3 => 0,
+                4..=6 => 5,
+                _ => 15,
+            };
+            (10_000 + i, kind)
+        })
+        .collect()
+}
+
+async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)]) {
+    let digests = dir.join("digests");
+    std::fs::create_dir(&digests).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digests/2024-04-02.md"
+        ),
+        digests.join(format!("{today}.md")),
+    )
+    .unwrap();
+    // A post every minute; the first pass of each start catches up the minute's.
+    std::fs::write(
+        dir.join("bot.toml"),
+        "[schedule]\ncron = \"0 * * * * *\"\ntimezone = \"UTC\"\n\
+         [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n",
+    )
+    .unwrap();
+    // Subscribed an hour ago, so the current minute's post is theirs.
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let store = Store::open(&dir.join("paperboy.db"))
+        .await
+        .unwrap()
+        .with_clock(Arc::new(ManualClock::new(an_hour_ago)));
+    fake.add_guild(GUILD, None);
+    for (c, kind) in chans {
+        fake.add_channel(GUILD, *c, *kind);
+        store
+            .upsert_subscription(&NewSubscription {
+                guild_id: GUILD,
+                channel_id: *c,
+                channel_kind: *kind,
+                delivery_time: None,
+                timezone: None,
+                min_votes: None,
+                top_n: None,
+                notify_empty: false,
+                auto_publish: *kind == 5,
+                created_by: 1,
+            })
+            .await
+            .unwrap();
+    }
+    store.close().await;
+}
+
+fn spawn(dir: &Path, fake: &FakeDiscord) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
+        .arg("run")
+        .current_dir(dir)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .env("HTTPS_PROXY", fake.proxy_url())
+        .env("SSL_CERT_FILE", fake.ca_file())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn all_done(dir: &Path, n: usize) -> bool {
+    let Ok(store) = Store::open(&dir.join("paperboy.db")).await else {
+        return false;
+    };
+    let today = chrono::Utc::now().date_naive();
+    let received = store.received_dates(today).await.unwrap_or_default();
+    let mut done = 0;
+    for c in received.keys() {
+        if let Ok(Some(d)) = store.delivery(*c, today).await {
+            if d.status == DeliveryStatus::Done {
+                done += 1;
+            }
+        }
+    }
+    store.close().await;
+    done == n
+}
+
+async fn crash_series(n_channels: u64, kills: usize, terms: usize, seed: u64) {
+    let fake = FakeDiscord::start().await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    fake.set_nonce_window(None);
+    fake.set_answer_delay(Duration::from_millis(150));
+    let dir = tempfile::tempdir().unwrap();
+    let chans = channels(n_channels);
+    setup(dir.path(), &fake, &chans).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut signals_left = terms;
+    for k in 0..kills + terms {
+        let mut child = spawn(dir.path(), &fake);
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2_500))).await;
+        if signals_left > 0 && k % 4 == 3 {
+            signals_left -= 1;
+            let pid = child.id().unwrap();
+            let _ = std::process::Command::new("sh")
+                .args(["-c", &format!("kill -TERM {pid}")])
+                .status();
+            let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+        } else {
+            child.start_kill().unwrap();
+            let _ = child.wait().await;
+        }
+        eprintln!(
+            "after stop {}: {} requests so far, {} of them message posts",
+            k + 1,
+            fake.request_count(),
+            fake.requests()
+                .iter()
+                .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+                .count()
+        );
+    }
+    // The last run finishes the day.
+    let mut child = spawn(dir.path(), &fake);
+    let mut finished = false;
+    for _ in 0..600 {
+        if all_done(dir.path(), chans.len()).await {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    assert!(finished, "the day never finished after the kills");
+    // Answers still on their way have landed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let crossposts: HashMap<u64, usize> =
+        fake.crossposts()
+            .iter()
+            .fold(HashMap::new(), |mut m, (_, msg)| {
+                *m.entry(*msg).or_default() += 1;
+                m
+            });
+    let mut duplicates = 0;
+    let mut lost = 0;
+    let mut lost_crossposts = 0;
+    for (c, kind) in &chans {
+        let messages = if *kind == 15 {
+            let threads = fake.threads(*c);
+            assert_eq!(threads.len(), 1, "forum {c}: {} threads", threads.len());
+            let thread: u64 = threads[0]["id"].as_str().unwrap().parse().unwrap();
+            fake.messages(thread)
+        } else {
+            fake.messages(*c)
+        };
+        let mut seen = HashMap::new();
+        for m in &messages {
+            *seen
+                .entry(paperboy::deliver::fingerprint(m))
+                .or_insert(0usize) += 1;
+        }
+        duplicates += seen.values().map(|n| n - 1).sum::<usize>();
+        lost += 2usize.saturating_sub(seen.len());
+        if *kind == 5 {
+            for m in &messages {
+                let id: u64 = m["id"].as_str().unwrap().parse().unwrap();
+                if !crossposts.contains_key(&id) {
+                    lost_crossposts += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        (duplicates, lost, lost_crossposts),
+        (0, 0, 0),
+        "duplicates, lost messages, lost crossposts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_kills_during_a_fan_out_lose_and_duplicate_nothing() {
+    crash_series(100, 10, 0, 7).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "long: run with `cargo test --release --test crash -- --ignored`"]
+async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
+    crash_series(200, 40, 5, 42).await;
+}
