@@ -10,6 +10,11 @@
 //! 45 × scale, the same 90 % of the limit it uses in production. Per-channel buckets stay at
 //! Discord's 5 messages / 5 s.
 //!
+//! Two HTTP paths: **proxy mode** (`discord.api_base`, serenity's limiter off, paperboy's own
+//! pacing and 429 handling) and the **production path** (serenity's rate limiter on, Discord
+//! reached over HTTPS through the fake's CONNECT proxy, as in production behind an egress proxy;
+//! `FANOUT_PRODUCTION_CHANNELS`, default 1000).
+//!
 //! The fake runs in a child process (this same binary, `FANOUT_ROLE=fake`), so the peak RSS
 //! printed is the bot's alone: the fake keeps every message it received in memory, which would
 //! otherwise dominate the figure.
@@ -54,6 +59,7 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let baseline: usize = env_or("FANOUT_BASELINE_CHANNELS", 1000);
+    let production: usize = env_or("FANOUT_PRODUCTION_CHANNELS", 1000);
     let fake_limit = DISCORD_GLOBAL_LIMIT * scale;
     let bot_limit = BOT_LIMIT * scale;
     println!(
@@ -69,15 +75,39 @@ fn main() {
         .build()
         .expect("runtime");
     for n in sizes {
-        rt.block_on(run(n, Packing::Packed, fake_limit, bot_limit));
+        rt.block_on(run(n, Packing::Packed, Route::Proxy, fake_limit, bot_limit));
+    }
+    if production > 0 {
+        rt.block_on(run(
+            production,
+            Packing::Packed,
+            Route::Production,
+            fake_limit,
+            bot_limit,
+        ));
     }
     if baseline > 0 {
-        rt.block_on(run(baseline, Packing::OnePerPaper, fake_limit, bot_limit));
+        rt.block_on(run(
+            baseline,
+            Packing::OnePerPaper,
+            Route::Proxy,
+            fake_limit,
+            bot_limit,
+        ));
     }
     println!(
         "peak RSS: the bot side only (VmHWM of this process, reset before each run); the fake \
          runs in a child process"
     );
+}
+
+/// How the bot's requests reach the fake.
+#[derive(Clone, Copy, PartialEq)]
+enum Route {
+    /// `discord.api_base`: serenity's limiter off, paperboy's own 429 handling.
+    Proxy,
+    /// serenity's rate limiter on, `https://discord.com` through the fake's CONNECT proxy.
+    Production,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -106,7 +136,7 @@ fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32) {
+async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, bot_limit: u32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let digests = dir.path().join("digests");
     std::fs::create_dir(&digests).unwrap();
@@ -127,6 +157,15 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
     config.delivery.concurrency = concurrency(packing);
     // Scaled with the fake's limit (the config file caps this at Discord's 50).
     config.delivery.requests_per_second = bot_limit;
+    match route {
+        Route::Proxy => config.discord.api_base = Some(fake.base_url.clone()),
+        Route::Production => {
+            config.network = paperboy::config::NetworkConfig {
+                https_proxy: Some(fake.proxy_url.clone()),
+                ca_file: Some(fake.ca_file.clone().into()),
+            }
+        }
+    }
     let config = Arc::new(config);
     let store = Store::open(&config.database_path).await.expect("store");
     for i in 0..channels as u64 {
@@ -188,14 +227,17 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
             .expect("baseline plan");
     }
 
-    let http = Arc::new(
-        serenity::http::HttpBuilder::new("fake-token")
-            .proxy(fake.base_url.clone())
-            .ratelimiter_disabled(true)
-            .build(),
-    );
+    // The bot's own client builder, whichever path.
+    let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
+    let http = Arc::new(paperboy::discord::build_http(
+        &paperboy::config::Token::new("fake-token"),
+        &config.discord,
+        paperboy::net::http_client(&config.network).expect("client"),
+        &signals,
+    ));
     let clock = ManualClock::new(now);
     let deliverer = Deliverer::new(http, store.clone(), fetcher, config, Arc::new(clock))
+        .with_signals(signals)
         .with_tuning(Tuning {
             plan_chunk: env_or("FANOUT_PLAN_CHUNK", Tuning::default().plan_chunk),
             ..Tuning::default()
@@ -226,9 +268,10 @@ async fn run(channels: usize, packing: Packing, fake_limit: u32, bot_limit: u32)
         "every channel served exactly once ({pass})"
     );
     let floor = stats.requests as f64 / f64::from(fake_limit);
-    let label = match packing {
-        Packing::Packed => "packed (2 msgs/channel)".to_string(),
-        Packing::OnePerPaper => "baseline 1 msg/paper (12/channel)".to_string(),
+    let label = match (packing, route) {
+        (Packing::Packed, Route::Proxy) => "packed (2 msgs/channel)".to_string(),
+        (Packing::Packed, Route::Production) => "packed, production path".to_string(),
+        (Packing::OnePerPaper, _) => "baseline 1 msg/paper (12/channel)".to_string(),
     };
     println!(
         "{:<34} {:>8} {:>8} {:>6} {:>8.2} {:>8.2} {:>6.3} {:>6.1} MB",
@@ -279,6 +322,8 @@ struct FakeProcess {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     base_url: String,
+    proxy_url: String,
+    ca_file: String,
 }
 
 struct FakeStats {
@@ -301,11 +346,14 @@ impl FakeProcess {
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("fake url");
+        let mut parts = line.split_whitespace().map(str::to_string);
         FakeProcess {
             child,
             stdin,
             stdout,
-            base_url: line.trim().to_string(),
+            base_url: parts.next().expect("base url"),
+            proxy_url: parts.next().expect("proxy url"),
+            ca_file: parts.next().expect("CA file"),
         }
     }
 
@@ -350,7 +398,12 @@ fn run_fake() {
         for i in 0..channels {
             fake.add_channel(GUILD, FIRST_CHANNEL + i, 0);
         }
-        println!("{}", fake.base_url());
+        println!(
+            "{} {} {}",
+            fake.base_url(),
+            fake.proxy_url(),
+            fake.ca_file().display()
+        );
         let mut lines = BufReader::new(std::io::stdin()).lines();
         loop {
             let line = tokio::task::block_in_place(|| lines.next());
