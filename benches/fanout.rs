@@ -222,7 +222,7 @@ async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, b
             })
             .collect();
         store
-            .plan_deliveries(day, None, &items, &Default::default())
+            .plan_deliveries(day, None, &items, &Default::default(), &Default::default())
             .await
             .expect("baseline plan");
     }

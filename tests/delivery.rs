@@ -829,7 +829,13 @@ async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
     );
     let plan = cache.plan_for(300, env.day, &bodies);
     env.store
-        .plan_deliveries(env.day, None, &[(300, plan.clone())], &HashSet::from([300]))
+        .plan_deliveries(
+            env.day,
+            None,
+            &[(300, plan.clone())],
+            &HashSet::from([300]),
+            &HashSet::new(),
+        )
         .await
         .unwrap();
     env.store.mark_started(300, env.day).await.unwrap();

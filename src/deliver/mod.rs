@@ -755,6 +755,11 @@ impl Deliverer {
             .filter(|u| u.sub.channel_kind == plan::KIND_ANNOUNCEMENT && u.sub.auto_publish)
             .map(|u| u.sub.channel_id)
             .collect();
+        let dms: HashSet<u64> = chunk
+            .iter()
+            .filter(|u| u.sub.channel_kind == plan::KIND_DM)
+            .map(|u| u.sub.channel_id)
+            .collect();
         let mut jobs = Vec::with_capacity(chunk.len());
         {
             let mut cache = cache.lock().expect("render cache lock");
@@ -801,7 +806,7 @@ impl Deliverer {
             let source = sources.get(&date).map(String::as_str);
             if let Err(e) = self
                 .store
-                .plan_deliveries(date, source, &list, &publishing)
+                .plan_deliveries(date, source, &list, &publishing, &dms)
                 .await
             {
                 tracing::error!(%date, error = %e, "could not write delivery plans; those channels wait for the next pass");

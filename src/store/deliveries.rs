@@ -328,6 +328,7 @@ impl Store {
         source: Option<&str>,
         items: &[(u64, Vec<(String, Value)>)],
         publishing: &HashSet<u64>,
+        dms: &HashSet<u64>,
     ) -> Result<(), StoreError> {
         check_nonces(
             items
@@ -345,15 +346,19 @@ impl Store {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut inserted: HashSet<u64> = HashSet::with_capacity(items.len());
         for chunk in items.chunks(BULK_CHUNK) {
-            let rows: Vec<(i64, &str)> = chunk
+            let rows: Vec<(i64, &str, &str)> = chunk
                 .iter()
-                .map(|(id, msgs)| (id_to_db(*id), status_for(msgs.len()).as_db()))
+                .map(|(id, msgs)| {
+                    let target = if dms.contains(id) { "dm" } else { "channel" };
+                    (id_to_db(*id), status_for(msgs.len()).as_db(), target)
+                })
                 .collect();
             let ids: Vec<i64> = sqlx::query_scalar(
                 "INSERT INTO deliveries \
-                 (channel_id, digest_date, status, planned_at, finished_at, digest_source) \
+                 (channel_id, digest_date, status, planned_at, finished_at, digest_source, target) \
                  SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), ?3, \
-                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END, ?4 \
+                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END, ?4, \
+                 json_extract(value, '$[2]') \
                  FROM json_each(?1) WHERE true \
                  ON CONFLICT (channel_id, digest_date) DO NOTHING \
                  RETURNING channel_id",
@@ -364,11 +369,20 @@ impl Store {
             .bind(source)
             .fetch_all(&mut *tx)
             .await?;
+            let planned = serde_json::to_string(&ids).expect("plain values always serialize");
             sqlx::query(
                 "UPDATE subscriptions SET start_date = ?2 \
                  WHERE start_date IS NULL AND channel_id IN (SELECT value FROM json_each(?1))",
             )
-            .bind(serde_json::to_string(&ids).expect("plain values always serialize"))
+            .bind(&planned)
+            .bind(date)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE alert_users SET start_date = ?2 \
+                 WHERE start_date IS NULL AND user_id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(&planned)
             .bind(date)
             .execute(&mut *tx)
             .await?;
@@ -1221,6 +1235,7 @@ mod tests {
                     (1, msgs("dup", 4)),
                 ],
                 &HashSet::from([2]),
+                &HashSet::new(),
             )
             .await
             .unwrap();
@@ -1238,7 +1253,7 @@ mod tests {
         );
 
         store
-            .plan_deliveries(day(5), None, &[], &HashSet::new())
+            .plan_deliveries(day(5), None, &[], &HashSet::new(), &HashSet::new())
             .await
             .unwrap();
         let err = store
@@ -1246,6 +1261,7 @@ mod tests {
                 day(6),
                 None,
                 &[(1, vec![("n".repeat(30), json!({}))])],
+                &HashSet::new(),
                 &HashSet::new(),
             )
             .await
@@ -1262,6 +1278,7 @@ mod tests {
                 None,
                 &[(3, msgs("f", 2)), (4, msgs("a", 2))],
                 &HashSet::from([4]),
+                &HashSet::new(),
             )
             .await
             .unwrap();
@@ -1358,6 +1375,7 @@ mod tests {
                 None,
                 &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
                 &HashSet::new(),
+                &HashSet::new(),
             )
             .await
             .unwrap_err();
@@ -1382,7 +1400,7 @@ mod tests {
             .collect();
         let started = Instant::now();
         store
-            .plan_deliveries(day(7), None, &items, &HashSet::new())
+            .plan_deliveries(day(7), None, &items, &HashSet::new(), &HashSet::new())
             .await
             .unwrap();
         let elapsed = started.elapsed();
@@ -1402,7 +1420,7 @@ mod tests {
 
         // Running the fan-out again plans nothing new.
         store
-            .plan_deliveries(day(7), None, &items, &HashSet::new())
+            .plan_deliveries(day(7), None, &items, &HashSet::new(), &HashSet::new())
             .await
             .unwrap();
         let messages_again: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")

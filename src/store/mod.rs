@@ -6,6 +6,7 @@
 //! `u64` everywhere in the API and stored as SQLite `INTEGER` (i64); snowflakes fit, so the casts
 //! are lossless in both directions.
 
+mod alerts;
 mod archive;
 mod checks;
 mod deliveries;
@@ -23,6 +24,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use alerts::{
+    AlertChange, AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS, MAX_ALERT_TERM_CHARS,
+};
 pub use archive::{Archived, ArchivedDay, SearchHit};
 pub use checks::{CheckOutcome, SourceCheck};
 pub use deliveries::{
@@ -52,6 +56,8 @@ pub enum StoreError {
     },
     #[error("this channel can have at most {limit} keywords; remove some first")]
     TooManyKeywords { limit: usize },
+    #[error("you can have at most {limit} alert terms; remove some first (`/alerts remove`)")]
+    TooManyAlertTerms { limit: usize },
     #[error(
         "the keyword \"{}\" is longer than {limit} characters",
         shorten(keyword)
@@ -96,6 +102,7 @@ impl StoreError {
         matches!(
             self,
             StoreError::TooManyKeywords { .. }
+                | StoreError::TooManyAlertTerms { .. }
                 | StoreError::KeywordTooLong { .. }
                 | StoreError::KeywordEmpty
                 | StoreError::NotSubscribed { .. }
