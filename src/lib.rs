@@ -4,6 +4,7 @@
 //! - [`config`]: `bot.toml` loading and validation (cron, time zones, paths).
 //! - [`digest`]: the paper model, the markdown and Hugging Face JSON parsers, and the sources
 //!   that fetch a day's digest.
+//! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
 //! - [`filter`]: per-channel keyword / vote filtering, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
@@ -39,3 +40,4 @@ pub mod render;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod terms;
