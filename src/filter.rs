@@ -314,7 +314,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Scripts written without spaces between words (or, for Korean, with particles glued to the
 /// preceding word), where a keyword can only be matched as a substring.
-fn is_unsegmented_script(c: char) -> bool {
+pub(crate) fn is_unsegmented_script(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF       // Thai, Lao
         | 0x1000..=0x109F     // Myanmar

@@ -5,6 +5,7 @@
 //! - [`digest`]: the paper model, the markdown and Hugging Face JSON parsers, and the sources
 //!   that fetch a day's digest.
 //! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
+//! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
 //! - [`filter`]: per-channel keyword / vote filtering, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
@@ -33,6 +34,7 @@ pub mod discord;
 pub mod fetch;
 pub mod filter;
 pub mod logging;
+pub mod names;
 pub mod net;
 pub mod outlook;
 pub mod publication;
