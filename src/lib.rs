@@ -6,7 +6,7 @@
 //!   that fetch a day's digest.
 //! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
 //! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
-//! - [`filter`]: per-channel keyword / vote filtering, pure.
+//! - [`filter`]: per-channel keyword / author / vote filtering, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
