@@ -116,6 +116,11 @@ impl<'a> Prepared<'a> {
         self.papers
     }
 
+    /// Per paper: the normalised title and bullets, each searched on its own.
+    pub(crate) fn texts(&self) -> &[Vec<String>] {
+        &self.texts
+    }
+
     /// Per paper: the [`NameKey`] of every author (empty keys for the `+` marker included).
     pub(crate) fn author_keys(&self) -> &[Vec<NameKey>] {
         self.author_keys

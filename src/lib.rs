@@ -7,6 +7,7 @@
 //! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
 //! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
 //! - [`filter`]: per-channel keyword / author / vote filtering, pure.
+//! - [`alerts`]: everybody's personal alert terms matched against a day in one pass, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
@@ -23,6 +24,7 @@
 //! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
 //! - [`clock`]: the injectable time source.
 
+pub mod alerts;
 pub mod carry;
 pub mod channel;
 pub mod clock;
