@@ -18,6 +18,9 @@ pub fn filter_for(sub: Option<&Subscription>, keywords: &[Keyword]) -> Filter {
     Filter {
         include: pick(KeywordKind::Include),
         exclude: pick(KeywordKind::Exclude),
+        // The store does not hold author terms for channels yet.
+        authors: Vec::new(),
+        exclude_authors: Vec::new(),
         min_votes: sub.and_then(|s| s.min_votes),
         top_n: sub.and_then(|s| s.top_n).map(|n| n as usize),
     }

@@ -1,8 +1,16 @@
-//! Per-channel paper selection: keywords, a vote floor and a top-N cut.
+//! Per-channel paper selection: keywords, authors, a vote floor and a top-N cut.
 //!
 //! Pure and allocation-light so one digest can be filtered for thousands of channels: each
 //! channel's [`Filter`] is compiled once into two Aho-Corasick automata (includes, excludes),
 //! and a digest's searchable text can be prepared once ([`Prepared`]) and shared by every channel.
+//! The normalisation and boundary rules below are `pub(crate)` pieces so that
+//! [`crate::alerts`], which matches everybody's keywords in one automaton, cannot drift from
+//! them.
+//!
+//! # Selection
+//! A paper is kept when it matches an include keyword or is by one of the `author:` terms
+//! (when the filter has either; with neither, every paper is), unless an exclude keyword
+//! matches or it is by an excluded author. Author names compare by [`crate::names`]'s rules.
 //!
 //! # Matching rules
 //! - Text and keywords are normalised the same way: Unicode lowercase, every whitespace run
@@ -23,7 +31,10 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use std::sync::OnceLock;
+
 use crate::digest::Paper;
+use crate::names::NameKey;
 
 /// A channel's selection settings as stored; compile it with [`Filter::compile`] before use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +43,10 @@ pub struct Filter {
     pub include: Vec<String>,
     /// Drop papers matching any of these, even when an include keyword matched.
     pub exclude: Vec<String>,
+    /// Keep papers by any of these authors too (`author:` terms, the name as typed: `Tri Dao`).
+    pub authors: Vec<String>,
+    /// Drop papers by any of these authors (`-author:` terms), like an exclude keyword.
+    pub exclude_authors: Vec<String>,
     /// Drop papers with fewer votes; papers without a vote count are dropped too when set,
     /// because "at least N votes" cannot be shown for them.
     pub min_votes: Option<u32>,
@@ -46,6 +61,8 @@ impl Filter {
         CompiledFilter {
             include: KeywordSet::new(&self.include),
             exclude: KeywordSet::new(&self.exclude),
+            authors: AuthorSet::new(&self.authors),
+            exclude_authors: AuthorSet::new(&self.exclude_authors),
             min_votes: self.min_votes,
             top_n: self.top_n,
         }
@@ -55,8 +72,11 @@ impl Filter {
     /// "all papers" rather than "filtered".
     pub fn is_empty(&self) -> bool {
         let blank = |list: &[String]| list.iter().all(|k| normalize(k).is_empty());
+        let no_names = |list: &[String]| list.iter().all(|a| NameKey::new(a).is_empty());
         blank(&self.include)
             && blank(&self.exclude)
+            && no_names(&self.authors)
+            && no_names(&self.exclude_authors)
             && self.min_votes.is_none()
             && self.top_n.is_none()
     }
@@ -67,7 +87,8 @@ impl Filter {
 pub struct Selected<'a> {
     pub paper: &'a Paper,
     /// The include keywords that hit, in include-list order, as the user spelled them (trimmed,
-    /// whitespace collapsed); empty when the filter has no include list.
+    /// whitespace collapsed), then the author terms that hit, in author-list order, as
+    /// `author:Name`; empty when the filter has neither includes nor authors.
     pub matched: Vec<String>,
 }
 
@@ -77,16 +98,33 @@ pub struct Prepared<'a> {
     papers: &'a [Paper],
     /// Per paper: the normalised title and bullets.
     texts: Vec<Vec<String>>,
+    /// Per paper: its authors' name keys; made on first use, as most filters name no author.
+    author_keys: OnceLock<Vec<Vec<NameKey>>>,
 }
 
 impl<'a> Prepared<'a> {
     pub fn new(papers: &'a [Paper]) -> Self {
         let texts = papers.iter().map(paper_texts).collect();
-        Prepared { papers, texts }
+        Prepared {
+            papers,
+            texts,
+            author_keys: OnceLock::new(),
+        }
     }
 
     pub fn papers(&self) -> &'a [Paper] {
         self.papers
+    }
+
+    /// Per paper: the normalised title and bullets, each searched on its own.
+    pub(crate) fn texts(&self) -> &[Vec<String>] {
+        &self.texts
+    }
+
+    /// Per paper: the [`NameKey`] of every author (empty keys for the `+` marker included).
+    pub(crate) fn author_keys(&self) -> &[Vec<NameKey>] {
+        self.author_keys
+            .get_or_init(|| self.papers.iter().map(paper_author_keys).collect())
     }
 }
 
@@ -95,6 +133,8 @@ impl<'a> Prepared<'a> {
 pub struct CompiledFilter {
     include: Option<KeywordSet>,
     exclude: Option<KeywordSet>,
+    authors: Option<AuthorSet>,
+    exclude_authors: Option<AuthorSet>,
     min_votes: Option<u32>,
     top_n: Option<usize>,
 }
@@ -106,15 +146,16 @@ impl CompiledFilter {
         if !self.votes_ok(paper) {
             return None;
         }
-        if self.include.is_none() && self.exclude.is_none() {
+        if self.searches_nothing() {
             return Some(Vec::new());
         }
-        self.keywords_match(&paper_texts(paper))
+        let keys = self.needs_authors().then(|| paper_author_keys(paper));
+        self.select(&paper_texts(paper), keys.as_deref())
     }
 
     /// Every rule, `top_n` included; output in digest order.
     pub fn apply<'a>(&self, papers: &'a [Paper]) -> Vec<Selected<'a>> {
-        if self.include.is_none() && self.exclude.is_none() {
+        if self.searches_nothing() {
             // Nothing to search: skip normalising the text.
             let kept = papers
                 .iter()
@@ -131,17 +172,30 @@ impl CompiledFilter {
 
     /// [`CompiledFilter::apply`] on text already normalised once for all channels.
     pub fn apply_prepared<'a>(&self, prepared: &Prepared<'a>) -> Vec<Selected<'a>> {
+        let keys = self.needs_authors().then(|| prepared.author_keys());
         let kept = prepared
             .papers
             .iter()
             .zip(&prepared.texts)
-            .filter(|(paper, _)| self.votes_ok(paper))
-            .filter_map(|(paper, texts)| {
-                self.keywords_match(texts)
+            .enumerate()
+            .filter(|(_, (paper, _))| self.votes_ok(paper))
+            .filter_map(|(i, (paper, texts))| {
+                self.select(texts, keys.map(|k| k[i].as_slice()))
                     .map(|matched| Selected { paper, matched })
             })
             .collect();
         self.cut_top_n(kept)
+    }
+
+    fn searches_nothing(&self) -> bool {
+        self.include.is_none()
+            && self.exclude.is_none()
+            && self.authors.is_none()
+            && self.exclude_authors.is_none()
+    }
+
+    fn needs_authors(&self) -> bool {
+        self.authors.is_some() || self.exclude_authors.is_some()
     }
 
     fn votes_ok(&self, paper: &Paper) -> bool {
@@ -151,19 +205,32 @@ impl CompiledFilter {
         }
     }
 
-    fn keywords_match(&self, texts: &[String]) -> Option<Vec<String>> {
+    /// The keyword and author rules for one paper's normalised `texts` and author keys (`None`
+    /// only when the filter names no author).
+    fn select(&self, texts: &[String], authors: Option<&[NameKey]>) -> Option<Vec<String>> {
         if let Some(exclude) = &self.exclude {
             if texts.iter().any(|t| exclude.any_hit(t)) {
                 return None;
             }
         }
-        match &self.include {
-            None => Some(Vec::new()),
-            Some(include) => {
-                let matched = include.hits(texts);
-                (!matched.is_empty()).then_some(matched)
+        let authors = authors.unwrap_or_default();
+        if let Some(exclude) = &self.exclude_authors {
+            if exclude.any_hit(authors) {
+                return None;
             }
         }
+        if self.include.is_none() && self.authors.is_none() {
+            return Some(Vec::new());
+        }
+        let mut matched = self
+            .include
+            .as_ref()
+            .map(|include| include.hits(texts))
+            .unwrap_or_default();
+        if let Some(set) = &self.authors {
+            matched.extend(set.hits(authors));
+        }
+        (!matched.is_empty()).then_some(matched)
     }
 
     fn cut_top_n<'a>(&self, mut kept: Vec<Selected<'a>>) -> Vec<Selected<'a>> {
@@ -201,8 +268,7 @@ struct KeywordSet {
 struct Keyword {
     /// As shown back to the user in [`Selected::matched`].
     display: String,
-    boundary_before: bool,
-    boundary_after: bool,
+    edges: Edges,
 }
 
 impl KeywordSet {
@@ -215,25 +281,16 @@ impl KeywordSet {
             if pattern.is_empty() || patterns.contains(&pattern) {
                 continue;
             }
-            let display = k.split_whitespace().collect::<Vec<_>>().join(" ");
-            let first = pattern.chars().next().unwrap_or(' ');
-            let last = pattern.chars().next_back().unwrap_or(' ');
             keywords.push(Keyword {
-                display,
-                boundary_before: is_word_char(first),
-                boundary_after: is_word_char(last),
+                display: keyword_display(k),
+                edges: Edges::of(&pattern),
             });
             patterns.push(pattern);
         }
         if patterns.is_empty() {
             return None;
         }
-        // Standard match kind is what overlapping search requires; it reports every hit of
-        // every keyword, so a boundary-failing hit cannot shadow a valid one.
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("keyword automaton: patterns are short strings, far below any size limit");
+        let automaton = keyword_automaton(&patterns);
         Some(KeywordSet {
             automaton,
             keywords,
@@ -245,15 +302,10 @@ impl KeywordSet {
             .find_overlapping_iter(text)
             .filter_map(move |m| {
                 let id = m.pattern().as_usize();
-                let k = &self.keywords[id];
-                let before_ok = !k.boundary_before
-                    || !text[..m.start()]
-                        .chars()
-                        .next_back()
-                        .is_some_and(is_word_char);
-                let after_ok =
-                    !k.boundary_after || !text[m.end()..].chars().next().is_some_and(is_word_char);
-                (before_ok && after_ok).then_some(id)
+                self.keywords[id]
+                    .edges
+                    .allow(text, m.start(), m.end())
+                    .then_some(id)
             })
     }
 
@@ -277,11 +329,98 @@ impl KeywordSet {
     }
 }
 
-fn paper_texts(paper: &Paper) -> Vec<String> {
+/// The author terms of one filter with their name keys.
+#[derive(Debug, Clone)]
+struct AuthorSet {
+    /// As shown in [`Selected::matched`] (`author:Name`), with the key it matches on; blank and
+    /// repeated names (same key) left out, as blank and repeated keywords are.
+    names: Vec<(String, NameKey)>,
+}
+
+impl AuthorSet {
+    /// `None` when no name has a letter or digit.
+    fn new(raw: &[String]) -> Option<Self> {
+        let mut names: Vec<(String, NameKey)> = Vec::new();
+        for name in raw {
+            let key = NameKey::new(name);
+            if key.is_empty() || names.iter().any(|(_, k)| *k == key) {
+                continue;
+            }
+            names.push((author_display(name), key));
+        }
+        (!names.is_empty()).then_some(AuthorSet { names })
+    }
+
+    fn any_hit(&self, authors: &[NameKey]) -> bool {
+        self.names
+            .iter()
+            .any(|(_, key)| authors.iter().any(|a| a.matches(key)))
+    }
+
+    fn hits<'s>(&'s self, authors: &'s [NameKey]) -> impl Iterator<Item = String> + 's {
+        self.names
+            .iter()
+            .filter(|(_, key)| authors.iter().any(|a| a.matches(key)))
+            .map(|(display, _)| display.clone())
+    }
+}
+
+/// The texts searched for a paper's keywords: its title and every bullet, normalised, each
+/// searched on its own so a phrase never spans two of them.
+pub(crate) fn paper_texts(paper: &Paper) -> Vec<String> {
     std::iter::once(&paper.title)
         .chain(&paper.bullets)
         .map(|s| normalize(s))
         .collect()
+}
+
+fn paper_author_keys(paper: &Paper) -> Vec<NameKey> {
+    paper.authors.iter().map(|a| NameKey::new(a)).collect()
+}
+
+/// How a keyword is shown back: as typed, trimmed, whitespace collapsed.
+pub(crate) fn keyword_display(raw: &str) -> String {
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How an author term is shown back: `author:` and the name as typed, whitespace collapsed.
+pub(crate) fn author_display(raw: &str) -> String {
+    format!("author:{}", keyword_display(raw))
+}
+
+/// The automaton for normalised keyword patterns. Standard match kind is what overlapping
+/// search requires; it reports every hit of every keyword, so a boundary-failing hit cannot
+/// shadow a valid one.
+pub(crate) fn keyword_automaton<P: AsRef<[u8]>>(patterns: &[P]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(patterns)
+        .expect("keyword automaton: patterns are short strings, far below any size limit")
+}
+
+/// Which edges of a normalised keyword need a word boundary in the text around a hit: an edge
+/// that is a word character (see [`is_word_char`]) must not touch another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edges {
+    before: bool,
+    after: bool,
+}
+
+impl Edges {
+    pub(crate) fn of(pattern: &str) -> Edges {
+        Edges {
+            before: pattern.chars().next().is_some_and(is_word_char),
+            after: pattern.chars().next_back().is_some_and(is_word_char),
+        }
+    }
+
+    /// Whether a hit at `text[start..end]` respects the boundaries.
+    pub(crate) fn allow(self, text: &str, start: usize, end: usize) -> bool {
+        let before_ok =
+            !self.before || !text[..start].chars().next_back().is_some_and(is_word_char);
+        let after_ok = !self.after || !text[end..].chars().next().is_some_and(is_word_char);
+        before_ok && after_ok
+    }
 }
 
 /// The one normalisation applied to both keywords and text, so they always agree: per-character
@@ -308,13 +447,13 @@ pub fn normalize(s: &str) -> String {
 
 /// A letter or digit of a script that puts spaces between words; only these form word
 /// boundaries.
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_unsegmented_script(c)
 }
 
 /// Scripts written without spaces between words (or, for Korean, with particles glued to the
 /// preceding word), where a keyword can only be matched as a substring.
-fn is_unsegmented_script(c: char) -> bool {
+pub(crate) fn is_unsegmented_script(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF       // Thai, Lao
         | 0x1000..=0x109F     // Myanmar
@@ -645,21 +784,140 @@ mod tests {
         }
     }
 
+    fn by(title: &str, authors: &[&str]) -> Paper {
+        Paper {
+            authors: authors.iter().map(|a| a.to_string()).collect(),
+            ..paper(title, &[], None)
+        }
+    }
+
+    fn authors_filter(include: &[&str], authors: &[&str], exclude_authors: &[&str]) -> Filter {
+        Filter {
+            include: include.iter().map(|w| w.to_string()).collect(),
+            authors: authors.iter().map(|w| w.to_string()).collect(),
+            exclude_authors: exclude_authors.iter().map(|w| w.to_string()).collect(),
+            ..Filter::default()
+        }
+    }
+
+    #[test]
+    fn author_terms_select_papers_by_that_author() {
+        let f = authors_filter(&[], &["Dao,  Tri"], &[]).compile();
+        assert_eq!(
+            f.matches(&by("Flash attention", &["Tri Dao", "+"])),
+            Some(vec!["author:Dao, Tri".to_string()])
+        );
+        assert_eq!(f.matches(&by("Flash attention", &["Tri Daoo"])), None);
+        assert_eq!(f.matches(&by("Flash attention", &["+"])), None);
+        assert_eq!(f.matches(&by("Flash attention", &[])), None);
+    }
+
+    #[test]
+    fn includes_or_authors_select_and_matched_lists_keywords_first() {
+        let f = authors_filter(&["attention", "video"], &["Tri Dao", "Ann Kim"], &[]).compile();
+        assert_eq!(
+            f.matches(&by("Video attention", &["Ann Kim", "Tri Dao"])),
+            Some(vec![
+                "attention".to_string(),
+                "video".to_string(),
+                "author:Tri Dao".to_string(),
+                "author:Ann Kim".to_string()
+            ])
+        );
+        assert_eq!(
+            f.matches(&by("Audio", &["Kim Ann"])),
+            Some(vec!["author:Ann Kim".to_string()])
+        );
+        assert_eq!(
+            f.matches(&by("Video", &["Bo Li"])),
+            Some(vec!["video".to_string()])
+        );
+        assert_eq!(f.matches(&by("Audio", &["Bo Li"])), None);
+    }
+
+    #[test]
+    fn excludes_veto_author_matches_and_excluded_authors_veto_keywords() {
+        let f = Filter {
+            exclude: vec!["survey".into()],
+            ..authors_filter(&["llm"], &["Tri Dao"], &["Bo Li"])
+        }
+        .compile();
+        assert!(f.matches(&by("A survey", &["Tri Dao"])).is_none());
+        assert!(f
+            .matches(&by("LLM agents", &["Ann Kim", "Li, Bo"]))
+            .is_none());
+        assert!(f.matches(&by("Kernels", &["Tri Dao", "Bo Li"])).is_none());
+        assert!(f.matches(&by("LLM agents", &["Bo Lim"])).is_some());
+        // Only excluded authors: everything else is kept.
+        let f = authors_filter(&[], &[], &["Bo Li"]).compile();
+        assert_eq!(f.matches(&by("Anything", &["Ann Kim"])), Some(vec![]));
+        assert_eq!(f.matches(&by("Anything", &["Bo Li"])), None);
+    }
+
+    #[test]
+    fn blank_and_repeated_authors_are_ignored() {
+        let f = authors_filter(&[], &["+", " ", "Tri Dao", "dao tri"], &[]);
+        assert_eq!(
+            f.compile().matches(&by("x", &["Tri Dao"])),
+            Some(vec!["author:Tri Dao".to_string()])
+        );
+        assert!(authors_filter(&[], &["+", "  "], &["..."]).is_empty());
+        assert!(!authors_filter(&[], &["Tri Dao"], &[]).is_empty());
+        assert!(!authors_filter(&[], &[], &["Tri Dao"]).is_empty());
+        assert_eq!(
+            authors_filter(&[], &["+"], &[])
+                .compile()
+                .matches(&by("x", &[])),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn author_filters_agree_between_apply_and_apply_prepared() {
+        let papers = vec![
+            by("LLM agents", &["Tri Dao", "+"]),
+            by("Vision", &["Ann Kim"]),
+            by("Audio", &["Bo Li", "Tri Dao"]),
+        ];
+        let prepared = Prepared::new(&papers);
+        for f in [
+            authors_filter(&[], &["Tri Dao"], &[]),
+            authors_filter(&["vision"], &["Tri Dao"], &["Bo Li"]),
+            authors_filter(&[], &[], &["Ann Kim"]),
+        ] {
+            let f = f.compile();
+            let a: Vec<_> = f
+                .apply(&papers)
+                .into_iter()
+                .map(|s| (s.paper.title.clone(), s.matched))
+                .collect();
+            let b: Vec<_> = f
+                .apply_prepared(&prepared)
+                .into_iter()
+                .map(|s| (s.paper.title.clone(), s.matched))
+                .collect();
+            assert_eq!(a, b);
+            assert!(!a.is_empty());
+        }
+    }
+
     fn arb_paper() -> impl Strategy<Value = Paper> {
         let word =
             prop::sample::select(vec!["llm", "LLMs", "확산", "모델", "video", "audio", "RAG"]);
+        let author = prop::sample::select(vec!["Tri Dao", "Ann Kim", "Bo Li", "Li Bo Wang", "+"]);
         (
             prop::collection::vec(word.clone(), 0..6),
             prop::collection::vec(prop::collection::vec(word, 0..6), 0..3),
             prop::option::of(0u32..20),
+            prop::collection::vec(author, 0..3),
         )
-            .prop_map(|(title, bullets, votes)| Paper {
+            .prop_map(|(title, bullets, votes, authors)| Paper {
                 title: title.join(" "),
                 url: None,
                 arxiv_id: None,
                 thumbnail_url: None,
                 votes,
-                authors: Vec::new(),
+                authors: authors.into_iter().map(str::to_string).collect(),
                 bullets: bullets.into_iter().map(|b| b.join(" ")).collect(),
             })
     }
@@ -670,12 +928,16 @@ mod tests {
             papers in prop::collection::vec(arb_paper(), 0..40),
             include in prop::collection::vec(prop::sample::select(vec!["llm", "확산", "video"]), 0..3),
             exclude in prop::collection::vec(prop::sample::select(vec!["audio", "rag"]), 0..2),
+            authors in prop::collection::vec(prop::sample::select(vec!["Tri Dao", "Kim, Ann"]), 0..2),
+            exclude_authors in prop::collection::vec(prop::sample::select(vec!["Bo Li"]), 0..2),
             min_votes in prop::option::of(0u32..10),
             top_n in prop::option::of(0usize..15),
         ) {
             let filter = Filter {
                 include: include.iter().map(|s| s.to_string()).collect(),
                 exclude: exclude.iter().map(|s| s.to_string()).collect(),
+                authors: authors.iter().map(|s| s.to_string()).collect(),
+                exclude_authors: exclude_authors.iter().map(|s| s.to_string()).collect(),
                 min_votes,
                 top_n,
             };

@@ -4,7 +4,10 @@
 //! - [`config`]: `bot.toml` loading and validation (cron, time zones, paths).
 //! - [`digest`]: the paper model, the markdown and Hugging Face JSON parsers, and the sources
 //!   that fetch a day's digest.
-//! - [`filter`]: per-channel keyword / vote filtering, pure.
+//! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
+//! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
+//! - [`filter`]: per-channel keyword / author / vote filtering, pure.
+//! - [`alerts`]: everybody's personal alert terms matched against a day in one pass, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
@@ -21,6 +24,7 @@
 //! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
 //! - [`clock`]: the injectable time source.
 
+pub mod alerts;
 pub mod carry;
 pub mod channel;
 pub mod clock;
@@ -32,6 +36,7 @@ pub mod discord;
 pub mod fetch;
 pub mod filter;
 pub mod logging;
+pub mod names;
 pub mod net;
 pub mod outlook;
 pub mod publication;
@@ -39,3 +44,4 @@ pub mod render;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod terms;

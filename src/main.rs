@@ -213,6 +213,9 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
     let filter = Filter {
         include: args.include,
         exclude: args.exclude,
+        // `preview` has no author option yet.
+        authors: Vec::new(),
+        exclude_authors: Vec::new(),
         min_votes: args.min_votes,
         top_n: args.top,
     };
