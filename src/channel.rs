@@ -2,25 +2,30 @@
 //! through and the schedule it is posted on. Shared by the commands and the delivery engine so
 //! that `/papers preview` shows exactly what the daily post will contain.
 
+use crate::commands::keywords::AUTHOR_PREFIX;
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
 use crate::schedule::ChannelSchedule;
 use crate::store::{Keyword, KeywordKind, Subscription};
 
 pub fn filter_for(sub: Option<&Subscription>, keywords: &[Keyword]) -> Filter {
-    let pick = |kind: KeywordKind| {
+    // Author terms are stored as keywords `author:name` (see `commands::keywords`).
+    let pick = |kind: KeywordKind, authors: bool| {
         keywords
             .iter()
             .filter(|k| k.kind == kind)
-            .map(|k| k.word.clone())
+            .filter_map(|k| match k.word.strip_prefix(AUTHOR_PREFIX) {
+                Some(name) if authors => Some(name.to_string()),
+                None if !authors => Some(k.word.clone()),
+                _ => None,
+            })
             .collect()
     };
     Filter {
-        include: pick(KeywordKind::Include),
-        exclude: pick(KeywordKind::Exclude),
-        // The store does not hold author terms for channels yet.
-        authors: Vec::new(),
-        exclude_authors: Vec::new(),
+        include: pick(KeywordKind::Include, false),
+        exclude: pick(KeywordKind::Exclude, false),
+        authors: pick(KeywordKind::Include, true),
+        exclude_authors: pick(KeywordKind::Exclude, true),
         min_votes: sub.and_then(|s| s.min_votes),
         top_n: sub.and_then(|s| s.top_n).map(|n| n as usize),
     }

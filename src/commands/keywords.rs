@@ -13,21 +13,29 @@ pub fn parse_keywords(input: &str) -> Vec<Keyword> {
     let mut out: Vec<Keyword> = parse_terms(input)
         .into_iter()
         .filter_map(|term| {
-            let kind = match term.kind {
-                TermKind::Include => KeywordKind::Include,
-                TermKind::Exclude => KeywordKind::Exclude,
-                // The store does not hold author terms for channels yet, so they are skipped
-                // here rather than stored as a keyword named `author:…`.
-                TermKind::Author | TermKind::ExcludeAuthor => return None,
+            // An author term is kept as the keyword `author:name`, so the channel's list shows
+            // it as typed and an include and an author of the same text never collide.
+            let (kind, word) = match term.kind {
+                TermKind::Include => (KeywordKind::Include, term.text),
+                TermKind::Exclude => (KeywordKind::Exclude, term.text),
+                TermKind::Author => (KeywordKind::Include, author_keyword(&term.text)),
+                TermKind::ExcludeAuthor => (KeywordKind::Exclude, author_keyword(&term.text)),
             };
-            Some(Keyword {
-                word: term.text,
-                kind,
-            })
+            if word == AUTHOR_PREFIX {
+                return None;
+            }
+            Some(Keyword { word, kind })
         })
         .collect();
     out.dedup_by(|a, b| a.word == b.word);
     out
+}
+
+/// How an author term is stored among a channel's keywords.
+pub const AUTHOR_PREFIX: &str = "author:";
+
+fn author_keyword(name: &str) -> String {
+    format!("{AUTHOR_PREFIX}{}", name.trim().to_lowercase())
 }
 
 fn show(k: &Keyword) -> String {
@@ -292,11 +300,22 @@ mod tests {
     }
 
     #[test]
-    fn author_terms_are_not_channel_keywords_yet() {
+    fn author_terms_are_channel_keywords_under_their_prefix() {
         use KeywordKind::*;
         assert_eq!(
-            words("llm author:\"Tri Dao\" -author:Smith -survey"),
-            vec![("llm".into(), Include), ("survey".into(), Exclude)]
+            words("llm author:\"Tri Dao\" -author:Smith -survey author:"),
+            vec![
+                ("llm".into(), Include),
+                ("author:tri dao".into(), Include),
+                ("author:smith".into(), Exclude),
+                ("survey".into(), Exclude)
+            ]
         );
+        // And the channel's filter reads them back as author terms.
+        let kws = parse_keywords("author:\"Tri Dao\" -author:Smith llm");
+        let f = crate::channel::filter_for(None, &kws);
+        assert_eq!(f.authors, vec!["tri dao".to_string()]);
+        assert_eq!(f.exclude_authors, vec!["smith".to_string()]);
+        assert_eq!(f.include, vec!["llm".to_string()]);
     }
 }
