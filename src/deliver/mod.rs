@@ -43,11 +43,15 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serenity::http::Http;
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts::AlertIndex;
 use crate::carry::{candidates, carry, open_post, selection_for, DayState, History, Selection};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::{Fetcher, Look, QuietStatus, Role};
-use crate::store::{Archived, DeliveryStatus, Store, StoreError, Subscription};
+use crate::store::{
+    AlertTerm, AlertTermKind, AlertUser, Archived, DeliveryStatus, Store, StoreError, Subscription,
+};
+use crate::terms::{Term, TermKind};
 use plan::{DayContent, RenderCache};
 use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
@@ -115,6 +119,8 @@ pub struct Deliverer {
     started: AtomicBool,
     /// The UTC day the quiet primary was last reported, and whether it was quiet then.
     quiet_reported: Mutex<Option<(NaiveDate, bool)>>,
+    /// Each person's DM channel, as Discord gave it (remembered in the store too).
+    dm_channels: Mutex<HashMap<u64, u64>>,
     /// The bot's own user id (`GET /users/@me`), asked once: only its own forum threads count.
     bot_user_id: tokio::sync::OnceCell<u64>,
 }
@@ -318,6 +324,7 @@ impl Deliverer {
             started: AtomicBool::new(false),
             quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
+            dm_channels: Mutex::new(HashMap::new()),
         }
     }
 
@@ -352,13 +359,26 @@ impl Deliverer {
 
     async fn pass(&self, cancel: &CancellationToken, stats: &Stats) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let subs: HashMap<u64, Arc<Subscription>> = self
+        let mut subs: HashMap<u64, Arc<Subscription>> = self
             .store
             .enabled_subscriptions()
             .await?
             .into_iter()
             .map(|s| (s.channel_id, Arc::new(s)))
             .collect();
+        // People's alerts go through the same machinery as channels, keyed by their user id
+        // (see [`alert_subscription`]): the same carry rule, ledger and resume.
+        let mut alert_terms: HashMap<u64, Vec<Term>> = HashMap::new();
+        for (user, terms) in self.store.active_alerts().await? {
+            if let Some(c) = user.dm_channel_id {
+                self.dm_channels
+                    .lock()
+                    .expect("dm lock")
+                    .insert(user.user_id, c);
+            }
+            alert_terms.insert(user.user_id, terms.iter().map(to_term).collect());
+            subs.insert(user.user_id, Arc::new(alert_subscription(&user)));
+        }
 
         let mut jobs: BTreeMap<u64, Unplanned> = BTreeMap::new();
         // 1. Unfinished deliveries of channels still enabled (a paused channel keeps its pending
@@ -455,6 +475,7 @@ impl Deliverer {
             .map(|j| j.sub.channel_id)
             .collect();
         let keywords = self.store.keywords_for_channels(&new_channels).await?;
+        let alert_matches = alert_matches(&jobs, &alert_terms);
         let total = jobs.len() as u64;
         for j in jobs.values() {
             Stats::add(&stats.deliveries, (j.resume.len() + j.new.len()) as u64);
@@ -465,7 +486,11 @@ impl Deliverer {
         let chunk = self.tuning.plan_chunk.max(1);
         let mut chunks: Vec<Vec<Unplanned>> = Vec::new();
         let mut current = Vec::with_capacity(chunk);
-        for (_, j) in jobs {
+        // Channels first, then people's DMs: they share the one rate budget.
+        let (dm_jobs, channel_jobs): (Vec<Unplanned>, Vec<Unplanned>) = jobs
+            .into_values()
+            .partition(|j| j.sub.channel_kind == plan::KIND_DM);
+        for j in channel_jobs.into_iter().chain(dm_jobs) {
             current.push(j);
             if current.len() == chunk {
                 chunks.push(std::mem::replace(&mut current, Vec::with_capacity(chunk)));
@@ -497,6 +522,7 @@ impl Deliverer {
                         planning = Some(Box::pin(self.plan_chunk(
                             chunk,
                             &keywords,
+                            &alert_matches,
                             &cache,
                             &plan_error,
                         )));
@@ -744,6 +770,7 @@ impl Deliverer {
         &self,
         chunk: Vec<Unplanned>,
         keywords: &HashMap<u64, Vec<crate::store::Keyword>>,
+        alert_matches: &AlertMatches,
         cache: &Mutex<RenderCache>,
         plan_error: &Mutex<Option<StoreError>>,
     ) -> Vec<ChannelJob> {
@@ -780,7 +807,24 @@ impl Deliverer {
                         if let DayRef::Digest(a) = &day {
                             sources.insert(date, a.source.clone());
                         }
-                        let bodies = cache.bodies(date, content, &filter, u.sub.notify_empty);
+                        let bodies = match (&day, u.sub.channel_kind == plan::KIND_DM) {
+                            // A person's DM: their own matches of the day, or nothing at all.
+                            (DayRef::Digest(a), true) => {
+                                let mine = alert_matches
+                                    .get(&date)
+                                    .and_then(|m| m.get(&u.sub.channel_id))
+                                    .map(Vec::as_slice)
+                                    .unwrap_or_default();
+                                Arc::new(
+                                    plan::alert_messages(date, &a.digest, Some(a.fetched_at), mine)
+                                        .iter()
+                                        .map(|m| m.to_json(None))
+                                        .collect(),
+                                )
+                            }
+                            (DayRef::NeverPublished, true) => Arc::new(Vec::new()),
+                            _ => cache.bodies(date, content, &filter, u.sub.notify_empty),
+                        };
                         let planned = cache.plan_for(u.sub.channel_id, date, &bodies);
                         work.push((
                             date,
@@ -890,7 +934,9 @@ impl Deliverer {
                         }
                         Stats::add(&stats.failed, 1);
                     }
-                    self.notify_guild(&job.sub, &reason, stats).await;
+                    if job.sub.channel_kind != plan::KIND_DM {
+                        self.notify_guild(&job.sub, &reason, stats).await;
+                    }
                     break;
                 }
                 Err(e) => {
@@ -924,6 +970,15 @@ impl Deliverer {
                 tracing::warn!(error = %e, "cannot read subscriptions to plan the next wake-up")
             }
         }
+        if let Ok(people) = self.store.active_alerts().await {
+            for (user, _) in &people {
+                let s = alert_subscription(user);
+                let schedule = crate::channel::schedule_for(Some(&s), &self.config.schedule);
+                if let Some(t) = schedule.next_after(now) {
+                    next = next.min(t);
+                }
+            }
+        }
         if let Some(t) = self.next_check() {
             next = next.min(t);
         }
@@ -933,4 +988,76 @@ impl Deliverer {
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
+}
+
+/// Each date's matches, per person.
+type AlertMatches = HashMap<NaiveDate, HashMap<u64, Vec<(usize, Vec<String>)>>>;
+
+/// A person's alerts as the engine schedules them: a "subscription" keyed by their user id, of
+/// the DM kind, at their hour and zone (the bot's schedule by default).
+pub fn alert_subscription(user: &AlertUser) -> Subscription {
+    Subscription {
+        guild_id: 0,
+        channel_id: user.user_id,
+        channel_kind: plan::KIND_DM,
+        enabled: user.enabled,
+        paused_reason: user.paused_reason.clone(),
+        delivery_time: user.delivery_time,
+        timezone: user.timezone,
+        min_votes: None,
+        top_n: None,
+        notify_empty: false,
+        auto_publish: false,
+        created_by: user.user_id,
+        created_at: user.created_at,
+        updated_at: user.updated_at,
+        start_date: user.start_date,
+    }
+}
+
+fn to_term(t: &AlertTerm) -> Term {
+    let kind = match t.kind {
+        AlertTermKind::Include => TermKind::Include,
+        AlertTermKind::Exclude => TermKind::Exclude,
+        AlertTermKind::Author => TermKind::Author,
+        AlertTermKind::ExcludeAuthor => TermKind::ExcludeAuthor,
+    };
+    Term::new(kind, t.term.clone())
+}
+
+/// One index over the terms of every person with a new day this pass, matched once per day.
+fn alert_matches(jobs: &BTreeMap<u64, Unplanned>, terms: &HashMap<u64, Vec<Term>>) -> AlertMatches {
+    let mut days: BTreeMap<NaiveDate, Arc<Archived>> = BTreeMap::new();
+    let mut people = Vec::new();
+    for j in jobs
+        .values()
+        .filter(|j| j.sub.channel_kind == plan::KIND_DM)
+    {
+        let mut any = false;
+        for (date, day) in &j.new {
+            if let DayRef::Digest(a) = day {
+                days.entry(*date).or_insert_with(|| a.clone());
+                any = true;
+            }
+        }
+        if any {
+            if let Some(t) = terms.get(&j.sub.channel_id) {
+                people.push((j.sub.channel_id, t.clone()));
+            }
+        }
+    }
+    if people.is_empty() {
+        return AlertMatches::new();
+    }
+    let index = AlertIndex::build(people);
+    days.into_iter()
+        .map(|(date, a)| {
+            let m = index
+                .matches(&a.digest.papers)
+                .into_iter()
+                .map(|p| (p.user, p.papers))
+                .collect();
+            (date, m)
+        })
+        .collect()
 }

@@ -146,6 +146,29 @@ pub fn channel_messages(
     }
 }
 
+/// A person's DM for a day: the papers that matched their terms, each showing which terms hit,
+/// in one message ([`crate::render::render_alert`]); nothing when nothing matched.
+pub fn alert_messages(
+    date: NaiveDate,
+    digest: &Digest,
+    votes_at: Option<DateTime<Utc>>,
+    matches: &[(usize, Vec<String>)],
+) -> Vec<MessageSpec> {
+    let selected: Vec<crate::filter::Selected<'_>> = matches
+        .iter()
+        .filter_map(|(i, terms)| {
+            digest.papers.get(*i).map(|paper| crate::filter::Selected {
+                paper,
+                matched: terms.clone(),
+            })
+        })
+        .take(MAX_PAPERS_PER_DAY)
+        .collect();
+    crate::render::render_alert(date, digest.papers.len(), votes_at, &selected)
+        .into_iter()
+        .collect()
+}
+
 /// Posted (to opted-in channels only) when the day's digest never came.
 pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
     MessageSpec {

@@ -21,7 +21,7 @@ use serenity::http::HttpError;
 use serenity::Error as SerenityError;
 use tokio_util::sync::CancellationToken;
 
-use super::plan::{self, KIND_FORUM};
+use super::plan::{self, KIND_DM, KIND_FORUM};
 use super::ratelimit::{pace, ChannelWindow};
 use super::transport::RequestError;
 use super::{Deliverer, Stats};
@@ -57,6 +57,9 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
         (429, _) => Failure::RateLimited,
         (401, _) => Failure::Unauthorized,
         (404, 10008) => Failure::Rejected(format!("404 Unknown Message: {message}")),
+        (404, 10013) => {
+            Failure::Gone("Discord does not know this user (404 Unknown User)".to_string())
+        }
         (404, _) => {
             Failure::Gone("the channel no longer exists (Discord: 404 Unknown Channel)".to_string())
         }
@@ -80,6 +83,9 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
             "the channel no longer takes messages (Discord: 50008, its type changed)".to_string(),
         ),
         (400, 40033) => Failure::AlreadyDone,
+        (400, 50033) => Failure::Gone(
+            "Discord does not know this user (400 Invalid Recipient, code 50033)".to_string(),
+        ),
         _ => Failure::Transient(format!("HTTP {status}, code {code}: {message}")),
     }
 }
@@ -359,6 +365,16 @@ impl Deliverer {
         let mut look_first = started.is_some();
         // A forum post's starter message has the thread's id (rows written before thread and
         // starter were recorded together may have only the latter).
+        // A person's alerts go to their DM channel; the ledger still keys them by user id.
+        let dest = if sub.channel_kind == KIND_DM {
+            match self.dm_channel(channel, window, cancel, stats).await {
+                Ok(c) => c,
+                Err(Stop::Unconfirmed) => return Ok(Outcome::Pending),
+                Err(stop) => return self.stopped(sub, date, stop, None).await,
+            }
+        } else {
+            channel
+        };
         let mut thread = delivery.thread_id.or_else(|| {
             forum
                 .then(|| delivery.messages.first().and_then(|m| m.message_id))
@@ -392,7 +408,7 @@ impl Deliverer {
                 stats.messages.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            let target = thread.unwrap_or(channel);
+            let target = thread.unwrap_or(dest);
             if std::mem::take(&mut look_first) {
                 if let Some(id) = self.find_sent(target, since, &m.body, stats).await {
                     tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
@@ -461,6 +477,35 @@ impl Deliverer {
             .finish_delivery(channel, date, DeliveryStatus::Done)
             .await?;
         Ok(Outcome::Done)
+    }
+
+    /// The person's DM channel: remembered, or opened now (opening is idempotent on Discord's
+    /// side, so an unanswered attempt is simply asked again) and remembered in the store.
+    async fn dm_channel(
+        &self,
+        user: u64,
+        window: &mut ChannelWindow,
+        cancel: &CancellationToken,
+        stats: &Stats,
+    ) -> Result<u64, Stop> {
+        if let Some(c) = self.dm_channels.lock().expect("dm lock").get(&user) {
+            return Ok(*c);
+        }
+        let c = self
+            .request(
+                window,
+                cancel,
+                stats,
+                On429::Retry,
+                || self.transport.open_dm(user),
+                || async { None },
+            )
+            .await?;
+        if let Err(e) = self.store.set_dm_channel(user, c).await {
+            tracing::warn!(user_id = user, error = %e, "cannot remember the DM channel; it will be asked again");
+        }
+        self.dm_channels.lock().expect("dm lock").insert(user, c);
+        Ok(c)
     }
 
     /// Creates the day's forum post, or finds the one an earlier, unanswered attempt created.
@@ -627,6 +672,17 @@ impl Deliverer {
                 tracing::warn!(channel_id = channel, %date, error = %e, attempts, "delivery left for the next pass");
                 Ok(Outcome::Pending)
             }
+            Stop::Failed(Failure::Gone(reason)) if sub.channel_kind == KIND_DM => {
+                tracing::warn!(user_id = channel, %date, %reason, "pausing the person's alerts");
+                self.store
+                    .record_channel_unavailable(channel, date, &reason)
+                    .await?;
+                self.store
+                    .finish_delivery(channel, date, DeliveryStatus::Failed)
+                    .await?;
+                self.store.set_alerts_paused(channel, Some(&reason)).await?;
+                Ok(Outcome::ChannelGone(reason))
+            }
             Stop::Failed(Failure::Gone(reason)) => {
                 tracing::warn!(channel_id = channel, guild_id = sub.guild_id, %date, %reason, "pausing the subscription");
                 // Marked as the channel's fault: `/papers resume` reopens exactly these.
@@ -764,6 +820,9 @@ mod tests {
         );
         assert!(
             matches!(classify_status(403, 50007, ""), Failure::Gone(r) if r.contains("direct messages"))
+        );
+        assert!(
+            matches!(classify_status(400, 50033, ""), Failure::Gone(r) if r.contains("Invalid Recipient"))
         );
         assert!(matches!(
             classify_status(400, 50035, "Invalid Form Body"),

@@ -170,6 +170,22 @@ impl Transport {
         }
     }
 
+    /// The DM channel with a person (Discord opens it, or returns the one that exists).
+    pub async fn open_dm(&self, user: u64) -> Result<u64> {
+        let body = serde_json::json!({ "recipient_id": user.to_string() });
+        match self {
+            Transport::Serenity(http) => Ok(http.create_private_channel(&body).await?.id.get()),
+            Transport::Direct { .. } => self
+                .direct::<serenity::model::channel::PrivateChannel>(
+                    "POST",
+                    "/users/@me/channels",
+                    Some(&body),
+                )
+                .await
+                .map(|c| c.id.get()),
+        }
+    }
+
     pub async fn current_user_id(&self) -> Result<u64> {
         Ok(self.http().get_current_user().await?.id.get())
     }
