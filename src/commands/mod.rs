@@ -1,7 +1,8 @@
-//! The `/papers` slash command and its subcommands (poise), one file per group:
-//! reading ([`read`]), a channel's subscription ([`subscription`]) and its keywords
-//! ([`keywords`]). [`all_commands`] is the one registry.
+//! The slash commands (poise), one file per group: `/papers` for reading ([`read`]), a
+//! channel's subscription ([`subscription`]) and its keywords ([`keywords`]); `/alerts` for a
+//! person's own alerts by DM ([`alerts`]). [`all_commands`] is the one registry.
 
+pub mod alerts;
 pub mod keywords;
 pub mod read;
 pub mod subscription;
@@ -63,7 +64,7 @@ pub async fn papers(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// Every command the bot registers.
 pub fn all_commands() -> Vec<poise::Command<Data, Error>> {
-    vec![papers()]
+    vec![papers(), alerts::alerts()]
 }
 
 /// Replies nobody can be pinged by: digest text is third-party content.

@@ -1,0 +1,422 @@
+//! `/alerts …`: a person's own terms, delivered to them by direct message once a day.
+//!
+//! A top-level command rather than `/papers alerts`: Discord sets where a command can be
+//! installed and used per top-level command, and alerts must work where `/papers` makes no
+//! sense: in the bot's DM, and as an app a person installed for themselves (in servers the bot
+//! is not in, and in DMs between people). Everything here is about the person running it, so
+//! every reply is ephemeral and no permission is asked for.
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use poise::serenity_prelude as serenity;
+
+use super::subscription::{autocomplete_timezone, parse_time};
+use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
+use crate::channel::schedule_for;
+use crate::config::parse_timezone;
+use crate::deliver::alert_subscription;
+use crate::outlook::outlook;
+use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS, MAX_ALERT_TERM_CHARS};
+use crate::terms::{parse_terms, validate, Term, TermKind};
+
+/// The pause reason stored when the person pauses their own alerts; any other reason is
+/// paperboy's (Discord refused a DM) and is explained with how to fix it.
+pub const PAUSED_BY_YOU: &str = "you paused them";
+
+/// Your own Daily Papers alerts: papers matching your terms, by direct message once a day.
+#[poise::command(
+    slash_command,
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel",
+    subcommands("add", "list", "remove", "clear", "pause", "resume", "time"),
+    subcommand_required
+)]
+pub async fn alerts(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+fn to_store(t: &Term) -> AlertTerm {
+    let kind = match t.kind {
+        TermKind::Include => AlertTermKind::Include,
+        TermKind::Exclude => AlertTermKind::Exclude,
+        TermKind::Author => AlertTermKind::Author,
+        TermKind::ExcludeAuthor => AlertTermKind::ExcludeAuthor,
+    };
+    AlertTerm {
+        kind,
+        term: t.text.clone(),
+    }
+}
+
+fn to_term(t: &AlertTerm) -> Term {
+    let kind = match t.kind {
+        AlertTermKind::Include => TermKind::Include,
+        AlertTermKind::Exclude => TermKind::Exclude,
+        AlertTermKind::Author => TermKind::Author,
+        AlertTermKind::ExcludeAuthor => TermKind::ExcludeAuthor,
+    };
+    Term::new(kind, t.term.clone())
+}
+
+/// A term as shown back: in the syntax it is typed in, inside a code span.
+fn show(t: &AlertTerm) -> String {
+    format!("`{}`", sanitize_inline(&to_term(t).to_string()))
+}
+
+fn show_all(terms: &[AlertTerm]) -> String {
+    terms.iter().map(show).collect::<Vec<_>>().join(", ")
+}
+
+/// The line every reply starts with while the person's alerts are paused: why, and how to
+/// start them again. Discord's refusals come with what the person can do about them.
+pub fn paused_notice(user: &AlertUser) -> Option<String> {
+    if user.enabled {
+        return None;
+    }
+    let reason = user.paused_reason.as_deref().unwrap_or(PAUSED_BY_YOU);
+    Some(if reason == PAUSED_BY_YOU {
+        "⏸️ Your alerts are paused (you paused them). Run `/alerts resume` to get them again."
+            .to_string()
+    } else {
+        format!(
+            "⏸️ Your alerts are paused: {reason}. Allow direct messages from paperboy (User \
+             Settings → Content & Social, or the server's Privacy Settings), then run \
+             `/alerts resume`."
+        )
+    })
+}
+
+/// `text`, after the paused notice when there is one.
+fn with_notice(user: Option<&AlertUser>, text: String) -> String {
+    match user.and_then(paused_notice) {
+        Some(n) => format!("{n}\n\n{text}"),
+        None => text,
+    }
+}
+
+/// When the person's next DM goes out, from the same outlook channels use.
+async fn describe_schedule(ctx: Context<'_>, user: &AlertUser) -> Result<String, Error> {
+    let data = ctx.data();
+    let sub = alert_subscription(user);
+    let sched = schedule_for(Some(&sub), &data.config.schedule);
+    let when = match user.delivery_time {
+        Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
+        None => format!(
+            "on the bot's schedule (`{}`, {})",
+            data.config.schedule.cron_text,
+            sched.timezone()
+        ),
+    };
+    let mut text = format!("You get one DM per digest day with your matches, {when}.");
+    if user.enabled {
+        let next = outlook(&data.store, &data.config, &sub, data.clock.now()).await?;
+        if let Some(n) = next.next {
+            text.push_str(&format!(
+                "\nNext check: {}, against the digest of {}{}.",
+                super::discord_time(n.at),
+                n.date,
+                if n.ready { "" } else { " (once it is out)" }
+            ));
+        }
+    }
+    Ok(text)
+}
+
+fn store_error(e: crate::store::StoreError) -> Error {
+    if e.is_user_error() {
+        user_error(e.to_string())
+    } else {
+        e.into()
+    }
+}
+
+/// Add terms: words, "quoted phrases", -excludes, author:"Name". You get a DM on days they match.
+#[poise::command(slash_command)]
+pub async fn add(
+    ctx: Context<'_>,
+    #[description = "e.g. speculative decoding, \"diffusion model\", author:\"Tri Dao\", -survey"]
+    #[max_length = 1000]
+    terms: String,
+) -> Result<(), Error> {
+    let parsed = parse_terms(&terms);
+    if parsed.is_empty() {
+        return Err(user_error(
+            "Give me at least one term, e.g. `\"speculative decoding\", author:\"Tri Dao\", -survey`.",
+        ));
+    }
+    for t in &parsed {
+        if let Err(e) = validate(t) {
+            return Err(user_error(format!(
+                "`{}`: {e}. Terms are at most {MAX_ALERT_TERM_CHARS} characters.",
+                sanitize_inline(&t.to_string())
+            )));
+        }
+    }
+    let mut wanted: Vec<AlertTerm> = Vec::new();
+    for t in parsed.iter().map(to_store) {
+        if !wanted.contains(&t) {
+            wanted.push(t);
+        }
+    }
+    let store = &ctx.data().store;
+    let user_id = ctx.author().id.get();
+    let change = store
+        .add_alert_terms(user_id, &wanted)
+        .await
+        .map_err(store_error)?;
+    let all = store.alert_terms(user_id).await?;
+    let user = store.alert_user(user_id).await?;
+    let mut lines = Vec::new();
+    if !change.added.is_empty() {
+        lines.push(format!("✅ Added: {}", show_all(&change.added)));
+    }
+    if !change.unchanged.is_empty() {
+        lines.push(format!("Already there: {}", show_all(&change.unchanged)));
+    }
+    if all.iter().all(|t| {
+        matches!(
+            t.kind,
+            AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
+        )
+    }) {
+        lines.push(
+            "Only excludes so far: add a word or an author to get papers (excludes only take \
+             papers away)."
+                .to_string(),
+        );
+    }
+    lines.push(format!(
+        "You have {} of {MAX_ALERT_TERMS} terms.",
+        all.len()
+    ));
+    if let Some(u) = &user {
+        lines.push(describe_schedule(ctx, u).await?);
+    }
+    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+}
+
+/// Your terms and when your alerts arrive.
+#[poise::command(slash_command)]
+pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
+    let store = &ctx.data().store;
+    let user_id = ctx.author().id.get();
+    let user = store.alert_user(user_id).await?;
+    let terms = store.alert_terms(user_id).await?;
+    let Some(u) = user.as_ref().filter(|_| !terms.is_empty()) else {
+        let text = "You have no alerts. Add some with `/alerts add`, e.g. \
+                    `/alerts add terms: \"speculative decoding\", author:\"Tri Dao\"`."
+            .to_string();
+        return say_ephemeral(ctx, with_notice(user.as_ref(), text)).await;
+    };
+    let (excludes, includes): (Vec<AlertTerm>, Vec<AlertTerm>) =
+        terms.iter().cloned().partition(|t| {
+            matches!(
+                t.kind,
+                AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
+            )
+        });
+    let mut lines = vec![format!(
+        "🔔 Your alerts ({} of {MAX_ALERT_TERMS} terms):",
+        terms.len()
+    )];
+    if !includes.is_empty() {
+        lines.push(format!("Papers matching: {}", show_all(&includes)));
+    }
+    if !excludes.is_empty() {
+        lines.push(format!("Never papers matching: {}", show_all(&excludes)));
+    }
+    lines.push(describe_schedule(ctx, u).await?);
+    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+}
+
+/// Suggests the person's own terms.
+async fn autocomplete_term(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let needle = partial.trim().to_lowercase();
+    let terms = ctx
+        .data()
+        .store
+        .alert_terms(ctx.author().id.get())
+        .await
+        .unwrap_or_default();
+    let choices = terms
+        .iter()
+        .map(|t| to_term(t).to_string())
+        .filter(|s| s.to_lowercase().contains(&needle))
+        .take(25)
+        .map(|s| serenity::AutocompleteChoice::new(s.clone(), s))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Remove one of your terms.
+#[poise::command(slash_command)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[description = "The term, as `/alerts list` shows it"]
+    #[autocomplete = "autocomplete_term"]
+    #[max_length = 200]
+    term: String,
+) -> Result<(), Error> {
+    let store = &ctx.data().store;
+    let user_id = ctx.author().id.get();
+    // Whatever form it is given in (`-survey`, `author:"Tri Dao"`, or the bare text), the
+    // stored text is what is removed.
+    let parsed = parse_terms(&term);
+    let text = match parsed.as_slice() {
+        [one] => one.text.clone(),
+        _ => term.trim().to_lowercase(),
+    };
+    let removed = store.remove_alert_term(user_id, &text).await?;
+    let user = store.alert_user(user_id).await?;
+    let left = store.alert_terms(user_id).await?;
+    let reply = if removed {
+        let tail = if left.is_empty() {
+            "That was your last term: no more DMs until you add one (`/alerts clear` also \
+             forgets your settings)."
+                .to_string()
+        } else {
+            format!("Still following: {}", show_all(&left))
+        };
+        format!("🗑️ Removed `{}`. {tail}", sanitize_inline(&term))
+    } else if left.is_empty() {
+        "You have no alerts to remove. Add some with `/alerts add`.".to_string()
+    } else {
+        return Err(user_error(format!(
+            "`{}` is not one of your terms. You have: {}",
+            sanitize_inline(&term),
+            show_all(&left)
+        )));
+    };
+    say_ephemeral(ctx, with_notice(user.as_ref(), reply)).await
+}
+
+/// Delete everything paperboy stores about you: terms, settings and the record of your DMs.
+#[poise::command(slash_command)]
+pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
+    let user_id = ctx.author().id.get();
+    let had = ctx.data().store.clear_alerts(user_id).await?;
+    tracing::info!(had, "a person cleared their alerts");
+    let text = if had {
+        "🧹 Done: your terms, your alert settings and the record of the DMs paperboy sent you are \
+         deleted. paperboy stores nothing about you now."
+    } else {
+        "paperboy stores nothing about you: you have no alerts."
+    };
+    say_ephemeral(ctx, text).await
+}
+
+/// Stop your alert DMs for now (your terms are kept).
+#[poise::command(slash_command)]
+pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
+    let store = &ctx.data().store;
+    let user_id = ctx.author().id.get();
+    match store.alert_user(user_id).await? {
+        None => Err(user_error(
+            "You have no alerts to pause. Add some with `/alerts add`.",
+        )),
+        Some(u) if !u.enabled => {
+            say_ephemeral(
+                ctx,
+                paused_notice(&u).unwrap_or_else(|| "Your alerts are already paused.".into()),
+            )
+            .await
+        }
+        Some(_) => {
+            store
+                .set_alerts_paused(user_id, Some(PAUSED_BY_YOU))
+                .await?;
+            say_ephemeral(
+                ctx,
+                "⏸️ Paused: no alert DMs until you run `/alerts resume`. Your terms are kept.",
+            )
+            .await
+        }
+    }
+}
+
+/// Start your alert DMs again (also after paperboy paused them because Discord refused a DM).
+#[poise::command(slash_command)]
+pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let user_id = ctx.author().id.get();
+    let Some(before) = data.store.alert_user(user_id).await? else {
+        return Err(user_error(
+            "You have no alerts. Add some with `/alerts add`.",
+        ));
+    };
+    data.store.set_alerts_paused(user_id, None).await?;
+    // A DM refused while the person's DMs were closed is tried again, within the catch-up
+    // window, now that they say it is fixed.
+    let sched = schedule_for(Some(&alert_subscription(&before)), &data.config.schedule);
+    let now = data.clock.now();
+    let since = sched.local_date(now).min(now.date_naive())
+        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
+    let reopened = data.store.reopen_failed_deliveries(user_id, since).await?;
+    let Some(user) = data.store.alert_user(user_id).await? else {
+        return Err(user_error(
+            "You have no alerts. Add some with `/alerts add`.",
+        ));
+    };
+    let mut text = if before.enabled {
+        "Your alerts are on.".to_string()
+    } else {
+        "▶️ Resumed.".to_string()
+    };
+    text.push(' ');
+    text.push_str(&describe_schedule(ctx, &user).await?);
+    if reopened > 0 {
+        text.push_str(&format!(
+            "\nThe {reopened} DM(s) Discord refused recently will be tried again within a minute."
+        ));
+    }
+    say_ephemeral(ctx, text).await
+}
+
+/// Choose when your alert DM arrives: a local time and a time zone (`default`: the bot's).
+#[poise::command(slash_command)]
+pub async fn time(
+    ctx: Context<'_>,
+    #[description = "Local time of your DM, HH:MM, or `default` for the bot's schedule"]
+    #[max_length = 16]
+    time: String,
+    #[description = "Your time zone, e.g. Asia/Seoul (default: the bot's)"]
+    #[autocomplete = "autocomplete_timezone"]
+    #[max_length = 64]
+    timezone: Option<String>,
+) -> Result<(), Error> {
+    let store = &ctx.data().store;
+    let user_id = ctx.author().id.get();
+    let Some(user) = store.alert_user(user_id).await? else {
+        return Err(user_error(
+            "You have no alerts yet. Add a term with `/alerts add` first, then pick the time.",
+        ));
+    };
+    let (time, tz): (Option<NaiveTime>, Option<Tz>) = if time.trim().eq_ignore_ascii_case("default")
+    {
+        (None, None)
+    } else {
+        let t = parse_time(&time)?;
+        let tz = match timezone.as_deref().map(str::trim) {
+            None => user.timezone,
+            Some(z) if z.eq_ignore_ascii_case("default") => None,
+            Some(z) => Some(parse_timezone(z).map_err(|_| {
+                user_error(format!(
+                    "`{}` is not a time zone I know. Pick one from the list, e.g. `Asia/Seoul` or `Europe/Berlin`.",
+                    sanitize_inline(z)
+                ))
+            })?),
+        };
+        (Some(t), tz)
+    };
+    store.set_alert_time(user_id, time, tz).await?;
+    let Some(user) = store.alert_user(user_id).await? else {
+        return Err(user_error(
+            "You have no alerts. Add some with `/alerts add`.",
+        ));
+    };
+    let text = format!("🕘 Saved. {}", describe_schedule(ctx, &user).await?);
+    say_ephemeral(ctx, with_notice(Some(&user), text)).await
+}
