@@ -45,7 +45,7 @@ enum Command {
     Preview(PreviewArgs),
     /// What each source has and what each channel got and gets next (reads the database).
     Status,
-    /// Print the URL that invites the bot to a server.
+    /// Print the links that add the bot to a server and install it for yourself.
     Invite,
 }
 
@@ -151,6 +151,22 @@ async fn wait_for_signal() {
     }
 }
 
+/// The two ways to install paperboy: to a server (the bot user, its permissions, and the
+/// commands), and for oneself (the commands only: personal `/alerts` work anywhere, by DM,
+/// without a server admin).
+fn invite_links(app: u64) -> [String; 4] {
+    [
+        "Add paperboy to a server (daily posts, /papers, /alerts):".to_string(),
+        format!(
+            "https://discord.com/oauth2/authorize?client_id={app}&integration_type=0&scope=bot%20applications.commands&permissions={INVITE_PERMISSIONS}"
+        ),
+        "Install paperboy for yourself (your own /alerts by DM, in any server or DM):".to_string(),
+        format!(
+            "https://discord.com/oauth2/authorize?client_id={app}&integration_type=1&scope=applications.commands"
+        ),
+    ]
+}
+
 fn invite(config_path: &Path) -> anyhow::Result<()> {
     let config = Config::load(config_path)?;
     let Some(app) = config.discord.application_id else {
@@ -160,8 +176,12 @@ fn invite(config_path: &Path) -> anyhow::Result<()> {
             config_path.display()
         );
     };
-    println!(
-        "https://discord.com/oauth2/authorize?client_id={app}&scope=bot%20applications.commands&permissions={INVITE_PERMISSIONS}"
+    for line in invite_links(app) {
+        println!("{line}");
+    }
+    eprintln!(
+        "(the second link works once \"User Install\" is ticked in the Developer Portal: \
+         your application → Installation → Installation Contexts)"
     );
     Ok(())
 }

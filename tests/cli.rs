@@ -142,7 +142,7 @@ fn config_errors_name_the_key() {
 }
 
 #[test]
-fn invite_prints_scopes_and_permissions() {
+fn invite_prints_a_server_link_and_a_user_install_link() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("bot.toml"),
@@ -151,22 +151,48 @@ fn invite_prints_scopes_and_permissions() {
     .unwrap();
     let out = paperboy(&["invite"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
-    let url = stdout(&out);
-    assert!(url.starts_with("https://discord.com/oauth2/authorize?client_id=123456789012345678"));
-    assert!(url.contains("scope=bot%20applications.commands"));
-    let perms: u64 = url
-        .trim()
-        .rsplit("permissions=")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let text = stdout(&out);
+    let links: Vec<reqwest::Url> = text
+        .lines()
+        .filter(|l| l.starts_with("https://"))
+        .map(|l| reqwest::Url::parse(l).unwrap())
+        .collect();
+    assert_eq!(links.len(), 2, "{text}");
+    let query = |u: &reqwest::Url, key: &str| {
+        u.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    for u in &links {
+        assert_eq!(
+            u.as_str().split('?').next(),
+            Some("https://discord.com/oauth2/authorize")
+        );
+        assert_eq!(query(u, "client_id").as_deref(), Some("123456789012345678"));
+    }
+    // A server install: the bot user with what posting needs, and the commands.
+    let server = &links[0];
+    assert_eq!(query(server, "integration_type").as_deref(), Some("0"));
+    assert_eq!(
+        query(server, "scope").as_deref(),
+        Some("bot applications.commands")
+    );
+    let perms: u64 = query(server, "permissions").unwrap().parse().unwrap();
     for bit in [10, 11, 14, 16, 35, 38] {
         assert!(perms & (1 << bit) != 0, "permission bit {bit} missing");
     }
     // Nothing beyond what posting needs (no Administrator, no Manage Messages).
     assert_eq!(perms & (1 << 3), 0);
     assert_eq!(perms & (1 << 13), 0);
+    // A user install: the commands only (no bot scope, no permissions: nothing to grant).
+    let user = &links[1];
+    assert_eq!(query(user, "integration_type").as_deref(), Some("1"));
+    assert_eq!(
+        query(user, "scope").as_deref(),
+        Some("applications.commands")
+    );
+    assert_eq!(query(user, "permissions"), None);
+    assert!(stderr(&out).contains("User Install"), "{}", stderr(&out));
 }
 
 /// A config reading the digests shipped in `tests/fixtures/digests` (the newest is 2025-05-09),
