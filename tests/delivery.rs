@@ -5,182 +5,20 @@
 mod support;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::NaiveTime;
 use paperboy::clock::Clock;
-use paperboy::clock::ManualClock;
-use paperboy::config::Config;
 use paperboy::deliver::plan::{DayContent, RenderCache};
-use paperboy::deliver::{Deliverer, PassSummary, Tuning};
+use paperboy::deliver::{Deliverer, Tuning};
 use paperboy::digest::source::DigestSource;
-use paperboy::fetch::{Fetcher, Look, Role};
+use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
-use paperboy::publication::WeekdaySet;
-use paperboy::store::{DeliveryStatus, Keyword, NewSubscription, Publish, Store};
-use serde_json::Value;
-use support::fake_discord::{Failure, FakeDiscord};
+use paperboy::store::{DeliveryStatus, Keyword, Publish};
+use support::engine::*;
+use support::fake_discord::Failure;
 use tokio_util::sync::CancellationToken;
-
-const GUILD: u64 = 7_000;
-
-struct Env {
-    fake: FakeDiscord,
-    store: Store,
-    config: Arc<Config>,
-    clock: ManualClock,
-    digests: PathBuf,
-    /// The digest date under test: a few days ahead of the real date, so that subscriptions
-    /// (stamped with the real time when created) predate its due time.
-    day: NaiveDate,
-    _dir: tempfile::TempDir,
-}
-
-fn fixture() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/digests/2024-04-02.md"
-    ))
-    .expect("fixture digest")
-}
-
-fn at(day: NaiveDate, hh: u32, mm: u32) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_hms_opt(hh, mm, 0).unwrap())
-}
-
-/// Short waits everywhere except the request timeout: tests that count requests must not see a
-/// slow answer on a loaded machine turn into a retry. The failure-injection test shortens it.
-fn fast() -> Tuning {
-    Tuning {
-        request_timeout: Duration::from_secs(5),
-        backoff_base: Duration::from_millis(10),
-        backoff_max: Duration::from_millis(40),
-        rate_limited_wait: Duration::from_millis(20),
-        channel_window: Duration::from_millis(200),
-        ..Tuning::default()
-    }
-}
-
-impl Env {
-    async fn new(extra: &str) -> Env {
-        Env::with(extra, |_, _| {}).await
-    }
-
-    /// Like [`Env::new`], with a chance to adjust the parsed config (`dir` is the temp folder).
-    async fn with(extra: &str, tweak: impl FnOnce(&mut Config, &std::path::Path)) -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let digests = dir.path().join("digests");
-        std::fs::create_dir(&digests).unwrap();
-        let toml = format!(
-            "[schedule]\ncron = \"0 0 9 * * *\"\ntimezone = \"UTC\"\n{extra}\n\
-             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n\
-             [database]\npath = \"paperboy.db\"\n\
-             [delivery]\nrequests_per_second = 50\nconcurrency = 8\nmax_retries = 5\n"
-        );
-        let mut config = Config::from_toml(&toml, dir.path()).unwrap();
-        // Every day is a publishing day here, so no test depends on the weekday it runs on.
-        config.source.publication.publish_days = WeekdaySet::ALL;
-        let fake = FakeDiscord::start().await;
-        // Production mode: serenity's rate limiter on, Discord reached through the proxy.
-        config.network = fake.network();
-        tweak(&mut config, dir.path());
-        let config = Arc::new(config);
-        let store = Store::open(&config.database_path).await.unwrap();
-        let day = Utc::now().date_naive() + chrono::Duration::days(3);
-        fake.add_guild(GUILD, None);
-        Env {
-            fake,
-            store,
-            config,
-            clock: ManualClock::new(at(day, 0, 0)),
-            digests,
-            day,
-            _dir: dir,
-        }
-    }
-
-    fn publish(&self, day: NaiveDate) {
-        std::fs::write(self.digests.join(format!("{day}.md")), fixture()).unwrap();
-    }
-
-    /// A fresh engine over the same database: what a restarted bot would build, on the
-    /// production HTTP path.
-    fn deliverer(&self) -> Deliverer {
-        let fetcher = Arc::new(Fetcher::new(
-            self.store.clone(),
-            &self.config.source,
-            paperboy::net::http_client(&self.config.network).unwrap(),
-        ));
-        let (http, signals) = self.fake.bot_http();
-        Deliverer::new(
-            http,
-            self.store.clone(),
-            fetcher,
-            self.config.clone(),
-            Arc::new(self.clock.clone()),
-        )
-        .with_signals(signals)
-        .with_tuning(fast())
-    }
-
-    async fn subscribe(&self, channel_id: u64, kind: u8, f: impl FnOnce(&mut NewSubscription)) {
-        self.fake.add_channel(GUILD, channel_id, kind);
-        let mut s = NewSubscription {
-            guild_id: GUILD,
-            channel_id,
-            channel_kind: kind,
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 1,
-        };
-        f(&mut s);
-        self.store.upsert_subscription(&s).await.unwrap();
-    }
-
-    /// The day's digest as the engine would fetch it (archived on the way).
-    async fn archived(&self, day: NaiveDate) -> paperboy::store::Archived {
-        let fetcher = Fetcher::new(
-            self.store.clone(),
-            &self.config.source,
-            paperboy::net::http_client(&self.config.network).unwrap(),
-        );
-        match fetcher
-            .look(Role::Primary, day, self.clock.now(), true)
-            .await
-            .unwrap()
-        {
-            Look::Final(a) => (*a).clone(),
-            other => panic!("no digest for {day}: {other:?}"),
-        }
-    }
-
-    /// Requests the fake received whose path starts with `/channels/{id}`.
-    fn requests_to(&self, channel_id: u64) -> usize {
-        let prefix = format!("/channels/{channel_id}/");
-        self.fake
-            .requests()
-            .iter()
-            .filter(|r| r.path.starts_with(&prefix))
-            .count()
-    }
-}
-
-fn embeds(messages: &[Value]) -> usize {
-    messages
-        .iter()
-        .map(|m| m["embeds"].as_array().map_or(0, Vec::len))
-        .sum()
-}
-
-async fn tick(d: &Deliverer) -> PassSummary {
-    d.tick(&CancellationToken::new()).await
-}
 
 #[tokio::test]
 async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {

@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod bot;
+pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
