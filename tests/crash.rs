@@ -1,12 +1,15 @@
 //! Exactly once, measured the hard way: the real `paperboy run` binary delivers a day to text,
-//! announcement (auto-publish) and forum channels and is killed with `kill -9` (and now and then
+//! announcement (auto-publish) and forum channels, then personal alerts by DM, and is killed with `kill -9` (and now and then
 //! stopped with SIGTERM) at random moments, with the fake's nonce de-duplication **off** and
 //! every message answered 150 ms after Discord stored it, so each kill can leave a message on
 //! Discord that the bot never heard about. A last run then finishes the day. Asserted: no
-//! duplicate, no lost message, no lost crosspost, one thread per forum.
+//! duplicate, no lost message, no lost crosspost, one thread per forum, exactly one DM for each
+//! person whose terms match and none for the others.
 //!
-//! The quick variant runs in `cargo test` (100 channels, 10 kills). The full one:
-//! `cargo test --release --test crash -- --ignored` (200 channels, 40 kills, 5 SIGTERMs).
+//! The quick variants run in `cargo test` (100 channels, 40 people, 10 kills; and 10 channels,
+//! 80 people, 6 kills, so that most kills land among the DMs). The full one:
+//! `cargo test --release --test crash -- --ignored` (200 channels, 100 people, 40 kills, 5
+//! SIGTERMs).
 
 mod support;
 
@@ -17,12 +20,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paperboy::clock::ManualClock;
-use paperboy::store::{DeliveryStatus, NewSubscription, Store};
+use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, NewSubscription, Store};
 use rand::{Rng, SeedableRng};
 use support::fake_discord::FakeDiscord;
 
 const GUILD: u64 = 6_000;
 const TOKEN: &str = "crash-test-token";
+
+/// People with alerts, and whether their terms match the day: even ones follow `diffusion`
+/// (in the fixture's papers), odd ones an author who is not in it.
+fn people(n: u64) -> Vec<(u64, bool)> {
+    (0..n).map(|i| (90_000 + i, i % 2 == 0)).collect()
+}
 
 /// Channel ids by kind: text, announcement, forum.
 fn channels(n: u64) -> Vec<(u64, u8)> {
@@ -38,7 +47,7 @@ fn channels(n: u64) -> Vec<(u64, u8)> {
         .collect()
 }
 
-async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)]) {
+async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u64, bool)]) {
     let digests = dir.join("digests");
     std::fs::create_dir(&digests).unwrap();
     let today = chrono::Utc::now().date_naive();
@@ -82,6 +91,21 @@ async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)]) {
             .await
             .unwrap();
     }
+    for (user, matches) in people {
+        fake.add_user(*user, &format!("reader{user}"));
+        let term = if *matches {
+            AlertTerm {
+                kind: AlertTermKind::Include,
+                term: "diffusion".into(),
+            }
+        } else {
+            AlertTerm {
+                kind: AlertTermKind::Author,
+                term: "Tri Dao".into(),
+            }
+        };
+        store.add_alert_terms(*user, &[term]).await.unwrap();
+    }
     store.close().await;
 }
 
@@ -120,14 +144,15 @@ async fn all_done(dir: &Path, n: usize) -> bool {
     done == n
 }
 
-async fn crash_series(n_channels: u64, kills: usize, terms: usize, seed: u64) {
+async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize, seed: u64) {
     let fake = FakeDiscord::start().await;
     fake.set_gateway_url("wss://gateway.discord.gg");
     fake.set_nonce_window(None);
     fake.set_answer_delay(Duration::from_millis(150));
     let dir = tempfile::tempdir().unwrap();
     let chans = channels(n_channels);
-    setup(dir.path(), &fake, &chans).await;
+    let people = people(n_people);
+    setup(dir.path(), &fake, &chans, &people).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut signals_left = terms;
     for k in 0..kills + terms {
@@ -145,20 +170,22 @@ async fn crash_series(n_channels: u64, kills: usize, terms: usize, seed: u64) {
             let _ = child.wait().await;
         }
         eprintln!(
-            "after stop {}: {} requests so far, {} of them message posts",
+            "after stop {}: {} requests so far, {} of them message posts; {} people have a DM",
             k + 1,
             fake.request_count(),
             fake.requests()
                 .iter()
                 .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-                .count()
+                .count(),
+            people.iter().filter(|(u, _)| !fake.dms(*u).is_empty()).count()
         );
     }
     // The last run finishes the day.
     let mut child = spawn(dir.path(), &fake);
     let mut finished = false;
     for _ in 0..600 {
-        if all_done(dir.path(), chans.len()).await {
+        // Every channel and every person has a finished day (a person without a match too).
+        if all_done(dir.path(), chans.len() + people.len()).await {
             finished = true;
             break;
         }
@@ -206,20 +233,40 @@ async fn crash_series(n_channels: u64, kills: usize, terms: usize, seed: u64) {
             }
         }
     }
+    let (mut dm_duplicates, mut dm_lost, mut dm_unwanted) = (0, 0, 0);
+    for (user, matches) in &people {
+        let dms = fake.dms(*user);
+        match (matches, dms.len()) {
+            (true, 0) => dm_lost += 1,
+            (true, n) => dm_duplicates += n - 1,
+            (false, n) => dm_unwanted += n,
+        }
+    }
     assert_eq!(
         (duplicates, lost, lost_crossposts),
         (0, 0, 0),
         "duplicates, lost messages, lost crossposts"
     );
+    assert_eq!(
+        (dm_duplicates, dm_lost, dm_unwanted),
+        (0, 0, 0),
+        "duplicate DMs, lost DMs, DMs to people without a match"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_kills_during_a_fan_out_lose_and_duplicate_nothing() {
-    crash_series(100, 10, 0, 7).await;
+    crash_series(100, 40, 10, 0, 7).await;
+}
+
+/// Most kills of the series above land in the channels' fan-out; these land among the DMs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kills_during_a_dm_fan_out_send_each_person_one_dm() {
+    crash_series(10, 80, 6, 0, 11).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long: run with `cargo test --release --test crash -- --ignored`"]
 async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
-    crash_series(200, 40, 5, 42).await;
+    crash_series(200, 100, 40, 5, 42).await;
 }
