@@ -265,6 +265,81 @@ impl Drop for Bot {
     }
 }
 
+/// Where a person runs `/alerts`.
+#[derive(Debug, Clone, Copy)]
+pub enum Place {
+    /// A channel of the test guild, where the bot is (server install).
+    Guild,
+    /// Their DM with the bot.
+    BotDm,
+    /// A server the bot is not in, through the app they installed for themselves.
+    UserInstallGuild { guild: u64, channel: u64 },
+    /// A DM or group DM between people, through the app they installed for themselves.
+    PrivateChannel { channel: u64 },
+}
+
+impl Bot {
+    /// Runs `/alerts <path…>` as `user` from `place` and returns the immediate reply's `data`
+    /// (every `/alerts` answer is one immediate, ephemeral message).
+    pub async fn alerts(
+        &mut self,
+        user: u64,
+        place: Place,
+        path: &[&str],
+        options: Value,
+    ) -> Value {
+        self.next_id += 1;
+        let token = format!("token-{}", self.next_id);
+        let mut full = vec!["alerts"];
+        full.extend_from_slice(path);
+        let payload = match place {
+            Place::Guild => interaction::slash(
+                self.next_id,
+                &token,
+                GUILD,
+                CHANNEL,
+                user,
+                MEMBER,
+                &full,
+                options,
+            ),
+            Place::BotDm => interaction::slash_in_dm(self.next_id, &token, user, &full, options),
+            Place::UserInstallGuild { guild, channel } => interaction::slash_user_install(
+                self.next_id,
+                &token,
+                Some(guild),
+                channel,
+                user,
+                &full,
+                options,
+            ),
+            Place::PrivateChannel { channel } => interaction::slash_user_install(
+                self.next_id,
+                &token,
+                None,
+                channel,
+                user,
+                &full,
+                options,
+            ),
+        };
+        self.fake.dispatch_interaction(payload).await;
+        let got = self
+            .fake
+            .wait_for_responses(&token, 1, Duration::from_secs(20))
+            .await;
+        let first = got
+            .first()
+            .unwrap_or_else(|| panic!("no answer to /alerts {path:?} from {place:?}"));
+        assert_eq!(first["kind"], "callback", "{first:#}");
+        assert_eq!(
+            first["body"]["type"], 4,
+            "expected an immediate reply: {first:#}"
+        );
+        first["body"]["data"].clone()
+    }
+}
+
 pub fn opt(name: &str, kind: u8, value: Value) -> Value {
     json!({"name": name, "type": kind, "value": value})
 }
