@@ -239,6 +239,41 @@ pub struct DiscordConfig {
     pub shard_range: Option<ShardRange>,
 }
 
+impl DiscordConfig {
+    /// Applies `paperboy run --shards … --total-shards …` over the file's settings.
+    pub fn set_shards(
+        &mut self,
+        range: Option<ShardRange>,
+        total: Option<u32>,
+    ) -> Result<(), String> {
+        if let Some(n) = total {
+            if !(1..=1024).contains(&n) {
+                return Err(format!("{n} shards: the total must be from 1 to 1024"));
+            }
+            self.shards = Shards::Fixed(n);
+        }
+        if range.is_some() {
+            self.shard_range = range;
+        }
+        check_shard_range(self.shard_range, self.shards)
+    }
+}
+
+/// A range must lie within the total when the total is known here (with `auto`, it is checked
+/// against Discord's recommendation at start-up).
+fn check_shard_range(range: Option<ShardRange>, shards: Shards) -> Result<(), String> {
+    if let (Some(r), Shards::Fixed(n)) = (range, shards) {
+        if r.last >= n {
+            return Err(format!(
+                "shard {} does not exist: there are {n} shards (0 to {})",
+                r.last,
+                n - 1
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The total number of gateway shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shards {
@@ -555,18 +590,7 @@ impl Config {
             .map(str::parse::<ShardRange>)
             .transpose()
             .map_err(|r| invalid("discord.shard_range", r))?;
-        if let (Some(r), Shards::Fixed(n)) = (shard_range, shards) {
-            if r.last >= n {
-                return Err(invalid(
-                    "discord.shard_range",
-                    format!(
-                        "shard {} does not exist: there are {n} shards (0 to {})",
-                        r.last,
-                        n - 1
-                    ),
-                ));
-            }
-        }
+        check_shard_range(shard_range, shards).map_err(|r| invalid("discord.shard_range", r))?;
         let from_env = |keys: &[&str]| {
             keys.iter()
                 .find_map(|k| std::env::var(k).ok())

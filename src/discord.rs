@@ -20,7 +20,7 @@ use crate::config::{Config, DiscordConfig, Shards, Token};
 use crate::deliver::ratelimit::RateLimitSignals;
 use crate::deliver::{self, Deliverer, Tuning};
 use crate::fetch::Fetcher;
-use crate::store::Store;
+use crate::store::{ProcessLock, Store};
 
 /// Builds the REST client. In production (no `api_base`) it is serenity's own client with its
 /// rate limiter on, over `client` (the bot's one network configuration: proxy and CAs); rate
@@ -158,6 +158,8 @@ pub async fn run_with_tuning(
     tuning: Tuning,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    // Before anything else touches the file: a second bot on it would post everything twice.
+    let _lock = ProcessLock::acquire(&config.database_path)?;
     let store = Store::open(&config.database_path)
         .await
         .with_context(|| format!("opening the database {}", config.database_path.display()))?

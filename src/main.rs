@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use paperboy::clock::SystemClock;
-use paperboy::config::{Config, Token};
+use paperboy::config::{Config, ShardRange, Token};
 use paperboy::digest::{hf_json, markdown, Parsed};
 use paperboy::filter::Filter;
 use paperboy::render;
@@ -39,7 +39,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the bot (needs the DISCORD_TOKEN environment variable).
-    Run,
+    Run(RunArgs),
     /// Print the messages a day's digest becomes, without Discord. Without `--date` or `--file`:
     /// what the next daily post would carry.
     Preview(PreviewArgs),
@@ -47,6 +47,19 @@ enum Command {
     Status,
     /// Print the links that add the bot to a server and install it for yourself.
     Invite,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Open only these gateway shards, e.g. `0-3` or `2` (default: all; `discord.shard_range`).
+    /// The process answers the commands of the guilds on them, and delivers to the channels in
+    /// its own database.
+    #[arg(long, value_name = "RANGE")]
+    shards: Option<ShardRange>,
+    /// How many shards the bot has across all its processes (default: Discord's
+    /// recommendation; `discord.shards`). Every process must be given the same number.
+    #[arg(long, value_name = "N")]
+    total_shards: Option<u32>,
 }
 
 #[derive(clap::Args)]
@@ -102,7 +115,7 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run => run(&cli.config).await,
+        Command::Run(args) => run(&cli.config, args).await,
         Command::Preview(args) => preview(&cli.config, args).await,
         Command::Invite => invite(&cli.config),
         Command::Status => {
@@ -116,8 +129,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn run(config_path: &Path) -> anyhow::Result<()> {
-    let config = Config::load(config_path)?;
+async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(config_path)?;
+    config
+        .discord
+        .set_shards(args.shards, args.total_shards)
+        .map_err(|e| anyhow::anyhow!("--shards / --total-shards: {e}"))?;
     let token = Token::from_env()?;
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();

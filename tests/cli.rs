@@ -306,3 +306,31 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
     assert!(text.contains("last post  none yet"), "{text}");
     assert!(text.contains("next post  "), "{text}");
 }
+
+#[test]
+fn run_refuses_a_shard_range_outside_the_total_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bot.toml"), "").unwrap();
+    let out = paperboy(
+        &["run", "--shards", "3-4", "--total-shards", "4"],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("--shards")
+            && err.contains("shard 4 does not exist: there are 4 shards (0 to 3)"),
+        "{err}"
+    );
+    let out = paperboy(&["run", "--shards", "2-1"], dir.path());
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("is not a shard range"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !dir.path().join("paperboy.db").exists(),
+        "nothing is created for a bad command line"
+    );
+}

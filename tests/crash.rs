@@ -177,7 +177,10 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
                 .iter()
                 .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
                 .count(),
-            people.iter().filter(|(u, _)| !fake.dms(*u).is_empty()).count()
+            people
+                .iter()
+                .filter(|(u, _)| !fake.dms(*u).is_empty())
+                .count()
         );
     }
     // The last run finishes the day.

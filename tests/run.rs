@@ -10,7 +10,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::FakeDiscord;
+use support::fake_discord::{interaction, FakeDiscord};
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
@@ -29,8 +29,19 @@ fn bot_dir() -> tempfile::TempDir {
 
 /// `paperboy run` in `dir`, behind the fake's proxy, configured by the environment only.
 fn spawn_bot(dir: &std::path::Path, fake: &FakeDiscord, rust_log: &str) -> tokio::process::Child {
+    spawn_bot_with(dir, fake, rust_log, &[])
+}
+
+/// [`spawn_bot`] with more arguments after `run`.
+fn spawn_bot_with(
+    dir: &std::path::Path,
+    fake: &FakeDiscord,
+    rust_log: &str,
+    args: &[&str],
+) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
         .arg("run")
+        .args(args)
         .current_dir(dir)
         .env("DISCORD_TOKEN", TOKEN)
         .env("RUST_LOG", rust_log)
@@ -181,4 +192,94 @@ async fn a_gateway_that_keeps_closing_does_not_flood_the_log() {
     assert!(connects <= 8, "{connects} gateway connections in 8 s");
     assert!(log.lines().count() < 60, "{log}");
     assert!(log.contains("waiting before connecting again"), "{log}");
+}
+
+/// A guild whose id puts it on `shard` of `total` (`(id >> 22) % total`).
+fn guild_on(shard: u64, total: u64) -> u64 {
+    ((100 * total + shard) << 22) | 7
+}
+
+async fn sigterm(child: tokio::process::Child) -> (std::process::ExitStatus, String) {
+    let pid = child.id().unwrap();
+    let _ = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status();
+    exit_and_log(child).await
+}
+
+/// The SQLite way past one process: each process opens its own shards and keeps its own
+/// database (its guilds' channels), and a second process on one database is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refused() {
+    let fake = production_fake().await;
+    let guilds = [guild_on(0, 2), guild_on(1, 2)];
+    for (i, g) in guilds.iter().enumerate() {
+        fake.add_guild(*g, None);
+        fake.add_channel(*g, 800 + i as u64, 0);
+    }
+    let dirs = [bot_dir(), bot_dir()];
+    let mut bots = Vec::new();
+    for (shard, dir) in ["0", "1"].iter().zip(&dirs) {
+        bots.push(spawn_bot_with(
+            dir.path(),
+            &fake,
+            "info",
+            &["--shards", shard, "--total-shards", "2"],
+        ));
+    }
+    assert!(fake.wait_until_readies(2, Duration::from_secs(30)).await);
+    let mut shards: Vec<serde_json::Value> = fake
+        .identifies()
+        .iter()
+        .map(|i| i["shard"].clone())
+        .collect();
+    shards.sort_by_key(|s| s[0].as_u64());
+    assert_eq!(
+        shards,
+        vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]
+    );
+
+    // A command from a guild on each shard is answered by the process that owns it.
+    for (i, g) in guilds.iter().enumerate() {
+        let token = format!("shard-token-{i}");
+        fake.dispatch_interaction(interaction::slash(
+            7_000 + i as u64,
+            &token,
+            *g,
+            800 + i as u64,
+            5,
+            1 << 10,
+            &["papers", "settings"],
+            serde_json::json!([]),
+        ))
+        .await;
+        let answered = !fake
+            .wait_for_responses(&token, 1, Duration::from_secs(20))
+            .await
+            .is_empty();
+        assert!(answered, "no answer from the process owning shard {i}");
+    }
+
+    // A second process on the first database is refused at once, naming the holder.
+    let (exit, log) = exit_and_log(spawn_bot(dirs[0].path(), &fake, "info")).await;
+    assert!(!exit.success(), "{log}");
+    let first_pid = bots[0].id().unwrap();
+    assert!(
+        log.contains("another paperboy process")
+            && log.contains(&format!("pid {first_pid}"))
+            && log.contains("paperboy.db"),
+        "{log}"
+    );
+    assert_eq!(fake.identifies().len(), 2, "the refused process connected");
+
+    for bot in bots {
+        let (exit, log) = sigterm(bot).await;
+        assert!(exit.success(), "{log}");
+    }
+    // Once the first is gone, its database is free again: the lock died with the process.
+    let again = spawn_bot(dirs[0].path(), &fake, "info");
+    assert!(fake.wait_until_readies(3, Duration::from_secs(30)).await);
+    assert_eq!(fake.identifies().len(), 3);
+    let (exit, log) = sigterm(again).await;
+    assert!(exit.success(), "{log}");
 }

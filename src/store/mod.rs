@@ -11,6 +11,7 @@ mod archive;
 mod checks;
 mod deliveries;
 mod keywords;
+mod lock;
 mod subscriptions;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, MAX_NONCE_CHARS,
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
+pub use lock::{LockError, ProcessLock};
 pub use subscriptions::{NewSubscription, Subscription};
 
 /// How long a statement waits for another connection's write lock before failing with

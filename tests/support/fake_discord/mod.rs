@@ -755,9 +755,14 @@ impl FakeDiscord {
 
     /// True once a shard IDENTIFYed and was sent READY.
     pub async fn wait_until_ready(&self, timeout: Duration) -> bool {
+        self.wait_until_readies(1, timeout).await
+    }
+
+    /// True once `n` READYs were sent (over all sessions, resumes not counted).
+    pub async fn wait_until_readies(&self, n: usize, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.shared.ready_count.load(Ordering::SeqCst) > 0 {
+            if self.shared.ready_count.load(Ordering::SeqCst) >= n {
                 return true;
             }
             if Instant::now() >= deadline {
