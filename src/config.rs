@@ -81,6 +81,13 @@ struct RawConfig {
     database: RawDatabase,
     delivery: RawDelivery,
     network: RawNetwork,
+    metrics: RawMetrics,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawMetrics {
+    listen: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -223,6 +230,8 @@ pub struct Config {
     pub database_path: PathBuf,
     pub delivery: DeliveryConfig,
     pub network: NetworkConfig,
+    /// Where `/healthz` and `/metrics` are served (`metrics.listen`); `None`: not at all.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -572,6 +581,23 @@ impl Config {
             }
         }
 
+        let metrics_listen = raw
+            .metrics
+            .listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                l.parse::<std::net::SocketAddr>().map_err(|_| {
+                    invalid(
+                        "metrics.listen",
+                        format!(
+                            "`{l}` is not an address to listen on: write e.g. \"127.0.0.1:9100\""
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
         let shards = match raw.discord.shards {
             None => Shards::Auto,
             Some(RawShards::Word(w)) if w.eq_ignore_ascii_case("auto") => Shards::Auto,
@@ -658,6 +684,7 @@ impl Config {
                 concurrency: raw.delivery.concurrency,
                 max_retries: raw.delivery.max_retries,
             },
+            metrics_listen,
         })
     }
 }
@@ -693,6 +720,35 @@ mod tests {
         );
         assert!(matches!(cfg.source.primary, DigestSource::UrlTemplate(_)));
         assert!(cfg.source.fallback.is_some());
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_is_given() {
+        assert_eq!(load("").unwrap().metrics_listen, None);
+        let cfg = load("[metrics]\nlisten = \"127.0.0.1:9100\"").unwrap();
+        assert_eq!(cfg.metrics_listen, Some("127.0.0.1:9100".parse().unwrap()));
+        let e = load("[metrics]\nlisten = \"localhost\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("metrics.listen") && e.contains("127.0.0.1:9100"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn command_line_shards_override_the_file_and_are_checked() {
+        let mut d = load("[discord]\nshards = 4\nshard_range = \"0-1\"")
+            .unwrap()
+            .discord;
+        d.set_shards(Some("2-3".parse().unwrap()), None).unwrap();
+        assert_eq!(d.shard_range, Some(ShardRange { first: 2, last: 3 }));
+        let e = d.set_shards(None, Some(2)).unwrap_err();
+        assert!(e.contains("shard 3 does not exist"), "{e}");
+        assert!(d
+            .set_shards(None, Some(0))
+            .unwrap_err()
+            .contains("from 1 to 1024"));
     }
 
     #[test]

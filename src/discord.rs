@@ -20,6 +20,7 @@ use crate::config::{Config, DiscordConfig, Shards, Token};
 use crate::deliver::ratelimit::RateLimitSignals;
 use crate::deliver::{self, Deliverer, Tuning};
 use crate::fetch::Fetcher;
+use crate::health::Health;
 use crate::store::{ProcessLock, Store};
 
 /// Builds the REST client. In production (no `api_base`) it is serenity's own client with its
@@ -188,9 +189,12 @@ pub async fn run_with_tuning(
     }
     // serenity's WebSocket goes through the bot's tunnel: the proxy (which serenity cannot use)
     // and a pause between reconnects (which serenity does not make) live there.
+    let health = Arc::new(Health::new(tuning.max_sleep));
+    health.expect_shards(range.1 - range.0 + 1);
     let ws_url = if gateway.url.starts_with("wss://") {
         let tunnel =
             crate::net::gateway_tunnel(&config.network, &gateway.url, shutdown.clone()).await?;
+        health.watch_tunnel(tunnel.open.clone());
         match &config.network.https_proxy {
             Some(proxy) => {
                 tracing::info!(gateway = %gateway.url, via = %proxy, "gateway through the proxy")
@@ -241,6 +245,19 @@ pub async fn run_with_tuning(
     // serenity asked `GET /gateway` itself and falls back to a hard-coded address when that
     // fails: use the address checked above instead.
     *client.ws_url.lock().await = ws_url;
+    if let Some(addr) = config.metrics_listen {
+        let handle = crate::metrics::install().context("setting up the metrics recorder")?;
+        crate::endpoint::start(
+            addr,
+            health.clone(),
+            client.shard_manager.clone(),
+            store.clone(),
+            handle,
+            shutdown.clone(),
+        )
+        .await
+        .with_context(|| format!("config key `metrics.listen`: cannot listen on {addr}"))?;
+    }
 
     // The scheduler is spawned once, here, and not from READY: READY fires again after every
     // reconnect, and a second scheduler would mean double posts.
@@ -253,6 +270,7 @@ pub async fn run_with_tuning(
             clock,
         )
         .with_signals(signals)
+        .with_health(health.clone())
         .with_tuning(tuning),
     );
     let mut scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));

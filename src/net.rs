@@ -11,6 +11,7 @@
 //! while connections keep dying young.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,6 +124,25 @@ fn split_wss(url: &str) -> Result<(String, u16, String), NetError> {
 pub struct GatewayTunnel {
     /// What serenity connects to instead of the gateway's address.
     pub local_url: String,
+    /// Connections carried to the gateway right now. serenity's own view of a shard lags: while
+    /// it waits to resume, its shard manager still says "connected".
+    pub open: Arc<AtomicUsize>,
+}
+
+/// Counts a carried connection while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn new(n: &Arc<AtomicUsize>) -> Open {
+        n.fetch_add(1, Ordering::Relaxed);
+        Open(n.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A connection shorter than this counts as dying young.
@@ -158,6 +178,8 @@ pub async fn gateway_tunnel(
         .map_err(NetError::Tunnel)?;
     let local = listener.local_addr().map_err(NetError::Tunnel)?;
     let young = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let open = Arc::new(AtomicUsize::new(0));
+    let counted = open.clone();
     tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -165,12 +187,13 @@ pub async fn gateway_tunnel(
                 _ = cancel.cancelled() => return,
             };
             let Ok((client, _)) = accepted else { continue };
-            let (tls, host, proxy, young, cancel) = (
+            let (tls, host, proxy, young, cancel, counted) = (
                 tls.clone(),
                 host.clone(),
                 proxy.clone(),
                 young.clone(),
                 cancel.clone(),
+                counted.clone(),
             );
             tokio::spawn(async move {
                 let pause = reconnect_pause(young.load(std::sync::atomic::Ordering::Relaxed));
@@ -182,7 +205,7 @@ pub async fn gateway_tunnel(
                     }
                 }
                 let opened = std::time::Instant::now();
-                if let Err(e) = carry(client, proxy.as_deref(), &host, port, tls).await {
+                if let Err(e) = carry(client, proxy.as_deref(), &host, port, tls, &counted).await {
                     tracing::warn!(gateway = %host, error = %e, "gateway connection failed");
                 }
                 if opened.elapsed() < SHORT_LIVED {
@@ -195,6 +218,7 @@ pub async fn gateway_tunnel(
     });
     Ok(GatewayTunnel {
         local_url: format!("ws://{local}{path}"),
+        open,
     })
 }
 
@@ -223,6 +247,7 @@ async fn carry(
     host: &str,
     port: u16,
     tls: Arc<rustls::ClientConfig>,
+    open: &Arc<AtomicUsize>,
 ) -> std::io::Result<()> {
     let io = |m: String| std::io::Error::other(m);
     let dial = proxy.map_or_else(|| format!("{host}:{port}"), str::to_string);
@@ -265,17 +290,23 @@ async fn carry(
         .collect::<Vec<_>>()
         .join("\r\n");
     gateway.write_all(rewritten.as_bytes()).await?;
+    // Open until either side is done with it: a gateway that closed is not a connection,
+    // whatever serenity does with its end.
+    let open = std::sync::Mutex::new(Some(Open::new(open)));
+    let gone = || drop(open.lock().expect("open lock").take());
     // Each direction to its end, so what one side sent last (a close frame) reaches the other
     // even when the far end then drops the connection without TLS's close_notify.
     let (mut client_read, mut client_write) = tokio::io::split(client);
     let (mut gateway_read, mut gateway_write) = tokio::io::split(gateway);
     let up = async {
         let r = tokio::io::copy(&mut client_read, &mut gateway_write).await;
+        gone();
         let _ = gateway_write.shutdown().await;
         r
     };
     let down = async {
         let r = tokio::io::copy(&mut gateway_read, &mut client_write).await;
+        gone();
         let _ = client_write.shutdown().await;
         r
     };

@@ -10,7 +10,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::{interaction, FakeDiscord};
+use support::fake_discord::{interaction, Failure, FakeDiscord};
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
@@ -282,4 +282,200 @@ async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refuse
     assert_eq!(fake.identifies().len(), 3);
     let (exit, log) = sigterm(again).await;
     assert!(exit.success(), "{log}");
+}
+
+/// A free loopback port for `metrics.listen` (bound, then released for the bot to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The value of a Prometheus sample line `name{labels} value` (`labels` as rendered, or "").
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
+    use paperboy::store::{NewSubscription, Store};
+    let fake = production_fake().await;
+    fake.add_channel(3, 40, 0);
+    let dir = bot_dir();
+    let port = free_port();
+    // A post every two seconds, the day's digest in the folder, a channel subscribed an hour
+    // ago: the first post after the digest was seen carries it.
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[schedule]\ncron = \"*/2 * * * * *\"\ntimezone = \"UTC\"\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n\
+             [metrics]\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digests/2024-04-02.md"
+        ),
+        dir.path().join("digests").join(format!("{today}.md")),
+    )
+    .unwrap();
+    let store = Store::open(&dir.path().join("paperboy.db"))
+        .await
+        .unwrap()
+        .with_clock(std::sync::Arc::new(paperboy::clock::ManualClock::new(
+            chrono::Utc::now() - chrono::Duration::hours(1),
+        )));
+    store
+        .upsert_subscription(&NewSubscription {
+            guild_id: 3,
+            channel_id: 40,
+            channel_kind: 0,
+            delivery_time: None,
+            timezone: None,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 1,
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    // The first message meets a 502 (retried), so every counter has something to show.
+    fake.fail_route_next(
+        "POST",
+        "/channels/40/messages",
+        1,
+        Failure::ServerError(502),
+    );
+
+    let child = spawn_bot(dir.path(), &fake, "info");
+    assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
+    let base = format!("http://127.0.0.1:{port}");
+    let mut health = serde_json::Value::Null;
+    for _ in 0..400 {
+        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
+            let status = r.status().as_u16();
+            health = r.json().await.unwrap();
+            if status == 200
+                && fake.messages(40).len() == 2
+                && health["scheduler"]["passes"].as_u64() >= Some(1)
+            {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if fake.messages(40).len() != 2 {
+        let (_, log) = sigterm(child).await;
+        panic!("the day was not posted: {health:#}\n{log}");
+    }
+    assert_eq!(health["ok"], true, "{health:#}");
+    assert_eq!(
+        health["gateway"]["shards_connected"],
+        serde_json::json!([0]),
+        "{health:#}"
+    );
+    assert_eq!(health["database"]["ok"], true, "{health:#}");
+    assert_eq!(health["scheduler"]["ok"], true, "{health:#}");
+    assert_eq!(fake.messages(40).len(), 2);
+
+    // The pass that posted has ended once the ledger says so; then every figure is in.
+    let mut text = String::new();
+    for _ in 0..200 {
+        let (status, body) = get(&format!("{base}/metrics")).await;
+        assert_eq!(status, 200);
+        text = body;
+        if sample(
+            &text,
+            "paperboy_delivery_lag_seconds_count{target=\"channel\"}",
+        ) == Some(1.0)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        sample(&text, "paperboy_messages_sent_total{target=\"channel\"}"),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "paperboy_discord_5xx_total"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "paperboy_delivery_retries_total"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "paperboy_channels_paused"),
+        Some(0.0),
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            "paperboy_digest_fetches_total{source=\"folder\",outcome=\"ok\"}"
+        ) >= Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "paperboy_delivery_lag_seconds_count{target=\"channel\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(
+        sample(&text, "paperboy_scheduler_passes_total") >= Some(1.0),
+        "{text}"
+    );
+    assert!(
+        text.contains("# HELP paperboy_messages_sent_total"),
+        "{text}"
+    );
+
+    // The gateway goes away and stays away: /healthz says so with a 503.
+    fake.close_next_connections(100_000, 1011);
+    fake.close_sessions(1011);
+    let mut down = None;
+    let mut last = String::new();
+    for _ in 0..200 {
+        let (status, body) = get(&format!("{base}/healthz")).await;
+        if status == 503 {
+            down = Some(serde_json::from_str::<serde_json::Value>(&body).unwrap());
+            break;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let down = down.unwrap_or_else(|| panic!("/healthz never reported the lost gateway: {last}"));
+    assert_eq!(down["ok"], false, "{down:#}");
+    assert_eq!(down["gateway"]["ok"], false, "{down:#}");
+    assert_eq!(down["database"]["ok"], true, "{down:#}");
+
+    let (exit, log) = sigterm(child).await;
+    assert!(exit.success(), "{log}");
+    assert!(log.contains("serving /healthz and /metrics"), "{log}");
 }

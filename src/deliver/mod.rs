@@ -123,6 +123,8 @@ pub struct Deliverer {
     dm_channels: Mutex<HashMap<u64, u64>>,
     /// The bot's own user id (`GET /users/@me`), asked once: only its own forum threads count.
     bot_user_id: tokio::sync::OnceCell<u64>,
+    /// Told when passes start and end (`/healthz`'s "scheduler alive").
+    health: Option<Arc<crate::health::Health>>,
 }
 
 /// When a source was last looked at for a date, and when to look again.
@@ -248,6 +250,8 @@ enum Work {
 struct ChannelJob {
     sub: Arc<Subscription>,
     work: Vec<Work>,
+    /// When the post planned this pass fell due (for the lag metric).
+    fire: Option<DateTime<Utc>>,
 }
 
 /// A job before planning: resumes are ready, new dates still need bodies.
@@ -255,6 +259,7 @@ struct Unplanned {
     sub: Arc<Subscription>,
     resume: Vec<NaiveDate>,
     new: Vec<(NaiveDate, DayRef)>,
+    fire: Option<DateTime<Utc>>,
 }
 
 fn unplanned<'a>(
@@ -265,6 +270,7 @@ fn unplanned<'a>(
         sub: sub.clone(),
         resume: Vec::new(),
         new: Vec::new(),
+        fire: None,
     })
 }
 
@@ -325,12 +331,19 @@ impl Deliverer {
             quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
             dm_channels: Mutex::new(HashMap::new()),
+            health: None,
         }
     }
 
     /// Listens to serenity's rate limiter (see [`ratelimit::RateLimitSignals`]).
     pub fn with_signals(mut self, signals: Arc<ratelimit::RateLimitSignals>) -> Deliverer {
         self.signals = Some(signals);
+        self
+    }
+
+    /// Reports each pass to `health`.
+    pub fn with_health(mut self, health: Arc<crate::health::Health>) -> Deliverer {
+        self.health = Some(health);
         self
     }
 
@@ -342,6 +355,18 @@ impl Deliverer {
 
     /// One pass: resume unfinished deliveries, then deliver every due (channel, date).
     pub async fn tick(&self, cancel: &CancellationToken) -> PassSummary {
+        if let Some(h) = &self.health {
+            h.pass_started();
+        }
+        let summary = self.run_pass(cancel).await;
+        if let Some(h) = &self.health {
+            h.pass_finished();
+        }
+        crate::metrics::pass();
+        summary
+    }
+
+    async fn run_pass(&self, cancel: &CancellationToken) -> PassSummary {
         let started = tokio::time::Instant::now();
         let stats = Stats::default();
         if let Err(e) = self.pass(cancel, &stats).await {
@@ -366,6 +391,8 @@ impl Deliverer {
             .into_iter()
             .map(|s| (s.channel_id, Arc::new(s)))
             .collect();
+        let all_channels = self.store.subscription_count().await?;
+        crate::metrics::paused_channels(all_channels.saturating_sub(subs.len() as u64));
         // People's alerts go through the same machinery as channels, keyed by their user id
         // (see [`alert_subscription`]): the same carry rule, ledger and resume.
         let mut alert_terms: HashMap<u64, Vec<Term>> = HashMap::new();
@@ -446,6 +473,9 @@ impl Deliverer {
             for p in &posts {
                 let c = carry(&p.selection, history(&p.sub), now, hold, |d| days.state(d));
                 Stats::add(&stats.waiting, c.awaiting.len() as u64);
+                if !c.post.is_empty() || !c.never_came.is_empty() {
+                    unplanned(&mut jobs, &p.sub).fire = Some(p.fire);
+                }
                 for d in c.post {
                     if let Some(a) = days.ready.get(&d) {
                         unplanned(&mut jobs, &p.sub)
@@ -843,6 +873,7 @@ impl Deliverer {
                 jobs.push(ChannelJob {
                     sub: u.sub,
                     work: work.into_iter().map(|(_, w)| w).collect(),
+                    fire: u.fire,
                 });
             }
         }
@@ -878,6 +909,7 @@ impl Deliverer {
                 Stats::add(&stats.pending, 1 + work.len() as u64);
                 break;
             }
+            let planned_now = matches!(w, Work::Planned { .. });
             let date = match w {
                 Work::Planned { messages: 0, .. } => {
                     Stats::add(&stats.completed, 1);
@@ -901,7 +933,13 @@ impl Deliverer {
                 .send_delivery(&job.sub, delivery, &mut window, cancel, stats)
                 .await;
             match outcome {
-                Ok(Outcome::Done) => Stats::add(&stats.completed, 1),
+                Ok(Outcome::Done) => {
+                    Stats::add(&stats.completed, 1);
+                    if let (true, Some(fire)) = (planned_now, job.fire) {
+                        let lag = (self.clock.now() - fire).to_std().unwrap_or_default();
+                        crate::metrics::delivery_lag(job.sub.channel_kind == plan::KIND_DM, lag);
+                    }
+                }
                 Ok(Outcome::Failed) => Stats::add(&stats.failed, 1),
                 Ok(Outcome::Pending) => {
                     Stats::add(&stats.pending, 1 + work.len() as u64);

@@ -230,6 +230,7 @@ impl Deliverer {
             let wait = match err.failure {
                 Failure::RateLimited => {
                     stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::rate_limited(err.global);
                     if on_429 == On429::GiveUp {
                         return Err(Stop::Failed(Failure::RateLimited));
                     }
@@ -261,6 +262,7 @@ impl Deliverer {
                         return Err(Stop::Exhausted(e));
                     }
                     stats.retries.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::retry();
                     let wait = plan::backoff(
                         transient,
                         self.tuning.backoff_base,
@@ -406,6 +408,7 @@ impl Deliverer {
                 thread = Some(id);
                 look_first = false;
                 stats.messages.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::message_sent(sub.channel_kind == KIND_DM);
                 continue;
             }
             let target = thread.unwrap_or(dest);
@@ -455,6 +458,7 @@ impl Deliverer {
                             .await?;
                     }
                     stats.messages.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::message_sent(sub.channel_kind == KIND_DM);
                     continue;
                 }
                 Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
@@ -463,6 +467,7 @@ impl Deliverer {
                 .record_sent(channel, date, m.idx, message_id)
                 .await?;
             stats.messages.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::message_sent(sub.channel_kind == KIND_DM);
             if m.publish.is_some() {
                 settled &= self
                     .publish(channel, date, m.idx, message_id, window, cancel, stats)
@@ -622,6 +627,7 @@ impl Deliverer {
             wait = over_quota => {
                 // serenity was about to sit it out: counted here, as no 429 reached us.
                 stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::rate_limited(false);
                 tracing::debug!(channel_id = channel, wait_s = wait.as_secs(), "crosspost over quota");
                 Err(Stop::Failed(Failure::RateLimited))
             }

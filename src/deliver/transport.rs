@@ -60,6 +60,9 @@ impl From<serenity::Error> for RequestError {
         }
         if let serenity::Error::Http(HttpError::UnsuccessfulRequest(resp)) = &e {
             r.uncertain = resp.status_code.is_server_error();
+            if r.uncertain {
+                crate::metrics::server_error();
+            }
         }
         r
     }
@@ -256,6 +259,9 @@ impl Transport {
         let message = json["message"].as_str().unwrap_or_default();
         let mut r = RequestError::of(classify_status(status.as_u16(), code, message));
         r.uncertain = status.is_server_error();
+        if r.uncertain {
+            crate::metrics::server_error();
+        }
         if status.as_u16() == 429 {
             let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
             let seconds = json["retry_after"]

@@ -120,6 +120,22 @@ impl SourceLoader {
     /// The digest for `date`. `NotPublished` means "try again later"; every other error means
     /// something is wrong with the source or its content.
     pub async fn load(&self, date: NaiveDate) -> Result<Parsed, DigestError> {
+        let result = self.load_uncounted(date).await;
+        let kind = match &self.source {
+            DigestSource::Folder(_) => "folder",
+            DigestSource::UrlTemplate(_) => "url",
+            DigestSource::HfApi { .. } => "hf_api",
+        };
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(DigestError::NotPublished(_)) => "not_published",
+            Err(_) => "error",
+        };
+        crate::metrics::digest_fetch(kind, outcome);
+        result
+    }
+
+    async fn load_uncounted(&self, date: NaiveDate) -> Result<Parsed, DigestError> {
         match &self.source {
             DigestSource::Folder(dir) => self.load_folder(dir, date).await,
             DigestSource::UrlTemplate(template) => {
