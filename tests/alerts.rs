@@ -406,18 +406,10 @@ async fn a_digest_day_sends_one_dm_to_each_matching_person_and_none_to_the_other
         if !author.is_empty() {
             assert!(embeds[0].to_string().contains(author), "{m:#}");
         }
-        // The DM went to the person's own DM channel, after the channel's posts.
+        // The DM went to the person's own DM channel.
         assert_eq!(
             m["channel_id"],
             bot.fake.dm_channel_of(user).unwrap().to_string()
-        );
-        assert!(
-            m["id"].as_str().unwrap().parse::<u64>().unwrap()
-                > channel_posts[1]["id"]
-                    .as_str()
-                    .unwrap()
-                    .parse::<u64>()
-                    .unwrap()
         );
     }
     for user in [DAVE, ERIN] {
@@ -625,4 +617,48 @@ async fn clear_leaves_no_row_about_the_person_in_the_database() {
         .unwrap();
     assert_eq!(n, 0);
     bot.stop().await;
+}
+
+/// The fan-out queues channels before people: with one delivery at a time, every channel
+/// message is sent before the first DM.
+#[tokio::test]
+async fn channels_are_served_before_dms_under_the_one_budget() {
+    use paperboy::store::AlertTerm;
+    use support::engine::{at, tick, Env};
+    let env = Env::with("", |c, _| c.delivery.concurrency = 1).await;
+    env.publish(env.day);
+    for c in [300, 301, 302] {
+        env.subscribe(c, 0, |_| {}).await;
+    }
+    for u in [ALICE, BOB, CAROL] {
+        env.fake.add_user(u, "reader");
+        env.store
+            .add_alert_terms(
+                u,
+                &[AlertTerm {
+                    kind: AlertTermKind::Include,
+                    term: "diffusion".into(),
+                }],
+            )
+            .await
+            .unwrap();
+    }
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 6, "{pass}");
+    let posts: Vec<String> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+        .map(|r| r.path.clone())
+        .collect();
+    let dm_paths: Vec<String> = [ALICE, BOB, CAROL]
+        .iter()
+        .map(|u| format!("/channels/{}/messages", env.fake.dm_channel_of(*u).unwrap()))
+        .collect();
+    assert_eq!(posts.len(), 3 * 2 + 3, "{posts:#?}");
+    let first_dm = posts.iter().position(|p| dm_paths.contains(p)).unwrap();
+    let last_channel = posts.iter().rposition(|p| !dm_paths.contains(p)).unwrap();
+    assert!(last_channel < first_dm, "{posts:#?}");
 }

@@ -20,6 +20,9 @@
 //! [`Filter`]: crate::filter::Filter
 
 mod matcher;
+mod stored;
+
+pub use stored::{stored_term, term_of};
 
 use std::collections::HashMap;
 

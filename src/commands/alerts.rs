@@ -12,12 +12,13 @@ use poise::serenity_prelude as serenity;
 
 use super::subscription::{autocomplete_timezone, parse_time};
 use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
+use crate::alerts::{stored_term, term_of};
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
 use crate::deliver::alert_subscription;
 use crate::outlook::outlook;
-use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS, MAX_ALERT_TERM_CHARS};
-use crate::terms::{parse_terms, validate, Term, TermKind};
+use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS};
+use crate::terms::{parse_terms, validate};
 
 /// The pause reason stored when the person pauses their own alerts; any other reason is
 /// paperboy's (Discord refused a DM) and is explained with how to fix it.
@@ -35,32 +36,9 @@ pub async fn alerts(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn to_store(t: &Term) -> AlertTerm {
-    let kind = match t.kind {
-        TermKind::Include => AlertTermKind::Include,
-        TermKind::Exclude => AlertTermKind::Exclude,
-        TermKind::Author => AlertTermKind::Author,
-        TermKind::ExcludeAuthor => AlertTermKind::ExcludeAuthor,
-    };
-    AlertTerm {
-        kind,
-        term: t.text.clone(),
-    }
-}
-
-fn to_term(t: &AlertTerm) -> Term {
-    let kind = match t.kind {
-        AlertTermKind::Include => TermKind::Include,
-        AlertTermKind::Exclude => TermKind::Exclude,
-        AlertTermKind::Author => TermKind::Author,
-        AlertTermKind::ExcludeAuthor => TermKind::ExcludeAuthor,
-    };
-    Term::new(kind, t.term.clone())
-}
-
 /// A term as shown back: in the syntax it is typed in, inside a code span.
 fn show(t: &AlertTerm) -> String {
-    format!("`{}`", sanitize_inline(&to_term(t).to_string()))
+    format!("`{}`", sanitize_inline(&term_of(t).to_string()))
 }
 
 fn show_all(terms: &[AlertTerm]) -> String {
@@ -147,13 +125,13 @@ pub async fn add(
     for t in &parsed {
         if let Err(e) = validate(t) {
             return Err(user_error(format!(
-                "`{}`: {e}. Terms are at most {MAX_ALERT_TERM_CHARS} characters.",
+                "`{}`: {e}.",
                 sanitize_inline(&t.to_string())
             )));
         }
     }
     let mut wanted: Vec<AlertTerm> = Vec::new();
-    for t in parsed.iter().map(to_store) {
+    for t in parsed.iter().map(stored_term) {
         if !wanted.contains(&t) {
             wanted.push(t);
         }
@@ -243,7 +221,7 @@ async fn autocomplete_term(
         .unwrap_or_default();
     let choices = terms
         .iter()
-        .map(|t| to_term(t).to_string())
+        .map(|t| term_of(t).to_string())
         .filter(|s| s.to_lowercase().contains(&needle))
         .take(25)
         .map(|s| serenity::AutocompleteChoice::new(s.clone(), s))

@@ -48,10 +48,8 @@ use crate::carry::{candidates, carry, open_post, selection_for, DayState, Histor
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::{Fetcher, Look, QuietStatus, Role};
-use crate::store::{
-    AlertTerm, AlertTermKind, AlertUser, Archived, DeliveryStatus, Store, StoreError, Subscription,
-};
-use crate::terms::{Term, TermKind};
+use crate::store::{AlertUser, Archived, DeliveryStatus, Store, StoreError, Subscription};
+use crate::terms::Term;
 use plan::{DayContent, RenderCache};
 use ratelimit::{ChannelWindow, GlobalLimiter};
 use send::Outcome;
@@ -403,7 +401,10 @@ impl Deliverer {
                     .expect("dm lock")
                     .insert(user.user_id, c);
             }
-            alert_terms.insert(user.user_id, terms.iter().map(to_term).collect());
+            alert_terms.insert(
+                user.user_id,
+                terms.iter().map(crate::alerts::term_of).collect(),
+            );
             subs.insert(user.user_id, Arc::new(alert_subscription(&user)));
         }
 
@@ -1051,16 +1052,6 @@ pub fn alert_subscription(user: &AlertUser) -> Subscription {
         updated_at: user.updated_at,
         start_date: user.start_date,
     }
-}
-
-fn to_term(t: &AlertTerm) -> Term {
-    let kind = match t.kind {
-        AlertTermKind::Include => TermKind::Include,
-        AlertTermKind::Exclude => TermKind::Exclude,
-        AlertTermKind::Author => TermKind::Author,
-        AlertTermKind::ExcludeAuthor => TermKind::ExcludeAuthor,
-    };
-    Term::new(kind, t.term.clone())
 }
 
 /// One index over the terms of every person with a new day this pass, matched once per day.
