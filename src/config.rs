@@ -197,6 +197,7 @@ struct RawDelivery {
     requests_per_second: u32,
     concurrency: usize,
     max_retries: u32,
+    lease_seconds: u64,
 }
 
 impl Default for RawDelivery {
@@ -205,6 +206,7 @@ impl Default for RawDelivery {
             requests_per_second: 45,
             concurrency: 32,
             max_retries: 5,
+            lease_seconds: 30,
         }
     }
 }
@@ -360,9 +362,12 @@ pub struct SourceConfig {
 
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
+    /// The bot token's budget, divided between the live processes sharing a database.
     pub requests_per_second: u32,
     pub concurrency: usize,
     pub max_retries: u32,
+    /// How long a process's claim on a delivery lasts without renewal (see `store::leases`).
+    pub lease: Duration,
 }
 
 /// Parses a cron expression, accepting the 5-field Unix form too (by prefixing seconds) because
@@ -571,6 +576,12 @@ impl Config {
         if raw.delivery.concurrency == 0 {
             return Err(invalid("delivery.concurrency", "must be at least 1"));
         }
+        if !(2..=3600).contains(&raw.delivery.lease_seconds) {
+            return Err(invalid(
+                "delivery.lease_seconds",
+                "must be between 2 and 3600 seconds",
+            ));
+        }
 
         if let Some(base) = &raw.discord.api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
@@ -683,6 +694,7 @@ impl Config {
                 requests_per_second: raw.delivery.requests_per_second,
                 concurrency: raw.delivery.concurrency,
                 max_retries: raw.delivery.max_retries,
+                lease: Duration::from_secs(raw.delivery.lease_seconds),
             },
             metrics_listen,
         })

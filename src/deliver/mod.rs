@@ -123,6 +123,13 @@ pub struct Deliverer {
     bot_user_id: tokio::sync::OnceCell<u64>,
     /// Told when passes start and end (`/healthz`'s "scheduler alive").
     health: Option<Arc<crate::health::Health>>,
+    /// This process among those sharing the database: the owner of its leases.
+    process: String,
+    /// Live processes at the last heartbeat (the budget is divided by it).
+    processes: AtomicU64,
+    /// When the first lease another process holds on a pending delivery ends: a takeover is
+    /// possible then if that process died.
+    held_until: Mutex<Option<DateTime<Utc>>>,
 }
 
 /// When a source was last looked at for a date, and when to look again.
@@ -330,6 +337,9 @@ impl Deliverer {
             bot_user_id: tokio::sync::OnceCell::new(),
             dm_channels: Mutex::new(HashMap::new()),
             health: None,
+            process: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            processes: AtomicU64::new(1),
+            held_until: Mutex::new(None),
         }
     }
 
@@ -382,6 +392,9 @@ impl Deliverer {
 
     async fn pass(&self, cancel: &CancellationToken, stats: &Stats) -> Result<(), StoreError> {
         let now = self.clock.now();
+        self.share_budget().await;
+        let held = self.store.leased_elsewhere(&self.process).await?;
+        *self.held_until.lock().expect("held lock") = held.values().min().copied();
         let mut subs: HashMap<u64, Arc<Subscription>> = self
             .store
             .enabled_subscriptions()
@@ -412,6 +425,10 @@ impl Deliverer {
         // 1. Unfinished deliveries of channels still enabled (a paused channel keeps its pending
         //    delivery until `/papers resume`).
         for (channel_id, date) in self.store.pending_delivery_keys().await? {
+            // Another live process is on it; it is ours only if that process dies.
+            if held.contains_key(&(channel_id, date)) {
+                continue;
+            }
             if let Some(sub) = subs.get(&channel_id) {
                 unplanned(&mut jobs, sub).resume.push(date);
             }
@@ -593,9 +610,18 @@ impl Deliverer {
                 );
             }
         };
+        // While the fan-out runs: leases renewed, heartbeat kept, budget re-divided.
+        let keeper = async {
+            let every = (self.config.delivery.lease / 3).max(Duration::from_millis(500));
+            loop {
+                tokio::time::sleep(every).await;
+                self.keep_leases().await;
+            }
+        };
         tokio::select! {
             _ = fanout => {}
             _ = progress => {}
+            _ = keeper => {}
         }
         match plan_error.into_inner().expect("plan error lock") {
             Some(e) => Err(e),
@@ -930,9 +956,39 @@ impl Deliverer {
             if delivery.status != DeliveryStatus::Pending {
                 continue;
             }
+            let until = self.lease_until();
+            match self
+                .store
+                .claim_delivery(channel, date, &self.process, until)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Another process claimed it first; the channel's later days wait too, so
+                    // its posts stay in order.
+                    tracing::debug!(channel_id = channel, %date, "delivery claimed by another process");
+                    Stats::add(&stats.pending, 1 + work.len() as u64);
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!(channel_id = channel, %date, error = %e, "cannot claim the delivery");
+                    Stats::add(&stats.errors, 1);
+                    break;
+                }
+            }
             let outcome = self
                 .send_delivery(&job.sub, delivery, &mut window, cancel, stats)
                 .await;
+            if matches!(outcome, Ok(Outcome::Pending | Outcome::Abort) | Err(_)) {
+                // Left unfinished: any process may take it up at once.
+                if let Err(e) = self
+                    .store
+                    .release_delivery(channel, date, &self.process)
+                    .await
+                {
+                    tracing::warn!(channel_id = channel, %date, error = %e, "could not release the delivery's lease");
+                }
+            }
             match outcome {
                 Ok(Outcome::Done) => {
                     Stats::add(&stats.completed, 1);
@@ -1021,11 +1077,71 @@ impl Deliverer {
         if let Some(t) = self.next_check() {
             next = next.min(t);
         }
+        // A lease another process holds may run out (its owner died): look again just after.
+        if let Some(t) = *self.held_until.lock().expect("held lock") {
+            next = next.min(t + chrono::Duration::milliseconds(100));
+        }
         next.max(now)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// This process's id among those sharing the database.
+    pub fn process_id(&self) -> &str {
+        &self.process
+    }
+
+    fn lease_until(&self) -> DateTime<Utc> {
+        self.clock.now()
+            + chrono::Duration::from_std(self.config.delivery.lease)
+                .unwrap_or_else(|_| chrono::Duration::seconds(30))
+    }
+
+    /// Renews this process's leases and heartbeat.
+    async fn keep_leases(&self) {
+        if let Err(e) = self
+            .store
+            .renew_leases(&self.process, self.lease_until())
+            .await
+        {
+            tracing::warn!(error = %e, "could not renew the delivery leases");
+        }
+        self.share_budget().await;
+    }
+
+    /// Beats this process's heartbeat and takes its share of the token's request budget: the
+    /// configured rate divided by the live processes, so together they never exceed it.
+    async fn share_budget(&self) {
+        let live = match self
+            .store
+            .heartbeat(&self.process, self.config.delivery.lease)
+            .await
+        {
+            Ok(n) => n.max(1),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record this process's heartbeat");
+                return;
+            }
+        };
+        let before = self.processes.swap(live, Ordering::Relaxed);
+        if before != live {
+            let share = f64::from(self.config.delivery.requests_per_second) / live as f64;
+            self.limiter.set_rate(share);
+            tracing::info!(
+                processes = live,
+                requests_per_second = format!("{share:.1}"),
+                "sharing the request budget"
+            );
+        }
+    }
+
+    /// Unregisters this process (at shutdown): its share and its leases go to the others.
+    pub async fn leave(&self) {
+        if let Err(e) = self.store.leave(&self.process).await {
+            tracing::warn!(error = %e, "could not unregister this process");
+        }
     }
 }
 

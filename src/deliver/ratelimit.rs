@@ -124,6 +124,19 @@ impl Gcra {
         self.interval
     }
 
+    /// Changes the rate from now on (this process's share of a budget shared with others):
+    /// slots already handed out stay, later ones are spaced at the new interval.
+    pub fn set_rate(&mut self, per_second: f64) {
+        assert!(per_second > 0.0, "a rate limit needs a positive rate");
+        let burst = if self.interval.is_zero() {
+            1
+        } else {
+            (self.tolerance.as_nanos() / self.interval.as_nanos()) as u32 + 1
+        };
+        self.interval = Duration::from_secs_f64(1.0 / per_second);
+        self.tolerance = self.interval * burst.saturating_sub(1);
+    }
+
     /// Reserves the next slot for a request arriving at `now`; returns when it may be sent
     /// (`now` itself when there is room).
     pub fn reserve(&mut self, now: Instant) -> Instant {
@@ -184,6 +197,15 @@ impl GlobalLimiter {
                 return;
             }
         }
+    }
+
+    /// Sets the rate every task shares (see [`Gcra::set_rate`]).
+    pub fn set_rate(&self, per_second: f64) {
+        self.state
+            .lock()
+            .expect("limiter lock")
+            .gcra
+            .set_rate(per_second);
     }
 
     /// Stops every task from sending for `d` (a 429 came back).
@@ -306,6 +328,27 @@ mod tests {
         // And the whole run takes about requests / rate.
         let total = *slots.last().unwrap() - t0;
         assert!(total >= ms(22_000) && total <= ms(22_300), "{total:?}");
+    }
+
+    #[test]
+    fn gcra_rate_changes_apply_to_later_slots() {
+        let t0 = Instant::now();
+        let mut g = Gcra::new(10.0, 1);
+        assert_eq!(g.reserve(t0), t0);
+        assert_eq!(g.reserve(t0), t0 + ms(100));
+        // Another process joined: half the budget from now on.
+        g.set_rate(5.0);
+        assert_eq!(g.interval(), ms(200));
+        assert_eq!(g.reserve(t0), t0 + ms(200));
+        assert_eq!(g.reserve(t0), t0 + ms(400));
+        let mut b = Gcra::new(10.0, 3);
+        b.set_rate(20.0);
+        let slots: Vec<_> = (0..4).map(|_| b.reserve(t0) - t0).collect();
+        assert_eq!(
+            slots,
+            vec![ms(0), ms(0), ms(0), ms(50)],
+            "the burst is kept"
+        );
     }
 
     #[test]

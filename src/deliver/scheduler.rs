@@ -70,6 +70,7 @@ pub async fn run_scheduler(d: Arc<Deliverer>, cancel: CancellationToken) -> RunS
             _ = cancel.cancelled() => break,
         }
     }
+    d.leave().await;
     tracing::info!("delivery scheduler stopped: {run}");
     run
 }

@@ -11,6 +11,7 @@ mod archive;
 mod checks;
 mod deliveries;
 mod keywords;
+mod leases;
 mod lock;
 mod subscriptions;
 

@@ -1,0 +1,225 @@
+//! Who works on what when several bot processes share one database: a pending delivery is sent
+//! only by the process holding its lease (claimed atomically, renewed while the process lives,
+//! released when it stops working on it), and the live processes register with a heartbeat so
+//! the token's request budget can be divided between them.
+//!
+//! A lease is a deadline, not a lock: a process that dies (even by `kill -9`) stops renewing,
+//! and once the deadline passes any other process may claim the delivery and resume it from its
+//! first unrecorded message, looking on Discord first as after any crash.
+//!
+//! A SQLite file serves one process (see [`super::ProcessLock`]), so there a claim always
+//! succeeds: the leases a killed process left behind belong to nobody alive, and its restart
+//! must not wait for them to expire.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{id_from_db, id_to_db, Store, StoreError};
+
+impl Store {
+    /// Takes (or extends) the lease on a pending delivery for `owner` until `until`. False when
+    /// another process holds an unexpired lease on it, or it is no longer pending.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn claim_delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let sql = if self.single_process() {
+            "UPDATE deliveries SET lease_owner = $1, lease_until = $2 \
+             WHERE channel_id = $3 AND digest_date = $4 AND status = 'pending' AND $5 IS NOT NULL"
+        } else {
+            "UPDATE deliveries SET lease_owner = $1, lease_until = $2 \
+             WHERE channel_id = $3 AND digest_date = $4 AND status = 'pending' \
+             AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $5)"
+        };
+        let n = sqlx::query(sql)
+            .bind(owner)
+            .bind(until)
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .bind(self.now())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Pending deliveries another live process holds, with when each lease ends: not this
+    /// process's to resume before then.
+    #[tracing::instrument(skip_all)]
+    pub async fn leased_elsewhere(
+        &self,
+        owner: &str,
+    ) -> Result<HashMap<(u64, NaiveDate), DateTime<Utc>>, StoreError> {
+        if self.single_process() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT channel_id, digest_date, lease_until FROM deliveries \
+             WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $1 \
+             AND lease_until >= $2",
+        )
+        .bind(owner)
+        .bind(self.now())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, d, until)| ((id_from_db(c), d), until))
+            .collect())
+    }
+
+    /// Whether this store serves a single process (SQLite), where leases decide nothing.
+    fn single_process(&self) -> bool {
+        true
+    }
+
+    /// Extends every lease `owner` holds to `until`; returns how many.
+    #[tracing::instrument(skip_all)]
+    pub async fn renew_leases(&self, owner: &str, until: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE deliveries SET lease_until = $1 WHERE lease_owner = $2 AND status = 'pending'",
+        )
+        .bind(until)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Gives a delivery's lease back (the owner stopped working on it): another process may take
+    /// it at once instead of waiting for the lease to expire.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
+    pub async fn release_delivery(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        owner: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
+             WHERE channel_id = $1 AND digest_date = $2 AND lease_owner = $3",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records that `process` is alive, forgets processes silent for longer than `ttl`, and
+    /// returns how many are alive (this one included).
+    #[tracing::instrument(skip_all)]
+    pub async fn heartbeat(&self, process: &str, ttl: Duration) -> Result<u64, StoreError> {
+        let now = self.now();
+        let stale = now - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO bot_processes (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(process)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM bot_processes WHERE heartbeat_at < $1")
+            .bind(stale)
+            .execute(&mut *tx)
+            .await?;
+        let live: i64 = sqlx::query_scalar("SELECT count(*) FROM bot_processes")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(live.max(1) as u64)
+    }
+
+    /// Unregisters a process that stops (its share of the budget goes back to the others).
+    #[tracing::instrument(skip_all)]
+    pub async fn leave(&self, process: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM bot_processes WHERE id = $1")
+            .bind(process)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        )
+        .bind(process)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 4, 2, h, m, s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_the_one_process_always_gets_the_claim() {
+        let clock = ManualClock::new(at(9, 0, 0));
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(clock.clone()));
+        let day = NaiveDate::from_ymd_opt(2024, 4, 2).unwrap();
+        let plan = vec![("n-1".to_string(), serde_json::json!({ "content": "x" }))];
+        store.plan_delivery(7, day, &plan).await.unwrap();
+        assert!(store
+            .claim_delivery(7, day, "a", at(9, 0, 30))
+            .await
+            .unwrap());
+        // "a" was killed; its restart ("b") resumes at once, not 30 s later.
+        assert!(store
+            .claim_delivery(7, day, "b", at(9, 0, 30))
+            .await
+            .unwrap());
+        assert!(store.leased_elsewhere("c").await.unwrap().is_empty());
+        store.release_delivery(7, day, "b").await.unwrap();
+        store
+            .finish_delivery(7, day, crate::store::DeliveryStatus::Done)
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .claim_delivery(7, day, "a", at(9, 0, 40))
+                .await
+                .unwrap(),
+            "a finished delivery is nobody's"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_live_processes_are_those_that_beat_within_the_ttl() {
+        let clock = ManualClock::new(at(9, 0, 0));
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(clock.clone()));
+        let ttl = Duration::from_secs(30);
+        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+        assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
+        clock.set(at(9, 0, 20));
+        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 2);
+        // b stopped beating 31 s ago: its share goes back.
+        clock.set(at(9, 0, 31));
+        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+        assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
+        store.leave("b").await.unwrap();
+        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+    }
+}
