@@ -117,8 +117,9 @@ const PG_MAX_CONNECTIONS: u32 = 8;
 /// writers are serialized as on SQLite.
 const PG_WRITE_LOCK: i64 = 0x7061_7065_7262_6f79;
 
-/// Where the database is: a SQLite file (the default) or a PostgreSQL server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the database is: a SQLite file (the default) or a PostgreSQL server. Its `Debug` shows
+/// [`Database::describe`], so a logged config never carries the server's password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
     /// A `postgres://` (or `postgresql://`) URL, password included: never logged.
@@ -150,6 +151,15 @@ impl Database {
                 let host = host.split('?').next().unwrap_or_default();
                 format!("postgres://{host}")
             }
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Database::Postgres(_) => f.debug_tuple("Postgres").field(&self.describe()).finish(),
         }
     }
 }
@@ -556,6 +566,8 @@ mod tests {
         assert_eq!(Database::from_url("mysql://x/y"), None);
         assert_eq!(Database::from_url("sqlite://"), None);
         // Logs name the server, never the password.
+        let server = Database::Postgres("postgres://bot:secret@db.example/p".into());
+        assert!(!format!("{server:?}").contains("secret"));
         assert_eq!(
             Database::Postgres(
                 "postgres://bot:secret@db.example:5432/paperboy?sslmode=require".into()
