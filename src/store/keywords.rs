@@ -109,8 +109,8 @@ impl Store {
             return Ok(KeywordChange::default());
         }
 
-        // IMMEDIATE so the count check and the inserts see the same state even if two admins
-        // add keywords to the same channel at once.
+        // A write transaction (writers serialized) so the count check and the inserts see the
+        // same state even if two admins add keywords to the same channel at once.
         with_write_tx!(self, |tx| {
             let rows: Vec<(String, String)> =
                 sqlx::query_as("SELECT word, kind FROM keywords WHERE channel_id = $1")
