@@ -37,8 +37,9 @@ pub struct ArchivedDay {
 pub struct SearchHit {
     pub date: NaiveDate,
     pub paper: Paper,
-    /// FTS5 bm25 score: lower (more negative) is a better match. 0 when the query had only
-    /// tokens too short for the index and was answered by substring matching alone.
+    /// FTS5 bm25 score on SQLite, an occurrence count standing in for it on Postgres: lower
+    /// (more negative) is a better match. 0 when the query had only tokens too short for the
+    /// index and was answered by substring matching alone.
     pub rank: f64,
 }
 
@@ -248,9 +249,10 @@ impl Store {
     }
 
     /// Searches archived titles and bullets; every whitespace-separated token must occur
-    /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5, so user
-    /// input is never parsed as query syntax (`AND`, `-x`, `a:b`, `*`, quotes and parentheses
-    /// are just text). Results are newest date first, best match first within a day.
+    /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5 (bound as
+    /// an escaped ILIKE pattern on Postgres), so user input is never parsed as query syntax
+    /// (`AND`, `-x`, `a:b`, `*`, quotes and parentheses are just text). Results are newest
+    /// date first, best match first within a day.
     #[tracing::instrument(skip_all, fields(query = %query, since = ?since, limit = limit))]
     pub async fn search(
         &self,
@@ -266,15 +268,10 @@ impl Store {
             .into_iter()
             .partition(|t| t.chars().count() >= TRIGRAM_CHARS);
 
-        // Placeholders are numbered as they are bound; `$N` works on both backends.
         let mut binds: Vec<String> = Vec::new();
-        let param = |binds: &mut Vec<String>, value: String| {
-            binds.push(value);
-            format!("${}", binds.len())
-        };
         let mut conditions = Vec::new();
         let rank;
-        let sql = if self.is_postgres() {
+        let from = if self.is_postgres() {
             // pg_trgm's GIN indexes answer ILIKE for any token of three or more characters, and
             // shorter ones by scanning, so every token is one substring condition. The rank
             // stands in for bm25 (lower is better): occurrences, title hits weighing double.
@@ -319,7 +316,7 @@ impl Store {
         }
         let limit_param = binds.len() + usize::from(since.is_some()) + 1;
         let sql = format!(
-            "SELECT p.date, {rank} AS rank, {PAPER_COLUMNS} {sql} \
+            "SELECT p.date, {rank} AS rank, {PAPER_COLUMNS} {from} \
              WHERE {} ORDER BY p.date DESC, rank, p.position LIMIT ${limit_param}",
             conditions.join(" AND ")
         );
@@ -344,6 +341,13 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Adds a bound value and returns its placeholder: they are numbered as they are bound, and `$N`
+/// works on both backends.
+fn param(binds: &mut Vec<String>, value: String) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
 }
 
 /// FTS5 query matching every token as a literal phrase (implicit AND between them). Inside a

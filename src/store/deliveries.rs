@@ -336,8 +336,9 @@ impl Store {
 
     /// Plans many channels' deliveries for `date` in one transaction, skipping channels that
     /// already have a plan for that date (as [`Store::plan_delivery`] would). Rows go in as
-    /// JSON arrays expanded by `json_each`, a few statements per thousand channels instead of one
-    /// per row, so a 10,000-channel fan-out holds the write lock only briefly. A channel listed
+    /// JSON arrays expanded by `json_each` (`jsonb_array_elements` on Postgres), a few
+    /// statements per thousand channels instead of one per row, so a 10,000-channel fan-out
+    /// holds the write lock only briefly. A channel listed
     /// twice is planned once, from its first entry. `source` is where the day's digest came
     /// from. A subscription's first planned date becomes its start date in the same
     /// transaction, so a crash can never leave a channel with a post but no start.
