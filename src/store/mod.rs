@@ -30,12 +30,10 @@ macro_rules! with_write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite(pool) => {
-                #[allow(unused_mut)]
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 $body
             }
             $crate::store::Pool::Postgres(pool) => {
-                #[allow(unused_mut)]
                 let mut $tx = pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind($crate::store::PG_WRITE_LOCK)
