@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::digest::source::DigestSource;
 use crate::publication::{Publication, WeekdaySet};
+use crate::store::Database;
 
 /// Minutes from the file as a duration; callers bound the value first.
 fn minutes(m: u64) -> chrono::Duration {
@@ -181,12 +182,14 @@ impl Default for RawSource {
 #[serde(default, deny_unknown_fields)]
 struct RawDatabase {
     path: PathBuf,
+    url: Option<String>,
 }
 
 impl Default for RawDatabase {
     fn default() -> Self {
         RawDatabase {
             path: PathBuf::from("paperboy.db"),
+            url: None,
         }
     }
 }
@@ -229,7 +232,10 @@ pub struct Config {
     pub discord: DiscordConfig,
     pub schedule: ScheduleConfig,
     pub source: SourceConfig,
+    /// The SQLite file (`database.path`, or a `sqlite://` URL).
     pub database_path: PathBuf,
+    /// A PostgreSQL server from `database.url` or `DATABASE_URL`, used instead of the file.
+    pub database_url: Option<Database>,
     pub delivery: DeliveryConfig,
     pub network: NetworkConfig,
     /// Where `/healthz` and `/metrics` are served (`metrics.listen`); `None`: not at all.
@@ -440,6 +446,13 @@ pub fn parse_timezone(text: &str) -> Result<Tz, String> {
 }
 
 impl Config {
+    /// The database the bot uses: the Postgres server when one is configured, else the file.
+    pub fn database(&self) -> Database {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| Database::Sqlite(self.database_path.clone()))
+    }
+
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             path: path.display().to_string(),
@@ -645,6 +658,29 @@ impl Config {
                 ));
             }
         }
+        // The file's URL first, as with the proxy; `sqlite://` URLs name the file like `path`.
+        let (url_key, url) = match raw.database.url {
+            Some(url) => ("database.url", Some(url)),
+            None => ("DATABASE_URL", from_env(&["DATABASE_URL"])),
+        };
+        let mut database_path = resolve(&raw.database.path);
+        let mut database_url = None;
+        match url.as_deref().map(|u| (u, Database::from_url(u))) {
+            None => {}
+            Some((_, Some(Database::Sqlite(path)))) => database_path = resolve(&path),
+            Some((_, Some(postgres))) => database_url = Some(postgres),
+            Some((u, None)) => {
+                // Only the scheme is echoed: the rest may hold a password.
+                let scheme = u.split_once(':').map_or(u, |(s, _)| s);
+                return Err(invalid(
+                    url_key,
+                    format!(
+                        "`{scheme}:` is not a database paperboy supports: use \
+                         \"postgres://user:password@host:5432/dbname\" or \"sqlite://path\""
+                    ),
+                ));
+            }
+        }
         let ca_file = raw
             .network
             .ca_file
@@ -689,7 +725,8 @@ impl Config {
                 timeout: Duration::from_secs(raw.source.timeout_seconds),
                 max_bytes: raw.source.max_bytes,
             },
-            database_path: resolve(&raw.database.path),
+            database_path,
+            database_url,
             delivery: DeliveryConfig {
                 requests_per_second: raw.delivery.requests_per_second,
                 concurrency: raw.delivery.concurrency,
@@ -761,6 +798,28 @@ mod tests {
             .set_shards(None, Some(0))
             .unwrap_err()
             .contains("from 1 to 1024"));
+    }
+
+    #[test]
+    fn database_url_picks_postgres_or_names_the_sqlite_file() {
+        let cfg = load("[database]\nurl = \"postgres://bot:pw@db:5432/paperboy\"").unwrap();
+        assert_eq!(
+            cfg.database(),
+            Database::Postgres("postgres://bot:pw@db:5432/paperboy".into())
+        );
+        let cfg = load("[database]\nurl = \"sqlite://data/p.db\"\npath = \"x.db\"").unwrap();
+        assert_eq!(cfg.database_url, None);
+        assert_eq!(
+            cfg.database(),
+            Database::Sqlite(PathBuf::from("/etc/paperboy/data/p.db"))
+        );
+        let err = load("[database]\nurl = \"mysql://root:hunter2@db/p\"").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("database.url") && text.contains("`mysql:`"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
     }
 
     #[test]

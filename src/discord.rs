@@ -21,7 +21,7 @@ use crate::deliver::ratelimit::RateLimitSignals;
 use crate::deliver::{self, Deliverer, Tuning};
 use crate::fetch::Fetcher;
 use crate::health::Health;
-use crate::store::{ProcessLock, Store};
+use crate::store::{Database, ProcessLock, Store};
 
 /// Builds the REST client. In production (no `api_base`) it is serenity's own client with its
 /// rate limiter on, over `client` (the bot's one network configuration: proxy and CAs); rate
@@ -159,14 +159,19 @@ pub async fn run_with_tuning(
     tuning: Tuning,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let database = config.database();
     // Before anything else touches the file: a second bot on it would post everything twice.
-    let _lock = ProcessLock::acquire(&config.database_path)?;
-    let store = Store::open(&config.database_path)
+    // (The lock is SQLite's: a Postgres server is shared by design.)
+    let _lock = match &database {
+        Database::Sqlite(path) => Some(ProcessLock::acquire(path)?),
+        Database::Postgres(_) => None,
+    };
+    let store = Store::connect(&database)
         .await
-        .with_context(|| format!("opening the database {}", config.database_path.display()))?
+        .with_context(|| format!("opening the database {}", database.describe()))?
         .with_clock(clock.clone());
     let subs = store.subscription_count().await?;
-    tracing::info!(database = %config.database_path.display(), subscriptions = subs, "database ready");
+    tracing::info!(database = %database.describe(), subscriptions = subs, "database ready");
     let client = crate::net::http_client(&config.network)?;
     let fetcher = Arc::new(Fetcher::new(store.clone(), &config.source, client.clone()));
     let signals = RateLimitSignals::new();

@@ -13,7 +13,7 @@ use crate::digest::{DigestError, Parsed};
 use crate::fetch::{quiet_status, Sources};
 use crate::outlook::outlook;
 use crate::publication::{missing_streak, PrimaryDay};
-use crate::store::{Store, StoreError};
+use crate::store::{Database, Store, StoreError};
 
 /// Formats an instant for an operator: UTC, to the minute.
 fn at(t: DateTime<Utc>) -> String {
@@ -32,12 +32,13 @@ fn kind_name(kind: u8) -> &'static str {
 
 /// `paperboy status`: reads the database next to the config (never creates it).
 pub async fn status(config: &Config, now: DateTime<Utc>) -> Result<String, StatusError> {
-    if !config.database_path.exists() {
-        return Err(StatusError::NoDatabase(
-            config.database_path.display().to_string(),
-        ));
+    let database = config.database();
+    if let Database::Sqlite(path) = &database {
+        if !path.exists() {
+            return Err(StatusError::NoDatabase(path.display().to_string()));
+        }
     }
-    let store = Store::open(&config.database_path).await?;
+    let store = Store::connect(&database).await?;
     let text = status_of(&store, config, now).await;
     store.close().await;
     Ok(text?)

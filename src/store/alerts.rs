@@ -117,24 +117,24 @@ impl TryFrom<UserRow> for AlertUser {
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn alert_user(&self, user_id: u64) -> Result<Option<AlertUser>, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM alert_users WHERE user_id = ?"
+        let row: Option<UserRow> = with_pool!(self, |db| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM alert_users WHERE user_id = $1"
         ))
         .bind(id_to_db(user_id))
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         row.map(AlertUser::try_from).transpose()
     }
 
     /// The person's terms, sorted.
     #[tracing::instrument(skip_all)]
     pub async fn alert_terms(&self, user_id: u64) -> Result<Vec<AlertTerm>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT kind, term FROM alert_terms WHERE user_id = ? ORDER BY kind, term",
+        let rows: Vec<(String, String)> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT kind, term FROM alert_terms WHERE user_id = $1 ORDER BY kind, term",
         )
         .bind(id_to_db(user_id))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         rows.into_iter()
             .map(|(kind, term)| {
                 Ok(AlertTerm {
@@ -165,24 +165,25 @@ impl Store {
             }
         }
         let now = self.now();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO alert_users (user_id, created_at, updated_at) VALUES (?1, ?2, ?2) \
+        with_write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO alert_users (user_id, created_at, updated_at) VALUES ($1, $2, $2) \
              ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(id_to_db(user_id))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let have: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_terms WHERE user_id = ?")
+            )
             .bind(id_to_db(user_id))
-            .fetch_one(&mut *tx)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
-        let mut change = AlertChange::default();
-        let mut count = have.max(0) as usize;
-        for t in terms {
-            let inserted = sqlx::query(
-                "INSERT INTO alert_terms (user_id, term, kind, created_at) VALUES (?, ?, ?, ?) \
+            let have: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM alert_terms WHERE user_id = $1")
+                    .bind(id_to_db(user_id))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let mut change = AlertChange::default();
+            let mut count = have.max(0) as usize;
+            for t in terms {
+                let inserted = sqlx::query(
+                "INSERT INTO alert_terms (user_id, term, kind, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT DO NOTHING",
             )
             .bind(id_to_db(user_id))
@@ -193,36 +194,39 @@ impl Store {
             .await?
             .rows_affected()
                 == 1;
-            if inserted {
-                count += 1;
-                if count > MAX_ALERT_TERMS {
-                    return Err(StoreError::TooManyAlertTerms {
-                        limit: MAX_ALERT_TERMS,
-                    });
+                if inserted {
+                    count += 1;
+                    if count > MAX_ALERT_TERMS {
+                        return Err(StoreError::TooManyAlertTerms {
+                            limit: MAX_ALERT_TERMS,
+                        });
+                    }
+                    change.added.push(t.clone());
+                } else {
+                    change.unchanged.push(t.clone());
                 }
-                change.added.push(t.clone());
-            } else {
-                change.unchanged.push(t.clone());
             }
-        }
-        sqlx::query("UPDATE alert_users SET updated_at = ? WHERE user_id = ?")
-            .bind(now)
-            .bind(id_to_db(user_id))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(change)
+            sqlx::query("UPDATE alert_users SET updated_at = $1 WHERE user_id = $2")
+                .bind(now)
+                .bind(id_to_db(user_id))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(change)
+        })
     }
 
     /// Removes a term by its text (any kind); returns whether one was there.
     #[tracing::instrument(skip_all)]
     pub async fn remove_alert_term(&self, user_id: u64, term: &str) -> Result<bool, StoreError> {
-        let n = sqlx::query("DELETE FROM alert_terms WHERE user_id = ? AND lower(term) = lower(?)")
-            .bind(id_to_db(user_id))
-            .bind(term)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n = with_pool!(self, |db| sqlx::query(
+            "DELETE FROM alert_terms WHERE user_id = $1 AND lower(term) = lower($2)"
+        )
+        .bind(id_to_db(user_id))
+        .bind(term)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
@@ -230,19 +234,21 @@ impl Store {
     /// ledger row of their DMs (with the message bodies). Returns whether there was anything.
     #[tracing::instrument(skip_all)]
     pub async fn clear_alerts(&self, user_id: u64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let users = sqlx::query("DELETE FROM alert_users WHERE user_id = ?")
-            .bind(id_to_db(user_id))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let rows = sqlx::query("DELETE FROM deliveries WHERE channel_id = ? AND target = 'dm'")
-            .bind(id_to_db(user_id))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(users + rows > 0)
+        with_write_tx!(self, |tx| {
+            let users = sqlx::query("DELETE FROM alert_users WHERE user_id = $1")
+                .bind(id_to_db(user_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let rows =
+                sqlx::query("DELETE FROM deliveries WHERE channel_id = $1 AND target = 'dm'")
+                    .bind(id_to_db(user_id))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            tx.commit().await?;
+            Ok(users + rows > 0)
+        })
     }
 
     /// `Some(reason)` pauses the person's alerts, `None` resumes them; false when they have none.
@@ -252,17 +258,17 @@ impl Store {
         user_id: u64,
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE alert_users SET enabled = ?2, paused_reason = ?3, updated_at = ?4 \
-             WHERE user_id = ?1",
+        let n = with_pool!(self, |db| sqlx::query(
+            "UPDATE alert_users SET enabled = $2, paused_reason = $3, updated_at = $4 \
+             WHERE user_id = $1",
         )
         .bind(id_to_db(user_id))
         .bind(reason.is_none())
         .bind(reason)
         .bind(self.now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
@@ -274,45 +280,48 @@ impl Store {
         time: Option<NaiveTime>,
         tz: Option<Tz>,
     ) -> Result<bool, StoreError> {
-        let n = sqlx::query(
-            "UPDATE alert_users SET delivery_time = ?2, timezone = ?3, updated_at = ?4 \
-             WHERE user_id = ?1",
+        let n = with_pool!(self, |db| sqlx::query(
+            "UPDATE alert_users SET delivery_time = $2, timezone = $3, updated_at = $4 \
+             WHERE user_id = $1",
         )
         .bind(id_to_db(user_id))
         .bind(time.map(|t| t.format("%H:%M").to_string()))
         .bind(tz.map(|z| z.name().to_string()))
         .bind(self.now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 
     /// Remembers the DM channel Discord gave for a person.
     #[tracing::instrument(skip_all)]
     pub async fn set_dm_channel(&self, user_id: u64, channel_id: u64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE alert_users SET dm_channel_id = ? WHERE user_id = ?")
-            .bind(id_to_db(channel_id))
-            .bind(id_to_db(user_id))
-            .execute(&self.pool)
-            .await?;
+        with_pool!(self, |db| sqlx::query(
+            "UPDATE alert_users SET dm_channel_id = $1 WHERE user_id = $2"
+        )
+        .bind(id_to_db(channel_id))
+        .bind(id_to_db(user_id))
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Every person whose alerts are on and who has terms, with their terms.
     #[tracing::instrument(skip_all)]
     pub async fn active_alerts(&self) -> Result<Vec<(AlertUser, Vec<AlertTerm>)>, StoreError> {
-        let users: Vec<UserRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM alert_users WHERE enabled = 1 ORDER BY user_id"
+        let users: Vec<UserRow> = with_pool!(self, |db| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM alert_users WHERE enabled = TRUE ORDER BY user_id"
         ))
-        .fetch_all(&self.pool)
-        .await?;
-        let terms: Vec<(i64, String, String)> = sqlx::query_as(
+        .fetch_all(db)
+        .await)?;
+        let terms: Vec<(i64, String, String)> = with_pool!(self, |db| sqlx::query_as(
             "SELECT t.user_id, t.kind, t.term FROM alert_terms AS t \
-             JOIN alert_users AS u ON u.user_id = t.user_id WHERE u.enabled = 1",
+             JOIN alert_users AS u ON u.user_id = t.user_id WHERE u.enabled = TRUE",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         let mut by_user: std::collections::HashMap<i64, Vec<AlertTerm>> = Default::default();
         for (u, kind, term) in terms {
             by_user.entry(u).or_default().push(AlertTerm {
@@ -345,77 +354,79 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn terms_are_added_capped_listed_removed_and_cleared_without_a_trace() {
-        let store = Store::open_memory().await.unwrap();
-        assert_eq!(store.alert_user(5).await.unwrap(), None);
-        let change = store
-            .add_alert_terms(
-                5,
-                &[
-                    term(AlertTermKind::Include, "speculative decoding"),
-                    term(AlertTermKind::Author, "Tri Dao"),
-                ],
-            )
-            .await
-            .unwrap();
-        assert_eq!(change.added.len(), 2);
-        let again = store
-            .add_alert_terms(5, &[term(AlertTermKind::Author, "Tri Dao")])
-            .await
-            .unwrap();
-        assert_eq!(again.unchanged.len(), 1);
-        assert!(store.alert_user(5).await.unwrap().unwrap().enabled);
-        assert_eq!(store.alert_terms(5).await.unwrap().len(), 2);
-        // The cap.
-        let many: Vec<AlertTerm> = (0..30)
-            .map(|i| term(AlertTermKind::Include, &format!("w{i}")))
-            .collect();
-        assert!(matches!(
-            store.add_alert_terms(5, &many).await,
-            Err(StoreError::TooManyAlertTerms { .. })
-        ));
-        assert_eq!(
-            store.alert_terms(5).await.unwrap().len(),
-            2,
-            "all or nothing"
-        );
-        assert!(store.remove_alert_term(5, "tri dao").await.unwrap());
-        assert!(!store.remove_alert_term(5, "tri dao").await.unwrap());
-        // Pause, time, DM channel, a DM in the ledger: all gone after clear.
-        assert!(store.set_alerts_paused(5, Some("50007")).await.unwrap());
-        assert!(store.active_alerts().await.unwrap().is_empty());
-        store.set_alerts_paused(5, None).await.unwrap();
-        assert_eq!(store.active_alerts().await.unwrap().len(), 1);
-        store.set_dm_channel(5, 777).await.unwrap();
-        let day = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap();
-        store
-            .plan_deliveries(
-                day,
-                None,
-                &[(5, vec![("n5".into(), json!({"content": "x"}))])],
-                &HashSet::new(),
-                &HashSet::from([5]),
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            store.alert_user(5).await.unwrap().unwrap().start_date,
-            Some(day)
-        );
-        assert!(store.clear_alerts(5).await.unwrap());
-        for table in [
-            "alert_users",
-            "alert_terms",
-            "deliveries",
-            "delivery_messages",
-        ] {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-                .fetch_one(&store.pool)
+    store_tests! {
+        async fn terms_are_added_capped_listed_removed_and_cleared_without_a_trace(store) {
+            assert_eq!(store.alert_user(5).await.unwrap(), None);
+            let change = store
+                .add_alert_terms(
+                    5,
+                    &[
+                        term(AlertTermKind::Include, "speculative decoding"),
+                        term(AlertTermKind::Author, "Tri Dao"),
+                    ],
+                )
                 .await
                 .unwrap();
-            assert_eq!(n, 0, "{table}");
+            assert_eq!(change.added.len(), 2);
+            let again = store
+                .add_alert_terms(5, &[term(AlertTermKind::Author, "Tri Dao")])
+                .await
+                .unwrap();
+            assert_eq!(again.unchanged.len(), 1);
+            assert!(store.alert_user(5).await.unwrap().unwrap().enabled);
+            assert_eq!(store.alert_terms(5).await.unwrap().len(), 2);
+            // The cap.
+            let many: Vec<AlertTerm> = (0..30)
+                .map(|i| term(AlertTermKind::Include, &format!("w{i}")))
+                .collect();
+            assert!(matches!(
+                store.add_alert_terms(5, &many).await,
+                Err(StoreError::TooManyAlertTerms { .. })
+            ));
+            assert_eq!(
+                store.alert_terms(5).await.unwrap().len(),
+                2,
+                "all or nothing"
+            );
+            assert!(store.remove_alert_term(5, "tri dao").await.unwrap());
+            assert!(!store.remove_alert_term(5, "tri dao").await.unwrap());
+            // Pause, time, DM channel, a DM in the ledger: all gone after clear.
+            assert!(store.set_alerts_paused(5, Some("50007")).await.unwrap());
+            assert!(store.active_alerts().await.unwrap().is_empty());
+            store.set_alerts_paused(5, None).await.unwrap();
+            assert_eq!(store.active_alerts().await.unwrap().len(), 1);
+            store.set_dm_channel(5, 777).await.unwrap();
+            let day = NaiveDate::from_ymd_opt(2025, 1, 2).unwrap();
+            store
+                .plan_deliveries(
+                    day,
+                    None,
+                    &[(5, vec![("n5".into(), json!({"content": "x"}))])],
+                    &HashSet::new(),
+                    &HashSet::from([5]),
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                store.alert_user(5).await.unwrap().unwrap().start_date,
+                Some(day)
+            );
+            assert!(store.clear_alerts(5).await.unwrap());
+            for table in [
+                "alert_users",
+                "alert_terms",
+                "deliveries",
+                "delivery_messages",
+            ] {
+                let n: i64 = with_pool!(store, |db| sqlx::query_scalar(&format!(
+                    "SELECT count(*) FROM {table}"
+                ))
+                .fetch_one(db)
+                .await)
+                .unwrap();
+                assert_eq!(n, 0, "{table}");
+            }
+            assert!(!store.clear_alerts(5).await.unwrap());
         }
-        assert!(!store.clear_alerts(5).await.unwrap());
     }
 }

@@ -37,8 +37,9 @@ pub struct ArchivedDay {
 pub struct SearchHit {
     pub date: NaiveDate,
     pub paper: Paper,
-    /// FTS5 bm25 score: lower (more negative) is a better match. 0 when the query had only
-    /// tokens too short for the index and was answered by substring matching alone.
+    /// FTS5 bm25 score on SQLite, an occurrence count standing in for it on Postgres: lower
+    /// (more negative) is a better match. 0 when the query had only tokens too short for the
+    /// index and was answered by substring matching alone.
     pub rank: f64,
 }
 
@@ -96,29 +97,29 @@ impl Store {
         source: &str,
         final_: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO digests (date, source, fetched_at, paper_count, final) \
-             VALUES (?1, ?2, ?3, ?4, ?5) \
+        with_write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO digests (date, source, fetched_at, paper_count, final) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (date) DO UPDATE SET source = excluded.source, \
              fetched_at = excluded.fetched_at, paper_count = excluded.paper_count, \
              final = excluded.final",
-        )
-        .bind(digest.date)
-        .bind(source)
-        .bind(self.now())
-        .bind(digest.papers.len() as i64)
-        .bind(final_)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM papers WHERE date = ?")
+            )
             .bind(digest.date)
+            .bind(source)
+            .bind(self.now())
+            .bind(digest.papers.len() as i64)
+            .bind(final_)
             .execute(&mut *tx)
             .await?;
-        for (position, paper) in digest.papers.iter().enumerate() {
-            sqlx::query(
+            sqlx::query("DELETE FROM papers WHERE date = $1")
+                .bind(digest.date)
+                .execute(&mut *tx)
+                .await?;
+            for (position, paper) in digest.papers.iter().enumerate() {
+                sqlx::query(
                 "INSERT INTO papers (date, position, title, url, arxiv_id, thumbnail_url, votes, \
-                 authors, bullets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 authors, bullets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(digest.date)
             .bind(position as i64)
@@ -131,29 +132,35 @@ impl Store {
             .bind(serde_json::to_string(&paper.bullets).expect("strings always serialize"))
             .execute(&mut *tx)
             .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The archived digest for `date`, papers in digest order; `None` if that date was never
     /// saved (a saved day with no papers is `Some` with an empty list).
     #[tracing::instrument(skip_all, fields(date = %date))]
     pub async fn digest(&self, date: NaiveDate) -> Result<Option<Digest>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM digests WHERE date = ?")
+        // One snapshot, so a concurrent re-save cannot mix two versions of the day.
+        let rows = with_read_tx!(self, |tx| {
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT paper_count FROM digests WHERE date = $1")
+                    .bind(date)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if known.is_none() {
+                return Ok(None);
+            }
+            let rows: Vec<PaperRow> = sqlx::query_as(&format!(
+                "SELECT {PAPER_COLUMNS} FROM papers AS p WHERE p.date = $1 ORDER BY p.position"
+            ))
             .bind(date)
-            .fetch_optional(&mut *conn)
+            .fetch_all(&mut *tx)
             .await?;
-        if known.is_none() {
-            return Ok(None);
-        }
-        let rows: Vec<PaperRow> = sqlx::query_as(&format!(
-            "SELECT {PAPER_COLUMNS} FROM papers AS p WHERE p.date = ? ORDER BY p.position"
-        ))
-        .bind(date)
-        .fetch_all(&mut *conn)
-        .await?;
+            tx.commit().await?;
+            rows
+        });
         let papers = rows
             .into_iter()
             .map(Paper::try_from)
@@ -164,11 +171,12 @@ impl Store {
     /// The archived digest for `date` with where and when it was fetched.
     #[tracing::instrument(skip_all, fields(date = %date))]
     pub async fn archived(&self, date: NaiveDate) -> Result<Option<Archived>, StoreError> {
-        let meta: Option<(String, DateTime<Utc>, bool)> =
-            sqlx::query_as("SELECT source, fetched_at, final FROM digests WHERE date = ?")
-                .bind(date)
-                .fetch_optional(&self.pool)
-                .await?;
+        let meta: Option<(String, DateTime<Utc>, bool)> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT source, fetched_at, final FROM digests WHERE date = $1"
+        )
+        .bind(date)
+        .fetch_optional(db)
+        .await)?;
         let Some((source, fetched_at, final_)) = meta else {
             return Ok(None);
         };
@@ -192,14 +200,15 @@ impl Store {
         source: &str,
         since: NaiveDate,
     ) -> Result<Vec<ArchivedDay>, StoreError> {
-        let rows: Vec<(NaiveDate, DateTime<Utc>, bool, i64)> = sqlx::query_as(
-            "SELECT date, fetched_at, final, paper_count FROM digests \
-             WHERE source = ? AND date >= ? ORDER BY date DESC",
-        )
-        .bind(source)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(NaiveDate, DateTime<Utc>, bool, i64)> =
+            with_pool!(self, |db| sqlx::query_as(
+                "SELECT date, fetched_at, final, paper_count FROM digests \
+             WHERE source = $1 AND date >= $2 ORDER BY date DESC",
+            )
+            .bind(source)
+            .bind(since)
+            .fetch_all(db)
+            .await)?;
         Ok(rows
             .into_iter()
             .map(|(date, fetched_at, final_, papers)| ArchivedDay {
@@ -217,28 +226,33 @@ impl Store {
         &self,
         since: NaiveDate,
     ) -> Result<Option<NaiveDate>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT MAX(date) FROM digests WHERE final = 1 AND date >= ?")
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT MAX(date) FROM digests WHERE final = TRUE AND date >= $1"
         )
+        .bind(since)
+        .fetch_one(db)
+        .await)?)
     }
 
     /// The newest archived day from `source`, whatever its age.
     #[tracing::instrument(skip_all, fields(source = source))]
     pub async fn newest_archived(&self, source: &str) -> Result<Option<ArchivedDay>, StoreError> {
         Ok(self
-            .archived_dates(source, NaiveDate::MIN)
+            // Not NaiveDate::MIN: Postgres dates begin in 4713 BC.
+            .archived_dates(
+                source,
+                NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date"),
+            )
             .await?
             .into_iter()
             .next())
     }
 
     /// Searches archived titles and bullets; every whitespace-separated token must occur
-    /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5, so user
-    /// input is never parsed as query syntax (`AND`, `-x`, `a:b`, `*`, quotes and parentheses
-    /// are just text). Results are newest date first, best match first within a day.
+    /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5 (bound as
+    /// an escaped ILIKE pattern on Postgres), so user input is never parsed as query syntax
+    /// (`AND`, `-x`, `a:b`, `*`, quotes and parentheses are just text). Results are newest
+    /// date first, best match first within a day.
     #[tracing::instrument(skip_all, fields(query = %query, since = ?since, limit = limit))]
     pub async fn search(
         &self,
@@ -254,41 +268,69 @@ impl Store {
             .into_iter()
             .partition(|t| t.chars().count() >= TRIGRAM_CHARS);
 
-        let mut conditions = Vec::new();
         let mut binds: Vec<String> = Vec::new();
-        if !indexed.is_empty() {
-            conditions.push("papers_fts MATCH ?".to_string());
-            binds.push(fts_phrases(&indexed));
-        }
-        for token in &short {
-            conditions.push(
-                "(papers_fts.title LIKE ? ESCAPE '\\' \
-                 OR papers_fts.bullets LIKE ? ESCAPE '\\')"
-                    .to_string(),
-            );
-            let pattern = like_pattern(token);
-            binds.push(pattern.clone());
-            binds.push(pattern);
-        }
+        let mut conditions = Vec::new();
+        let rank;
+        let from = if self.is_postgres() {
+            // pg_trgm's GIN indexes answer ILIKE for any token of three or more characters, and
+            // shorter ones by scanning, so every token is one substring condition. The rank
+            // stands in for bm25 (lower is better): occurrences, title hits weighing double.
+            let mut scores = Vec::new();
+            for token in indexed.iter().chain(&short) {
+                let like = param(&mut binds, like_pattern(token));
+                conditions.push(format!(
+                    "(p.title ILIKE {like} ESCAPE '\\' OR p.bullets_text ILIKE {like} ESCAPE '\\')"
+                ));
+            }
+            for token in &indexed {
+                let t = param(&mut binds, token.to_lowercase());
+                scores.push(format!(
+                    "2.0 * {title} + {bullets}",
+                    title = pg_occurrences("p.title", &t),
+                    bullets = pg_occurrences("p.bullets_text", &t),
+                ));
+            }
+            rank = if scores.is_empty() {
+                "CAST(0 AS DOUBLE PRECISION)".to_string()
+            } else {
+                format!("CAST(-({}) AS DOUBLE PRECISION)", scores.join(" + "))
+            };
+            "FROM papers AS p"
+        } else {
+            if !indexed.is_empty() {
+                let phrases = param(&mut binds, fts_phrases(&indexed));
+                conditions.push(format!("papers_fts MATCH {phrases}"));
+            }
+            for token in &short {
+                let like = param(&mut binds, like_pattern(token));
+                conditions.push(format!(
+                    "(papers_fts.title LIKE {like} ESCAPE '\\' \
+                     OR papers_fts.bullets LIKE {like} ESCAPE '\\')"
+                ));
+            }
+            rank = if indexed.is_empty() { "0.0" } else { RANK_EXPR }.to_string();
+            "FROM papers_fts JOIN papers AS p ON p.id = papers_fts.rowid"
+        };
         if since.is_some() {
-            conditions.push("p.date >= ?".to_string());
+            conditions.push(format!("p.date >= ${}", binds.len() + 1));
         }
-        let rank = if indexed.is_empty() { "0.0" } else { RANK_EXPR };
+        let limit_param = binds.len() + usize::from(since.is_some()) + 1;
         let sql = format!(
-            "SELECT p.date, {rank} AS rank, {PAPER_COLUMNS} \
-             FROM papers_fts JOIN papers AS p ON p.id = papers_fts.rowid \
-             WHERE {} ORDER BY p.date DESC, rank, p.position LIMIT ?",
+            "SELECT p.date, {rank} AS rank, {PAPER_COLUMNS} {from} \
+             WHERE {} ORDER BY p.date DESC, rank, p.position LIMIT ${limit_param}",
             conditions.join(" AND ")
         );
 
-        let mut q = sqlx::query_as::<_, SearchRow>(&sql);
-        for bind in binds {
-            q = q.bind(bind);
-        }
-        if let Some(since) = since {
-            q = q.bind(since);
-        }
-        let rows = q.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        let rows: Vec<SearchRow> = with_pool!(self, |db| {
+            let mut q = sqlx::query_as(&sql);
+            for bind in &binds {
+                q = q.bind(bind);
+            }
+            if let Some(since) = since {
+                q = q.bind(since);
+            }
+            q.bind(i64::from(limit)).fetch_all(db).await
+        })?;
         rows.into_iter()
             .map(|row| {
                 Ok(SearchHit {
@@ -301,6 +343,13 @@ impl Store {
     }
 }
 
+/// Adds a bound value and returns its placeholder: they are numbered as they are bound, and `$N`
+/// works on both backends.
+fn param(binds: &mut Vec<String>, value: String) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
+}
+
 /// FTS5 query matching every token as a literal phrase (implicit AND between them). Inside a
 /// double-quoted FTS5 string only `"` is special, and it is escaped by doubling.
 fn fts_phrases(tokens: &[&str]) -> String {
@@ -309,6 +358,15 @@ fn fts_phrases(tokens: &[&str]) -> String {
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// How often `token` (a placeholder bound to the lowercased token) occurs in `column`, ignoring
+/// case, as a Postgres expression.
+fn pg_occurrences(column: &str, token: &str) -> String {
+    format!(
+        "CAST(length(lower({column})) - length(replace(lower({column}), {token}, '')) \
+         AS DOUBLE PRECISION) / length({token})"
+    )
 }
 
 /// `%token%` with LIKE's own wildcards escaped, for use with `ESCAPE '\'`.
@@ -349,47 +407,7 @@ mod tests {
         hits.iter().map(|h| h.paper.title.as_str()).collect()
     }
 
-    #[tokio::test]
-    async fn archived_days_keep_their_provenance_and_finality() {
-        let store = Store::open_memory().await.unwrap();
-        assert_eq!(store.archived(date(7)).await.unwrap(), None);
-        let day = Digest {
-            date: date(7),
-            papers: vec![paper("Growing list", &["so far"])],
-        };
-        store
-            .save_digest(&day, "Hugging Face API at x", false)
-            .await
-            .unwrap();
-        let a = store.archived(date(7)).await.unwrap().unwrap();
-        assert_eq!(a.digest, day);
-        assert_eq!(a.source, "Hugging Face API at x");
-        assert!(!a.final_);
-        // The primary's version replaces it, final.
-        store.save_digest(&day, "folder d", true).await.unwrap();
-        let a = store.archived(date(7)).await.unwrap().unwrap();
-        assert!(a.final_ && a.source == "folder d");
-        let days = store.archived_dates("folder d", date(1)).await.unwrap();
-        assert_eq!(days.len(), 1);
-        assert_eq!((days[0].date, days[0].papers), (date(7), 1));
-        assert!(store
-            .archived_dates("Hugging Face API at x", date(1))
-            .await
-            .unwrap()
-            .is_empty());
-        assert_eq!(
-            store
-                .newest_archived("folder d")
-                .await
-                .unwrap()
-                .unwrap()
-                .date,
-            date(7)
-        );
-    }
-
-    async fn seeded() -> Store {
-        let store = Store::open_memory().await.unwrap();
+    async fn seeded(store: Store) -> Store {
         store
             .save_digest(
                 &Digest {
@@ -433,247 +451,279 @@ mod tests {
         store
     }
 
-    #[tokio::test]
-    async fn digest_round_trips_exactly() {
-        let store = Store::open_memory().await.unwrap();
-        let digest = Digest {
-            date: date(2),
-            papers: vec![
-                paper(
-                    "First — with “Unicode” ✨",
-                    &["bullet one", "bullet \"two\"\nline"],
-                ),
-                Paper {
-                    title: "비어 있는 필드".into(),
-                    url: None,
-                    arxiv_id: None,
-                    thumbnail_url: None,
-                    votes: None,
-                    authors: vec![],
-                    bullets: vec![],
-                },
-                Paper {
-                    title: String::new(),
-                    url: Some(String::new()),
-                    arxiv_id: None,
-                    thumbnail_url: None,
-                    votes: Some(0),
-                    authors: vec!["김철수".into(), "이영희".into()],
-                    bullets: vec![String::new()],
-                },
-                paper("Last", &["혼합 mixed 텍스트 😀"]),
-            ],
-        };
-        store.save_digest(&digest, "markdown", true).await.unwrap();
-        assert_eq!(store.digest(date(2)).await.unwrap(), Some(digest));
-        assert_eq!(store.digest(date(9)).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn empty_day_is_archived() {
-        let store = Store::open_memory().await.unwrap();
-        let digest = Digest {
-            date: date(4),
-            papers: vec![],
-        };
-        store.save_digest(&digest, "markdown", true).await.unwrap();
-        assert_eq!(store.digest(date(4)).await.unwrap(), Some(digest));
-    }
-
-    #[tokio::test]
-    async fn saving_a_date_again_replaces_it() {
-        let store = seeded().await;
-        let replacement = Digest {
-            date: date(1),
-            papers: vec![paper("Only One Now", &["replaced"])],
-        };
-        store
-            .save_digest(&replacement, "hf_json", true)
-            .await
-            .unwrap();
-        store
-            .save_digest(&replacement, "hf_json", true)
-            .await
-            .unwrap();
-        assert_eq!(store.digest(date(1)).await.unwrap(), Some(replacement));
-        let (count, source): (i64, String) =
-            sqlx::query_as("SELECT paper_count, source FROM digests WHERE date = ?")
-                .bind(date(1))
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
-        assert_eq!((count, source.as_str()), (1, "hf_json"));
-
-        // The old papers are gone from the search index too.
-        assert!(store
-            .search("Diffusion Transformers", None, 10)
-            .await
-            .unwrap()
-            .is_empty());
-        assert_eq!(
-            titles(&store.search("replaced", None, 10).await.unwrap()),
-            vec!["Only One Now"]
-        );
-        let fts_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM papers_fts")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        assert_eq!(fts_rows, 3);
-    }
-
-    #[tokio::test]
-    async fn search_english_is_case_insensitive_and_newest_first() {
-        let store = seeded().await;
-        let hits = store.search("DIFFUSION", None, 10).await.unwrap();
-        assert_eq!(
-            titles(&hits),
-            vec!["Agents That Plan", "Scaling Diffusion Transformers"]
-        );
-        assert_eq!(hits[0].date, date(3));
-        assert_eq!(hits[1].date, date(1));
-        assert!(hits[0].rank < 0.0, "bm25 scores matches negatively");
-        assert_eq!(
-            hits[1].paper,
-            paper(
-                "Scaling Diffusion Transformers",
-                &["We scale DiT models to 8B parameters."]
-            )
-        );
-
-        // Every token must match; bullets are searched too.
-        let hits = store.search("scale transformers", None, 10).await.unwrap();
-        assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
-        assert!(store
-            .search("diffusion zebra", None, 10)
-            .await
-            .unwrap()
-            .is_empty());
-    }
-
-    #[tokio::test]
-    async fn search_ranks_within_a_day() {
-        let store = Store::open_memory().await.unwrap();
-        store
-            .save_digest(
-                &Digest {
-                    date: date(5),
-                    papers: vec![
-                        paper("Something Else", &["mentions robots once"]),
-                        paper("Robots Robots Robots", &["robots everywhere"]),
-                    ],
-                },
-                "markdown",
-                true,
-            )
-            .await
-            .unwrap();
-        let hits = store.search("robots", None, 10).await.unwrap();
-        assert_eq!(
-            titles(&hits),
-            vec!["Robots Robots Robots", "Something Else"]
-        );
-        assert!(hits[0].rank <= hits[1].rank);
-    }
-
-    #[tokio::test]
-    async fn search_korean() {
-        let store = seeded().await;
-        // A word from a bullet, glued to its particle in the text ("벤치마크에서").
-        let hits = store.search("벤치마크", None, 10).await.unwrap();
-        assert_eq!(titles(&hits), vec!["한국어 대형 언어 모델의 추론 능력"]);
-        // Two-syllable words are below the trigram size and go through the LIKE fallback.
-        let hits = store.search("추론", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].rank, 0.0);
-        // Mixed: one indexed token, one short token.
-        let hits = store.search("한국어 모델", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        assert!(store
-            .search("한국어 고양이", None, 10)
-            .await
-            .unwrap()
-            .is_empty());
-    }
-
-    #[tokio::test]
-    async fn short_english_tokens_use_substring_match() {
-        let store = seeded().await;
-        let hits = store.search("8b", None, 10).await.unwrap();
-        assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
-        // LIKE wildcards in user text are literal.
-        assert!(store.search("%", None, 10).await.unwrap().is_empty());
-        assert!(store.search("_", None, 10).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn hostile_queries_never_error() {
-        let store = seeded().await;
-        for query in [
-            "\"",
-            "\"\"\"",
-            "AND (",
-            "AND",
-            "OR",
-            "NOT",
-            "NEAR(a b)",
-            "*",
-            "-foo",
-            "a:b",
-            "title:agents",
-            "(((",
-            ")",
-            "^",
-            "{a b}",
-            "'; DROP TABLE papers; --",
-            "\\",
-            "diffusion*",
-            "\"unterminated",
-            "a AND",
-            "+",
-            "-",
-        ] {
-            store
-                .search(query, None, 10)
-                .await
-                .unwrap_or_else(|e| panic!("query {query:?} failed: {e}"));
-        }
-        // The punctuation is searched literally.
-        let hits = store.search("-foo", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        let hits = store.search("a:b", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        let hits = store.search("\"Strange\"", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        let hits = store.search("AND (weird)", None, 10).await.unwrap();
-        assert_eq!(hits.len(), 1);
-        assert!(store.search("   ", None, 10).await.unwrap().is_empty());
-        assert_eq!(
-            store.digest(date(1)).await.unwrap().unwrap().papers.len(),
-            2
-        );
-    }
-
-    #[tokio::test]
-    async fn search_since_and_limit() {
-        let store = seeded().await;
-        let hits = store.search("diffusion", Some(date(2)), 10).await.unwrap();
-        assert_eq!(titles(&hits), vec!["Agents That Plan"]);
-        let hits = store.search("diffusion", Some(date(1)), 10).await.unwrap();
-        assert_eq!(hits.len(), 2);
-        let hits = store.search("diffusion", None, 1).await.unwrap();
-        assert_eq!(titles(&hits), vec!["Agents That Plan"]);
-        assert!(store.search("diffusion", None, 0).await.unwrap().is_empty());
-        // The since filter applies to the substring fallback too.
-        assert!(store
-            .search("추론", Some(date(2)), 10)
-            .await
-            .unwrap()
-            .is_empty());
-    }
-
     #[test]
     fn query_escaping() {
         assert_eq!(fts_phrases(&["a\"b", "AND"]), "\"a\"\"b\" \"AND\"");
         assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+
+    store_tests! {
+        async fn archived_days_keep_their_provenance_and_finality(store) {
+            assert_eq!(store.archived(date(7)).await.unwrap(), None);
+            let day = Digest {
+                date: date(7),
+                papers: vec![paper("Growing list", &["so far"])],
+            };
+            store
+                .save_digest(&day, "Hugging Face API at x", false)
+                .await
+                .unwrap();
+            let a = store.archived(date(7)).await.unwrap().unwrap();
+            assert_eq!(a.digest, day);
+            assert_eq!(a.source, "Hugging Face API at x");
+            assert!(!a.final_);
+            // The primary's version replaces it, final.
+            store.save_digest(&day, "folder d", true).await.unwrap();
+            let a = store.archived(date(7)).await.unwrap().unwrap();
+            assert!(a.final_ && a.source == "folder d");
+            let days = store.archived_dates("folder d", date(1)).await.unwrap();
+            assert_eq!(days.len(), 1);
+            assert_eq!((days[0].date, days[0].papers), (date(7), 1));
+            assert!(store
+                .archived_dates("Hugging Face API at x", date(1))
+                .await
+                .unwrap()
+                .is_empty());
+            assert_eq!(
+                store
+                    .newest_archived("folder d")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .date,
+                date(7)
+            );
+        }
+
+        async fn digest_round_trips_exactly(store) {
+            let digest = Digest {
+                date: date(2),
+                papers: vec![
+                    paper(
+                        "First — with “Unicode” ✨",
+                        &["bullet one", "bullet \"two\"\nline"],
+                    ),
+                    Paper {
+                        title: "비어 있는 필드".into(),
+                        url: None,
+                        arxiv_id: None,
+                        thumbnail_url: None,
+                        votes: None,
+                        authors: vec![],
+                        bullets: vec![],
+                    },
+                    Paper {
+                        title: String::new(),
+                        url: Some(String::new()),
+                        arxiv_id: None,
+                        thumbnail_url: None,
+                        votes: Some(0),
+                        authors: vec!["김철수".into(), "이영희".into()],
+                        bullets: vec![String::new()],
+                    },
+                    paper("Last", &["혼합 mixed 텍스트 😀"]),
+                ],
+            };
+            store.save_digest(&digest, "markdown", true).await.unwrap();
+            assert_eq!(store.digest(date(2)).await.unwrap(), Some(digest));
+            assert_eq!(store.digest(date(9)).await.unwrap(), None);
+        }
+
+        async fn empty_day_is_archived(store) {
+            let digest = Digest {
+                date: date(4),
+                papers: vec![],
+            };
+            store.save_digest(&digest, "markdown", true).await.unwrap();
+            assert_eq!(store.digest(date(4)).await.unwrap(), Some(digest));
+        }
+
+        async fn saving_a_date_again_replaces_it(store) {
+            let store = seeded(store).await;
+            let replacement = Digest {
+                date: date(1),
+                papers: vec![paper("Only One Now", &["replaced"])],
+            };
+            store
+                .save_digest(&replacement, "hf_json", true)
+                .await
+                .unwrap();
+            store
+                .save_digest(&replacement, "hf_json", true)
+                .await
+                .unwrap();
+            assert_eq!(store.digest(date(1)).await.unwrap(), Some(replacement));
+            let (count, source): (i64, String) = with_pool!(store, |db| sqlx::query_as(
+                "SELECT paper_count, source FROM digests WHERE date = $1"
+            )
+            .bind(date(1))
+            .fetch_one(db)
+            .await)
+            .unwrap();
+            assert_eq!((count, source.as_str()), (1, "hf_json"));
+
+            // The old papers are gone from the search index too.
+            assert!(store
+                .search("Diffusion Transformers", None, 10)
+                .await
+                .unwrap()
+                .is_empty());
+            assert_eq!(
+                titles(&store.search("replaced", None, 10).await.unwrap()),
+                vec!["Only One Now"]
+            );
+            // The search index's copy of the text (Postgres indexes the papers table itself).
+            let fts_rows: i64 = with_pool!(store, |db| sqlx::query_scalar(store.sql(
+                "SELECT count(*) FROM papers_fts",
+                "SELECT count(*) FROM papers WHERE bullets_text <> ''"
+            ))
+            .fetch_one(db)
+            .await)
+            .unwrap();
+            assert_eq!(fts_rows, 3);
+        }
+
+        async fn search_english_is_case_insensitive_and_newest_first(store) {
+            let store = seeded(store).await;
+            let hits = store.search("DIFFUSION", None, 10).await.unwrap();
+            assert_eq!(
+                titles(&hits),
+                vec!["Agents That Plan", "Scaling Diffusion Transformers"]
+            );
+            assert_eq!(hits[0].date, date(3));
+            assert_eq!(hits[1].date, date(1));
+            assert!(hits[0].rank < 0.0, "bm25 scores matches negatively");
+            assert_eq!(
+                hits[1].paper,
+                paper(
+                    "Scaling Diffusion Transformers",
+                    &["We scale DiT models to 8B parameters."]
+                )
+            );
+
+            // Every token must match; bullets are searched too.
+            let hits = store.search("scale transformers", None, 10).await.unwrap();
+            assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
+            assert!(store
+                .search("diffusion zebra", None, 10)
+                .await
+                .unwrap()
+                .is_empty());
+        }
+
+        async fn search_ranks_within_a_day(store) {
+            store
+                .save_digest(
+                    &Digest {
+                        date: date(5),
+                        papers: vec![
+                            paper("Something Else", &["mentions robots once"]),
+                            paper("Robots Robots Robots", &["robots everywhere"]),
+                        ],
+                    },
+                    "markdown",
+                    true,
+                )
+                .await
+                .unwrap();
+            let hits = store.search("robots", None, 10).await.unwrap();
+            assert_eq!(
+                titles(&hits),
+                vec!["Robots Robots Robots", "Something Else"]
+            );
+            assert!(hits[0].rank <= hits[1].rank);
+        }
+
+        async fn search_korean(store) {
+            let store = seeded(store).await;
+            // A word from a bullet, glued to its particle in the text ("벤치마크에서").
+            let hits = store.search("벤치마크", None, 10).await.unwrap();
+            assert_eq!(titles(&hits), vec!["한국어 대형 언어 모델의 추론 능력"]);
+            // Two-syllable words are below the trigram size and go through the LIKE fallback.
+            let hits = store.search("추론", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            assert_eq!(hits[0].rank, 0.0);
+            // Mixed: one indexed token, one short token.
+            let hits = store.search("한국어 모델", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            assert!(store
+                .search("한국어 고양이", None, 10)
+                .await
+                .unwrap()
+                .is_empty());
+        }
+
+        async fn short_english_tokens_use_substring_match(store) {
+            let store = seeded(store).await;
+            let hits = store.search("8b", None, 10).await.unwrap();
+            assert_eq!(titles(&hits), vec!["Scaling Diffusion Transformers"]);
+            // LIKE wildcards in user text are literal.
+            assert!(store.search("%", None, 10).await.unwrap().is_empty());
+            assert!(store.search("_", None, 10).await.unwrap().is_empty());
+        }
+
+        async fn hostile_queries_never_error(store) {
+            let store = seeded(store).await;
+            for query in [
+                "\"",
+                "\"\"\"",
+                "AND (",
+                "AND",
+                "OR",
+                "NOT",
+                "NEAR(a b)",
+                "*",
+                "-foo",
+                "a:b",
+                "title:agents",
+                "(((",
+                ")",
+                "^",
+                "{a b}",
+                "'; DROP TABLE papers; --",
+                "\\",
+                "diffusion*",
+                "\"unterminated",
+                "a AND",
+                "+",
+                "-",
+            ] {
+                store
+                    .search(query, None, 10)
+                    .await
+                    .unwrap_or_else(|e| panic!("query {query:?} failed: {e}"));
+            }
+            // The punctuation is searched literally.
+            let hits = store.search("-foo", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            let hits = store.search("a:b", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            let hits = store.search("\"Strange\"", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            let hits = store.search("AND (weird)", None, 10).await.unwrap();
+            assert_eq!(hits.len(), 1);
+            assert!(store.search("   ", None, 10).await.unwrap().is_empty());
+            assert_eq!(
+                store.digest(date(1)).await.unwrap().unwrap().papers.len(),
+                2
+            );
+        }
+
+        async fn search_since_and_limit(store) {
+            let store = seeded(store).await;
+            let hits = store.search("diffusion", Some(date(2)), 10).await.unwrap();
+            assert_eq!(titles(&hits), vec!["Agents That Plan"]);
+            let hits = store.search("diffusion", Some(date(1)), 10).await.unwrap();
+            assert_eq!(hits.len(), 2);
+            let hits = store.search("diffusion", None, 1).await.unwrap();
+            assert_eq!(titles(&hits), vec!["Agents That Plan"]);
+            assert!(store.search("diffusion", None, 0).await.unwrap().is_empty());
+            // The since filter applies to the substring fallback too.
+            assert!(store
+                .search("추론", Some(date(2)), 10)
+                .await
+                .unwrap()
+                .is_empty());
+        }
     }
 }

@@ -7,7 +7,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 use super::{id_from_db, id_to_db, Store, StoreError};
 
@@ -202,36 +201,55 @@ fn status_for(message_count: usize) -> DeliveryStatus {
     }
 }
 
-async fn load_delivery(
-    conn: &mut SqliteConnection,
-    channel_id: u64,
-    date: NaiveDate,
-) -> Result<Option<Delivery>, StoreError> {
-    let row: Option<DeliveryRow> = sqlx::query_as(&format!(
-        "SELECT {DELIVERY_COLUMNS} FROM deliveries AS d \
-         WHERE d.channel_id = ? AND d.digest_date = ?"
-    ))
-    .bind(id_to_db(channel_id))
-    .bind(date)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let messages: Vec<MessageRow> = sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM delivery_messages AS m \
-         WHERE m.channel_id = ? AND m.digest_date = ? ORDER BY m.idx"
-    ))
-    .bind(id_to_db(channel_id))
-    .bind(date)
-    .fetch_all(&mut *conn)
-    .await?;
-    let messages = messages
-        .into_iter()
-        .map(MessageRow::into_message)
-        .collect::<Result<_, _>>()?;
-    row.into_delivery(messages).map(Some)
+/// Reading a delivery with its messages, inside a transaction of either backend.
+trait LoadDelivery {
+    async fn load_delivery(
+        &mut self,
+        channel_id: u64,
+        date: NaiveDate,
+    ) -> Result<Option<Delivery>, StoreError>;
 }
+
+macro_rules! impl_load_delivery {
+    ($conn:ty) => {
+        impl LoadDelivery for $conn {
+            async fn load_delivery(
+                &mut self,
+                channel_id: u64,
+                date: NaiveDate,
+            ) -> Result<Option<Delivery>, StoreError> {
+                let conn = self;
+                let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries AS d \
+         WHERE d.channel_id = $1 AND d.digest_date = $2"
+                ))
+                .bind(id_to_db(channel_id))
+                .bind(date)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let messages: Vec<MessageRow> = sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM delivery_messages AS m \
+         WHERE m.channel_id = $1 AND m.digest_date = $2 ORDER BY m.idx"
+                ))
+                .bind(id_to_db(channel_id))
+                .bind(date)
+                .fetch_all(&mut *conn)
+                .await?;
+                let messages = messages
+                    .into_iter()
+                    .map(MessageRow::into_message)
+                    .collect::<Result<_, _>>()?;
+                row.into_delivery(messages).map(Some)
+            }
+        }
+    };
+}
+
+impl_load_delivery!(sqlx::SqliteConnection);
+impl_load_delivery!(sqlx::PgConnection);
 
 fn not_planned(channel_id: u64, date: NaiveDate, idx: Option<u32>) -> StoreError {
     StoreError::NotPlanned {
@@ -256,10 +274,10 @@ impl Store {
         check_nonces(messages.iter().map(|(n, _)| n.as_str()))?;
         let status = status_for(messages.len());
         let now = self.now();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let inserted = sqlx::query(
+        with_write_tx!(self, |tx| {
+            let inserted = sqlx::query(
             "INSERT INTO deliveries (channel_id, digest_date, status, planned_at, finished_at) \
-             VALUES (?1, ?2, ?3, ?4, CASE WHEN ?3 = 'done' THEN ?4 END) \
+             VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'done' THEN $4 END) \
              ON CONFLICT (channel_id, digest_date) DO NOTHING",
         )
         .bind(id_to_db(channel_id))
@@ -270,54 +288,57 @@ impl Store {
         .await?
         .rows_affected()
             == 1;
-        if !inserted {
-            let existing = load_delivery(&mut tx, channel_id, date)
-                .await?
-                .ok_or_else(|| not_planned(channel_id, date, None))?;
+            if !inserted {
+                let existing = tx
+                    .load_delivery(channel_id, date)
+                    .await?
+                    .ok_or_else(|| not_planned(channel_id, date, None))?;
+                tx.commit().await?;
+                tracing::debug!("already planned; keeping the existing plan");
+                return Ok(existing);
+            }
+            for (idx, (nonce, body)) in messages.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id_to_db(channel_id))
+                .bind(date)
+                .bind(idx as i64)
+                .bind(nonce)
+                .bind(body.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
-            tracing::debug!("already planned; keeping the existing plan");
-            return Ok(existing);
-        }
-        for (idx, (nonce, body)) in messages.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id_to_db(channel_id))
-            .bind(date)
-            .bind(idx as i64)
-            .bind(nonce)
-            .bind(body.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Delivery {
-            channel_id,
-            date,
-            status,
-            thread_id: None,
-            attempts: 0,
-            last_error: None,
-            started_at: None,
-            messages: messages
-                .iter()
-                .enumerate()
-                .map(|(idx, (nonce, body))| PlannedMessage {
-                    idx: idx as u32,
-                    nonce: nonce.clone(),
-                    body: body.clone(),
-                    message_id: None,
-                    publish: None,
-                })
-                .collect(),
+            Ok(Delivery {
+                channel_id,
+                date,
+                status,
+                thread_id: None,
+                attempts: 0,
+                last_error: None,
+                started_at: None,
+                messages: messages
+                    .iter()
+                    .enumerate()
+                    .map(|(idx, (nonce, body))| PlannedMessage {
+                        idx: idx as u32,
+                        nonce: nonce.clone(),
+                        body: body.clone(),
+                        message_id: None,
+                        publish: None,
+                    })
+                    .collect(),
+            })
         })
     }
 
     /// Plans many channels' deliveries for `date` in one transaction, skipping channels that
     /// already have a plan for that date (as [`Store::plan_delivery`] would). Rows go in as
-    /// JSON arrays expanded by `json_each`, a few statements per thousand channels instead of one
-    /// per row, so a 10,000-channel fan-out holds the write lock only briefly. A channel listed
+    /// JSON arrays expanded by `json_each` (`jsonb_array_elements` on Postgres), a few
+    /// statements per thousand channels instead of one per row, so a 10,000-channel fan-out
+    /// holds the write lock only briefly. A channel listed
     /// twice is planned once, from its first entry. `source` is where the day's digest came
     /// from. A subscription's first planned date becomes its start date in the same
     /// transaction, so a crash can never leave a channel with a post but no start.
@@ -343,85 +364,102 @@ impl Store {
         }
 
         let now = self.now();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut inserted: HashSet<u64> = HashSet::with_capacity(items.len());
-        for chunk in items.chunks(BULK_CHUNK) {
-            let rows: Vec<(i64, &str, &str)> = chunk
-                .iter()
-                .map(|(id, msgs)| {
-                    let target = if dms.contains(id) { "dm" } else { "channel" };
-                    (id_to_db(*id), status_for(msgs.len()).as_db(), target)
-                })
-                .collect();
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "INSERT INTO deliveries \
+        with_write_tx!(self, |tx| {
+            let mut inserted: HashSet<u64> = HashSet::with_capacity(items.len());
+            for chunk in items.chunks(BULK_CHUNK) {
+                let rows: Vec<(i64, &str, &str)> = chunk
+                    .iter()
+                    .map(|(id, msgs)| {
+                        let target = if dms.contains(id) { "dm" } else { "channel" };
+                        (id_to_db(*id), status_for(msgs.len()).as_db(), target)
+                    })
+                    .collect();
+                let ids: Vec<i64> = sqlx::query_scalar(self.sql(
+                    "INSERT INTO deliveries \
                  (channel_id, digest_date, status, planned_at, finished_at, digest_source, target) \
-                 SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), ?3, \
-                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN ?3 END, ?4, \
+                 SELECT json_extract(value, '$[0]'), $2, json_extract(value, '$[1]'), $3, \
+                 CASE WHEN json_extract(value, '$[1]') = 'done' THEN $3 END, $4, \
                  json_extract(value, '$[2]') \
-                 FROM json_each(?1) WHERE true \
+                 FROM json_each($1) WHERE true \
                  ON CONFLICT (channel_id, digest_date) DO NOTHING \
                  RETURNING channel_id",
-            )
-            .bind(serde_json::to_string(&rows).expect("plain values always serialize"))
-            .bind(date)
-            .bind(now)
-            .bind(source)
-            .fetch_all(&mut *tx)
-            .await?;
-            let planned = serde_json::to_string(&ids).expect("plain values always serialize");
-            sqlx::query(
-                "UPDATE subscriptions SET start_date = ?2 \
-                 WHERE start_date IS NULL AND channel_id IN (SELECT value FROM json_each(?1))",
-            )
-            .bind(&planned)
-            .bind(date)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE alert_users SET start_date = ?2 \
-                 WHERE start_date IS NULL AND user_id IN (SELECT value FROM json_each(?1))",
-            )
-            .bind(&planned)
-            .bind(date)
-            .execute(&mut *tx)
-            .await?;
-            inserted.extend(ids.into_iter().map(id_from_db));
-        }
+                    "INSERT INTO deliveries \
+                 (channel_id, digest_date, status, planned_at, finished_at, digest_source, target) \
+                 SELECT (j.value ->> 0)::bigint, $2, j.value ->> 1, $3, \
+                 CASE WHEN j.value ->> 1 = 'done' THEN $3 END, $4, j.value ->> 2 \
+                 FROM jsonb_array_elements($1::jsonb) AS j (value) \
+                 ON CONFLICT (channel_id, digest_date) DO NOTHING \
+                 RETURNING channel_id",
+                ))
+                .bind(serde_json::to_string(&rows).expect("plain values always serialize"))
+                .bind(date)
+                .bind(now)
+                .bind(source)
+                .fetch_all(&mut *tx)
+                .await?;
+                let planned = serde_json::to_string(&ids).expect("plain values always serialize");
+                sqlx::query(self.sql(
+                    "UPDATE subscriptions SET start_date = $2 \
+                 WHERE start_date IS NULL AND channel_id IN (SELECT value FROM json_each($1))",
+                    "UPDATE subscriptions SET start_date = $2 WHERE start_date IS NULL \
+                 AND channel_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+                ))
+                .bind(&planned)
+                .bind(date)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(self.sql(
+                    "UPDATE alert_users SET start_date = $2 \
+                 WHERE start_date IS NULL AND user_id IN (SELECT value FROM json_each($1))",
+                    "UPDATE alert_users SET start_date = $2 WHERE start_date IS NULL \
+                 AND user_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)",
+                ))
+                .bind(&planned)
+                .bind(date)
+                .execute(&mut *tx)
+                .await?;
+                inserted.extend(ids.into_iter().map(id_from_db));
+            }
 
-        let messages: Vec<(i64, usize, &str, String, Option<&str>)> = items
-            .iter()
-            .filter(|(id, _)| inserted.contains(id))
-            .flat_map(|(id, msgs)| {
-                let publish = publishing.contains(id).then_some("pending");
-                msgs.iter().enumerate().map(move |(idx, (nonce, body))| {
-                    (
-                        id_to_db(*id),
-                        idx,
-                        nonce.as_str(),
-                        body.to_string(),
-                        publish,
-                    )
+            let messages: Vec<(i64, usize, &str, String, Option<&str>)> = items
+                .iter()
+                .filter(|(id, _)| inserted.contains(id))
+                .flat_map(|(id, msgs)| {
+                    let publish = publishing.contains(id).then_some("pending");
+                    msgs.iter().enumerate().map(move |(idx, (nonce, body))| {
+                        (
+                            id_to_db(*id),
+                            idx,
+                            nonce.as_str(),
+                            body.to_string(),
+                            publish,
+                        )
+                    })
                 })
-            })
-            .collect();
-        for chunk in messages.chunks(BULK_CHUNK) {
-            sqlx::query(
-                "INSERT INTO delivery_messages \
+                .collect();
+            for chunk in messages.chunks(BULK_CHUNK) {
+                sqlx::query(self.sql(
+                    "INSERT INTO delivery_messages \
                  (channel_id, digest_date, idx, nonce, body, publish) \
-                 SELECT json_extract(value, '$[0]'), ?2, json_extract(value, '$[1]'), \
+                 SELECT json_extract(value, '$[0]'), $2, json_extract(value, '$[1]'), \
                  json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
                  json_extract(value, '$[4]') \
-                 FROM json_each(?1)",
-            )
-            .bind(serde_json::to_string(chunk).expect("plain values always serialize"))
-            .bind(date)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        tracing::debug!(planned = inserted.len(), "deliveries planned");
-        Ok(())
+                 FROM json_each($1)",
+                    "INSERT INTO delivery_messages \
+                 (channel_id, digest_date, idx, nonce, body, publish) \
+                 SELECT (j.value ->> 0)::bigint, $2, (j.value ->> 1)::bigint, j.value ->> 2, \
+                 j.value ->> 3, j.value ->> 4 \
+                 FROM jsonb_array_elements($1::jsonb) AS j (value)",
+                ))
+                .bind(serde_json::to_string(chunk).expect("plain values always serialize"))
+                .bind(date)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            tracing::debug!(planned = inserted.len(), "deliveries planned");
+            Ok(())
+        })
     }
 
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
@@ -431,10 +469,11 @@ impl Store {
         date: NaiveDate,
     ) -> Result<Option<Delivery>, StoreError> {
         // One read transaction so the delivery and its messages are a consistent snapshot.
-        let mut tx = self.pool.begin().await?;
-        let delivery = load_delivery(&mut tx, channel_id, date).await?;
-        tx.commit().await?;
-        Ok(delivery)
+        with_read_tx!(self, |tx| {
+            let delivery = tx.load_delivery(channel_id, date).await?;
+            tx.commit().await?;
+            Ok(delivery)
+        })
     }
 
     /// Marks one planned message as accepted by Discord. Called after every single send, so it
@@ -447,18 +486,18 @@ impl Store {
         idx: u32,
         message_id: u64,
     ) -> Result<(), StoreError> {
-        let updated = sqlx::query(
-            "UPDATE delivery_messages SET message_id = ?, sent_at = ? \
-             WHERE channel_id = ? AND digest_date = ? AND idx = ?",
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE delivery_messages SET message_id = $1, sent_at = $2 \
+             WHERE channel_id = $3 AND digest_date = $4 AND idx = $5",
         )
         .bind(id_to_db(message_id))
         .bind(self.now())
         .bind(id_to_db(channel_id))
         .bind(date)
         .bind(i64::from(idx))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         if updated == 0 {
             return Err(not_planned(channel_id, date, Some(idx)));
         }
@@ -473,26 +512,27 @@ impl Store {
         channel_id: u64,
         date: NaiveDate,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let before: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
-            "SELECT started_at FROM deliveries WHERE channel_id = ? AND digest_date = ?",
+        let before: Option<Option<DateTime<Utc>>> = with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT started_at FROM deliveries WHERE channel_id = $1 AND digest_date = $2",
         )
         .bind(id_to_db(channel_id))
         .bind(date)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         let Some(before) = before else {
             return Err(not_planned(channel_id, date, None));
         };
         if before.is_none() {
-            sqlx::query(
-                "UPDATE deliveries SET started_at = ? \
-                 WHERE channel_id = ? AND digest_date = ? AND started_at IS NULL",
+            with_pool!(self, |db| sqlx::query(
+                "UPDATE deliveries SET started_at = $1 \
+                 WHERE channel_id = $2 AND digest_date = $3 AND started_at IS NULL",
             )
             .bind(self.now())
             .bind(id_to_db(channel_id))
             .bind(date)
-            .execute(&self.pool)
-            .await?;
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         }
         Ok(before)
     }
@@ -506,32 +546,33 @@ impl Store {
         date: NaiveDate,
         thread_id: u64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let updated = sqlx::query(
-            "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
-        )
-        .bind(id_to_db(thread_id))
-        .bind(id_to_db(channel_id))
-        .bind(date)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let starter = sqlx::query(
-            "UPDATE delivery_messages SET message_id = ?, sent_at = ? \
-             WHERE channel_id = ? AND digest_date = ? AND idx = 0",
-        )
-        .bind(id_to_db(thread_id))
-        .bind(self.now())
-        .bind(id_to_db(channel_id))
-        .bind(date)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 || starter == 0 {
-            return Err(not_planned(channel_id, date, Some(0)));
-        }
-        tx.commit().await?;
-        Ok(())
+        with_write_tx!(self, |tx| {
+            let updated = sqlx::query(
+                "UPDATE deliveries SET thread_id = $1 WHERE channel_id = $2 AND digest_date = $3",
+            )
+            .bind(id_to_db(thread_id))
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let starter = sqlx::query(
+                "UPDATE delivery_messages SET message_id = $1, sent_at = $2 \
+             WHERE channel_id = $3 AND digest_date = $4 AND idx = 0",
+            )
+            .bind(id_to_db(thread_id))
+            .bind(self.now())
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 || starter == 0 {
+                return Err(not_planned(channel_id, date, Some(0)));
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Settles publishing one message to followers.
@@ -548,18 +589,18 @@ impl Store {
             Publish::Done => ("done", None),
             Publish::GivenUp(why) => ("given_up", Some(why.as_str())),
         };
-        let updated = sqlx::query(
-            "UPDATE delivery_messages SET publish = ?, publish_error = ? \
-             WHERE channel_id = ? AND digest_date = ? AND idx = ?",
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE delivery_messages SET publish = $1, publish_error = $2 \
+             WHERE channel_id = $3 AND digest_date = $4 AND idx = $5",
         )
         .bind(state)
         .bind(error)
         .bind(id_to_db(channel_id))
         .bind(date)
         .bind(i64::from(idx))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         if updated == 0 {
             return Err(not_planned(channel_id, date, Some(idx)));
         }
@@ -575,15 +616,15 @@ impl Store {
         date: NaiveDate,
         error: &str,
     ) -> Result<u32, StoreError> {
-        let attempts: Option<i64> = sqlx::query_scalar(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ? \
-             WHERE channel_id = ? AND digest_date = ? RETURNING attempts",
+        let attempts: Option<i64> = with_pool!(self, |db| sqlx::query_scalar(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = $1 \
+             WHERE channel_id = $2 AND digest_date = $3 RETURNING attempts",
         )
         .bind(error)
         .bind(id_to_db(channel_id))
         .bind(date)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         match attempts {
             Some(n) => Ok(n.clamp(0, i64::from(u32::MAX)) as u32),
             None => Err(not_planned(channel_id, date, None)),
@@ -613,17 +654,17 @@ impl Store {
         status: DeliveryStatus,
     ) -> Result<(), StoreError> {
         let finished_at = (status != DeliveryStatus::Pending).then(|| self.now());
-        let updated = sqlx::query(
-            "UPDATE deliveries SET status = ?, finished_at = ? \
-             WHERE channel_id = ? AND digest_date = ?",
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE deliveries SET status = $1, finished_at = $2 \
+             WHERE channel_id = $3 AND digest_date = $4",
         )
         .bind(status.as_db())
         .bind(finished_at)
         .bind(id_to_db(channel_id))
         .bind(date)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         if updated == 0 {
             return Err(not_planned(channel_id, date, None));
         }
@@ -637,15 +678,15 @@ impl Store {
         channel_id: u64,
         since: NaiveDate,
     ) -> Result<Vec<(NaiveDate, Option<String>)>, StoreError> {
-        let rows: Vec<(NaiveDate, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(NaiveDate, Option<String>)> = with_pool!(self, |db| sqlx::query_as(
             "SELECT digest_date, last_error FROM deliveries \
-             WHERE channel_id = ? AND digest_date >= ? AND status = 'failed' \
+             WHERE channel_id = $1 AND digest_date >= $2 AND status = 'failed' \
              ORDER BY digest_date",
         )
         .bind(id_to_db(channel_id))
         .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         Ok(rows)
     }
 
@@ -659,39 +700,42 @@ impl Store {
         channel_id: u64,
         since: NaiveDate,
     ) -> Result<Vec<NaiveDate>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
-            "SELECT d.digest_date, \
+        with_write_tx!(self, |tx| {
+            let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+                "SELECT d.digest_date, \
              (SELECT count(*) FROM delivery_messages AS m WHERE m.channel_id = d.channel_id \
               AND m.digest_date = d.digest_date AND m.message_id IS NOT NULL) \
              FROM deliveries AS d \
-             WHERE d.channel_id = ? AND d.digest_date >= ? AND d.status = 'failed' \
+             WHERE d.channel_id = $1 AND d.digest_date >= $2 AND d.status = 'failed' \
              ORDER BY d.digest_date",
-        )
-        .bind(id_to_db(channel_id))
-        .bind(since)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (date, sent) in &rows {
-            if *sent == 0 {
-                sqlx::query("DELETE FROM deliveries WHERE channel_id = ? AND digest_date = ?")
+            )
+            .bind(id_to_db(channel_id))
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (date, sent) in &rows {
+                if *sent == 0 {
+                    sqlx::query(
+                        "DELETE FROM deliveries WHERE channel_id = $1 AND digest_date = $2",
+                    )
                     .bind(id_to_db(channel_id))
                     .bind(*date)
                     .execute(&mut *tx)
                     .await?;
-            } else {
-                sqlx::query(
+                } else {
+                    sqlx::query(
                     "UPDATE deliveries SET status = 'pending', finished_at = NULL, attempts = 0 \
-                     WHERE channel_id = ? AND digest_date = ?",
+                     WHERE channel_id = $1 AND digest_date = $2",
                 )
                 .bind(id_to_db(channel_id))
                 .bind(*date)
                 .execute(&mut *tx)
                 .await?;
+                }
             }
-        }
-        tx.commit().await?;
-        Ok(rows.into_iter().map(|(d, _)| d).collect())
+            tx.commit().await?;
+            Ok(rows.into_iter().map(|(d, _)| d).collect())
+        })
     }
 
     /// Reopens a channel's failed deliveries from `since` on, so that `/papers resume` after a
@@ -706,17 +750,17 @@ impl Store {
         channel_id: u64,
         since: NaiveDate,
     ) -> Result<u64, StoreError> {
-        let reopened = sqlx::query(
+        let reopened = with_pool!(self, |db| sqlx::query(
             "UPDATE deliveries SET status = 'pending', finished_at = NULL \
-             WHERE channel_id = ?1 AND status = 'failed' AND digest_date >= ?2 \
-             AND (last_error IS NULL OR substr(last_error, 1, length(?3)) = ?3)",
+             WHERE channel_id = $1 AND status = 'failed' AND digest_date >= $2 \
+             AND (last_error IS NULL OR substr(last_error, 1, length($3)) = $3)",
         )
         .bind(id_to_db(channel_id))
         .bind(since)
         .bind(CHANNEL_UNAVAILABLE)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(reopened)
     }
 
@@ -724,12 +768,12 @@ impl Store {
     /// fan-out must not load every stored message body at once.
     #[tracing::instrument(skip_all)]
     pub async fn pending_delivery_keys(&self) -> Result<Vec<(u64, NaiveDate)>, StoreError> {
-        let rows: Vec<(i64, NaiveDate)> = sqlx::query_as(
+        let rows: Vec<(i64, NaiveDate)> = with_pool!(self, |db| sqlx::query_as(
             "SELECT channel_id, digest_date FROM deliveries WHERE status = 'pending' \
              ORDER BY digest_date, channel_id",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         Ok(rows.into_iter().map(|(c, d)| (id_from_db(c), d)).collect())
     }
 
@@ -740,11 +784,12 @@ impl Store {
         &self,
         since: NaiveDate,
     ) -> Result<HashMap<u64, BTreeSet<NaiveDate>>, StoreError> {
-        let rows: Vec<(i64, NaiveDate)> =
-            sqlx::query_as("SELECT channel_id, digest_date FROM deliveries WHERE digest_date >= ?")
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(i64, NaiveDate)> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT channel_id, digest_date FROM deliveries WHERE digest_date >= $1"
+        )
+        .bind(since)
+        .fetch_all(db)
+        .await)?;
         let mut out: HashMap<u64, BTreeSet<NaiveDate>> = HashMap::new();
         for (channel, date) in rows {
             out.entry(id_from_db(channel)).or_default().insert(date);
@@ -755,28 +800,30 @@ impl Store {
     /// The newest date the channel has a ledger entry for, in any status.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
     pub async fn newest_received(&self, channel_id: u64) -> Result<Option<NaiveDate>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT MAX(digest_date) FROM deliveries WHERE channel_id = ?")
-                .bind(id_to_db(channel_id))
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT MAX(digest_date) FROM deliveries WHERE channel_id = $1"
         )
+        .bind(id_to_db(channel_id))
+        .fetch_one(db)
+        .await)?)
     }
 
     /// The channel's newest date that really posted something, where its digest came from and
     /// when its last message went out.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
     pub async fn last_post(&self, channel_id: u64) -> Result<Option<LastPost>, StoreError> {
-        let row: Option<(NaiveDate, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+        let row: Option<(NaiveDate, Option<String>, DateTime<Utc>)> = with_pool!(self, |db| {
+            sqlx::query_as(
             "SELECT d.digest_date, d.digest_source, MAX(m.sent_at) FROM deliveries AS d \
              JOIN delivery_messages AS m \
                ON m.channel_id = d.channel_id AND m.digest_date = d.digest_date \
-             WHERE d.channel_id = ? AND m.message_id IS NOT NULL AND m.sent_at IS NOT NULL \
-             GROUP BY d.digest_date ORDER BY d.digest_date DESC LIMIT 1",
+             WHERE d.channel_id = $1 AND m.message_id IS NOT NULL AND m.sent_at IS NOT NULL \
+             GROUP BY d.channel_id, d.digest_date, d.digest_source ORDER BY d.digest_date DESC LIMIT 1",
         )
         .bind(id_to_db(channel_id))
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await
+        })?;
         Ok(row.map(|(date, source, at)| LastPost { date, source, at }))
     }
 }
@@ -801,14 +848,16 @@ mod tests {
             channel_id: u64,
             since: NaiveDate,
         ) -> Result<Vec<NaiveDate>, StoreError> {
-            Ok(sqlx::query_scalar(
+            Ok(with_pool!(self, |db| {
+                sqlx::query_scalar(
                 "SELECT digest_date FROM deliveries \
-                 WHERE channel_id = ? AND digest_date >= ? AND status = 'done' ORDER BY digest_date",
+                 WHERE channel_id = $1 AND digest_date >= $2 AND status = 'done' ORDER BY digest_date",
             )
             .bind(id_to_db(channel_id))
             .bind(since)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(db)
+            .await
+            })?)
         }
 
         async fn existing_deliveries(&self, date: NaiveDate) -> Result<HashSet<u64>, StoreError> {
@@ -827,15 +876,16 @@ mod tests {
             date: NaiveDate,
             thread_id: u64,
         ) -> Result<(), StoreError> {
-            let n = sqlx::query(
-                "UPDATE deliveries SET thread_id = ? WHERE channel_id = ? AND digest_date = ?",
+            let n = with_pool!(self, |db| {
+                sqlx::query(
+                "UPDATE deliveries SET thread_id = $1 WHERE channel_id = $2 AND digest_date = $3",
             )
             .bind(id_to_db(thread_id))
             .bind(id_to_db(channel_id))
             .bind(date)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await.map(|r| r.rows_affected())
+            })?;
             if n == 0 {
                 return Err(not_planned(channel_id, date, None));
             }
@@ -848,19 +898,19 @@ mod tests {
             date: NaiveDate,
             error: &str,
         ) -> Result<bool, StoreError> {
-            let n = sqlx::query(
+            let n = with_pool!(self, |db| sqlx::query(
                 "INSERT INTO deliveries \
                  (channel_id, digest_date, status, planned_at, finished_at, attempts, last_error) \
-                 VALUES (?1, ?2, 'failed', ?3, ?3, 1, ?4) \
+                 VALUES ($1, $2, 'failed', $3, $3, 1, $4) \
                  ON CONFLICT (channel_id, digest_date) DO NOTHING",
             )
             .bind(id_to_db(channel_id))
             .bind(date)
             .bind(self.now())
             .bind(error)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
             Ok(n == 1)
         }
     }
@@ -888,505 +938,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn plan_round_trips_and_is_idempotent() {
-        let store = Store::open_memory().await.unwrap();
-        let channel = 1_111_111_111_111_111_111;
-        let planned = store
-            .plan_delivery(channel, day(1), &msgs("a", 3))
-            .await
-            .unwrap();
-        assert_eq!(planned.status, DeliveryStatus::Pending);
-        assert_eq!(planned.messages.len(), 3);
-        assert_eq!(planned.messages[2].idx, 2);
-        assert_eq!(planned.messages[2].body, msgs("a", 3)[2].1);
-
-        let loaded = store.delivery(channel, day(1)).await.unwrap().unwrap();
-        assert_eq!(loaded, planned);
-
-        // Re-planning with different content returns the original plan unchanged.
-        store.record_sent(channel, day(1), 0, 42).await.unwrap();
-        let again = store
-            .plan_delivery(channel, day(1), &msgs("b", 5))
-            .await
-            .unwrap();
-        assert_eq!(again.messages.len(), 3);
-        assert_eq!(again.messages[0].nonce, "a-0");
-        assert_eq!(again.messages[0].message_id, Some(42));
-        assert_eq!(
-            store.delivery(channel, day(1)).await.unwrap().unwrap(),
-            again
-        );
-
-        assert_eq!(store.delivery(channel, day(2)).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn empty_plan_is_done_immediately() {
-        let store = Store::open_memory().await.unwrap();
-        let planned = store.plan_delivery(1, day(1), &[]).await.unwrap();
-        assert_eq!(planned.status, DeliveryStatus::Done);
-        assert!(planned.messages.is_empty());
-        assert_eq!(store.delivery(1, day(1)).await.unwrap().unwrap(), planned);
-        assert!(store.pending_deliveries().await.unwrap().is_empty());
-        assert_eq!(
-            store.delivered_dates(1, day(1)).await.unwrap(),
-            vec![day(1)]
-        );
-    }
-
-    #[tokio::test]
-    async fn nonces_are_checked_and_globally_unique() {
-        let store = Store::open_memory().await.unwrap();
-        let long = vec![("x".repeat(26), json!({}))];
-        let err = store.plan_delivery(1, day(1), &long).await.unwrap_err();
-        assert!(matches!(err, StoreError::InvalidNonce { .. }));
-        let empty = vec![(String::new(), json!({}))];
-        assert!(store.plan_delivery(1, day(1), &empty).await.is_err());
-        assert_eq!(store.delivery(1, day(1)).await.unwrap(), None);
-
-        store
-            .plan_delivery(1, day(1), &[("same".into(), json!({}))])
-            .await
-            .unwrap();
-        let err = store
-            .plan_delivery(2, day(1), &[("same".into(), json!({}))])
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::Database(_)));
-        // The failed plan left nothing behind, not even the delivery row.
-        assert_eq!(store.delivery(2, day(1)).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn record_sent_thread_errors_and_resume() {
-        let store = Store::open_memory().await.unwrap();
-        store.plan_delivery(7, day(3), &msgs("r", 3)).await.unwrap();
-        store
-            .set_delivery_thread(7, day(3), 9_000_000_000_000_000_009)
-            .await
-            .unwrap();
-        store
-            .record_sent(7, day(3), 0, 1_000_000_000_000_000_001)
-            .await
-            .unwrap();
-        store
-            .record_attempt_error(7, day(3), "HTTP 500")
-            .await
-            .unwrap();
-        store
-            .record_attempt_error(7, day(3), "timeout")
-            .await
-            .unwrap();
-
-        // What a restarted engine sees.
-        let pending = store.pending_deliveries().await.unwrap();
-        assert_eq!(pending.len(), 1);
-        let d = &pending[0];
-        assert_eq!(d.thread_id, Some(9_000_000_000_000_000_009));
-        assert_eq!(d.attempts, 2);
-        assert_eq!(d.last_error.as_deref(), Some("timeout"));
-        assert_eq!(d.messages[0].message_id, Some(1_000_000_000_000_000_001));
-        let unsent: Vec<u32> = d.unsent().map(|m| m.idx).collect();
-        assert_eq!(unsent, vec![1, 2]);
-
-        store.record_sent(7, day(3), 1, 2).await.unwrap();
-        store.record_sent(7, day(3), 2, 3).await.unwrap();
-        store
-            .finish_delivery(7, day(3), DeliveryStatus::Done)
-            .await
-            .unwrap();
-        assert!(store.pending_deliveries().await.unwrap().is_empty());
-        let done = store.delivery(7, day(3)).await.unwrap().unwrap();
-        assert_eq!(done.status, DeliveryStatus::Done);
-        assert_eq!(done.unsent().count(), 0);
-        let finished: Option<String> =
-            sqlx::query_scalar("SELECT finished_at FROM deliveries WHERE channel_id = 7")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
-        assert!(finished.is_some());
-
-        // Reopening clears finished_at.
-        store
-            .finish_delivery(7, day(3), DeliveryStatus::Pending)
-            .await
-            .unwrap();
-        assert_eq!(store.pending_deliveries().await.unwrap().len(), 1);
-        store
-            .finish_delivery(7, day(3), DeliveryStatus::Failed)
-            .await
-            .unwrap();
-        assert_eq!(
-            store.delivery(7, day(3)).await.unwrap().unwrap().status,
-            DeliveryStatus::Failed
-        );
-    }
-
-    #[tokio::test]
-    async fn updates_on_unplanned_deliveries_are_errors() {
-        let store = Store::open_memory().await.unwrap();
-        store.plan_delivery(1, day(1), &msgs("u", 1)).await.unwrap();
-        assert!(matches!(
-            store.record_sent(1, day(1), 5, 1).await,
-            Err(StoreError::NotPlanned { idx: Some(5), .. })
-        ));
-        assert!(store.record_sent(2, day(1), 0, 1).await.is_err());
-        assert!(store.set_delivery_thread(2, day(1), 1).await.is_err());
-        assert!(store.record_attempt_error(2, day(1), "x").await.is_err());
-        assert!(store
-            .finish_delivery(1, day(2), DeliveryStatus::Done)
-            .await
-            .is_err());
-    }
-
-    #[tokio::test]
-    async fn pending_is_oldest_date_first() {
-        let store = Store::open_memory().await.unwrap();
-        store
-            .plan_delivery(5, day(3), &msgs("p53", 1))
-            .await
-            .unwrap();
-        store
-            .plan_delivery(9, day(1), &msgs("p91", 2))
-            .await
-            .unwrap();
-        store
-            .plan_delivery(2, day(3), &msgs("p23", 1))
-            .await
-            .unwrap();
-        store
-            .plan_delivery(4, day(2), &msgs("p42", 1))
-            .await
-            .unwrap();
-        store
-            .plan_delivery(3, day(2), &msgs("p32", 1))
-            .await
-            .unwrap();
-        store
-            .finish_delivery(3, day(2), DeliveryStatus::Done)
-            .await
-            .unwrap();
-
-        let order: Vec<(NaiveDate, u64, usize)> = store
-            .pending_deliveries()
-            .await
-            .unwrap()
-            .iter()
-            .map(|d| (d.date, d.channel_id, d.messages.len()))
-            .collect();
-        assert_eq!(
-            order,
-            vec![
-                (day(1), 9, 2),
-                (day(2), 4, 1),
-                (day(3), 2, 1),
-                (day(3), 5, 1)
-            ]
-        );
-        assert_eq!(
-            store.pending_delivery_keys().await.unwrap(),
-            vec![(9, day(1)), (4, day(2)), (2, day(3)), (5, day(3))]
-        );
-    }
-
-    #[tokio::test]
-    async fn reopening_failed_deliveries_respects_channel_and_date() {
-        let store = Store::open_memory().await.unwrap();
-        for (ch, d, n) in [(7, 1, "a71"), (7, 3, "a73"), (8, 3, "a83")] {
-            store.plan_delivery(ch, day(d), &msgs(n, 1)).await.unwrap();
-            store
-                .record_channel_unavailable(ch, day(d), "404 Unknown Channel")
-                .await
-                .unwrap();
-            store
-                .finish_delivery(ch, day(d), DeliveryStatus::Failed)
-                .await
-                .unwrap();
-        }
-        store
-            .plan_delivery(7, day(4), &msgs("a74", 1))
-            .await
-            .unwrap();
-        store
-            .finish_delivery(7, day(4), DeliveryStatus::Done)
-            .await
-            .unwrap();
-
-        assert_eq!(store.reopen_failed_deliveries(7, day(2)).await.unwrap(), 1);
-        assert_eq!(
-            store.pending_delivery_keys().await.unwrap(),
-            vec![(7, day(3))]
-        );
-        let old = store.delivery(7, day(1)).await.unwrap().unwrap();
-        assert_eq!(old.status, DeliveryStatus::Failed);
-        let done = store.delivery(7, day(4)).await.unwrap().unwrap();
-        assert_eq!(done.status, DeliveryStatus::Done);
-        let reopened = store.delivery(7, day(3)).await.unwrap().unwrap();
-        assert_eq!(
-            reopened.last_error.as_deref(),
-            Some("channel unavailable: 404 Unknown Channel")
-        );
-    }
-
-    #[tokio::test]
-    async fn only_failures_of_an_unreachable_channel_are_reopened() {
-        let store = Store::open_memory().await.unwrap();
-        let failed = |d: u32, n: &'static str, why: Option<&'static str>, gone: bool| {
-            let store = store.clone();
-            async move {
-                store.plan_delivery(7, day(d), &msgs(n, 1)).await.unwrap();
-                if let Some(why) = why {
-                    if gone {
-                        store
-                            .record_channel_unavailable(7, day(d), why)
-                            .await
-                            .unwrap();
-                    } else {
-                        store.record_attempt_error(7, day(d), why).await.unwrap();
-                    }
-                }
-                store
-                    .finish_delivery(7, day(d), DeliveryStatus::Failed)
-                    .await
-                    .unwrap();
-            }
-        };
-        failed(1, "b1", Some("403 Missing Permissions"), true).await;
-        failed(2, "b2", Some("unsubscribed"), false).await;
-        failed(3, "b3", Some("400 Invalid Form Body: embeds"), false).await;
-        failed(4, "b4", Some("Rejected(\"HTTP 400, code 50006\")"), false).await;
-        // A reason that merely mentions the words is not the marker.
-        failed(5, "b5", Some("not a channel unavailable: case"), false).await;
-        // No reason recorded at all (not written by the engine): reopened, as before.
-        failed(6, "b6", None, false).await;
-        store
-            .record_failed_delivery(7, day(7), "the digest could not be read")
-            .await
-            .unwrap();
-
-        assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 2);
-        assert_eq!(
-            store.pending_delivery_keys().await.unwrap(),
-            vec![(7, day(1)), (7, day(6))]
-        );
-        for d in [2, 3, 4, 5, 7] {
-            let kept = store.delivery(7, day(d)).await.unwrap().unwrap();
-            assert_eq!(kept.status, DeliveryStatus::Failed, "day {d}");
-        }
-        // A second resume finds nothing more to reopen.
-        assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 0);
-    }
-
-    #[tokio::test]
-    async fn delivered_dates_and_existing() {
-        let store = Store::open_memory().await.unwrap();
-        for d in [1, 2, 3, 4] {
-            store
-                .plan_delivery(1, day(d), &msgs(&format!("d{d}"), 1))
-                .await
-                .unwrap();
-        }
-        store
-            .finish_delivery(1, day(1), DeliveryStatus::Done)
-            .await
-            .unwrap();
-        store
-            .finish_delivery(1, day(3), DeliveryStatus::Done)
-            .await
-            .unwrap();
-        store
-            .finish_delivery(1, day(4), DeliveryStatus::Failed)
-            .await
-            .unwrap();
-        assert_eq!(
-            store.delivered_dates(1, day(1)).await.unwrap(),
-            vec![day(1), day(3)]
-        );
-        assert_eq!(
-            store.delivered_dates(1, day(2)).await.unwrap(),
-            vec![day(3)]
-        );
-        assert!(store.delivered_dates(2, day(1)).await.unwrap().is_empty());
-
-        store.plan_delivery(8, day(2), &[]).await.unwrap();
-        assert_eq!(
-            store.existing_deliveries(day(2)).await.unwrap(),
-            HashSet::from([1, 8])
-        );
-        assert!(store.existing_deliveries(day(9)).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn batch_plan_skips_existing_and_matches_single_plans() {
-        let store = Store::open_memory().await.unwrap();
-        let existing = store
-            .plan_delivery(2, day(5), &msgs("old", 1))
-            .await
-            .unwrap();
-        let big = 1_400_000_000_000_000_003u64;
-        store
-            .plan_deliveries(
-                day(5),
-                None,
-                &[
-                    (1, msgs("c1", 2)),
-                    (2, msgs("c2", 3)),
-                    (big, vec![]),
-                    (1, msgs("dup", 4)),
-                ],
-                &HashSet::from([2]),
-                &HashSet::new(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(store.delivery(2, day(5)).await.unwrap().unwrap(), existing);
-        let one = store.delivery(1, day(5)).await.unwrap().unwrap();
-        assert_eq!(one.status, DeliveryStatus::Pending);
-        assert_eq!(one.messages.len(), 2);
-        assert_eq!(one.messages[1].nonce, "c1-1");
-        assert_eq!(one.messages[1].body, msgs("c1", 2)[1].1);
-        let empty = store.delivery(big, day(5)).await.unwrap().unwrap();
-        assert_eq!(empty.status, DeliveryStatus::Done);
-        assert_eq!(
-            store.delivered_dates(big, day(1)).await.unwrap(),
-            vec![day(5)]
-        );
-
-        store
-            .plan_deliveries(day(5), None, &[], &HashSet::new(), &HashSet::new())
-            .await
-            .unwrap();
-        let err = store
-            .plan_deliveries(
-                day(6),
-                None,
-                &[(1, vec![("n".repeat(30), json!({}))])],
-                &HashSet::new(),
-                &HashSet::new(),
-            )
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::InvalidNonce { .. }));
-    }
-
-    #[tokio::test]
-    async fn starts_threads_and_publishes_are_recorded() {
-        let store = Store::open_memory().await.unwrap();
-        store
-            .plan_deliveries(
-                day(8),
-                None,
-                &[(3, msgs("f", 2)), (4, msgs("a", 2))],
-                &HashSet::from([4]),
-                &HashSet::new(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(store.mark_started(3, day(8)).await.unwrap(), None);
-        let first = store.delivery(3, day(8)).await.unwrap().unwrap().started_at;
-        assert!(first.is_some());
-        assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
-        assert!(store.mark_started(9, day(8)).await.is_err());
-        // A forum post: thread and starter message in one go.
-        store.record_thread_start(3, day(8), 777).await.unwrap();
-        let forum = store.delivery(3, day(8)).await.unwrap().unwrap();
-        assert_eq!(forum.thread_id, Some(777));
-        assert_eq!(forum.messages[0].message_id, Some(777));
-        assert_eq!(forum.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
-        assert!(forum.messages.iter().all(|m| m.publish.is_none()));
-        // An announcement channel's messages wait to be published.
-        store.record_sent(4, day(8), 0, 50).await.unwrap();
-        let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
-        assert_eq!(
-            ann.unpublished().map(|m| m.idx).collect::<Vec<_>>(),
-            vec![0]
-        );
-        store
-            .record_published(4, day(8), 0, &Publish::Done)
-            .await
-            .unwrap();
-        store
-            .record_published(4, day(8), 1, &Publish::GivenUp("quota".into()))
-            .await
-            .unwrap();
-        let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
-        assert_eq!(ann.unpublished().count(), 0);
-        assert_eq!(
-            ann.messages[1].publish,
-            Some(Publish::GivenUp("quota".into()))
-        );
-    }
-
-    #[tokio::test]
-    async fn failed_days_are_listed_and_retried() {
-        let store = Store::open_memory().await.unwrap();
-        for (d, n) in [(1, "r1"), (2, "r2"), (3, "r3")] {
-            store.plan_delivery(9, day(d), &msgs(n, 2)).await.unwrap();
-        }
-        // Day 1: rejected before anything went out. Day 2: message 0 out, then rejected.
-        store
-            .record_attempt_error(9, day(1), "400 Invalid Form Body")
-            .await
-            .unwrap();
-        store
-            .finish_delivery(9, day(1), DeliveryStatus::Failed)
-            .await
-            .unwrap();
-        store.record_sent(9, day(2), 0, 77).await.unwrap();
-        store
-            .record_attempt_error(9, day(2), "gave up")
-            .await
-            .unwrap();
-        store
-            .finish_delivery(9, day(2), DeliveryStatus::Failed)
-            .await
-            .unwrap();
-        let failed = store.failed_days(9, day(1)).await.unwrap();
-        assert_eq!(
-            failed,
-            vec![
-                (day(1), Some("400 Invalid Form Body".to_string())),
-                (day(2), Some("gave up".to_string()))
-            ]
-        );
-        assert_eq!(
-            store.retry_failed_days(9, day(1)).await.unwrap(),
-            vec![day(1), day(2)]
-        );
-        // Day 1 will be planned afresh; day 2 resumes from message 1.
-        assert_eq!(store.delivery(9, day(1)).await.unwrap(), None);
-        let d2 = store.delivery(9, day(2)).await.unwrap().unwrap();
-        assert_eq!(d2.status, DeliveryStatus::Pending);
-        assert_eq!(d2.attempts, 0);
-        assert_eq!(d2.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
-        assert!(store.failed_days(9, day(1)).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn batch_plan_is_all_or_nothing() {
-        let store = Store::open_memory().await.unwrap();
-        store
-            .plan_delivery(1, day(1), &[("taken".into(), json!({}))])
-            .await
-            .unwrap();
-        let err = store
-            .plan_deliveries(
-                day(2),
-                None,
-                &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
-                &HashSet::new(),
-                &HashSet::new(),
-            )
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::Database(_)));
-        assert!(store.existing_deliveries(day(2)).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
     async fn fan_out_of_ten_thousand_channels() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("fanout.db")).await.unwrap();
+        fan_out_of_ten_thousand(store).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_fan_out_of_ten_thousand_channels() {
+        if let Some(store) = crate::store::testing::postgres().await {
+            fan_out_of_ten_thousand(store).await;
+        }
+    }
+
+    async fn fan_out_of_ten_thousand(store: Store) {
         let items: Vec<(u64, Vec<(String, Value)>)> = (0..10_000u64)
             .map(|c| {
                 let n = (c % 4) as usize; // some channels have nothing to post
@@ -1412,10 +977,12 @@ mod tests {
             10_000
         );
         assert_eq!(store.pending_deliveries().await.unwrap().len(), 7_500);
-        let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        let messages: i64 = with_pool!(store, |db| sqlx::query_scalar(
+            "SELECT count(*) FROM delivery_messages"
+        )
+        .fetch_one(db)
+        .await)
+        .unwrap();
         assert_eq!(messages, 15_000);
 
         // Running the fan-out again plans nothing new.
@@ -1423,11 +990,486 @@ mod tests {
             .plan_deliveries(day(7), None, &items, &HashSet::new(), &HashSet::new())
             .await
             .unwrap();
-        let messages_again: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery_messages")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        let messages_again: i64 = with_pool!(store, |db| sqlx::query_scalar(
+            "SELECT count(*) FROM delivery_messages"
+        )
+        .fetch_one(db)
+        .await)
+        .unwrap();
         assert_eq!(messages_again, 15_000);
         store.close().await;
+    }
+
+    store_tests! {
+        async fn plan_round_trips_and_is_idempotent(store) {
+            let channel = 1_111_111_111_111_111_111;
+            let planned = store
+                .plan_delivery(channel, day(1), &msgs("a", 3))
+                .await
+                .unwrap();
+            assert_eq!(planned.status, DeliveryStatus::Pending);
+            assert_eq!(planned.messages.len(), 3);
+            assert_eq!(planned.messages[2].idx, 2);
+            assert_eq!(planned.messages[2].body, msgs("a", 3)[2].1);
+
+            let loaded = store.delivery(channel, day(1)).await.unwrap().unwrap();
+            assert_eq!(loaded, planned);
+
+            // Re-planning with different content returns the original plan unchanged.
+            store.record_sent(channel, day(1), 0, 42).await.unwrap();
+            let again = store
+                .plan_delivery(channel, day(1), &msgs("b", 5))
+                .await
+                .unwrap();
+            assert_eq!(again.messages.len(), 3);
+            assert_eq!(again.messages[0].nonce, "a-0");
+            assert_eq!(again.messages[0].message_id, Some(42));
+            assert_eq!(
+                store.delivery(channel, day(1)).await.unwrap().unwrap(),
+                again
+            );
+
+            assert_eq!(store.delivery(channel, day(2)).await.unwrap(), None);
+        }
+
+        async fn empty_plan_is_done_immediately(store) {
+            let planned = store.plan_delivery(1, day(1), &[]).await.unwrap();
+            assert_eq!(planned.status, DeliveryStatus::Done);
+            assert!(planned.messages.is_empty());
+            assert_eq!(store.delivery(1, day(1)).await.unwrap().unwrap(), planned);
+            assert!(store.pending_deliveries().await.unwrap().is_empty());
+            assert_eq!(
+                store.delivered_dates(1, day(1)).await.unwrap(),
+                vec![day(1)]
+            );
+        }
+
+        async fn nonces_are_checked_and_globally_unique(store) {
+            let long = vec![("x".repeat(26), json!({}))];
+            let err = store.plan_delivery(1, day(1), &long).await.unwrap_err();
+            assert!(matches!(err, StoreError::InvalidNonce { .. }));
+            let empty = vec![(String::new(), json!({}))];
+            assert!(store.plan_delivery(1, day(1), &empty).await.is_err());
+            assert_eq!(store.delivery(1, day(1)).await.unwrap(), None);
+
+            store
+                .plan_delivery(1, day(1), &[("same".into(), json!({}))])
+                .await
+                .unwrap();
+            let err = store
+                .plan_delivery(2, day(1), &[("same".into(), json!({}))])
+                .await
+                .unwrap_err();
+            assert!(matches!(err, StoreError::Database(_)));
+            // The failed plan left nothing behind, not even the delivery row.
+            assert_eq!(store.delivery(2, day(1)).await.unwrap(), None);
+        }
+
+        async fn record_sent_thread_errors_and_resume(store) {
+            store.plan_delivery(7, day(3), &msgs("r", 3)).await.unwrap();
+            store
+                .set_delivery_thread(7, day(3), 9_000_000_000_000_000_009)
+                .await
+                .unwrap();
+            store
+                .record_sent(7, day(3), 0, 1_000_000_000_000_000_001)
+                .await
+                .unwrap();
+            store
+                .record_attempt_error(7, day(3), "HTTP 500")
+                .await
+                .unwrap();
+            store
+                .record_attempt_error(7, day(3), "timeout")
+                .await
+                .unwrap();
+
+            // What a restarted engine sees.
+            let pending = store.pending_deliveries().await.unwrap();
+            assert_eq!(pending.len(), 1);
+            let d = &pending[0];
+            assert_eq!(d.thread_id, Some(9_000_000_000_000_000_009));
+            assert_eq!(d.attempts, 2);
+            assert_eq!(d.last_error.as_deref(), Some("timeout"));
+            assert_eq!(d.messages[0].message_id, Some(1_000_000_000_000_000_001));
+            let unsent: Vec<u32> = d.unsent().map(|m| m.idx).collect();
+            assert_eq!(unsent, vec![1, 2]);
+
+            store.record_sent(7, day(3), 1, 2).await.unwrap();
+            store.record_sent(7, day(3), 2, 3).await.unwrap();
+            store
+                .finish_delivery(7, day(3), DeliveryStatus::Done)
+                .await
+                .unwrap();
+            assert!(store.pending_deliveries().await.unwrap().is_empty());
+            let done = store.delivery(7, day(3)).await.unwrap().unwrap();
+            assert_eq!(done.status, DeliveryStatus::Done);
+            assert_eq!(done.unsent().count(), 0);
+            let finished: Option<DateTime<Utc>> = with_pool!(store, |db| sqlx::query_scalar(
+                "SELECT finished_at FROM deliveries WHERE channel_id = 7"
+            )
+            .fetch_one(db)
+            .await)
+            .unwrap();
+            assert!(finished.is_some());
+
+            // Reopening clears finished_at.
+            store
+                .finish_delivery(7, day(3), DeliveryStatus::Pending)
+                .await
+                .unwrap();
+            assert_eq!(store.pending_deliveries().await.unwrap().len(), 1);
+            store
+                .finish_delivery(7, day(3), DeliveryStatus::Failed)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.delivery(7, day(3)).await.unwrap().unwrap().status,
+                DeliveryStatus::Failed
+            );
+        }
+
+        async fn updates_on_unplanned_deliveries_are_errors(store) {
+            store.plan_delivery(1, day(1), &msgs("u", 1)).await.unwrap();
+            assert!(matches!(
+                store.record_sent(1, day(1), 5, 1).await,
+                Err(StoreError::NotPlanned { idx: Some(5), .. })
+            ));
+            assert!(store.record_sent(2, day(1), 0, 1).await.is_err());
+            assert!(store.set_delivery_thread(2, day(1), 1).await.is_err());
+            assert!(store.record_attempt_error(2, day(1), "x").await.is_err());
+            assert!(store
+                .finish_delivery(1, day(2), DeliveryStatus::Done)
+                .await
+                .is_err());
+        }
+
+        async fn pending_is_oldest_date_first(store) {
+            store
+                .plan_delivery(5, day(3), &msgs("p53", 1))
+                .await
+                .unwrap();
+            store
+                .plan_delivery(9, day(1), &msgs("p91", 2))
+                .await
+                .unwrap();
+            store
+                .plan_delivery(2, day(3), &msgs("p23", 1))
+                .await
+                .unwrap();
+            store
+                .plan_delivery(4, day(2), &msgs("p42", 1))
+                .await
+                .unwrap();
+            store
+                .plan_delivery(3, day(2), &msgs("p32", 1))
+                .await
+                .unwrap();
+            store
+                .finish_delivery(3, day(2), DeliveryStatus::Done)
+                .await
+                .unwrap();
+
+            let order: Vec<(NaiveDate, u64, usize)> = store
+                .pending_deliveries()
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| (d.date, d.channel_id, d.messages.len()))
+                .collect();
+            assert_eq!(
+                order,
+                vec![
+                    (day(1), 9, 2),
+                    (day(2), 4, 1),
+                    (day(3), 2, 1),
+                    (day(3), 5, 1)
+                ]
+            );
+            assert_eq!(
+                store.pending_delivery_keys().await.unwrap(),
+                vec![(9, day(1)), (4, day(2)), (2, day(3)), (5, day(3))]
+            );
+        }
+
+        async fn reopening_failed_deliveries_respects_channel_and_date(store) {
+            for (ch, d, n) in [(7, 1, "a71"), (7, 3, "a73"), (8, 3, "a83")] {
+                store.plan_delivery(ch, day(d), &msgs(n, 1)).await.unwrap();
+                store
+                    .record_channel_unavailable(ch, day(d), "404 Unknown Channel")
+                    .await
+                    .unwrap();
+                store
+                    .finish_delivery(ch, day(d), DeliveryStatus::Failed)
+                    .await
+                    .unwrap();
+            }
+            store
+                .plan_delivery(7, day(4), &msgs("a74", 1))
+                .await
+                .unwrap();
+            store
+                .finish_delivery(7, day(4), DeliveryStatus::Done)
+                .await
+                .unwrap();
+
+            assert_eq!(store.reopen_failed_deliveries(7, day(2)).await.unwrap(), 1);
+            assert_eq!(
+                store.pending_delivery_keys().await.unwrap(),
+                vec![(7, day(3))]
+            );
+            let old = store.delivery(7, day(1)).await.unwrap().unwrap();
+            assert_eq!(old.status, DeliveryStatus::Failed);
+            let done = store.delivery(7, day(4)).await.unwrap().unwrap();
+            assert_eq!(done.status, DeliveryStatus::Done);
+            let reopened = store.delivery(7, day(3)).await.unwrap().unwrap();
+            assert_eq!(
+                reopened.last_error.as_deref(),
+                Some("channel unavailable: 404 Unknown Channel")
+            );
+        }
+
+        async fn only_failures_of_an_unreachable_channel_are_reopened(store) {
+            let failed = |d: u32, n: &'static str, why: Option<&'static str>, gone: bool| {
+                let store = store.clone();
+                async move {
+                    store.plan_delivery(7, day(d), &msgs(n, 1)).await.unwrap();
+                    if let Some(why) = why {
+                        if gone {
+                            store
+                                .record_channel_unavailable(7, day(d), why)
+                                .await
+                                .unwrap();
+                        } else {
+                            store.record_attempt_error(7, day(d), why).await.unwrap();
+                        }
+                    }
+                    store
+                        .finish_delivery(7, day(d), DeliveryStatus::Failed)
+                        .await
+                        .unwrap();
+                }
+            };
+            failed(1, "b1", Some("403 Missing Permissions"), true).await;
+            failed(2, "b2", Some("unsubscribed"), false).await;
+            failed(3, "b3", Some("400 Invalid Form Body: embeds"), false).await;
+            failed(4, "b4", Some("Rejected(\"HTTP 400, code 50006\")"), false).await;
+            // A reason that merely mentions the words is not the marker.
+            failed(5, "b5", Some("not a channel unavailable: case"), false).await;
+            // No reason recorded at all (not written by the engine): reopened, as before.
+            failed(6, "b6", None, false).await;
+            store
+                .record_failed_delivery(7, day(7), "the digest could not be read")
+                .await
+                .unwrap();
+
+            assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 2);
+            assert_eq!(
+                store.pending_delivery_keys().await.unwrap(),
+                vec![(7, day(1)), (7, day(6))]
+            );
+            for d in [2, 3, 4, 5, 7] {
+                let kept = store.delivery(7, day(d)).await.unwrap().unwrap();
+                assert_eq!(kept.status, DeliveryStatus::Failed, "day {d}");
+            }
+            // A second resume finds nothing more to reopen.
+            assert_eq!(store.reopen_failed_deliveries(7, day(1)).await.unwrap(), 0);
+        }
+
+        async fn delivered_dates_and_existing(store) {
+            for d in [1, 2, 3, 4] {
+                store
+                    .plan_delivery(1, day(d), &msgs(&format!("d{d}"), 1))
+                    .await
+                    .unwrap();
+            }
+            store
+                .finish_delivery(1, day(1), DeliveryStatus::Done)
+                .await
+                .unwrap();
+            store
+                .finish_delivery(1, day(3), DeliveryStatus::Done)
+                .await
+                .unwrap();
+            store
+                .finish_delivery(1, day(4), DeliveryStatus::Failed)
+                .await
+                .unwrap();
+            assert_eq!(
+                store.delivered_dates(1, day(1)).await.unwrap(),
+                vec![day(1), day(3)]
+            );
+            assert_eq!(
+                store.delivered_dates(1, day(2)).await.unwrap(),
+                vec![day(3)]
+            );
+            assert!(store.delivered_dates(2, day(1)).await.unwrap().is_empty());
+
+            store.plan_delivery(8, day(2), &[]).await.unwrap();
+            assert_eq!(
+                store.existing_deliveries(day(2)).await.unwrap(),
+                HashSet::from([1, 8])
+            );
+            assert!(store.existing_deliveries(day(9)).await.unwrap().is_empty());
+        }
+
+        async fn batch_plan_skips_existing_and_matches_single_plans(store) {
+            let existing = store
+                .plan_delivery(2, day(5), &msgs("old", 1))
+                .await
+                .unwrap();
+            let big = 1_400_000_000_000_000_003u64;
+            store
+                .plan_deliveries(
+                    day(5),
+                    None,
+                    &[
+                        (1, msgs("c1", 2)),
+                        (2, msgs("c2", 3)),
+                        (big, vec![]),
+                        (1, msgs("dup", 4)),
+                    ],
+                    &HashSet::from([2]),
+                    &HashSet::new(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(store.delivery(2, day(5)).await.unwrap().unwrap(), existing);
+            let one = store.delivery(1, day(5)).await.unwrap().unwrap();
+            assert_eq!(one.status, DeliveryStatus::Pending);
+            assert_eq!(one.messages.len(), 2);
+            assert_eq!(one.messages[1].nonce, "c1-1");
+            assert_eq!(one.messages[1].body, msgs("c1", 2)[1].1);
+            let empty = store.delivery(big, day(5)).await.unwrap().unwrap();
+            assert_eq!(empty.status, DeliveryStatus::Done);
+            assert_eq!(
+                store.delivered_dates(big, day(1)).await.unwrap(),
+                vec![day(5)]
+            );
+
+            store
+                .plan_deliveries(day(5), None, &[], &HashSet::new(), &HashSet::new())
+                .await
+                .unwrap();
+            let err = store
+                .plan_deliveries(
+                    day(6),
+                    None,
+                    &[(1, vec![("n".repeat(30), json!({}))])],
+                    &HashSet::new(),
+                    &HashSet::new(),
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(err, StoreError::InvalidNonce { .. }));
+        }
+
+        async fn starts_threads_and_publishes_are_recorded(store) {
+            store
+                .plan_deliveries(
+                    day(8),
+                    None,
+                    &[(3, msgs("f", 2)), (4, msgs("a", 2))],
+                    &HashSet::from([4]),
+                    &HashSet::new(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(store.mark_started(3, day(8)).await.unwrap(), None);
+            let first = store.delivery(3, day(8)).await.unwrap().unwrap().started_at;
+            assert!(first.is_some());
+            assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
+            assert!(store.mark_started(9, day(8)).await.is_err());
+            // A forum post: thread and starter message in one go.
+            store.record_thread_start(3, day(8), 777).await.unwrap();
+            let forum = store.delivery(3, day(8)).await.unwrap().unwrap();
+            assert_eq!(forum.thread_id, Some(777));
+            assert_eq!(forum.messages[0].message_id, Some(777));
+            assert_eq!(forum.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
+            assert!(forum.messages.iter().all(|m| m.publish.is_none()));
+            // An announcement channel's messages wait to be published.
+            store.record_sent(4, day(8), 0, 50).await.unwrap();
+            let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
+            assert_eq!(
+                ann.unpublished().map(|m| m.idx).collect::<Vec<_>>(),
+                vec![0]
+            );
+            store
+                .record_published(4, day(8), 0, &Publish::Done)
+                .await
+                .unwrap();
+            store
+                .record_published(4, day(8), 1, &Publish::GivenUp("quota".into()))
+                .await
+                .unwrap();
+            let ann = store.delivery(4, day(8)).await.unwrap().unwrap();
+            assert_eq!(ann.unpublished().count(), 0);
+            assert_eq!(
+                ann.messages[1].publish,
+                Some(Publish::GivenUp("quota".into()))
+            );
+        }
+
+        async fn failed_days_are_listed_and_retried(store) {
+            for (d, n) in [(1, "r1"), (2, "r2"), (3, "r3")] {
+                store.plan_delivery(9, day(d), &msgs(n, 2)).await.unwrap();
+            }
+            // Day 1: rejected before anything went out. Day 2: message 0 out, then rejected.
+            store
+                .record_attempt_error(9, day(1), "400 Invalid Form Body")
+                .await
+                .unwrap();
+            store
+                .finish_delivery(9, day(1), DeliveryStatus::Failed)
+                .await
+                .unwrap();
+            store.record_sent(9, day(2), 0, 77).await.unwrap();
+            store
+                .record_attempt_error(9, day(2), "gave up")
+                .await
+                .unwrap();
+            store
+                .finish_delivery(9, day(2), DeliveryStatus::Failed)
+                .await
+                .unwrap();
+            let failed = store.failed_days(9, day(1)).await.unwrap();
+            assert_eq!(
+                failed,
+                vec![
+                    (day(1), Some("400 Invalid Form Body".to_string())),
+                    (day(2), Some("gave up".to_string()))
+                ]
+            );
+            assert_eq!(
+                store.retry_failed_days(9, day(1)).await.unwrap(),
+                vec![day(1), day(2)]
+            );
+            // Day 1 will be planned afresh; day 2 resumes from message 1.
+            assert_eq!(store.delivery(9, day(1)).await.unwrap(), None);
+            let d2 = store.delivery(9, day(2)).await.unwrap().unwrap();
+            assert_eq!(d2.status, DeliveryStatus::Pending);
+            assert_eq!(d2.attempts, 0);
+            assert_eq!(d2.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
+            assert!(store.failed_days(9, day(1)).await.unwrap().is_empty());
+        }
+
+        async fn batch_plan_is_all_or_nothing(store) {
+            store
+                .plan_delivery(1, day(1), &[("taken".into(), json!({}))])
+                .await
+                .unwrap();
+            let err = store
+                .plan_deliveries(
+                    day(2),
+                    None,
+                    &[(5, msgs("fine", 2)), (6, vec![("taken".into(), json!({}))])],
+                    &HashSet::new(),
+                    &HashSet::new(),
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(err, StoreError::Database(_)));
+            assert!(store.existing_deliveries(day(2)).await.unwrap().is_empty());
+        }
     }
 }

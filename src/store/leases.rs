@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{id_from_db, id_to_db, Store, StoreError};
+use super::{id_from_db, id_to_db, Pool, Store, StoreError};
 
 impl Store {
     /// Takes (or extends) the lease on a pending delivery for `owner` until `until`. False when
@@ -37,15 +37,17 @@ impl Store {
              WHERE channel_id = $3 AND digest_date = $4 AND status = 'pending' \
              AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $5)"
         };
-        let n = sqlx::query(sql)
+        let now = self.now();
+        // One statement: the row lock makes the check and the claim atomic on Postgres too.
+        let n = with_pool!(self, |db| sqlx::query(sql)
             .bind(owner)
             .bind(until)
             .bind(id_to_db(channel_id))
             .bind(date)
-            .bind(self.now())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .bind(now)
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
 
@@ -59,15 +61,16 @@ impl Store {
         if self.single_process() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = sqlx::query_as(
+        let now = self.now();
+        let rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = with_pool!(self, |db| sqlx::query_as(
             "SELECT channel_id, digest_date, lease_until FROM deliveries \
              WHERE status = 'pending' AND lease_owner IS NOT NULL AND lease_owner <> $1 \
              AND lease_until >= $2",
         )
         .bind(owner)
-        .bind(self.now())
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(now)
+        .fetch_all(db)
+        .await)?;
         Ok(rows
             .into_iter()
             .map(|(c, d, until)| ((id_from_db(c), d), until))
@@ -76,20 +79,20 @@ impl Store {
 
     /// Whether this store serves a single process (SQLite), where leases decide nothing.
     fn single_process(&self) -> bool {
-        true
+        matches!(self.pool, Pool::Sqlite(_))
     }
 
     /// Extends every lease `owner` holds to `until`; returns how many.
     #[tracing::instrument(skip_all)]
     pub async fn renew_leases(&self, owner: &str, until: DateTime<Utc>) -> Result<u64, StoreError> {
-        Ok(sqlx::query(
+        Ok(with_pool!(self, |db| sqlx::query(
             "UPDATE deliveries SET lease_until = $1 WHERE lease_owner = $2 AND status = 'pending'",
         )
         .bind(until)
         .bind(owner)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?)
     }
 
     /// Gives a delivery's lease back (the owner stopped working on it): another process may take
@@ -101,15 +104,16 @@ impl Store {
         date: NaiveDate,
         owner: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        with_pool!(self, |db| sqlx::query(
             "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
              WHERE channel_id = $1 AND digest_date = $2 AND lease_owner = $3",
         )
         .bind(id_to_db(channel_id))
         .bind(date)
         .bind(owner)
-        .execute(&self.pool)
-        .await?;
+        .execute(db)
+        .await
+        .map(|_| ()))?;
         Ok(())
     }
 
@@ -119,39 +123,46 @@ impl Store {
     pub async fn heartbeat(&self, process: &str, ttl: Duration) -> Result<u64, StoreError> {
         let now = self.now();
         let stale = now - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "INSERT INTO bot_processes (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-        )
-        .bind(process)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM bot_processes WHERE heartbeat_at < $1")
-            .bind(stale)
+        let live: i64 = with_write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO bot_processes (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            )
+            .bind(process)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
-        let live: i64 = sqlx::query_scalar("SELECT count(*) FROM bot_processes")
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            sqlx::query("DELETE FROM bot_processes WHERE heartbeat_at < $1")
+                .bind(stale)
+                .execute(&mut *tx)
+                .await?;
+            let live: i64 = sqlx::query_scalar("SELECT count(*) FROM bot_processes")
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            live
+        });
         Ok(live.max(1) as u64)
     }
 
-    /// Unregisters a process that stops (its share of the budget goes back to the others).
+    /// Unregisters a process that stops: its share of the budget and its leases go to the
+    /// others at once.
     #[tracing::instrument(skip_all)]
     pub async fn leave(&self, process: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM bot_processes WHERE id = $1")
+        with_pool!(self, |db| {
+            sqlx::query("DELETE FROM bot_processes WHERE id = $1")
+                .bind(process)
+                .execute(db)
+                .await?;
+            sqlx::query(
+                "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
+                 WHERE lease_owner = $1",
+            )
             .bind(process)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(
-            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
-        )
-        .bind(process)
-        .execute(&self.pool)
-        .await?;
+            .execute(db)
+            .await
+            .map(|_| ())
+        })?;
         Ok(())
     }
 }
@@ -164,39 +175,44 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
+    use crate::store::DeliveryStatus;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 4, 2, h, m, s).unwrap()
     }
 
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 4, 2).unwrap()
+    }
+
+    async fn planned(store: Store, clock: &ManualClock) -> Store {
+        let store = store.with_clock(Arc::new(clock.clone()));
+        let plan = vec![("n-1".to_string(), serde_json::json!({ "content": "x" }))];
+        store.plan_delivery(7, day(), &plan).await.unwrap();
+        store
+    }
+
     #[tokio::test]
     async fn on_sqlite_the_one_process_always_gets_the_claim() {
         let clock = ManualClock::new(at(9, 0, 0));
-        let store = Store::open_memory()
-            .await
-            .unwrap()
-            .with_clock(Arc::new(clock.clone()));
-        let day = NaiveDate::from_ymd_opt(2024, 4, 2).unwrap();
-        let plan = vec![("n-1".to_string(), serde_json::json!({ "content": "x" }))];
-        store.plan_delivery(7, day, &plan).await.unwrap();
+        let store = planned(crate::store::testing::sqlite().await, &clock).await;
         assert!(store
-            .claim_delivery(7, day, "a", at(9, 0, 30))
+            .claim_delivery(7, day(), "a", at(9, 0, 30))
             .await
             .unwrap());
         // "a" was killed; its restart ("b") resumes at once, not 30 s later.
         assert!(store
-            .claim_delivery(7, day, "b", at(9, 0, 30))
+            .claim_delivery(7, day(), "b", at(9, 0, 30))
             .await
             .unwrap());
         assert!(store.leased_elsewhere("c").await.unwrap().is_empty());
-        store.release_delivery(7, day, "b").await.unwrap();
         store
-            .finish_delivery(7, day, crate::store::DeliveryStatus::Done)
+            .finish_delivery(7, day(), DeliveryStatus::Done)
             .await
             .unwrap();
         assert!(
             !store
-                .claim_delivery(7, day, "a", at(9, 0, 40))
+                .claim_delivery(7, day(), "a", at(9, 0, 40))
                 .await
                 .unwrap(),
             "a finished delivery is nobody's"
@@ -204,22 +220,86 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_live_processes_are_those_that_beat_within_the_ttl() {
+    async fn on_postgres_one_owner_at_a_time_until_its_lease_ends_or_is_given_back() {
+        let Some(store) = crate::store::testing::postgres().await else {
+            return;
+        };
         let clock = ManualClock::new(at(9, 0, 0));
-        let store = Store::open_memory()
+        let store = planned(store, &clock).await;
+        let lease = |s| at(9, 0, 0) + chrono::Duration::seconds(s);
+        assert!(store
+            .claim_delivery(7, day(), "a", lease(30))
             .await
-            .unwrap()
-            .with_clock(Arc::new(clock.clone()));
-        let ttl = Duration::from_secs(30);
-        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
-        assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
-        clock.set(at(9, 0, 20));
-        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 2);
-        // b stopped beating 31 s ago: its share goes back.
-        clock.set(at(9, 0, 31));
-        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
-        assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
-        store.leave("b").await.unwrap();
-        assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+            .unwrap());
+        assert!(!store
+            .claim_delivery(7, day(), "b", lease(30))
+            .await
+            .unwrap());
+        assert!(
+            store
+                .claim_delivery(7, day(), "a", lease(40))
+                .await
+                .unwrap(),
+            "the owner renews"
+        );
+        let held = store.leased_elsewhere("b").await.unwrap();
+        assert_eq!(held.get(&(7, day())), Some(&lease(40)));
+        assert!(store.leased_elsewhere("a").await.unwrap().is_empty());
+        // a keeps renewing: b still cannot take it after the first deadline.
+        clock.set(at(9, 0, 35));
+        assert_eq!(store.renew_leases("a", lease(65)).await.unwrap(), 1);
+        assert!(!store
+            .claim_delivery(7, day(), "b", lease(95))
+            .await
+            .unwrap());
+        // a dies: past its last deadline b takes over, and a cannot take it back.
+        clock.set(at(9, 1, 6));
+        assert!(store.leased_elsewhere("b").await.unwrap().is_empty());
+        assert!(store
+            .claim_delivery(7, day(), "b", lease(96))
+            .await
+            .unwrap());
+        assert!(!store
+            .claim_delivery(7, day(), "a", lease(96))
+            .await
+            .unwrap());
+        // b gives it back: a may take it at once.
+        store.release_delivery(7, day(), "b").await.unwrap();
+        assert!(store
+            .claim_delivery(7, day(), "a", lease(96))
+            .await
+            .unwrap());
+        // A process that leaves frees its leases.
+        store.leave("a").await.unwrap();
+        assert!(store
+            .claim_delivery(7, day(), "b", lease(96))
+            .await
+            .unwrap());
+        store
+            .finish_delivery(7, day(), DeliveryStatus::Done)
+            .await
+            .unwrap();
+        assert!(!store
+            .claim_delivery(7, day(), "b", lease(99))
+            .await
+            .unwrap());
+    }
+
+    store_tests! {
+        async fn the_live_processes_are_those_that_beat_within_the_ttl(store) {
+            let clock = ManualClock::new(at(9, 0, 0));
+            let store = store.with_clock(Arc::new(clock.clone()));
+            let ttl = Duration::from_secs(30);
+            assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+            assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
+            clock.set(at(9, 0, 20));
+            assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 2);
+            // b stopped beating 31 s ago: its share goes back.
+            clock.set(at(9, 0, 31));
+            assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+            assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
+            store.leave("b").await.unwrap();
+            assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+        }
     }
 }

@@ -1,10 +1,73 @@
-//! SQLite persistence: subscriptions, keyword filters, the digest archive and the delivery
-//! ledger.
+//! Persistence: subscriptions, keyword filters, the digest archive and the delivery ledger, in
+//! SQLite (the embedded default) or PostgreSQL.
 //!
 //! Everything goes through [`Store`], a cheap-to-clone handle on a connection pool. Rows are
 //! converted into domain types here so no other module has to know the schema. Discord ids are
-//! `u64` everywhere in the API and stored as SQLite `INTEGER` (i64); snowflakes fit, so the casts
-//! are lossless in both directions.
+//! `u64` everywhere in the API and stored as a signed 64-bit integer (SQLite `INTEGER`, Postgres
+//! `BIGINT`); snowflakes fit, so the casts are lossless in both directions.
+//!
+//! Both backends run the same SQL wherever they can (sqlx's SQLite driver takes `$N`
+//! parameters too); the few statements that differ name both texts in place, so each method
+//! reads as one piece. Each backend has its own migrations, with the same schema in its native
+//! types.
+
+/// Runs `$body` with `$db` bound to the store's pool. The body is compiled once per backend, so
+/// the same statements and row conversions serve both without a generic executor type.
+macro_rules! with_pool {
+    ($store:expr, |$db:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($db) => $body,
+            $crate::store::Pool::Postgres($db) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction `$tx` (the body commits it). Writers are serialized
+/// on both backends, so read-then-write checks (keyword caps, "already planned?") hold: SQLite
+/// takes its write lock up front (`BEGIN IMMEDIATE`); Postgres takes one transaction-scoped
+/// advisory lock, the same single-writer rule across every bot process sharing the server.
+macro_rules! with_write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                $body
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind($crate::store::PG_WRITE_LOCK)
+                    .execute(&mut *$tx)
+                    .await?;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside a read-only snapshot `$tx` (the body commits it): SQLite's deferred
+/// transaction reads one snapshot already; Postgres needs REPEATABLE READ for that.
+macro_rules! with_read_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut $tx = pool.begin().await?;
+                $body
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .execute(&mut *$tx)
+                    .await?;
+                $body
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+#[macro_use]
+pub(crate) mod testing;
 
 mod alerts;
 mod archive;
@@ -22,6 +85,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::{Clock, SystemClock};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -44,6 +108,67 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Readers run concurrently under WAL; writers still serialize on SQLite's single write lock.
 const MAX_CONNECTIONS: u32 = 4;
+
+/// Postgres serves many clients at once; writers still take [`PG_WRITE_LOCK`] in turn.
+const PG_MAX_CONNECTIONS: u32 = 8;
+
+/// The advisory lock key every Postgres write transaction holds ("paperboy" in ASCII), so that
+/// writers are serialized as on SQLite.
+const PG_WRITE_LOCK: i64 = 0x7061_7065_7262_6f79;
+
+/// Where the database is: a SQLite file (the default) or a PostgreSQL server. Its `Debug` shows
+/// [`Database::describe`], so a logged config never carries the server's password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// A `postgres://` (or `postgresql://`) URL, password included: never logged.
+    Postgres(String),
+}
+
+impl Database {
+    /// Parses a `database.url` / `DATABASE_URL` value: `postgres://…` or `sqlite://PATH`
+    /// (`sqlite:PATH` too). `None` for any other scheme.
+    pub fn from_url(url: &str) -> Option<Database> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Some(Database::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = path.split('?').next().unwrap_or_default();
+        (!path.is_empty()).then(|| Database::Sqlite(PathBuf::from(path)))
+    }
+
+    /// For logs and error messages: the file, or the server without user and password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                let host = host.split('?').next().unwrap_or_default();
+                format!("postgres://{host}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Database::Postgres(_) => f.debug_tuple("Postgres").field(&self.describe()).finish(),
+        }
+    }
+}
+
+/// The store's connection pool; see [`with_pool!`].
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -116,13 +241,42 @@ impl StoreError {
 /// Handle on the bot's database. Clones share one pool.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     /// Stamps rows (subscribed at, planned at, …). The same clock as the scheduler's, because a
     /// subscription's `created_at` decides which posts it is due.
     clock: Arc<dyn Clock>,
 }
 
 impl Store {
+    /// Opens the configured database and brings its schema up to date.
+    pub async fn connect(database: &Database) -> Result<Store, StoreError> {
+        match database {
+            Database::Sqlite(path) => Store::open(path).await,
+            Database::Postgres(url) => Store::open_postgres(url).await,
+        }
+    }
+
+    /// Connects to a PostgreSQL database (which must exist) and applies its migrations, so a
+    /// fresh database needs no setup beyond `CREATE DATABASE`. The `pg_trgm` extension is
+    /// created by the first migration, which needs a role allowed to (the owner of the database
+    /// on PostgreSQL 13 and later).
+    #[tracing::instrument(skip_all)]
+    pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        Store::open_postgres_with(url.parse()?).await
+    }
+
+    async fn open_postgres_with(options: PgConnectOptions) -> Result<Store, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(PG_MAX_CONNECTIONS)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+            clock: Arc::new(SystemClock),
+        })
+    }
+
     /// Opens (creating if needed) the database file and brings its schema up to date, so a fresh
     /// deployment needs no manual setup step.
     #[tracing::instrument(skip_all, fields(path = %path.display()))]
@@ -171,9 +325,9 @@ impl Store {
     }
 
     async fn from_pool(pool: SqlitePool) -> Result<Store, StoreError> {
-        sqlx::migrate!().run(&pool).await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Store {
-            pool,
+            pool: Pool::Sqlite(pool),
             clock: Arc::new(SystemClock),
         })
     }
@@ -188,20 +342,43 @@ impl Store {
         self.clock.now()
     }
 
+    /// Whether this store is on PostgreSQL, for the few statements written twice.
+    fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// The SQLite pool, for tests that look at SQLite itself.
+    #[cfg(test)]
+    fn sqlite_pool(&self) -> &SqlitePool {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool,
+            Pool::Postgres(_) => panic!("not a SQLite store"),
+        }
+    }
+
+    /// Picks the statement text for this store's backend.
+    fn sql<'a>(&self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+        if self.is_postgres() {
+            postgres
+        } else {
+            sqlite
+        }
+    }
+
     /// Waits for in-flight queries and closes every connection, checkpointing the WAL so the
     /// database file is self-contained afterwards.
     #[tracing::instrument(skip_all)]
     pub async fn close(&self) {
-        self.pool.close().await;
+        with_pool!(self, |pool| pool.close().await)
     }
 }
 
-/// Snowflake → SQLite INTEGER. Snowflakes are < 2^63, so this is lossless.
+/// Snowflake → database integer. Snowflakes are < 2^63, so this is lossless.
 fn id_to_db(id: u64) -> i64 {
     id as i64
 }
 
-/// SQLite INTEGER → snowflake; inverse of [`id_to_db`].
+/// Database integer → snowflake; inverse of [`id_to_db`].
 fn id_from_db(id: i64) -> u64 {
     id as u64
 }
@@ -226,7 +403,7 @@ mod tests {
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name",
         )
-        .fetch_all(&store.pool)
+        .fetch_all(store.sqlite_pool())
         .await
         .unwrap();
         for table in [
@@ -243,12 +420,12 @@ mod tests {
         }
 
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&store.pool)
+            .fetch_one(store.sqlite_pool())
             .await
             .unwrap();
         assert_eq!(mode.to_lowercase(), "wal");
         let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&store.pool)
+            .fetch_one(store.sqlite_pool())
             .await
             .unwrap();
         assert_eq!(fk, 1);
@@ -257,10 +434,13 @@ mod tests {
         // Reopening an up-to-date file must not try to re-apply anything.
         let store = Store::open(&path).await.unwrap();
         let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-            .fetch_one(&store.pool)
+            .fetch_one(store.sqlite_pool())
             .await
             .unwrap();
-        assert_eq!(applied as usize, sqlx::migrate!().iter().count());
+        assert_eq!(
+            applied as usize,
+            sqlx::migrate!("migrations/sqlite").iter().count()
+        );
         store.close().await;
     }
 
@@ -322,16 +502,90 @@ mod tests {
         store.close().await;
     }
 
+    /// The Postgres side of the two tests above: a fresh schema is migrated, and reopening an
+    /// up-to-date one applies nothing and finds everything written before.
+    #[tokio::test]
+    async fn postgres_migrations_apply_and_data_persists_across_reopen() {
+        let Some(options) = testing::postgres_schema().await else {
+            return;
+        };
+        let date = NaiveDate::from_ymd_opt(2025, 5, 6).unwrap();
+        let store = Store::open_postgres_with(options.clone()).await.unwrap();
+        store
+            .add_keywords(20, &[Keyword::exclude("crypto")])
+            .await
+            .unwrap();
+        store
+            .plan_delivery(20, date, &[("n-1".into(), serde_json::json!({"a": 1}))])
+            .await
+            .unwrap();
+        store.record_sent(20, date, 0, 99).await.unwrap();
+        store.close().await;
+
+        let store = Store::open_postgres_with(options).await.unwrap();
+        let applied: i64 = with_pool!(store, |db| sqlx::query_scalar(
+            "SELECT count(*) FROM _sqlx_migrations"
+        )
+        .fetch_one(db)
+        .await)
+        .unwrap();
+        assert_eq!(
+            applied as usize,
+            sqlx::migrate!("migrations/postgres").iter().count()
+        );
+        assert_eq!(
+            store.keywords(20).await.unwrap(),
+            vec![Keyword::exclude("crypto")]
+        );
+        let delivery = store.delivery(20, date).await.unwrap().unwrap();
+        assert_eq!(delivery.messages[0].message_id, Some(99));
+        store.close().await;
+    }
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        assert_eq!(
+            Database::from_url("postgres://bot:secret@db.example:5432/paperboy"),
+            Some(Database::Postgres(
+                "postgres://bot:secret@db.example:5432/paperboy".into()
+            ))
+        );
+        assert!(matches!(
+            Database::from_url("postgresql://localhost/p"),
+            Some(Database::Postgres(_))
+        ));
+        assert_eq!(
+            Database::from_url("sqlite://data/paperboy.db"),
+            Some(Database::Sqlite("data/paperboy.db".into()))
+        );
+        assert_eq!(
+            Database::from_url("sqlite:paperboy.db?mode=rwc"),
+            Some(Database::Sqlite("paperboy.db".into()))
+        );
+        assert_eq!(Database::from_url("mysql://x/y"), None);
+        assert_eq!(Database::from_url("sqlite://"), None);
+        // Logs name the server, never the password.
+        let server = Database::Postgres("postgres://bot:secret@db.example/p".into());
+        assert!(!format!("{server:?}").contains("secret"));
+        assert_eq!(
+            Database::Postgres(
+                "postgres://bot:secret@db.example:5432/paperboy?sslmode=require".into()
+            )
+            .describe(),
+            "postgres://db.example:5432/paperboy"
+        );
+    }
+
     #[tokio::test]
     async fn memory_store_keeps_data_across_queries() {
         let store = Store::open_memory().await.unwrap();
         let clone = store.clone();
         sqlx::query("INSERT INTO digests (date, source, fetched_at, paper_count) VALUES ('2025-01-01', 't', 'x', 0)")
-            .execute(&store.pool)
+            .execute(store.sqlite_pool())
             .await
             .unwrap();
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM digests")
-            .fetch_one(&clone.pool)
+            .fetch_one(clone.sqlite_pool())
             .await
             .unwrap();
         assert_eq!(n, 1);

@@ -155,12 +155,12 @@ impl Store {
         let now = self.now();
         let delivery_time = s.delivery_time.map(|t| t.format("%H:%M").to_string());
         let timezone = s.timezone.map(|tz| tz.name().to_string());
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let inserted = sqlx::query(
+        with_write_tx!(self, |tx| {
+            let inserted = sqlx::query(
             "INSERT INTO subscriptions (channel_id, guild_id, channel_kind, enabled, paused_reason, \
              delivery_time, timezone, min_votes, top_n, notify_empty, auto_publish, created_by, \
              created_at, updated_at) \
-             VALUES (?1, ?2, ?3, 1, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) \
+             VALUES ($1, $2, $3, TRUE, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
              ON CONFLICT (channel_id) DO NOTHING",
         )
         .bind(id_to_db(s.channel_id))
@@ -178,44 +178,45 @@ impl Store {
         .await?
         .rows_affected()
             == 1;
-        if !inserted {
-            sqlx::query(
-                "UPDATE subscriptions SET guild_id = ?2, channel_kind = ?3, enabled = 1, \
-                 paused_reason = NULL, delivery_time = ?4, timezone = ?5, min_votes = ?6, \
-                 top_n = ?7, notify_empty = ?8, auto_publish = ?9, updated_at = ?10 \
-                 WHERE channel_id = ?1",
-            )
+            if !inserted {
+                sqlx::query(
+                    "UPDATE subscriptions SET guild_id = $2, channel_kind = $3, enabled = TRUE, \
+                 paused_reason = NULL, delivery_time = $4, timezone = $5, min_votes = $6, \
+                 top_n = $7, notify_empty = $8, auto_publish = $9, updated_at = $10 \
+                 WHERE channel_id = $1",
+                )
+                .bind(id_to_db(s.channel_id))
+                .bind(id_to_db(s.guild_id))
+                .bind(i64::from(s.channel_kind))
+                .bind(&delivery_time)
+                .bind(&timezone)
+                .bind(s.min_votes.map(i64::from))
+                .bind(s.top_n.map(i64::from))
+                .bind(s.notify_empty)
+                .bind(s.auto_publish)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let row: SubscriptionRow = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM subscriptions WHERE channel_id = $1"
+            ))
             .bind(id_to_db(s.channel_id))
-            .bind(id_to_db(s.guild_id))
-            .bind(i64::from(s.channel_kind))
-            .bind(&delivery_time)
-            .bind(&timezone)
-            .bind(s.min_votes.map(i64::from))
-            .bind(s.top_n.map(i64::from))
-            .bind(s.notify_empty)
-            .bind(s.auto_publish)
-            .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        }
-        let row: SubscriptionRow = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE channel_id = ?"
-        ))
-        .bind(id_to_db(s.channel_id))
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok((row.try_into()?, inserted))
+            tx.commit().await?;
+            Ok((row.try_into()?, inserted))
+        })
     }
 
     #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
     pub async fn subscription(&self, channel_id: u64) -> Result<Option<Subscription>, StoreError> {
-        let row: Option<SubscriptionRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE channel_id = ?"
+        let row: Option<SubscriptionRow> = with_pool!(self, |db| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE channel_id = $1"
         ))
         .bind(id_to_db(channel_id))
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(db)
+        .await)?;
         row.map(Subscription::try_from).transpose()
     }
 
@@ -224,25 +225,26 @@ impl Store {
     /// a channel that opted out. Returns whether the channel was subscribed.
     #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
     pub async fn remove_subscription(&self, channel_id: u64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let removed = sqlx::query("DELETE FROM subscriptions WHERE channel_id = ?")
-            .bind(id_to_db(channel_id))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-        if removed {
-            sqlx::query(
-                "UPDATE deliveries SET status = 'failed', finished_at = ?2, \
-                 last_error = 'unsubscribed' WHERE channel_id = ?1 AND status = 'pending'",
-            )
-            .bind(id_to_db(channel_id))
-            .bind(self.now())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(removed)
+        with_write_tx!(self, |tx| {
+            let removed = sqlx::query("DELETE FROM subscriptions WHERE channel_id = $1")
+                .bind(id_to_db(channel_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+            if removed {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', finished_at = $2, \
+                 last_error = 'unsubscribed' WHERE channel_id = $1 AND status = 'pending'",
+                )
+                .bind(id_to_db(channel_id))
+                .bind(self.now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(removed)
+        })
     }
 
     /// `Some(reason)` pauses delivery (e.g. the bot lost permission to post), `None` resumes it.
@@ -253,48 +255,50 @@ impl Store {
         channel_id: u64,
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE subscriptions SET enabled = ?2, paused_reason = ?3, updated_at = ?4 \
-             WHERE channel_id = ?1",
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE subscriptions SET enabled = $2, paused_reason = $3, updated_at = $4 \
+             WHERE channel_id = $1",
         )
         .bind(id_to_db(channel_id))
         .bind(reason.is_none())
         .bind(reason)
         .bind(self.now())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(updated > 0)
     }
 
     /// Subscriptions that should receive today's digest, in channel id order.
     #[tracing::instrument(skip_all)]
     pub async fn enabled_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE enabled = 1 ORDER BY channel_id"
+        let rows: Vec<SubscriptionRow> = with_pool!(self, |db| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE enabled = TRUE ORDER BY channel_id"
         ))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         convert_all(rows)
     }
 
     /// Every subscription, paused ones included, in channel id order.
     #[tracing::instrument(skip_all)]
     pub async fn all_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
+        let rows: Vec<SubscriptionRow> = with_pool!(self, |db| sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM subscriptions ORDER BY channel_id"
         ))
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(db)
+        .await)?;
         convert_all(rows)
     }
 
     /// Number of subscriptions, paused ones included.
     #[tracing::instrument(skip_all)]
     pub async fn subscription_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions")
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT count(*) FROM subscriptions"
+        )
+        .fetch_one(db)
+        .await)?;
         Ok(n as u64)
     }
 }
@@ -318,167 +322,155 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn subscribe_round_trips_every_field() {
-        let store = Store::open_memory().await.unwrap();
-        let new = new_sub(1_234_567_890_123_456_789);
-        let (sub, created) = store.upsert_subscription(&new).await.unwrap();
-        assert!(created);
-        assert_eq!(sub.guild_id, new.guild_id);
-        assert_eq!(sub.channel_id, new.channel_id);
-        assert_eq!(sub.channel_kind, 0);
-        assert!(sub.enabled);
-        assert_eq!(sub.paused_reason, None);
-        assert_eq!(sub.delivery_time, new.delivery_time);
-        assert_eq!(sub.timezone, Some(chrono_tz::Asia::Seoul));
-        assert_eq!(sub.min_votes, Some(5));
-        assert_eq!(sub.top_n, Some(10));
-        assert!(sub.notify_empty);
-        assert!(!sub.auto_publish);
-        assert_eq!(sub.created_by, 42);
-        assert_eq!(sub.created_at, sub.updated_at);
+    store_tests! {
+        async fn subscribe_round_trips_every_field(store) {
+            let new = new_sub(1_234_567_890_123_456_789);
+            let (sub, created) = store.upsert_subscription(&new).await.unwrap();
+            assert!(created);
+            assert_eq!(sub.guild_id, new.guild_id);
+            assert_eq!(sub.channel_id, new.channel_id);
+            assert_eq!(sub.channel_kind, 0);
+            assert!(sub.enabled);
+            assert_eq!(sub.paused_reason, None);
+            assert_eq!(sub.delivery_time, new.delivery_time);
+            assert_eq!(sub.timezone, Some(chrono_tz::Asia::Seoul));
+            assert_eq!(sub.min_votes, Some(5));
+            assert_eq!(sub.top_n, Some(10));
+            assert!(sub.notify_empty);
+            assert!(!sub.auto_publish);
+            assert_eq!(sub.created_by, 42);
+            assert_eq!(sub.created_at, sub.updated_at);
 
-        let loaded = store.subscription(new.channel_id).await.unwrap().unwrap();
-        assert_eq!(loaded, sub);
-        assert_eq!(store.subscription(7).await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn optional_settings_can_be_empty() {
-        let store = Store::open_memory().await.unwrap();
-        let new = NewSubscription {
-            channel_kind: 15,
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: true,
-            ..new_sub(5)
-        };
-        let (sub, _) = store.upsert_subscription(&new).await.unwrap();
-        assert_eq!(sub.channel_kind, 15);
-        assert_eq!(sub.delivery_time, None);
-        assert_eq!(sub.timezone, None);
-        assert_eq!(sub.min_votes, None);
-        assert_eq!(sub.top_n, None);
-        assert!(sub.auto_publish);
-    }
-
-    #[tokio::test]
-    async fn delivery_time_is_kept_to_the_minute() {
-        let store = Store::open_memory().await.unwrap();
-        let new = NewSubscription {
-            delivery_time: NaiveTime::from_hms_opt(23, 59, 41),
-            ..new_sub(5)
-        };
-        let (sub, _) = store.upsert_subscription(&new).await.unwrap();
-        assert_eq!(sub.delivery_time, NaiveTime::from_hms_opt(23, 59, 0));
-    }
-
-    #[tokio::test]
-    async fn resubscribe_updates_settings_but_keeps_creator() {
-        let store = Store::open_memory().await.unwrap();
-        let (first, _) = store.upsert_subscription(&new_sub(1)).await.unwrap();
-        store
-            .set_paused(1, Some("missing permissions"))
-            .await
-            .unwrap();
-
-        let again = NewSubscription {
-            created_by: 77,
-            min_votes: None,
-            top_n: Some(3),
-            timezone: Some(chrono_tz::Europe::Berlin),
-            ..new_sub(1)
-        };
-        let (second, created) = store.upsert_subscription(&again).await.unwrap();
-        assert!(!created);
-        assert_eq!(second.created_by, 42, "the original subscriber is kept");
-        assert_eq!(second.created_at, first.created_at);
-        assert!(second.updated_at >= first.updated_at);
-        assert_eq!(second.min_votes, None);
-        assert_eq!(second.top_n, Some(3));
-        assert_eq!(second.timezone, Some(chrono_tz::Europe::Berlin));
-        assert!(second.enabled, "re-subscribing re-enables");
-        assert_eq!(second.paused_reason, None);
-        assert_eq!(store.subscription_count().await.unwrap(), 1);
-    }
-
-    #[tokio::test]
-    async fn pause_and_resume() {
-        let store = Store::open_memory().await.unwrap();
-        store.upsert_subscription(&new_sub(1)).await.unwrap();
-        store.upsert_subscription(&new_sub(2)).await.unwrap();
-
-        assert!(store
-            .set_paused(1, Some("cannot send messages"))
-            .await
-            .unwrap());
-        let paused = store.subscription(1).await.unwrap().unwrap();
-        assert!(!paused.enabled);
-        assert_eq!(
-            paused.paused_reason.as_deref(),
-            Some("cannot send messages")
-        );
-        let enabled: Vec<u64> = store
-            .enabled_subscriptions()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| s.channel_id)
-            .collect();
-        assert_eq!(enabled, vec![2]);
-        assert_eq!(store.all_subscriptions().await.unwrap().len(), 2);
-
-        assert!(store.set_paused(1, None).await.unwrap());
-        let resumed = store.subscription(1).await.unwrap().unwrap();
-        assert!(resumed.enabled);
-        assert_eq!(resumed.paused_reason, None);
-        assert_eq!(store.enabled_subscriptions().await.unwrap().len(), 2);
-
-        assert!(!store.set_paused(99, Some("x")).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn unsubscribe_removes_and_abandons_pending_deliveries() {
-        let store = Store::open_memory().await.unwrap();
-        store.upsert_subscription(&new_sub(1)).await.unwrap();
-        let date = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-        store
-            .plan_delivery(
-                1,
-                date,
-                &[("n1".into(), serde_json::json!({"content": "x"}))],
-            )
-            .await
-            .unwrap();
-
-        assert!(store.remove_subscription(1).await.unwrap());
-        assert!(!store.remove_subscription(1).await.unwrap());
-        assert_eq!(store.subscription(1).await.unwrap(), None);
-        assert_eq!(store.subscription_count().await.unwrap(), 0);
-
-        let delivery = store.delivery(1, date).await.unwrap().unwrap();
-        assert_eq!(delivery.status, crate::store::DeliveryStatus::Failed);
-        assert_eq!(delivery.last_error.as_deref(), Some("unsubscribed"));
-        assert!(store.pending_deliveries().await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn count_and_listing_order() {
-        let store = Store::open_memory().await.unwrap();
-        for id in [30, 10, 20] {
-            store.upsert_subscription(&new_sub(id)).await.unwrap();
+            let loaded = store.subscription(new.channel_id).await.unwrap().unwrap();
+            assert_eq!(loaded, sub);
+            assert_eq!(store.subscription(7).await.unwrap(), None);
         }
-        assert_eq!(store.subscription_count().await.unwrap(), 3);
-        let ids: Vec<u64> = store
-            .all_subscriptions()
-            .await
-            .unwrap()
-            .iter()
-            .map(|s| s.channel_id)
-            .collect();
-        assert_eq!(ids, vec![10, 20, 30]);
+
+        async fn optional_settings_can_be_empty(store) {
+            let new = NewSubscription {
+                channel_kind: 15,
+                delivery_time: None,
+                timezone: None,
+                min_votes: None,
+                top_n: None,
+                notify_empty: false,
+                auto_publish: true,
+                ..new_sub(5)
+            };
+            let (sub, _) = store.upsert_subscription(&new).await.unwrap();
+            assert_eq!(sub.channel_kind, 15);
+            assert_eq!(sub.delivery_time, None);
+            assert_eq!(sub.timezone, None);
+            assert_eq!(sub.min_votes, None);
+            assert_eq!(sub.top_n, None);
+            assert!(sub.auto_publish);
+        }
+
+        async fn delivery_time_is_kept_to_the_minute(store) {
+            let new = NewSubscription {
+                delivery_time: NaiveTime::from_hms_opt(23, 59, 41),
+                ..new_sub(5)
+            };
+            let (sub, _) = store.upsert_subscription(&new).await.unwrap();
+            assert_eq!(sub.delivery_time, NaiveTime::from_hms_opt(23, 59, 0));
+        }
+
+        async fn resubscribe_updates_settings_but_keeps_creator(store) {
+            let (first, _) = store.upsert_subscription(&new_sub(1)).await.unwrap();
+            store
+                .set_paused(1, Some("missing permissions"))
+                .await
+                .unwrap();
+
+            let again = NewSubscription {
+                created_by: 77,
+                min_votes: None,
+                top_n: Some(3),
+                timezone: Some(chrono_tz::Europe::Berlin),
+                ..new_sub(1)
+            };
+            let (second, created) = store.upsert_subscription(&again).await.unwrap();
+            assert!(!created);
+            assert_eq!(second.created_by, 42, "the original subscriber is kept");
+            assert_eq!(second.created_at, first.created_at);
+            assert!(second.updated_at >= first.updated_at);
+            assert_eq!(second.min_votes, None);
+            assert_eq!(second.top_n, Some(3));
+            assert_eq!(second.timezone, Some(chrono_tz::Europe::Berlin));
+            assert!(second.enabled, "re-subscribing re-enables");
+            assert_eq!(second.paused_reason, None);
+            assert_eq!(store.subscription_count().await.unwrap(), 1);
+        }
+
+        async fn pause_and_resume(store) {
+            store.upsert_subscription(&new_sub(1)).await.unwrap();
+            store.upsert_subscription(&new_sub(2)).await.unwrap();
+
+            assert!(store
+                .set_paused(1, Some("cannot send messages"))
+                .await
+                .unwrap());
+            let paused = store.subscription(1).await.unwrap().unwrap();
+            assert!(!paused.enabled);
+            assert_eq!(
+                paused.paused_reason.as_deref(),
+                Some("cannot send messages")
+            );
+            let enabled: Vec<u64> = store
+                .enabled_subscriptions()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.channel_id)
+                .collect();
+            assert_eq!(enabled, vec![2]);
+            assert_eq!(store.all_subscriptions().await.unwrap().len(), 2);
+
+            assert!(store.set_paused(1, None).await.unwrap());
+            let resumed = store.subscription(1).await.unwrap().unwrap();
+            assert!(resumed.enabled);
+            assert_eq!(resumed.paused_reason, None);
+            assert_eq!(store.enabled_subscriptions().await.unwrap().len(), 2);
+
+            assert!(!store.set_paused(99, Some("x")).await.unwrap());
+        }
+
+        async fn unsubscribe_removes_and_abandons_pending_deliveries(store) {
+            store.upsert_subscription(&new_sub(1)).await.unwrap();
+            let date = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+            store
+                .plan_delivery(
+                    1,
+                    date,
+                    &[("n1".into(), serde_json::json!({"content": "x"}))],
+                )
+                .await
+                .unwrap();
+
+            assert!(store.remove_subscription(1).await.unwrap());
+            assert!(!store.remove_subscription(1).await.unwrap());
+            assert_eq!(store.subscription(1).await.unwrap(), None);
+            assert_eq!(store.subscription_count().await.unwrap(), 0);
+
+            let delivery = store.delivery(1, date).await.unwrap().unwrap();
+            assert_eq!(delivery.status, crate::store::DeliveryStatus::Failed);
+            assert_eq!(delivery.last_error.as_deref(), Some("unsubscribed"));
+            assert!(store.pending_deliveries().await.unwrap().is_empty());
+        }
+
+        async fn count_and_listing_order(store) {
+            for id in [30, 10, 20] {
+                store.upsert_subscription(&new_sub(id)).await.unwrap();
+            }
+            assert_eq!(store.subscription_count().await.unwrap(), 3);
+            let ids: Vec<u64> = store
+                .all_subscriptions()
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.channel_id)
+                .collect();
+            assert_eq!(ids, vec![10, 20, 30]);
+        }
     }
 }

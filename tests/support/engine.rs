@@ -1,6 +1,6 @@
-//! The delivery engine under test: real SQLite, the folder digest source, the unmodified
-//! serenity `Http` on the production path against the fake Discord, and a manual clock driving
-//! `Deliverer::tick`. Shared by the delivery and alerts suites.
+//! The delivery engine under test: real SQLite (or the PostgreSQL server a test configures), the
+//! folder digest source, the unmodified serenity `Http` on the production path against the fake
+//! Discord, and a manual clock driving `Deliverer::tick`. Shared by the delivery and alerts suites.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -82,7 +82,7 @@ impl Env {
         config.network = fake.network();
         tweak(&mut config, dir.path());
         let config = Arc::new(config);
-        let store = Store::open(&config.database_path).await.unwrap();
+        let store = Store::connect(&config.database()).await.unwrap();
         let day = Utc::now().date_naive() + chrono::Duration::days(3);
         fake.add_guild(GUILD, None);
         Env {

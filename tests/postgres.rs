@@ -1,0 +1,124 @@
+//! The delivery engine end to end on PostgreSQL: the same harness as the delivery suite (the
+//! folder source, serenity against the fake Discord, a manual clock), with the store on the
+//! server named by `PAPERBOY_TEST_POSTGRES_URL`, in a fresh schema. Without that variable the
+//! test says so and passes, unless `PAPERBOY_REQUIRE_POSTGRES=1` (as in `.ci/run`).
+
+mod support;
+
+use std::io::Write;
+
+use chrono::NaiveTime;
+use paperboy::store::{Database, DeliveryStatus, Keyword};
+use sqlx::{Connection, Executor};
+use support::engine::*;
+
+/// A URL for a new, empty schema of the test server, or `None` without a server.
+async fn fresh_schema() -> Option<String> {
+    let Some(server) = std::env::var("PAPERBOY_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        let message = "Postgres engine test NOT run: set \
+             PAPERBOY_TEST_POSTGRES_URL=postgres://user@127.0.0.1:5432/db";
+        assert!(
+            std::env::var("PAPERBOY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "{message}"
+        );
+        // Straight to stderr: the harness does not capture it, so it shows for a passing test.
+        let _ = writeln!(std::io::stderr(), "\n{message}");
+        return None;
+    };
+    let schema = format!(
+        "paperboy_engine_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    admin
+        .execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        .await
+        .unwrap();
+    admin
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let sep = if server.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{server}{sep}options=-c%20search_path%3D{schema}%2Cpublic"
+    ))
+}
+
+#[tokio::test]
+async fn the_engine_posts_each_channel_once_with_its_filter_on_postgres() {
+    let Some(url) = fresh_schema().await else {
+        return;
+    };
+    let env = Env::with("", |config, _| {
+        config.database_url = Some(Database::Postgres(url));
+    })
+    .await;
+    posts_each_channel_once_with_its_filter(env).await;
+}
+
+/// The same scenario on SQLite, so a difference between the backends shows as one test failing.
+#[tokio::test]
+async fn the_engine_posts_each_channel_once_with_its_filter_on_sqlite() {
+    posts_each_channel_once_with_its_filter(Env::new("").await).await;
+}
+
+async fn posts_each_channel_once_with_its_filter(env: Env) {
+    env.publish(env.day);
+    env.subscribe(100, 0, |s| {
+        s.delivery_time = NaiveTime::from_hms_opt(9, 0, 0);
+        s.timezone = Some(chrono_tz::Asia::Seoul);
+    })
+    .await;
+    env.subscribe(101, 0, |_| {}).await;
+    // A filter no paper of the fixture matches: the channel gets nothing, and that is settled.
+    env.store
+        .add_keywords(101, &[Keyword::include("zzzz-no-such-topic")])
+        .await
+        .unwrap();
+    let d = env.deliverer();
+
+    // Days before `day` that fell due since subscribing have no digest: settled silently.
+    env.clock
+        .set(at(env.day - chrono::Duration::days(1), 23, 59));
+    let before = tick(&d).await;
+    assert_eq!(before.messages_sent, 0, "{before}");
+
+    env.clock.set(at(env.day, 0, 1));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(embeds(&msgs), 12);
+
+    // The ledger on the server holds both message ids, in order.
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+    let ids: Vec<String> = ledger
+        .messages
+        .iter()
+        .map(|m| m.message_id.unwrap().to_string())
+        .collect();
+    let posted: Vec<String> = msgs
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, posted);
+
+    // A restarted engine over the same database posts nothing again.
+    let requests = env.fake.request_count();
+    let again = tick(&env.deliverer()).await;
+    assert_eq!(again.messages_sent, 0, "{again}");
+    assert_eq!(env.fake.request_count(), requests);
+
+    env.clock.set(at(env.day, 9, 0));
+    tick(&d).await;
+    assert!(env.fake.messages(101).is_empty());
+    assert_eq!(env.fake.messages(100).len(), 2);
+    // The archived day is searchable on the server, Korean included.
+    assert!(!env.store.search("모델", None, 5).await.unwrap().is_empty());
+}
