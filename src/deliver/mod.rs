@@ -130,6 +130,8 @@ pub struct Deliverer {
     /// When the first lease another process holds on a pending delivery ends: a takeover is
     /// possible then if that process died.
     held_until: Mutex<Option<DateTime<Utc>>>,
+    /// Whether the first pass has run (a process joining others waits for them once).
+    joined: AtomicBool,
 }
 
 /// When a source was last looked at for a date, and when to look again.
@@ -340,6 +342,7 @@ impl Deliverer {
             process: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             processes: AtomicU64::new(1),
             held_until: Mutex::new(None),
+            joined: AtomicBool::new(false),
         }
     }
 
@@ -393,6 +396,27 @@ impl Deliverer {
     async fn pass(&self, cancel: &CancellationToken, stats: &Stats) -> Result<(), StoreError> {
         let now = self.clock.now();
         self.share_budget().await;
+        // Joining processes already at work: they re-divide the budget at their next
+        // heartbeat, so this one starts after it, and the sum never goes over.
+        if !self.joined.swap(true, Ordering::Relaxed) && self.processes.load(Ordering::Relaxed) > 1
+        {
+            // Their next heartbeat, then the slots their limiter had already handed out (one per
+            // concurrent delivery at most), and a margin.
+            let handed_out = Duration::from_secs_f64(
+                self.config.delivery.concurrency as f64
+                    / f64::from(self.config.delivery.requests_per_second.max(1)),
+            );
+            let wait = self.keep_alive_every() + handed_out + Duration::from_millis(250);
+            tracing::info!(
+                processes = self.processes.load(Ordering::Relaxed),
+                wait_ms = wait.as_millis() as u64,
+                "other bot processes share this database; waiting for them to take their share of the budget"
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = cancel.cancelled() => return Ok(()),
+            }
+        }
         let held = self.store.leased_elsewhere(&self.process).await?;
         *self.held_until.lock().expect("held lock") = held.values().min().copied();
         let mut subs: HashMap<u64, Arc<Subscription>> = self
@@ -610,18 +634,9 @@ impl Deliverer {
                 );
             }
         };
-        // While the fan-out runs: leases renewed, heartbeat kept, budget re-divided.
-        let keeper = async {
-            let every = (self.config.delivery.lease / 3).max(Duration::from_millis(500));
-            loop {
-                tokio::time::sleep(every).await;
-                self.keep_leases().await;
-            }
-        };
         tokio::select! {
             _ = fanout => {}
             _ = progress => {}
-            _ = keeper => {}
         }
         match plan_error.into_inner().expect("plan error lock") {
             Some(e) => Err(e),
@@ -1097,6 +1112,24 @@ impl Deliverer {
         self.clock.now()
             + chrono::Duration::from_std(self.config.delivery.lease)
                 .unwrap_or_else(|_| chrono::Duration::seconds(30))
+    }
+
+    /// How often leases are renewed and the heartbeat beats: three times a lease.
+    fn keep_alive_every(&self) -> Duration {
+        (self.config.delivery.lease / 3).max(Duration::from_millis(500))
+    }
+
+    /// Renews this process's leases and heartbeat until `cancel`, passes or not: a process
+    /// that only beat during passes would look dead between them, and the others would take
+    /// its share.
+    pub async fn keep_alive(&self, cancel: &CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.keep_alive_every()) => {}
+                _ = cancel.cancelled() => return,
+            }
+            self.keep_leases().await;
+        }
     }
 
     /// Renews this process's leases and heartbeat.

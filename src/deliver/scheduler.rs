@@ -47,6 +47,10 @@ impl fmt::Display for RunSummary {
 pub async fn run_scheduler(d: Arc<Deliverer>, cancel: CancellationToken) -> RunSummary {
     let mut run = RunSummary::default();
     tracing::info!("delivery scheduler started");
+    let keeper = {
+        let (d, cancel) = (d.clone(), cancel.clone());
+        tokio::spawn(async move { d.keep_alive(&cancel).await })
+    };
     while !cancel.is_cancelled() {
         let pass = d.tick(&cancel).await;
         run.add(&pass);
@@ -70,6 +74,8 @@ pub async fn run_scheduler(d: Arc<Deliverer>, cancel: CancellationToken) -> RunS
             _ = cancel.cancelled() => break,
         }
     }
+    // Stopped beating first, so leaving is final.
+    let _ = keeper.await;
     d.leave().await;
     tracing::info!("delivery scheduler stopped: {run}");
     run
