@@ -5,53 +5,13 @@
 
 mod support;
 
-use std::io::Write;
-
 use chrono::NaiveTime;
 use paperboy::store::{Database, DeliveryStatus, Keyword};
-use sqlx::{Connection, Executor};
 use support::engine::*;
-
-/// A URL for a new, empty schema of the test server, or `None` without a server.
-async fn fresh_schema() -> Option<String> {
-    let Some(server) = std::env::var("PAPERBOY_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        let message = "Postgres engine test NOT run: set \
-             PAPERBOY_TEST_POSTGRES_URL=postgres://user@127.0.0.1:5432/db";
-        assert!(
-            std::env::var("PAPERBOY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "{message}"
-        );
-        // Straight to stderr: the harness does not capture it, so it shows for a passing test.
-        let _ = writeln!(std::io::stderr(), "\n{message}");
-        return None;
-    };
-    let schema = format!(
-        "paperboy_engine_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    admin
-        .execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
-        .await
-        .unwrap();
-    admin
-        .execute(format!("CREATE SCHEMA {schema}").as_str())
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let sep = if server.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{server}{sep}options=-c%20search_path%3D{schema}%2Cpublic"
-    ))
-}
 
 #[tokio::test]
 async fn the_engine_posts_each_channel_once_with_its_filter_on_postgres() {
-    let Some(url) = fresh_schema().await else {
+    let Some(url) = support::postgres::fresh_schema("engine").await else {
         return;
     };
     let env = Env::with("", |config, _| {

@@ -5,3 +5,4 @@ pub mod bot;
 pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
+pub mod postgres;
