@@ -20,6 +20,7 @@ pub const PAUSED: &str = "paperboy_channels_paused";
 pub const LAG: &str = "paperboy_delivery_lag_seconds";
 pub const FETCHES: &str = "paperboy_digest_fetches_total";
 pub const PASSES: &str = "paperboy_scheduler_passes_total";
+pub const PROCESSES: &str = "paperboy_processes";
 
 /// Lag buckets: seconds to an hour and more (a post waiting on a late digest counts too).
 const LAG_BUCKETS: [f64; 12] = [
@@ -73,6 +74,10 @@ fn describe() {
         "Digest downloads (source: folder, url or hf_api; outcome: ok, not_published or error)"
     );
     describe_counter!(PASSES, "Delivery passes the scheduler ran");
+    describe_gauge!(
+        PROCESSES,
+        "Bot processes sharing the database (the request budget is divided between them)"
+    );
 }
 
 fn target(dm: bool) -> &'static str {
@@ -125,4 +130,8 @@ pub fn digest_fetch(source: &'static str, outcome: &'static str) {
 
 pub fn pass() {
     counter!(PASSES).increment(1);
+}
+
+pub fn processes(n: u64) {
+    gauge!(PROCESSES).set(n as f64);
 }

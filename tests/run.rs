@@ -451,6 +451,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
         sample(&text, "paperboy_scheduler_passes_total") >= Some(1.0),
         "{text}"
     );
+    assert_eq!(sample(&text, "paperboy_processes"), Some(1.0), "{text}");
     assert!(
         text.contains("# HELP paperboy_messages_sent_total"),
         "{text}"

@@ -1158,6 +1158,7 @@ impl Deliverer {
                 return;
             }
         };
+        crate::metrics::processes(live);
         let before = self.processes.swap(live, Ordering::Relaxed);
         if before != live {
             let share = f64::from(self.config.delivery.requests_per_second) / live as f64;
