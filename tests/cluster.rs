@@ -19,17 +19,12 @@ use std::time::{Duration, Instant};
 
 use paperboy::clock::ManualClock;
 use paperboy::store::{Database, DeliveryStatus, NewSubscription, Store};
-use support::fake_discord::{interaction, FakeDiscord};
+use support::fake_discord::{guild_on, interaction, FakeDiscord};
 
 const TOKEN: &str = "cluster-test-token";
 /// The token's budget, shared by the processes (`delivery.requests_per_second`): the default,
 /// 90 % of Discord's 50 requests per second.
 const BUDGET: usize = 45;
-
-/// A guild whose id puts it on `shard` of `total` (`(id >> 22) % total`).
-fn guild_on(shard: u64, total: u64) -> u64 {
-    ((100 * total + shard) << 22) | 7
-}
 
 fn bot_toml(dir: &Path, url: &str) {
     std::fs::write(

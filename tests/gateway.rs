@@ -9,12 +9,7 @@ use std::time::Duration;
 use chrono::Timelike;
 use serde_json::{json, Value};
 use support::bot::*;
-use support::fake_discord::Failure;
-
-/// A guild whose id puts it on `shard` of `total` (`(id >> 22) % total`).
-fn guild_on(shard: u64, total: u64) -> u64 {
-    ((100 * total + shard) << 22) | 7
-}
+use support::fake_discord::{guild_on, Failure};
 
 /// Waits for `n` messages in a channel.
 async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {

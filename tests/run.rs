@@ -10,7 +10,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::{interaction, Failure, FakeDiscord};
+use support::fake_discord::{guild_on, interaction, Failure, FakeDiscord};
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
@@ -192,11 +192,6 @@ async fn a_gateway_that_keeps_closing_does_not_flood_the_log() {
     assert!(connects <= 8, "{connects} gateway connections in 8 s");
     assert!(log.lines().count() < 60, "{log}");
     assert!(log.contains("waiting before connecting again"), "{log}");
-}
-
-/// A guild whose id puts it on `shard` of `total` (`(id >> 22) % total`).
-fn guild_on(shard: u64, total: u64) -> u64 {
-    ((100 * total + shard) << 22) | 7
 }
 
 async fn sigterm(child: tokio::process::Child) -> (std::process::ExitStatus, String) {

@@ -10,7 +10,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
-use super::subscription::{autocomplete_timezone, parse_time};
+use super::subscription::{autocomplete_timezone, parse_time, when_words};
 use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::alerts::{stored_term, term_of};
 use crate::channel::schedule_for;
@@ -76,15 +76,7 @@ fn with_notice(user: Option<&AlertUser>, text: String) -> String {
 async fn describe_schedule(ctx: Context<'_>, user: &AlertUser) -> Result<String, Error> {
     let data = ctx.data();
     let sub = alert_subscription(user);
-    let sched = schedule_for(Some(&sub), &data.config.schedule);
-    let when = match user.delivery_time {
-        Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
-        None => format!(
-            "on the bot's schedule (`{}`, {})",
-            data.config.schedule.cron_text,
-            sched.timezone()
-        ),
-    };
+    let when = when_words(&sub, &data.config.schedule);
     let mut text = format!("You get one DM per digest day with your matches, {when}.");
     if user.enabled {
         let next = outlook(&data.store, &data.config, &sub, data.clock.now()).await?;

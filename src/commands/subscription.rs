@@ -203,17 +203,23 @@ pub async fn subscribe(
     say_ephemeral(ctx, format!("{head} {body}")).await
 }
 
-async fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> Result<String, Error> {
-    let data = ctx.data();
-    let sched = schedule_for(Some(sub), &data.config.schedule);
-    let when = match sub.delivery_time {
+/// "every day at 09:00 (Asia/Seoul)" or "on the bot's schedule (`cron`, zone)": when a
+/// subscription's posts (or a person's DMs) go out.
+pub fn when_words(sub: &Subscription, default: &crate::config::ScheduleConfig) -> String {
+    let sched = schedule_for(Some(sub), default);
+    match sub.delivery_time {
         Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
         None => format!(
             "on the bot's schedule (`{}`, {})",
-            data.config.schedule.cron_text,
+            default.cron_text,
             sched.timezone()
         ),
-    };
+    }
+}
+
+async fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> Result<String, Error> {
+    let data = ctx.data();
+    let when = when_words(sub, &data.config.schedule);
     let outlook = outlook(&data.store, &data.config, sub, data.clock.now()).await?;
     let next = outlook
         .next

@@ -83,6 +83,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use failures::Failure;
+
+/// A guild id the fake puts on `shard` of `total` (it routes a guild by `(id >> 22) % total`,
+/// as Discord does).
+pub fn guild_on(shard: u64, total: u64) -> u64 {
+    ((100 * total + shard) << 22) | 7
+}
 pub use state::{RecordedRequest, Stats};
 
 use failures::RandomFailures;
