@@ -35,7 +35,14 @@ async fn main() {
         .parse()
         .expect("usage: fake_discord [127.0.0.1:PORT]");
     assert!(addr.ip().is_loopback(), "the fake only listens on loopback");
-    let fake = FakeDiscord::start_on(addr, FakeConfig::default()).await;
+    let fake = FakeDiscord::start_on(
+        addr,
+        FakeConfig {
+            bot_token: "fake".to_string(),
+            ..FakeConfig::default()
+        },
+    )
+    .await;
     fake.add_guild(GUILD, Some(CHANNEL));
     fake.add_channel(GUILD, CHANNEL, 0);
     println!("fake Discord listening on {}", fake.base_url());

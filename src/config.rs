@@ -64,6 +64,17 @@ impl Token {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The `Authorization` header's value Discord wants: `Bot <token>`, whether or not the
+    /// operator wrote the prefix. serenity's `HttpBuilder` adds it, but its `Ratelimiter` (the
+    /// production path's sender) takes the header as given.
+    pub fn authorization(&self) -> String {
+        if self.0.starts_with("Bot ") {
+            self.0.clone()
+        } else {
+            format!("Bot {}", self.0)
+        }
+    }
 }
 
 impl fmt::Debug for Token {
@@ -741,6 +752,13 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_authorization_header_has_one_bot_prefix() {
+        assert_eq!(Token::new("abc.def").authorization(), "Bot abc.def");
+        assert_eq!(Token::new("Bot abc.def").authorization(), "Bot abc.def");
+        assert_eq!(format!("{:?}", Token::new("abc.def")), "Token(<redacted>)");
+    }
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         Config::from_toml(text, Path::new("/etc/paperboy"))

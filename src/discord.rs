@@ -41,7 +41,7 @@ pub fn build_http(
     match &discord.api_base {
         Some(base) => builder = builder.proxy(base.clone()).ratelimiter_disabled(true),
         None => {
-            let mut limiter = serenity::http::Ratelimiter::new(client, token.expose());
+            let mut limiter = serenity::http::Ratelimiter::new(client, token.authorization());
             let signals = signals.clone();
             limiter.set_ratelimit_callback(Box::new(move |info| signals.report(&info)));
             builder = builder.ratelimiter(limiter);

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use paperboy::clock::ManualClock;
 use paperboy::store::{Database, DeliveryStatus, NewSubscription, Store};
-use support::fake_discord::{guild_on, interaction, FakeDiscord};
+use support::fake_discord::{guild_on, interaction, FakeConfig, FakeDiscord};
 
 const TOKEN: &str = "cluster-test-token";
 /// The token's budget, shared by the processes (`delivery.requests_per_second`): the default,
@@ -91,7 +91,11 @@ async fn two_processes_one_killed(n_channels: u64) {
     let Some(url) = support::postgres::fresh_schema("cluster").await else {
         return;
     };
-    let fake = FakeDiscord::start().await;
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
     fake.set_gateway_url("wss://gateway.discord.gg");
     fake.set_nonce_window(None);
     fake.set_answer_delay(Duration::from_millis(100));

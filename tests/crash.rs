@@ -22,7 +22,7 @@ use std::time::Duration;
 use paperboy::clock::ManualClock;
 use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, NewSubscription, Store};
 use rand::{Rng, SeedableRng};
-use support::fake_discord::FakeDiscord;
+use support::fake_discord::{FakeConfig, FakeDiscord};
 
 const GUILD: u64 = 6_000;
 const TOKEN: &str = "crash-test-token";
@@ -145,7 +145,11 @@ async fn all_done(dir: &Path, n: usize) -> bool {
 }
 
 async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize, seed: u64) {
-    let fake = FakeDiscord::start().await;
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
     fake.set_gateway_url("wss://gateway.discord.gg");
     fake.set_nonce_window(None);
     fake.set_answer_delay(Duration::from_millis(150));
@@ -272,4 +276,78 @@ async fn kills_during_a_dm_fan_out_send_each_person_one_dm() {
 #[ignore = "long: run with `cargo test --release --test crash -- --ignored`"]
 async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
     crash_series(200, 100, 40, 5, 42).await;
+}
+
+/// A `kill -9` leaves the dead process's heartbeat row behind. On SQLite only one process can
+/// hold the file, so the restart must count itself alone at once: no wait for a partner's share
+/// and the whole budget, not half of it (measured from the fake's arrival times).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
+    const BUDGET: usize = 10;
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    let dir = tempfile::tempdir().unwrap();
+    let chans: Vec<(u64, u8)> = (0..60).map(|i| (10_000 + i, 0)).collect();
+    setup(dir.path(), &fake, &chans, &[]).await;
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[schedule]\ncron = \"0 * * * * *\"\ntimezone = \"UTC\"\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n\
+             [delivery]\nrequests_per_second = {BUDGET}\n"
+        ),
+    )
+    .unwrap();
+    let posts = |fake: &FakeDiscord| -> Vec<std::time::Instant> {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .map(|r| r.received)
+            .collect()
+    };
+    // Killed mid fan-out, its heartbeat fresh.
+    let mut child = spawn(dir.path(), &fake);
+    for _ in 0..300 {
+        if posts(&fake).len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(posts(&fake).len() >= 5, "the first run never posted");
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let before = posts(&fake).len();
+
+    let restarted_at = std::time::Instant::now();
+    let mut child = spawn(dir.path(), &fake);
+    let window = Duration::from_secs(4);
+    let mut after: Vec<std::time::Instant> = Vec::new();
+    for _ in 0..600 {
+        after = posts(&fake).split_off(before);
+        if after.first().is_some_and(|f| f.elapsed() > window) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    let first = *after.first().expect("the restart posted nothing");
+    let start_delay = first - restarted_at;
+    // Waiting for the dead process's next heartbeat alone would take 10 s (a third of the
+    // 30-second lease) plus the slots its limiter had handed out.
+    assert!(
+        start_delay < Duration::from_secs(8),
+        "the restart waited {start_delay:?} before its first post"
+    );
+    let in_window = after.iter().filter(|t| **t - first < window).count();
+    // The full budget gives ~40 posts in 4 s; half of it (a dead partner counted) at most ~20
+    // plus the limiter's burst.
+    assert!(
+        in_window >= BUDGET * 4 * 7 / 10,
+        "{in_window} posts in the restart's first {window:?} at a budget of {BUDGET}/s"
+    );
 }

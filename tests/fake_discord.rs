@@ -18,7 +18,25 @@ use serenity::all::{
 };
 use serenity::http::HttpError;
 use serenity::model::event::{Event, GatewayEvent};
-use support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord};
+use support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord, FAKE_TOKEN};
+
+/// The headers of the bot's own requests: `Authorization: Bot <token>`, as serenity sends it.
+fn bot_headers() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bot {FAKE_TOKEN}").parse().unwrap(),
+    );
+    h
+}
+
+/// A plain HTTP client that authenticates as the fake's bot.
+fn bot_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .default_headers(bot_headers())
+        .build()
+        .unwrap()
+}
 
 const GUILD: u64 = 3;
 const TEXT: u64 = 4;
@@ -963,7 +981,7 @@ async fn fail_next_injects_failures() {
             global: true,
         },
     );
-    let resp = reqwest::Client::new()
+    let resp = bot_client()
         .post(format!("{}/api/v10/channels/10/messages", fake.base_url()))
         .json(&hi)
         .send()
@@ -1083,7 +1101,7 @@ async fn channel_bucket_announces_headers_and_limits() {
         ..FakeConfig::default()
     })
     .await;
-    let client = reqwest::Client::new();
+    let client = bot_client();
     let post = |c: u64| {
         client
             .post(format!("{}/api/v10/channels/{c}/messages", fake.base_url()))
@@ -1818,7 +1836,7 @@ async fn rate_limit_answers_carry_discords_headers() {
         ..FakeConfig::default()
     })
     .await;
-    let client = reqwest::Client::new();
+    let client = bot_client();
     let post = |c: u64| {
         client
             .post(format!("{}/api/v10/channels/{c}/messages", fake.base_url()))
@@ -1871,7 +1889,7 @@ async fn rate_limit_answers_carry_discords_headers() {
             global: false,
         },
     );
-    let r = reqwest::Client::new()
+    let r = bot_client()
         .get(format!("{}/api/v10/channels/10", fake.base_url()))
         .send()
         .await
@@ -1924,11 +1942,7 @@ async fn crossposts_have_a_per_channel_quota() {
             fake.base_url()
         )
     };
-    let r = reqwest::Client::new()
-        .post(url(NEWS, ids[10]))
-        .send()
-        .await
-        .unwrap();
+    let r = bot_client().post(url(NEWS, ids[10])).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 429);
     assert_eq!(r.headers()["x-ratelimit-scope"], "shared");
     assert_eq!(r.headers()["x-ratelimit-limit"], "10");
@@ -1952,11 +1966,7 @@ async fn crossposts_have_a_per_channel_quota() {
         .send_message(&http, CreateMessage::new().content("x"))
         .await
         .unwrap();
-    let r = reqwest::Client::new()
-        .post(url(15, m.id))
-        .send()
-        .await
-        .unwrap();
+    let r = bot_client().post(url(15, m.id)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["x-ratelimit-limit"], "10");
     assert_eq!(r.headers()["x-ratelimit-remaining"], "9");
@@ -2057,6 +2067,7 @@ async fn lost_and_slow_answers_still_store_the_message() {
     // A slow answer the client gives up on: the message is stored at once, the answer (to
     // nobody) is logged later.
     let impatient = reqwest::Client::builder()
+        .default_headers(bot_headers())
         .timeout(Duration::from_millis(100))
         .build()
         .unwrap();
@@ -2161,7 +2172,7 @@ async fn message_history_pages_like_discord() {
 
     // Discord's limits on `limit`.
     for bad in ["0", "101", "x"] {
-        let r = reqwest::Client::new()
+        let r = bot_client()
             .get(format!(
                 "{}/api/v10/channels/{TEXT}/messages?limit={bad}",
                 fake.base_url()
@@ -3081,4 +3092,67 @@ async fn poise_answers_in_dms_and_where_a_user_installed_it() {
 
     shards.shutdown_all().await;
     let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
+}
+
+/// Every route checks `Authorization` as Discord does: exactly `Bot <token>` of the bot, else
+/// 401 `{"message": "401: Unauthorized", "code": 0}` without any effect; `GET /gateway` needs
+/// none, interaction callbacks and webhooks are authorised by their path's token.
+#[tokio::test]
+async fn every_route_checks_the_authorization_header() {
+    let fake = fake_with_guild().await;
+    let url = format!("{}/api/v10/channels/{TEXT}/messages", fake.base_url());
+    let body = json!({ "content": "hi" });
+    let send = |auth: Option<String>| {
+        let mut req = reqwest::Client::new().post(&url).json(&body);
+        if let Some(a) = auth {
+            req = req.header(reqwest::header::AUTHORIZATION, a);
+        }
+        req.send()
+    };
+    for bad in [
+        None,
+        Some(FAKE_TOKEN.to_string()),
+        Some(format!("Bot Bot {FAKE_TOKEN}")),
+        Some(format!("Bearer {FAKE_TOKEN}")),
+        Some("Bot someone-else".to_string()),
+    ] {
+        let r = send(bad.clone()).await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{bad:?}");
+        let json: Value = r.json().await.unwrap();
+        assert_eq!(json, json!({ "message": "401: Unauthorized", "code": 0 }));
+    }
+    assert!(
+        fake.messages(TEXT).is_empty(),
+        "a refused request has no effect"
+    );
+    let ok = send(Some(format!("Bot {FAKE_TOKEN}"))).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(fake.messages(TEXT).len(), 1);
+    // Reads too, and whatever the method.
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v10/users/@me", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    // The gateway's address needs no token.
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v10/gateway", fake.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // serenity's production path (through the TLS proxy) and proxy mode both send the header
+    // Discord wants; an `Http` with another token is refused on both.
+    assert!(fake.http().get_current_user().await.is_ok());
+    assert!(fake.production_http().get_current_user().await.is_ok());
+    let stranger = serenity::http::HttpBuilder::new("not-the-bot")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let err = stranger.get_current_user().await.unwrap_err();
+    assert!(
+        matches!(&err, serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401),
+        "{err:?}"
+    );
 }

@@ -10,7 +10,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::{guild_on, interaction, Failure, FakeDiscord};
+use support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
@@ -58,7 +58,11 @@ fn spawn_bot_with(
 }
 
 async fn production_fake() -> FakeDiscord {
-    let fake = FakeDiscord::start().await;
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
     fake.set_gateway_url("wss://gateway.discord.gg");
     fake.add_guild(3, None);
     fake

@@ -59,6 +59,7 @@ impl From<serenity::Error> for RequestError {
             r.answered = true;
         }
         if let serenity::Error::Http(HttpError::UnsuccessfulRequest(resp)) = &e {
+            crate::metrics::refusal(resp.status_code.as_u16(), resp.error.code);
             r.uncertain = resp.status_code.is_server_error();
             if r.uncertain {
                 crate::metrics::server_error();
@@ -77,7 +78,9 @@ pub enum Transport {
         client: reqwest::Client,
         /// `{api_base}/api/v10`
         base: String,
-        token: String,
+        /// The `Authorization` header's value: serenity's token, which already carries the
+        /// `Bot ` prefix.
+        authorization: String,
         /// For what is not on the hot path (looking up a guild), serenity as usual.
         http: Arc<Http>,
     },
@@ -91,7 +94,7 @@ impl Transport {
             Some(base) => Transport::Direct {
                 client,
                 base: format!("{}/api/v10", base.trim_end_matches('/')),
-                token: http.token().to_string(),
+                authorization: http.token().to_string(),
                 http,
             },
         }
@@ -219,7 +222,7 @@ impl Transport {
         let Transport::Direct {
             client,
             base,
-            token,
+            authorization,
             ..
         } = self
         else {
@@ -230,7 +233,7 @@ impl Transport {
             "GET" => client.get(&url),
             _ => client.post(&url),
         }
-        .header(reqwest::header::AUTHORIZATION, format!("Bot {token}"));
+        .header(reqwest::header::AUTHORIZATION, authorization);
         if let Some(body) = body {
             req = req.json(body);
         } else if method == "POST" {
@@ -257,6 +260,7 @@ impl Transport {
         let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let code = json["code"].as_i64().unwrap_or(-1) as isize;
         let message = json["message"].as_str().unwrap_or_default();
+        crate::metrics::refusal(status.as_u16(), code);
         let mut r = RequestError::of(classify_status(status.as_u16(), code, message));
         r.uncertain = status.is_server_error();
         if r.uncertain {

@@ -105,7 +105,7 @@ impl GatewayConn {
                 let identified = {
                     let mut inner = lock(&self.shared.inner);
                     inner.identifies.push(d.clone());
-                    if inner.reject_token {
+                    if inner.reject_token || !self.shared.is_bot_token(&d["token"]) {
                         Err(close_frame(4004, "Authentication failed."))
                     } else if shard[1] == 0 || shard[0] >= shard[1] {
                         Err(close_frame(4010, "Invalid shard."))
@@ -162,7 +162,7 @@ impl GatewayConn {
                 let known = {
                     let mut inner = lock(&self.shared.inner);
                     inner.resumes.push(d.clone());
-                    if inner.reject_token {
+                    if inner.reject_token || !self.shared.is_bot_token(&d["token"]) {
                         Err(close_frame(4004, "Authentication failed."))
                     } else {
                         let conn_id = self.conn_id;
@@ -316,6 +316,13 @@ async fn gateway_session(shared: Arc<Shared>, mut socket: WebSocket) {
 }
 
 impl Shared {
+    /// IDENTIFY and RESUME carry the token itself; serenity sends it with its `Bot ` prefix,
+    /// which Discord accepts too.
+    fn is_bot_token(&self, token: &Value) -> bool {
+        let token = token.as_str().unwrap_or_default();
+        token.strip_prefix("Bot ").unwrap_or(token) == self.cfg.bot_token
+    }
+
     /// Sends a dispatch to the READY gateway sessions whose shard owns `guild_id` (`None`: an
     /// event outside a guild, for shard 0). Returns how many got it.
     pub(super) fn broadcast(

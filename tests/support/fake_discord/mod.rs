@@ -112,6 +112,8 @@ const DEFAULT_APP_PERMISSIONS: u64 = (1 << 10)
     | (1 << 6)
     | (1 << 35)
     | (1 << 38);
+/// The token the fake knows by default (and every `Http` it builds uses).
+pub const FAKE_TOKEN: &str = "fake-token";
 /// The fake application's id (and the bot's `Http` application id).
 const APPLICATION_ID: u64 = 2;
 
@@ -141,6 +143,9 @@ pub struct FakeConfig {
     /// Sent in HELLO.
     pub heartbeat_interval_ms: u64,
     pub bot_user_id: u64,
+    /// The bot's token: REST requests must carry `Authorization: Bot <token>` (401 otherwise,
+    /// as on Discord), and IDENTIFY the token itself.
+    pub bot_token: String,
 }
 
 impl Default for FakeConfig {
@@ -154,6 +159,7 @@ impl Default for FakeConfig {
             answer_delay: Duration::ZERO,
             heartbeat_interval_ms: 41_250,
             bot_user_id: 1,
+            bot_token: FAKE_TOKEN.to_string(),
         }
     }
 }
@@ -309,7 +315,7 @@ impl FakeDiscord {
     /// (rustls) that trusts the test CA. Application id set.
     pub fn production_http(&self) -> Arc<serenity::http::Http> {
         Arc::new(
-            serenity::http::HttpBuilder::new("fake-token")
+            serenity::http::HttpBuilder::new(FAKE_TOKEN)
                 .client(self.production_client())
                 .application_id(serenity::model::id::ApplicationId::new(APPLICATION_ID))
                 .build(),
@@ -353,7 +359,7 @@ impl FakeDiscord {
             .expect("defaults")
             .discord;
         let http = paperboy::discord::build_http(
-            &paperboy::config::Token::new("fake-token"),
+            &paperboy::config::Token::new(FAKE_TOKEN),
             &discord,
             client,
             &signals,
@@ -373,7 +379,7 @@ impl FakeDiscord {
 
     /// The builder behind [`FakeDiscord::http`] and [`FakeDiscord::client_builder`].
     fn http_builder(&self) -> serenity::http::HttpBuilder {
-        serenity::http::HttpBuilder::new("fake-token")
+        serenity::http::HttpBuilder::new(FAKE_TOKEN)
             .proxy(self.base_url())
             .ratelimiter_disabled(true)
             .application_id(serenity::model::id::ApplicationId::new(APPLICATION_ID))

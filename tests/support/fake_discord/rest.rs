@@ -39,6 +39,8 @@ struct Req {
     body: Value,
     files: usize,
     received: Instant,
+    /// The `Authorization` header as sent (`None`: absent or not text).
+    authorization: Option<String>,
 }
 
 /// What the fake decided for a request: its answer, whether a nonce de-duplicated it, and how
@@ -115,6 +117,10 @@ pub(super) async fn rest_route(
         body: Value::Null,
         files: 0,
         received,
+        authorization: headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     };
     if !full_path.starts_with(API_PREFIX) {
         return shared.finish(&mut lock(&shared.inner), &req, Reply::not_found(), false);
@@ -151,7 +157,7 @@ impl Shared {
     /// Everything that happens when the request arrives: the effect takes place here, only the
     /// answer may wait (`Decision::delay`).
     fn decide(&self, inner: &mut Inner, req: &Req) -> Decision {
-        if inner.reject_token && !is_plain_gateway(&req.method, &req.segs) {
+        if !self.authorized(inner, req) {
             return Decision::now(Reply::error(401, 0, "401: Unauthorized"));
         }
         let exempt = is_exempt(&req.segs);
@@ -163,6 +169,22 @@ impl Shared {
             d.delay += inner.answer_delay;
         }
         d
+    }
+
+    /// Whether Discord would accept the request's `Authorization`: exactly `Bot <token>` of the
+    /// bot (while its token is not refused) on every route but `GET /gateway`; interaction
+    /// callbacks and webhooks are authorised by the token in their path, and a header there must
+    /// still be the bot's if one is sent.
+    fn authorized(&self, inner: &Inner, req: &Req) -> bool {
+        if is_plain_gateway(&req.method, &req.segs) {
+            return true;
+        }
+        let expected = format!("Bot {}", self.cfg.bot_token);
+        let valid = !inner.reject_token && req.authorization.as_deref() == Some(expected.as_str());
+        match req.segs.first().map(String::as_str) {
+            Some("interactions" | "webhooks") => req.authorization.is_none() || valid,
+            _ => valid,
+        }
     }
 
     /// An injected or drawn failure: `Slow` and `AnswerLost` take effect (the answer is delayed
