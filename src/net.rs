@@ -159,6 +159,16 @@ pub fn reconnect_pause(young: u32) -> Duration {
     }
 }
 
+/// The count of connections in a row that died young, after one that was up for `lived`
+/// (`None`: it never got through to the gateway). Only a connection that stayed up resets it: an
+/// attempt that fails slowly during an outage (a connect or TLS timeout) is no sign of recovery.
+pub fn young_after(young: u32, lived: Option<Duration>) -> u32 {
+    match lived {
+        Some(d) if d >= SHORT_LIVED => 0,
+        _ => young.saturating_add(1),
+    }
+}
+
 /// Opens a [`GatewayTunnel`] to `gateway` (a `wss://` URL), through the configured proxy when
 /// there is one; it runs until `cancel`.
 pub async fn gateway_tunnel(
@@ -204,15 +214,27 @@ pub async fn gateway_tunnel(
                         _ = cancel.cancelled() => return,
                     }
                 }
-                let opened = std::time::Instant::now();
-                if let Err(e) = carry(client, proxy.as_deref(), &host, port, tls, &counted).await {
+                let mut established = None;
+                let carried = carry(
+                    client,
+                    proxy.as_deref(),
+                    &host,
+                    port,
+                    tls,
+                    &counted,
+                    &mut established,
+                )
+                .await;
+                if let Err(e) = carried {
                     tracing::warn!(gateway = %host, error = %e, "gateway connection failed");
                 }
-                if opened.elapsed() < SHORT_LIVED {
-                    young.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                } else {
-                    young.store(0, std::sync::atomic::Ordering::Relaxed);
-                }
+                let lived = established.map(|t: std::time::Instant| t.elapsed());
+                // One update, so two connections ending together cannot lose a count.
+                let _ = young.fetch_update(
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                    |n| Some(young_after(n, lived)),
+                );
             });
         }
     });
@@ -248,6 +270,7 @@ async fn carry(
     port: u16,
     tls: Arc<rustls::ClientConfig>,
     open: &Arc<AtomicUsize>,
+    established: &mut Option<std::time::Instant>,
 ) -> std::io::Result<()> {
     let io = |m: String| std::io::Error::other(m);
     let dial = proxy.map_or_else(|| format!("{host}:{port}"), str::to_string);
@@ -290,6 +313,7 @@ async fn carry(
         .collect::<Vec<_>>()
         .join("\r\n");
     gateway.write_all(rewritten.as_bytes()).await?;
+    *established = Some(std::time::Instant::now());
     // Open until either side is done with it: a gateway that closed is not a connection,
     // whatever serenity does with its end.
     let open = std::sync::Mutex::new(Some(Open::new(open)));
@@ -372,6 +396,23 @@ mod tests {
         );
         assert_eq!(proxy_authority("http://proxy").unwrap(), "proxy:80");
         assert!(proxy_authority("socks5://x:1").is_err());
+    }
+
+    #[test]
+    fn only_a_connection_that_stayed_up_resets_the_backoff() {
+        // Mid-outage: each attempt times out after more than SHORT_LIVED without ever reaching
+        // the gateway. The pause keeps growing.
+        let mut young = 0;
+        for _ in 0..5 {
+            young = young_after(young, None);
+        }
+        assert_eq!(young, 5);
+        assert_eq!(reconnect_pause(young).as_secs(), 8);
+        // Reached, but closed at once: still dying young.
+        assert_eq!(young_after(young, Some(Duration::from_secs(2))), 6);
+        // Up for longer than SHORT_LIVED: recovered.
+        assert_eq!(young_after(young, Some(SHORT_LIVED)), 0);
+        assert_eq!(young_after(u32::MAX, None), u32::MAX);
     }
 
     #[test]
