@@ -2,8 +2,9 @@
 //! a service manager restarts a process that says it cannot; so each part is something a
 //! restart can fix, and nothing slow is asked (one query, two atomics and a lock).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -23,6 +24,10 @@ pub struct Health {
     max_idle: Duration,
     /// The gateway tunnel's open connections, when the gateway goes through it.
     tunnel: std::sync::OnceLock<Arc<AtomicUsize>>,
+    /// Why Discord refuses the bot's token, while it does (a 401 during delivery).
+    token_refused: Mutex<Option<String>>,
+    /// How the delivery engine's recent requests went.
+    requests: Mutex<FailureWindow>,
 }
 
 /// The answer of `/healthz`, as JSON.
@@ -32,6 +37,16 @@ pub struct Report {
     pub gateway: GatewayReport,
     pub database: DatabaseReport,
     pub scheduler: SchedulerReport,
+    pub delivery: DeliveryReport,
+}
+
+/// Whether Discord takes what the delivery engine sends: a refused token, or most recent
+/// requests failing, is something an operator must hear about even while every part is up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeliveryReport {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,7 +85,23 @@ impl Health {
             last_pass_end_ms: AtomicU64::new(0),
             max_idle: max_sleep + Duration::from_secs(60),
             tunnel: std::sync::OnceLock::new(),
+            token_refused: Mutex::new(None),
+            requests: Mutex::new(FailureWindow::default()),
         }
+    }
+
+    /// Discord refuses the token (`Some(why)`), or accepts it again (`None`).
+    pub fn token_refused(&self, why: Option<String>) {
+        *self.token_refused.lock().expect("token lock") = why;
+    }
+
+    /// One delivery request's outcome: `Err(why)` for a failure (4xx or 5xx, a timeout), not a
+    /// 429, which only asks to wait.
+    pub fn delivery_request(&self, outcome: Result<(), &str>) {
+        self.requests
+            .lock()
+            .expect("requests lock")
+            .record(Instant::now(), outcome);
     }
 
     /// Counts the gateway tunnel's connections too: a shard is only up while it has one.
@@ -130,12 +161,90 @@ impl Health {
             passes: self.passes.load(Ordering::Relaxed),
             idle_seconds: idle.map(|d| d.as_secs_f64()),
         };
+        let refused = self.token_refused.lock().expect("token lock").clone();
+        let failing = self
+            .requests
+            .lock()
+            .expect("requests lock")
+            .verdict(Instant::now());
+        let reason = refused.or(failing);
+        let delivery = DeliveryReport {
+            ok: reason.is_none(),
+            reason,
+        };
         Report {
-            ok: gateway.ok && database.ok && scheduler.ok,
+            ok: gateway.ok && database.ok && scheduler.ok && delivery.ok,
             gateway,
             database,
             scheduler,
+            delivery,
         }
+    }
+}
+
+/// How long delivery requests are remembered for the failure rate.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
+/// Failures needed in the window before the rate counts: one deleted channel among a few
+/// requests is not an outage.
+const MIN_FAILURES: u64 = 10;
+
+/// Delivery requests of the last [`FAILURE_WINDOW`], per second (bounded memory whatever the
+/// rate), and the last failure's reason.
+#[derive(Debug, Default)]
+pub struct FailureWindow {
+    /// (second since `origin`, successes, failures), oldest first.
+    seconds: VecDeque<(u64, u64, u64)>,
+    origin: Option<Instant>,
+    last_failure: Option<String>,
+}
+
+impl FailureWindow {
+    pub fn record(&mut self, at: Instant, outcome: Result<(), &str>) {
+        let origin = *self.origin.get_or_insert(at);
+        let second = at.saturating_duration_since(origin).as_secs();
+        if self.seconds.back().is_none_or(|b| b.0 != second) {
+            self.seconds.push_back((second, 0, 0));
+        }
+        let slot = self.seconds.back_mut().expect("pushed");
+        match outcome {
+            Ok(()) => slot.1 += 1,
+            Err(why) => {
+                slot.2 += 1;
+                self.last_failure = Some(why.to_string());
+            }
+        }
+        self.forget_before(at);
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        let Some(origin) = self.origin else { return };
+        let now_s = now.saturating_duration_since(origin).as_secs();
+        while self
+            .seconds
+            .front()
+            .is_some_and(|f| f.0 + FAILURE_WINDOW.as_secs() <= now_s)
+        {
+            self.seconds.pop_front();
+        }
+    }
+
+    /// Why delivery counts as failing at `now`: at least [`MIN_FAILURES`] failures in the window,
+    /// and at least half of its requests.
+    pub fn verdict(&mut self, now: Instant) -> Option<String> {
+        self.forget_before(now);
+        let (ok, failed) = self
+            .seconds
+            .iter()
+            .fold((0, 0), |(o, f), s| (o + s.1, f + s.2));
+        (failed >= MIN_FAILURES && failed >= ok).then(|| {
+            format!(
+                "{failed} of {} delivery requests to Discord failed in the last {} minutes; \
+                 the last: {}",
+                ok + failed,
+                FAILURE_WINDOW.as_secs() / 60,
+                self.last_failure.as_deref().unwrap_or("unknown")
+            )
+        })
     }
 }
 
@@ -197,5 +306,62 @@ mod tests {
         // And a process whose first pass never ended, two minutes after its start.
         h.last_pass_end_ms.store(0, Ordering::Relaxed);
         assert!(!h.report(vec![0], Ok(())).scheduler.ok);
+    }
+
+    #[test]
+    fn a_refused_token_fails_health_until_it_is_accepted() {
+        let h = Health::new(Duration::from_secs(60));
+        h.expect_shards(1);
+        assert!(h.report(vec![0], Ok(())).ok);
+        h.token_refused(Some(
+            "Discord refuses the bot token (401 Unauthorized)".into(),
+        ));
+        let r = h.report(vec![0], Ok(()));
+        assert!(!r.ok && !r.delivery.ok && r.gateway.ok, "{r:?}");
+        assert!(r.delivery.reason.unwrap().contains("401"));
+        h.token_refused(None);
+        assert!(h.report(vec![0], Ok(())).ok);
+    }
+
+    #[test]
+    fn most_requests_failing_in_the_window_is_unhealthy_with_the_reason() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut w = FailureWindow::default();
+        // A few failures among many successes: a deleted channel, not an outage.
+        for i in 0..100 {
+            w.record(at(i), Ok(()));
+        }
+        for i in 0..12 {
+            w.record(at(100 + i), Err("the channel no longer exists"));
+        }
+        assert_eq!(w.verdict(at(120)), None);
+        // Then everything fails: more failures than successes in the window.
+        for i in 0..90 {
+            w.record(
+                at(120 + i),
+                Err("Discord refused the request (400, code 50109): bad"),
+            );
+        }
+        let why = w.verdict(at(300)).expect("failing");
+        assert!(
+            why.starts_with("102 of 202 delivery requests")
+                && why.ends_with("(400, code 50109): bad"),
+            "{why}"
+        );
+        // Nine failures alone are too few to judge.
+        let mut few = FailureWindow::default();
+        for i in 0..9 {
+            few.record(at(i), Err("x"));
+        }
+        assert_eq!(few.verdict(at(10)), None);
+        // Ten minutes later the window has forgotten them: healthy again.
+        assert_eq!(w.verdict(at(120 + 90 + 600)), None);
+        // Memory stays one slot per second, whatever the rate.
+        let mut busy = FailureWindow::default();
+        for i in 0..10_000u64 {
+            busy.record(at(i / 100), Ok(()));
+        }
+        assert_eq!(busy.seconds.len(), 100);
     }
 }

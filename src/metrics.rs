@@ -15,6 +15,7 @@ pub const MESSAGES_SENT: &str = "paperboy_messages_sent_total";
 pub const RATE_LIMITED: &str = "paperboy_discord_429_total";
 pub const RATE_LIMIT_WAITS: &str = "paperboy_discord_rate_limit_waits_total";
 pub const SERVER_ERRORS: &str = "paperboy_discord_5xx_total";
+pub const REFUSALS: &str = "paperboy_discord_refusals_total";
 pub const RETRIES: &str = "paperboy_delivery_retries_total";
 pub const PAUSED: &str = "paperboy_channels_paused";
 pub const LAG: &str = "paperboy_delivery_lag_seconds";
@@ -57,6 +58,11 @@ fn describe() {
         "Waits serenity's rate limiter announced (scope: route or global), production path"
     );
     describe_counter!(SERVER_ERRORS, "5xx answers from Discord");
+    describe_counter!(
+        REFUSALS,
+        "4xx answers from Discord other than 429, by HTTP status and Discord's JSON error code \
+         (code -1: the body had none)"
+    );
     describe_counter!(
         RETRIES,
         "Requests retried after a transient failure (5xx, timeout, connection)"
@@ -110,6 +116,14 @@ pub fn rate_limit_wait(global: bool) {
 
 pub fn server_error() {
     counter!(SERVER_ERRORS).increment(1);
+}
+
+/// A 4xx answer other than 429 (those are [`rate_limited`]). Discord's codes are a bounded set,
+/// so labelling by them keeps the series few.
+pub fn refusal(status: u16, code: isize) {
+    if (400..500).contains(&status) && status != 429 {
+        counter!(REFUSALS, "status" => status.to_string(), "code" => code.to_string()).increment(1);
+    }
 }
 
 pub fn retry() {

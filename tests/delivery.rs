@@ -890,12 +890,23 @@ async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
     assert!(ledger.messages[0].message_id.is_some());
     assert!(ledger.messages[1].message_id.is_none());
 
-    // The next start picks up from message 1.
+    // The next start picks up from message 1. The shutdown left nothing unaccounted for (it
+    // stopped between requests), so the channel's history is not read first.
     let pass = tick(&env.deliverer()).await;
     assert_eq!(pass.resumed, 1, "{pass}");
     assert_eq!(pass.messages_sent, 1, "{pass}");
     assert_eq!(env.fake.messages(100).len(), 2);
     assert_eq!(env.fake.stats().deduplicated, 0);
+    let history_reads = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/channels/100/messages")
+        .count();
+    assert_eq!(
+        history_reads, 0,
+        "a cleanly stopped delivery is resumed without a look"
+    );
 }
 
 #[tokio::test]
@@ -1043,4 +1054,76 @@ async fn a_global_429_pauses_every_delivery_task_for_its_retry_after() {
     for c in &channels {
         assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
     }
+}
+
+/// A 401 means the token is bad for every channel: the fan-out stops at once (at most one
+/// refused request per delivery in flight, no attempt counted against any day), `/healthz`
+/// says why, later passes ask once whether the token works again, and delivery resumes then.
+#[tokio::test]
+async fn a_refused_token_mid_fan_out_stops_delivery_and_resumes_when_accepted() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    let channels: Vec<u64> = (0..30).map(|i| 500 + i).collect();
+    for c in &channels {
+        env.subscribe(*c, 0, |_| {}).await;
+    }
+    env.clock.set(at(env.day, 9, 0));
+    let health = Arc::new(paperboy::health::Health::new(Duration::from_secs(60)));
+    health.expect_shards(1);
+    let d = env.deliverer().with_health(health.clone());
+    let posted = || {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages") && r.status == 200)
+            .count()
+    };
+    let refused = || env.fake.stats().by_status.get(&401).copied().unwrap_or(0);
+    let cancel = CancellationToken::new();
+    let (pass, _) = tokio::join!(d.tick(&cancel), async {
+        while posted() < 4 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        env.fake.reject_token(true);
+    });
+    assert!(pass.messages_sent >= 4 && pass.messages_sent < 60, "{pass}");
+    let concurrency = env.config.delivery.concurrency as u64;
+    assert!(
+        refused() >= 1 && refused() <= concurrency,
+        "{} refused requests for {concurrency} deliveries in flight",
+        refused()
+    );
+    for c in &channels {
+        let ledger = env.store.delivery(*c, env.day).await.unwrap().unwrap();
+        assert_eq!(
+            ledger.attempts, 0,
+            "channel {c}: a refused token is no channel's failure"
+        );
+        assert_ne!(ledger.status, DeliveryStatus::Failed);
+    }
+    let report = health.report(vec![0], Ok(()));
+    assert!(!report.ok && !report.delivery.ok, "{report:?}");
+    assert!(report.delivery.reason.as_deref().unwrap().contains("401"));
+
+    // Still refused: the next pass asks once and sends nothing.
+    let before = refused();
+    env.clock.set(at(env.day, 9, 1));
+    let pass = tick(&d).await;
+    assert_eq!(pass.messages_sent, 0, "{pass}");
+    assert_eq!(
+        refused() - before,
+        1,
+        "one probe, not a request per channel"
+    );
+
+    // Accepted again: everything is delivered, each message once, and health recovers.
+    env.fake.reject_token(false);
+    env.clock.set(at(env.day, 9, 2));
+    tick(&d).await;
+    for c in &channels {
+        assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
+        let ledger = env.store.delivery(*c, env.day).await.unwrap().unwrap();
+        assert_eq!(ledger.status, DeliveryStatus::Done);
+    }
+    assert!(health.report(vec![0], Ok(())).ok);
 }

@@ -17,6 +17,7 @@
 //!    crash between the two is de-duplicated by Discord on resume.
 //!
 //! # Layout
+//! - `membership`: this process among those sharing the database (heartbeat, budget share).
 //! - [`plan`]: pure decisions (what is due, what a channel gets, nonces, backoff).
 //! - [`ratelimit`]: the global GCRA limiter and the per-channel window.
 //! - `send`: one delivery's requests, retries, reconciliation and error handling.
@@ -24,6 +25,7 @@
 //!   requests in proxy mode so that a 429's `retry_after` is honoured).
 //! - `scheduler`: the loop that runs passes and sleeps until the next due time.
 
+mod membership;
 pub mod plan;
 pub mod ratelimit;
 mod scheduler;
@@ -132,6 +134,8 @@ pub struct Deliverer {
     held_until: Mutex<Option<DateTime<Utc>>>,
     /// Whether the first pass has run (a process joining others waits for them once).
     joined: AtomicBool,
+    /// Discord refused the token (401) and has not accepted a request since: said once.
+    refused: AtomicBool,
 }
 
 /// When a source was last looked at for a date, and when to look again.
@@ -339,10 +343,11 @@ impl Deliverer {
             bot_user_id: tokio::sync::OnceCell::new(),
             dm_channels: Mutex::new(HashMap::new()),
             health: None,
-            process: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            process: membership::process_id(),
             processes: AtomicU64::new(1),
             held_until: Mutex::new(None),
             joined: AtomicBool::new(false),
+            refused: AtomicBool::new(false),
         }
     }
 
@@ -395,6 +400,9 @@ impl Deliverer {
 
     async fn pass(&self, cancel: &CancellationToken, stats: &Stats) -> Result<(), StoreError> {
         let now = self.clock.now();
+        if !self.token_accepted(stats).await {
+            return Ok(());
+        }
         self.share_budget().await;
         // Joining processes already at work: they re-divide the budget at their next
         // heartbeat, so this one starts after it, and the sum never goes over.
@@ -764,9 +772,9 @@ impl Deliverer {
             _ => DateTime::<Utc>::MAX_UTC,
         };
         if let Look::Failed(e) = &look {
-            tracing::warn!(%date, ?role, error = %e, checks, next_check = %next, "could not read the digest; will retry");
+            tracing::warn!(%date, ?role, error = %e, checks, next_check = %plan::When(next), "could not read the digest; will retry");
         } else if matches!(look, Look::NotPublished) {
-            tracing::info!(%date, ?role, checks, next_check = %next, "digest not published yet");
+            tracing::info!(%date, ?role, checks, next_check = %plan::When(next), "digest not published yet");
         }
         let wanted_until = match self.config.schedule.digest_offset_days {
             Some(_) => DateTime::<Utc>::MAX_UTC,
@@ -994,11 +1002,19 @@ impl Deliverer {
             let outcome = self
                 .send_delivery(&job.sub, delivery, &mut window, cancel, stats)
                 .await;
-            if matches!(outcome, Ok(Outcome::Pending | Outcome::Abort) | Err(_)) {
-                // Left unfinished: any process may take it up at once.
+            if matches!(
+                outcome,
+                Ok(Outcome::Pending { .. } | Outcome::Abort) | Err(_)
+            ) {
+                // Left unfinished: any process may take it up at once, and needs to look on
+                // Discord first only if a request's effect is unknown.
+                let settled = matches!(
+                    outcome,
+                    Ok(Outcome::Pending { unsure: false } | Outcome::Abort)
+                );
                 if let Err(e) = self
                     .store
-                    .release_delivery(channel, date, &self.process)
+                    .release_delivery(channel, date, &self.process, settled)
                     .await
                 {
                     tracing::warn!(channel_id = channel, %date, error = %e, "could not release the delivery's lease");
@@ -1013,7 +1029,7 @@ impl Deliverer {
                     }
                 }
                 Ok(Outcome::Failed) => Stats::add(&stats.failed, 1),
-                Ok(Outcome::Pending) => {
+                Ok(Outcome::Pending { .. }) => {
                     Stats::add(&stats.pending, 1 + work.len() as u64);
                     break;
                 }
@@ -1099,6 +1115,54 @@ impl Deliverer {
         next.max(now)
     }
 
+    /// Discord refused the token: delivery stops for this pass (every channel would get the same
+    /// answer). Said once, however many requests and passes meet it, until one succeeds.
+    fn token_refused(&self) {
+        if !self.refused.swap(true, Ordering::Relaxed) {
+            tracing::error!(cause = send::UNAUTHORIZED, "delivery stopped");
+            if let Some(h) = &self.health {
+                h.token_refused(Some(send::UNAUTHORIZED.to_string()));
+            }
+        }
+    }
+
+    /// While Discord refuses the token, one cheap request (`GET /users/@me`) per pass asks
+    /// whether it is accepted again, instead of a failing request per channel.
+    async fn token_accepted(&self, stats: &Stats) -> bool {
+        if !self.refused.load(Ordering::Relaxed) {
+            return true;
+        }
+        self.limiter.acquire().await;
+        Stats::add(&stats.requests, 1);
+        match self.transport.current_user_id().await {
+            Ok(_) => {
+                self.request_outcome(Ok(()));
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e.failure, "the token is still refused; no delivery this pass");
+                false
+            }
+        }
+    }
+
+    /// A delivery request's outcome, for `/healthz`; a success after a refused token resumes.
+    fn request_outcome(&self, outcome: std::result::Result<(), &Failure>) {
+        if outcome.is_ok() && self.refused.swap(false, Ordering::Relaxed) {
+            tracing::info!("Discord accepts the bot token again; deliveries resume");
+            if let Some(h) = &self.health {
+                h.token_refused(None);
+            }
+        }
+        if let Some(h) = &self.health {
+            match outcome {
+                Ok(()) => h.delivery_request(Ok(())),
+                Err(Failure::RateLimited) => {}
+                Err(f) => h.delivery_request(Err(&f.to_string())),
+            }
+        }
+    }
+
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
@@ -1142,33 +1206,6 @@ impl Deliverer {
             tracing::warn!(error = %e, "could not renew the delivery leases");
         }
         self.share_budget().await;
-    }
-
-    /// Beats this process's heartbeat and takes its share of the token's request budget: the
-    /// configured rate divided by the live processes, so together they never exceed it.
-    async fn share_budget(&self) {
-        let live = match self
-            .store
-            .heartbeat(&self.process, self.config.delivery.lease)
-            .await
-        {
-            Ok(n) => n.max(1),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not record this process's heartbeat");
-                return;
-            }
-        };
-        crate::metrics::processes(live);
-        let before = self.processes.swap(live, Ordering::Relaxed);
-        if before != live {
-            let share = f64::from(self.config.delivery.requests_per_second) / live as f64;
-            self.limiter.set_rate(share);
-            tracing::info!(
-                processes = live,
-                requests_per_second = format!("{share:.1}"),
-                "sharing the request budget"
-            );
-        }
     }
 
     /// Unregisters this process (at shutdown): its share and its leases go to the others.

@@ -313,6 +313,23 @@ pub fn payload_shape(body: &Value) -> String {
     parts.join("; ")
 }
 
+/// A moment for the log: `never` for the far-future sentinel of "no further look planned".
+pub struct When(pub chrono::DateTime<chrono::Utc>);
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == chrono::DateTime::<chrono::Utc>::MAX_UTC {
+            f.write_str("never")
+        } else {
+            write!(
+                f,
+                "{}",
+                self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        }
+    }
+}
+
 /// Exponential backoff with "equal jitter": attempt 1 waits between base/2 and base, each
 /// further attempt doubles that, capped at `max`. `jitter` is a random number in [0, 1).
 pub fn backoff(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
@@ -334,6 +351,14 @@ pub fn late_retry_delay(checks: u32, cfg: &ScheduleConfig) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn log_times_say_never_for_no_look_planned() {
+        use chrono::{DateTime, TimeZone, Utc};
+        assert_eq!(super::When(DateTime::<Utc>::MAX_UTC).to_string(), "never");
+        let t = Utc.with_ymd_and_hms(2026, 12, 4, 9, 30, 0).unwrap();
+        assert_eq!(super::When(t).to_string(), "2026-12-04T09:30:00Z");
+    }
+
     use super::*;
     use crate::config::Config;
     use crate::digest::Paper;

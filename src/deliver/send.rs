@@ -49,8 +49,27 @@ pub enum Failure {
     Rejected(String),
 }
 
+/// In words, as stored in the ledger and shown in `/papers settings`.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::RateLimited => f.write_str("Discord rate-limited the request (429)"),
+            Failure::Transient(why)
+            | Failure::Gone(why)
+            | Failure::Invalid(why)
+            | Failure::Rejected(why) => f.write_str(why),
+            Failure::Unauthorized => f.write_str(UNAUTHORIZED),
+            Failure::AlreadyDone => f.write_str("Discord says it is already done"),
+        }
+    }
+}
+
+/// What a 401 means, for the log, `/healthz` and the ledger.
+pub const UNAUTHORIZED: &str = "Discord refuses the bot token (401 Unauthorized): check \
+                                DISCORD_TOKEN; deliveries stop until it is accepted again";
+
 /// Classifies an HTTP status and Discord's JSON error code (`-1` when the body had none).
-/// Anything not recognised is transient: retried a bounded number of times, then left for the
+/// Anything else not recognised is transient: retried a bounded number of times, then left for the
 /// next pass, and given up only after [`MAX_DELIVERY_ATTEMPTS`].
 pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
     match (status, code) {
@@ -86,6 +105,13 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
         (400, 50033) => Failure::Gone(
             "Discord does not know this user (400 Invalid Recipient, code 50033)".to_string(),
         ),
+        // Any other 400 is Discord saying no to this request: sending it again cannot change
+        // that (a 5xx-style retry only earns invalid-request strikes).
+        (400, _) => Failure::Rejected(if code < 0 {
+            format!("Discord refused the request (400): {message}")
+        } else {
+            format!("Discord refused the request (400, code {code}): {message}")
+        }),
         _ => Failure::Transient(format!("HTTP {status}, code {code}: {message}")),
     }
 }
@@ -147,8 +173,11 @@ pub(super) enum On429 {
 #[derive(Debug)]
 pub(super) enum Outcome {
     Done,
-    /// Left for the next pass (retries used up, or shutting down).
-    Pending,
+    /// Left for the next pass (retries used up, or shutting down). `unsure`: a request may have
+    /// reached Discord without its answer being recorded, so the next attempt looks first.
+    Pending {
+        unsure: bool,
+    },
     /// The channel is unusable; the subscription was paused.
     ChannelGone(String),
     /// Given up for good (a bug-class error).
@@ -214,7 +243,10 @@ impl Deliverer {
             }
             stats.requests.fetch_add(1, Ordering::Relaxed);
             let err = match tokio::time::timeout(self.tuning.request_timeout, call()).await {
-                Ok(Ok(v)) => return Ok(v),
+                Ok(Ok(v)) => {
+                    self.request_outcome(Ok(()));
+                    return Ok(v);
+                }
                 Ok(Err(e)) => e,
                 Err(_) => RequestError {
                     failure: Failure::Transient(format!(
@@ -227,6 +259,7 @@ impl Deliverer {
                     answered: false,
                 },
             };
+            self.request_outcome(Err(&err.failure));
             let wait = match err.failure {
                 Failure::RateLimited => {
                     stats.rate_limited.fetch_add(1, Ordering::Relaxed);
@@ -321,7 +354,7 @@ impl Deliverer {
             {
                 Ok(Ok(page)) => page,
                 Ok(Err(e)) => {
-                    tracing::warn!(channel_id = target, error = ?e.failure, "cannot read the channel's recent messages");
+                    tracing::warn!(channel_id = target, error = %e.failure, "cannot read the channel's recent messages");
                     return None;
                 }
                 Err(_) => {
@@ -362,8 +395,8 @@ impl Deliverer {
         let forum = sub.channel_kind == KIND_FORUM;
         let started = self.store.mark_started(channel, date).await?;
         let since = started.unwrap_or_else(|| self.clock.now());
-        // A delivery sent before (a crash, a restart, an earlier pass) may have its first
-        // unrecorded message on Discord already.
+        // A delivery whose earlier attempt did not end cleanly (a crash, an unanswered request)
+        // may have its first unrecorded message on Discord already; one left cleanly has not.
         let mut look_first = started.is_some();
         // A forum post's starter message has the thread's id (rows written before thread and
         // starter were recorded together may have only the latter).
@@ -371,7 +404,7 @@ impl Deliverer {
         let dest = if sub.channel_kind == KIND_DM {
             match self.dm_channel(channel, window, cancel, stats).await {
                 Ok(c) => c,
-                Err(Stop::Unconfirmed) => return Ok(Outcome::Pending),
+                Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: false }),
                 Err(stop) => return self.stopped(sub, date, stop, None).await,
             }
         } else {
@@ -393,7 +426,7 @@ impl Deliverer {
         }
         for m in delivery.unsent() {
             if cancel.is_cancelled() {
-                return Ok(Outcome::Pending);
+                return Ok(Outcome::Pending { unsure: false });
             }
             if forum && thread.is_none() {
                 let id = match self
@@ -401,7 +434,7 @@ impl Deliverer {
                     .await
                 {
                     Ok(id) => id,
-                    Err(Stop::Unconfirmed) => return Ok(Outcome::Pending),
+                    Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: true }),
                     Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
                 };
                 self.store.record_thread_start(channel, date, id).await?;
@@ -476,7 +509,7 @@ impl Deliverer {
         }
         // A publish left pending (shutting down, retries used up) keeps the delivery open.
         if !settled {
-            return Ok(Outcome::Pending);
+            return Ok(Outcome::Pending { unsure: false });
         }
         self.store
             .finish_delivery(channel, date, DeliveryStatus::Done)
@@ -639,8 +672,8 @@ impl Deliverer {
                 Publish::GivenUp("Discord's crosspost quota for the channel was reached".into())
             }
             Err(Stop::Failed(other)) => {
-                tracing::warn!(channel_id = channel, message_id = message, error = ?other, "could not publish the message to followers; giving up");
-                Publish::GivenUp(format!("{other:?}"))
+                tracing::warn!(channel_id = channel, message_id = message, error = %other, "could not publish the message to followers; giving up");
+                Publish::GivenUp(other.to_string())
             }
             Err(Stop::Unconfirmed) => Publish::Done,
             Err(Stop::Cancelled) => return Ok(false),
@@ -665,7 +698,8 @@ impl Deliverer {
     ) -> Result<Outcome, StoreError> {
         let channel = sub.channel_id;
         match stop {
-            Stop::Cancelled | Stop::Unconfirmed => Ok(Outcome::Pending),
+            Stop::Cancelled => Ok(Outcome::Pending { unsure: false }),
+            Stop::Unconfirmed => Ok(Outcome::Pending { unsure: true }),
             Stop::Exhausted(e) => {
                 let attempts = self.store.record_attempt_error(channel, date, &e).await?;
                 if attempts >= MAX_DELIVERY_ATTEMPTS {
@@ -676,7 +710,7 @@ impl Deliverer {
                     return Ok(Outcome::Failed);
                 }
                 tracing::warn!(channel_id = channel, %date, error = %e, attempts, "delivery left for the next pass");
-                Ok(Outcome::Pending)
+                Ok(Outcome::Pending { unsure: true })
             }
             Stop::Failed(Failure::Gone(reason)) if sub.channel_kind == KIND_DM => {
                 tracing::warn!(user_id = channel, %date, %reason, "pausing the person's alerts");
@@ -711,11 +745,11 @@ impl Deliverer {
                 Ok(Outcome::Failed)
             }
             Stop::Failed(Failure::Unauthorized) => {
-                tracing::error!("Discord refused the bot token (401); stopping this pass");
+                self.token_refused();
                 Ok(Outcome::Abort)
             }
             Stop::Failed(other) => {
-                let e = format!("{other:?}");
+                let e = other.to_string();
                 tracing::error!(channel_id = channel, %date, error = %e, "delivery refused; not retrying");
                 self.store.record_attempt_error(channel, date, &e).await?;
                 self.store
@@ -739,7 +773,7 @@ impl Deliverer {
         {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                tracing::info!(guild_id = sub.guild_id, error = ?e.failure, "cannot look up the guild to report the pause");
+                tracing::info!(guild_id = sub.guild_id, error = %e.failure, "cannot look up the guild to report the pause");
                 return;
             }
             Err(_) => {
@@ -775,7 +809,7 @@ impl Deliverer {
                 "pause reported in the system channel"
             ),
             Ok(Err(e)) => {
-                tracing::info!(guild_id = sub.guild_id, error = ?e.failure, "could not report the pause in the system channel")
+                tracing::info!(guild_id = sub.guild_id, error = %e.failure, "could not report the pause in the system channel")
             }
             Err(_) => tracing::info!(guild_id = sub.guild_id, "reporting the pause timed out"),
         }
@@ -840,15 +874,29 @@ mod tests {
         ));
         assert_eq!(classify_status(400, 40033, ""), Failure::AlreadyDone);
         assert_eq!(classify_status(401, 0, ""), Failure::Unauthorized);
-        // Whatever paperboy does not know is worth another try, not a lost day.
-        assert!(matches!(
-            classify_status(400, 50109, ""),
-            Failure::Transient(_)
-        ));
+        // Any other 400 is a refusal of that request: recorded, not retried like a 5xx.
+        assert!(
+            matches!(classify_status(400, 50109, "The request body contains invalid JSON."), Failure::Rejected(r) if r.contains("50109") && r.contains("invalid JSON"))
+        );
+        assert!(
+            matches!(classify_status(400, -1, "Bad Request"), Failure::Rejected(r) if r == "Discord refused the request (400): Bad Request")
+        );
+        // Whatever else paperboy does not know is worth another try, not a lost day.
         assert!(matches!(
             classify_status(418, -1, ""),
             Failure::Transient(_)
         ));
+    }
+
+    #[test]
+    fn failures_read_as_words() {
+        assert_eq!(
+            classify_status(403, 50013, "Missing Permissions").to_string(),
+            "paperboy lacks permission to post here (Discord: 403 Missing Permissions); it \
+             needs View Channel, Send Messages, Embed Links and Read Message History"
+        );
+        assert!(Failure::Unauthorized.to_string().contains("401"));
+        assert!(!Failure::RateLimited.to_string().contains("RateLimited"));
     }
 
     #[test]

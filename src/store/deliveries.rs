@@ -504,37 +504,42 @@ impl Store {
         Ok(())
     }
 
-    /// Notes that sending a delivery begins (the first time only); returns when it first began,
-    /// if it had before.
+    /// Notes that sending a delivery begins. Returns when it first began if an earlier attempt
+    /// may have left a message on Discord unrecorded (it did not end cleanly: a crash, or a
+    /// request whose effect is unknown), `None` when there is nothing to look for: the first
+    /// attempt, or one released as settled ([`Store::release_delivery`]).
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
     pub async fn mark_started(
         &self,
         channel_id: u64,
         date: NaiveDate,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let before: Option<Option<DateTime<Utc>>> = with_pool!(self, |db| sqlx::query_scalar(
-            "SELECT started_at FROM deliveries WHERE channel_id = $1 AND digest_date = $2",
+        let before: Option<(Option<DateTime<Utc>>, bool)> = with_pool!(self, |db| {
+            sqlx::query_as(
+            "SELECT started_at, unsettled FROM deliveries WHERE channel_id = $1 AND digest_date = $2",
         )
         .bind(id_to_db(channel_id))
         .bind(date)
         .fetch_optional(db)
-        .await)?;
-        let Some(before) = before else {
+        .await
+        })?;
+        let Some((started, unsettled)) = before else {
             return Err(not_planned(channel_id, date, None));
         };
-        if before.is_none() {
+        if started.is_none() || !unsettled {
             with_pool!(self, |db| sqlx::query(
-                "UPDATE deliveries SET started_at = $1 \
-                 WHERE channel_id = $2 AND digest_date = $3 AND started_at IS NULL",
+                "UPDATE deliveries SET started_at = COALESCE(started_at, $1), unsettled = $4 \
+                 WHERE channel_id = $2 AND digest_date = $3",
             )
             .bind(self.now())
             .bind(id_to_db(channel_id))
             .bind(date)
+            .bind(true)
             .execute(db)
             .await
             .map(|r| r.rows_affected()))?;
         }
-        Ok(before)
+        Ok(started.filter(|_| unsettled))
     }
 
     /// A forum post was created: its thread and its starter message (message 0, whose id is the
@@ -1380,6 +1385,16 @@ mod tests {
             assert!(first.is_some());
             assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
             assert!(store.mark_started(9, day(8)).await.is_err());
+            // Left cleanly, nothing is unaccounted for: the next attempt need not look.
+            store.claim_delivery(3, day(8), "p", store.now() + chrono::Duration::seconds(30)).await.unwrap();
+            store.release_delivery(3, day(8), "p", true).await.unwrap();
+            assert_eq!(store.mark_started(3, day(8)).await.unwrap(), None);
+            // That attempt began, and died without releasing: the next one looks again.
+            assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
+            // Released unsure (an unanswered request): looks too.
+            store.claim_delivery(3, day(8), "p", store.now() + chrono::Duration::seconds(30)).await.unwrap();
+            store.release_delivery(3, day(8), "p", false).await.unwrap();
+            assert_eq!(store.mark_started(3, day(8)).await.unwrap(), first);
             // A forum post: thread and starter message in one go.
             store.record_thread_start(3, day(8), 777).await.unwrap();
             let forum = store.delivery(3, day(8)).await.unwrap().unwrap();

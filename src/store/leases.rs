@@ -96,33 +96,43 @@ impl Store {
     }
 
     /// Gives a delivery's lease back (the owner stopped working on it): another process may take
-    /// it at once instead of waiting for the lease to expire.
+    /// it at once instead of waiting for the lease to expire. `settled`: no request of it is
+    /// unaccounted for (it stopped between requests, or every answer was recorded), so whoever
+    /// resumes it need not read the channel's history first (see [`Store::mark_started`]).
     #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date))]
     pub async fn release_delivery(
         &self,
         channel_id: u64,
         date: NaiveDate,
         owner: &str,
+        settled: bool,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |db| sqlx::query(
+        let sql = if settled {
+            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL, unsettled = $4 \
+             WHERE channel_id = $1 AND digest_date = $2 AND lease_owner = $3"
+        } else {
             "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL \
-             WHERE channel_id = $1 AND digest_date = $2 AND lease_owner = $3",
-        )
-        .bind(id_to_db(channel_id))
-        .bind(date)
-        .bind(owner)
-        .execute(db)
-        .await
-        .map(|_| ()))?;
+             WHERE channel_id = $1 AND digest_date = $2 AND lease_owner = $3 AND $4 IS NOT NULL"
+        };
+        with_pool!(self, |db| sqlx::query(sql)
+            .bind(id_to_db(channel_id))
+            .bind(date)
+            .bind(owner)
+            .bind(false)
+            .execute(db)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
-    /// Records that `process` is alive, forgets processes silent for longer than `ttl`, and
-    /// returns how many are alive (this one included).
+    /// Records that `process` is alive, forgets processes silent for longer than `ttl` (on
+    /// SQLite, every other process: only one can hold the file), and returns how many are alive
+    /// (this one included).
     #[tracing::instrument(skip_all)]
     pub async fn heartbeat(&self, process: &str, ttl: Duration) -> Result<u64, StoreError> {
         let now = self.now();
         let stale = now - chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let single = self.single_process();
         let live: i64 = with_write_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO bot_processes (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
@@ -132,8 +142,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM bot_processes WHERE heartbeat_at < $1")
+            // One process per SQLite file: any other row is a crashed predecessor's.
+            let forget = if single {
+                "DELETE FROM bot_processes WHERE heartbeat_at < $1 OR id <> $2"
+            } else {
+                "DELETE FROM bot_processes WHERE heartbeat_at < $1 AND id <> $2"
+            };
+            sqlx::query(forget)
                 .bind(stale)
+                .bind(process)
                 .execute(&mut *tx)
                 .await?;
             let live: i64 = sqlx::query_scalar("SELECT count(*) FROM bot_processes")
@@ -143,6 +160,16 @@ impl Store {
             live
         });
         Ok(live.max(1) as u64)
+    }
+
+    /// The ids of the processes registered now, live or not yet forgotten.
+    #[tracing::instrument(skip_all)]
+    pub async fn processes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT id FROM bot_processes ORDER BY id"
+        )
+        .fetch_all(db)
+        .await)?)
     }
 
     /// Unregisters a process that stops: its share of the budget and its leases go to the
@@ -264,7 +291,7 @@ mod tests {
             .await
             .unwrap());
         // b gives it back: a may take it at once.
-        store.release_delivery(7, day(), "b").await.unwrap();
+        store.release_delivery(7, day(), "b", false).await.unwrap();
         assert!(store
             .claim_delivery(7, day(), "a", lease(96))
             .await
@@ -287,6 +314,9 @@ mod tests {
 
     store_tests! {
         async fn the_live_processes_are_those_that_beat_within_the_ttl(store) {
+            if store.single_process() {
+                return;
+            }
             let clock = ManualClock::new(at(9, 0, 0));
             let store = store.with_clock(Arc::new(clock.clone()));
             let ttl = Duration::from_secs(30);
@@ -300,6 +330,30 @@ mod tests {
             assert_eq!(store.heartbeat("b", ttl).await.unwrap(), 2);
             store.leave("b").await.unwrap();
             assert_eq!(store.heartbeat("a", ttl).await.unwrap(), 1);
+        }
+
+        async fn on_sqlite_every_other_process_is_a_dead_predecessor(store) {
+            if !store.single_process() {
+                return;
+            }
+            let clock = ManualClock::new(at(9, 0, 0));
+            let store = store.with_clock(Arc::new(clock.clone()));
+            let ttl = Duration::from_secs(30);
+            // A killed process's row, fresh: it never left.
+            assert_eq!(store.heartbeat("killed", ttl).await.unwrap(), 1);
+            clock.set(at(9, 0, 1));
+            // Its restart is alone at once, not when the row's lease ends.
+            assert_eq!(store.heartbeat("restarted", ttl).await.unwrap(), 1);
+            assert_eq!(store.processes().await.unwrap(), vec!["restarted".to_string()]);
+        }
+
+        async fn processes_lists_the_registered_ids(store) {
+            let ttl = Duration::from_secs(30);
+            store.heartbeat("b:2:x", ttl).await.unwrap();
+            let ids = store.processes().await.unwrap();
+            assert_eq!(ids, vec!["b:2:x".to_string()]);
+            store.leave("b:2:x").await.unwrap();
+            assert!(store.processes().await.unwrap().is_empty());
         }
     }
 }
