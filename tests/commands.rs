@@ -835,3 +835,37 @@ async fn a_day_being_retried_shows_in_settings_with_since_when_attempts_and_the_
     store.close().await;
     bot.stop().await;
 }
+
+/// `/papers preview`'s opening words, however the answer came (at once, or after a deferral).
+async fn preview_note(bot: &mut Bot) -> String {
+    bot.invoke(MEMBER, &["preview"], json!([]), 1).await;
+    let token = format!("token-{}", bot.next_id);
+    for _ in 0..400 {
+        let note = first_followup(&bot.fake.interaction_responses(&token));
+        if !note.is_empty() {
+            return note;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no preview text: {:#?}",
+        bot.fake.interaction_responses(&token)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_in_a_channel_that_is_not_subscribed_says_so_and_what_it_would_get() {
+    let mut bot = Bot::start().await;
+    let note = preview_note(&mut bot).await;
+    assert!(note.contains("not subscribed"), "{note}");
+    assert!(note.contains("`/papers subscribe`"), "{note}");
+    assert!(note.contains("would carry"), "{note}");
+    assert!(!note.contains("next post here"), "{note}");
+
+    // Subscribed, it is the channel's own next post.
+    bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    let note = preview_note(&mut bot).await;
+    assert!(note.to_lowercase().contains("next post here"), "{note}");
+    assert!(!note.contains("not subscribed"), "{note}");
+    bot.stop().await;
+}
