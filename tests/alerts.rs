@@ -667,3 +667,52 @@ async fn channels_are_served_before_dms_under_the_one_budget() {
     let last_channel = posts.iter().rposition(|p| !dm_paths.contains(p)).unwrap();
     assert!(last_channel < first_dm, "{posts:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_lists_what_is_followed_and_what_is_excluded_apart() {
+    let mut bot = Bot::start().await;
+    let got = text(
+        &bot.alerts(
+            ALICE,
+            Place::BotDm,
+            &["add"],
+            terms(r#"llm, author:"Tri Dao", -survey, diffusion"#),
+        )
+        .await,
+    );
+    assert!(got.contains("Added"), "{got}");
+    let got = text(
+        &bot.alerts(
+            ALICE,
+            Place::BotDm,
+            &["remove"],
+            json!([opt("term", 3, json!("diffusion"))]),
+        )
+        .await,
+    );
+    assert!(
+        got.contains(r#"Still following: `author:"Tri Dao"`, `llm`; excluding: `survey`"#),
+        "{got}"
+    );
+    // With only an exclude left, nothing is followed.
+    let mut got = String::new();
+    for t in ["llm", r#"author:"Tri Dao""#] {
+        got = text(
+            &bot.alerts(
+                ALICE,
+                Place::BotDm,
+                &["remove"],
+                json!([opt("term", 3, json!(t))]),
+            )
+            .await,
+        );
+    }
+    assert!(
+        got.contains("Following nothing") && got.ends_with("; excluding: `survey`"),
+        "{got}"
+    );
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Papers matching"), "{got}");
+    assert!(got.contains("Never papers matching: `-survey`"), "{got}");
+    bot.stop().await;
+}

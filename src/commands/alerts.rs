@@ -45,6 +45,46 @@ fn show_all(terms: &[AlertTerm]) -> String {
     terms.iter().map(show).collect::<Vec<_>>().join(", ")
 }
 
+/// An exclude (`-survey`, `-author:"Name"`) only takes papers away: never one of the terms a
+/// person follows.
+fn is_exclude(t: &AlertTerm) -> bool {
+    matches!(
+        t.kind,
+        AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
+    )
+}
+
+/// "Still following: `llm`, `author:"Tri Dao"`; excluding: `survey`": what is followed and
+/// what is excluded, apart (an exclude listed as followed reads as the opposite of what it
+/// does). Excludes are shown as the word or author they keep out.
+pub fn still_following(terms: &[AlertTerm]) -> String {
+    let (excludes, includes): (Vec<&AlertTerm>, Vec<&AlertTerm>) =
+        terms.iter().partition(|t| is_exclude(t));
+    let followed = if includes.is_empty() {
+        "Following nothing (excludes only take papers away: add a word or an author)".to_string()
+    } else {
+        let shown: Vec<String> = includes.iter().map(|t| show(t)).collect();
+        format!("Still following: {}", shown.join(", "))
+    };
+    if excludes.is_empty() {
+        return followed;
+    }
+    let kept_out: Vec<String> = excludes
+        .iter()
+        .map(|t| {
+            let kind = match t.kind {
+                AlertTermKind::ExcludeAuthor => AlertTermKind::Author,
+                _ => AlertTermKind::Include,
+            };
+            show(&AlertTerm {
+                kind,
+                term: t.term.clone(),
+            })
+        })
+        .collect();
+    format!("{followed}; excluding: {}", kept_out.join(", "))
+}
+
 /// The line every reply starts with while the person's alerts are paused: why, and how to
 /// start them again. Discord's refusals come with what the person can do about them.
 pub fn paused_notice(user: &AlertUser) -> Option<String> {
@@ -143,12 +183,7 @@ pub async fn add(
     if !change.unchanged.is_empty() {
         lines.push(format!("Already there: {}", show_all(&change.unchanged)));
     }
-    if all.iter().all(|t| {
-        matches!(
-            t.kind,
-            AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
-        )
-    }) {
+    if all.iter().all(is_exclude) {
         lines.push(
             "Only excludes so far: add a word or an author to get papers (excludes only take \
              papers away)."
@@ -179,12 +214,7 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         return say_ephemeral(ctx, with_notice(user.as_ref(), text)).await;
     };
     let (excludes, includes): (Vec<AlertTerm>, Vec<AlertTerm>) =
-        terms.iter().cloned().partition(|t| {
-            matches!(
-                t.kind,
-                AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
-            )
-        });
+        terms.iter().cloned().partition(is_exclude);
     let mut lines = vec![format!(
         "🔔 Your alerts ({} of {MAX_ALERT_TERMS} terms):",
         terms.len()
@@ -248,7 +278,7 @@ pub async fn remove(
              forgets your settings)."
                 .to_string()
         } else {
-            format!("Still following: {}", show_all(&left))
+            still_following(&left)
         };
         format!("🗑️ Removed `{}`. {tail}", sanitize_inline(&term))
     } else if left.is_empty() {
@@ -389,4 +419,39 @@ pub async fn time(
     };
     let text = format!("🕘 Saved. {}", describe_schedule(ctx, &user).await?);
     say_ephemeral(ctx, with_notice(Some(&user), text)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(kind: AlertTermKind, text: &str) -> AlertTerm {
+        AlertTerm {
+            kind,
+            term: text.into(),
+        }
+    }
+
+    #[test]
+    fn excludes_are_never_listed_as_followed() {
+        use AlertTermKind::*;
+        let terms = [
+            term(Author, "Tri Dao"),
+            term(Exclude, "survey"),
+            term(ExcludeAuthor, "Jane Roe"),
+            term(Include, "llm"),
+        ];
+        assert_eq!(
+            still_following(&terms),
+            "Still following: `author:\"Tri Dao\"`, `llm`; excluding: `survey`, \
+             `author:\"Jane Roe\"`"
+        );
+        assert_eq!(
+            still_following(&[term(Include, "llm")]),
+            "Still following: `llm`"
+        );
+        let only = still_following(&[term(Exclude, "survey")]);
+        assert!(only.starts_with("Following nothing"), "{only}");
+        assert!(only.ends_with("; excluding: `survey`"), "{only}");
+    }
 }
