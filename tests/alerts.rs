@@ -669,6 +669,83 @@ async fn channels_are_served_before_dms_under_the_one_budget() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause() {
+    use std::collections::HashSet;
+    let mut bot = Bot::start().await;
+    let fire = now() + chrono::Duration::minutes(2);
+    let day = now().date_naive();
+    sign_up(&mut bot, ALICE, Place::BotDm, "diffusion", fire).await;
+    // Alice's DM of the day was given up after Discord's errors (not a refusal: her alerts
+    // stay on), before her next check.
+    let store = bot.store().await;
+    store
+        .plan_deliveries(
+            day,
+            None,
+            &[(ALICE, vec![("gu0".into(), json!({"content": "x"}))])],
+            &HashSet::new(),
+            &HashSet::from([ALICE]),
+        )
+        .await
+        .unwrap();
+    store
+        .record_attempt_error(ALICE, day, "HTTP 502, code 0: Bad Gateway")
+        .await
+        .unwrap();
+    store
+        .finish_delivery(ALICE, day, DeliveryStatus::Failed)
+        .await
+        .unwrap();
+    assert!(store.alert_user(ALICE).await.unwrap().unwrap().enabled);
+
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(
+        got.contains(&format!(
+            "❌ Not delivered: your DM of {day} (HTTP 502, code 0: Bad Gateway)"
+        )),
+        "{got}"
+    );
+    assert!(got.contains("`/alerts resume`"), "{got}");
+    // Bob's list says nothing of Alice's day.
+    sign_up(&mut bot, BOB, Place::BotDm, "diffusion", fire).await;
+    let got = text(&bot.alerts(BOB, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Not delivered"), "{got}");
+
+    // Resume, though nothing is paused: the day is forgotten, to be planned afresh.
+    let got = text(
+        &bot.alerts(ALICE, Place::BotDm, &["resume"], json!([]))
+            .await,
+    );
+    assert!(got.contains("Your alerts are on."), "{got}");
+    assert!(
+        got.contains(&format!("Your DM of {day} will be tried again")),
+        "{got}"
+    );
+    assert_eq!(store.delivery(ALICE, day).await.unwrap(), None);
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Not delivered"), "{got}");
+
+    // Her next check brings the day's DM, once.
+    bot.clock.set(fire + chrono::Duration::seconds(1));
+    assert!(
+        until(async || settled(&bot, ALICE, day).await.is_some()).await,
+        "the retried day was never settled"
+    );
+    assert_eq!(settled(&bot, ALICE, day).await, Some(DeliveryStatus::Done));
+    let dms = bot.fake.dms(ALICE);
+    assert_eq!(dms.len(), 1, "{dms:#?}");
+    assert!(
+        dms[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Your Daily Papers alerts — {day}")),
+        "{dms:#?}"
+    );
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remove_lists_what_is_followed_and_what_is_excluded_apart() {
     let mut bot = Bot::start().await;
     let got = text(

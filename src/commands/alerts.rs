@@ -17,6 +17,7 @@ use crate::channel::schedule_for;
 use crate::config::parse_timezone;
 use crate::deliver::alert_subscription;
 use crate::outlook::outlook;
+use crate::render::{outside_text, truncate_chars};
 use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS};
 use crate::terms::{parse_terms, validate};
 
@@ -226,7 +227,43 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         lines.push(format!("Never papers matching: {}", show_all(&excludes)));
     }
     lines.push(describe_schedule(ctx, u).await?);
+    let failed = ctx
+        .data()
+        .store
+        .failed_dm_days(user_id, retry_since(ctx, u))
+        .await?;
+    lines.extend(given_up_words(&failed));
     say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+}
+
+/// The first day `/alerts resume` retries: the catch-up window back from the person's date
+/// (never ahead of UTC's, as for channels).
+fn retry_since(ctx: Context<'_>, user: &AlertUser) -> chrono::NaiveDate {
+    let data = ctx.data();
+    let sched = schedule_for(Some(&alert_subscription(user)), &data.config.schedule);
+    let now = data.clock.now();
+    sched.local_date(now).min(now.date_naive())
+        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days))
+}
+
+/// What `/alerts list` says of DM days paperboy gave up on, with why, and that `/alerts
+/// resume` tries them again (nothing otherwise tells the person a day was lost). Stored errors
+/// are text from outside and are neutralised.
+pub fn given_up_words(failed: &[(chrono::NaiveDate, Option<String>)]) -> Option<String> {
+    if failed.is_empty() {
+        return None;
+    }
+    let days: Vec<String> = failed
+        .iter()
+        .map(|(d, why)| {
+            let why = why.as_deref().unwrap_or("no reason recorded");
+            format!("{d} ({})", outside_text(why, 120))
+        })
+        .collect();
+    Some(format!(
+        "❌ Not delivered: your DM of {}. Run `/alerts resume` to try again.",
+        truncate_chars(&days.join("; "), 800)
+    ))
 }
 
 /// Suggests the person's own terms.
@@ -348,13 +385,19 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         ));
     };
     data.store.set_alerts_paused(user_id, None).await?;
-    // A DM refused while the person's DMs were closed is tried again, within the catch-up
-    // window, now that they say it is fixed.
-    let sched = schedule_for(Some(&alert_subscription(&before)), &data.config.schedule);
-    let now = data.clock.now();
-    let since = sched.local_date(now).min(now.date_naive())
-        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
-    let reopened = data.store.reopen_failed_deliveries(user_id, since).await?;
+    // Every DM day given up within the catch-up window is tried again, as `/papers retry`
+    // does for a channel: one refused while the person's DMs were closed, now that they say it
+    // is fixed, and one lost to Discord's errors, even if the alerts were never paused.
+    let retried = data
+        .store
+        .retry_failed_days(user_id, retry_since(ctx, &before))
+        .await?;
+    if !retried.is_empty() {
+        tracing::info!(
+            days = retried.len(),
+            "a person's failed DM days retried on request"
+        );
+    }
     let Some(user) = data.store.alert_user(user_id).await? else {
         return Err(user_error(
             "You have no alerts. Add some with `/alerts add`.",
@@ -367,9 +410,11 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     };
     text.push(' ');
     text.push_str(&describe_schedule(ctx, &user).await?);
-    if reopened > 0 {
+    if !retried.is_empty() {
+        let days: Vec<String> = retried.iter().map(|d| d.to_string()).collect();
         text.push_str(&format!(
-            "\nThe {reopened} DM(s) Discord refused recently will be tried again within a minute."
+            "\n🔁 Your DM of {} will be tried again with your next DM.",
+            days.join(", ")
         ));
     }
     say_ephemeral(ctx, text).await
@@ -453,5 +498,21 @@ mod tests {
         let only = still_following(&[term(Exclude, "survey")]);
         assert!(only.starts_with("Following nothing"), "{only}");
         assert!(only.ends_with("; excluding: `survey`"), "{only}");
+    }
+
+    #[test]
+    fn given_up_dm_days_say_why_and_how_to_retry() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(given_up_words(&[]), None);
+        let text = given_up_words(&[
+            (day("2024-04-01"), Some("HTTP 502 <@1> **bold**".into())),
+            (day("2024-04-02"), None),
+        ])
+        .unwrap();
+        assert_eq!(
+            text,
+            "❌ Not delivered: your DM of 2024-04-01 (HTTP 502 <@\u{200B}1\\> \\*\\*bold\\*\\*); \
+             2024-04-02 (no reason recorded). Run `/alerts resume` to try again."
+        );
     }
 }
