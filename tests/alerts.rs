@@ -746,6 +746,69 @@ async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_day_being_retried_shows_in_list_with_since_when_attempts_and_the_last_error() {
+    use std::collections::HashSet;
+    use support::fake_discord::Failure;
+    let mut bot = Bot::start().await;
+    let fire = now() + chrono::Duration::minutes(2);
+    let day = now().date_naive();
+    sign_up(&mut bot, ALICE, Place::BotDm, "diffusion", fire).await;
+    // Discord keeps failing to open her DM channel, and the day has failed two passes already
+    // (each pass retries with a backoff of seconds before counting another).
+    bot.fake.fail_route_next(
+        "POST",
+        "/users/@me/channels",
+        1_000,
+        Failure::ServerError(502),
+    );
+    let store = bot.store().await;
+    store
+        .plan_deliveries(
+            day,
+            None,
+            &[(ALICE, vec![("rd0".into(), json!({"content": "x"}))])],
+            &HashSet::new(),
+            &HashSet::from([ALICE]),
+        )
+        .await
+        .unwrap();
+    store.mark_started(ALICE, day).await.unwrap();
+    for _ in 0..2 {
+        store
+            .record_attempt_error(ALICE, day, "HTTP 502, code 0: Bad Gateway")
+            .await
+            .unwrap();
+    }
+    let since = store
+        .delivery(ALICE, day)
+        .await
+        .unwrap()
+        .unwrap()
+        .started_at
+        .unwrap();
+
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    let max = paperboy::deliver::MAX_DELIVERY_ATTEMPTS;
+    assert!(
+        got.contains(&format!(
+            "🔁 Your DM of {day} is being retried (first tried <t:{}:R>): ",
+            since.timestamp()
+        )),
+        "{got}"
+    );
+    assert!(
+        got.contains(&format!(
+            " of {max} attempts failed, the last with: HTTP 502, code 0: Bad Gateway."
+        )),
+        "{got}"
+    );
+    assert!(!got.contains("Not delivered"), "{got}");
+    assert!(bot.fake.dms(ALICE).is_empty());
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remove_lists_what_is_followed_and_what_is_excluded_apart() {
     let mut bot = Bot::start().await;
     let got = text(

@@ -15,10 +15,10 @@ use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::alerts::{stored_term, term_of};
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
-use crate::deliver::alert_subscription;
+use crate::deliver::{alert_subscription, MAX_DELIVERY_ATTEMPTS};
 use crate::outlook::outlook;
 use crate::render::{outside_text, truncate_chars};
-use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS};
+use crate::store::{AlertTerm, AlertTermKind, AlertUser, RetryingDay, MAX_ALERT_TERMS};
 use crate::terms::{parse_terms, validate};
 
 /// The pause reason stored when the person pauses their own alerts; any other reason is
@@ -227,11 +227,9 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         lines.push(format!("Never papers matching: {}", show_all(&excludes)));
     }
     lines.push(describe_schedule(ctx, u).await?);
-    let failed = ctx
-        .data()
-        .store
-        .failed_dm_days(user_id, retry_since(ctx, u))
-        .await?;
+    let store = &ctx.data().store;
+    lines.extend(retrying_words(&store.retrying_days(user_id).await?));
+    let failed = store.failed_dm_days(user_id, retry_since(ctx, u)).await?;
     lines.extend(given_up_words(&failed));
     say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
 }
@@ -244,6 +242,24 @@ fn retry_since(ctx: Context<'_>, user: &AlertUser) -> chrono::NaiveDate {
     let now = data.clock.now();
     sched.local_date(now).min(now.date_naive())
         - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days))
+}
+
+/// What `/alerts list` says of DM days that keep failing and are still being retried: since
+/// when, failed attempts out of the most paperboy makes, and the last error in words.
+pub fn retrying_words(retrying: &[RetryingDay]) -> Vec<String> {
+    retrying
+        .iter()
+        .map(|r| {
+            format!(
+                "🔁 Your DM of {} is being retried (first tried <t:{}:R>): {} of \
+                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: {}.",
+                r.date,
+                r.since.timestamp(),
+                r.attempts,
+                outside_text(&r.last_error, 200)
+            )
+        })
+        .collect()
 }
 
 /// What `/alerts list` says of DM days paperboy gave up on, with why, and that `/alerts
@@ -498,6 +514,25 @@ mod tests {
         let only = still_following(&[term(Exclude, "survey")]);
         assert!(only.starts_with("Following nothing"), "{only}");
         assert!(only.ends_with("; excluding: `survey`"), "{only}");
+    }
+
+    #[test]
+    fn a_dm_day_being_retried_says_since_when_attempts_and_why() {
+        assert!(retrying_words(&[]).is_empty());
+        let lines = retrying_words(&[RetryingDay {
+            date: "2024-04-02".parse().unwrap(),
+            since: chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap(),
+            attempts: 2,
+            last_error: "HTTP 502, code 0: [Bad](x) Gateway".into(),
+        }]);
+        assert_eq!(
+            lines,
+            vec![format!(
+                "🔁 Your DM of 2024-04-02 is being retried (first tried <t:1712048400:R>): 2 of \
+                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: HTTP 502, code 0: \
+                 \\[Bad\\]\\(x\\) Gateway."
+            )]
+        );
     }
 
     #[test]
