@@ -616,6 +616,19 @@ pub fn render_alert(
     Some(message)
 }
 
+/// Text from outside (an error Discord or the network gave, as stored in the ledger) on one
+/// clean line of at most `max` characters: control characters dropped, whitespace collapsed,
+/// mentions defused. For plain-text output such as `paperboy status`.
+pub fn plain_line(s: &str, max: usize) -> String {
+    truncate_chars(&one_line(s), max)
+}
+
+/// [`plain_line`] with Markdown escaped as well, for a reply in Discord: a stored error can
+/// neither format the reply nor turn into a link.
+pub fn outside_text(s: &str, max: usize) -> String {
+    escape_markdown(&plain_line(s, max))
+}
+
 /// Markdown's special characters escaped, for digest text put into message content.
 fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1064,6 +1077,24 @@ mod tests {
         assert!(e.description.contains("<@\u{200B}123>"));
         // Plain addresses are left alone.
         assert_eq!(defuse_mentions("a@b.c"), "a@b.c");
+    }
+
+    #[test]
+    fn outside_text_cannot_format_link_or_ping() {
+        let stored = "HTTP 500\n[click](https://x.test) **now** @everyone <@123> `code`";
+        let line = plain_line(stored, 200);
+        assert_eq!(
+            line,
+            "HTTP 500 [click](https://x.test) **now** @\u{200B}everyone <@\u{200B}123> `code`"
+        );
+        let reply = outside_text(stored, 200);
+        assert!(!reply.contains('\n'), "{reply}");
+        for needle in ["[click]", "](", "**now**", "`code`", "@everyone", "<@1"] {
+            assert!(!reply.contains(needle), "{needle} left in {reply}");
+        }
+        assert!(reply.starts_with("HTTP 500 \\[click\\]"), "{reply}");
+        // Long errors are cut, to the character.
+        assert_eq!(plain_line(&"x".repeat(300), 120).chars().count(), 120);
     }
 
     #[test]

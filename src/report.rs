@@ -4,16 +4,18 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 
 use crate::carry::{carry, selection_for, DayState, History, Selection};
 use crate::channel::schedule_for;
 use crate::config::Config;
+use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::digest::{DigestError, Parsed};
 use crate::fetch::{quiet_status, Sources};
 use crate::outlook::outlook;
 use crate::publication::{missing_streak, PrimaryDay};
-use crate::store::{Database, Store, StoreError};
+use crate::render::plain_line;
+use crate::store::{Database, RetryingDay, Store, StoreError};
 
 /// Formats an instant for an operator: UTC, to the minute.
 fn at(t: DateTime<Utc>) -> String {
@@ -135,8 +137,9 @@ pub async fn status_of(
             }
         );
         let view = outlook(store, config, sub, now).await?;
-        match &view.last_post {
-            Some(p) => {
+        let retrying = store.retrying_days(sub.channel_id).await?;
+        match (&view.last_post, retrying.first()) {
+            (Some(p), _) => {
                 let _ = writeln!(
                     out,
                     "      last post  {} from {}, sent {}",
@@ -145,9 +148,21 @@ pub async fn status_of(
                     at(p.at)
                 );
             }
-            None => {
+            (None, Some(r)) => {
+                let _ = writeln!(
+                    out,
+                    "      last post  none yet ({} is being retried)",
+                    r.date
+                );
+            }
+            (None, None) => {
                 let _ = writeln!(out, "      last post  none yet");
             }
+        }
+        let since = now.date_naive() - Duration::days(i64::from(config.schedule.catch_up_days));
+        let failed = store.failed_days(sub.channel_id, since).await?;
+        for line in trouble_lines(&retrying, &failed) {
+            let _ = writeln!(out, "      {line}");
         }
         match view.next {
             Some(n) => {
@@ -177,6 +192,29 @@ pub async fn status_of(
         }
     }
     Ok(out)
+}
+
+/// The status lines of a channel whose days fail: each day still being retried (since when,
+/// failed attempts out of the most the engine makes, the last error) and each day given up
+/// (why, and how to retry it). Stored errors are text from outside: kept to one clean line.
+fn trouble_lines(retrying: &[RetryingDay], failed: &[(NaiveDate, Option<String>)]) -> Vec<String> {
+    let retrying = retrying.iter().map(|r| {
+        format!(
+            "retrying   {} since {} ({}), {} of {MAX_DELIVERY_ATTEMPTS} attempts failed, last: {}",
+            r.date,
+            at(r.since),
+            r.since.to_rfc3339_opts(SecondsFormat::Secs, true),
+            r.attempts,
+            plain_line(&r.last_error, 300)
+        )
+    });
+    let failed = failed.iter().map(|(d, why)| {
+        format!(
+            "failed     {d}, given up: {} (`/papers retry` in the channel tries it again)",
+            plain_line(why.as_deref().unwrap_or("no reason recorded"), 300)
+        )
+    });
+    retrying.chain(failed).collect()
 }
 
 /// What the next daily post of a new channel on the bot's schedule would carry.
@@ -292,5 +330,47 @@ async fn load_final(
         }
         Err(DigestError::NotPublished(_)) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_channel_shows_its_retried_and_given_up_days() {
+        assert!(trouble_lines(&[], &[]).is_empty());
+        let since = DateTime::parse_from_rfc3339("2024-04-02T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let lines = trouble_lines(
+            &[RetryingDay {
+                date: day("2024-04-02"),
+                since,
+                attempts: 4,
+                last_error: "HTTP 503, code -1:\nService Unavailable".into(),
+            }],
+            &[
+                (day("2024-04-01"), Some("400 Invalid Form Body".into())),
+                (day("2024-03-31"), None),
+            ],
+        );
+        assert_eq!(
+            lines,
+            vec![
+                format!(
+                    "retrying   2024-04-02 since 2024-04-02 09:00 UTC (2024-04-02T09:00:00Z), 4 of \
+                     {MAX_DELIVERY_ATTEMPTS} attempts failed, last: HTTP 503, code -1: Service \
+                     Unavailable"
+                ),
+                "failed     2024-04-01, given up: 400 Invalid Form Body (`/papers retry` in the \
+                 channel tries it again)"
+                    .to_string(),
+                "failed     2024-03-31, given up: no reason recorded (`/papers retry` in the \
+                 channel tries it again)"
+                    .to_string(),
+            ]
+        );
     }
 }

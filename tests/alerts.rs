@@ -667,3 +667,192 @@ async fn channels_are_served_before_dms_under_the_one_budget() {
     let last_channel = posts.iter().rposition(|p| !dm_paths.contains(p)).unwrap();
     assert!(last_channel < first_dm, "{posts:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause() {
+    use std::collections::HashSet;
+    let mut bot = Bot::start().await;
+    let fire = now() + chrono::Duration::minutes(2);
+    let day = now().date_naive();
+    sign_up(&mut bot, ALICE, Place::BotDm, "diffusion", fire).await;
+    // Alice's DM of the day was given up after Discord's errors (not a refusal: her alerts
+    // stay on), before her next check.
+    let store = bot.store().await;
+    store
+        .plan_deliveries(
+            day,
+            None,
+            &[(ALICE, vec![("gu0".into(), json!({"content": "x"}))])],
+            &HashSet::new(),
+            &HashSet::from([ALICE]),
+        )
+        .await
+        .unwrap();
+    store
+        .record_attempt_error(ALICE, day, "HTTP 502, code 0: Bad Gateway")
+        .await
+        .unwrap();
+    store
+        .finish_delivery(ALICE, day, DeliveryStatus::Failed)
+        .await
+        .unwrap();
+    assert!(store.alert_user(ALICE).await.unwrap().unwrap().enabled);
+
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(
+        got.contains(&format!(
+            "❌ Not delivered: your DM of {day} (HTTP 502, code 0: Bad Gateway)"
+        )),
+        "{got}"
+    );
+    assert!(got.contains("`/alerts resume`"), "{got}");
+    // Bob's list says nothing of Alice's day.
+    sign_up(&mut bot, BOB, Place::BotDm, "diffusion", fire).await;
+    let got = text(&bot.alerts(BOB, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Not delivered"), "{got}");
+
+    // Resume, though nothing is paused: the day is forgotten, to be planned afresh.
+    let got = text(
+        &bot.alerts(ALICE, Place::BotDm, &["resume"], json!([]))
+            .await,
+    );
+    assert!(got.contains("Your alerts are on."), "{got}");
+    assert!(
+        got.contains(&format!("Your DM of {day} will be tried again")),
+        "{got}"
+    );
+    assert_eq!(store.delivery(ALICE, day).await.unwrap(), None);
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Not delivered"), "{got}");
+
+    // Her next check brings the day's DM, once.
+    bot.clock.set(fire + chrono::Duration::seconds(1));
+    assert!(
+        until(async || settled(&bot, ALICE, day).await.is_some()).await,
+        "the retried day was never settled"
+    );
+    assert_eq!(settled(&bot, ALICE, day).await, Some(DeliveryStatus::Done));
+    let dms = bot.fake.dms(ALICE);
+    assert_eq!(dms.len(), 1, "{dms:#?}");
+    assert!(
+        dms[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Your Daily Papers alerts — {day}")),
+        "{dms:#?}"
+    );
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_day_being_retried_shows_in_list_with_since_when_attempts_and_the_last_error() {
+    use std::collections::HashSet;
+    use support::fake_discord::Failure;
+    let mut bot = Bot::start().await;
+    let fire = now() + chrono::Duration::minutes(2);
+    let day = now().date_naive();
+    sign_up(&mut bot, ALICE, Place::BotDm, "diffusion", fire).await;
+    // Discord keeps failing to open her DM channel, and the day has failed two passes already
+    // (each pass retries with a backoff of seconds before counting another).
+    bot.fake.fail_route_next(
+        "POST",
+        "/users/@me/channels",
+        1_000,
+        Failure::ServerError(502),
+    );
+    let store = bot.store().await;
+    store
+        .plan_deliveries(
+            day,
+            None,
+            &[(ALICE, vec![("rd0".into(), json!({"content": "x"}))])],
+            &HashSet::new(),
+            &HashSet::from([ALICE]),
+        )
+        .await
+        .unwrap();
+    store.mark_started(ALICE, day).await.unwrap();
+    for _ in 0..2 {
+        store
+            .record_attempt_error(ALICE, day, "HTTP 502, code 0: Bad Gateway")
+            .await
+            .unwrap();
+    }
+    let since = store
+        .delivery(ALICE, day)
+        .await
+        .unwrap()
+        .unwrap()
+        .started_at
+        .unwrap();
+
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    let max = paperboy::deliver::MAX_DELIVERY_ATTEMPTS;
+    assert!(
+        got.contains(&format!(
+            "🔁 Your DM of {day} is being retried (first tried <t:{}:R>): ",
+            since.timestamp()
+        )),
+        "{got}"
+    );
+    assert!(
+        got.contains(&format!(
+            " of {max} attempts failed, the last with: HTTP 502, code 0: Bad Gateway."
+        )),
+        "{got}"
+    );
+    assert!(!got.contains("Not delivered"), "{got}");
+    assert!(bot.fake.dms(ALICE).is_empty());
+    store.close().await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_lists_what_is_followed_and_what_is_excluded_apart() {
+    let mut bot = Bot::start().await;
+    let got = text(
+        &bot.alerts(
+            ALICE,
+            Place::BotDm,
+            &["add"],
+            terms(r#"llm, author:"Tri Dao", -survey, diffusion"#),
+        )
+        .await,
+    );
+    assert!(got.contains("Added"), "{got}");
+    let got = text(
+        &bot.alerts(
+            ALICE,
+            Place::BotDm,
+            &["remove"],
+            json!([opt("term", 3, json!("diffusion"))]),
+        )
+        .await,
+    );
+    assert!(
+        got.contains(r#"Still following: `author:"Tri Dao"`, `llm`; excluding: `survey`"#),
+        "{got}"
+    );
+    // With only an exclude left, nothing is followed.
+    let mut got = String::new();
+    for t in ["llm", r#"author:"Tri Dao""#] {
+        got = text(
+            &bot.alerts(
+                ALICE,
+                Place::BotDm,
+                &["remove"],
+                json!([opt("term", 3, json!(t))]),
+            )
+            .await,
+        );
+    }
+    assert!(
+        got.contains("Following nothing") && got.ends_with("; excluding: `survey`"),
+        "{got}"
+    );
+    let got = text(&bot.alerts(ALICE, Place::BotDm, &["list"], json!([])).await);
+    assert!(!got.contains("Papers matching"), "{got}");
+    assert!(got.contains("Never papers matching: `-survey`"), "{got}");
+    bot.stop().await;
+}

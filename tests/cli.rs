@@ -307,6 +307,89 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
     assert!(text.contains("next post  "), "{text}");
 }
 
+#[tokio::test]
+async fn status_shows_a_day_being_retried_and_a_day_given_up() {
+    use paperboy::store::{DeliveryStatus, NewSubscription, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_folder_config(dir.path());
+    let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
+    store
+        .upsert_subscription(&NewSubscription {
+            guild_id: 77,
+            channel_id: 4242,
+            channel_kind: 0,
+            delivery_time: None,
+            timezone: None,
+            min_votes: None,
+            top_n: None,
+            notify_empty: false,
+            auto_publish: false,
+            created_by: 1,
+        })
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let (given_up, failing) = (today - chrono::Duration::days(2), today);
+    let body = serde_json::json!({"content": "x"});
+    store
+        .plan_delivery(4242, given_up, &[("g0".into(), body.clone())])
+        .await
+        .unwrap();
+    store
+        .record_attempt_error(4242, given_up, "400 Invalid Form Body: embeds.0")
+        .await
+        .unwrap();
+    store
+        .finish_delivery(4242, given_up, DeliveryStatus::Failed)
+        .await
+        .unwrap();
+    store
+        .plan_delivery(4242, failing, &[("f0".into(), body)])
+        .await
+        .unwrap();
+    store.mark_started(4242, failing).await.unwrap();
+    for _ in 0..2 {
+        store
+            .record_attempt_error(4242, failing, "HTTP 503, code 0:\nunavailable")
+            .await
+            .unwrap();
+    }
+    let since = store
+        .delivery(4242, failing)
+        .await
+        .unwrap()
+        .unwrap()
+        .started_at
+        .unwrap();
+    store.close().await;
+    let out = paperboy(
+        &["--config", config.to_str().unwrap(), "status"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("last post  none yet ({failing} is being retried)")),
+        "{text}"
+    );
+    let max = paperboy::deliver::MAX_DELIVERY_ATTEMPTS;
+    assert!(
+        text.contains(&format!(
+            "retrying   {failing} since {} ({}), 2 of {max} attempts failed, last: HTTP 503, \
+             code 0: unavailable",
+            since.format("%Y-%m-%d %H:%M UTC"),
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "failed     {given_up}, given up: 400 Invalid Form Body: embeds.0 (`/papers retry`"
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn run_refuses_a_shard_range_outside_the_total_before_anything_else() {
     let dir = tempfile::tempdir().unwrap();

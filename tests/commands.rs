@@ -757,3 +757,115 @@ async fn failed_days_show_in_settings_and_are_retried_on_request() {
     store.close().await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_being_retried_shows_in_settings_with_since_when_attempts_and_the_last_error() {
+    use support::fake_discord::Failure;
+    let mut bot = Bot::start().await;
+    let data = bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    assert!(content(&data).contains("Subscribed"), "{data:#}");
+    // Discord keeps answering 502 to this channel's posts, and the day has failed three
+    // passes already (each pass retries with a backoff of seconds before counting another).
+    bot.fake.fail_route_next(
+        "POST",
+        &format!("/channels/{CHANNEL}/messages"),
+        1_000,
+        Failure::ServerError(502),
+    );
+    let day: chrono::NaiveDate = "2024-04-02".parse().unwrap();
+    let store = bot.store().await;
+    store
+        .plan_delivery(CHANNEL, day, &[("rt0".into(), json!({"content": "x"}))])
+        .await
+        .unwrap();
+    store.mark_started(CHANNEL, day).await.unwrap();
+    for _ in 0..3 {
+        store
+            .record_attempt_error(CHANNEL, day, "HTTP 502, code 0: Bad Gateway")
+            .await
+            .unwrap();
+    }
+    let since = store
+        .delivery(CHANNEL, day)
+        .await
+        .unwrap()
+        .unwrap()
+        .started_at
+        .unwrap();
+
+    let data = bot.reply(MEMBER, &["settings"], json!([])).await;
+    assert!(is_ephemeral(&data));
+    let embed = &data["embeds"][0];
+    let status = embed["description"].as_str().unwrap_or_default();
+    assert!(
+        status.contains(&format!(
+            "Retrying the post of {day} (first tried <t:{}:R>)",
+            since.timestamp()
+        )),
+        "{status}"
+    );
+    let max = paperboy::deliver::MAX_DELIVERY_ATTEMPTS;
+    assert!(
+        status.contains(&format!(
+            " of {max} attempts failed, the last with: HTTP 502"
+        )),
+        "{status}"
+    );
+    let field = |name: &str| {
+        embed["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} field: {embed:#}"))["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        field("Last post"),
+        format!("— (none yet: {day} is being retried)")
+    );
+    assert!(
+        field("Next post").starts_with("after the day being retried; then "),
+        "{embed:#}"
+    );
+    // Nothing went out meanwhile: the day is still the one being retried.
+    assert!(bot.fake.messages(CHANNEL).is_empty());
+    store.close().await;
+    bot.stop().await;
+}
+
+/// `/papers preview`'s opening words, however the answer came (at once, or after a deferral).
+async fn preview_note(bot: &mut Bot) -> String {
+    bot.invoke(MEMBER, &["preview"], json!([]), 1).await;
+    let token = format!("token-{}", bot.next_id);
+    for _ in 0..400 {
+        let note = first_followup(&bot.fake.interaction_responses(&token));
+        if !note.is_empty() {
+            return note;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no preview text: {:#?}",
+        bot.fake.interaction_responses(&token)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_in_a_channel_that_is_not_subscribed_says_so_and_what_it_would_get() {
+    let mut bot = Bot::start().await;
+    let note = preview_note(&mut bot).await;
+    assert!(note.contains("not subscribed"), "{note}");
+    assert!(note.contains("`/papers subscribe`"), "{note}");
+    assert!(note.contains("would carry"), "{note}");
+    assert!(!note.contains("next post here"), "{note}");
+
+    // Subscribed, it is the channel's own next post.
+    bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    let note = preview_note(&mut bot).await;
+    assert!(note.to_lowercase().contains("next post here"), "{note}");
+    assert!(!note.contains("not subscribed"), "{note}");
+    bot.stop().await;
+}

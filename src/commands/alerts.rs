@@ -15,9 +15,10 @@ use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::alerts::{stored_term, term_of};
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
-use crate::deliver::alert_subscription;
+use crate::deliver::{alert_subscription, MAX_DELIVERY_ATTEMPTS};
 use crate::outlook::outlook;
-use crate::store::{AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS};
+use crate::render::{outside_text, truncate_chars};
+use crate::store::{AlertTerm, AlertTermKind, AlertUser, RetryingDay, MAX_ALERT_TERMS};
 use crate::terms::{parse_terms, validate};
 
 /// The pause reason stored when the person pauses their own alerts; any other reason is
@@ -43,6 +44,46 @@ fn show(t: &AlertTerm) -> String {
 
 fn show_all(terms: &[AlertTerm]) -> String {
     terms.iter().map(show).collect::<Vec<_>>().join(", ")
+}
+
+/// An exclude (`-survey`, `-author:"Name"`) only takes papers away: never one of the terms a
+/// person follows.
+fn is_exclude(t: &AlertTerm) -> bool {
+    matches!(
+        t.kind,
+        AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
+    )
+}
+
+/// "Still following: `llm`, `author:"Tri Dao"`; excluding: `survey`": what is followed and
+/// what is excluded, apart (an exclude listed as followed reads as the opposite of what it
+/// does). Excludes are shown as the word or author they keep out.
+pub fn still_following(terms: &[AlertTerm]) -> String {
+    let (excludes, includes): (Vec<&AlertTerm>, Vec<&AlertTerm>) =
+        terms.iter().partition(|t| is_exclude(t));
+    let followed = if includes.is_empty() {
+        "Following nothing (excludes only take papers away: add a word or an author)".to_string()
+    } else {
+        let shown: Vec<String> = includes.iter().map(|t| show(t)).collect();
+        format!("Still following: {}", shown.join(", "))
+    };
+    if excludes.is_empty() {
+        return followed;
+    }
+    let kept_out: Vec<String> = excludes
+        .iter()
+        .map(|t| {
+            let kind = match t.kind {
+                AlertTermKind::ExcludeAuthor => AlertTermKind::Author,
+                _ => AlertTermKind::Include,
+            };
+            show(&AlertTerm {
+                kind,
+                term: t.term.clone(),
+            })
+        })
+        .collect();
+    format!("{followed}; excluding: {}", kept_out.join(", "))
 }
 
 /// The line every reply starts with while the person's alerts are paused: why, and how to
@@ -143,12 +184,7 @@ pub async fn add(
     if !change.unchanged.is_empty() {
         lines.push(format!("Already there: {}", show_all(&change.unchanged)));
     }
-    if all.iter().all(|t| {
-        matches!(
-            t.kind,
-            AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
-        )
-    }) {
+    if all.iter().all(is_exclude) {
         lines.push(
             "Only excludes so far: add a word or an author to get papers (excludes only take \
              papers away)."
@@ -179,12 +215,7 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         return say_ephemeral(ctx, with_notice(user.as_ref(), text)).await;
     };
     let (excludes, includes): (Vec<AlertTerm>, Vec<AlertTerm>) =
-        terms.iter().cloned().partition(|t| {
-            matches!(
-                t.kind,
-                AlertTermKind::Exclude | AlertTermKind::ExcludeAuthor
-            )
-        });
+        terms.iter().cloned().partition(is_exclude);
     let mut lines = vec![format!(
         "🔔 Your alerts ({} of {MAX_ALERT_TERMS} terms):",
         terms.len()
@@ -196,7 +227,59 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         lines.push(format!("Never papers matching: {}", show_all(&excludes)));
     }
     lines.push(describe_schedule(ctx, u).await?);
+    let store = &ctx.data().store;
+    lines.extend(retrying_words(&store.retrying_days(user_id).await?));
+    let failed = store.failed_dm_days(user_id, retry_since(ctx, u)).await?;
+    lines.extend(given_up_words(&failed));
     say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+}
+
+/// The first day `/alerts resume` retries: the catch-up window back from the person's date
+/// (never ahead of UTC's, as for channels).
+fn retry_since(ctx: Context<'_>, user: &AlertUser) -> chrono::NaiveDate {
+    let data = ctx.data();
+    let sched = schedule_for(Some(&alert_subscription(user)), &data.config.schedule);
+    let now = data.clock.now();
+    sched.local_date(now).min(now.date_naive())
+        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days))
+}
+
+/// What `/alerts list` says of DM days that keep failing and are still being retried: since
+/// when, failed attempts out of the most paperboy makes, and the last error in words.
+pub fn retrying_words(retrying: &[RetryingDay]) -> Vec<String> {
+    retrying
+        .iter()
+        .map(|r| {
+            format!(
+                "🔁 Your DM of {} is being retried (first tried <t:{}:R>): {} of \
+                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: {}.",
+                r.date,
+                r.since.timestamp(),
+                r.attempts,
+                outside_text(&r.last_error, 200)
+            )
+        })
+        .collect()
+}
+
+/// What `/alerts list` says of DM days paperboy gave up on, with why, and that `/alerts
+/// resume` tries them again (nothing otherwise tells the person a day was lost). Stored errors
+/// are text from outside and are neutralised.
+pub fn given_up_words(failed: &[(chrono::NaiveDate, Option<String>)]) -> Option<String> {
+    if failed.is_empty() {
+        return None;
+    }
+    let days: Vec<String> = failed
+        .iter()
+        .map(|(d, why)| {
+            let why = why.as_deref().unwrap_or("no reason recorded");
+            format!("{d} ({})", outside_text(why, 120))
+        })
+        .collect();
+    Some(format!(
+        "❌ Not delivered: your DM of {}. Run `/alerts resume` to try again.",
+        truncate_chars(&days.join("; "), 800)
+    ))
 }
 
 /// Suggests the person's own terms.
@@ -248,7 +331,7 @@ pub async fn remove(
              forgets your settings)."
                 .to_string()
         } else {
-            format!("Still following: {}", show_all(&left))
+            still_following(&left)
         };
         format!("🗑️ Removed `{}`. {tail}", sanitize_inline(&term))
     } else if left.is_empty() {
@@ -318,13 +401,19 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         ));
     };
     data.store.set_alerts_paused(user_id, None).await?;
-    // A DM refused while the person's DMs were closed is tried again, within the catch-up
-    // window, now that they say it is fixed.
-    let sched = schedule_for(Some(&alert_subscription(&before)), &data.config.schedule);
-    let now = data.clock.now();
-    let since = sched.local_date(now).min(now.date_naive())
-        - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
-    let reopened = data.store.reopen_failed_deliveries(user_id, since).await?;
+    // Every DM day given up within the catch-up window is tried again, as `/papers retry`
+    // does for a channel: one refused while the person's DMs were closed, now that they say it
+    // is fixed, and one lost to Discord's errors, even if the alerts were never paused.
+    let retried = data
+        .store
+        .retry_failed_days(user_id, retry_since(ctx, &before))
+        .await?;
+    if !retried.is_empty() {
+        tracing::info!(
+            days = retried.len(),
+            "a person's failed DM days retried on request"
+        );
+    }
     let Some(user) = data.store.alert_user(user_id).await? else {
         return Err(user_error(
             "You have no alerts. Add some with `/alerts add`.",
@@ -337,9 +426,11 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     };
     text.push(' ');
     text.push_str(&describe_schedule(ctx, &user).await?);
-    if reopened > 0 {
+    if !retried.is_empty() {
+        let days: Vec<String> = retried.iter().map(|d| d.to_string()).collect();
         text.push_str(&format!(
-            "\nThe {reopened} DM(s) Discord refused recently will be tried again within a minute."
+            "\n🔁 Your DM of {} will be tried again with your next DM.",
+            days.join(", ")
         ));
     }
     say_ephemeral(ctx, text).await
@@ -389,4 +480,74 @@ pub async fn time(
     };
     let text = format!("🕘 Saved. {}", describe_schedule(ctx, &user).await?);
     say_ephemeral(ctx, with_notice(Some(&user), text)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(kind: AlertTermKind, text: &str) -> AlertTerm {
+        AlertTerm {
+            kind,
+            term: text.into(),
+        }
+    }
+
+    #[test]
+    fn excludes_are_never_listed_as_followed() {
+        use AlertTermKind::*;
+        let terms = [
+            term(Author, "Tri Dao"),
+            term(Exclude, "survey"),
+            term(ExcludeAuthor, "Jane Roe"),
+            term(Include, "llm"),
+        ];
+        assert_eq!(
+            still_following(&terms),
+            "Still following: `author:\"Tri Dao\"`, `llm`; excluding: `survey`, \
+             `author:\"Jane Roe\"`"
+        );
+        assert_eq!(
+            still_following(&[term(Include, "llm")]),
+            "Still following: `llm`"
+        );
+        let only = still_following(&[term(Exclude, "survey")]);
+        assert!(only.starts_with("Following nothing"), "{only}");
+        assert!(only.ends_with("; excluding: `survey`"), "{only}");
+    }
+
+    #[test]
+    fn a_dm_day_being_retried_says_since_when_attempts_and_why() {
+        assert!(retrying_words(&[]).is_empty());
+        let lines = retrying_words(&[RetryingDay {
+            date: "2024-04-02".parse().unwrap(),
+            since: chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap(),
+            attempts: 2,
+            last_error: "HTTP 502, code 0: [Bad](x) Gateway".into(),
+        }]);
+        assert_eq!(
+            lines,
+            vec![format!(
+                "🔁 Your DM of 2024-04-02 is being retried (first tried <t:1712048400:R>): 2 of \
+                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: HTTP 502, code 0: \
+                 \\[Bad\\]\\(x\\) Gateway."
+            )]
+        );
+    }
+
+    #[test]
+    fn given_up_dm_days_say_why_and_how_to_retry() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(given_up_words(&[]), None);
+        let text = given_up_words(&[
+            (day("2024-04-01"), Some("HTTP 502 <@1> **bold**".into())),
+            (day("2024-04-02"), None),
+        ])
+        .unwrap();
+        assert_eq!(
+            text,
+            "❌ Not delivered: your DM of 2024-04-01 (HTTP 502 <@\u{200B}1\\> \\*\\*bold\\*\\*); \
+             2024-04-02 (no reason recorded). Run `/alerts resume` to try again."
+        );
+    }
 }

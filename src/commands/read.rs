@@ -87,34 +87,31 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
     let data = ctx.data();
     let now = data.clock.now();
     let sub = data.store.subscription(ctx.channel_id().get()).await?;
+    let subscribed = sub.is_some();
     // An unsubscribed channel sees what subscribing with the defaults would bring.
     let sub = sub.unwrap_or_else(|| Subscription::with_defaults(ctx.channel_id().get(), now));
     let next = crate::outlook::outlook(&data.store, &data.config, &sub, now)
         .await?
         .next;
     let Some(next) = next else {
-        return Err(user_error(
-            "This channel's daily post is paused (or its schedule never fires): there is nothing to preview.",
-        ));
+        return Err(user_error(if subscribed {
+            "This channel's daily post is paused (or its schedule never fires): there is nothing to preview."
+        } else {
+            "This channel is not subscribed, and the bot's schedule never fires: there is nothing to preview."
+        }));
     };
+    let when = discord_time(next.at);
     // The next digest may be out already without paperboy having fetched it.
     match load_day(ctx, next.date, true).await {
         Ok(day) if day.final_ => {
-            let note = format!(
-                "Preview: the next post here, {}, carries this digest.",
-                discord_time(next.at)
-            );
+            let note = format!("Preview: {}.", next_post_words(subscribed, &when, None));
             return show_day(ctx, &day, false, true, Some(note)).await;
         }
         Ok(_) => {}
         Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {}
         Err(e) => return Err(e),
     }
-    let waiting = format!(
-        "The next post here, {}, will carry the digest of {} once it is out",
-        discord_time(next.at),
-        next.date
-    );
+    let waiting = next_post_words(subscribed, &when, Some(next.date));
     match newest_complete_before(ctx, next.date).await? {
         Some(newest) => {
             let day = load_day(ctx, newest, true).await?;
@@ -129,6 +126,29 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
             )
             .await
         }
+    }
+}
+
+/// What `/papers preview` says the shown digest is: the next post here (`pending` is the date
+/// of a digest not out yet), or, in a channel that is not subscribed, what its next post would
+/// carry if it were, with the default settings, and how to subscribe: an unsubscribed channel
+/// gets no post, and must not be told it does.
+fn next_post_words(subscribed: bool, when: &str, pending: Option<NaiveDate>) -> String {
+    match (subscribed, pending) {
+        (true, None) => format!("the next post here, {when}, carries this digest"),
+        (true, Some(d)) => {
+            format!("The next post here, {when}, will carry the digest of {d} once it is out")
+        }
+        (false, None) => format!(
+            "this channel is **not subscribed**, so it gets no daily post. If it were (with the \
+             default settings: `/papers subscribe`, Manage Channels), its next post, {when}, \
+             would carry this digest"
+        ),
+        (false, Some(d)) => format!(
+            "This channel is **not subscribed**, so it gets no daily post. If it were (with the \
+             default settings: `/papers subscribe`, Manage Channels), its next post, {when}, \
+             would carry the digest of {d} once it is out"
+        ),
     }
 }
 
@@ -340,4 +360,36 @@ pub async fn search(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscribed_channels_preview_names_its_next_post() {
+        assert_eq!(
+            next_post_words(true, "<t:1:F>", None),
+            "the next post here, <t:1:F>, carries this digest"
+        );
+        let day = "2024-04-03".parse().unwrap();
+        assert_eq!(
+            next_post_words(true, "<t:1:F>", Some(day)),
+            "The next post here, <t:1:F>, will carry the digest of 2024-04-03 once it is out"
+        );
+    }
+
+    #[test]
+    fn an_unsubscribed_channel_is_told_it_is_not_and_what_it_would_get() {
+        let day = "2024-04-03".parse().unwrap();
+        for text in [
+            next_post_words(false, "<t:1:F>", None),
+            next_post_words(false, "<t:1:F>", Some(day)),
+        ] {
+            assert!(text.contains("not subscribed"), "{text}");
+            assert!(text.contains("`/papers subscribe`"), "{text}");
+            assert!(text.contains("would carry"), "{text}");
+            assert!(!text.contains("post here"), "{text}");
+        }
+    }
 }

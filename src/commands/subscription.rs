@@ -1,7 +1,7 @@
 //! A channel's subscription: subscribe / unsubscribe / pause / resume (Manage Channels
 //! required) and settings (anyone).
 
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
@@ -13,8 +13,10 @@ use super::{
 use crate::carry::NextPost;
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
+use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::outlook::outlook;
-use crate::store::{KeywordKind, NewSubscription, Subscription};
+use crate::render::{outside_text, truncate_chars};
+use crate::store::{KeywordKind, NewSubscription, RetryingDay, Subscription};
 
 /// Channel types paperboy can post in: text, announcement, forum, and threads.
 const POSTABLE_KINDS: [u8; 6] = [0, 5, 10, 11, 12, 15];
@@ -362,6 +364,51 @@ fn source_name(ctx: Context<'_>, recorded: Option<&str>) -> &'static str {
     }
 }
 
+/// What `/papers settings` says while days fail, one line each (none when all is well): a day
+/// still being retried, with since when, its failed attempts out of the most the engine makes
+/// and the last error in words, so a failing channel does not look as if all were well; and
+/// the days given up, with why, and that `/papers retry` tries them again. Stored errors are
+/// text from outside and are neutralised.
+pub fn trouble_lines(
+    retrying: &[RetryingDay],
+    failed: &[(NaiveDate, Option<String>)],
+    enabled: bool,
+) -> Vec<String> {
+    let mut lines: Vec<String> = retrying
+        .iter()
+        .map(|r| {
+            let then = if enabled {
+                format!("paperboy keeps trying, and gives up after {MAX_DELIVERY_ATTEMPTS}")
+            } else {
+                "it is tried again after `/papers resume`".to_string()
+            };
+            format!(
+                "🔁 Retrying the post of {} (first tried <t:{}:R>): {} of {MAX_DELIVERY_ATTEMPTS} \
+                 attempts failed, the last with: {}. {then}.",
+                r.date,
+                r.since.timestamp(),
+                r.attempts,
+                outside_text(&r.last_error, 200)
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        let days: Vec<String> = failed
+            .iter()
+            .map(|(d, why)| {
+                let why = why.as_deref().unwrap_or("no reason recorded");
+                format!("{d}: {}", outside_text(why, 120))
+            })
+            .collect();
+        lines.push(format!(
+            "❌ Failed: {}\npaperboy gave up on {}: run `/papers retry` to try again.",
+            truncate_chars(&days.join("; "), 800),
+            if failed.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    lines
+}
+
 /// Everything this channel has configured, and when the next post is due.
 #[poise::command(slash_command)]
 pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
@@ -400,14 +447,16 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
             let sched = schedule_for(Some(s), &data.config.schedule);
             let now = data.clock.now();
             let view = outlook(&data.store, &data.config, s, now).await?;
-            let last_post = match &view.last_post {
-                Some(p) => format!(
+            let retrying = data.store.retrying_days(channel_id).await?;
+            let last_post = match (&view.last_post, retrying.first()) {
+                (Some(p), _) => format!(
                     "{} from {}, {}",
                     p.date,
                     source_name(ctx, p.source.as_deref()),
                     discord_time(p.at)
                 ),
-                None => "— (none yet)".to_string(),
+                (None, Some(r)) => format!("— (none yet: {} is being retried)", r.date),
+                (None, None) => "— (none yet)".to_string(),
             };
             let time = match s.delivery_time {
                 Some(t) => format!("{} {}", t.format("%H:%M"), sched.timezone()),
@@ -417,26 +466,20 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     sched.timezone()
                 ),
             };
-            let next = match (&view.next, s.enabled) {
+            let mut next = match (&view.next, s.enabled) {
                 (_, false) => "— (paused)".to_string(),
                 (Some(n), true) => describe_next(n),
                 (None, true) => "never (the schedule has no future date)".into(),
             };
+            if s.enabled && !retrying.is_empty() {
+                next = format!("after the day being retried; then {next}");
+            }
             let since = now.date_naive()
                 - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
             let failed = data.store.failed_days(channel_id, since).await?;
-            if !failed.is_empty() {
-                let lines: Vec<String> = failed
-                    .iter()
-                    .map(|(d, why)| {
-                        let why = why.as_deref().unwrap_or("no reason recorded");
-                        format!("{d}: {}", crate::render::truncate_chars(why, 120))
-                    })
-                    .collect();
-                status.push_str(&format!(
-                    "\n❌ Failed: {}\nRun `/papers retry` to try them again.",
-                    crate::render::truncate_chars(&lines.join("; "), 800)
-                ));
+            for line in trouble_lines(&retrying, &failed, s.enabled) {
+                status.push('\n');
+                status.push_str(&line);
             }
             let quiet = data.fetcher.quiet(now).await?;
             if quiet.quiet {
@@ -498,6 +541,70 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
 mod tests {
     use super::*;
     use poise::serenity_prelude::Permissions as P;
+
+    fn retrying(attempts: u32, error: &str) -> RetryingDay {
+        RetryingDay {
+            date: "2024-04-02".parse().unwrap(),
+            since: chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap(),
+            attempts,
+            last_error: error.into(),
+        }
+    }
+
+    #[test]
+    fn all_well_says_nothing() {
+        assert!(trouble_lines(&[], &[], true).is_empty());
+    }
+
+    #[test]
+    fn a_day_being_retried_says_since_when_how_many_attempts_and_why() {
+        let lines = trouble_lines(&[retrying(3, "HTTP 502, code -1: Bad Gateway")], &[], true);
+        assert_eq!(
+            lines,
+            vec![format!(
+                "🔁 Retrying the post of 2024-04-02 (first tried <t:1712048400:R>): 3 of \
+                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: HTTP 502, code -1: Bad \
+                 Gateway. paperboy keeps trying, and gives up after {MAX_DELIVERY_ATTEMPTS}."
+            )]
+        );
+        // Paused: nothing is tried until the channel is resumed.
+        let paused = trouble_lines(&[retrying(1, "timeout")], &[], false);
+        assert!(
+            paused[0].ends_with("it is tried again after `/papers resume`."),
+            "{paused:?}"
+        );
+    }
+
+    #[test]
+    fn given_up_days_say_why_and_how_to_retry_with_the_error_neutralised() {
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let lines = trouble_lines(
+            &[],
+            &[
+                (
+                    day("2024-04-01"),
+                    Some("400 Invalid Form Body: [x](https://e.test)\n@everyone".into()),
+                ),
+                (day("2024-04-02"), None),
+            ],
+            true,
+        );
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let text = &lines[0];
+        assert!(
+            text.starts_with("❌ Failed: 2024-04-01: 400 Invalid Form Body: \\[x\\]"),
+            "{text}"
+        );
+        assert!(text.contains("; 2024-04-02: no reason recorded"), "{text}");
+        assert!(
+            text.ends_with("gave up on them: run `/papers retry` to try again."),
+            "{text}"
+        );
+        assert!(
+            !text.contains("@everyone") && !text.contains("](https"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn missing_permissions_are_named_per_channel_kind() {

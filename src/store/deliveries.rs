@@ -60,6 +60,21 @@ pub struct LastPost {
     pub at: DateTime<Utc>,
 }
 
+/// A day the engine has not given up on but keeps failing to deliver: still pending, with
+/// failed attempts and the last error stored. Shown by `/papers settings` and `paperboy status`
+/// so that a failing channel does not look as if all were well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryingDay {
+    pub date: NaiveDate,
+    /// When its first attempt began (when it was planned, for a row from before that was
+    /// recorded): it has been failing since then.
+    pub since: DateTime<Utc>,
+    /// Failed attempts so far; the day is given up at `deliver::MAX_DELIVERY_ATTEMPTS`.
+    pub attempts: u32,
+    /// As the engine stored it: text from outside, to be neutralised where it is shown.
+    pub last_error: String,
+}
+
 /// Where publishing a message to an announcement channel's followers stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Publish {
@@ -693,6 +708,56 @@ impl Store {
         .fetch_all(db)
         .await)?;
         Ok(rows)
+    }
+
+    /// A person's given-up DM days from `since` on, oldest first, with why (the ledger keys a
+    /// person's DMs by their user id, marked `target = 'dm'`).
+    #[tracing::instrument(skip_all, fields(user_id = user_id, since = %since))]
+    pub async fn failed_dm_days(
+        &self,
+        user_id: u64,
+        since: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, Option<String>)>, StoreError> {
+        let rows: Vec<(NaiveDate, Option<String>)> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT digest_date, last_error FROM deliveries \
+             WHERE channel_id = $1 AND digest_date >= $2 AND status = 'failed' AND target = 'dm' \
+             ORDER BY digest_date",
+        )
+        .bind(id_to_db(user_id))
+        .bind(since)
+        .fetch_all(db)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// A channel's (or person's) days still pending after failed attempts, oldest first: the
+    /// engine retries them every pass until they go out or are given up.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id))]
+    pub async fn retrying_days(&self, channel_id: u64) -> Result<Vec<RetryingDay>, StoreError> {
+        type Row = (
+            NaiveDate,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Row> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT digest_date, started_at, planned_at, attempts, last_error FROM deliveries \
+             WHERE channel_id = $1 AND status = 'pending' AND attempts > 0 \
+             AND last_error IS NOT NULL ORDER BY digest_date",
+        )
+        .bind(id_to_db(channel_id))
+        .fetch_all(db)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(date, started, planned, attempts, error)| RetryingDay {
+                date,
+                since: started.unwrap_or(planned),
+                attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
+                last_error: error.unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// `/papers retry`: the channel's failed days from `since` on are tried again, whatever
@@ -1466,6 +1531,71 @@ mod tests {
             assert_eq!(d2.attempts, 0);
             assert_eq!(d2.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![1]);
             assert!(store.failed_days(9, day(1)).await.unwrap().is_empty());
+        }
+
+        async fn retrying_days_are_pending_ones_with_a_failed_attempt(store) {
+            for (d, n) in [(1, "t1"), (2, "t2"), (3, "t3"), (4, "t4")] {
+                store.plan_delivery(6, day(d), &msgs(n, 1)).await.unwrap();
+            }
+            // Day 1: planned, never tried. Day 2: two failed attempts. Day 3: failed once,
+            // then given up. Day 4: failed once, then went out.
+            assert!(store.mark_started(6, day(2)).await.unwrap().is_none());
+            let began = store.delivery(6, day(2)).await.unwrap().unwrap().started_at.unwrap();
+            store.record_attempt_error(6, day(2), "HTTP 502, code -1: first").await.unwrap();
+            store.record_attempt_error(6, day(2), "HTTP 503, code -1: second").await.unwrap();
+            store.record_attempt_error(6, day(3), "HTTP 500").await.unwrap();
+            store.finish_delivery(6, day(3), DeliveryStatus::Failed).await.unwrap();
+            store.record_attempt_error(6, day(4), "timeout").await.unwrap();
+            store.finish_delivery(6, day(4), DeliveryStatus::Done).await.unwrap();
+            // Someone else's failing day is not this channel's.
+            store.plan_delivery(8, day(2), &msgs("o2", 1)).await.unwrap();
+            store.record_attempt_error(8, day(2), "HTTP 500").await.unwrap();
+
+            let retrying = store.retrying_days(6).await.unwrap();
+            assert_eq!(
+                retrying,
+                vec![RetryingDay {
+                    date: day(2),
+                    since: began,
+                    attempts: 2,
+                    last_error: "HTTP 503, code -1: second".into(),
+                }]
+            );
+            // Never started (failed before sending began): failing since it was planned.
+            store.plan_delivery(6, day(5), &msgs("t5", 1)).await.unwrap();
+            store.record_attempt_error(6, day(5), "no DM channel").await.unwrap();
+            let five = &store.retrying_days(6).await.unwrap()[1];
+            assert_eq!((five.date, five.attempts), (day(5), 1));
+            assert!(five.since >= began, "{five:?}");
+        }
+
+        async fn failed_dm_days_are_a_persons_given_up_dms(store) {
+            let person = 1_500_000_000_000_000_001u64;
+            store
+                .plan_deliveries(
+                    day(3),
+                    None,
+                    &[(person, msgs("dm3", 1)), (44, msgs("ch3", 1))],
+                    &HashSet::new(),
+                    &HashSet::from([person]),
+                )
+                .await
+                .unwrap();
+            for id in [person, 44] {
+                store.record_attempt_error(id, day(3), "HTTP 500").await.unwrap();
+                store.finish_delivery(id, day(3), DeliveryStatus::Failed).await.unwrap();
+            }
+            assert_eq!(
+                store.failed_dm_days(person, day(1)).await.unwrap(),
+                vec![(day(3), Some("HTTP 500".to_string()))]
+            );
+            assert!(store.failed_dm_days(person, day(4)).await.unwrap().is_empty());
+            // A channel's failed day is not a DM.
+            assert!(store.failed_dm_days(44, day(1)).await.unwrap().is_empty());
+            // Retried like a channel's: forgotten, to be planned afresh.
+            assert_eq!(store.retry_failed_days(person, day(1)).await.unwrap(), vec![day(3)]);
+            assert_eq!(store.delivery(person, day(3)).await.unwrap(), None);
+            assert!(store.failed_dm_days(person, day(1)).await.unwrap().is_empty());
         }
 
         async fn batch_plan_is_all_or_nothing(store) {

@@ -96,7 +96,7 @@ pub use alerts::{
 pub use archive::{Archived, ArchivedDay, SearchHit};
 pub use checks::{CheckOutcome, SourceCheck};
 pub use deliveries::{
-    Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, MAX_NONCE_CHARS,
+    Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
