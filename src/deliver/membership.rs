@@ -45,11 +45,7 @@ pub fn dead_on_this_host<'a>(
     alive: impl Fn(u32) -> bool,
 ) -> Vec<&'a str> {
     let host = |id: &str| id.rsplitn(3, ':').nth(2).map(str::to_string);
-    let pid = |id: &str| {
-        id.rsplitn(3, ':')
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-    };
+    let pid = |id: &str| id.rsplit(':').nth(1).and_then(|p| p.parse::<u32>().ok());
     let Some(my_host) = host(me) else {
         return Vec::new();
     };
