@@ -2,14 +2,14 @@
 //! through and the schedule it is posted on. Shared by the commands and the delivery engine so
 //! that `/papers preview` shows exactly what the daily post will contain.
 
-use crate::commands::keywords::AUTHOR_PREFIX;
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
 use crate::schedule::ChannelSchedule;
 use crate::store::{Keyword, KeywordKind, Subscription};
+use crate::terms::AUTHOR_PREFIX;
 
 pub fn filter_for(sub: Option<&Subscription>, keywords: &[Keyword]) -> Filter {
-    // Author terms are stored as keywords `author:name` (see `commands::keywords`).
+    // Author terms are stored as keywords `author:name` (see [`AUTHOR_PREFIX`]).
     let pick = |kind: KeywordKind, authors: bool| {
         keywords
             .iter()

@@ -5,6 +5,7 @@
 //! - [`digest`]: the paper model, the markdown and Hugging Face JSON parsers, and the sources
 //!   that fetch a day's digest.
 //! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
+//! - [`script`]: which scripts put spaces between words (for keywords and names), pure.
 //! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
 //! - [`filter`]: per-channel keyword / author / vote filtering, pure.
 //! - [`alerts`]: everybody's personal alert terms matched against a day in one pass, pure.
@@ -46,5 +47,6 @@ pub mod publication;
 pub mod render;
 pub mod report;
 pub mod schedule;
+pub mod script;
 pub mod store;
 pub mod terms;

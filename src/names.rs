@@ -35,7 +35,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::filter::is_unsegmented_script;
+use crate::script::is_unsegmented_script;
 
 /// A name in the form names are compared in: its folded words, rotated to the least rotation
 /// and joined by single spaces (`Tri Dao` and `Dao, Tri` both become `dao tri`). Two names

@@ -19,6 +19,11 @@
 //! the order typed, repeats included: what a repeat means (an "already there" notice, nothing)
 //! is for the caller to say. It never fails; [`validate`] says what is wrong with a term.
 
+/// How an author term is stored among a channel's keywords (`author:name`, lowercased), so the
+/// channel's list shows it as typed and an include and an author of the same text never collide.
+/// Written by `/papers keywords add`, read back by [`crate::channel::filter_for`].
+pub const AUTHOR_PREFIX: &str = "author:";
+
 /// One thing a person typed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Term {

@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 
 use super::{require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::store::{Keyword, KeywordKind};
-use crate::terms::{parse_terms, TermKind};
+use crate::terms::{parse_terms, TermKind, AUTHOR_PREFIX};
 
 /// Splits what a user typed into keywords: commas or spaces separate them, double quotes keep a
 /// phrase together, and a leading `-` makes an exclude keyword ([`parse_terms`] has the syntax).
@@ -30,9 +30,6 @@ pub fn parse_keywords(input: &str) -> Vec<Keyword> {
     out.dedup_by(|a, b| a.word == b.word);
     out
 }
-
-/// How an author term is stored among a channel's keywords.
-pub const AUTHOR_PREFIX: &str = "author:";
 
 fn author_keyword(name: &str) -> String {
     format!("{AUTHOR_PREFIX}{}", name.trim().to_lowercase())
