@@ -9,7 +9,17 @@
 //! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
 //! - [`filter`]: per-channel keyword / author / vote filtering, pure.
 //! - [`alerts`]: everybody's personal alert terms matched against a day in one pass, pure.
-//! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
+//! - [`render`]: what a day looks like in Discord, pure: [`render::day_messages`] is the one path
+//!   from a day to messages for every reader (daily post, alert DM, replies, CLI preview).
+//!   - `render::limits`: Discord's limits, the message/embed specs and packing.
+//!   - `render::wire`: specs to serenity's builders and the exact JSON body sent.
+//!   - `render::sanitise`: untrusted text cut, defused and escaped.
+//!   - `render::paper`: one paper as one embed within a budget.
+//!   - `render::digest`: a channel's post (header, size budget, empty notices).
+//!   - `render::alert`: a person's alert DM (one message).
+//!   - `render::day`: the one path ([`render::day_messages`]) and its caps.
+//!   - `render::reply`: a day cut to what a command's reply may hold.
+//!   - `render::text`: messages as plain text for the CLI.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.

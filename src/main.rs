@@ -256,18 +256,12 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         min_votes: args.min_votes,
         top_n: args.top,
     };
-    let compiled = filter.compile();
-    let selected = compiled.apply(&digest.papers);
-    // With nothing selected this is a single short notice.
-    let messages = render::render_digest(
-        &render::RenderContext {
-            date: digest.date,
-            total_in_digest: digest.papers.len(),
-            filtered: !filter.is_empty(),
-            votes_at,
-            provisional: false,
-        },
-        &selected,
+    // The same path as the daily post; with nothing selected it is a single short notice.
+    let messages = render::channel_messages(
+        digest.date,
+        render::DayContent::Digest(&digest, votes_at),
+        &filter,
+        true,
     );
     if args.json {
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();

@@ -6,14 +6,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::config::ScheduleConfig;
-use crate::digest::Digest;
 use crate::filter::Filter;
-use crate::render::{empty_notice, render_digest, EmptyReason, MessageSpec, RenderContext};
 use crate::store::MAX_NONCE_CHARS;
+
+// What a day looks like is decided in `render` (one path for every reader); re-exported here,
+// where the engine has always found it.
+pub use crate::render::{
+    alert_messages, channel_messages, never_published_notice, DayContent, MAX_MESSAGES_PER_DAY,
+    MAX_PAPERS_PER_DAY,
+};
 
 /// Discord channel types paperboy treats specially.
 pub const KIND_ANNOUNCEMENT: u8 = 5;
@@ -25,15 +30,6 @@ pub const KIND_DM: u8 = 1;
 pub fn hold(cfg: &ScheduleConfig) -> chrono::Duration {
     chrono::Duration::from_std(cfg.publish_deadline).unwrap_or_else(|_| chrono::Duration::days(1))
 }
-
-/// The most messages one channel gets for one day. A digest that would need more (only a broken
-/// or hostile source produces one) is cut, with a warning: see [`MAX_PAPERS_PER_DAY`].
-pub const MAX_MESSAGES_PER_DAY: usize = 100;
-
-/// The most papers one channel gets for one day: with at least
-/// [`crate::render::MIN_PAPERS_PER_MESSAGE`] papers per message they fit in
-/// [`MAX_MESSAGES_PER_DAY`] messages.
-pub const MAX_PAPERS_PER_DAY: usize = MAX_MESSAGES_PER_DAY * crate::render::MIN_PAPERS_PER_MESSAGE;
 
 /// Message indexes a nonce can encode (two base-36 digits).
 const NONCE_INDEXES: u32 = 36 * 36;
@@ -74,111 +70,6 @@ fn base36(mut n: u64) -> String {
     String::from_utf8(out).expect("ascii digits")
 }
 
-/// What a day brought, as far as one channel is concerned.
-#[derive(Debug, Clone, Copy)]
-pub enum DayContent<'a> {
-    /// The digest, with when it was fetched (the votes shown are the ones of that moment).
-    Digest(&'a Digest, Option<DateTime<Utc>>),
-    /// The publish deadline passed without a digest.
-    NeverPublished,
-}
-
-/// The messages a channel gets for a day: the filtered, rendered and packed digest; on a day
-/// with nothing for it, a short notice only when it opted in (`notify_empty`), otherwise nothing.
-pub fn channel_messages(
-    date: NaiveDate,
-    day: DayContent<'_>,
-    filter: &Filter,
-    notify_empty: bool,
-) -> Vec<MessageSpec> {
-    match day {
-        DayContent::NeverPublished => {
-            if notify_empty {
-                vec![never_published_notice(date)]
-            } else {
-                Vec::new()
-            }
-        }
-        DayContent::Digest(digest, fetched_at) => {
-            let mut selected = filter.compile().apply(&digest.papers);
-            let mut capped = false;
-            if selected.len() > MAX_PAPERS_PER_DAY {
-                tracing::warn!(
-                    %date,
-                    papers = selected.len(),
-                    kept = MAX_PAPERS_PER_DAY,
-                    "the digest is far larger than any real day; posting only its first papers"
-                );
-                selected.truncate(MAX_PAPERS_PER_DAY);
-                capped = true;
-            }
-            if selected.is_empty() {
-                if !notify_empty {
-                    return Vec::new();
-                }
-                let reason = if digest.papers.is_empty() {
-                    EmptyReason::NoPapers
-                } else {
-                    EmptyReason::NothingMatched
-                };
-                return vec![empty_notice(date, reason)];
-            }
-            let ctx = RenderContext {
-                date,
-                total_in_digest: digest.papers.len(),
-                // A cut day says "N of M", so the header does not hide the cut.
-                filtered: !filter.is_empty() || capped,
-                votes_at: fetched_at,
-                provisional: false,
-            };
-            let mut messages = render_digest(&ctx, &selected);
-            if messages.len() > MAX_MESSAGES_PER_DAY {
-                tracing::warn!(
-                    %date,
-                    messages = messages.len(),
-                    kept = MAX_MESSAGES_PER_DAY,
-                    "the day packs into too many messages; posting only the first"
-                );
-                messages.truncate(MAX_MESSAGES_PER_DAY);
-            }
-            messages
-        }
-    }
-}
-
-/// A person's DM for a day: the papers that matched their terms, each showing which terms hit,
-/// in one message ([`crate::render::render_alert`]); nothing when nothing matched.
-pub fn alert_messages(
-    date: NaiveDate,
-    digest: &Digest,
-    votes_at: Option<DateTime<Utc>>,
-    matches: &[(usize, Vec<String>)],
-) -> Vec<MessageSpec> {
-    let selected: Vec<crate::filter::Selected<'_>> = matches
-        .iter()
-        .filter_map(|(i, terms)| {
-            digest.papers.get(*i).map(|paper| crate::filter::Selected {
-                paper,
-                matched: terms.clone(),
-            })
-        })
-        .take(MAX_PAPERS_PER_DAY)
-        .collect();
-    crate::render::render_alert(date, digest.papers.len(), votes_at, &selected)
-        .into_iter()
-        .collect()
-}
-
-/// Posted (to opted-in channels only) when the day's digest never came.
-pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
-    MessageSpec {
-        content: Some(format!(
-            "📭 **Daily Papers — {date}**: no digest was published for {date}."
-        )),
-        embeds: Vec::new(),
-    }
-}
-
 /// Renders each distinct filter once per day: in a large fan-out most channels share the same
 /// (often empty) filter, so 10,000 channels cost a handful of renders. Bodies are kept without a
 /// nonce; [`with_nonce`] adds the channel's own.
@@ -195,18 +86,18 @@ impl RenderCache {
         filter: &Filter,
         notify_empty: bool,
     ) -> Arc<Vec<Value>> {
-        let fetched_at = match day {
-            DayContent::Digest(_, at) => at,
-            DayContent::NeverPublished => None,
+        let kind = match day {
+            DayContent::Digest(..) => "digest",
+            DayContent::Growing(..) => "growing",
+            DayContent::NeverPublished => "never",
         };
         let key = (
             date,
             format!(
-                "{}|{:?}|{:?}|{:?}",
+                "{}|{:?}|{kind}|{:?}",
                 notify_empty,
                 filter,
-                matches!(day, DayContent::NeverPublished),
-                fetched_at
+                day.fetched_at()
             ),
         );
         self.bodies
@@ -361,7 +252,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::digest::Paper;
+    use crate::digest::{Digest, Paper};
     use std::collections::HashSet;
     use std::path::Path;
 
@@ -487,63 +378,6 @@ mod tests {
             false,
         );
         assert!(Arc::ptr_eq(&bodies, &again));
-    }
-
-    #[test]
-    fn empty_days_post_only_to_channels_that_opted_in() {
-        let date = d("2024-04-02");
-        let none = digest(0);
-        let some = digest(3);
-        let strict = Filter {
-            include: vec!["quantum chromodynamics".into()],
-            ..Filter::default()
-        };
-        assert!(channel_messages(
-            date,
-            DayContent::Digest(&none, None),
-            &Filter::default(),
-            false
-        )
-        .is_empty());
-        let notice = channel_messages(
-            date,
-            DayContent::Digest(&none, None),
-            &Filter::default(),
-            true,
-        );
-        assert_eq!(notice.len(), 1);
-        assert!(notice[0].embeds.is_empty());
-        assert!(channel_messages(date, DayContent::Digest(&some, None), &strict, false).is_empty());
-        assert_eq!(
-            channel_messages(date, DayContent::Digest(&some, None), &strict, true).len(),
-            1
-        );
-        assert!(
-            channel_messages(date, DayContent::NeverPublished, &Filter::default(), false)
-                .is_empty()
-        );
-        let late = channel_messages(date, DayContent::NeverPublished, &Filter::default(), true);
-        assert!(late[0]
-            .content
-            .as_deref()
-            .unwrap()
-            .contains("no digest was published"));
-    }
-
-    #[test]
-    fn keyword_filter_is_applied() {
-        let date = d("2024-04-02");
-        let mut dg = digest(4);
-        dg.papers[2].title = "A robot that folds laundry".into();
-        let robots = Filter {
-            include: vec!["robot".into()],
-            ..Filter::default()
-        };
-        let msgs = channel_messages(date, DayContent::Digest(&dg, None), &robots, false);
-        assert_eq!(msgs.len(), 1);
-        assert_eq!(msgs[0].embeds.len(), 1);
-        assert!(msgs[0].embeds[0].title.contains("robot"));
-        assert!(msgs[0].content.as_deref().unwrap().contains("1 of 4"));
     }
 
     #[test]

@@ -1,0 +1,379 @@
+//! The one path from a day to messages: [`day_messages`].
+//!
+//! Why it exists: what a day looks like (which papers, the notice on a day with none, the
+//! header, the packing, the caps) is decided once, here, for every reader: the daily post
+//! (`deliver`), a person's alert DM (`deliver`), `/papers today|date|preview`
+//! (`commands::read`) and `paperboy preview` (the CLI). Callers only choose the filter or the
+//! matches; a reply then cuts what a reply may hold ([`super::reply`]), and the engine adds its
+//! nonces, but neither decides again what the day contains.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::alert::render_alert;
+use super::digest::{empty_notice, render_digest, EmptyReason, RenderContext};
+use super::limits::MessageSpec;
+use super::paper::MIN_PAPERS_PER_MESSAGE;
+use crate::digest::Digest;
+use crate::filter::{Filter, Selected};
+
+/// The most messages one channel gets for one day. A digest that would need more (only a broken
+/// or hostile source produces one) is cut, with a warning: see [`MAX_PAPERS_PER_DAY`].
+pub const MAX_MESSAGES_PER_DAY: usize = 100;
+
+/// The most papers one channel gets for one day: with at least [`MIN_PAPERS_PER_MESSAGE`]
+/// papers per message they fit in [`MAX_MESSAGES_PER_DAY`] messages.
+pub const MAX_PAPERS_PER_DAY: usize = MAX_MESSAGES_PER_DAY * MIN_PAPERS_PER_MESSAGE;
+
+/// What a day brought, as far as one reader is concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum DayContent<'a> {
+    /// The digest, with when it was fetched (the votes shown are the ones of that moment).
+    Digest(&'a Digest, Option<DateTime<Utc>>),
+    /// A digest still growing at its source (a Hugging Face list before its day is over), as
+    /// fetched at that moment: only a reply shows one, and its header says "so far".
+    Growing(&'a Digest, DateTime<Utc>),
+    /// The publish deadline passed without a digest.
+    NeverPublished,
+}
+
+impl DayContent<'_> {
+    /// When the shown votes were counted.
+    pub fn fetched_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            DayContent::Digest(_, at) => *at,
+            DayContent::Growing(_, at) => Some(*at),
+            DayContent::NeverPublished => None,
+        }
+    }
+}
+
+/// Who reads the day: decides how its papers are picked, laid out, and what an empty day shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    /// A channel (its daily post, a command's reply in it, the CLI preview): the papers its
+    /// filter lets through, as a digest post; on a day with none, a short notice when
+    /// `notify_empty`, otherwise nothing.
+    Channel {
+        filter: &'a Filter,
+        notify_empty: bool,
+    },
+    /// A person's alert DM: the papers their terms matched (index into the digest, with the
+    /// terms that hit), in one message; nothing on a day with none.
+    Person { matches: &'a [(usize, Vec<String>)] },
+}
+
+/// A day as one reader gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayMessages {
+    /// What to send, in order; empty when there is nothing to say.
+    pub messages: Vec<MessageSpec>,
+    /// Papers the reader's filter or terms selected, before the [`MAX_PAPERS_PER_DAY`] cap.
+    pub selected: usize,
+    /// Papers in the day's digest (0 when it never came).
+    pub in_digest: usize,
+    /// Why nothing was selected, when nothing was; `messages` is then the notice, or nothing.
+    pub empty: Option<EmptyReason>,
+}
+
+/// What a day looks like to `reader`: the papers selected, capped at [`MAX_PAPERS_PER_DAY`] (a
+/// cut day says "N of M"), rendered and packed into at most [`MAX_MESSAGES_PER_DAY`] messages;
+/// or, with nothing selected, the notice the reader asked for (see [`Reader`]).
+pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) -> DayMessages {
+    let votes_at = day.fetched_at();
+    let (digest, provisional) = match day {
+        DayContent::Digest(digest, _) => (digest, false),
+        DayContent::Growing(digest, _) => (digest, true),
+        DayContent::NeverPublished => {
+            let notice = matches!(
+                reader,
+                Reader::Channel {
+                    notify_empty: true,
+                    ..
+                }
+            );
+            return DayMessages {
+                messages: notice
+                    .then(|| empty_notice(date, EmptyReason::NeverPublished))
+                    .into_iter()
+                    .collect(),
+                selected: 0,
+                in_digest: 0,
+                empty: Some(EmptyReason::NeverPublished),
+            };
+        }
+    };
+    let (mut selected, notify_empty) = match reader {
+        Reader::Channel {
+            filter,
+            notify_empty,
+        } => (filter.compile().apply(&digest.papers), notify_empty),
+        Reader::Person { matches } => (
+            matches
+                .iter()
+                .filter_map(|(i, terms)| {
+                    digest.papers.get(*i).map(|paper| Selected {
+                        paper,
+                        matched: terms.clone(),
+                    })
+                })
+                .collect(),
+            false,
+        ),
+    };
+    let count = selected.len();
+    let capped = count > MAX_PAPERS_PER_DAY;
+    if capped {
+        tracing::warn!(
+            %date,
+            papers = count,
+            kept = MAX_PAPERS_PER_DAY,
+            "the digest is far larger than any real day; posting only its first papers"
+        );
+        selected.truncate(MAX_PAPERS_PER_DAY);
+    }
+    let mut out = DayMessages {
+        messages: Vec::new(),
+        selected: count,
+        in_digest: digest.papers.len(),
+        empty: None,
+    };
+    if selected.is_empty() {
+        let reason = if digest.papers.is_empty() {
+            EmptyReason::NoPapers
+        } else {
+            EmptyReason::NothingMatched
+        };
+        out.empty = Some(reason);
+        if notify_empty {
+            out.messages.push(empty_notice(date, reason));
+        }
+        return out;
+    }
+    out.messages = match reader {
+        Reader::Channel { filter, .. } => {
+            let ctx = RenderContext {
+                date,
+                total_in_digest: digest.papers.len(),
+                // A cut day says "N of M", so the header does not hide the cut.
+                filtered: !filter.is_empty() || capped,
+                votes_at,
+                provisional,
+            };
+            render_digest(&ctx, &selected)
+        }
+        Reader::Person { .. } => render_alert(date, digest.papers.len(), votes_at, &selected)
+            .into_iter()
+            .collect(),
+    };
+    if out.messages.len() > MAX_MESSAGES_PER_DAY {
+        tracing::warn!(
+            %date,
+            messages = out.messages.len(),
+            kept = MAX_MESSAGES_PER_DAY,
+            "the day packs into too many messages; posting only the first"
+        );
+        out.messages.truncate(MAX_MESSAGES_PER_DAY);
+    }
+    out
+}
+
+/// The messages a channel gets for a day: [`day_messages`] for [`Reader::Channel`].
+pub fn channel_messages(
+    date: NaiveDate,
+    day: DayContent<'_>,
+    filter: &Filter,
+    notify_empty: bool,
+) -> Vec<MessageSpec> {
+    day_messages(
+        date,
+        day,
+        Reader::Channel {
+            filter,
+            notify_empty,
+        },
+    )
+    .messages
+}
+
+/// A person's DM for a day: [`day_messages`] for [`Reader::Person`] (one message, or nothing).
+pub fn alert_messages(
+    date: NaiveDate,
+    digest: &Digest,
+    votes_at: Option<DateTime<Utc>>,
+    matches: &[(usize, Vec<String>)],
+) -> Vec<MessageSpec> {
+    day_messages(
+        date,
+        DayContent::Digest(digest, votes_at),
+        Reader::Person { matches },
+    )
+    .messages
+}
+
+/// Posted (to opted-in channels only) when the day's digest never came.
+pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
+    empty_notice(date, EmptyReason::NeverPublished)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Paper;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn paper(title: &str, votes: u32) -> Paper {
+        Paper {
+            title: title.into(),
+            url: Some(format!("https://arxiv.org/abs/2404.{:05}", votes)),
+            arxiv_id: Some(format!("2404.{:05}", votes)),
+            thumbnail_url: None,
+            votes: Some(votes),
+            authors: vec!["A. Author".into()],
+            bullets: vec!["A finding.".into()],
+        }
+    }
+
+    fn digest(n: usize) -> Digest {
+        Digest {
+            date: d("2024-04-02"),
+            papers: (0..n)
+                .map(|i| paper(&format!("Paper {i} about diffusion"), i as u32))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn empty_days_post_only_to_channels_that_opted_in() {
+        let date = d("2024-04-02");
+        let none = digest(0);
+        let some = digest(3);
+        let strict = Filter {
+            include: vec!["quantum chromodynamics".into()],
+            ..Filter::default()
+        };
+        assert!(channel_messages(
+            date,
+            DayContent::Digest(&none, None),
+            &Filter::default(),
+            false
+        )
+        .is_empty());
+        let notice = channel_messages(
+            date,
+            DayContent::Digest(&none, None),
+            &Filter::default(),
+            true,
+        );
+        assert_eq!(notice.len(), 1);
+        assert!(notice[0].embeds.is_empty());
+        assert!(channel_messages(date, DayContent::Digest(&some, None), &strict, false).is_empty());
+        assert_eq!(
+            channel_messages(date, DayContent::Digest(&some, None), &strict, true).len(),
+            1
+        );
+        assert!(
+            channel_messages(date, DayContent::NeverPublished, &Filter::default(), false)
+                .is_empty()
+        );
+        let late = channel_messages(date, DayContent::NeverPublished, &Filter::default(), true);
+        assert!(late[0]
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("no digest was published"));
+    }
+
+    #[test]
+    fn keyword_filter_is_applied() {
+        let date = d("2024-04-02");
+        let mut dg = digest(4);
+        dg.papers[2].title = "A robot that folds laundry".into();
+        let robots = Filter {
+            include: vec!["robot".into()],
+            ..Filter::default()
+        };
+        let msgs = channel_messages(date, DayContent::Digest(&dg, None), &robots, false);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].embeds.len(), 1);
+        assert!(msgs[0].embeds[0].title.contains("robot"));
+        assert!(msgs[0].content.as_deref().unwrap().contains("1 of 4"));
+    }
+
+    #[test]
+    fn every_reader_of_a_channel_gets_the_same_day() {
+        let date = d("2024-04-02");
+        let dg = digest(14);
+        let filter = Filter {
+            min_votes: Some(3),
+            ..Filter::default()
+        };
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let day = DayContent::Digest(&dg, Some(at));
+        let post = channel_messages(date, day, &filter, false);
+        let shown = day_messages(
+            date,
+            day,
+            Reader::Channel {
+                filter: &filter,
+                notify_empty: true,
+            },
+        );
+        assert_eq!(shown.messages, post);
+        assert_eq!(
+            (shown.selected, shown.in_digest, shown.empty),
+            (11, 14, None)
+        );
+        assert!(post[0].content.as_deref().unwrap().contains("11 of 14"));
+        // A reply with nothing to add sends exactly the post.
+        assert_eq!(
+            super::super::reply(shown, None),
+            super::super::Reply::Messages(post)
+        );
+    }
+
+    #[test]
+    fn a_growing_day_says_so_far() {
+        let dg = digest(2);
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let shown = day_messages(
+            d("2024-04-02"),
+            DayContent::Growing(&dg, at),
+            Reader::Channel {
+                filter: &Filter::default(),
+                notify_empty: true,
+            },
+        );
+        let header = shown.messages[0].content.as_deref().unwrap();
+        assert!(header.contains("**so far** (fetched 09:00 UTC"), "{header}");
+    }
+
+    #[test]
+    fn a_person_gets_their_matches_in_one_message_or_nothing() {
+        let date = d("2024-04-02");
+        let dg = digest(30);
+        let matches: Vec<(usize, Vec<String>)> = (0..25)
+            .map(|i| (i, vec!["diffusion".to_string()]))
+            .chain([(999, vec!["gone".to_string()])])
+            .collect();
+        let day = DayContent::Digest(&dg, None);
+        let dm = day_messages(date, day, Reader::Person { matches: &matches });
+        assert_eq!(dm.messages.len(), 1);
+        assert_eq!(dm.selected, 25);
+        let text = dm.messages[0].content.as_deref().unwrap();
+        assert!(text.contains("25 of 30 papers match your terms"), "{text}");
+        assert_eq!(dm.messages, alert_messages(date, &dg, None, &matches));
+
+        let none = day_messages(date, day, Reader::Person { matches: &[] });
+        assert!(none.messages.is_empty());
+        assert_eq!(none.empty, Some(EmptyReason::NothingMatched));
+        let never = day_messages(
+            date,
+            DayContent::NeverPublished,
+            Reader::Person { matches: &matches },
+        );
+        assert!(never.messages.is_empty());
+    }
+}

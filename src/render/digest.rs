@@ -1,0 +1,300 @@
+//! A channel's post for a day: the header line ("📰 Daily Papers — date · N papers"), one embed
+//! per selected paper, packed; or a short notice when nothing is selected.
+//!
+//! # Size budget
+//! A full paper (title, 5–8 Korean bullets, a long author list) is 1,000–2,000 characters, so a
+//! 12-paper day at full length needs 3–4 messages of 6,000 characters. Rather than flood a
+//! channel, each paper embed gets a share of a message: with `n` papers, the fewest messages
+//! that hold at most [`MIN_PAPERS_PER_MESSAGE`] papers each is `m = ceil(n / 6)`, and every embed
+//! is trimmed to `6000 / ceil(n / m)` characters (at least 1,000; up to the whole message for a
+//! single paper). The description (bullets) absorbs the trimming; the author list is shortened to
+//! "… +N more" first. A 12-paper day is 2 messages, a 68-paper day 12.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
+use super::paper::{paper_embed_noted, MIN_PAPERS_PER_MESSAGE};
+use super::sanitise::truncate_chars;
+use crate::filter::Selected;
+
+/// What the header line needs to know beyond the selected papers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderContext {
+    pub date: NaiveDate,
+    /// Papers in the day's digest before the channel's filter.
+    pub total_in_digest: usize,
+    /// Whether the channel has a filter (then the header says "N of M").
+    pub filtered: bool,
+    /// When the digest was fetched: vote counts keep changing for days, so each footer says
+    /// whose moment its votes are from.
+    pub votes_at: Option<DateTime<Utc>>,
+    /// The day is still growing at its source (a Hugging Face list before its day is over):
+    /// the header says "so far" and when it was fetched.
+    pub provisional: bool,
+}
+
+/// The messages for one channel and day. The first carries a header line; with nothing
+/// selected it is a single [`empty_notice`] instead, so callers always have something to post.
+pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<MessageSpec> {
+    if selected.is_empty() {
+        let reason = if ctx.total_in_digest == 0 {
+            EmptyReason::NoPapers
+        } else {
+            EmptyReason::NothingMatched
+        };
+        return vec![empty_notice(ctx.date, reason)];
+    }
+    let budget = digest_embed_budget(selected.len());
+    let note = ctx
+        .votes_at
+        .map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
+    let embeds = selected
+        .iter()
+        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref()))
+        .collect();
+    let mut messages = pack(embeds);
+    let count = if ctx.filtered {
+        format!(
+            "{} of {} papers (filtered for this channel)",
+            selected.len(),
+            ctx.total_in_digest
+        )
+    } else {
+        plural(selected.len(), "paper")
+    };
+    let header = if ctx.provisional {
+        let when = ctx
+            .votes_at
+            .map(|t| format!("fetched {}", t.format("%H:%M UTC")))
+            .unwrap_or_else(|| "fetched just now".into());
+        format!(
+            "📰 **Daily Papers — {}** · {count} **so far** ({when}; the day's list grows until the day ends in UTC)",
+            ctx.date
+        )
+    } else {
+        format!("📰 **Daily Papers — {}** · {count}", ctx.date)
+    };
+    if let Some(first) = messages.first_mut() {
+        first.content = Some(truncate_chars(&header, MAX_CONTENT_CHARS));
+    }
+    messages
+}
+
+/// Per-embed budget for an `n`-paper digest: see the module docs.
+pub fn digest_embed_budget(n: usize) -> usize {
+    let n = n.max(1);
+    let messages = n.div_ceil(MIN_PAPERS_PER_MESSAGE);
+    let per_message = n.div_ceil(messages);
+    MAX_EMBED_CHARS_PER_MESSAGE / per_message
+}
+
+/// Why a channel gets no papers today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyReason {
+    /// The digest was published but lists no papers.
+    NoPapers,
+    /// Papers exist but the channel's filter kept none.
+    NothingMatched,
+    /// The day's digest is not out yet.
+    NotPublished,
+    /// The publish deadline passed without a digest.
+    NeverPublished,
+}
+
+/// The short, content-only message a reader gets instead of papers (when it asked for one).
+pub fn empty_notice(date: NaiveDate, reason: EmptyReason) -> MessageSpec {
+    let text = match reason {
+        EmptyReason::NoPapers => {
+            format!("📭 **Daily Papers — {date}**: the digest has no papers today.")
+        }
+        EmptyReason::NothingMatched => format!(
+            "🔍 **Daily Papers — {date}**: no papers matched this channel's filters today."
+        ),
+        EmptyReason::NotPublished => format!(
+            "⏳ **Daily Papers — {date}**: the digest isn't published yet. It will be posted once it is."
+        ),
+        EmptyReason::NeverPublished => {
+            format!("📭 **Daily Papers — {date}**: no digest was published for {date}.")
+        }
+    };
+    MessageSpec {
+        content: Some(text),
+        embeds: Vec::new(),
+    }
+}
+pub(super) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::testing::*;
+    use crate::render::{paper_embed, EmbedSpec};
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_realistic_12_paper_day_is_two_messages() {
+        let papers = realistic_day(12);
+        let embeds: Vec<EmbedSpec> = papers.iter().map(|p| paper_embed(p, &[], date())).collect();
+        let messages = pack(embeds);
+        assert_eq!(messages.len(), 2);
+        assert_valid(&messages);
+
+        let selected: Vec<Selected> = papers
+            .iter()
+            .map(|paper| Selected {
+                paper,
+                matched: vec![],
+            })
+            .collect();
+        let ctx = RenderContext {
+            date: date(),
+            total_in_digest: 12,
+            filtered: false,
+            ..RenderContext::default()
+        };
+        let messages = render_digest(&ctx, &selected);
+        assert_eq!(messages.len(), 2);
+        assert_valid(&messages);
+        assert_eq!(
+            messages[0].content.as_deref(),
+            Some("📰 **Daily Papers — 2024-04-02** · 12 papers")
+        );
+        assert_eq!(messages[1].content, None);
+        // Trimmed, but each still shows a real share of its summary.
+        for e in messages.iter().flat_map(|m| &m.embeds) {
+            assert!(
+                e.description.chars().count() >= 400,
+                "{}",
+                e.description.chars().count()
+            );
+        }
+    }
+
+    #[test]
+    fn a_68_paper_day_is_twelve_messages_and_small_days_get_more_room() {
+        let papers = realistic_day(68);
+        let selected: Vec<Selected> = papers
+            .iter()
+            .map(|paper| Selected {
+                paper,
+                matched: vec![],
+            })
+            .collect();
+        let ctx = RenderContext {
+            date: date(),
+            total_in_digest: 68,
+            filtered: false,
+            ..RenderContext::default()
+        };
+        let messages = render_digest(&ctx, &selected);
+        assert_eq!(messages.len(), 12);
+        assert_valid(&messages);
+
+        assert_eq!(digest_embed_budget(1), 6000);
+        assert_eq!(digest_embed_budget(3), 2000);
+        assert_eq!(digest_embed_budget(7), 1500);
+        assert_eq!(digest_embed_budget(12), 1000);
+        assert_eq!(digest_embed_budget(13), 1200);
+        let three = render_digest(
+            &RenderContext {
+                date: date(),
+                total_in_digest: 3,
+                filtered: false,
+                ..RenderContext::default()
+            },
+            &selected[..3],
+        );
+        assert_eq!(three.len(), 1);
+        // A lone paper is shown whole.
+        let one = render_digest(&ctx, &selected[..1]);
+        let bullets = papers[0]
+            .bullets
+            .iter()
+            .map(|b| format!("• {b}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(one[0].embeds[0].description, bullets);
+        assert_eq!(
+            one[0].content.as_deref(),
+            Some("📰 **Daily Papers — 2024-04-02** · 1 paper")
+        );
+    }
+
+    #[test]
+    fn filtered_header_and_empty_results() {
+        let papers = realistic_day(3);
+        let selected = vec![Selected {
+            paper: &papers[1],
+            matched: vec!["모델".into()],
+        }];
+        let ctx = RenderContext {
+            date: date(),
+            total_in_digest: 12,
+            filtered: true,
+            ..RenderContext::default()
+        };
+        let messages = render_digest(&ctx, &selected);
+        assert_eq!(
+            messages[0].content.as_deref(),
+            Some("📰 **Daily Papers — 2024-04-02** · 1 of 12 papers (filtered for this channel)")
+        );
+        assert_eq!(messages[0].embeds[0].fields[1].value, "모델");
+
+        assert_eq!(
+            render_digest(&ctx, &[]),
+            vec![empty_notice(date(), EmptyReason::NothingMatched)]
+        );
+        let none = RenderContext {
+            total_in_digest: 0,
+            ..ctx
+        };
+        assert_eq!(
+            render_digest(&none, &[]),
+            vec![empty_notice(date(), EmptyReason::NoPapers)]
+        );
+    }
+
+    #[test]
+    fn empty_notices_are_short_content_only_messages() {
+        for reason in [
+            EmptyReason::NoPapers,
+            EmptyReason::NothingMatched,
+            EmptyReason::NotPublished,
+            EmptyReason::NeverPublished,
+        ] {
+            let m = empty_notice(date(), reason);
+            assert!(m.embeds.is_empty());
+            let content = m.content.as_deref().unwrap();
+            assert!(content.contains("2024-04-02"));
+            assert!(content.chars().count() < 200);
+            assert_eq!(violations(&m.to_json(None)), Vec::<String>::new());
+        }
+        assert_ne!(
+            empty_notice(date(), EmptyReason::NoPapers),
+            empty_notice(date(), EmptyReason::NotPublished)
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn render_digest_respects_every_limit(papers in prop::collection::vec(arb_paper(), 1..30)) {
+            let selected: Vec<Selected> =
+                papers.iter().map(|paper| Selected { paper, matched: vec![] }).collect();
+            let ctx = RenderContext { date: date(), total_in_digest: papers.len(), filtered: false, ..RenderContext::default() };
+            let messages = render_digest(&ctx, &selected);
+            prop_assert!(messages.len() <= papers.len().div_ceil(MIN_PAPERS_PER_MESSAGE));
+            prop_assert_eq!(messages.iter().map(|m| m.embeds.len()).sum::<usize>(), papers.len());
+            for m in &messages {
+                prop_assert_eq!(violations(&m.to_json(None)), Vec::<String>::new());
+            }
+        }
+    }
+}

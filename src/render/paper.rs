@@ -1,0 +1,437 @@
+//! One paper as one embed: title and link, votes, matched terms, authors, the summary bullets,
+//! trimmed to a character budget.
+//!
+//! Why it exists: a channel post and a person's alert show a paper the same way; only the
+//! budget differs (a sixth of a message for a digest, a tenth or more for an alert). The summary
+//! gives way first, then the author list ("… +N more"); title, footer and fields are kept.
+
+use chrono::NaiveDate;
+
+use super::limits::{
+    EmbedSpec, FieldSpec, MAX_DESCRIPTION_CHARS, MAX_EMBED_CHARS_PER_MESSAGE,
+    MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS, MAX_TITLE_CHARS,
+};
+use super::sanitise::{chars, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS};
+use crate::digest::Paper;
+
+/// A digest message always holds at least this many papers (see the module docs).
+pub const MIN_PAPERS_PER_MESSAGE: usize = 6;
+/// What [`paper_embed`] trims one paper to: a sixth of a message.
+pub const PAPER_EMBED_BUDGET: usize = MAX_EMBED_CHARS_PER_MESSAGE / MIN_PAPERS_PER_MESSAGE;
+/// Hugging Face yellow.
+pub const EMBED_COLOR: u32 = 0xFFD21E;
+
+/// A paper as one embed, trimmed to [`PAPER_EMBED_BUDGET`] so that any six fit a message.
+pub fn paper_embed(paper: &Paper, matched: &[String], date: NaiveDate) -> EmbedSpec {
+    paper_embed_within(paper, matched, date, PAPER_EMBED_BUDGET)
+}
+
+/// [`paper_embed`] with an explicit character budget (capped at 6,000). The budget is met
+/// whenever it is at least [`PAPER_EMBED_BUDGET`]; below that, title, footer and fields are kept
+/// and only the description and author list give way.
+pub fn paper_embed_within(
+    paper: &Paper,
+    matched: &[String],
+    date: NaiveDate,
+    budget: usize,
+) -> EmbedSpec {
+    paper_embed_noted(paper, matched, date, budget, None)
+}
+
+/// [`paper_embed_within`] with a note at the end of the footer (when the votes were counted).
+pub fn paper_embed_noted(
+    paper: &Paper,
+    matched: &[String],
+    date: NaiveDate,
+    budget: usize,
+    note: Option<&str>,
+) -> EmbedSpec {
+    let budget = budget.min(MAX_EMBED_CHARS_PER_MESSAGE);
+
+    let mut title = one_line(&paper.title);
+    if title.is_empty() {
+        title = "(untitled paper)".to_string();
+    }
+    let arxiv_id = paper
+        .arxiv_id
+        .as_deref()
+        .map(|id| truncate_chars(&one_line(id), 32))
+        .filter(|id| !id.is_empty());
+    let url = paper
+        .url
+        .clone()
+        .filter(|u| is_http_url(u))
+        .or_else(|| {
+            arxiv_id
+                .as_ref()
+                .map(|id| format!("https://arxiv.org/abs/{id}"))
+        })
+        .filter(|u| is_http_url(u));
+    let thumbnail = paper
+        .thumbnail_url
+        .clone()
+        .filter(|u| is_http_url(u) && is_image_url(u));
+    let mut footer = match &arxiv_id {
+        Some(id) => format!("Daily Papers · {date} · arXiv:{id}"),
+        None => format!("Daily Papers · {date}"),
+    };
+    if let (Some(note), Some(_)) = (note, paper.votes) {
+        footer.push_str(" · ");
+        footer.push_str(&one_line(note));
+    }
+
+    let mut fields = Vec::new();
+    if let Some(votes) = paper.votes {
+        fields.push(FieldSpec {
+            name: "👍 Votes".to_string(),
+            value: votes.to_string(),
+            inline: true,
+        });
+    }
+    let matched: Vec<String> = matched
+        .iter()
+        .map(|k| one_line(k))
+        .filter(|k| !k.is_empty())
+        .collect();
+    if !matched.is_empty() {
+        let cap = (budget / 8).clamp(40, MAX_FIELD_VALUE_CHARS);
+        fields.push(FieldSpec {
+            name: "🔎 Matched".to_string(),
+            value: truncate_chars(&matched.join(", "), cap),
+            inline: true,
+        });
+    }
+    let authors_cap = (budget / 6).clamp(60, MAX_FIELD_VALUE_CHARS);
+    let authors = format_authors(&paper.authors, authors_cap);
+    if !authors.is_empty() {
+        fields.push(FieldSpec {
+            name: "Authors".to_string(),
+            value: authors,
+            inline: false,
+        });
+    }
+
+    let mut embed = EmbedSpec {
+        title: truncate_chars(&title, MAX_TITLE_CHARS),
+        url,
+        description: String::new(),
+        thumbnail,
+        fields,
+        footer: truncate_chars(&footer, MAX_FOOTER_CHARS),
+        color: Some(EMBED_COLOR),
+    };
+    let room = budget
+        .saturating_sub(embed.char_count())
+        .min(MAX_DESCRIPTION_CHARS);
+    let bullets: Vec<String> = paper
+        .bullets
+        .iter()
+        .map(|b| one_line(b))
+        .filter(|b| !b.is_empty())
+        .map(|b| format!("• {b}"))
+        .collect();
+    embed.description = bullet_lines_within(&bullets, room);
+    embed.fit_limits()
+}
+
+/// Shortest bullet stub worth showing after a cut; anything shorter reads as noise ("• 이 연구…"),
+/// so the description ends in a "…" line instead.
+pub(super) const MIN_CUT_BULLET_CHARS: usize = 60;
+
+/// Whole bullet lines while they fit `room`, then the next one cut if a useful part of it fits,
+/// or a lone "…" line to show that more was left out.
+pub(super) fn bullet_lines_within(lines: &[String], room: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for line in lines {
+        let sep = usize::from(!out.is_empty());
+        let len = chars(line);
+        if used + sep + len <= room {
+            if sep == 1 {
+                out.push('\n');
+            }
+            out.push_str(line);
+            used += sep + len;
+            continue;
+        }
+        let left = room.saturating_sub(used + sep);
+        if out.is_empty() || left >= MIN_CUT_BULLET_CHARS {
+            if sep == 1 {
+                out.push('\n');
+            }
+            out.push_str(&truncate_chars(line, left));
+        } else if left >= 1 {
+            out.push('\n');
+            out.push(ELLIPSIS);
+        } else {
+            // No room for a separate "…" line: mark the cut on the last line instead.
+            out = truncate_chars(&out, used - 1);
+        }
+        break;
+    }
+    out
+}
+/// Authors joined by ", ", an elided run (`"+"`) shown as "…", and shortened to `cap`
+/// characters as "A, B, … +N more" where N counts the names left out.
+pub(super) fn format_authors(authors: &[String], cap: usize) -> String {
+    let entries: Vec<String> = authors
+        .iter()
+        .map(|a| one_line(a))
+        .filter(|a| !a.is_empty())
+        .map(|a| if a == "+" { ELLIPSIS.to_string() } else { a })
+        .collect();
+    let is_name = |e: &String| e.chars().ne(std::iter::once(ELLIPSIS));
+    let full = entries.join(", ");
+    if chars(&full) <= cap {
+        return full;
+    }
+    let total_names = entries.iter().filter(|e| is_name(e)).count();
+    // Longest prefix that leaves room for its "… +N more" suffix.
+    let mut best = format!("{ELLIPSIS} +{total_names} more");
+    let mut prefix_chars = 0;
+    let mut shown_names = 0;
+    for (i, entry) in entries.iter().enumerate() {
+        prefix_chars += chars(entry) + if i > 0 { 2 } else { 0 };
+        if is_name(entry) {
+            shown_names += 1;
+        } else {
+            continue; // never end the shown part on an elision marker
+        }
+        let suffix = match total_names - shown_names {
+            0 => format!(", {ELLIPSIS}"),
+            rest => format!(", {ELLIPSIS} +{rest} more"),
+        };
+        if prefix_chars + chars(&suffix) > cap {
+            break;
+        }
+        best = format!("{}{suffix}", entries[..=i].join(", "));
+    }
+    truncate_chars(&best, cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::pack;
+    use crate::render::sanitise::defuse_mentions;
+    use crate::render::testing::*;
+    use crate::render::{MessageSpec, MAX_DESCRIPTION_CHARS, MAX_FIELD_VALUE_CHARS};
+    use proptest::prelude::*;
+
+    #[test]
+    fn korean_title_of_300_chars_is_cut_to_256_with_ellipsis() {
+        let e = paper_embed(&paper(&"가".repeat(300)), &[], date());
+        assert_eq!(e.title.chars().count(), MAX_TITLE_CHARS);
+        assert!(e.title.ends_with('…'));
+        let spaced = paper_embed(&paper(&korean(300)), &[], date());
+        assert!(spaced.title.chars().count() <= MAX_TITLE_CHARS);
+        assert!(spaced.title.ends_with('…'));
+        assert!(!spaced.title.ends_with(" …"));
+    }
+
+    #[test]
+    fn description_of_5000_korean_chars_fits_its_limit_and_the_budget() {
+        let mut p = paper("T");
+        p.bullets = vec!["가".repeat(5000)];
+        let e = paper_embed(&p, &[], date());
+        assert!(e.description.ends_with('…'));
+        assert!(e.char_count() <= PAPER_EMBED_BUDGET);
+        let big = paper_embed_within(&p, &[], date(), MAX_EMBED_CHARS_PER_MESSAGE);
+        assert_eq!(big.description.chars().count(), MAX_DESCRIPTION_CHARS);
+        assert!(big.description.ends_with('…'));
+        assert!(big.description.starts_with("• 가가"));
+    }
+
+    #[test]
+    fn a_10k_author_list_is_cut_with_a_count_of_the_rest() {
+        let mut p = paper("T");
+        p.authors = (0..700).map(|i| format!("Author Number{i}")).collect();
+        p.authors.insert(3, "+".into());
+        let full = paper_embed_within(&p, &[], date(), MAX_EMBED_CHARS_PER_MESSAGE);
+        let authors = &full
+            .fields
+            .iter()
+            .find(|f| f.name == "Authors")
+            .unwrap()
+            .value;
+        assert!(authors.chars().count() <= MAX_FIELD_VALUE_CHARS);
+        assert!(authors
+            .starts_with("Author Number0, Author Number1, Author Number2, …, Author Number3"));
+        let shown = authors.matches("Author Number").count();
+        assert!(
+            authors.ends_with(&format!(", … +{} more", 700 - shown)),
+            "{authors}"
+        );
+
+        let compact = paper_embed(&p, &[], date());
+        let authors = &compact
+            .fields
+            .iter()
+            .find(|f| f.name == "Authors")
+            .unwrap()
+            .value;
+        assert!(authors.chars().count() <= PAPER_EMBED_BUDGET / 6);
+        assert!(authors.ends_with(" more"));
+    }
+
+    #[test]
+    fn author_elision_marker_is_shown_as_ellipsis() {
+        let e = paper_embed(&paper("T"), &[], date());
+        let authors = &e.fields.iter().find(|f| f.name == "Authors").unwrap().value;
+        assert_eq!(authors, "Yekun Chai, …, Niklas Muennighoff");
+    }
+
+    #[test]
+    fn an_overlong_single_author_still_fits() {
+        let out = format_authors(&["x".repeat(5000), "B".into()], 100);
+        assert!(out.chars().count() <= 100);
+        assert_eq!(out, "… +2 more");
+    }
+
+    #[test]
+    fn paper_embed_has_votes_matched_authors_footer_and_links() {
+        let e = paper_embed(
+            &paper("Aurora-M"),
+            &["LLM".into(), "  ".into(), "확산".into()],
+            date(),
+        );
+        assert_eq!(e.title, "Aurora-M");
+        assert_eq!(e.url.as_deref(), Some("https://arxiv.org/abs/2404.00399"));
+        assert!(e.thumbnail.as_deref().unwrap().ends_with(".png"));
+        assert_eq!(e.description, "• 본 논문은 Aurora-M을 소개한다.");
+        assert_eq!(e.footer, "Daily Papers · 2024-04-02 · arXiv:2404.00399");
+        assert_eq!(e.color, Some(EMBED_COLOR));
+        let names: Vec<(&str, &str, bool)> = e
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.as_str(), f.inline))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("👍 Votes", "24", true),
+                ("🔎 Matched", "LLM, 확산", true),
+                ("Authors", "Yekun Chai, …, Niklas Muennighoff", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_left_out() {
+        let p = Paper {
+            title: "Bare".into(),
+            url: None,
+            arxiv_id: None,
+            thumbnail_url: None,
+            votes: None,
+            authors: vec![],
+            bullets: vec![],
+        };
+        let e = paper_embed(&p, &[], date());
+        assert_eq!(e.fields, vec![]);
+        assert_eq!(e.description, "");
+        assert_eq!(e.url, None);
+        assert_eq!(e.footer, "Daily Papers · 2024-04-02");
+        let json = MessageSpec {
+            content: None,
+            embeds: vec![e],
+        }
+        .to_json(None);
+        let embed = &json["embeds"][0];
+        assert!(embed.get("description").is_none());
+        assert!(embed.get("url").is_none());
+        assert!(embed.get("fields").is_none());
+    }
+
+    #[test]
+    fn non_http_links_are_dropped_and_arxiv_id_fills_a_missing_url() {
+        let mut p = paper("T");
+        p.url = Some("javascript:alert(1)".into());
+        p.thumbnail_url = Some("/avatars/e4f630616a16a7fc691b5275bb62f2aa.svg".into());
+        let e = paper_embed(&p, &[], date());
+        assert_eq!(e.url.as_deref(), Some("https://arxiv.org/abs/2404.00399"));
+        assert_eq!(e.thumbnail, None);
+        p.arxiv_id = None;
+        p.thumbnail_url = Some("https://example.com/demo.MP4".into());
+        let e = paper_embed(&p, &[], date());
+        assert_eq!(e.url, None);
+        assert_eq!(e.thumbnail, None);
+        p.thumbnail_url = Some("ftp://example.com/a.png".into());
+        assert_eq!(paper_embed(&p, &[], date()).thumbnail, None);
+    }
+
+    #[test]
+    fn everyone_and_here_cannot_ping_even_in_text() {
+        let mut p = paper("Hello @everyone");
+        p.bullets = vec!["ping @here and @Everyone and <@123> and <@&456>".into()];
+        p.authors = vec!["@here".into()];
+        let e = paper_embed(&p, &["@everyone".into()], date());
+        let text = serde_json::to_string(&e).unwrap();
+        for needle in ["@everyone", "@here", "@Everyone", "<@1", "<@&"] {
+            assert!(!text.contains(needle), "{needle} left in {text}");
+        }
+        assert_eq!(e.title, "Hello @\u{200B}everyone");
+        assert!(e.description.contains("<@\u{200B}123>"));
+        // Plain addresses are left alone.
+        assert_eq!(defuse_mentions("a@b.c"), "a@b.c");
+    }
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let mut p = paper("A\u{8}B\tC");
+        p.bullets = vec!["x\u{8}y\u{0}z\nnext".into()];
+        let e = paper_embed(&p, &[], date());
+        assert_eq!(e.title, "AB C");
+        assert_eq!(e.description, "• xyz next");
+    }
+
+    #[test]
+    fn a_cut_description_ends_in_a_useful_stub_or_an_ellipsis_line() {
+        let lines: Vec<String> = [
+            "• ".to_string() + &"가".repeat(98),
+            "• ".to_string() + &"나".repeat(98),
+        ]
+        .to_vec();
+        // Room for the first line and a useful part of the second.
+        let d = bullet_lines_within(&lines, 100 + 1 + 70);
+        assert!(d.starts_with(&lines[0]));
+        assert!(d.ends_with('…'));
+        assert_eq!(d.chars().count(), 171);
+        // Only a few characters left: no stub, a "…" line.
+        let d = bullet_lines_within(&lines, 100 + 1 + 20);
+        assert_eq!(d, format!("{}\n…", lines[0]));
+        // Not even that: the last line carries the mark.
+        let d = bullet_lines_within(&lines, 101);
+        assert!(d.chars().count() <= 101 && d.ends_with('…'), "{d}");
+        // A first line longer than the room is cut rather than dropped.
+        let d = bullet_lines_within(&lines, 30);
+        assert_eq!(d.chars().count(), 30);
+        assert!(d.starts_with("• 가") && d.ends_with('…'));
+        assert_eq!(bullet_lines_within(&lines, 0), "");
+        assert_eq!(bullet_lines_within(&lines, 1000), lines.join("\n"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn packed_papers_respect_every_limit_in_order_exactly_once(
+            papers in prop::collection::vec(arb_paper(), 0..40),
+            matched in prop::collection::vec(arb_text(50), 0..4),
+        ) {
+            let embeds: Vec<EmbedSpec> =
+                papers.iter().map(|p| paper_embed(p, &matched, date())).collect();
+            for e in &embeds {
+                prop_assert!(e.char_count() <= PAPER_EMBED_BUDGET);
+            }
+            let messages = pack(embeds.clone());
+            for m in &messages {
+                prop_assert!(!m.embeds.is_empty());
+                prop_assert_eq!(violations(&m.to_json(Some("n"))), Vec::<String>::new());
+            }
+            prop_assert!(messages.len() <= embeds.len().div_ceil(MIN_PAPERS_PER_MESSAGE));
+            let flat: Vec<EmbedSpec> = messages.into_iter().flat_map(|m| m.embeds).collect();
+            prop_assert_eq!(flat, embeds);
+        }
+    }
+}
