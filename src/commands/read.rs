@@ -2,18 +2,16 @@
 //! They need no permission.
 
 use chrono::NaiveDate;
-use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
 use super::{
-    discord_time, no_mentions, parse_user_date, sanitize_inline, say_ephemeral, send_messages,
-    today_for, user_error, Context, Error,
+    discord_time, parse_user_date, sanitize_inline, say_ephemeral, send_messages, today_for,
+    user_error, Context, Error,
 };
 use crate::channel::filter_for;
 use crate::digest::DigestError;
 use crate::fetch::FetchError;
 use crate::filter::Filter;
-use crate::render::{empty_notice, render_digest, EmptyReason};
+use crate::render::{day_messages, pack, reply, DayContent, EmbedSpec, Reader, Reply};
 use crate::store::{Archived, Subscription};
 
 /// Today's papers, filtered by this channel's keywords when it is subscribed.
@@ -203,6 +201,8 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
     }
 }
 
+/// Shows a day in this channel: the same [`day_messages`] as the daily post (with this
+/// channel's filter, or none), cut to what a reply may hold by [`reply`].
 async fn show_day(
     ctx: Context<'_>,
     day: &Archived,
@@ -214,8 +214,6 @@ async fn show_day(
     let channel = ctx.channel_id().get();
     let sub = data.store.subscription(channel).await?;
     let keywords = data.store.keywords(channel).await?;
-    let digest = &day.digest;
-    let date = digest.date;
 
     // `/papers today` and `date` filter only in subscribed channels (keywords outlive a
     // subscription); the preview always shows what the filters would let through.
@@ -224,63 +222,24 @@ async fn show_day(
     } else {
         filter_for(sub.as_ref(), &keywords)
     };
-    let compiled = filter.compile();
-    let selected = compiled.apply(&digest.papers);
-    let prefix = note.map(|n| format!("{n}\n")).unwrap_or_default();
-    if selected.is_empty() {
-        let reason = if digest.papers.is_empty() {
-            EmptyReason::NoPapers
-        } else {
-            EmptyReason::NothingMatched
-        };
-        let mut notice = empty_notice(date, reason);
-        if !digest.papers.is_empty() {
-            let hint = format!(
-                "\n{} papers are in the digest; add `all:True` to see them.",
-                digest.papers.len()
-            );
-            notice.content = Some(notice.content.unwrap_or_default() + &hint);
-        }
-        return super::say_ephemeral(ctx, prefix + &notice.content.unwrap_or_default()).await;
-    }
-    let mut messages = render_digest(
-        &crate::render::RenderContext {
-            date,
-            total_in_digest: digest.papers.len(),
-            filtered: !filter.is_empty(),
-            votes_at: Some(day.fetched_at),
-            provisional: !day.final_,
+    let content = if day.final_ {
+        DayContent::Digest(&day.digest, Some(day.fetched_at))
+    } else {
+        DayContent::Growing(&day.digest, day.fetched_at)
+    };
+    let shown = day_messages(
+        day.digest.date,
+        content,
+        Reader::Channel {
+            filter: &filter,
+            notify_empty: true,
         },
-        &selected,
     );
-    if let Some(first) = messages.first_mut() {
-        let header = first.content.take().unwrap_or_default();
-        first.content = Some(crate::render::truncate_chars(
-            &(prefix + &header),
-            crate::render::MAX_CONTENT_CHARS,
-        ));
+    match reply(shown, note.as_deref()) {
+        Reply::Notice(text) => say_ephemeral(ctx, text).await,
+        Reply::Messages(messages) => send_messages(ctx, &messages, ephemeral).await,
     }
-    if messages.len() > MAX_REPLY_MESSAGES {
-        let shown: usize = messages[..MAX_REPLY_MESSAGES]
-            .iter()
-            .map(|m| m.embeds.len())
-            .sum();
-        let mut kept = messages[..MAX_REPLY_MESSAGES].to_vec();
-        kept.push(crate::render::MessageSpec {
-            content: Some(format!(
-                "…and {} more papers. Narrow it down with `/papers keywords add` or `/papers search`.",
-                selected.len() - shown
-            )),
-            embeds: Vec::new(),
-        });
-        return send_messages(ctx, &kept, ephemeral).await;
-    }
-    send_messages(ctx, &messages, ephemeral).await
 }
-
-/// A command answer is a conversation, not a feed: a huge day is cut off after this many
-/// messages (100 papers) with a pointer to the filters.
-const MAX_REPLY_MESSAGES: usize = 10;
 
 /// The longest look back `/papers search` takes (ten years).
 const MAX_SEARCH_DAYS: u32 = 3650;
@@ -343,23 +302,20 @@ pub async fn search(
             .unwrap_or_default();
         lines.push(format!("{link}\n{}{votes}", h.date));
     }
-    let embed = serenity::CreateEmbed::new()
-        .title(crate::render::truncate_chars(
-            &format!("Search: {}", sanitize_inline(q)),
-            256,
-        ))
-        .description(crate::render::truncate_chars(&lines.join("\n\n"), 4096))
-        .footer(serenity::CreateEmbedFooter::new(format!(
+    // Title and description are cut to their limits by `pack`, like every embed.
+    let embed = EmbedSpec {
+        title: format!("Search: {}", sanitize_inline(q)),
+        url: None,
+        description: lines.join("\n\n"),
+        thumbnail: None,
+        fields: Vec::new(),
+        footer: format!(
             "{} result(s) from the digests paperboy has archived",
             hits.len()
-        )));
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+        ),
+        color: None,
+    };
+    send_messages(ctx, &pack(vec![embed]), false).await
 }
 
 #[cfg(test)]

@@ -4,18 +4,17 @@
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
 use super::{
-    discord_time, no_mentions, require_manage_channels, sanitize_inline, say_ephemeral, user_error,
-    Context, Error,
+    discord_time, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
+    user_error, Context, Error,
 };
 use crate::carry::NextPost;
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
 use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::outlook::outlook;
-use crate::render::{outside_text, truncate_chars};
+use crate::render::{outside_text, pack, truncate_chars, EmbedSpec, FieldSpec};
 use crate::store::{KeywordKind, NewSubscription, RetryingDay, Subscription};
 
 /// Channel types paperboy can post in: text, announcement, forum, and threads.
@@ -425,15 +424,29 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         if words.is_empty() {
             "—".to_string()
         } else {
-            crate::render::truncate_chars(&words.join(", "), 1024)
+            // Cut to a field's 1,024 characters by `fit_limits`, like every embed.
+            words.join(", ")
         }
     };
-    let mut embed = serenity::CreateEmbed::new().title("paperboy settings for this channel");
+    let field = |name: &str, value: String, inline: bool| FieldSpec {
+        name: name.to_string(),
+        value,
+        inline,
+    };
+    let mut embed = EmbedSpec {
+        title: "paperboy settings for this channel".to_string(),
+        url: None,
+        description: String::new(),
+        thumbnail: None,
+        fields: Vec::new(),
+        footer: String::new(),
+        color: None,
+    };
     match &sub {
         None => {
-            embed = embed.description(
-                "Not subscribed. A member with **Manage Channels** can run `/papers subscribe`.",
-            );
+            embed.description =
+                "Not subscribed. A member with **Manage Channels** can run `/papers subscribe`."
+                    .to_string();
         }
         Some(s) => {
             let mut status = if s.enabled {
@@ -492,49 +505,45 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                         .unwrap_or_default()
                 ));
             }
-            embed = embed
-                .description(status)
-                .field("Post time", time, true)
-                .field("Next post", next, true)
-                .field(
+            embed.description = status;
+            embed.fields = vec![
+                field("Post time", time, true),
+                field("Next post", next, true),
+                field(
                     "Minimum votes",
                     s.min_votes.map(|v| v.to_string()).unwrap_or("—".into()),
                     true,
-                )
-                .field(
+                ),
+                field(
                     "Top N",
                     s.top_n.map(|v| v.to_string()).unwrap_or("all".into()),
                     true,
-                )
-                .field(
+                ),
+                field(
                     "Notice on empty days",
-                    if s.notify_empty { "yes" } else { "no" },
+                    if s.notify_empty { "yes" } else { "no" }.to_string(),
                     true,
-                )
-                .field(
+                ),
+                field(
                     "Auto-publish",
-                    if s.auto_publish { "yes" } else { "no" },
+                    if s.auto_publish { "yes" } else { "no" }.to_string(),
                     true,
-                )
-                .field("Last post", last_post, true)
-                .field(
+                ),
+                field("Last post", last_post, true),
+                field(
                     "Set up by",
                     format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
                     false,
-                );
+                ),
+            ];
         }
     }
-    embed = embed
-        .field("Keywords (any of)", list(KeywordKind::Include), false)
-        .field("Excluded", list(KeywordKind::Exclude), false);
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    embed.fields.extend([
+        field("Keywords (any of)", list(KeywordKind::Include), false),
+        field("Excluded", list(KeywordKind::Exclude), false),
+    ]);
+    // Through the same limit checks as every embed paperboy sends (`pack` fits each one).
+    send_messages(ctx, &pack(vec![embed]), true).await
 }
 
 #[cfg(test)]
