@@ -10,6 +10,7 @@
 //! - [`alerts`]: everybody's personal alert terms matched against a day in one pass, pure.
 //! - [`render`]: papers to embeds, and embeds packed into as few messages as Discord allows.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
+//! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
 //! - [`carry`]: which digests a post carries, and what the next post will carry; pure.
@@ -47,4 +48,5 @@ pub mod render;
 pub mod report;
 pub mod schedule;
 pub mod store;
+pub mod target;
 pub mod terms;
