@@ -173,7 +173,7 @@ async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, b
             .upsert_subscription(&NewSubscription {
                 guild_id: GUILD,
                 channel_id: FIRST_CHANNEL + i,
-                channel_kind: 0,
+                channel_kind: paperboy::target::ChannelKind::Text,
                 delivery_time: None,
                 timezone: None,
                 min_votes: None,

@@ -21,6 +21,7 @@
 //!   - `render::reply`: a day cut to what a command's reply may hold.
 //!   - `render::text`: messages as plain text for the CLI.
 //! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
+//! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
 //! - [`carry`]: which digests a post carries, and what the next post will carry; pure.
@@ -59,4 +60,5 @@ pub mod report;
 pub mod schedule;
 pub mod script;
 pub mod store;
+pub mod target;
 pub mod terms;

@@ -1,13 +1,14 @@
-//! A channel's outlook: its last post and its next one (when, and which digest it will carry),
-//! from what the store knows. Shared by `/papers settings`, `/papers subscribe` and `paperboy
-//! status`, so the channel and the operator see the same answer.
+//! A channel's (or a person's DM) outlook: its last post and its next one (when, and which
+//! digest it will carry), from what the store knows. Shared by `/papers settings`, `/papers
+//! subscribe`, `/alerts` and `paperboy status`, so the reader and the operator see the same
+//! answer.
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::carry::{next_post, NextPost};
-use crate::channel::schedule_for;
 use crate::config::Config;
-use crate::store::{LastPost, Store, StoreError, Subscription};
+use crate::store::{LastPost, Store, StoreError};
+use crate::target::Target;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outlook {
@@ -19,22 +20,22 @@ pub struct Outlook {
 pub async fn outlook(
     store: &Store,
     config: &Config,
-    sub: &Subscription,
+    target: &Target,
     now: DateTime<Utc>,
 ) -> Result<Outlook, StoreError> {
-    let last_post = store.last_post(sub.channel_id).await?;
-    if !sub.enabled {
+    let last_post = store.last_post(target.key()).await?;
+    if !target.enabled() {
         return Ok(Outlook {
             last_post,
             next: None,
         });
     }
-    let schedule = schedule_for(Some(sub), &config.schedule);
-    let newest_received = store.newest_received(sub.channel_id).await?;
+    let schedule = target.schedule(&config.schedule);
+    let newest_received = store.newest_received(target.key()).await?;
     let cap = now.date_naive() - Duration::days(i64::from(config.schedule.catch_up_days));
     let floor = [
         Some(cap),
-        sub.start_date,
+        target.start_date(),
         newest_received.and_then(|d| d.succ_opt()),
     ]
     .into_iter()

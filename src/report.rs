@@ -16,20 +16,11 @@ use crate::outlook::outlook;
 use crate::publication::{missing_streak, PrimaryDay};
 use crate::render::plain_line;
 use crate::store::{Database, RetryingDay, Store, StoreError};
+use crate::target::Target;
 
 /// Formats an instant for an operator: UTC, to the minute.
 fn at(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn kind_name(kind: u8) -> &'static str {
-    match kind {
-        0 => "text",
-        5 => "announcement",
-        15 => "forum",
-        10..=12 => "thread",
-        _ => "other",
-    }
 }
 
 /// `paperboy status`: reads the database next to the config (never creates it).
@@ -126,7 +117,7 @@ pub async fn status_of(
             "  channel {} (guild {}, {})  {when}{}",
             sub.channel_id,
             sub.guild_id,
-            kind_name(sub.channel_kind),
+            sub.channel_kind.name(),
             if sub.enabled {
                 String::new()
             } else {
@@ -136,7 +127,7 @@ pub async fn status_of(
                 )
             }
         );
-        let view = outlook(store, config, sub, now).await?;
+        let view = outlook(store, config, &Target::Channel(sub.clone()), now).await?;
         let retrying = store.retrying_days(sub.channel_id).await?;
         match (&view.last_post, retrying.first()) {
             (Some(p), _) => {

@@ -277,7 +277,7 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
         .upsert_subscription(&NewSubscription {
             guild_id: 77,
             channel_id: 4242,
-            channel_kind: 15,
+            channel_kind: paperboy::target::ChannelKind::Forum,
             delivery_time: None,
             timezone: None,
             min_votes: None,
@@ -317,7 +317,7 @@ async fn status_shows_a_day_being_retried_and_a_day_given_up() {
         .upsert_subscription(&NewSubscription {
             guild_id: 77,
             channel_id: 4242,
-            channel_kind: 0,
+            channel_kind: paperboy::target::ChannelKind::Text,
             delivery_time: None,
             timezone: None,
             min_votes: None,

@@ -131,7 +131,7 @@ async fn two_processes_one_killed(n_channels: u64) {
                 .upsert_subscription(&NewSubscription {
                     guild_id: *g,
                     channel_id: c,
-                    channel_kind: 0,
+                    channel_kind: paperboy::target::ChannelKind::Text,
                     delivery_time: None,
                     timezone: None,
                     min_votes: None,

@@ -83,7 +83,7 @@ async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u
             .upsert_subscription(&NewSubscription {
                 guild_id: GUILD,
                 channel_id: *c,
-                channel_kind: *kind,
+                channel_kind: paperboy::target::ChannelKind::from_discord(*kind).unwrap(),
                 delivery_time: None,
                 timezone: None,
                 min_votes: None,

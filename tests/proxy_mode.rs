@@ -65,7 +65,7 @@ impl Env {
                 .upsert_subscription(&NewSubscription {
                     guild_id: GUILD,
                     channel_id: *c,
-                    channel_kind: 0,
+                    channel_kind: paperboy::target::ChannelKind::Text,
                     delivery_time: None,
                     timezone: None,
                     min_votes: None,

@@ -149,7 +149,7 @@ async fn replay(
             .upsert_subscription(&NewSubscription {
                 guild_id: GUILD,
                 channel_id: c.id,
-                channel_kind: 0,
+                channel_kind: paperboy::target::ChannelKind::Text,
                 delivery_time: Some(c.time),
                 timezone: Some(c.tz),
                 min_votes: None,

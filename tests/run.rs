@@ -345,7 +345,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
         .upsert_subscription(&NewSubscription {
             guild_id: 3,
             channel_id: 40,
-            channel_kind: 0,
+            channel_kind: paperboy::target::ChannelKind::Text,
             delivery_time: None,
             timezone: None,
             min_votes: None,

@@ -13,12 +13,12 @@ use poise::serenity_prelude as serenity;
 use super::subscription::{autocomplete_timezone, parse_time, when_words};
 use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::alerts::{stored_term, term_of};
-use crate::channel::schedule_for;
 use crate::config::parse_timezone;
-use crate::deliver::{alert_subscription, MAX_DELIVERY_ATTEMPTS};
+use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::outlook::outlook;
 use crate::render::{outside_text, truncate_chars};
 use crate::store::{AlertTerm, AlertTermKind, AlertUser, RetryingDay, MAX_ALERT_TERMS};
+use crate::target::Target;
 use crate::terms::{parse_terms, validate};
 
 /// The pause reason stored when the person pauses their own alerts; any other reason is
@@ -116,11 +116,11 @@ fn with_notice(user: Option<&AlertUser>, text: String) -> String {
 /// When the person's next DM goes out, from the same outlook channels use.
 async fn describe_schedule(ctx: Context<'_>, user: &AlertUser) -> Result<String, Error> {
     let data = ctx.data();
-    let sub = alert_subscription(user);
-    let when = when_words(&sub, &data.config.schedule);
+    let target = Target::Person(user.clone());
+    let when = when_words(&target, &data.config.schedule);
     let mut text = format!("You get one DM per digest day with your matches, {when}.");
     if user.enabled {
-        let next = outlook(&data.store, &data.config, &sub, data.clock.now()).await?;
+        let next = outlook(&data.store, &data.config, &target, data.clock.now()).await?;
         if let Some(n) = next.next {
             text.push_str(&format!(
                 "\nNext check: {}, against the digest of {}{}.",
@@ -238,7 +238,7 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
 /// (never ahead of UTC's, as for channels).
 fn retry_since(ctx: Context<'_>, user: &AlertUser) -> chrono::NaiveDate {
     let data = ctx.data();
-    let sched = schedule_for(Some(&alert_subscription(user)), &data.config.schedule);
+    let sched = Target::Person(user.clone()).schedule(&data.config.schedule);
     let now = data.clock.now();
     sched.local_date(now).min(now.date_naive())
         - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days))

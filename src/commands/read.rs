@@ -13,6 +13,7 @@ use crate::fetch::FetchError;
 use crate::filter::Filter;
 use crate::render::{day_messages, pack, reply, DayContent, EmbedSpec, Reader, Reply};
 use crate::store::{Archived, Subscription};
+use crate::target::Target;
 
 /// Today's papers, filtered by this channel's keywords when it is subscribed.
 #[poise::command(slash_command)]
@@ -88,7 +89,7 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
     let subscribed = sub.is_some();
     // An unsubscribed channel sees what subscribing with the defaults would bring.
     let sub = sub.unwrap_or_else(|| Subscription::with_defaults(ctx.channel_id().get(), now));
-    let next = crate::outlook::outlook(&data.store, &data.config, &sub, now)
+    let next = crate::outlook::outlook(&data.store, &data.config, &Target::Channel(sub), now)
         .await?
         .next;
     let Some(next) = next else {

@@ -16,9 +16,7 @@ use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::outlook::outlook;
 use crate::render::{outside_text, pack, truncate_chars, EmbedSpec, FieldSpec};
 use crate::store::{KeywordKind, NewSubscription, RetryingDay, Subscription};
-
-/// Channel types paperboy can post in: text, announcement, forum, and threads.
-const POSTABLE_KINDS: [u8; 6] = [0, 5, 10, 11, 12, 15];
+use crate::target::{ChannelKind, Target};
 
 /// Suggests IANA zone names containing what was typed.
 pub async fn autocomplete_timezone(
@@ -46,23 +44,24 @@ pub fn parse_time(text: &str) -> Result<NaiveTime, Error> {
     })
 }
 
-/// The channel's Discord type, from the interaction when Discord sent it, else asked for.
-async fn channel_kind(ctx: Context<'_>) -> Result<u8, Error> {
+/// The channel's kind, from the interaction when Discord sent it, else asked for; `None` for a
+/// channel paperboy cannot post a digest in.
+async fn channel_kind(ctx: Context<'_>) -> Result<Option<ChannelKind>, Error> {
     if let poise::Context::Application(app) = ctx {
         if let Some(ch) = &app.interaction.channel {
-            return Ok(u8::from(ch.kind));
+            return Ok(ChannelKind::from_serenity(ch.kind));
         }
     }
     let ch = ctx.channel_id().to_channel(ctx.http()).await?;
     Ok(match ch {
-        serenity::Channel::Guild(g) => u8::from(g.kind),
-        _ => 0,
+        serenity::Channel::Guild(g) => ChannelKind::from_serenity(g.kind),
+        _ => None,
     })
 }
 
 /// What the bot itself needs in a channel of this kind to post there: named as Discord's
 /// channel settings name them.
-pub fn required_permissions(kind: u8) -> Vec<(serenity::Permissions, &'static str)> {
+pub fn required_permissions(kind: ChannelKind) -> Vec<(serenity::Permissions, &'static str)> {
     use serenity::Permissions as P;
     let mut need = vec![
         (P::VIEW_CHANNEL, "View Channel"),
@@ -71,19 +70,21 @@ pub fn required_permissions(kind: u8) -> Vec<(serenity::Permissions, &'static st
         (P::READ_MESSAGE_HISTORY, "Read Message History"),
     ];
     match kind {
-        15 => need.extend([
+        ChannelKind::Forum => need.extend([
             (P::CREATE_PUBLIC_THREADS, "Create Posts"),
             (P::SEND_MESSAGES_IN_THREADS, "Send Messages in Posts"),
         ]),
-        10..=12 => need.push((P::SEND_MESSAGES_IN_THREADS, "Send Messages in Threads")),
-        _ => need.push((P::SEND_MESSAGES, "Send Messages")),
+        ChannelKind::Thread => need.push((P::SEND_MESSAGES_IN_THREADS, "Send Messages in Threads")),
+        ChannelKind::Text | ChannelKind::Announcement | ChannelKind::Dm => {
+            need.push((P::SEND_MESSAGES, "Send Messages"))
+        }
     }
     need
 }
 
 /// The permissions of `required_permissions(kind)` that `have` lacks (an administrator lacks
 /// none).
-pub fn missing_permissions(kind: u8, have: serenity::Permissions) -> Vec<&'static str> {
+pub fn missing_permissions(kind: ChannelKind, have: serenity::Permissions) -> Vec<&'static str> {
     if have.administrator() {
         return Vec::new();
     }
@@ -96,7 +97,7 @@ pub fn missing_permissions(kind: u8, have: serenity::Permissions) -> Vec<&'stati
 
 /// Refuses to subscribe a channel the bot cannot post in, naming what is missing. Discord tells
 /// each interaction what the bot may do in its channel (`app_permissions`).
-fn check_bot_permissions(ctx: Context<'_>, kind: u8) -> Result<(), Error> {
+fn check_bot_permissions(ctx: Context<'_>, kind: ChannelKind) -> Result<(), Error> {
     let poise::Context::Application(app) = ctx else {
         return Ok(());
     };
@@ -152,12 +153,11 @@ pub async fn subscribe(
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
     let guild_id = ctx.guild_id().map(|g| g.get()).unwrap_or_default();
-    let kind = channel_kind(ctx).await?;
-    if !POSTABLE_KINDS.contains(&kind) {
+    let Some(kind) = channel_kind(ctx).await?.filter(|k| k.subscribable()) else {
         return Err(user_error(
             "paperboy can only post in text, announcement and forum channels, or threads.",
         ));
-    }
+    };
     check_bot_permissions(ctx, kind)?;
     let time = match time.as_deref().map(str::trim) {
         None => None,
@@ -174,7 +174,7 @@ pub async fn subscribe(
             ))
         })?)),
     };
-    if auto_publish == Some(true) && kind != 5 {
+    if auto_publish == Some(true) && kind != ChannelKind::Announcement {
         return Err(user_error(
             "`auto_publish` only works in announcement channels.",
         ));
@@ -206,9 +206,9 @@ pub async fn subscribe(
 
 /// "every day at 09:00 (Asia/Seoul)" or "on the bot's schedule (`cron`, zone)": when a
 /// subscription's posts (or a person's DMs) go out.
-pub fn when_words(sub: &Subscription, default: &crate::config::ScheduleConfig) -> String {
-    let sched = schedule_for(Some(sub), default);
-    match sub.delivery_time {
+pub fn when_words(target: &Target, default: &crate::config::ScheduleConfig) -> String {
+    let sched = target.schedule(default);
+    match target.delivery_time() {
         Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
         None => format!(
             "on the bot's schedule (`{}`, {})",
@@ -220,8 +220,9 @@ pub fn when_words(sub: &Subscription, default: &crate::config::ScheduleConfig) -
 
 async fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> Result<String, Error> {
     let data = ctx.data();
-    let when = when_words(sub, &data.config.schedule);
-    let outlook = outlook(&data.store, &data.config, sub, data.clock.now()).await?;
+    let target = Target::Channel(sub.clone());
+    let when = when_words(&target, &data.config.schedule);
+    let outlook = outlook(&data.store, &data.config, &target, data.clock.now()).await?;
     let next = outlook
         .next
         .map(|n| format!("\nNext post: {}", describe_next(&n)))
@@ -342,11 +343,16 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let next = outlook(&data.store, &data.config, &sub, data.clock.now())
-        .await?
-        .next
-        .map(|n| format!(" (next post: {})", discord_time(n.at)))
-        .unwrap_or_default();
+    let next = outlook(
+        &data.store,
+        &data.config,
+        &Target::Channel(sub.clone()),
+        data.clock.now(),
+    )
+    .await?
+    .next
+    .map(|n| format!(" (next post: {})", discord_time(n.at)))
+    .unwrap_or_default();
     say_ephemeral(
         ctx,
         format!("🔁 Retrying {list}: a day that was partly posted continues within a minute, the others go with the next post{next}."),
@@ -459,7 +465,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
             };
             let sched = schedule_for(Some(s), &data.config.schedule);
             let now = data.clock.now();
-            let view = outlook(&data.store, &data.config, s, now).await?;
+            let view = outlook(&data.store, &data.config, &Target::Channel(s.clone()), now).await?;
             let retrying = data.store.retrying_days(channel_id).await?;
             let last_post = match (&view.last_post, retrying.first()) {
                 (Some(p), _) => format!(
@@ -618,19 +624,19 @@ mod tests {
     #[test]
     fn missing_permissions_are_named_per_channel_kind() {
         let text = P::VIEW_CHANNEL | P::SEND_MESSAGES | P::EMBED_LINKS | P::READ_MESSAGE_HISTORY;
-        assert!(missing_permissions(0, text).is_empty());
+        assert!(missing_permissions(ChannelKind::Text, text).is_empty());
         assert_eq!(
-            missing_permissions(0, P::VIEW_CHANNEL | P::SEND_MESSAGES),
+            missing_permissions(ChannelKind::Text, P::VIEW_CHANNEL | P::SEND_MESSAGES),
             vec!["Embed Links", "Read Message History"]
         );
         // A forum needs posts, not plain messages.
         assert_eq!(
-            missing_permissions(15, text),
+            missing_permissions(ChannelKind::Forum, text),
             vec!["Create Posts", "Send Messages in Posts"]
         );
-        assert!(missing_permissions(15, P::ADMINISTRATOR).is_empty());
+        assert!(missing_permissions(ChannelKind::Forum, P::ADMINISTRATOR).is_empty());
         assert_eq!(
-            missing_permissions(11, text),
+            missing_permissions(ChannelKind::Thread, text),
             vec!["Send Messages in Threads"]
         );
     }

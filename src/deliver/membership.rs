@@ -8,6 +8,9 @@
 //! every other row by itself.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::Deliverer;
 
@@ -58,6 +61,32 @@ pub fn dead_on_this_host<'a>(
 }
 
 impl Deliverer {
+    /// Takes this process's share of the budget before a pass. On the first pass, a process
+    /// joining others already at work waits for their next heartbeat (they re-divide the budget
+    /// then) and the slots their limiters already handed out, so the sum never goes over.
+    /// False when shutdown came first.
+    pub(super) async fn join(&self, cancel: &CancellationToken) -> bool {
+        self.share_budget().await;
+        let others = self.processes.load(Ordering::Relaxed) > 1;
+        if self.joined.swap(true, Ordering::Relaxed) || !others {
+            return true;
+        }
+        let handed_out = Duration::from_secs_f64(
+            self.config.delivery.concurrency as f64
+                / f64::from(self.config.delivery.requests_per_second.max(1)),
+        );
+        let wait = self.keep_alive_every() + handed_out + Duration::from_millis(250);
+        tracing::info!(
+            processes = self.processes.load(Ordering::Relaxed),
+            wait_ms = wait.as_millis() as u64,
+            "other bot processes share this database; waiting for them to take their share of the budget"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => true,
+            _ = cancel.cancelled() => false,
+        }
+    }
+
     /// Beats this process's heartbeat and takes its share of the token's request budget: the
     /// configured rate divided by the live processes, so together they never exceed it.
     pub(super) async fn share_budget(&self) {

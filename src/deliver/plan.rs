@@ -20,12 +20,6 @@ pub use crate::render::{
     MAX_PAPERS_PER_DAY,
 };
 
-/// Discord channel types paperboy treats specially.
-pub const KIND_ANNOUNCEMENT: u8 = 5;
-pub const KIND_FORUM: u8 = 15;
-/// A person's direct messages (personal alerts): Discord's DM channel type.
-pub const KIND_DM: u8 = 1;
-
 /// How long after it is due a missing digest is waited for: `publish_deadline_minutes`.
 pub fn hold(cfg: &ScheduleConfig) -> chrono::Duration {
     chrono::Duration::from_std(cfg.publish_deadline).unwrap_or_else(|_| chrono::Duration::days(1))

@@ -17,121 +17,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use serenity::http::HttpError;
-use serenity::Error as SerenityError;
 use tokio_util::sync::CancellationToken;
 
-use super::plan::{self, KIND_DM, KIND_FORUM};
+use super::failure::Failure;
+use super::plan;
 use super::ratelimit::{pace, ChannelWindow};
 use super::transport::RequestError;
 use super::{Deliverer, Stats};
 use crate::store::{Delivery, DeliveryStatus, Publish, StoreError, Subscription};
-
-/// What an unsuccessful request means for the delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// 429: wait and retry.
-    RateLimited,
-    /// 5xx, timeouts, connection trouble, and any error paperboy does not recognise: retry with
-    /// backoff, a bounded number of times.
-    Transient(String),
-    /// The channel is gone or closed to the bot (404 Unknown Channel, 403 Missing Access /
-    /// Permissions): retrying only earns invalid-request strikes. Carries the reason shown to
-    /// users.
-    Gone(String),
-    /// 400 Invalid Form Body: the payload broke a limit, a bug on our side.
-    Invalid(String),
-    /// 401: the token is not valid; nothing else will work either.
-    Unauthorized,
-    /// Discord says it is already done (a message already crossposted).
-    AlreadyDone,
-    /// A refusal that retrying cannot change (the message to publish was deleted).
-    Rejected(String),
-}
-
-/// In words, as stored in the ledger and shown in `/papers settings`.
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::RateLimited => f.write_str("Discord rate-limited the request (429)"),
-            Failure::Transient(why)
-            | Failure::Gone(why)
-            | Failure::Invalid(why)
-            | Failure::Rejected(why) => f.write_str(why),
-            Failure::Unauthorized => f.write_str(UNAUTHORIZED),
-            Failure::AlreadyDone => f.write_str("Discord says it is already done"),
-        }
-    }
-}
-
-/// What a 401 means, for the log, `/healthz` and the ledger.
-pub const UNAUTHORIZED: &str = "Discord refuses the bot token (401 Unauthorized): check \
-                                DISCORD_TOKEN; deliveries stop until it is accepted again";
-
-/// Classifies an HTTP status and Discord's JSON error code (`-1` when the body had none).
-/// Anything else not recognised is transient: retried a bounded number of times, then left for the
-/// next pass, and given up only after [`MAX_DELIVERY_ATTEMPTS`].
-pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
-    match (status, code) {
-        (429, _) => Failure::RateLimited,
-        (401, _) => Failure::Unauthorized,
-        (404, 10008) => Failure::Rejected(format!("404 Unknown Message: {message}")),
-        (404, 10013) => {
-            Failure::Gone("Discord does not know this user (404 Unknown User)".to_string())
-        }
-        (404, _) => {
-            Failure::Gone("the channel no longer exists (Discord: 404 Unknown Channel)".to_string())
-        }
-        (403, 50001) => Failure::Gone(
-            "paperboy can no longer see this channel (Discord: 403 Missing Access)".to_string(),
-        ),
-        (403, 50013) => Failure::Gone(
-            "paperboy lacks permission to post here (Discord: 403 Missing Permissions); it needs \
-             View Channel, Send Messages, Embed Links and Read Message History"
-                .to_string(),
-        ),
-        (403, 50007) => Failure::Gone(
-            "Discord does not let paperboy send this user direct messages (50007: their DMs are \
-             closed, or they share no server with the bot)"
-                .to_string(),
-        ),
-        (403, _) => Failure::Gone(format!("Discord refused access (403, code {code})")),
-        (400, 50035) => Failure::Invalid(format!("400 Invalid Form Body: {message}")),
-        (400, 50006) => Failure::Invalid(format!("400 Cannot send an empty message: {message}")),
-        (400, 50008) => Failure::Gone(
-            "the channel no longer takes messages (Discord: 50008, its type changed)".to_string(),
-        ),
-        (400, 40033) => Failure::AlreadyDone,
-        (400, 50033) => Failure::Gone(
-            "Discord does not know this user (400 Invalid Recipient, code 50033)".to_string(),
-        ),
-        // Any other 400 is Discord saying no to this request: sending it again cannot change
-        // that (a 5xx-style retry only earns invalid-request strikes).
-        (400, _) => Failure::Rejected(if code < 0 {
-            format!("Discord refused the request (400): {message}")
-        } else {
-            format!("Discord refused the request (400, code {code}): {message}")
-        }),
-        _ => Failure::Transient(format!("HTTP {status}, code {code}: {message}")),
-    }
-}
-
-pub fn classify(e: &SerenityError) -> Failure {
-    match e {
-        SerenityError::Http(HttpError::UnsuccessfulRequest(r)) => {
-            classify_status(r.status_code.as_u16(), r.error.code, &r.error.message)
-        }
-        SerenityError::Http(HttpError::Request(r)) => Failure::Transient(format!("request: {r}")),
-        SerenityError::Json(j) => Failure::Transient(format!("unexpected response: {j}")),
-        SerenityError::Io(io) => Failure::Transient(format!("i/o: {io}")),
-        other => Failure::Transient(other.to_string()),
-    }
-}
-
-/// Whether Discord refused the token (401).
-pub fn is_unauthorized(e: &SerenityError) -> bool {
-    classify(e) == Failure::Unauthorized
-}
+use crate::target::{ChannelKind, Target};
 
 /// Passes a delivery may be left unfinished by transient failures before it is given up (with
 /// its last error, shown in `/papers settings`, retried with `/papers retry`).
@@ -384,15 +278,15 @@ impl Deliverer {
     /// publishes what is left to publish.
     pub(super) async fn send_delivery(
         &self,
-        sub: &Subscription,
+        target: &Target,
         delivery: Delivery,
         window: &mut ChannelWindow,
         cancel: &CancellationToken,
         stats: &Stats,
     ) -> Result<Outcome, StoreError> {
-        let channel = sub.channel_id;
+        let channel = target.key();
         let date = delivery.date;
-        let forum = sub.channel_kind == KIND_FORUM;
+        let forum = target.kind() == ChannelKind::Forum;
         let started = self.store.mark_started(channel, date).await?;
         let since = started.unwrap_or_else(|| self.clock.now());
         // A delivery whose earlier attempt did not end cleanly (a crash, an unanswered request)
@@ -401,11 +295,11 @@ impl Deliverer {
         // A forum post's starter message has the thread's id (rows written before thread and
         // starter were recorded together may have only the latter).
         // A person's alerts go to their DM channel; the ledger still keys them by user id.
-        let dest = if sub.channel_kind == KIND_DM {
+        let dest = if target.is_person() {
             match self.dm_channel(channel, window, cancel, stats).await {
                 Ok(c) => c,
                 Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: false }),
-                Err(stop) => return self.stopped(sub, date, stop, None).await,
+                Err(stop) => return self.stopped(target, date, stop, None).await,
             }
         } else {
             channel
@@ -430,23 +324,31 @@ impl Deliverer {
             }
             if forum && thread.is_none() {
                 let id = match self
-                    .start_forum_post(sub, date, &m.body, window, cancel, stats)
+                    .start_forum_post(
+                        target.guild_id().unwrap_or_default(),
+                        channel,
+                        date,
+                        &m.body,
+                        window,
+                        cancel,
+                        stats,
+                    )
                     .await
                 {
                     Ok(id) => id,
                     Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: true }),
-                    Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
+                    Err(stop) => return self.stopped(target, date, stop, Some(&m.body)).await,
                 };
                 self.store.record_thread_start(channel, date, id).await?;
                 thread = Some(id);
                 look_first = false;
                 stats.messages.fetch_add(1, Ordering::Relaxed);
-                crate::metrics::message_sent(sub.channel_kind == KIND_DM);
+                crate::metrics::message_sent(target.is_person());
                 continue;
             }
-            let target = thread.unwrap_or(dest);
+            let to = thread.unwrap_or(dest);
             if std::mem::take(&mut look_first) {
-                if let Some(id) = self.find_sent(target, since, &m.body, stats).await {
+                if let Some(id) = self.find_sent(to, since, &m.body, stats).await {
                     tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
                     self.store.record_sent(channel, date, m.idx, id).await?;
                     if m.publish.is_some() {
@@ -465,11 +367,11 @@ impl Deliverer {
                     On429::Retry,
                     || async {
                         self.transport
-                            .send_message(target, &m.body)
+                            .send_message(to, &m.body)
                             .await
                             .map(|msg| msg.id.get())
                     },
-                    || self.find_sent(target, since, &m.body, stats),
+                    || self.find_sent(to, since, &m.body, stats),
                 )
                 .await;
             let message_id = match sent {
@@ -491,16 +393,16 @@ impl Deliverer {
                             .await?;
                     }
                     stats.messages.fetch_add(1, Ordering::Relaxed);
-                    crate::metrics::message_sent(sub.channel_kind == KIND_DM);
+                    crate::metrics::message_sent(target.is_person());
                     continue;
                 }
-                Err(stop) => return self.stopped(sub, date, stop, Some(&m.body)).await,
+                Err(stop) => return self.stopped(target, date, stop, Some(&m.body)).await,
             };
             self.store
                 .record_sent(channel, date, m.idx, message_id)
                 .await?;
             stats.messages.fetch_add(1, Ordering::Relaxed);
-            crate::metrics::message_sent(sub.channel_kind == KIND_DM);
+            crate::metrics::message_sent(target.is_person());
             if m.publish.is_some() {
                 settled &= self
                     .publish(channel, date, m.idx, message_id, window, cancel, stats)
@@ -547,9 +449,11 @@ impl Deliverer {
     }
 
     /// Creates the day's forum post, or finds the one an earlier, unanswered attempt created.
+    #[allow(clippy::too_many_arguments)]
     async fn start_forum_post(
         &self,
-        sub: &Subscription,
+        guild_id: u64,
+        channel: u64,
         date: NaiveDate,
         first: &Value,
         window: &mut ChannelWindow,
@@ -558,9 +462,8 @@ impl Deliverer {
     ) -> Result<u64, Stop> {
         let body = plan::forum_post_body(date, first);
         let title = plan::forum_post_title(date);
-        let channel = sub.channel_id;
         let find = || async {
-            self.find_forum_thread(sub.guild_id, channel, &title)
+            self.find_forum_thread(guild_id, channel, &title)
                 .await
                 .ok()
                 .flatten()
@@ -573,10 +476,7 @@ impl Deliverer {
             stats,
             On429::Retry,
             || async {
-                if let Some(id) = self
-                    .find_forum_thread(sub.guild_id, channel, &title)
-                    .await?
-                {
+                if let Some(id) = self.find_forum_thread(guild_id, channel, &title).await? {
                     tracing::info!(
                         channel_id = channel,
                         thread_id = id,
@@ -691,12 +591,12 @@ impl Deliverer {
     /// Settles a delivery whose request stopped.
     async fn stopped(
         &self,
-        sub: &Subscription,
+        target: &Target,
         date: NaiveDate,
         stop: Stop,
         body: Option<&serde_json::Value>,
     ) -> Result<Outcome, StoreError> {
-        let channel = sub.channel_id;
+        let channel = target.key();
         match stop {
             Stop::Cancelled => Ok(Outcome::Pending { unsure: false }),
             Stop::Unconfirmed => Ok(Outcome::Pending { unsure: true }),
@@ -712,7 +612,7 @@ impl Deliverer {
                 tracing::warn!(channel_id = channel, %date, error = %e, attempts, "delivery left for the next pass");
                 Ok(Outcome::Pending { unsure: true })
             }
-            Stop::Failed(Failure::Gone(reason)) if sub.channel_kind == KIND_DM => {
+            Stop::Failed(Failure::Gone(reason)) if target.is_person() => {
                 tracing::warn!(user_id = channel, %date, %reason, "pausing the person's alerts");
                 self.store
                     .record_channel_unavailable(channel, date, &reason)
@@ -724,7 +624,7 @@ impl Deliverer {
                 Ok(Outcome::ChannelGone(reason))
             }
             Stop::Failed(Failure::Gone(reason)) => {
-                tracing::warn!(channel_id = channel, guild_id = sub.guild_id, %date, %reason, "pausing the subscription");
+                tracing::warn!(channel_id = channel, guild_id = target.guild_id(), %date, %reason, "pausing the subscription");
                 // Marked as the channel's fault: `/papers resume` reopens exactly these.
                 self.store
                     .record_channel_unavailable(channel, date, &reason)
@@ -840,64 +740,6 @@ pub(super) async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> 
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn statuses_are_classified() {
-        assert_eq!(classify_status(429, -1, ""), Failure::RateLimited);
-        assert!(matches!(
-            classify_status(502, -1, ""),
-            Failure::Transient(_)
-        ));
-        assert!(matches!(classify_status(500, 0, ""), Failure::Transient(_)));
-        assert!(
-            matches!(classify_status(404, 10003, "Unknown Channel"), Failure::Gone(r) if r.contains("no longer exists"))
-        );
-        assert!(
-            matches!(classify_status(403, 50001, ""), Failure::Gone(r) if r.contains("Missing Access"))
-        );
-        assert!(
-            matches!(classify_status(403, 50013, ""), Failure::Gone(r) if r.contains("Missing Permissions"))
-        );
-        assert!(
-            matches!(classify_status(403, 50007, ""), Failure::Gone(r) if r.contains("direct messages"))
-        );
-        assert!(
-            matches!(classify_status(400, 50033, ""), Failure::Gone(r) if r.contains("Invalid Recipient"))
-        );
-        assert!(matches!(
-            classify_status(400, 50035, "Invalid Form Body"),
-            Failure::Invalid(_)
-        ));
-        assert!(matches!(
-            classify_status(404, 10008, ""),
-            Failure::Rejected(_)
-        ));
-        assert_eq!(classify_status(400, 40033, ""), Failure::AlreadyDone);
-        assert_eq!(classify_status(401, 0, ""), Failure::Unauthorized);
-        // Any other 400 is a refusal of that request: recorded, not retried like a 5xx.
-        assert!(
-            matches!(classify_status(400, 50109, "The request body contains invalid JSON."), Failure::Rejected(r) if r.contains("50109") && r.contains("invalid JSON"))
-        );
-        assert!(
-            matches!(classify_status(400, -1, "Bad Request"), Failure::Rejected(r) if r == "Discord refused the request (400): Bad Request")
-        );
-        // Whatever else paperboy does not know is worth another try, not a lost day.
-        assert!(matches!(
-            classify_status(418, -1, ""),
-            Failure::Transient(_)
-        ));
-    }
-
-    #[test]
-    fn failures_read_as_words() {
-        assert_eq!(
-            classify_status(403, 50013, "Missing Permissions").to_string(),
-            "paperboy lacks permission to post here (Discord: 403 Missing Permissions); it \
-             needs View Channel, Send Messages, Embed Links and Read Message History"
-        );
-        assert!(Failure::Unauthorized.to_string().contains("401"));
-        assert!(!Failure::RateLimited.to_string().contains("RateLimited"));
-    }
 
     #[test]
     fn a_message_is_recognised_by_its_text_as_discord_returns_it() {

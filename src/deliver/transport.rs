@@ -21,7 +21,7 @@ use serenity::all::{ChannelId, GuildId, MessageId};
 use serenity::http::{Http, HttpError, MessagePagination};
 use serenity::model::channel::{GuildChannel, Message};
 
-use super::send::{classify, classify_status, Failure};
+use super::failure::{classify, classify_status, Failure};
 
 /// An unsuccessful request.
 #[derive(Debug, Clone, PartialEq)]

@@ -464,7 +464,7 @@ mod tests {
         let sub = NewSubscription {
             guild_id: 10,
             channel_id: 20,
-            channel_kind: 5,
+            channel_kind: crate::target::ChannelKind::Announcement,
             delivery_time: chrono::NaiveTime::from_hms_opt(8, 0, 0),
             timezone: Some(chrono_tz::Asia::Seoul),
             min_votes: None,

@@ -4,14 +4,14 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
+use crate::target::ChannelKind;
 
 /// Settings chosen with `/papers subscribe`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSubscription {
     pub guild_id: u64,
     pub channel_id: u64,
-    /// Discord channel type (0 text, 5 announcement, 15 forum, 10/11/12 threads).
-    pub channel_kind: u8,
+    pub channel_kind: ChannelKind,
     /// Local delivery time; stored to the minute, seconds are dropped.
     pub delivery_time: Option<NaiveTime>,
     pub timezone: Option<Tz>,
@@ -26,7 +26,7 @@ pub struct NewSubscription {
 pub struct Subscription {
     pub guild_id: u64,
     pub channel_id: u64,
-    pub channel_kind: u8,
+    pub channel_kind: ChannelKind,
     pub enabled: bool,
     pub paused_reason: Option<String>,
     pub delivery_time: Option<NaiveTime>,
@@ -50,7 +50,7 @@ impl Subscription {
         Subscription {
             guild_id: 0,
             channel_id,
-            channel_kind: 0,
+            channel_kind: ChannelKind::Text,
             enabled: true,
             paused_reason: None,
             delivery_time: None,
@@ -116,12 +116,15 @@ impl TryFrom<SubscriptionRow> for Subscription {
         Ok(Subscription {
             guild_id: id_from_db(row.guild_id),
             channel_id: id_from_db(row.channel_id),
-            channel_kind: u8::try_from(row.channel_kind).map_err(|_| {
-                StoreError::Corrupt(format!(
-                    "channel kind {} of channel {}",
-                    row.channel_kind, row.channel_id
-                ))
-            })?,
+            channel_kind: u8::try_from(row.channel_kind)
+                .ok()
+                .and_then(ChannelKind::from_discord)
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "channel kind {} of channel {}",
+                        row.channel_kind, row.channel_id
+                    ))
+                })?,
             enabled: row.enabled,
             paused_reason: row.paused_reason,
             delivery_time,
@@ -165,7 +168,7 @@ impl Store {
         )
         .bind(id_to_db(s.channel_id))
         .bind(id_to_db(s.guild_id))
-        .bind(i64::from(s.channel_kind))
+        .bind(i64::from(s.channel_kind.discord_type()))
         .bind(&delivery_time)
         .bind(&timezone)
         .bind(s.min_votes.map(i64::from))
@@ -187,7 +190,7 @@ impl Store {
                 )
                 .bind(id_to_db(s.channel_id))
                 .bind(id_to_db(s.guild_id))
-                .bind(i64::from(s.channel_kind))
+                .bind(i64::from(s.channel_kind.discord_type()))
                 .bind(&delivery_time)
                 .bind(&timezone)
                 .bind(s.min_votes.map(i64::from))
@@ -311,7 +314,7 @@ mod tests {
         NewSubscription {
             guild_id: 900_000_000_000_000_001,
             channel_id,
-            channel_kind: 0,
+            channel_kind: ChannelKind::Text,
             delivery_time: Some(NaiveTime::from_hms_opt(9, 30, 0).unwrap()),
             timezone: Some(chrono_tz::Asia::Seoul),
             min_votes: Some(5),
@@ -329,7 +332,7 @@ mod tests {
             assert!(created);
             assert_eq!(sub.guild_id, new.guild_id);
             assert_eq!(sub.channel_id, new.channel_id);
-            assert_eq!(sub.channel_kind, 0);
+            assert_eq!(sub.channel_kind, ChannelKind::Text);
             assert!(sub.enabled);
             assert_eq!(sub.paused_reason, None);
             assert_eq!(sub.delivery_time, new.delivery_time);
@@ -348,7 +351,7 @@ mod tests {
 
         async fn optional_settings_can_be_empty(store) {
             let new = NewSubscription {
-                channel_kind: 15,
+                channel_kind: ChannelKind::Forum,
                 delivery_time: None,
                 timezone: None,
                 min_votes: None,
@@ -358,7 +361,7 @@ mod tests {
                 ..new_sub(5)
             };
             let (sub, _) = store.upsert_subscription(&new).await.unwrap();
-            assert_eq!(sub.channel_kind, 15);
+            assert_eq!(sub.channel_kind, ChannelKind::Forum);
             assert_eq!(sub.delivery_time, None);
             assert_eq!(sub.timezone, None);
             assert_eq!(sub.min_votes, None);

@@ -125,7 +125,7 @@ impl Env {
         let mut s = NewSubscription {
             guild_id: GUILD,
             channel_id,
-            channel_kind: kind,
+            channel_kind: paperboy::target::ChannelKind::from_discord(kind).unwrap(),
             delivery_time: None,
             timezone: None,
             min_votes: None,

@@ -1,0 +1,195 @@
+//! Who a post is for: a subscribed channel, or a person's alerts by DM. The delivery engine
+//! plans, records and sends both through the same ledger; what differs between them (where the
+//! messages go, what a refusal pauses, what the post contains) is decided from a [`Target`]
+//! and its [`ChannelKind`], never from bare channel-type numbers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::config::ScheduleConfig;
+use crate::schedule::ChannelSchedule;
+use crate::store::{AlertUser, Subscription};
+
+/// The kinds of channel paperboy posts to, converted once from Discord's channel types (the
+/// API's numbers, also what the database stores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    Text,
+    /// A channel others can follow; its posts can be published to the followers.
+    Announcement,
+    /// A forum: a post is a thread (one a day) whose first message is the day's first message.
+    Forum,
+    /// A thread (announcement, public or private): messages go into it as into a channel.
+    Thread,
+    /// A person's direct messages.
+    Dm,
+}
+
+impl ChannelKind {
+    /// From Discord's channel type; `None` for kinds paperboy cannot post a digest to (voice,
+    /// categories, stages, directories, media channels, group DMs).
+    pub fn from_discord(kind: u8) -> Option<ChannelKind> {
+        match kind {
+            0 => Some(ChannelKind::Text),
+            1 => Some(ChannelKind::Dm),
+            5 => Some(ChannelKind::Announcement),
+            10..=12 => Some(ChannelKind::Thread),
+            15 => Some(ChannelKind::Forum),
+            _ => None,
+        }
+    }
+
+    /// From serenity's channel type (what an interaction says of its channel).
+    pub fn from_serenity(kind: serenity::all::ChannelType) -> Option<ChannelKind> {
+        ChannelKind::from_discord(u8::from(kind))
+    }
+
+    /// Discord's channel type, as stored (a thread is stored as a public thread).
+    pub fn discord_type(self) -> u8 {
+        match self {
+            ChannelKind::Text => 0,
+            ChannelKind::Dm => 1,
+            ChannelKind::Announcement => 5,
+            ChannelKind::Thread => 11,
+            ChannelKind::Forum => 15,
+        }
+    }
+
+    /// Whether a server channel of this kind can be subscribed (a DM is a person's alerts).
+    pub fn subscribable(self) -> bool {
+        self != ChannelKind::Dm
+    }
+
+    /// How the operator's views name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChannelKind::Text => "text",
+            ChannelKind::Announcement => "announcement",
+            ChannelKind::Forum => "forum",
+            ChannelKind::Thread => "thread",
+            ChannelKind::Dm => "dm",
+        }
+    }
+}
+
+/// A post's recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Channel(Subscription),
+    Person(AlertUser),
+}
+
+impl Target {
+    /// The ledger's key: the channel's id, or the person's user id (a DM channel is opened
+    /// when the first message goes out, and may change).
+    pub fn key(&self) -> u64 {
+        match self {
+            Target::Channel(s) => s.channel_id,
+            Target::Person(u) => u.user_id,
+        }
+    }
+
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Target::Channel(s) => s.channel_kind,
+            Target::Person(_) => ChannelKind::Dm,
+        }
+    }
+
+    pub fn is_person(&self) -> bool {
+        matches!(self, Target::Person(_))
+    }
+
+    /// The subscription, for a channel.
+    pub fn channel(&self) -> Option<&Subscription> {
+        match self {
+            Target::Channel(s) => Some(s),
+            Target::Person(_) => None,
+        }
+    }
+
+    /// When its posts fire: its own hour and zone, the bot's schedule by default.
+    pub fn schedule(&self, default: &ScheduleConfig) -> ChannelSchedule {
+        let (time, zone) = match self {
+            Target::Channel(s) => (s.delivery_time, s.timezone),
+            Target::Person(u) => (u.delivery_time, u.timezone),
+        };
+        ChannelSchedule::for_channel(default, time, zone)
+    }
+
+    /// Whether its posts go out (not paused by a member, by the person, or by paperboy).
+    pub fn enabled(&self) -> bool {
+        match self {
+            Target::Channel(s) => s.enabled,
+            Target::Person(u) => u.enabled,
+        }
+    }
+
+    /// Its own local post time, if it chose one (the bot's schedule otherwise).
+    pub fn delivery_time(&self) -> Option<chrono::NaiveTime> {
+        match self {
+            Target::Channel(s) => s.delivery_time,
+            Target::Person(u) => u.delivery_time,
+        }
+    }
+
+    /// When it was set up: nothing due before is ever posted to it.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        match self {
+            Target::Channel(s) => s.created_at,
+            Target::Person(u) => u.created_at,
+        }
+    }
+
+    /// The first digest date it got (`None` before its first post).
+    pub fn start_date(&self) -> Option<NaiveDate> {
+        match self {
+            Target::Channel(s) => s.start_date,
+            Target::Person(u) => u.start_date,
+        }
+    }
+
+    /// Whether its announcement channel publishes each message to its followers.
+    pub fn publishes(&self) -> bool {
+        matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Announcement && s.auto_publish)
+    }
+
+    /// Whether a day without papers gets a notice (people never get an empty DM).
+    pub fn notify_empty(&self) -> bool {
+        matches!(self, Target::Channel(s) if s.notify_empty)
+    }
+
+    /// The guild a channel is in (`None` for a person).
+    pub fn guild_id(&self) -> Option<u64> {
+        self.channel().map(|s| s.guild_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discord_types_convert_once_and_back() {
+        for (n, kind) in [
+            (0, ChannelKind::Text),
+            (1, ChannelKind::Dm),
+            (5, ChannelKind::Announcement),
+            (15, ChannelKind::Forum),
+            (11, ChannelKind::Thread),
+        ] {
+            assert_eq!(ChannelKind::from_discord(n), Some(kind));
+            assert_eq!(kind.discord_type(), n);
+        }
+        assert_eq!(ChannelKind::from_discord(10), Some(ChannelKind::Thread));
+        assert_eq!(ChannelKind::from_discord(12), Some(ChannelKind::Thread));
+        // Voice, group DM, category, stage, directory, media: nothing to post a digest to.
+        for n in [2, 3, 4, 13, 14, 16] {
+            assert_eq!(ChannelKind::from_discord(n), None, "{n}");
+        }
+        assert_eq!(
+            ChannelKind::from_serenity(serenity::all::ChannelType::Forum),
+            Some(ChannelKind::Forum)
+        );
+        assert!(!ChannelKind::Dm.subscribable() && ChannelKind::Forum.subscribable());
+    }
+}
