@@ -20,18 +20,26 @@
 //!   - `render::day`: the one path ([`render::day_messages`]) and its caps.
 //!   - `render::reply`: a day cut to what a command's reply may hold.
 //!   - `render::text`: messages as plain text for the CLI.
-//! - [`store`]: SQLite persistence: subscriptions, keywords, digest archive, deliveries ledger.
+//! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
+//!   keywords, alerts, the digest archive, the deliveries ledger, leases.
 //! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
 //! - [`carry`]: which digests a post carries, and what the next post will carry; pure.
 //! - [`channel`]: a channel's effective filter and schedule, from its stored settings.
 //! - [`fetch`]: archive-first digest loading shared by commands and deliveries.
-//! - [`outlook`]: a channel's last and next post, for settings and `paperboy status`.
+//! - [`outlook`]: a channel's (or a person's DM) last and next post, for settings, `/alerts`
+//!   and `paperboy status`.
 //! - [`report`]: the operator's views without Discord (`paperboy status`, `preview`).
-//! - [`commands`]: the `/papers` slash command (poise), one file per group.
-//! - [`deliver`]: the daily delivery engine: planning, the ledger, rate-limited sending.
+//! - [`commands`]: the `/papers` and `/alerts` slash commands (poise), one file per group.
+//! - [`deliver`]: the daily delivery engine, a pipeline of stages: membership (processes sharing
+//!   the database), snapshot (one store read), decide (pure), recheck (when a source is asked
+//!   again), job and fanout (plan into the ledger, send), send/failure/transport (one
+//!   delivery's requests and what Discord's answers mean).
 //! - [`discord`]: wiring the client, commands and scheduler together; clean shutdown.
+//! - [`health`]: what `/healthz` reports (gateway, database, scheduler, delivery).
+//! - [`metrics`]: every figure `/metrics` exports, named and labelled in one place.
+//! - [`endpoint`]: the small HTTP app serving `/healthz` and `/metrics`.
 //! - [`net`]: the HTTP client (proxy, trusted CAs) and the gateway tunnel behind a proxy.
 //! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
 //! - [`clock`]: the injectable time source.
