@@ -19,7 +19,7 @@
 //! printed is the bot's alone: the fake keeps every message it received in memory, which would
 //! otherwise dominate the figure.
 
-#[path = "../tests/support/fake_discord/mod.rs"]
+#[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
 use std::io::{BufRead, BufReader, Write};

@@ -9,7 +9,6 @@
 //! and pass. The quick variant (200 channels) runs in `cargo test`; the full one:
 //! `cargo test --release --test cluster -- --ignored` (1,000 channels).
 
-mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use paperboy::clock::ManualClock;
 use paperboy::store::{Database, DeliveryStatus, NewSubscription, Store};
-use support::fake_discord::{guild_on, interaction, FakeConfig, FakeDiscord};
+use crate::support::fake_discord::{guild_on, interaction, FakeConfig, FakeDiscord};
 
 const TOKEN: &str = "cluster-test-token";
 /// The token's budget, shared by the processes (`delivery.requests_per_second`): the default,
@@ -88,7 +87,7 @@ async fn all_done(store: &Store, channels: &[u64]) -> bool {
 }
 
 async fn two_processes_one_killed(n_channels: u64) {
-    let Some(url) = support::postgres::fresh_schema("cluster").await else {
+    let Some(url) = crate::support::postgres::fresh_schema("cluster").await else {
         return;
     };
     let fake = FakeDiscord::start_with(FakeConfig {

@@ -3,7 +3,6 @@
 //! requests directly and honours what a 429 says itself. A smaller suite than the production
 //! one: posting, per-route and global 429s, and no duplicate when answers are lost.
 
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use paperboy::deliver::{Deliverer, PassSummary, Tuning};
 use paperboy::fetch::Fetcher;
 use paperboy::publication::WeekdaySet;
 use paperboy::store::{NewSubscription, Store};
-use support::fake_discord::{Failure, FakeDiscord};
+use crate::support::fake_discord::{Failure, FakeDiscord};
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 8_000;
@@ -124,7 +123,7 @@ async fn tick(d: &Deliverer) -> PassSummary {
     d.tick(&CancellationToken::new()).await
 }
 
-fn posts(fake: &FakeDiscord, channel: u64) -> Vec<support::fake_discord::RecordedRequest> {
+fn posts(fake: &FakeDiscord, channel: u64) -> Vec<crate::support::fake_discord::RecordedRequest> {
     let path = format!("/channels/{channel}/messages");
     fake.requests()
         .into_iter()

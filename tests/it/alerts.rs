@@ -4,7 +4,6 @@
 //! the running scheduler DMs each matching person once a day. (Kills in the middle of a DM
 //! fan-out are in `tests/crash.rs`.)
 
-mod support;
 
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
 
 use paperboy::store::{AlertTermKind, DeliveryStatus};
-use support::bot::*;
+use crate::support::bot::*;
 
 const ALICE: u64 = 501;
 const BOB: u64 = 502;
@@ -457,7 +456,7 @@ async fn closed_dms_pause_alerts_after_one_attempt_and_the_next_command_says_why
         Some(DeliveryStatus::Failed)
     );
     let dm = bot.fake.dm_channel_of(ALICE).unwrap();
-    let attempts = |fake: &support::fake_discord::FakeDiscord| {
+    let attempts = |fake: &crate::support::fake_discord::FakeDiscord| {
         fake.requests()
             .iter()
             .filter(|r| r.method == "POST" && r.path == format!("/channels/{dm}/messages"))
@@ -629,7 +628,7 @@ async fn clear_leaves_no_row_about_the_person_in_the_database() {
 #[tokio::test]
 async fn channels_are_served_before_dms_under_the_one_budget() {
     use paperboy::store::AlertTerm;
-    use support::engine::{at, tick, Env};
+    use crate::support::engine::{at, tick, Env};
     let env = Env::with("", |c, _| c.delivery.concurrency = 1).await;
     env.publish(env.day);
     for c in [300, 301, 302] {
@@ -748,7 +747,7 @@ async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_day_being_retried_shows_in_list_with_since_when_attempts_and_the_last_error() {
     use std::collections::HashSet;
-    use support::fake_discord::Failure;
+    use crate::support::fake_discord::Failure;
     let mut bot = Bot::start().await;
     let fire = now() + chrono::Duration::minutes(2);
     let day = now().date_naive();

@@ -2,7 +2,6 @@
 //! model types (serenity silently turns unreadable events into `Event::Unknown`), and the
 //! limits/errors it enforces must surface through an unmodified serenity `Http`.
 
-mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ use serenity::all::{
 };
 use serenity::http::HttpError;
 use serenity::model::event::{Event, GatewayEvent};
-use support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord, FAKE_TOKEN};
+use crate::support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord, FAKE_TOKEN};
 
 /// The headers of the bot's own requests: `Authorization: Bot <token>`, as serenity sends it.
 fn bot_headers() -> reqwest::header::HeaderMap {

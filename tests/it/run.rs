@@ -5,12 +5,11 @@
 //! registered), the clean shutdown, logs fit for a file, that the token never reaches the logs
 //! even at trace level, and the failures an operator meets first.
 
-mod support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
+use crate::support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";

@@ -2,14 +2,13 @@
 //! registration at start-up, reconnects and resumes, and members keeping the bot busy while a
 //! post is due. Production HTTP path throughout (see `support::bot`).
 
-mod support;
 
 use std::time::Duration;
 
 use chrono::Timelike;
 use serde_json::{json, Value};
-use support::bot::*;
-use support::fake_discord::{guild_on, Failure};
+use crate::support::bot::*;
+use crate::support::fake_discord::{guild_on, Failure};
 
 /// Waits for `n` messages in a channel.
 async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {
@@ -162,7 +161,7 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
 async fn twenty_members_asking_for_twenty_days_do_not_delay_the_post() {
     // Every day but the seed day comes from a slow fallback (two seconds an answer).
     let clock = paperboy::clock::ManualClock::new(now());
-    let api = support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
+    let api = crate::support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
     let mut bot = Bot::start_with(now(), Some(api.base_url.clone())).await;
     bot.clock = clock;
     bot.stop().await;
@@ -175,7 +174,7 @@ async fn twenty_members_asking_for_twenty_days_do_not_delay_the_post() {
         bot.next_id += 1;
         let token = format!("token-{}", bot.next_id);
         bot.fake
-            .dispatch_interaction(support::fake_discord::interaction::slash(
+            .dispatch_interaction(crate::support::fake_discord::interaction::slash(
                 bot.next_id,
                 &token,
                 GUILD,

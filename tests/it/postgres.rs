@@ -3,15 +3,14 @@
 //! server named by `PAPERBOY_TEST_POSTGRES_URL`, in a fresh schema. Without that variable the
 //! test says so and passes, unless `PAPERBOY_REQUIRE_POSTGRES=1` (as in `.ci/run`).
 
-mod support;
 
 use chrono::NaiveTime;
 use paperboy::store::{Database, DeliveryStatus, Keyword};
-use support::engine::*;
+use crate::support::engine::*;
 
 #[tokio::test]
 async fn the_engine_posts_each_channel_once_with_its_filter_on_postgres() {
-    let Some(url) = support::postgres::fresh_schema("engine").await else {
+    let Some(url) = crate::support::postgres::fresh_schema("engine").await else {
         return;
     };
     let env = Env::with("", |config, _| {

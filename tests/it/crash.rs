@@ -11,7 +11,6 @@
 //! `cargo test --release --test crash -- --ignored` (200 channels, 100 people, 40 kills, 5
 //! SIGTERMs).
 
-mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,7 +21,7 @@ use std::time::Duration;
 use paperboy::clock::ManualClock;
 use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, NewSubscription, Store};
 use rand::{Rng, SeedableRng};
-use support::fake_discord::{FakeConfig, FakeDiscord};
+use crate::support::fake_discord::{FakeConfig, FakeDiscord};
 
 const GUILD: u64 = 6_000;
 

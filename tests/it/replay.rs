@@ -10,7 +10,6 @@
 //! fallback's final list (never a provisional, still-growing one); and no digest waits longer
 //! than the first post after it became available.
 
-mod support;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -27,8 +26,8 @@ use paperboy::fetch::Fetcher;
 use paperboy::publication::Publication;
 use paperboy::schedule::ChannelSchedule;
 use paperboy::store::{NewSubscription, Store};
-use support::fake_discord::FakeDiscord;
-use support::hf_api::{GrowingApi, FULL_DAY};
+use crate::support::fake_discord::FakeDiscord;
+use crate::support::hf_api::{GrowingApi, FULL_DAY};
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 9_000;
@@ -42,7 +41,7 @@ fn d(s: &str) -> NaiveDate {
 
 /// The recorded timeline: digest date → when its file first appeared.
 fn timeline() -> BTreeMap<NaiveDate, DateTime<Utc>> {
-    let csv = include_str!("fixtures/digests/publication-times.csv");
+    let csv = include_str!("../fixtures/digests/publication-times.csv");
     csv.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -131,7 +130,7 @@ async fn replay(
     let api = GrowingApi::start(clock.clone()).await.base_url;
 
     // The shipped defaults, with the sources and the database moved into the test's folder.
-    let mut config = Config::from_toml(include_str!("../bot.toml"), dir.path()).unwrap();
+    let mut config = Config::from_toml(include_str!("../../bot.toml"), dir.path()).unwrap();
     config.source.primary = DigestSource::Folder(folder.clone());
     config.source.fallback = Some(DigestSource::HfApi { base_url: api });
     config.database_path = dir.path().join("paperboy.db");

@@ -2,7 +2,6 @@
 //! serenity `Http` against the fake Discord on loopback, and a manual clock driving
 //! `Deliverer::tick`. Waits inside the engine are shrunk with `Tuning`, so no test sleeps long.
 
-mod support;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -16,8 +15,8 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
 use paperboy::store::{DeliveryStatus, Keyword, Publish};
-use support::engine::*;
-use support::fake_discord::Failure;
+use crate::support::engine::*;
+use crate::support::fake_discord::Failure;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -940,7 +939,7 @@ async fn scheduler_runs_passes_and_stops_on_cancel() {
 async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_copy_is_refreshed() {
     let env = Env::new("").await;
     // The fallback: a Hugging Face API driven by the test's clock.
-    let api = support::hf_api::GrowingApi::start(env.clock.clone()).await;
+    let api = crate::support::hf_api::GrowingApi::start(env.clock.clone()).await;
     let mut config = (*env.config).clone();
     config.source.fallback = Some(DigestSource::HfApi {
         base_url: api.base_url.clone(),
@@ -971,7 +970,7 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
         .await
         .unwrap();
     assert!(!so_far.final_);
-    assert!(so_far.digest.papers.len() < support::hf_api::FULL_DAY);
+    assert!(so_far.digest.papers.len() < crate::support::hf_api::FULL_DAY);
 
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
@@ -981,14 +980,14 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let pass = tick(&d).await;
     assert_eq!(pass.completed, 1, "{pass}");
     let msgs = env.fake.messages(100);
-    assert_eq!(embeds(&msgs), support::hf_api::FULL_DAY, "the final list");
+    assert_eq!(embeds(&msgs), crate::support::hf_api::FULL_DAY, "the final list");
     assert!(msgs[0]["content"]
         .as_str()
         .unwrap()
         .contains(&yesterday.to_string()));
     let archived = env.store.archived(yesterday).await.unwrap().unwrap();
     assert!(archived.final_);
-    assert_eq!(archived.digest.papers.len(), support::hf_api::FULL_DAY);
+    assert_eq!(archived.digest.papers.len(), crate::support::hf_api::FULL_DAY);
     let quiet = fetcher.quiet(env.clock.now()).await.unwrap();
     assert!(quiet.quiet && quiet.missing_days >= 3, "{quiet:?}");
 }
