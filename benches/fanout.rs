@@ -19,6 +19,8 @@
 //! printed is the bot's alone: the fake keeps every message it received in memory, which would
 //! otherwise dominate the figure.
 
+// The test suite's fake, of which this uses a part.
+#[allow(dead_code)]
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 

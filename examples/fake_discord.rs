@@ -9,6 +9,8 @@
 //! Then type into terminal 1, e.g. `/papers date day:2024-04-02`,
 //! `/papers keywords add words:"llm, -survey"`, `/papers subscribe time:09:00 timezone:Asia/Seoul`.
 
+// The test suite's fake, of which this uses a part.
+#[allow(dead_code)]
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 

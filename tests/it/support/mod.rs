@@ -1,5 +1,4 @@
 //! Shared helpers for the integration test binaries.
-#![allow(dead_code)]
 
 pub mod bot;
 pub mod engine;

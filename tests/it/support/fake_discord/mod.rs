@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! A Discord-compatible fake server on 127.0.0.1 (REST API v10 + gateway WebSocket) for tests
 //! and benchmarks. Nothing ever leaves loopback. Two ways in:
 //! - **proxy mode** ([`FakeDiscord::http`], [`FakeDiscord::client_builder`]): serenity's
