@@ -629,10 +629,11 @@ async fn clear_leaves_no_row_about_the_person_in_the_database() {
 async fn channels_are_served_before_dms_under_the_one_budget() {
     use paperboy::store::AlertTerm;
     use crate::support::engine::{at, tick, Env};
+    use crate::support::subscription::sub;
     let env = Env::with("", |c, _| c.delivery.concurrency = 1).await;
     env.publish(env.day);
     for c in [300, 301, 302] {
-        env.subscribe(c, 0, |_| {}).await;
+        env.subscribe(sub(c)).await;
     }
     for u in [ALICE, BOB, CAROL] {
         env.fake.add_user(u, "reader");

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveTime;
 use paperboy::clock::Clock;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, Tuning};
@@ -16,6 +15,7 @@ use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
 use paperboy::store::{DeliveryStatus, Keyword, Publish};
 use crate::support::engine::*;
+use crate::support::subscription::sub;
 use crate::support::fake_discord::Failure;
 use tokio_util::sync::CancellationToken;
 
@@ -24,12 +24,9 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
     let env = Env::new("").await;
     env.publish(env.day);
     // 09:00 in Seoul is 00:00 UTC; the other channel follows the bot's 09:00 UTC.
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(9, 0, 0);
-        s.timezone = Some(chrono_tz::Asia::Seoul);
-    })
+    env.subscribe(sub(100).at(9, 0).timezone(chrono_tz::Asia::Seoul))
     .await;
-    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(sub(101)).await;
     let d = env.deliverer();
 
     env.clock
@@ -86,7 +83,7 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
 #[tokio::test]
 async fn a_due_digest_that_is_late_is_posted_when_it_appears() {
     let env = Env::new("retry_initial_minutes = 5").await;
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer();
     let yesterday = env.day - chrono::Duration::days(1);
 
@@ -119,7 +116,7 @@ async fn a_due_digest_that_is_late_is_posted_when_it_appears() {
 #[tokio::test]
 async fn a_digest_that_appears_after_the_wait_goes_with_the_next_post() {
     let env = Env::new("publish_deadline_minutes = 120").await;
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
@@ -176,9 +173,7 @@ async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_prima
     for k in 2..5 {
         env.publish(env.day - chrono::Duration::days(k));
     }
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(0, 20, 0)
-    })
+    env.subscribe(sub(100).at(0, 20))
     .await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
@@ -217,8 +212,8 @@ async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
     // `digest_offset_days = 0`: each post carries exactly its own day.
     let env =
         Env::new("publish_deadline_minutes = 120\ndigest_offset_days = 0\ncatch_up_days = 0").await;
-    env.subscribe(100, 0, |s| s.notify_empty = true).await;
-    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(sub(100).notify_empty(true)).await;
+    env.subscribe(sub(101)).await;
     let d = env.deliverer();
 
     env.clock.set(at(env.day, 9, 1));
@@ -251,9 +246,7 @@ async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
 #[tokio::test]
 async fn an_unreadable_digest_is_retried_and_posted_once_fixed_never_settled_as_empty() {
     let env = Env::new("publish_deadline_minutes = 120\nretry_initial_minutes = 30").await;
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(0, 30, 0)
-    })
+    env.subscribe(sub(100).at(0, 30))
     .await;
     let yesterday = env.day - chrono::Duration::days(1);
     let before = env.day - chrono::Duration::days(2);
@@ -312,7 +305,7 @@ async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
     let before = env.day - chrono::Duration::days(2);
     let yesterday = env.day - chrono::Duration::days(1);
     env.publish(before);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer();
     env.clock.set(at(before, 9, 0));
     assert_eq!(tick(&d).await.completed, 1);
@@ -346,7 +339,7 @@ async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
 async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_window() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     // Back after Discord forgot the nonce: only the channel's history can tell.
     env.fake.set_nonce_window(None);
 
@@ -391,7 +384,7 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_
 async fn lost_answers_and_timeouts_are_looked_up_not_resent() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.fake.set_nonce_window(None);
     // Message 0: stored, answer lost. Message 1: stored, answer too slow for the timeout.
     env.fake.fail_route_next(
@@ -427,7 +420,7 @@ async fn injected_429s_5xx_and_slow_answers_still_serve_every_channel_exactly_on
     env.publish(env.day);
     let channels: Vec<u64> = (0..20).map(|i| 1_000 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.fake.set_random_failures(
         0.3,
@@ -485,8 +478,8 @@ async fn deleted_channel_is_paused_after_one_failure_and_never_retried() {
     let env = Env::new("").await;
     env.fake.add_guild(GUILD, Some(700));
     env.publish(env.day);
-    env.subscribe(101, 0, |_| {}).await;
-    env.subscribe(102, 0, |_| {}).await;
+    env.subscribe(sub(101)).await;
+    env.subscribe(sub(102)).await;
     env.fake.delete_channel(101);
     let d = env.deliverer();
 
@@ -529,7 +522,7 @@ async fn deleted_channel_is_paused_after_one_failure_and_never_retried() {
 async fn forbidden_channel_is_paused_with_the_permission_reason() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(103, 0, |_| {}).await;
+    env.subscribe(sub(103)).await;
     env.fake.forbid_channel(103);
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
@@ -561,9 +554,9 @@ async fn forbidden_channel_is_paused_with_the_permission_reason() {
 async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
-    env.subscribe(301, 5, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
+    env.subscribe(sub(301).kind(5)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
     let pass = tick(&d).await;
@@ -615,7 +608,7 @@ async fn crossposts_over_the_quota_are_given_up_at_once_and_recorded() {
         env.digests.join(format!("{}.md", env.day)),
     )
     .unwrap();
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
     // Were the quota sat out, this would take an hour.
@@ -653,7 +646,7 @@ async fn crossposts_over_the_quota_are_given_up_at_once_and_recorded() {
 async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
     env.clock.set(at(env.day, 9, 0));
     // The bot planned the day, sent and recorded message 0, and died before publishing it.
     let digest = env.archived(env.day).await;
@@ -711,7 +704,7 @@ async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
 async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     // An earlier attempt created the day's thread, but its answer never arrived (the bot timed
     // out or crashed before recording it). Forum posts take no nonce, so only a lookup helps.
     let title = format!("Daily Papers — {}", env.day);
@@ -745,7 +738,7 @@ async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
 async fn forum_thread_with_the_same_title_by_someone_else_is_not_taken_over() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     let title = format!("Daily Papers — {}", env.day);
     assert_ne!(env.fake.config().bot_user_id, 4_242);
     env.fake.add_thread(200, 555, &title, 4_242);
@@ -778,7 +771,7 @@ async fn forum_thread_with_the_same_title_by_someone_else_is_not_taken_over() {
 async fn resumed_forum_delivery_posts_into_the_same_thread() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     let digest = env.archived(env.day).await;
     let mut cache = RenderCache::default();
     let bodies = cache.bodies(
@@ -817,9 +810,9 @@ async fn resumed_forum_delivery_posts_into_the_same_thread() {
 async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(400, 0, |_| {}).await;
-    env.subscribe(401, 0, |s| s.notify_empty = true).await;
-    env.subscribe(402, 0, |_| {}).await;
+    env.subscribe(sub(400)).await;
+    env.subscribe(sub(401).notify_empty(true)).await;
+    env.subscribe(sub(402)).await;
     env.store
         .add_keywords(400, &[Keyword::include("WavLLM")])
         .await
@@ -862,7 +855,7 @@ async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() 
 async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.clock.set(at(env.day, 9, 0));
     // The first message is answered slowly; shutdown is requested while it is in flight.
     env.fake
@@ -912,7 +905,7 @@ async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
 async fn scheduler_runs_passes_and_stops_on_cancel() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = Arc::new(env.deliverer());
     let cancel = CancellationToken::new();
@@ -953,9 +946,7 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let yesterday = env.day - chrono::Duration::days(1);
     // The primary published a week ago, then nothing.
     env.publish(env.day - chrono::Duration::days(7));
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(1, 30, 0)
-    })
+    env.subscribe(sub(100).at(1, 30))
     .await;
 
     // A member looked at yesterday while it was still growing: archived as provisional.
@@ -998,7 +989,7 @@ async fn a_global_429_pauses_every_delivery_task_for_its_retry_after() {
     env.publish(env.day);
     let channels: Vec<u64> = (0..12).map(|i| 2_000 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.clock.set(at(env.day, 9, 0));
     // The first message POST hits the bot-wide limit: two seconds for everyone.
@@ -1064,7 +1055,7 @@ async fn a_refused_token_mid_fan_out_stops_delivery_and_resumes_when_accepted() 
     env.publish(env.day);
     let channels: Vec<u64> = (0..30).map(|i| 500 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.clock.set(at(env.day, 9, 0));
     let health = Arc::new(paperboy::health::Health::new(Duration::from_secs(60)));

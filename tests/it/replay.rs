@@ -25,9 +25,10 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::publication::Publication;
 use paperboy::schedule::ChannelSchedule;
-use paperboy::store::{NewSubscription, Store};
+use paperboy::store::Store;
 use crate::support::fake_discord::FakeDiscord;
 use crate::support::hf_api::{GrowingApi, FULL_DAY};
+use crate::support::subscription::sub;
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 9_000;
@@ -144,21 +145,12 @@ async fn replay(
     fake.add_guild(GUILD, None);
     for c in channels() {
         fake.add_channel(GUILD, c.id, 0);
-        store
-            .upsert_subscription(&NewSubscription {
-                guild_id: GUILD,
-                channel_id: c.id,
-                channel_kind: 0,
-                delivery_time: Some(c.time),
-                timezone: Some(c.tz),
-                min_votes: None,
-                top_n: None,
-                notify_empty: false,
-                auto_publish: false,
-                created_by: 1,
-            })
-            .await
-            .unwrap();
+        sub(c.id)
+            .guild(GUILD)
+            .delivery_time(c.time)
+            .timezone(c.tz)
+            .save(&store)
+            .await;
     }
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

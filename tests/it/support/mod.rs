@@ -5,3 +5,4 @@ pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
 pub mod postgres;
+pub mod subscription;
