@@ -4,7 +4,6 @@
 //! the running scheduler DMs each matching person once a day. (Kills in the middle of a DM
 //! fan-out are in `tests/crash.rs`.)
 
-
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
@@ -12,8 +11,8 @@ use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
 
-use paperboy::store::{AlertTermKind, DeliveryStatus};
 use crate::support::bot::*;
+use paperboy::store::{AlertTermKind, DeliveryStatus};
 
 const ALICE: u64 = 501;
 const BOB: u64 = 502;
@@ -627,9 +626,9 @@ async fn clear_leaves_no_row_about_the_person_in_the_database() {
 /// message is sent before the first DM.
 #[tokio::test]
 async fn channels_are_served_before_dms_under_the_one_budget() {
-    use paperboy::store::AlertTerm;
     use crate::support::engine::{at, tick, Env};
     use crate::support::subscription::sub;
+    use paperboy::store::AlertTerm;
     let env = Env::with("", |c, _| c.delivery.concurrency = 1).await;
     env.publish(env.day);
     for c in [300, 301, 302] {
@@ -747,8 +746,8 @@ async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_day_being_retried_shows_in_list_with_since_when_attempts_and_the_last_error() {
-    use std::collections::HashSet;
     use crate::support::fake_discord::Failure;
+    use std::collections::HashSet;
     let mut bot = Bot::start().await;
     let fire = now() + chrono::Duration::minutes(2);
     let day = now().date_naive();

@@ -1,15 +1,14 @@
 //! End-to-end tests of every `/papers` subcommand: the real bot (library entry point
 //! `paperboy::discord::run`) against the fake Discord, with a real SQLite file.
 
-
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use paperboy::store::{DeliveryStatus, KeywordKind};
 use crate::support::bot::*;
 use crate::support::fake_discord::interaction;
+use paperboy::store::{DeliveryStatus, KeywordKind};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_papers_command_with_every_subcommand() {

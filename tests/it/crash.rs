@@ -11,23 +11,20 @@
 //! `cargo test --release --test crash -- --ignored` (200 channels, 100 people, 40 kills, 5
 //! SIGTERMs).
 
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+use crate::support::machine;
 use paperboy::clock::ManualClock;
 use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, NewSubscription, Store};
 use rand::{Rng, SeedableRng};
-use crate::support::fake_discord::{FakeConfig, FakeDiscord};
 
 const GUILD: u64 = 6_000;
 
-/// The budget test runs alone: it measures rates that the crash series' load on the two cores
-/// would distort (the series themselves may share the machine).
-static MEASURING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 const TOKEN: &str = "crash-test-token";
 
 /// People with alerts, and whether their terms match the day: even ones follow `diffusion`
@@ -148,7 +145,7 @@ async fn all_done(dir: &Path, n: usize) -> bool {
 }
 
 async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize, seed: u64) {
-    let _turn = MEASURING.read().await;
+    let _machine = machine::heavy().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         bot_token: TOKEN.to_string(),
         ..FakeConfig::default()
@@ -206,7 +203,7 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
     let _ = child.wait().await;
     assert!(finished, "the day never finished after the kills");
     // Answers still on their way have landed.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(fake.answers_landed(Duration::from_secs(10)).await);
 
     let crossposts: HashMap<u64, usize> =
         fake.crossposts()
@@ -288,7 +285,7 @@ async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
     const BUDGET: usize = 10;
-    let _turn = MEASURING.write().await;
+    let _machine = machine::measuring().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         bot_token: TOKEN.to_string(),
         ..FakeConfig::default()

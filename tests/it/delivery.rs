@@ -2,11 +2,14 @@
 //! serenity `Http` against the fake Discord on loopback, and a manual clock driving
 //! `Deliverer::tick`. Waits inside the engine are shrunk with `Tuning`, so no test sleeps long.
 
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::engine::*;
+use crate::support::fake_discord::Failure;
+use crate::support::machine;
+use crate::support::subscription::sub;
 use paperboy::clock::Clock;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, Tuning};
@@ -14,9 +17,6 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
 use paperboy::store::{DeliveryStatus, Keyword, Publish};
-use crate::support::engine::*;
-use crate::support::subscription::sub;
-use crate::support::fake_discord::Failure;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -25,7 +25,7 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
     env.publish(env.day);
     // 09:00 in Seoul is 00:00 UTC; the other channel follows the bot's 09:00 UTC.
     env.subscribe(sub(100).at(9, 0).timezone(chrono_tz::Asia::Seoul))
-    .await;
+        .await;
     env.subscribe(sub(101)).await;
     let d = env.deliverer();
 
@@ -173,8 +173,7 @@ async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_prima
     for k in 2..5 {
         env.publish(env.day - chrono::Duration::days(k));
     }
-    env.subscribe(sub(100).at(0, 20))
-    .await;
+    env.subscribe(sub(100).at(0, 20)).await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
@@ -246,8 +245,7 @@ async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
 #[tokio::test]
 async fn an_unreadable_digest_is_retried_and_posted_once_fixed_never_settled_as_empty() {
     let env = Env::new("publish_deadline_minutes = 120\nretry_initial_minutes = 30").await;
-    env.subscribe(sub(100).at(0, 30))
-    .await;
+    env.subscribe(sub(100).at(0, 30)).await;
     let yesterday = env.day - chrono::Duration::days(1);
     let before = env.day - chrono::Duration::days(2);
     // A malformed digest: not "not published yet", an error retried while it is waited for.
@@ -402,7 +400,8 @@ async fn lost_answers_and_timeouts_are_looked_up_not_resent() {
     let pass = tick(&d).await;
     env.fake.set_answer_delay(Duration::ZERO);
     assert_eq!(pass.completed, 1, "{pass}");
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    // The lost answer, held back 800 ms, has been given (to nobody).
+    assert!(env.fake.answers_landed(Duration::from_secs(10)).await);
     let msgs = env.fake.messages(100);
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
     let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
@@ -466,8 +465,8 @@ async fn injected_429s_5xx_and_slow_answers_still_serve_every_channel_exactly_on
         assert_eq!(ledger.status, DeliveryStatus::Done);
         assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
     }
-    // Give the slow answers still in flight time to land, then check again: no late duplicates.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the slow answers still in flight have landed, check again: no late duplicates.
+    assert!(env.fake.answers_landed(Duration::from_secs(10)).await);
     for c in &channels {
         assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
     }
@@ -946,8 +945,7 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let yesterday = env.day - chrono::Duration::days(1);
     // The primary published a week ago, then nothing.
     env.publish(env.day - chrono::Duration::days(7));
-    env.subscribe(sub(100).at(1, 30))
-    .await;
+    env.subscribe(sub(100).at(1, 30)).await;
 
     // A member looked at yesterday while it was still growing: archived as provisional.
     env.clock.set(at(yesterday, 15, 0));
@@ -971,20 +969,28 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let pass = tick(&d).await;
     assert_eq!(pass.completed, 1, "{pass}");
     let msgs = env.fake.messages(100);
-    assert_eq!(embeds(&msgs), crate::support::hf_api::FULL_DAY, "the final list");
+    assert_eq!(
+        embeds(&msgs),
+        crate::support::hf_api::FULL_DAY,
+        "the final list"
+    );
     assert!(msgs[0]["content"]
         .as_str()
         .unwrap()
         .contains(&yesterday.to_string()));
     let archived = env.store.archived(yesterday).await.unwrap().unwrap();
     assert!(archived.final_);
-    assert_eq!(archived.digest.papers.len(), crate::support::hf_api::FULL_DAY);
+    assert_eq!(
+        archived.digest.papers.len(),
+        crate::support::hf_api::FULL_DAY
+    );
     let quiet = fetcher.quiet(env.clock.now()).await.unwrap();
     assert!(quiet.quiet && quiet.missing_days >= 3, "{quiet:?}");
 }
 
 #[tokio::test]
 async fn a_global_429_pauses_every_delivery_task_for_its_retry_after() {
+    let _machine = machine::measuring().await;
     let env = Env::new("").await;
     env.publish(env.day);
     let channels: Vec<u64> = (0..12).map(|i| 2_000 + i).collect();

@@ -2,13 +2,12 @@
 //! registration at start-up, reconnects and resumes, and members keeping the bot busy while a
 //! post is due. Production HTTP path throughout (see `support::bot`).
 
-
 use std::time::Duration;
 
-use chrono::Timelike;
-use serde_json::{json, Value};
 use crate::support::bot::*;
 use crate::support::fake_discord::{guild_on, Failure};
+use chrono::Timelike;
+use serde_json::{json, Value};
 
 /// Waits for `n` messages in a channel.
 async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {
@@ -161,7 +160,8 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
 async fn twenty_members_asking_for_twenty_days_do_not_delay_the_post() {
     // Every day but the seed day comes from a slow fallback (two seconds an answer).
     let clock = paperboy::clock::ManualClock::new(now());
-    let api = crate::support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
+    let api =
+        crate::support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
     let mut bot = Bot::start_with(now(), Some(api.base_url.clone())).await;
     bot.clock = clock;
     bot.stop().await;

@@ -3,10 +3,9 @@
 //! server named by `PAPERBOY_TEST_POSTGRES_URL`, in a fresh schema. Without that variable the
 //! test says so and passes, unless `PAPERBOY_REQUIRE_POSTGRES=1` (as in `.ci/run`).
 
-
-use paperboy::store::{Database, DeliveryStatus, Keyword};
 use crate::support::engine::*;
 use crate::support::subscription::sub;
+use paperboy::store::{Database, DeliveryStatus, Keyword};
 
 #[tokio::test]
 async fn the_engine_posts_each_channel_once_with_its_filter_on_postgres() {
@@ -29,7 +28,7 @@ async fn the_engine_posts_each_channel_once_with_its_filter_on_sqlite() {
 async fn posts_each_channel_once_with_its_filter(env: Env) {
     env.publish(env.day);
     env.subscribe(sub(100).at(9, 0).timezone(chrono_tz::Asia::Seoul))
-    .await;
+        .await;
     env.subscribe(sub(101)).await;
     // A filter no paper of the fixture matches: the channel gets nothing, and that is settled.
     env.store

@@ -10,12 +10,14 @@
 //! fallback's final list (never a provisional, still-growing one); and no digest waits longer
 //! than the first post after it became available.
 
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::FakeDiscord;
+use crate::support::hf_api::{GrowingApi, FULL_DAY};
+use crate::support::subscription::sub;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use paperboy::clock::{Clock, ManualClock};
@@ -26,9 +28,6 @@ use paperboy::fetch::Fetcher;
 use paperboy::publication::Publication;
 use paperboy::schedule::ChannelSchedule;
 use paperboy::store::Store;
-use crate::support::fake_discord::FakeDiscord;
-use crate::support::hf_api::{GrowingApi, FULL_DAY};
-use crate::support::subscription::sub;
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 9_000;

@@ -5,11 +5,11 @@
 //! registered), the clean shutdown, logs fit for a file, that the token never reaches the logs
 //! even at trace level, and the failures an operator meets first.
 
-
 use std::process::Stdio;
 use std::time::Duration;
 
 use crate::support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
+use crate::support::machine;
 use tokio::io::AsyncReadExt;
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
@@ -209,6 +209,7 @@ async fn sigterm(child: tokio::process::Child) -> (std::process::ExitStatus, Str
 /// database (its guilds' channels), and a second process on one database is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refused() {
+    let _machine = machine::heavy().await;
     let fake = production_fake().await;
     let guilds = [guild_on(0, 2), guild_on(1, 2)];
     for (i, g) in guilds.iter().enumerate() {
