@@ -36,7 +36,6 @@ pub struct Sub {
     created_by: u64,
 }
 
-#[allow(dead_code)] // every setter is here, whether a suite uses it today or not
 impl Sub {
     pub fn guild(mut self, guild_id: u64) -> Sub {
         self.guild_id = guild_id;
@@ -65,16 +64,6 @@ impl Sub {
         self
     }
 
-    pub fn min_votes(mut self, votes: u32) -> Sub {
-        self.min_votes = Some(votes);
-        self
-    }
-
-    pub fn top_n(mut self, n: u32) -> Sub {
-        self.top_n = Some(n);
-        self
-    }
-
     pub fn notify_empty(mut self, on: bool) -> Sub {
         self.notify_empty = on;
         self
@@ -82,11 +71,6 @@ impl Sub {
 
     pub fn auto_publish(mut self, on: bool) -> Sub {
         self.auto_publish = on;
-        self
-    }
-
-    pub fn created_by(mut self, user: u64) -> Sub {
-        self.created_by = user;
         self
     }
 
