@@ -22,6 +22,16 @@ async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {
     got
 }
 
+/// Waits (up to 10 s) until the fake has received `n` RESUMEs in all.
+async fn wait_for_resumes(bot: &Bot, n: usize) {
+    for _ in 0..200 {
+        if bot.fake.resumes().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Subscribes `channel` to a post two minutes from the bot's clock; returns when it fires.
 async fn subscribe_soon(bot: &mut Bot, guild: u64, channel: u64) -> chrono::DateTime<chrono::Utc> {
     let fire = now() + chrono::Duration::minutes(2);
@@ -133,16 +143,12 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
     let fire = subscribe_soon(&mut bot, GUILD, CHANNEL).await;
     // Discord asks for a reconnect (op 7), then drops the session (4000): serenity resumes.
     bot.fake.gateway_reconnect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The reconnect's RESUME has arrived (and its session is live) before the session is
+    // dropped; then the second RESUME, after which commands reach the bot again.
+    wait_for_resumes(&bot, 1).await;
     bot.fake.close_sessions(4000);
-    for _ in 0..200 {
-        if !bot.fake.resumes().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_resumes(&bot, 2).await;
     assert!(!bot.fake.resumes().is_empty(), "serenity never resumed");
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let got = bot.invoke(MEMBER, &["settings"], json!([]), 1).await;
     assert_eq!(got[0]["kind"], "callback", "{got:#?}");
     bot.clock.set(fire + chrono::Duration::seconds(1));
