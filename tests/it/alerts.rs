@@ -2,7 +2,7 @@
 //! production HTTP path against the fake Discord, a real SQLite file and an injected clock.
 //! People manage their terms with `/alerts` from a server, the bot's DM and a user install;
 //! the running scheduler DMs each matching person once a day. (Kills in the middle of a DM
-//! fan-out are in `tests/crash.rs`.)
+//! fan-out are in `crash.rs`.)
 
 use std::time::Duration;
 
