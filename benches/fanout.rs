@@ -19,8 +19,14 @@
 //! printed is the bot's alone: the fake keeps every message it received in memory, which would
 //! otherwise dominate the figure.
 
-#[path = "../tests/support/fake_discord/mod.rs"]
+// The test suite's fake, of which this uses a part.
+#[allow(dead_code)]
+#[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
+// The tests' subscription builder, of which this uses a part.
+#[allow(dead_code)]
+#[path = "../tests/it/support/subscription.rs"]
+mod subscription;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -34,7 +40,8 @@ use paperboy::config::Config;
 use paperboy::deliver::{plan, Deliverer, Tuning};
 use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::render::{paper_embed, MessageSpec};
-use paperboy::store::{NewSubscription, Store};
+use paperboy::store::Store;
+use subscription::sub;
 use tokio_util::sync::CancellationToken;
 
 const DISCORD_GLOBAL_LIMIT: u32 = 50;
@@ -170,18 +177,7 @@ async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, b
     let store = Store::open(&config.database_path).await.expect("store");
     for i in 0..channels as u64 {
         store
-            .upsert_subscription(&NewSubscription {
-                guild_id: GUILD,
-                channel_id: FIRST_CHANNEL + i,
-                channel_kind: paperboy::target::ChannelKind::Text,
-                delivery_time: None,
-                timezone: None,
-                min_votes: None,
-                top_n: None,
-                notify_empty: false,
-                auto_publish: false,
-                created_by: 1,
-            })
+            .upsert_subscription(&sub(FIRST_CHANNEL + i).guild(GUILD).build())
             .await
             .expect("subscribe");
     }

@@ -9,7 +9,9 @@
 //! Then type into terminal 1, e.g. `/papers date day:2024-04-02`,
 //! `/papers keywords add words:"llm, -survey"`, `/papers subscribe time:09:00 timezone:Asia/Seoul`.
 
-#[path = "../tests/support/fake_discord/mod.rs"]
+// The test suite's fake, of which this uses a part.
+#[allow(dead_code)]
+#[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
 use std::collections::HashMap;

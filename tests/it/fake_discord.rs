@@ -2,11 +2,11 @@
 //! model types (serenity silently turns unreadable events into `Event::Unknown`), and the
 //! limits/errors it enforces must surface through an unmodified serenity `Http`.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord, FAKE_TOKEN};
+use crate::support::machine;
 use serde_json::{json, Value};
 use serenity::all::{
     Channel, ChannelId, ChannelType, Command, CommandOptionType, CreateActionRow,
@@ -18,7 +18,6 @@ use serenity::all::{
 };
 use serenity::http::HttpError;
 use serenity::model::event::{Event, GatewayEvent};
-use support::fake_discord::{interaction, Failure, FakeConfig, FakeDiscord, FAKE_TOKEN};
 
 /// The headers of the bot's own requests: `Authorization: Bot <token>`, as serenity sends it.
 fn bot_headers() -> reqwest::header::HeaderMap {
@@ -1563,6 +1562,7 @@ async fn poise_bot_registers_and_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handles_thousands_of_requests_quickly() {
+    let _machine = machine::measuring().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         channel_bucket: Some((5, Duration::from_secs(5))),
         global_limit_per_sec: Some(100_000),

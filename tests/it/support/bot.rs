@@ -2,7 +2,6 @@
 //! integration suites drive it: production HTTP path (serenity's rate limiter on, Discord
 //! reached through the fake's proxy with its test CA, the gateway through the bot's tunnel),
 //! a real SQLite file, an injected clock, and helpers to invoke `/papers` commands.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -13,11 +13,12 @@ use paperboy::config::Config;
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
 use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::publication::WeekdaySet;
-use paperboy::store::{NewSubscription, Store};
+use paperboy::store::Store;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::fake_discord::FakeDiscord;
+use super::subscription::Sub;
 
 pub const GUILD: u64 = 7_000;
 
@@ -120,22 +121,12 @@ impl Env {
         .with_tuning(fast())
     }
 
-    pub async fn subscribe(&self, channel_id: u64, kind: u8, f: impl FnOnce(&mut NewSubscription)) {
-        self.fake.add_channel(GUILD, channel_id, kind);
-        let mut s = NewSubscription {
-            guild_id: GUILD,
-            channel_id,
-            channel_kind: paperboy::target::ChannelKind::from_discord(kind).unwrap(),
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 1,
-        };
-        f(&mut s);
-        self.store.upsert_subscription(&s).await.unwrap();
+    /// Subscribes a channel of the test guild (added to the fake with the subscription's kind).
+    pub async fn subscribe(&self, sub: Sub) {
+        let sub = sub.guild(GUILD);
+        self.fake
+            .add_channel(GUILD, sub.channel_id(), sub.discord_kind());
+        sub.save(&self.store).await;
     }
 
     /// The day's digest as the engine would fetch it (archived on the way).

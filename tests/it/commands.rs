@@ -1,16 +1,14 @@
 //! End-to-end tests of every `/papers` subcommand: the real bot (library entry point
 //! `paperboy::discord::run`) against the fake Discord, with a real SQLite file.
 
-mod support;
-
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use crate::support::bot::*;
+use crate::support::fake_discord::interaction;
 use paperboy::store::{DeliveryStatus, KeywordKind};
-use support::bot::*;
-use support::fake_discord::interaction;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_papers_command_with_every_subcommand() {
@@ -84,7 +82,7 @@ async fn a_day_still_growing_is_shown_so_far_refreshed_when_it_may_have_changed(
         .unwrap()
         .with_timezone(&Utc);
     let clock = paperboy::clock::ManualClock::new(noon);
-    let api = support::hf_api::GrowingApi::start(clock.clone()).await;
+    let api = crate::support::hf_api::GrowingApi::start(clock.clone()).await;
     let mut bot = Bot::start_with(noon, Some(api.base_url.clone())).await;
     bot.clock = clock.clone();
     bot.stop().await;
@@ -97,7 +95,7 @@ async fn a_day_still_growing_is_shown_so_far_refreshed_when_it_may_have_changed(
         3,
     )
     .await;
-    let so_far = support::hf_api::papers_at("2024-04-03".parse().unwrap(), noon);
+    let so_far = crate::support::hf_api::papers_at("2024-04-03".parse().unwrap(), noon);
     let got = bot.invoke_papers(&["today"], json!([]), so_far).await;
     let header = first_followup(&got);
     assert!(header.contains("Daily Papers — 2024-04-03"), "{header}");
@@ -133,7 +131,7 @@ async fn a_day_still_growing_is_shown_so_far_refreshed_when_it_may_have_changed(
     // Later it may have changed: downloaded again, with the papers added since.
     let later = noon + chrono::Duration::hours(3);
     clock.set(later);
-    let now_so_far = support::hf_api::papers_at("2024-04-03".parse().unwrap(), later);
+    let now_so_far = crate::support::hf_api::papers_at("2024-04-03".parse().unwrap(), later);
     assert!(now_so_far > so_far);
     let got = bot
         .invoke_papers(
@@ -760,7 +758,7 @@ async fn failed_days_show_in_settings_and_are_retried_on_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_being_retried_shows_in_settings_with_since_when_attempts_and_the_last_error() {
-    use support::fake_discord::Failure;
+    use crate::support::fake_discord::Failure;
     let mut bot = Bot::start().await;
     let data = bot.reply(MANAGER, &["subscribe"], json!([])).await;
     assert!(content(&data).contains("Subscribed"), "{data:#}");

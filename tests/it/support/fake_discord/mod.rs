@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! A Discord-compatible fake server on 127.0.0.1 (REST API v10 + gateway WebSocket) for tests
 //! and benchmarks. Nothing ever leaves loopback. Two ways in:
 //! - **proxy mode** ([`FakeDiscord::http`], [`FakeDiscord::client_builder`]): serenity's
@@ -226,6 +225,7 @@ impl FakeDiscord {
             inner: Mutex::new(inner),
             ready_count: AtomicUsize::new(0),
             arrived: AtomicUsize::new(0),
+            answers_pending: AtomicUsize::new(0),
             next_conn: AtomicU64::new(1),
             deadline_ms: AtomicU64::new(INTERACTION_DEADLINE.as_millis() as u64),
             shutdown_tx,
@@ -646,6 +646,20 @@ impl FakeDiscord {
     /// answer: lets a test act while a request is in flight.
     pub fn requests_arrived(&self) -> usize {
         self.shared.arrived.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no answer is held back any more (slow answers, [`Failure::AnswerLost`],
+    /// [`FakeDiscord::set_answer_delay`]): every request that arrived so far has been answered,
+    /// to its client or to nobody. False if that takes longer than `timeout`.
+    pub async fn answers_landed(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.shared.answers_pending.load(Ordering::SeqCst) > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
     }
 
     /// Number of REST requests answered so far (cheap).

@@ -2,9 +2,7 @@
 //! production HTTP path against the fake Discord, a real SQLite file and an injected clock.
 //! People manage their terms with `/alerts` from a server, the bot's DM and a user install;
 //! the running scheduler DMs each matching person once a day. (Kills in the middle of a DM
-//! fan-out are in `tests/crash.rs`.)
-
-mod support;
+//! fan-out are in `crash.rs`.)
 
 use std::time::Duration;
 
@@ -13,8 +11,8 @@ use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
 
+use crate::support::bot::*;
 use paperboy::store::{AlertTermKind, DeliveryStatus};
-use support::bot::*;
 
 const ALICE: u64 = 501;
 const BOB: u64 = 502;
@@ -457,7 +455,7 @@ async fn closed_dms_pause_alerts_after_one_attempt_and_the_next_command_says_why
         Some(DeliveryStatus::Failed)
     );
     let dm = bot.fake.dm_channel_of(ALICE).unwrap();
-    let attempts = |fake: &support::fake_discord::FakeDiscord| {
+    let attempts = |fake: &crate::support::fake_discord::FakeDiscord| {
         fake.requests()
             .iter()
             .filter(|r| r.method == "POST" && r.path == format!("/channels/{dm}/messages"))
@@ -628,12 +626,13 @@ async fn clear_leaves_no_row_about_the_person_in_the_database() {
 /// message is sent before the first DM.
 #[tokio::test]
 async fn channels_are_served_before_dms_under_the_one_budget() {
+    use crate::support::engine::{at, tick, Env};
+    use crate::support::subscription::sub;
     use paperboy::store::AlertTerm;
-    use support::engine::{at, tick, Env};
     let env = Env::with("", |c, _| c.delivery.concurrency = 1).await;
     env.publish(env.day);
     for c in [300, 301, 302] {
-        env.subscribe(c, 0, |_| {}).await;
+        env.subscribe(sub(c)).await;
     }
     for u in [ALICE, BOB, CAROL] {
         env.fake.add_user(u, "reader");
@@ -747,8 +746,8 @@ async fn a_given_up_dm_day_shows_in_list_and_resume_retries_it_without_a_pause()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_day_being_retried_shows_in_list_with_since_when_attempts_and_the_last_error() {
+    use crate::support::fake_discord::Failure;
     use std::collections::HashSet;
-    use support::fake_discord::Failure;
     let mut bot = Bot::start().await;
     let fire = now() + chrono::Duration::minutes(2);
     let day = now().date_naive();

@@ -5,13 +5,11 @@
 //! registered), the clean shutdown, logs fit for a file, that the token never reaches the logs
 //! even at trace level, and the failures an operator meets first.
 
-mod support;
-
-use std::process::Stdio;
 use std::time::Duration;
 
-use support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
-use tokio::io::AsyncReadExt;
+use crate::support::fake_discord::{guild_on, interaction, Failure, FakeConfig, FakeDiscord};
+use crate::support::machine;
+use crate::support::process::{paperboy, Running};
 
 const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-that-must-not-be-logged";
 
@@ -27,34 +25,26 @@ fn bot_dir() -> tempfile::TempDir {
     dir
 }
 
-/// `paperboy run` in `dir`, behind the fake's proxy, configured by the environment only.
-fn spawn_bot(dir: &std::path::Path, fake: &FakeDiscord, rust_log: &str) -> tokio::process::Child {
-    spawn_bot_with(dir, fake, rust_log, &[])
+/// `paperboy run` in `dir`, behind the fake's proxy, configured by the environment only, its
+/// log read.
+fn run_bot(dir: &std::path::Path, fake: &FakeDiscord, rust_log: &str) -> Running {
+    run_bot_with(dir, fake, rust_log, &[])
 }
 
-/// [`spawn_bot`] with more arguments after `run`.
-fn spawn_bot_with(
+/// [`run_bot`] with more arguments after `run`.
+fn run_bot_with(
     dir: &std::path::Path,
     fake: &FakeDiscord,
     rust_log: &str,
     args: &[&str],
-) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .arg("run")
+) -> Running {
+    paperboy(dir)
+        .args(&["run"])
         .args(args)
-        .current_dir(dir)
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("RUST_LOG", rust_log)
-        .env("HTTPS_PROXY", fake.proxy_url())
-        .env("SSL_CERT_FILE", fake.ca_file())
-        .env_remove("https_proxy")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
+        .token(TOKEN)
+        .log(rust_log)
+        .through(fake)
+        .start()
 }
 
 async fn production_fake() -> FakeDiscord {
@@ -72,13 +62,7 @@ async fn production_fake() -> FakeDiscord {
 async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logging_the_token() {
     let fake = production_fake().await;
     let dir = bot_dir();
-    let mut child = spawn_bot(dir.path(), &fake, "trace");
-    let mut stderr = child.stderr.take().unwrap();
-    let log = tokio::spawn(async move {
-        let mut buf = Vec::new();
-        stderr.read_to_end(&mut buf).await.unwrap();
-        String::from_utf8_lossy(&buf).into_owned()
-    });
+    let bot = run_bot(dir.path(), &fake, "trace");
 
     assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
     for _ in 0..600 {
@@ -99,17 +83,8 @@ async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logg
     let identify = fake.identifies()[0].to_string();
     assert!(identify.contains(TOKEN), "{identify}");
 
-    // The shell's own `kill`, so no procps package is needed.
-    let status = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -TERM {}", child.id().unwrap())])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("paperboy did not stop after SIGTERM")
-        .unwrap();
-    let log = log.await.unwrap();
+    assert!(bot.sigterm().success());
+    let (exit, log) = bot.exit_within(Duration::from_secs(30)).await;
     assert!(exit.success(), "exit {exit:?}\n{log}");
     assert!(log.contains("clean shutdown"), "{log}");
     assert!(log.contains("delivery scheduler stopped"), "{log}");
@@ -135,26 +110,12 @@ async fn run_starts_migrates_registers_and_stops_cleanly_on_sigterm_without_logg
     assert_eq!(hosts, vec!["discord.com:443", "gateway.discord.gg:443"]);
 }
 
-async fn exit_and_log(mut child: tokio::process::Child) -> (std::process::ExitStatus, String) {
-    let mut stderr = child.stderr.take().unwrap();
-    let log = tokio::spawn(async move {
-        let mut buf = Vec::new();
-        stderr.read_to_end(&mut buf).await.unwrap();
-        String::from_utf8_lossy(&buf).into_owned()
-    });
-    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("paperboy did not exit")
-        .unwrap();
-    (exit, log.await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_token_is_checked_once_and_the_bot_exits_saying_so() {
     let fake = production_fake().await;
     fake.reject_token(true);
     let dir = bot_dir();
-    let (exit, log) = exit_and_log(spawn_bot(dir.path(), &fake, "info")).await;
+    let (exit, log) = run_bot(dir.path(), &fake, "info").exit_and_log().await;
     assert!(!exit.success());
     assert!(
         log.contains("refused the bot token") && log.contains("DISCORD_TOKEN"),
@@ -174,17 +135,13 @@ async fn a_bad_token_is_checked_once_and_the_bot_exits_saying_so() {
 async fn a_gateway_that_keeps_closing_does_not_flood_the_log() {
     let fake = production_fake().await;
     let dir = bot_dir();
-    let child = spawn_bot(dir.path(), &fake, "info");
+    let bot = run_bot(dir.path(), &fake, "info");
     assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
     // The session is up; from now on every connection is accepted and closed at once.
     fake.close_next_connections(100_000, 1011);
     fake.close_sessions(1011);
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let pid = child.id().unwrap();
-    let _ = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}")])
-        .status();
-    let (exit, log) = exit_and_log(child).await;
+    let (exit, log) = bot.stop().await;
     assert!(exit.success(), "{log}");
     // serenity alone reconnected hundreds of times a second; the tunnel backs off (0, 0, 1,
     // 2, 4 s …), so 8 seconds see a handful of connections, and the log a handful of lines.
@@ -198,18 +155,11 @@ async fn a_gateway_that_keeps_closing_does_not_flood_the_log() {
     assert!(log.contains("waiting before connecting again"), "{log}");
 }
 
-async fn sigterm(child: tokio::process::Child) -> (std::process::ExitStatus, String) {
-    let pid = child.id().unwrap();
-    let _ = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}")])
-        .status();
-    exit_and_log(child).await
-}
-
 /// The SQLite way past one process: each process opens its own shards and keeps its own
 /// database (its guilds' channels), and a second process on one database is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refused() {
+    let _machine = machine::heavy().await;
     let fake = production_fake().await;
     let guilds = [guild_on(0, 2), guild_on(1, 2)];
     for (i, g) in guilds.iter().enumerate() {
@@ -219,7 +169,7 @@ async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refuse
     let dirs = [bot_dir(), bot_dir()];
     let mut bots = Vec::new();
     for (shard, dir) in ["0", "1"].iter().zip(&dirs) {
-        bots.push(spawn_bot_with(
+        bots.push(run_bot_with(
             dir.path(),
             &fake,
             "info",
@@ -260,9 +210,9 @@ async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refuse
     }
 
     // A second process on the first database is refused at once, naming the holder.
-    let (exit, log) = exit_and_log(spawn_bot(dirs[0].path(), &fake, "info")).await;
+    let (exit, log) = run_bot(dirs[0].path(), &fake, "info").exit_and_log().await;
     assert!(!exit.success(), "{log}");
-    let first_pid = bots[0].id().unwrap();
+    let first_pid = bots[0].pid();
     assert!(
         log.contains("another paperboy process")
             && log.contains(&format!("pid {first_pid}"))
@@ -272,14 +222,14 @@ async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refuse
     assert_eq!(fake.identifies().len(), 2, "the refused process connected");
 
     for bot in bots {
-        let (exit, log) = sigterm(bot).await;
+        let (exit, log) = bot.stop().await;
         assert!(exit.success(), "{log}");
     }
     // Once the first is gone, its database is free again: the lock died with the process.
-    let again = spawn_bot(dirs[0].path(), &fake, "info");
+    let again = run_bot(dirs[0].path(), &fake, "info");
     assert!(fake.wait_until_readies(3, Duration::from_secs(30)).await);
     assert_eq!(fake.identifies().len(), 3);
-    let (exit, log) = sigterm(again).await;
+    let (exit, log) = again.stop().await;
     assert!(exit.success(), "{log}");
 }
 
@@ -310,7 +260,8 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
-    use paperboy::store::{NewSubscription, Store};
+    use crate::support::subscription::sub;
+    use paperboy::store::Store;
     let fake = production_fake().await;
     fake.add_channel(3, 40, 0);
     let dir = bot_dir();
@@ -341,21 +292,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
         .with_clock(std::sync::Arc::new(paperboy::clock::ManualClock::new(
             chrono::Utc::now() - chrono::Duration::hours(1),
         )));
-    store
-        .upsert_subscription(&NewSubscription {
-            guild_id: 3,
-            channel_id: 40,
-            channel_kind: paperboy::target::ChannelKind::Text,
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 1,
-        })
-        .await
-        .unwrap();
+    sub(40).guild(3).save(&store).await;
     store.close().await;
     // The first message meets a 502 (retried), so every counter has something to show.
     fake.fail_route_next(
@@ -365,7 +302,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
         Failure::ServerError(502),
     );
 
-    let child = spawn_bot(dir.path(), &fake, "info");
+    let bot = run_bot(dir.path(), &fake, "info");
     assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
     let base = format!("http://127.0.0.1:{port}");
     let mut health = serde_json::Value::Null;
@@ -383,7 +320,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     if fake.messages(40).len() != 2 {
-        let (_, log) = sigterm(child).await;
+        let (_, log) = bot.stop().await;
         panic!("the day was not posted: {health:#}\n{log}");
     }
     assert_eq!(health["ok"], true, "{health:#}");
@@ -475,7 +412,7 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
     assert_eq!(down["gateway"]["ok"], false, "{down:#}");
     assert_eq!(down["database"]["ok"], true, "{down:#}");
 
-    let (exit, log) = sigterm(child).await;
+    let (exit, log) = bot.stop().await;
     assert!(exit.success(), "{log}");
     assert!(log.contains("serving /healthz and /metrics"), "{log}");
 }

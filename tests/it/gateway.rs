@@ -2,14 +2,12 @@
 //! registration at start-up, reconnects and resumes, and members keeping the bot busy while a
 //! post is due. Production HTTP path throughout (see `support::bot`).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::bot::*;
+use crate::support::fake_discord::{guild_on, Failure};
 use chrono::Timelike;
 use serde_json::{json, Value};
-use support::bot::*;
-use support::fake_discord::{guild_on, Failure};
 
 /// Waits for `n` messages in a channel.
 async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {
@@ -22,6 +20,16 @@ async fn messages(bot: &Bot, channel: u64, n: usize) -> Vec<Value> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     got
+}
+
+/// Waits (up to 10 s) until the fake has received `n` RESUMEs in all.
+async fn wait_for_resumes(bot: &Bot, n: usize) {
+    for _ in 0..200 {
+        if bot.fake.resumes().len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Subscribes `channel` to a post two minutes from the bot's clock; returns when it fires.
@@ -135,16 +143,12 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
     let fire = subscribe_soon(&mut bot, GUILD, CHANNEL).await;
     // Discord asks for a reconnect (op 7), then drops the session (4000): serenity resumes.
     bot.fake.gateway_reconnect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The reconnect's RESUME has arrived (and its session is live) before the session is
+    // dropped; then the second RESUME, after which commands reach the bot again.
+    wait_for_resumes(&bot, 1).await;
     bot.fake.close_sessions(4000);
-    for _ in 0..200 {
-        if !bot.fake.resumes().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_resumes(&bot, 2).await;
     assert!(!bot.fake.resumes().is_empty(), "serenity never resumed");
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let got = bot.invoke(MEMBER, &["settings"], json!([]), 1).await;
     assert_eq!(got[0]["kind"], "callback", "{got:#?}");
     bot.clock.set(fire + chrono::Duration::seconds(1));
@@ -162,7 +166,8 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
 async fn twenty_members_asking_for_twenty_days_do_not_delay_the_post() {
     // Every day but the seed day comes from a slow fallback (two seconds an answer).
     let clock = paperboy::clock::ManualClock::new(now());
-    let api = support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
+    let api =
+        crate::support::hf_api::GrowingApi::start_slow(clock.clone(), Duration::from_secs(2)).await;
     let mut bot = Bot::start_with(now(), Some(api.base_url.clone())).await;
     bot.clock = clock;
     bot.stop().await;
@@ -175,7 +180,7 @@ async fn twenty_members_asking_for_twenty_days_do_not_delay_the_post() {
         bot.next_id += 1;
         let token = format!("token-{}", bot.next_id);
         bot.fake
-            .dispatch_interaction(support::fake_discord::interaction::slash(
+            .dispatch_interaction(crate::support::fake_discord::interaction::slash(
                 bot.next_id,
                 &token,
                 GUILD,

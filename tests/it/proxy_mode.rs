@@ -3,19 +3,19 @@
 //! requests directly and honours what a 429 says itself. A smaller suite than the production
 //! one: posting, per-route and global 429s, and no duplicate when answers are lost.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::{Failure, FakeDiscord};
+use crate::support::machine;
+use crate::support::subscription::sub;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
 use paperboy::fetch::Fetcher;
 use paperboy::publication::WeekdaySet;
-use paperboy::store::{NewSubscription, Store};
-use support::fake_discord::{Failure, FakeDiscord};
+use paperboy::store::Store;
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 8_000;
@@ -61,21 +61,7 @@ impl Env {
         let store = Store::open(&config.database_path).await.unwrap();
         for c in channels {
             fake.add_channel(GUILD, *c, 0);
-            store
-                .upsert_subscription(&NewSubscription {
-                    guild_id: GUILD,
-                    channel_id: *c,
-                    channel_kind: paperboy::target::ChannelKind::Text,
-                    delivery_time: None,
-                    timezone: None,
-                    min_votes: None,
-                    top_n: None,
-                    notify_empty: false,
-                    auto_publish: false,
-                    created_by: 1,
-                })
-                .await
-                .unwrap();
+            sub(*c).guild(GUILD).save(&store).await;
         }
         Env {
             fake,
@@ -124,7 +110,7 @@ async fn tick(d: &Deliverer) -> PassSummary {
     d.tick(&CancellationToken::new()).await
 }
 
-fn posts(fake: &FakeDiscord, channel: u64) -> Vec<support::fake_discord::RecordedRequest> {
+fn posts(fake: &FakeDiscord, channel: u64) -> Vec<crate::support::fake_discord::RecordedRequest> {
     let path = format!("/channels/{channel}/messages");
     fake.requests()
         .into_iter()
@@ -134,6 +120,7 @@ fn posts(fake: &FakeDiscord, channel: u64) -> Vec<support::fake_discord::Recorde
 
 #[tokio::test]
 async fn a_route_429_pauses_that_route_for_its_retry_after_and_nobody_else() {
+    let _machine = machine::measuring().await;
     let env = Env::new(&[11, 12]).await;
     // Channel 11's first message: a route 429 asking for 1.5 s.
     env.fake.fail_route_next(

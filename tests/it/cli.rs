@@ -1,19 +1,15 @@
 //! The `paperboy` binary as a user runs it: preview, invite, and start-up errors.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
+use crate::support::process;
+use crate::support::subscription::sub;
+
 fn paperboy(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("PAPERBOY_CONFIG")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run paperboy")
+    process::paperboy(dir).args(args).output()
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -129,12 +125,10 @@ fn config_errors_name_the_key() {
         "[discord]\napi_base = \"http://127.0.0.1:9\"\n[schedule]\ntimezone = \"Mars/Olympus\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", "not-a-real-token")
-        .output()
-        .unwrap();
+    let out = process::paperboy(dir.path())
+        .args(&["run"])
+        .token("not-a-real-token")
+        .output();
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("schedule.timezone"), "{err}");
@@ -263,7 +257,7 @@ fn status_without_a_database_says_how_to_get_one() {
 
 #[tokio::test]
 async fn status_shows_each_source_and_each_channels_last_and_next_post() {
-    use paperboy::store::{NewSubscription, Store};
+    use paperboy::store::Store;
     let dir = tempfile::tempdir().unwrap();
     let config = fixture_folder_config(dir.path());
     let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
@@ -273,21 +267,7 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
         papers: vec![],
     };
     store.save_digest(&digest, &folder, true).await.unwrap();
-    store
-        .upsert_subscription(&NewSubscription {
-            guild_id: 77,
-            channel_id: 4242,
-            channel_kind: paperboy::target::ChannelKind::Forum,
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 1,
-        })
-        .await
-        .unwrap();
+    sub(4242).guild(77).kind(15).save(&store).await;
     store.close().await;
     let out = paperboy(
         &["--config", config.to_str().unwrap(), "status"],
@@ -309,25 +289,11 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
 
 #[tokio::test]
 async fn status_shows_a_day_being_retried_and_a_day_given_up() {
-    use paperboy::store::{DeliveryStatus, NewSubscription, Store};
+    use paperboy::store::{DeliveryStatus, Store};
     let dir = tempfile::tempdir().unwrap();
     let config = fixture_folder_config(dir.path());
     let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
-    store
-        .upsert_subscription(&NewSubscription {
-            guild_id: 77,
-            channel_id: 4242,
-            channel_kind: paperboy::target::ChannelKind::Text,
-            delivery_time: None,
-            timezone: None,
-            min_votes: None,
-            top_n: None,
-            notify_empty: false,
-            auto_publish: false,
-            created_by: 1,
-        })
-        .await
-        .unwrap();
+    sub(4242).guild(77).save(&store).await;
     let today = chrono::Utc::now().date_naive();
     let (given_up, failing) = (today - chrono::Duration::days(2), today);
     let body = serde_json::json!({"content": "x"});

@@ -57,6 +57,8 @@ pub(super) struct Shared {
     pub(super) ready_count: AtomicUsize,
     /// REST requests that arrived, answered or not (a slow answer is still in flight).
     pub(super) arrived: AtomicUsize,
+    /// Requests whose effect took place and whose (delayed) answer has not been given yet.
+    pub(super) answers_pending: AtomicUsize,
     pub(super) next_conn: AtomicU64,
     pub(super) deadline_ms: AtomicU64,
     pub(super) shutdown_tx: watch::Sender<bool>,

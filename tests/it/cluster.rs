@@ -7,19 +7,19 @@
 //!
 //! Needs `PAPERBOY_TEST_POSTGRES_URL` (`.ci/run` starts a server); without it the tests say so
 //! and pass. The quick variant (200 channels) runs in `cargo test`; the full one:
-//! `cargo test --release --test cluster -- --ignored` (1,000 channels).
-
-mod support;
+//! `cargo test --release --test it cluster:: -- --ignored` (1,000 channels).
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::fake_discord::{guild_on, interaction, FakeConfig, FakeDiscord};
+use crate::support::machine;
+use crate::support::process::{kill, paperboy};
+use crate::support::subscription::sub;
 use paperboy::clock::ManualClock;
-use paperboy::store::{Database, DeliveryStatus, NewSubscription, Store};
-use support::fake_discord::{guild_on, interaction, FakeConfig, FakeDiscord};
+use paperboy::store::{Database, DeliveryStatus, Store};
 
 const TOKEN: &str = "cluster-test-token";
 /// The token's budget, shared by the processes (`delivery.requests_per_second`): the default,
@@ -40,21 +40,11 @@ fn bot_toml(dir: &Path, url: &str) {
 }
 
 fn spawn(dir: &Path, fake: &FakeDiscord, shard: &str) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .args(["run", "--shards", shard, "--total-shards", "2"])
-        .current_dir(dir)
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
-        .env("HTTPS_PROXY", fake.proxy_url())
-        .env("SSL_CERT_FILE", fake.ca_file())
-        .env_remove("DATABASE_URL")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
+    paperboy(dir)
+        .args(&["run", "--shards", shard, "--total-shards", "2"])
+        .token(TOKEN)
+        .through(fake)
         .spawn()
-        .unwrap()
 }
 
 /// The most message posts the fake received within any `window`.
@@ -88,9 +78,11 @@ async fn all_done(store: &Store, channels: &[u64]) -> bool {
 }
 
 async fn two_processes_one_killed(n_channels: u64) {
-    let Some(url) = support::postgres::fresh_schema("cluster").await else {
+    let Some(url) = crate::support::postgres::fresh_schema("cluster").await else {
         return;
     };
+    // Two bot processes and PostgreSQL, and a rate measured at the end: alone on the machine.
+    let _machine = machine::measuring().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         bot_token: TOKEN.to_string(),
         ..FakeConfig::default()
@@ -127,21 +119,7 @@ async fn two_processes_one_killed(n_channels: u64) {
         for k in 0..n_channels / 2 {
             let c = 20_000 + i as u64 * 100_000 + k;
             fake.add_channel(*g, c, 0);
-            store
-                .upsert_subscription(&NewSubscription {
-                    guild_id: *g,
-                    channel_id: c,
-                    channel_kind: paperboy::target::ChannelKind::Text,
-                    delivery_time: None,
-                    timezone: None,
-                    min_votes: None,
-                    top_n: None,
-                    notify_empty: false,
-                    auto_publish: false,
-                    created_by: 1,
-                })
-                .await
-                .unwrap();
+            sub(c).guild(*g).save(&store).await;
             channels.push(c);
         }
     }
@@ -192,8 +170,7 @@ async fn two_processes_one_killed(n_channels: u64) {
     while posts() < channels.len() / 2 && started.elapsed() < Duration::from_secs(120) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    first.start_kill().unwrap();
-    let _ = first.wait().await;
+    kill(&mut first).await;
     let at_kill = posts();
     assert!(
         at_kill < channels.len() * 2,
@@ -211,10 +188,10 @@ async fn two_processes_one_killed(n_channels: u64) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut second = second;
-    second.start_kill().unwrap();
-    let _ = second.wait().await;
+    kill(&mut second).await;
     assert!(finished, "the surviving process did not finish the day");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Answers still on their way have landed.
+    assert!(fake.answers_landed(Duration::from_secs(10)).await);
 
     let mut duplicates = 0;
     let mut lost = 0;
@@ -249,7 +226,7 @@ async fn two_processes_share_the_work_and_the_survivor_of_a_kill_finishes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "long: run with `cargo test --release --test cluster -- --ignored`"]
+#[ignore = "long: run with `cargo test --release --test it cluster:: -- --ignored`"]
 async fn a_thousand_channels_over_two_processes_one_killed() {
     two_processes_one_killed(1_000).await;
 }

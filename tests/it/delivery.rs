@@ -2,13 +2,14 @@
 //! serenity `Http` against the fake Discord on loopback, and a manual clock driving
 //! `Deliverer::tick`. Waits inside the engine are shrunk with `Tuning`, so no test sleeps long.
 
-mod support;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveTime;
+use crate::support::engine::*;
+use crate::support::fake_discord::Failure;
+use crate::support::machine;
+use crate::support::subscription::sub;
 use paperboy::clock::Clock;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, Tuning};
@@ -16,8 +17,6 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::filter::Filter;
 use paperboy::store::{DeliveryStatus, Keyword, Publish};
-use support::engine::*;
-use support::fake_discord::Failure;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -25,12 +24,9 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
     let env = Env::new("").await;
     env.publish(env.day);
     // 09:00 in Seoul is 00:00 UTC; the other channel follows the bot's 09:00 UTC.
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(9, 0, 0);
-        s.timezone = Some(chrono_tz::Asia::Seoul);
-    })
-    .await;
-    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(sub(100).at(9, 0).timezone(chrono_tz::Asia::Seoul))
+        .await;
+    env.subscribe(sub(101)).await;
     let d = env.deliverer();
 
     env.clock
@@ -87,7 +83,7 @@ async fn due_subscription_is_posted_once_at_its_time_in_its_zone() {
 #[tokio::test]
 async fn a_due_digest_that_is_late_is_posted_when_it_appears() {
     let env = Env::new("retry_initial_minutes = 5").await;
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer();
     let yesterday = env.day - chrono::Duration::days(1);
 
@@ -120,7 +116,7 @@ async fn a_due_digest_that_is_late_is_posted_when_it_appears() {
 #[tokio::test]
 async fn a_digest_that_appears_after_the_wait_goes_with_the_next_post() {
     let env = Env::new("publish_deadline_minutes = 120").await;
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
@@ -177,10 +173,7 @@ async fn fallback_source_is_used_only_after_waiting_fallback_after_for_the_prima
     for k in 2..5 {
         env.publish(env.day - chrono::Duration::days(k));
     }
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(0, 20, 0)
-    })
-    .await;
+    env.subscribe(sub(100).at(0, 20)).await;
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
         ..fast()
@@ -218,8 +211,8 @@ async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
     // `digest_offset_days = 0`: each post carries exactly its own day.
     let env =
         Env::new("publish_deadline_minutes = 120\ndigest_offset_days = 0\ncatch_up_days = 0").await;
-    env.subscribe(100, 0, |s| s.notify_empty = true).await;
-    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(sub(100).notify_empty(true)).await;
+    env.subscribe(sub(101)).await;
     let d = env.deliverer();
 
     env.clock.set(at(env.day, 9, 1));
@@ -252,10 +245,7 @@ async fn a_pinned_day_that_never_comes_is_reported_only_to_opted_in_channels() {
 #[tokio::test]
 async fn an_unreadable_digest_is_retried_and_posted_once_fixed_never_settled_as_empty() {
     let env = Env::new("publish_deadline_minutes = 120\nretry_initial_minutes = 30").await;
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(0, 30, 0)
-    })
-    .await;
+    env.subscribe(sub(100).at(0, 30)).await;
     let yesterday = env.day - chrono::Duration::days(1);
     let before = env.day - chrono::Duration::days(2);
     // A malformed digest: not "not published yet", an error retried while it is waited for.
@@ -313,7 +303,7 @@ async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
     let before = env.day - chrono::Duration::days(2);
     let yesterday = env.day - chrono::Duration::days(1);
     env.publish(before);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     let d = env.deliverer();
     env.clock.set(at(before, 9, 0));
     assert_eq!(tick(&d).await.completed, 1);
@@ -347,7 +337,7 @@ async fn missed_posts_are_caught_up_once_oldest_first_after_downtime() {
 async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_window() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     // Back after Discord forgot the nonce: only the channel's history can tell.
     env.fake.set_nonce_window(None);
 
@@ -392,7 +382,7 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_
 async fn lost_answers_and_timeouts_are_looked_up_not_resent() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.fake.set_nonce_window(None);
     // Message 0: stored, answer lost. Message 1: stored, answer too slow for the timeout.
     env.fake.fail_route_next(
@@ -410,7 +400,8 @@ async fn lost_answers_and_timeouts_are_looked_up_not_resent() {
     let pass = tick(&d).await;
     env.fake.set_answer_delay(Duration::ZERO);
     assert_eq!(pass.completed, 1, "{pass}");
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    // The lost answer, held back 800 ms, has been given (to nobody).
+    assert!(env.fake.answers_landed(Duration::from_secs(10)).await);
     let msgs = env.fake.messages(100);
     assert_eq!(msgs.len(), 2, "{msgs:#?}");
     let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
@@ -428,7 +419,7 @@ async fn injected_429s_5xx_and_slow_answers_still_serve_every_channel_exactly_on
     env.publish(env.day);
     let channels: Vec<u64> = (0..20).map(|i| 1_000 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.fake.set_random_failures(
         0.3,
@@ -474,8 +465,8 @@ async fn injected_429s_5xx_and_slow_answers_still_serve_every_channel_exactly_on
         assert_eq!(ledger.status, DeliveryStatus::Done);
         assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
     }
-    // Give the slow answers still in flight time to land, then check again: no late duplicates.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the slow answers still in flight have landed, check again: no late duplicates.
+    assert!(env.fake.answers_landed(Duration::from_secs(10)).await);
     for c in &channels {
         assert_eq!(env.fake.messages(*c).len(), 2, "channel {c}");
     }
@@ -486,8 +477,8 @@ async fn deleted_channel_is_paused_after_one_failure_and_never_retried() {
     let env = Env::new("").await;
     env.fake.add_guild(GUILD, Some(700));
     env.publish(env.day);
-    env.subscribe(101, 0, |_| {}).await;
-    env.subscribe(102, 0, |_| {}).await;
+    env.subscribe(sub(101)).await;
+    env.subscribe(sub(102)).await;
     env.fake.delete_channel(101);
     let d = env.deliverer();
 
@@ -530,7 +521,7 @@ async fn deleted_channel_is_paused_after_one_failure_and_never_retried() {
 async fn forbidden_channel_is_paused_with_the_permission_reason() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(103, 0, |_| {}).await;
+    env.subscribe(sub(103)).await;
     env.fake.forbid_channel(103);
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
@@ -562,9 +553,9 @@ async fn forbidden_channel_is_paused_with_the_permission_reason() {
 async fn forum_gets_one_thread_per_day_and_announcements_are_published() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
-    env.subscribe(301, 5, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
+    env.subscribe(sub(301).kind(5)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
     let pass = tick(&d).await;
@@ -616,7 +607,7 @@ async fn crossposts_over_the_quota_are_given_up_at_once_and_recorded() {
         env.digests.join(format!("{}.md", env.day)),
     )
     .unwrap();
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = env.deliverer();
     // Were the quota sat out, this would take an hour.
@@ -654,7 +645,7 @@ async fn crossposts_over_the_quota_are_given_up_at_once_and_recorded() {
 async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(300, 5, |s| s.auto_publish = true).await;
+    env.subscribe(sub(300).kind(5).auto_publish(true)).await;
     env.clock.set(at(env.day, 9, 0));
     // The bot planned the day, sent and recorded message 0, and died before publishing it.
     let digest = env.archived(env.day).await;
@@ -712,7 +703,7 @@ async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
 async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     // An earlier attempt created the day's thread, but its answer never arrived (the bot timed
     // out or crashed before recording it). Forum posts take no nonce, so only a lookup helps.
     let title = format!("Daily Papers — {}", env.day);
@@ -746,7 +737,7 @@ async fn forum_thread_of_an_unanswered_attempt_is_reused_not_duplicated() {
 async fn forum_thread_with_the_same_title_by_someone_else_is_not_taken_over() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     let title = format!("Daily Papers — {}", env.day);
     assert_ne!(env.fake.config().bot_user_id, 4_242);
     env.fake.add_thread(200, 555, &title, 4_242);
@@ -779,7 +770,7 @@ async fn forum_thread_with_the_same_title_by_someone_else_is_not_taken_over() {
 async fn resumed_forum_delivery_posts_into_the_same_thread() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(200, 15, |_| {}).await;
+    env.subscribe(sub(200).kind(15)).await;
     let digest = env.archived(env.day).await;
     let mut cache = RenderCache::default();
     let bodies = cache.bodies(
@@ -818,9 +809,9 @@ async fn resumed_forum_delivery_posts_into_the_same_thread() {
 async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(400, 0, |_| {}).await;
-    env.subscribe(401, 0, |s| s.notify_empty = true).await;
-    env.subscribe(402, 0, |_| {}).await;
+    env.subscribe(sub(400)).await;
+    env.subscribe(sub(401).notify_empty(true)).await;
+    env.subscribe(sub(402)).await;
     env.store
         .add_keywords(400, &[Keyword::include("WavLLM")])
         .await
@@ -863,7 +854,7 @@ async fn keyword_filters_apply_and_empty_notices_go_only_to_opted_in_channels() 
 async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.clock.set(at(env.day, 9, 0));
     // The first message is answered slowly; shutdown is requested while it is in flight.
     env.fake
@@ -913,7 +904,7 @@ async fn shutdown_finishes_and_records_the_message_in_flight_then_stops() {
 async fn scheduler_runs_passes_and_stops_on_cancel() {
     let env = Env::new("").await;
     env.publish(env.day);
-    env.subscribe(100, 0, |_| {}).await;
+    env.subscribe(sub(100)).await;
     env.clock.set(at(env.day, 9, 0));
     let d = Arc::new(env.deliverer());
     let cancel = CancellationToken::new();
@@ -940,7 +931,7 @@ async fn scheduler_runs_passes_and_stops_on_cancel() {
 async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_copy_is_refreshed() {
     let env = Env::new("").await;
     // The fallback: a Hugging Face API driven by the test's clock.
-    let api = support::hf_api::GrowingApi::start(env.clock.clone()).await;
+    let api = crate::support::hf_api::GrowingApi::start(env.clock.clone()).await;
     let mut config = (*env.config).clone();
     config.source.fallback = Some(DigestSource::HfApi {
         base_url: api.base_url.clone(),
@@ -954,10 +945,7 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let yesterday = env.day - chrono::Duration::days(1);
     // The primary published a week ago, then nothing.
     env.publish(env.day - chrono::Duration::days(7));
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(1, 30, 0)
-    })
-    .await;
+    env.subscribe(sub(100).at(1, 30)).await;
 
     // A member looked at yesterday while it was still growing: archived as provisional.
     env.clock.set(at(yesterday, 15, 0));
@@ -971,7 +959,7 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
         .await
         .unwrap();
     assert!(!so_far.final_);
-    assert!(so_far.digest.papers.len() < support::hf_api::FULL_DAY);
+    assert!(so_far.digest.papers.len() < crate::support::hf_api::FULL_DAY);
 
     let d = env.deliverer().with_tuning(Tuning {
         max_sleep: Duration::from_secs(86_400),
@@ -981,25 +969,33 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let pass = tick(&d).await;
     assert_eq!(pass.completed, 1, "{pass}");
     let msgs = env.fake.messages(100);
-    assert_eq!(embeds(&msgs), support::hf_api::FULL_DAY, "the final list");
+    assert_eq!(
+        embeds(&msgs),
+        crate::support::hf_api::FULL_DAY,
+        "the final list"
+    );
     assert!(msgs[0]["content"]
         .as_str()
         .unwrap()
         .contains(&yesterday.to_string()));
     let archived = env.store.archived(yesterday).await.unwrap().unwrap();
     assert!(archived.final_);
-    assert_eq!(archived.digest.papers.len(), support::hf_api::FULL_DAY);
+    assert_eq!(
+        archived.digest.papers.len(),
+        crate::support::hf_api::FULL_DAY
+    );
     let quiet = fetcher.quiet(env.clock.now()).await.unwrap();
     assert!(quiet.quiet && quiet.missing_days >= 3, "{quiet:?}");
 }
 
 #[tokio::test]
 async fn a_global_429_pauses_every_delivery_task_for_its_retry_after() {
+    let _machine = machine::measuring().await;
     let env = Env::new("").await;
     env.publish(env.day);
     let channels: Vec<u64> = (0..12).map(|i| 2_000 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.clock.set(at(env.day, 9, 0));
     // The first message POST hits the bot-wide limit: two seconds for everyone.
@@ -1065,7 +1061,7 @@ async fn a_refused_token_mid_fan_out_stops_delivery_and_resumes_when_accepted() 
     env.publish(env.day);
     let channels: Vec<u64> = (0..30).map(|i| 500 + i).collect();
     for c in &channels {
-        env.subscribe(*c, 0, |_| {}).await;
+        env.subscribe(sub(*c)).await;
     }
     env.clock.set(at(env.day, 9, 0));
     let health = Arc::new(paperboy::health::Health::new(Duration::from_secs(60)));

@@ -38,7 +38,7 @@ impl GrowingApi {
 
     /// An API that takes `delay` to answer each request.
     pub async fn start_slow(clock: ManualClock, delay: std::time::Duration) -> GrowingApi {
-        let fixture = include_bytes!("../fixtures/hf-api/2024-10-25.json");
+        let fixture = include_bytes!("../../fixtures/hf-api/2024-10-25.json");
         let papers: Vec<Value> = serde_json::from_slice(fixture).unwrap();
         assert_eq!(papers.len(), FULL_DAY);
         let requests = Arc::new(AtomicUsize::new(0));

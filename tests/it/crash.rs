@@ -8,27 +8,24 @@
 //!
 //! The quick variants run in `cargo test` (100 channels, 40 people, 10 kills; and 10 channels,
 //! 80 people, 6 kills, so that most kills land among the DMs). The full one:
-//! `cargo test --release --test crash -- --ignored` (200 channels, 100 people, 40 kills, 5
+//! `cargo test --release --test it crash:: -- --ignored` (200 channels, 100 people, 40 kills, 5
 //! SIGTERMs).
-
-mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+use crate::support::machine;
+use crate::support::process::{kill, paperboy, sigterm};
+use crate::support::subscription::sub;
 use paperboy::clock::ManualClock;
-use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, NewSubscription, Store};
+use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, Store};
 use rand::{Rng, SeedableRng};
-use support::fake_discord::{FakeConfig, FakeDiscord};
 
 const GUILD: u64 = 6_000;
 
-/// The budget test runs alone: it measures rates that the crash series' load on the two cores
-/// would distort (the series themselves may share the machine).
-static MEASURING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 const TOKEN: &str = "crash-test-token";
 
 /// People with alerts, and whether their terms match the day: even ones follow `diffusion`
@@ -79,21 +76,12 @@ async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u
     fake.add_guild(GUILD, None);
     for (c, kind) in chans {
         fake.add_channel(GUILD, *c, *kind);
-        store
-            .upsert_subscription(&NewSubscription {
-                guild_id: GUILD,
-                channel_id: *c,
-                channel_kind: paperboy::target::ChannelKind::from_discord(*kind).unwrap(),
-                delivery_time: None,
-                timezone: None,
-                min_votes: None,
-                top_n: None,
-                notify_empty: false,
-                auto_publish: *kind == 5,
-                created_by: 1,
-            })
-            .await
-            .unwrap();
+        sub(*c)
+            .guild(GUILD)
+            .kind(*kind)
+            .auto_publish(*kind == 5)
+            .save(&store)
+            .await;
     }
     for (user, matches) in people {
         fake.add_user(*user, &format!("reader{user}"));
@@ -114,20 +102,11 @@ async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u
 }
 
 fn spawn(dir: &Path, fake: &FakeDiscord) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_paperboy"))
-        .arg("run")
-        .current_dir(dir)
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
-        .env("HTTPS_PROXY", fake.proxy_url())
-        .env("SSL_CERT_FILE", fake.ca_file())
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
+    paperboy(dir)
+        .args(&["run"])
+        .token(TOKEN)
+        .through(fake)
         .spawn()
-        .unwrap()
 }
 
 async fn all_done(dir: &Path, n: usize) -> bool {
@@ -149,7 +128,7 @@ async fn all_done(dir: &Path, n: usize) -> bool {
 }
 
 async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize, seed: u64) {
-    let _turn = MEASURING.read().await;
+    let _machine = machine::heavy().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         bot_token: TOKEN.to_string(),
         ..FakeConfig::default()
@@ -169,14 +148,10 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
         tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2_500))).await;
         if signals_left > 0 && k % 4 == 3 {
             signals_left -= 1;
-            let pid = child.id().unwrap();
-            let _ = std::process::Command::new("sh")
-                .args(["-c", &format!("kill -TERM {pid}")])
-                .status();
+            sigterm(&child);
             let _ = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
         } else {
-            child.start_kill().unwrap();
-            let _ = child.wait().await;
+            kill(&mut child).await;
         }
         eprintln!(
             "after stop {}: {} requests so far, {} of them message posts; {} people have a DM",
@@ -203,11 +178,10 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    kill(&mut child).await;
     assert!(finished, "the day never finished after the kills");
     // Answers still on their way have landed.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(fake.answers_landed(Duration::from_secs(10)).await);
 
     let crossposts: HashMap<u64, usize> =
         fake.crossposts()
@@ -278,7 +252,7 @@ async fn kills_during_a_dm_fan_out_send_each_person_one_dm() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "long: run with `cargo test --release --test crash -- --ignored`"]
+#[ignore = "long: run with `cargo test --release --test it crash:: -- --ignored`"]
 async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
     crash_series(200, 100, 40, 5, 42).await;
 }
@@ -289,7 +263,7 @@ async fn forty_kills_and_five_sigterms_lose_and_duplicate_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
     const BUDGET: usize = 10;
-    let _turn = MEASURING.write().await;
+    let _machine = machine::measuring().await;
     let fake = FakeDiscord::start_with(FakeConfig {
         bot_token: TOKEN.to_string(),
         ..FakeConfig::default()
@@ -326,8 +300,7 @@ async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(posts(&fake).len() >= 5, "the first run never posted");
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    kill(&mut child).await;
     let before = posts(&fake).len();
 
     let restarted_at = std::time::Instant::now();
@@ -341,8 +314,7 @@ async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    kill(&mut child).await;
     let first = *after.first().expect("the restart posted nothing");
     let start_delay = first - restarted_at;
     // Waiting for the dead process's next heartbeat alone would take 10 s (a third of the

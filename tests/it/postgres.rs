@@ -3,15 +3,13 @@
 //! server named by `PAPERBOY_TEST_POSTGRES_URL`, in a fresh schema. Without that variable the
 //! test says so and passes, unless `PAPERBOY_REQUIRE_POSTGRES=1` (as in `.ci/run`).
 
-mod support;
-
-use chrono::NaiveTime;
+use crate::support::engine::*;
+use crate::support::subscription::sub;
 use paperboy::store::{Database, DeliveryStatus, Keyword};
-use support::engine::*;
 
 #[tokio::test]
 async fn the_engine_posts_each_channel_once_with_its_filter_on_postgres() {
-    let Some(url) = support::postgres::fresh_schema("engine").await else {
+    let Some(url) = crate::support::postgres::fresh_schema("engine").await else {
         return;
     };
     let env = Env::with("", |config, _| {
@@ -29,12 +27,9 @@ async fn the_engine_posts_each_channel_once_with_its_filter_on_sqlite() {
 
 async fn posts_each_channel_once_with_its_filter(env: Env) {
     env.publish(env.day);
-    env.subscribe(100, 0, |s| {
-        s.delivery_time = NaiveTime::from_hms_opt(9, 0, 0);
-        s.timezone = Some(chrono_tz::Asia::Seoul);
-    })
-    .await;
-    env.subscribe(101, 0, |_| {}).await;
+    env.subscribe(sub(100).at(9, 0).timezone(chrono_tz::Asia::Seoul))
+        .await;
+    env.subscribe(sub(101)).await;
     // A filter no paper of the fixture matches: the channel gets nothing, and that is settled.
     env.store
         .add_keywords(101, &[Keyword::include("zzzz-no-such-topic")])

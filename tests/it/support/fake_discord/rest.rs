@@ -150,8 +150,11 @@ impl Shared {
             }
             d
         };
+        self.answers_pending.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(decision.delay).await;
-        self.finish(&mut lock(&self.inner), &req, decision.reply, decision.dedup)
+        let answer = self.finish(&mut lock(&self.inner), &req, decision.reply, decision.dedup);
+        self.answers_pending.fetch_sub(1, Ordering::SeqCst);
+        answer
     }
 
     /// Everything that happens when the request arrives: the effect takes place here, only the

@@ -10,13 +10,14 @@
 //! fallback's final list (never a provisional, still-growing one); and no digest waits longer
 //! than the first post after it became available.
 
-mod support;
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::FakeDiscord;
+use crate::support::hf_api::{GrowingApi, FULL_DAY};
+use crate::support::subscription::sub;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use paperboy::clock::{Clock, ManualClock};
@@ -26,9 +27,7 @@ use paperboy::digest::source::DigestSource;
 use paperboy::fetch::Fetcher;
 use paperboy::publication::Publication;
 use paperboy::schedule::ChannelSchedule;
-use paperboy::store::{NewSubscription, Store};
-use support::fake_discord::FakeDiscord;
-use support::hf_api::{GrowingApi, FULL_DAY};
+use paperboy::store::Store;
 use tokio_util::sync::CancellationToken;
 
 const GUILD: u64 = 9_000;
@@ -42,7 +41,7 @@ fn d(s: &str) -> NaiveDate {
 
 /// The recorded timeline: digest date → when its file first appeared.
 fn timeline() -> BTreeMap<NaiveDate, DateTime<Utc>> {
-    let csv = include_str!("fixtures/digests/publication-times.csv");
+    let csv = include_str!("../fixtures/digests/publication-times.csv");
     csv.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
@@ -131,7 +130,7 @@ async fn replay(
     let api = GrowingApi::start(clock.clone()).await.base_url;
 
     // The shipped defaults, with the sources and the database moved into the test's folder.
-    let mut config = Config::from_toml(include_str!("../bot.toml"), dir.path()).unwrap();
+    let mut config = Config::from_toml(include_str!("../../bot.toml"), dir.path()).unwrap();
     config.source.primary = DigestSource::Folder(folder.clone());
     config.source.fallback = Some(DigestSource::HfApi { base_url: api });
     config.database_path = dir.path().join("paperboy.db");
@@ -145,21 +144,12 @@ async fn replay(
     fake.add_guild(GUILD, None);
     for c in channels() {
         fake.add_channel(GUILD, c.id, 0);
-        store
-            .upsert_subscription(&NewSubscription {
-                guild_id: GUILD,
-                channel_id: c.id,
-                channel_kind: paperboy::target::ChannelKind::Text,
-                delivery_time: Some(c.time),
-                timezone: Some(c.tz),
-                min_votes: None,
-                top_n: None,
-                notify_empty: false,
-                auto_publish: false,
-                created_by: 1,
-            })
-            .await
-            .unwrap();
+        sub(c.id)
+            .guild(GUILD)
+            .delivery_time(c.time)
+            .timezone(c.tz)
+            .save(&store)
+            .await;
     }
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),

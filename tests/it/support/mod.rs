@@ -1,0 +1,12 @@
+//! Shared helpers of the integration suites: the fake Discord, the running-bot harness, the
+//! delivery-engine harness, the `paperboy` binary, subscriptions, a fake Hugging Face API, a
+//! PostgreSQL schema per test, and the machine's share for tests that measure time.
+
+pub mod bot;
+pub mod engine;
+pub mod fake_discord;
+pub mod hf_api;
+pub mod machine;
+pub mod postgres;
+pub mod process;
+pub mod subscription;

@@ -1,0 +1,106 @@
+//! Subscriptions as the tests write them: `sub(channel).kind(5).auto_publish(true).build()`.
+//! The one place that spells out `NewSubscription` (also included by `benches/fanout.rs`), so
+//! a change to it touches this file only.
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use paperboy::store::{NewSubscription, Store};
+
+/// A text channel's subscription with every setting at its default, by user 1, in guild 0.
+pub fn sub(channel_id: u64) -> Sub {
+    Sub {
+        guild_id: 0,
+        channel_id,
+        kind: 0,
+        delivery_time: None,
+        timezone: None,
+        min_votes: None,
+        top_n: None,
+        notify_empty: false,
+        auto_publish: false,
+        created_by: 1,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Sub {
+    guild_id: u64,
+    channel_id: u64,
+    kind: u8,
+    delivery_time: Option<NaiveTime>,
+    timezone: Option<Tz>,
+    min_votes: Option<u32>,
+    top_n: Option<u32>,
+    notify_empty: bool,
+    auto_publish: bool,
+    created_by: u64,
+}
+
+impl Sub {
+    pub fn guild(mut self, guild_id: u64) -> Sub {
+        self.guild_id = guild_id;
+        self
+    }
+
+    /// Discord's channel type (0 text, 5 announcement, 15 forum, 10/11/12 threads).
+    pub fn kind(mut self, kind: u8) -> Sub {
+        self.kind = kind;
+        self
+    }
+
+    /// Local delivery time (`hh:mm`).
+    pub fn at(mut self, hh: u32, mm: u32) -> Sub {
+        self.delivery_time = Some(NaiveTime::from_hms_opt(hh, mm, 0).expect("a time of day"));
+        self
+    }
+
+    pub fn delivery_time(mut self, time: NaiveTime) -> Sub {
+        self.delivery_time = Some(time);
+        self
+    }
+
+    pub fn timezone(mut self, tz: Tz) -> Sub {
+        self.timezone = Some(tz);
+        self
+    }
+
+    pub fn notify_empty(mut self, on: bool) -> Sub {
+        self.notify_empty = on;
+        self
+    }
+
+    pub fn auto_publish(mut self, on: bool) -> Sub {
+        self.auto_publish = on;
+        self
+    }
+
+    pub fn channel_id(&self) -> u64 {
+        self.channel_id
+    }
+
+    /// The channel's Discord type, for the fake's `add_channel`.
+    pub fn discord_kind(&self) -> u8 {
+        self.kind
+    }
+
+    pub fn build(&self) -> NewSubscription {
+        NewSubscription {
+            guild_id: self.guild_id,
+            channel_id: self.channel_id,
+            channel_kind: paperboy::target::ChannelKind::from_discord(self.kind)
+                .expect("a channel type paperboy posts to"),
+            delivery_time: self.delivery_time,
+            timezone: self.timezone,
+            min_votes: self.min_votes,
+            top_n: self.top_n,
+            notify_empty: self.notify_empty,
+            auto_publish: self.auto_publish,
+            created_by: self.created_by,
+        }
+    }
+
+    /// Stores the subscription (created or replaced).
+    pub async fn save(&self, store: &Store) {
+        store.upsert_subscription(&self.build()).await.unwrap();
+    }
+}

@@ -1,8 +1,0 @@
-//! Shared helpers for the integration test binaries.
-#![allow(dead_code)]
-
-pub mod bot;
-pub mod engine;
-pub mod fake_discord;
-pub mod hf_api;
-pub mod postgres;
