@@ -60,7 +60,9 @@ pub async fn run(
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    run_with_tuning(config, token, clock, Tuning::default(), shutdown).await
+    let tuning = Tuning::default();
+    let health = Arc::new(Health::new(tuning.max_sleep));
+    run_with_tuning(config, token, clock, tuning, health, shutdown).await
 }
 
 /// Forwards what serenity's rate limiter reports to the delivery engine (the client installs
@@ -151,12 +153,14 @@ fn spawn_registration(
 }
 
 /// [`run`] with the delivery engine's internal waits adjusted, so that end-to-end tests of the
-/// whole bot do not wait a real minute for the scheduler to wake up.
+/// whole bot do not wait a real minute for the scheduler to wake up, and with the [`Health`] it
+/// reports to given by the caller (tests wait on its pass count instead of sleeping).
 pub async fn run_with_tuning(
     config: Arc<Config>,
     token: Token,
     clock: Arc<dyn Clock>,
     tuning: Tuning,
+    health: Arc<Health>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let database = config.database();
@@ -194,7 +198,6 @@ pub async fn run_with_tuning(
     }
     // serenity's WebSocket goes through the bot's tunnel: the proxy (which serenity cannot use)
     // and a pause between reconnects (which serenity does not make) live there.
-    let health = Arc::new(Health::new(tuning.max_sleep));
     health.expect_shards(range.1 - range.0 + 1);
     let ws_url = if gateway.url.starts_with("wss://") {
         let tunnel =

@@ -117,6 +117,11 @@ impl Health {
         self.in_pass.store(true, Ordering::Relaxed);
     }
 
+    /// Passes finished since start-up: what an observer waits on to know a pass has run.
+    pub fn passes(&self) -> u64 {
+        self.passes.load(Ordering::Relaxed)
+    }
+
     pub fn pass_finished(&self) {
         let ms = self.started.elapsed().as_millis().max(1) as u64;
         self.last_pass_end_ms.store(ms, Ordering::Relaxed);

@@ -627,8 +627,8 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
         .await;
     assert!(content(&data).contains("Subscribed"), "{data:#}");
 
-    // Not due yet: nothing is posted.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Not due yet: passes run, nothing is posted.
+    bot.two_passes().await;
     assert!(bot.fake.messages(CHANNEL).is_empty());
 
     bot.clock.set(fire + chrono::Duration::seconds(1));
@@ -665,7 +665,7 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
 
     // Later passes post nothing more that day.
     bot.clock.set(fire + chrono::Duration::minutes(30));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    bot.two_passes().await;
     assert_eq!(bot.fake.messages(CHANNEL).len(), 2);
     store.close().await;
     bot.stop().await;

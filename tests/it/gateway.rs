@@ -104,7 +104,7 @@ async fn the_bot_opens_the_shards_discord_recommends_and_answers_on_each() {
     let fire = subscribe_soon(&mut bot, guilds[1], 501).await;
     bot.clock.set(fire + chrono::Duration::seconds(1));
     assert_eq!(messages(&bot, 501, 2).await.len(), 2);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    bot.two_passes().await;
     assert_eq!(bot.fake.messages(501).len(), 2);
     bot.stop().await;
 }
@@ -153,7 +153,7 @@ async fn after_a_reconnect_and_a_resume_commands_work_and_one_scheduler_posts_on
     assert_eq!(got[0]["kind"], "callback", "{got:#?}");
     bot.clock.set(fire + chrono::Duration::seconds(1));
     assert_eq!(messages(&bot, CHANNEL, 2).await.len(), 2);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    bot.two_passes().await;
     assert_eq!(
         bot.fake.messages(CHANNEL).len(),
         2,

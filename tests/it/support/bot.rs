@@ -37,6 +37,8 @@ pub struct Bot {
     pub next_id: u64,
     /// The Hugging Face API used as the fallback source, if any.
     pub hf_api: Option<String>,
+    /// What the running bot reports to: its scheduler's pass count.
+    pub health: Arc<paperboy::health::Health>,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -89,6 +91,7 @@ impl Bot {
             task: None,
             next_id: 1000,
             hf_api,
+            health: Arc::new(paperboy::health::Health::new(Duration::from_secs(60))),
         };
         bot.launch().await;
         bot
@@ -132,11 +135,13 @@ ca_file = "{ca}"
             max_sleep: Duration::from_millis(100),
             ..Tuning::default()
         };
+        self.health = Arc::new(paperboy::health::Health::new(tuning.max_sleep));
         self.task = Some(tokio::spawn(paperboy::discord::run_with_tuning(
             config,
             Token::new("fake-token"),
             Arc::new(self.clock.clone()),
             tuning,
+            self.health.clone(),
             self.cancel.clone(),
         )));
         // Wait for this launch's own IDENTIFY and command registration (a restart reuses the
@@ -148,6 +153,19 @@ ca_file = "{ca}"
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the bot never identified and registered its commands on the fake");
+    }
+
+    /// Waits until the scheduler has run two more passes: at least one whole pass began after
+    /// this call, so whatever it would post is posted. How "nothing more happened" is proved.
+    pub async fn two_passes(&self) {
+        let start = self.health.passes();
+        for _ in 0..400 {
+            if self.health.passes() >= start + 2 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the scheduler ran no pass in 4 s");
     }
 
     pub fn puts(&self) -> usize {
