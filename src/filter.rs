@@ -466,6 +466,7 @@ mod tests {
             votes,
             authors: Vec::new(),
             bullets: bullets.iter().map(|b| b.to_string()).collect(),
+            ..Default::default()
         }
     }
 
@@ -898,6 +899,7 @@ mod tests {
                 votes,
                 authors: authors.into_iter().map(str::to_string).collect(),
                 bullets: bullets.into_iter().map(|b| b.join(" ")).collect(),
+                ..Default::default()
             })
     }
 

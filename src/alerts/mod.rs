@@ -222,6 +222,7 @@ mod tests {
             votes: None,
             authors: authors.iter().map(|a| a.to_string()).collect(),
             bullets: bullets.iter().map(|b| b.to_string()).collect(),
+            ..Default::default()
         }
     }
 

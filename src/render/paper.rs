@@ -326,6 +326,7 @@ mod tests {
             votes: None,
             authors: vec![],
             bullets: vec![],
+            ..Default::default()
         };
         let e = paper_embed(&p, &[], date());
         assert_eq!(e.fields, vec![]);

@@ -26,6 +26,7 @@ pub(super) fn paper(title: &str) -> Paper {
         votes: Some(24),
         authors: vec!["Yekun Chai".into(), "+".into(), "Niklas Muennighoff".into()],
         bullets: vec!["본 논문은 Aurora-M을 소개한다.".into()],
+        ..Default::default()
     }
 }
 
@@ -158,6 +159,7 @@ pub(super) fn realistic_day(n: usize) -> Vec<Paper> {
             bullets: (0..(5 + i % 4))
                 .map(|b| korean(140 + (b * 11) % 25))
                 .collect(),
+            ..Default::default()
         })
         .collect()
 }
@@ -202,6 +204,7 @@ pub(super) fn arb_paper() -> impl Strategy<Value = Paper> {
             votes,
             authors,
             bullets,
+            ..Default::default()
         })
 }
 
