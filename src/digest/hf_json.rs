@@ -43,6 +43,11 @@ pub fn parse_hf_json(input: &[u8], date: NaiveDate) -> Result<Parsed, DigestErro
             kind(&value)
         )));
     };
+    parse_hf_items(&items, date)
+}
+
+/// [`parse_hf_json`] on the items of an answer already decoded (the pages of a day joined).
+pub fn parse_hf_items(items: &[Value], date: NaiveDate) -> Result<Parsed, DigestError> {
     let mut papers = Vec::with_capacity(items.len());
     let mut warnings = Vec::new();
     for (index, item) in items.iter().enumerate() {
