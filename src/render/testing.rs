@@ -232,3 +232,28 @@ pub(super) fn arb_embed() -> impl Strategy<Value = EmbedSpec> {
             color: Some(1),
         })
 }
+
+/// Every real day in `tests/fixtures` (the markdown digests and the Hugging Face answer),
+/// parsed as the bot parses them: (file name, papers).
+pub(super) fn fixture_days() -> Vec<(String, Vec<Paper>)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut days = Vec::new();
+    for (dir, json) in [("digests", false), ("hf-api", true)] {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{root}/{dir}"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(if json { ".json" } else { ".md" }) && n != "README.md")
+            .collect();
+        names.sort();
+        for name in names {
+            let bytes = std::fs::read(format!("{root}/{dir}/{name}")).unwrap();
+            let parsed = if json {
+                crate::digest::hf_json::parse_hf_json(&bytes, date()).unwrap()
+            } else {
+                crate::digest::markdown::parse_markdown(&bytes, None).unwrap()
+            };
+            days.push((format!("{dir}/{name}"), parsed.digest.papers));
+        }
+    }
+    days
+}
