@@ -91,3 +91,94 @@ async fn a_120_paper_day_from_the_fallback_posts_120_papers() {
         }
     }
 }
+
+#[tokio::test]
+async fn has_code_org_and_ai_keyword_filters_select_the_right_papers() {
+    let env = Env::new("").await;
+    let api = GrowingApi::start_big(env.clock.clone(), 120).await;
+    let mut config = (*env.config).clone();
+    config.source.fallback = Some(DigestSource::HfApi {
+        base_url: api.base_url.clone(),
+    });
+    config.source.publication.fallback_after = chrono::Duration::minutes(240);
+    let env = Env {
+        config: Arc::new(config),
+        ..env
+    };
+    env.publish(env.day - chrono::Duration::days(7));
+    // What each channel typed into `/papers keywords add`.
+    let channels = [
+        (201, "has:code"),
+        (202, "org:\"Example Lab\""),
+        (203, "org:example-lab -has:code"),
+        (204, "topic3"),
+    ];
+    for (channel, typed) in channels {
+        env.subscribe(channel, 0, |s| {
+            s.delivery_time = NaiveTime::from_hms_opt(1, 30, 0)
+        })
+        .await;
+        let keywords = paperboy::commands::keywords::parse_keywords(typed);
+        env.store.add_keywords(channel, &keywords).await.unwrap();
+    }
+    env.clock.set(at(env.day, 1, 30));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed as usize, channels.len(), "{pass}");
+
+    // The fake's day: code on every third paper, Example Lab on every fifth, `topic{i % 7}`.
+    let titles_of = |channel: u64| -> Vec<String> {
+        env.fake
+            .messages(channel)
+            .iter()
+            .flat_map(|m| m["embeds"].as_array().cloned().unwrap_or_default())
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let day = support::hf_api::big_day(120);
+    let expect = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (0..120)
+            .filter(|&i| keep(i))
+            .map(|i| {
+                day[i]["paper"]["title"]
+                    .as_str()
+                    .unwrap()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let cut = |t: Vec<String>| -> Vec<String> {
+        t.into_iter()
+            .map(|s| s.chars().take(200).collect())
+            .collect()
+    };
+    assert_eq!(cut(titles_of(201)), cut(expect(&|i| i % 3 == 0)));
+    assert_eq!(cut(titles_of(202)), cut(expect(&|i| i % 5 == 0)));
+    assert_eq!(
+        cut(titles_of(203)),
+        cut(expect(&|i| i % 5 == 0 && i % 3 != 0))
+    );
+    assert_eq!(cut(titles_of(204)), cut(expect(&|i| i % 7 == 3)));
+    // Each paper says what selected it, and the organisation and code are in its links.
+    let first = &env.fake.messages(203)[0]["embeds"][0];
+    let matched = first["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "🔎 Matched")
+        .unwrap();
+    assert_eq!(matched["value"], "org:example-lab");
+    assert!(first["description"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("🏢 Example Lab"));
+    let coded = &env.fake.messages(201)[0]["embeds"][0];
+    assert!(coded["description"]
+        .as_str()
+        .unwrap()
+        .contains("[Code](https://github.com/example/repo0)"));
+}
