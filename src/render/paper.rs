@@ -161,7 +161,7 @@ pub fn paper_embed_noted(
 /// when it exists. Every URL is http(s), at most [`MAX_LINK_URL_CHARS`], and escaped so it
 /// cannot end its link early; the organisation's name is one line, Markdown escaped and mentions
 /// defused. Parts that do not fit `room` are left out whole, later ones first in importance.
-pub(super) fn link_line(paper: &Paper, room: usize) -> String {
+pub fn link_line(paper: &Paper, room: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(id) = paper.arxiv_id.as_deref().filter(|id| is_arxiv_id(id)) {
         parts.push(format!("[arXiv](https://arxiv.org/abs/{id})"));
