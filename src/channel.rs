@@ -6,26 +6,39 @@ use crate::config::ScheduleConfig;
 use crate::filter::Filter;
 use crate::schedule::ChannelSchedule;
 use crate::store::{Keyword, KeywordKind, Subscription};
-use crate::terms::AUTHOR_PREFIX;
+use crate::terms::{Facet, AUTHOR_PREFIX};
+
+/// What a stored keyword is: author terms are stored as `author:name` (see [`AUTHOR_PREFIX`]),
+/// `has:code` and `org:name` terms as written (see [`Facet`]), the rest are words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Word,
+    Author,
+    Facet,
+}
 
 pub fn filter_for(sub: Option<&Subscription>, keywords: &[Keyword]) -> Filter {
-    // Author terms are stored as keywords `author:name` (see [`AUTHOR_PREFIX`]).
-    let pick = |kind: KeywordKind, authors: bool| {
+    let pick = |kind: KeywordKind, what: Stored| {
         keywords
             .iter()
             .filter(|k| k.kind == kind)
-            .filter_map(|k| match k.word.strip_prefix(AUTHOR_PREFIX) {
-                Some(name) if authors => Some(name.to_string()),
-                None if !authors => Some(k.word.clone()),
-                _ => None,
+            .filter_map(|k| {
+                let (is, text) = match k.word.strip_prefix(AUTHOR_PREFIX) {
+                    Some(name) => (Stored::Author, name.to_string()),
+                    None if Facet::of(&k.word).is_some() => (Stored::Facet, k.word.clone()),
+                    None => (Stored::Word, k.word.clone()),
+                };
+                (is == what).then_some(text)
             })
             .collect()
     };
     Filter {
-        include: pick(KeywordKind::Include, false),
-        exclude: pick(KeywordKind::Exclude, false),
-        authors: pick(KeywordKind::Include, true),
-        exclude_authors: pick(KeywordKind::Exclude, true),
+        include: pick(KeywordKind::Include, Stored::Word),
+        exclude: pick(KeywordKind::Exclude, Stored::Word),
+        authors: pick(KeywordKind::Include, Stored::Author),
+        exclude_authors: pick(KeywordKind::Exclude, Stored::Author),
+        facets: pick(KeywordKind::Include, Stored::Facet),
+        exclude_facets: pick(KeywordKind::Exclude, Stored::Facet),
         min_votes: sub.and_then(|s| s.min_votes),
         top_n: sub.and_then(|s| s.top_n).map(|n| n as usize),
     }

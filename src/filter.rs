@@ -8,16 +8,18 @@
 //! them.
 //!
 //! # Selection
-//! A paper is kept when it matches an include keyword or is by one of the `author:` terms
-//! (when the filter has either; with neither, every paper is), unless an exclude keyword
-//! matches or it is by an excluded author. Author names compare by [`crate::names`]'s rules.
+//! A paper is kept when it matches an include keyword, is by one of the `author:` terms or has
+//! one of the facets asked for (`has:code`, `org:NAME`; see [`crate::terms::Facet`]) — when the
+//! filter has any of them; with none, every paper is — unless an exclude keyword matches, it is
+//! by an excluded author or has an excluded facet. Author names compare by [`crate::names`]'s
+//! rules; organisations by account or display name, normalised as keywords are.
 //!
 //! # Matching rules
 //! - Text and keywords are normalised the same way: Unicode lowercase, every whitespace run
 //!   collapsed to one space, trimmed (see [`normalize`]). So `Diffusion   Model` matches the
 //!   phrase `diffusion model` across a line break.
-//! - The searched text is the title and every bullet, each searched separately (a phrase never
-//!   spans two bullets).
+//! - The searched text is the title, every bullet and every AI keyword Hugging Face gave the
+//!   paper, each searched separately (a phrase never spans two of them).
 //! - Word boundaries are checked per edge of the keyword. An edge whose character is a letter or
 //!   digit of a script that separates words with spaces (Latin, Greek, Cyrillic, digits, ...) must
 //!   not touch another such "word character" in the text: `llm` matches `LLM-based`, `(LLM)` and
@@ -36,6 +38,7 @@ use std::sync::OnceLock;
 use crate::digest::Paper;
 use crate::names::NameKey;
 use crate::script::is_unsegmented_script;
+use crate::terms::{Facet, HAS_CODE, ORG_PREFIX};
 
 /// A channel's selection settings as stored; compile it with [`Filter::compile`] before use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,6 +51,10 @@ pub struct Filter {
     pub authors: Vec<String>,
     /// Drop papers by any of these authors (`-author:` terms), like an exclude keyword.
     pub exclude_authors: Vec<String>,
+    /// Keep papers with any of these facets too (`has:code`, `org:Name`, as written).
+    pub facets: Vec<String>,
+    /// Drop papers with any of these facets (`-has:code`, `-org:Name`).
+    pub exclude_facets: Vec<String>,
     /// Drop papers with fewer votes; papers without a vote count are dropped too when set,
     /// because "at least N votes" cannot be shown for them.
     pub min_votes: Option<u32>,
@@ -64,6 +71,8 @@ impl Filter {
             exclude: KeywordSet::new(&self.exclude),
             authors: AuthorSet::new(&self.authors),
             exclude_authors: AuthorSet::new(&self.exclude_authors),
+            facets: FacetSet::new(&self.facets),
+            exclude_facets: FacetSet::new(&self.exclude_facets),
             min_votes: self.min_votes,
             top_n: self.top_n,
         }
@@ -78,6 +87,8 @@ impl Filter {
             && blank(&self.exclude)
             && no_names(&self.authors)
             && no_names(&self.exclude_authors)
+            && FacetSet::new(&self.facets).is_none()
+            && FacetSet::new(&self.exclude_facets).is_none()
             && self.min_votes.is_none()
             && self.top_n.is_none()
     }
@@ -101,6 +112,8 @@ pub struct Prepared<'a> {
     texts: Vec<Vec<String>>,
     /// Per paper: its authors' name keys; made on first use, as most filters name no author.
     author_keys: OnceLock<Vec<Vec<NameKey>>>,
+    /// Per paper: its facet keys (see [`paper_facets`]).
+    facets: Vec<Vec<String>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -110,6 +123,7 @@ impl<'a> Prepared<'a> {
             papers,
             texts,
             author_keys: OnceLock::new(),
+            facets: papers.iter().map(paper_facets).collect(),
         }
     }
 
@@ -120,6 +134,11 @@ impl<'a> Prepared<'a> {
     /// Per paper: the normalised title and bullets, each searched on its own.
     pub(crate) fn texts(&self) -> &[Vec<String>] {
         &self.texts
+    }
+
+    /// Per paper: its facet keys (`has:code`, `org:<name>`), see [`paper_facets`].
+    pub(crate) fn facets(&self) -> &[Vec<String>] {
+        &self.facets
     }
 
     /// Per paper: the [`NameKey`] of every author (empty keys for the `+` marker included).
@@ -136,6 +155,8 @@ pub struct CompiledFilter {
     exclude: Option<KeywordSet>,
     authors: Option<AuthorSet>,
     exclude_authors: Option<AuthorSet>,
+    facets: Option<FacetSet>,
+    exclude_facets: Option<FacetSet>,
     min_votes: Option<u32>,
     top_n: Option<usize>,
 }
@@ -151,7 +172,7 @@ impl CompiledFilter {
             return Some(Vec::new());
         }
         let keys = self.needs_authors().then(|| paper_author_keys(paper));
-        self.select(&paper_texts(paper), keys.as_deref())
+        self.select(&paper_texts(paper), keys.as_deref(), &paper_facets(paper))
     }
 
     /// Every rule, `top_n` included; output in digest order.
@@ -181,7 +202,7 @@ impl CompiledFilter {
             .enumerate()
             .filter(|(_, (paper, _))| self.votes_ok(paper))
             .filter_map(|(i, (paper, texts))| {
-                self.select(texts, keys.map(|k| k[i].as_slice()))
+                self.select(texts, keys.map(|k| k[i].as_slice()), &prepared.facets[i])
                     .map(|matched| Selected { paper, matched })
             })
             .collect();
@@ -193,6 +214,8 @@ impl CompiledFilter {
             && self.exclude.is_none()
             && self.authors.is_none()
             && self.exclude_authors.is_none()
+            && self.facets.is_none()
+            && self.exclude_facets.is_none()
     }
 
     fn needs_authors(&self) -> bool {
@@ -208,7 +231,17 @@ impl CompiledFilter {
 
     /// The keyword and author rules for one paper's normalised `texts` and author keys (`None`
     /// only when the filter names no author).
-    fn select(&self, texts: &[String], authors: Option<&[NameKey]>) -> Option<Vec<String>> {
+    fn select(
+        &self,
+        texts: &[String],
+        authors: Option<&[NameKey]>,
+        facets: &[String],
+    ) -> Option<Vec<String>> {
+        if let Some(exclude) = &self.exclude_facets {
+            if exclude.any_hit(facets) {
+                return None;
+            }
+        }
         if let Some(exclude) = &self.exclude {
             if texts.iter().any(|t| exclude.any_hit(t)) {
                 return None;
@@ -220,7 +253,7 @@ impl CompiledFilter {
                 return None;
             }
         }
-        if self.include.is_none() && self.authors.is_none() {
+        if self.include.is_none() && self.authors.is_none() && self.facets.is_none() {
             return Some(Vec::new());
         }
         let mut matched = self
@@ -230,6 +263,9 @@ impl CompiledFilter {
             .unwrap_or_default();
         if let Some(set) = &self.authors {
             matched.extend(set.hits(authors));
+        }
+        if let Some(set) = &self.facets {
+            matched.extend(set.hits(facets));
         }
         (!matched.is_empty()).then_some(matched)
     }
@@ -366,13 +402,69 @@ impl AuthorSet {
     }
 }
 
-/// The texts searched for a paper's keywords: its title and every bullet, normalised, each
-/// searched on its own so a phrase never spans two of them.
+/// The `has:` and `org:` terms of one filter with their facet keys.
+#[derive(Debug, Clone)]
+struct FacetSet {
+    /// As shown in [`Selected::matched`] (the term as written), with its key; unknown and
+    /// repeated facets left out.
+    facets: Vec<(String, String)>,
+}
+
+impl FacetSet {
+    /// `None` when no term is a facet [`Facet::of`] knows.
+    fn new(raw: &[String]) -> Option<Self> {
+        let mut facets: Vec<(String, String)> = Vec::new();
+        for term in raw {
+            let Some(facet) = Facet::of(term) else {
+                continue;
+            };
+            let key = facet.key();
+            if facets.iter().any(|(_, k)| *k == key) {
+                continue;
+            }
+            facets.push((keyword_display(term), key));
+        }
+        (!facets.is_empty()).then_some(FacetSet { facets })
+    }
+
+    fn any_hit(&self, paper: &[String]) -> bool {
+        self.facets.iter().any(|(_, key)| paper.contains(key))
+    }
+
+    fn hits<'s>(&'s self, paper: &'s [String]) -> impl Iterator<Item = String> + 's {
+        self.facets
+            .iter()
+            .filter(|(_, key)| paper.contains(key))
+            .map(|(display, _)| display.clone())
+    }
+}
+
+/// The texts searched for a paper's keywords: its title, every bullet and every AI keyword,
+/// normalised, each searched on its own so a phrase never spans two of them.
 pub(crate) fn paper_texts(paper: &Paper) -> Vec<String> {
     std::iter::once(&paper.title)
         .chain(&paper.bullets)
+        .chain(&paper.ai_keywords)
         .map(|s| normalize(s))
         .collect()
+}
+
+/// The facets a paper has, as [`Facet::key`]s: `has:code` when it has a repository, and
+/// `org:<name>` for its organisation's account name and display name, normalised.
+pub(crate) fn paper_facets(paper: &Paper) -> Vec<String> {
+    let mut keys = Vec::new();
+    if paper.github_repo.is_some() {
+        keys.push(HAS_CODE.to_string());
+    }
+    if let Some(org) = &paper.organization {
+        for name in std::iter::once(&org.name).chain(&org.fullname) {
+            let key = format!("{ORG_PREFIX}{}", normalize(name));
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 fn paper_author_keys(paper: &Paper) -> Vec<NameKey> {
@@ -466,6 +558,7 @@ mod tests {
             votes,
             authors: Vec::new(),
             bullets: bullets.iter().map(|b| b.to_string()).collect(),
+            ..Default::default()
         }
     }
 
@@ -763,6 +856,111 @@ mod tests {
         }
     }
 
+    fn hf(title: &str, repo: bool, org: Option<(&str, &str)>, keywords: &[&str]) -> Paper {
+        Paper {
+            github_repo: repo.then(|| "https://github.com/a/b".to_string()),
+            organization: org.map(|(name, fullname)| crate::digest::Organization {
+                name: name.into(),
+                fullname: Some(fullname.into()),
+            }),
+            ai_keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            ..paper(title, &["A finding."], Some(5))
+        }
+    }
+
+    fn titles(selected: &[Selected]) -> Vec<String> {
+        selected.iter().map(|s| s.paper.title.clone()).collect()
+    }
+
+    #[test]
+    fn has_code_and_org_select_and_veto_papers() {
+        let papers = vec![
+            hf("Coded", true, None, &[]),
+            hf("HF", false, Some(("huggingface", "Hugging Face")), &[]),
+            hf("HF coded", true, Some(("huggingface", "Hugging Face")), &[]),
+            hf("Meta", false, Some(("meta-ai", "Meta AI")), &[]),
+            hf("Plain", false, None, &[]),
+        ];
+        let run = |facets: &[&str], exclude: &[&str], include: &[&str]| {
+            let f = Filter {
+                include: include.iter().map(|s| s.to_string()).collect(),
+                facets: facets.iter().map(|s| s.to_string()).collect(),
+                exclude_facets: exclude.iter().map(|s| s.to_string()).collect(),
+                ..Filter::default()
+            };
+            assert!(!f.is_empty());
+            let compiled = f.compile();
+            let out = compiled.apply(&papers);
+            for s in &out {
+                assert_eq!(compiled.matches(s.paper), Some(s.matched.clone()));
+            }
+            out
+        };
+        let out = run(&["has:code"], &[], &[]);
+        assert_eq!(titles(&out), ["Coded", "HF coded"]);
+        assert_eq!(out[0].matched, ["has:code"]);
+        // By account name or display name, ignoring case and spacing.
+        for org in ["org:huggingface", "org:HUGGING   face", "org:Hugging Face"] {
+            assert_eq!(titles(&run(&[org], &[], &[])), ["HF", "HF coded"], "{org}");
+        }
+        assert_eq!(
+            titles(&run(&["org:hugging"], &[], &[])),
+            Vec::<String>::new()
+        );
+        // Facets add to keywords, and vetoes take away.
+        assert_eq!(
+            titles(&run(&["org:meta-ai"], &["has:code"], &["finding"])),
+            ["HF", "Meta", "Plain"]
+        );
+        let out = run(&["org:meta ai", "has:code"], &["org:huggingface"], &[]);
+        assert_eq!(titles(&out), ["Coded", "Meta"]);
+        assert_eq!(out[1].matched, ["org:meta ai"]);
+        // Excludes alone keep everything else.
+        assert_eq!(
+            titles(&run(&[], &["-", "has:code"], &[])),
+            ["HF", "Meta", "Plain"]
+        );
+        // Unknown facets are no filter at all.
+        let unknown = Filter {
+            facets: vec!["has:wings".into(), "org:".into()],
+            ..Filter::default()
+        };
+        assert!(unknown.is_empty());
+    }
+
+    #[test]
+    fn keywords_also_match_ai_keywords() {
+        let papers = vec![
+            hf(
+                "Untitled",
+                false,
+                None,
+                &["Retrieval-Augmented Generation", "RAG"],
+            ),
+            hf("Other", false, None, &["diffusion"]),
+        ];
+        let f = Filter {
+            include: vec!["retrieval-augmented generation".into()],
+            exclude: vec!["diffusion".into()],
+            ..Filter::default()
+        }
+        .compile();
+        let out = f.apply(&papers);
+        assert_eq!(titles(&out), ["Untitled"]);
+        assert_eq!(out[0].matched, ["retrieval-augmented generation"]);
+        let rag = Filter {
+            include: vec!["rag".into()],
+            ..Filter::default()
+        }
+        .compile();
+        assert_eq!(titles(&rag.apply(&papers)), ["Untitled"]);
+        // The shared preparation sees them too.
+        assert_eq!(
+            titles(&f.apply_prepared(&Prepared::new(&papers))),
+            ["Untitled"]
+        );
+    }
+
     fn by(title: &str, authors: &[&str]) -> Paper {
         Paper {
             authors: authors.iter().map(|a| a.to_string()).collect(),
@@ -898,6 +1096,7 @@ mod tests {
                 votes,
                 authors: authors.into_iter().map(str::to_string).collect(),
                 bullets: bullets.into_iter().map(|b| b.join(" ")).collect(),
+                ..Default::default()
             })
     }
 
@@ -919,6 +1118,7 @@ mod tests {
                 exclude_authors: exclude_authors.iter().map(|s| s.to_string()).collect(),
                 min_votes,
                 top_n,
+                ..Filter::default()
             };
             let compiled = filter.compile();
             let out = compiled.apply(&papers);

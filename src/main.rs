@@ -253,6 +253,8 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         // `preview` has no author option yet.
         authors: Vec::new(),
         exclude_authors: Vec::new(),
+        facets: Vec::new(),
+        exclude_facets: Vec::new(),
         min_votes: args.min_votes,
         top_n: args.top,
     };

@@ -13,6 +13,11 @@
 //! - `-author:"Name"` excludes that author's papers ([`TermKind::ExcludeAuthor`]): `-` negates
 //!   any term, so it would be a surprise if it did not negate this one, and the veto is as cheap
 //!   to evaluate as an exclude keyword.
+//! - `has:code` asks for papers with a code repository, `org:NAME` (`org:huggingface`,
+//!   `org:"Hugging Face"`) for papers submitted by that organisation on Hugging Face, by its
+//!   account name or its display name, ignoring case ([`Facet`]). Both take a `-` like any term
+//!   (`-has:code`); `org: "Name"` with a space after the colon works as for `author:`. Only
+//!   `code` follows `has:`: anything else is an error from [`validate`].
 //!
 //! Keywords are lowercased (matching ignores case anyway, and the store keys on the lowercase
 //! word); whitespace runs inside a term collapse to one space. The parser keeps every term in
@@ -23,6 +28,46 @@
 /// channel's list shows it as typed and an include and an author of the same text never collide.
 /// Written by `/papers keywords add`, read back by [`crate::channel::filter_for`].
 pub const AUTHOR_PREFIX: &str = "author:";
+/// How `org:` and `has:` terms are written, and stored among a channel's keywords and a
+/// person's alert terms (the term's text begins with its prefix).
+pub const ORG_PREFIX: &str = "org:";
+pub const HAS_PREFIX: &str = "has:";
+/// The one thing `has:` knows.
+pub const HAS_CODE: &str = "has:code";
+
+/// What a `has:` or `org:` term asks of a paper: facts Hugging Face's list gives about it, not
+/// words in its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Facet {
+    /// `has:code`: the paper has a code repository.
+    HasCode,
+    /// `org:NAME`: submitted by this organisation, the name normalised (lowercase, whitespace
+    /// collapsed) as [`Facet::key`] and paper facets compare it.
+    Org(String),
+}
+
+impl Facet {
+    /// The facet a term's text (`has:code`, `org:Name`) stands for; `None` when it is not a
+    /// facet term or asks for something unknown (`has:wings`) or nothing (`org:`).
+    pub fn of(text: &str) -> Option<Facet> {
+        if let Some(rest) = strip_prefix_ci(text, "has") {
+            return rest
+                .trim()
+                .eq_ignore_ascii_case("code")
+                .then_some(Facet::HasCode);
+        }
+        let name = crate::filter::normalize(strip_prefix_ci(text, "org")?);
+        (name.chars().any(char::is_alphanumeric)).then_some(Facet::Org(name))
+    }
+
+    /// The key a paper's facets are compared by: `has:code`, `org:<normalised name>`.
+    pub fn key(&self) -> String {
+        match self {
+            Facet::HasCode => HAS_CODE.to_string(),
+            Facet::Org(name) => format!("{ORG_PREFIX}{name}"),
+        }
+    }
+}
 
 /// One thing a person typed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -42,6 +87,11 @@ pub enum TermKind {
     Author,
     /// Never papers by this author.
     ExcludeAuthor,
+    /// Papers with this fact (`has:code`, `org:NAME`); the text is the term as written,
+    /// prefix included.
+    Facet,
+    /// Never papers with this fact.
+    ExcludeFacet,
 }
 
 impl TermKind {
@@ -49,8 +99,15 @@ impl TermKind {
         matches!(self, TermKind::Author | TermKind::ExcludeAuthor)
     }
 
+    pub fn is_facet(self) -> bool {
+        matches!(self, TermKind::Facet | TermKind::ExcludeFacet)
+    }
+
     pub fn is_exclude(self) -> bool {
-        matches!(self, TermKind::Exclude | TermKind::ExcludeAuthor)
+        matches!(
+            self,
+            TermKind::Exclude | TermKind::ExcludeAuthor | TermKind::ExcludeFacet
+        )
     }
 }
 
@@ -78,6 +135,19 @@ impl std::fmt::Display for Term {
             TermKind::Exclude => quoted(f, "-"),
             TermKind::Author => quoted(f, "author:"),
             TermKind::ExcludeAuthor => quoted(f, "-author:"),
+            TermKind::Facet | TermKind::ExcludeFacet => {
+                let minus = if self.kind == TermKind::ExcludeFacet {
+                    "-"
+                } else {
+                    ""
+                };
+                match self.text.split_once(':') {
+                    Some((prefix, value)) if value.contains([' ', ',', '，', '、']) => {
+                        write!(f, "{minus}{prefix}:\"{value}\"")
+                    }
+                    _ => write!(f, "{minus}{}", self.text),
+                }
+            }
         }
     }
 }
@@ -98,11 +168,28 @@ pub enum TermError {
     TooLong,
     #[error("the term has no letters or digits, so it would match nothing useful")]
     NoLetterOrDigit,
+    #[error("`has:` knows only `has:code` (papers with a code repository)")]
+    UnknownHas,
+    #[error("`org:` needs an organisation, e.g. org:huggingface or org:\"Hugging Face\"")]
+    MissingOrgName,
 }
 
 /// Checks one parsed term: not empty, at most [`MAX_TERM_CHARS`] characters, and at least one
 /// letter or digit (a term of punctuation alone would match nearly everything or nothing).
 pub fn validate(term: &Term) -> Result<(), TermError> {
+    if term.kind.is_facet() {
+        if term.text.chars().count() > MAX_TERM_CHARS {
+            return Err(TermError::TooLong);
+        }
+        return match Facet::of(&term.text) {
+            Some(_) => Ok(()),
+            None if strip_prefix_ci(&term.text, "has").is_some() => Err(TermError::UnknownHas),
+            None if strip_prefix_ci(&term.text, "org").is_some_and(|n| n.trim().is_empty()) => {
+                Err(TermError::MissingOrgName)
+            }
+            None => Err(TermError::NoLetterOrDigit),
+        };
+    }
     if term.text.trim().is_empty() {
         return Err(if term.kind.is_author() {
             TermError::MissingAuthorName
@@ -131,6 +218,34 @@ pub fn parse_terms(input: &str) -> Vec<Term> {
             Some(rest) => (true, rest.trim()),
             None => (false, token.text.as_str()),
         };
+        if let Some(value) = strip_prefix_ci(rest, "has") {
+            let kind = if exclude {
+                TermKind::ExcludeFacet
+            } else {
+                TermKind::Facet
+            };
+            let value = collapse_whitespace(value).to_lowercase();
+            out.push(Term::new(kind, format!("{HAS_PREFIX}{value}")));
+            continue;
+        }
+        if let Some(name) = strip_prefix_ci(rest, "org") {
+            let mut name = name.trim().to_string();
+            // `org: "Hugging Face"`, as for `author:`.
+            if name.is_empty() && !token.comma_after && i < tokens.len() {
+                name = tokens[i].text.clone();
+                i += 1;
+            }
+            let kind = if exclude {
+                TermKind::ExcludeFacet
+            } else {
+                TermKind::Facet
+            };
+            out.push(Term::new(
+                kind,
+                format!("{ORG_PREFIX}{}", collapse_whitespace(&name)),
+            ));
+            continue;
+        }
         if let Some(name) = strip_author_prefix(rest) {
             let mut name = name.trim().to_string();
             // `author: "Tri Dao"`: the name is the next token, unless a comma ended this one.
@@ -204,12 +319,16 @@ fn tokenize(input: &str) -> Vec<Token> {
 
 /// The rest after a case-insensitive `author:` (or fullwidth `author：`).
 fn strip_author_prefix(s: &str) -> Option<&str> {
-    const WORD: &str = "author";
-    let head = s.get(..WORD.len())?;
-    if !head.eq_ignore_ascii_case(WORD) {
+    strip_prefix_ci(s, "author")
+}
+
+/// The rest after a case-insensitive `word:` (or fullwidth `word：`).
+fn strip_prefix_ci<'s>(s: &'s str, word: &str) -> Option<&'s str> {
+    let head = s.get(..word.len())?;
+    if !head.eq_ignore_ascii_case(word) {
         return None;
     }
-    let rest = &s[WORD.len()..];
+    let rest = &s[word.len()..];
     rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))
 }
 
@@ -315,6 +434,72 @@ mod tests {
     }
 
     #[test]
+    fn has_code_and_org_terms_parse_with_or_without_a_minus() {
+        assert_eq!(
+            terms("has:code, HAS:Code -has:code org:huggingface -org:\"Meta AI\" org: \"Hugging  Face\" llm"),
+            vec![
+                t(Facet, "has:code"),
+                t(Facet, "has:code"),
+                t(ExcludeFacet, "has:code"),
+                t(Facet, "org:huggingface"),
+                t(ExcludeFacet, "org:Meta AI"),
+                t(Facet, "org:Hugging Face"),
+                t(Include, "llm"),
+            ]
+        );
+        assert_eq!(
+            terms("org:, llm"),
+            vec![t(Facet, "org:"), t(Include, "llm")]
+        );
+        assert_eq!(terms("has:wings"), vec![t(Facet, "has:wings")]);
+        // Words that only start like a prefix stay keywords.
+        assert_eq!(
+            terms("organic hash:code"),
+            vec![t(Include, "organic"), t(Include, "hash:code")]
+        );
+        assert_eq!(super::Facet::of("has:code"), Some(super::Facet::HasCode));
+        assert_eq!(
+            super::Facet::of("org:Hugging  Face"),
+            Some(super::Facet::Org("hugging face".into()))
+        );
+        assert_eq!(
+            super::Facet::of("org:Hugging Face").unwrap().key(),
+            "org:hugging face"
+        );
+        assert_eq!(super::Facet::of("llm"), None);
+    }
+
+    #[test]
+    fn bad_facet_terms_have_clear_errors() {
+        assert_eq!(validate(&Term::new(Facet, "has:code")), Ok(()));
+        assert_eq!(validate(&Term::new(ExcludeFacet, "org:Meta AI")), Ok(()));
+        assert_eq!(
+            validate(&Term::new(Facet, "has:wings")),
+            Err(TermError::UnknownHas)
+        );
+        assert_eq!(
+            validate(&Term::new(Facet, "has:")),
+            Err(TermError::UnknownHas)
+        );
+        assert_eq!(
+            validate(&Term::new(Facet, "org:")),
+            Err(TermError::MissingOrgName)
+        );
+        assert_eq!(
+            validate(&Term::new(Facet, "org:++")),
+            Err(TermError::NoLetterOrDigit)
+        );
+        assert_eq!(
+            validate(&Term::new(Facet, format!("org:{}", "a".repeat(100)))),
+            Err(TermError::TooLong)
+        );
+        assert!(TermError::UnknownHas.to_string().contains("has:code"));
+        assert!(TermError::MissingOrgName
+            .to_string()
+            .contains("org:huggingface"));
+    }
+
+    #[test]
     fn validate_rejects_empty_long_and_letterless_terms() {
         assert_eq!(validate(&Term::new(Include, "llm")), Ok(()));
         assert_eq!(validate(&Term::new(Author, "王小明")), Ok(()));
@@ -346,11 +531,12 @@ mod tests {
 
     #[test]
     fn display_is_the_typed_syntax() {
-        let shown: Vec<String> =
-            parse_terms("llm -survey author:\"Tri Dao\" -author:Smith \"a b\"")
-                .iter()
-                .map(Term::to_string)
-                .collect();
+        let shown: Vec<String> = parse_terms(
+            "llm -survey author:\"Tri Dao\" -author:Smith \"a b\" has:code -org:\"Meta AI\"",
+        )
+        .iter()
+        .map(Term::to_string)
+        .collect();
         assert_eq!(
             shown,
             [
@@ -358,7 +544,9 @@ mod tests {
                 "-survey",
                 "author:\"Tri Dao\"",
                 "-author:Smith",
-                "\"a b\""
+                "\"a b\"",
+                "has:code",
+                "-org:\"Meta AI\""
             ]
         );
     }
@@ -368,13 +556,13 @@ mod tests {
         /// showing the terms and parsing them again gives them back.
         #[test]
         fn terms_are_normalised_and_round_trip(
-            input in "[a-zA-Z가-힣 ,，\"\\-:]{0,40}|(author:|-author:|-)?\"?[A-Za-z ,]{0,12}\"?",
+            input in "[a-zA-Z가-힣 ,，\"\\-:]{0,40}|(author:|-author:|org:|-org:|has:|-)?\"?[A-Za-z ,]{0,12}\"?",
         ) {
             let parsed = parse_terms(&input);
             for term in &parsed {
                 prop_assert_eq!(term.text.trim(), term.text.as_str());
                 prop_assert!(!term.text.contains("  "));
-                if !term.kind.is_author() {
+                if !term.kind.is_author() && !term.kind.is_facet() {
                     prop_assert_eq!(term.text.to_lowercase(), term.text.clone());
                     prop_assert!(!term.text.is_empty());
                 }

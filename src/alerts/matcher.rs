@@ -29,6 +29,8 @@ use crate::names::NameKey;
 pub(super) enum SlotTarget {
     Pattern(u32),
     Name(u32),
+    /// A `has:` or `org:` term's facet key.
+    Facet(u32),
 }
 
 /// One term of one person, ready to index.
@@ -57,6 +59,8 @@ pub(super) struct Matcher {
     edges: Vec<Edges>,
     /// Name key → target id.
     names: HashMap<NameKey, u32>,
+    /// Facet key → target id.
+    facets: HashMap<String, u32>,
     /// Pattern and name targets.
     targets: usize,
     /// Per person (in user id order): the user id.
@@ -76,6 +80,7 @@ impl Matcher {
         people: Vec<(u64, Vec<Slot>)>,
         patterns: Vec<String>,
         names: Vec<NameKey>,
+        facets: Vec<String>,
         displays: Vec<Box<str>>,
     ) -> Matcher {
         // Only the patterns and names some indexed person uses (people who only excluded were
@@ -94,6 +99,8 @@ impl Matcher {
         }
         let mut name_id = vec![u32::MAX; names.len()];
         let mut kept_names = HashMap::new();
+        let mut facet_id = vec![u32::MAX; facets.len()];
+        let mut kept_facets = HashMap::new();
         let mut targets = kept_patterns.len() as u32;
 
         let mut users = Vec::with_capacity(people.len());
@@ -116,6 +123,15 @@ impl Matcher {
                         }
                         *id
                     }
+                    SlotTarget::Facet(f) => {
+                        let id = &mut facet_id[f as usize];
+                        if *id == u32::MAX {
+                            *id = targets;
+                            targets += 1;
+                            kept_facets.insert(facets[f as usize].clone(), *id);
+                        }
+                        *id
+                    }
                 };
                 stored.push(SlotInfo {
                     target,
@@ -128,6 +144,7 @@ impl Matcher {
             automaton,
             edges: kept_patterns.iter().map(|p| Edges::of(p)).collect(),
             names: kept_names,
+            facets: kept_facets,
             targets: targets as usize,
             users,
             person_slots: Lists::consecutive(&lens),
@@ -219,6 +236,15 @@ impl Matcher {
             for (paper, keys) in prepared.author_keys().iter().enumerate() {
                 for key in keys {
                     if let Some(&target) = self.names.get(key) {
+                        hit(target, paper as u32);
+                    }
+                }
+            }
+        }
+        if !self.facets.is_empty() {
+            for (paper, keys) in prepared.facets().iter().enumerate() {
+                for key in keys {
+                    if let Some(&target) = self.facets.get(key) {
                         hit(target, paper as u32);
                     }
                 }

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use crate::digest::Paper;
 use crate::filter::{author_display, keyword_display, normalize, Prepared};
 use crate::names::NameKey;
-use crate::terms::{Term, TermKind};
+use crate::terms::{Facet, Term, TermKind};
 
 use matcher::{Matcher, Slot, SlotTarget};
 
@@ -83,6 +83,7 @@ impl AlertIndex {
                 compiled,
                 interner.patterns,
                 interner.names,
+                interner.facets,
                 interner.displays,
             ),
         }
@@ -121,6 +122,8 @@ struct Interner {
     patterns: Vec<String>,
     name_ids: HashMap<NameKey, u32>,
     names: Vec<NameKey>,
+    facet_ids: HashMap<String, u32>,
+    facets: Vec<String>,
     display_ids: HashMap<String, u32>,
     displays: Vec<Box<str>>,
 }
@@ -128,7 +131,13 @@ struct Interner {
 impl Interner {
     /// `None` for a term that can match nothing (blank, or a name without letters or digits).
     fn slot(&mut self, term: &Term) -> Option<RawSlot> {
-        let (target, display) = if term.kind.is_author() {
+        let (target, display) = if term.kind.is_facet() {
+            let key = Facet::of(&term.text)?.key();
+            (
+                SlotTarget::Facet(intern(&mut self.facet_ids, &mut self.facets, key)),
+                keyword_display(&term.text),
+            )
+        } else if term.kind.is_author() {
             let key = NameKey::new(&term.text);
             if key.is_empty() {
                 return None;
@@ -175,7 +184,7 @@ fn intern<K: std::hash::Hash + Eq + Clone>(
     })
 }
 
-/// A person's slots in matching order: include keywords, then authors (so hits come out in
+/// A person's slots in matching order: include keywords, then authors, then facets (so hits come out in
 /// [`PersonMatches`] order), then the vetoes; each kind without repeats, first one kept.
 /// `None` when nothing is asked for.
 fn arrange(raw: Vec<RawSlot>) -> Option<Vec<Slot>> {
@@ -183,8 +192,10 @@ fn arrange(raw: Vec<RawSlot>) -> Option<Vec<Slot>> {
     for kind in [
         TermKind::Include,
         TermKind::Author,
+        TermKind::Facet,
         TermKind::Exclude,
         TermKind::ExcludeAuthor,
+        TermKind::ExcludeFacet,
     ] {
         let first = out.len();
         for slot in raw.iter().filter(|s| s.kind == kind) {
@@ -197,7 +208,7 @@ fn arrange(raw: Vec<RawSlot>) -> Option<Vec<Slot>> {
                 veto: kind.is_exclude(),
             });
         }
-        if kind == TermKind::Author && out.is_empty() {
+        if kind == TermKind::Facet && out.is_empty() {
             return None;
         }
     }
@@ -222,6 +233,7 @@ mod tests {
             votes: None,
             authors: authors.iter().map(|a| a.to_string()).collect(),
             bullets: bullets.iter().map(|b| b.to_string()).collect(),
+            ..Default::default()
         }
     }
 
@@ -372,7 +384,21 @@ mod tests {
     fn fixtures() -> &'static Fixtures {
         static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
         FIXTURES.get_or_init(|| {
-            let days = vec![fixture("2025-02-19"), fixture("2024-10-18")];
+            let mut days = vec![fixture("2025-02-19"), fixture("2024-10-18")];
+            // What Hugging Face's list would add: code for every third paper, an organisation
+            // (by account or display name) for every fourth, an AI keyword for each.
+            for (i, paper) in days.iter_mut().flatten().enumerate() {
+                if i % 3 == 0 {
+                    paper.github_repo = Some(format!("https://github.com/x/r{i}"));
+                }
+                if i % 4 == 0 {
+                    paper.organization = Some(crate::digest::Organization {
+                        name: ["huggingface", "meta-ai"][i % 8 / 4].into(),
+                        fullname: Some(["Hugging Face", "Meta AI"][i % 8 / 4].into()),
+                    });
+                }
+                paper.ai_keywords = vec![format!("keyword{}", i % 5)];
+            }
             let mut words = Vec::new();
             let mut names = Vec::new();
             for paper in days.iter().flatten() {
@@ -428,6 +454,14 @@ mod tests {
             2 => prop::sample::select(f.names.clone()).prop_map(|n| Term::new(TermKind::Author, n)),
             1 => prop::sample::select(f.names.clone())
                 .prop_map(|n| Term::new(TermKind::ExcludeAuthor, n)),
+            1 => prop::sample::select(vec!["keyword1", "keyword3"])
+                .prop_map(|w| Term::new(TermKind::Include, w)),
+            2 => prop::sample::select(vec![
+                "has:code", "org:huggingface", "org:Hugging Face", "org:META AI", "org:nobody",
+            ])
+            .prop_map(|t| Term::new(TermKind::Facet, t)),
+            1 => prop::sample::select(vec!["has:code", "org:meta-ai"])
+                .prop_map(|t| Term::new(TermKind::ExcludeFacet, t)),
         ]
     }
 
@@ -445,6 +479,8 @@ mod tests {
             exclude: pick(TermKind::Exclude),
             authors: pick(TermKind::Author),
             exclude_authors: pick(TermKind::ExcludeAuthor),
+            facets: pick(TermKind::Facet),
+            exclude_facets: pick(TermKind::ExcludeFacet),
             ..Filter::default()
         }
     }
@@ -453,8 +489,58 @@ mod tests {
         terms.iter().any(|t| match t.kind {
             TermKind::Include => !normalize(&t.text).is_empty(),
             TermKind::Author => !NameKey::new(&t.text).is_empty(),
+            TermKind::Facet => Facet::of(&t.text).is_some(),
             _ => false,
         })
+    }
+
+    #[test]
+    fn has_code_org_and_ai_keywords_select_papers_for_people() {
+        let f = fixtures();
+        let papers = &f.days[0];
+        let idx = AlertIndex::build([
+            (1, parse_terms("has:code")),
+            (2, parse_terms("org:\"hugging face\", -has:code")),
+            (3, parse_terms("keyword2")),
+            (4, parse_terms("org:huggingface")),
+            (5, parse_terms("-org:huggingface")),
+        ]);
+        let got = idx.matches(papers);
+        let of = |user: u64| -> Vec<usize> {
+            got.iter()
+                .find(|m| m.user == user)
+                .map(|m| m.papers.iter().map(|p| p.0).collect())
+                .unwrap_or_default()
+        };
+        let with_code: Vec<usize> = (0..papers.len())
+            .filter(|&i| papers[i].github_repo.is_some())
+            .collect();
+        assert!(!with_code.is_empty());
+        assert_eq!(of(1), with_code);
+        let hf: Vec<usize> = (0..papers.len())
+            .filter(|&i| {
+                papers[i]
+                    .organization
+                    .as_ref()
+                    .is_some_and(|o| o.name == "huggingface")
+            })
+            .collect();
+        assert!(!hf.is_empty());
+        assert_eq!(of(4), hf);
+        let hf_no_code: Vec<usize> = hf
+            .iter()
+            .copied()
+            .filter(|&i| papers[i].github_repo.is_none())
+            .collect();
+        assert_eq!(of(2), hf_no_code);
+        let kw: Vec<usize> = (0..papers.len())
+            .filter(|&i| papers[i].ai_keywords == ["keyword2"])
+            .collect();
+        assert!(!kw.is_empty());
+        assert_eq!(of(3), kw);
+        assert_eq!(of(5), Vec::<usize>::new(), "excludes alone ask for nothing");
+        let first = got.iter().find(|m| m.user == 2).unwrap();
+        assert_eq!(first.papers[0].1, ["org:hugging face"]);
     }
 
     #[test]

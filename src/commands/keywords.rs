@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 
 use super::{require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error};
 use crate::store::{Keyword, KeywordKind};
-use crate::terms::{parse_terms, TermKind, AUTHOR_PREFIX};
+use crate::terms::{parse_terms, validate, Term, TermError, TermKind, AUTHOR_PREFIX};
 
 /// Splits what a user typed into keywords: commas or spaces separate them, double quotes keep a
 /// phrase together, and a leading `-` makes an exclude keyword ([`parse_terms`] has the syntax).
@@ -20,6 +20,10 @@ pub fn parse_keywords(input: &str) -> Vec<Keyword> {
                 TermKind::Exclude => (KeywordKind::Exclude, term.text),
                 TermKind::Author => (KeywordKind::Include, author_keyword(&term.text)),
                 TermKind::ExcludeAuthor => (KeywordKind::Exclude, author_keyword(&term.text)),
+                // `has:code` and `org:name` are kept as written, lowercased (the store keys on
+                // the lowercase word; organisations compare ignoring case anyway).
+                TermKind::Facet => (KeywordKind::Include, term.text.to_lowercase()),
+                TermKind::ExcludeFacet => (KeywordKind::Exclude, term.text.to_lowercase()),
             };
             if word == AUTHOR_PREFIX {
                 return None;
@@ -29,6 +33,15 @@ pub fn parse_keywords(input: &str) -> Vec<Keyword> {
         .collect();
     out.dedup_by(|a, b| a.word == b.word);
     out
+}
+
+/// The first `has:` or `org:` term that cannot be used, with why: the same errors `/alerts add`
+/// gives.
+pub fn bad_facet(input: &str) -> Option<(Term, TermError)> {
+    parse_terms(input)
+        .into_iter()
+        .filter(|t| t.kind.is_facet())
+        .find_map(|t| validate(&t).err().map(|e| (t, e)))
 }
 
 fn author_keyword(name: &str) -> String {
@@ -88,6 +101,12 @@ pub async fn add(
     words: String,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    if let Some((term, e)) = bad_facet(&words) {
+        return Err(user_error(format!(
+            "`{}`: {e}.",
+            sanitize_inline(&term.to_string())
+        )));
+    }
     let parsed = parse_keywords(&words);
     if parsed.is_empty() {
         return Err(user_error(
@@ -232,6 +251,41 @@ mod tests {
             .into_iter()
             .map(|k| (k.word, k.kind))
             .collect()
+    }
+
+    #[test]
+    fn has_code_and_org_are_stored_as_written_and_filter_the_channel() {
+        use KeywordKind::*;
+        assert_eq!(
+            words("has:code, -org:\"Meta AI\" org: HuggingFace llm"),
+            vec![
+                ("has:code".into(), Include),
+                ("org:meta ai".into(), Exclude),
+                ("org:huggingface".into(), Include),
+                ("llm".into(), Include),
+            ]
+        );
+        let filter = crate::channel::filter_for(
+            None,
+            &parse_keywords("has:code -org:\"Meta AI\" llm author:Dao"),
+        );
+        assert_eq!(filter.include, ["llm"]);
+        assert_eq!(filter.authors, ["dao"]);
+        assert_eq!(filter.facets, ["has:code"]);
+        assert_eq!(filter.exclude_facets, ["org:meta ai"]);
+        assert!(filter.exclude.is_empty());
+    }
+
+    #[test]
+    fn bad_has_and_org_terms_are_refused_with_the_alerts_errors() {
+        let (term, e) = bad_facet("llm, has:wings").unwrap();
+        assert_eq!(
+            (term.to_string(), e),
+            ("has:wings".into(), TermError::UnknownHas)
+        );
+        let (_, e) = bad_facet("org:, llm").unwrap();
+        assert_eq!(e, TermError::MissingOrgName);
+        assert!(bad_facet("has:code org:\"Hugging Face\" -org:meta llm author:").is_none());
     }
 
     #[test]

@@ -245,8 +245,12 @@ async fn show_day(
 /// The longest look back `/papers search` takes (ten years).
 const MAX_SEARCH_DAYS: u32 = 3650;
 
+/// Room for one search hit's link line (arXiv · PDF · Hugging Face, and more when short).
+const SEARCH_LINKS_CHARS: usize = 160;
+
 /// Search the archived digests' titles and summaries.
 #[poise::command(slash_command)]
+
 pub async fn search(
     ctx: Context<'_>,
     #[description = "Words to look for (English or Korean)"]
@@ -289,7 +293,7 @@ pub async fn search(
                 .unwrap_or_default()
         )));
     }
-    let mut lines = Vec::new();
+    let mut lines: Vec<(String, String)> = Vec::new();
     for h in &hits {
         let title = crate::render::truncate_chars(&h.paper.title, 200);
         let link = match &h.paper.url {
@@ -301,13 +305,16 @@ pub async fn search(
             .votes
             .map(|v| format!(" · 👍 {v}"))
             .unwrap_or_default();
-        lines.push(format!("{link}\n{}{votes}", h.date));
+        // The same links as the paper's embed.
+        let links = crate::render::link_line(&h.paper, SEARCH_LINKS_CHARS);
+        lines.push((format!("{link}\n{}{votes}", h.date), links));
     }
+    let description = search_description(lines);
     // Title and description are cut to their limits by `pack`, like every embed.
     let embed = EmbedSpec {
         title: format!("Search: {}", sanitize_inline(q)),
         url: None,
-        description: lines.join("\n\n"),
+        description,
         thumbnail: None,
         fields: Vec::new(),
         footer: format!(
@@ -319,9 +326,55 @@ pub async fn search(
     send_messages(ctx, &pack(vec![embed]), false).await
 }
 
+/// The hits, each with its link line, within a description's limit: link lines are left out
+/// from the last hit up rather than let the description be cut inside a masked link.
+fn search_description(mut hits: Vec<(String, String)>) -> String {
+    let render = |hits: &[(String, String)]| {
+        hits.iter()
+            .map(|(hit, links)| {
+                if links.is_empty() {
+                    hit.clone()
+                } else {
+                    format!("{hit}\n{links}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    let mut text = render(&hits);
+    let mut i = hits.len();
+    while text.chars().count() > crate::render::MAX_DESCRIPTION_CHARS && i > 0 {
+        i -= 1;
+        hits[i].1.clear();
+        text = render(&hits);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_hits_keep_their_links_unless_the_description_is_full() {
+        let hit = |n: usize| {
+            (
+                format!("**{}**\n2024-04-02", "t".repeat(n)),
+                "[arXiv](https://arxiv.org/abs/2404.00399)".to_string(),
+            )
+        };
+        let short = search_description(vec![hit(10), hit(10)]);
+        assert_eq!(short.matches("[arXiv]").count(), 2);
+        let long = search_description((0..10).map(|_| hit(370)).collect());
+        assert!(long.chars().count() <= crate::render::MAX_DESCRIPTION_CHARS);
+        let kept = long.matches("[arXiv]").count();
+        assert!(kept > 0 && kept < 10, "{kept}");
+        // The ones left are whole links of the first hits.
+        assert_eq!(
+            long.matches("](https://arxiv.org/abs/2404.00399)").count(),
+            kept
+        );
+    }
 
     #[test]
     fn a_subscribed_channels_preview_names_its_next_post() {

@@ -362,6 +362,7 @@ impl Parser {
             votes: block.votes,
             authors: block.authors.unwrap_or_default(),
             bullets: block.bullets,
+            ..Default::default()
         });
     }
 }

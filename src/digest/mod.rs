@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 
 /// One paper of a day's digest. Every field but the title may be missing in real digests, so
 /// the optional ones stay optional rather than being filled with placeholders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The fields after `bullets` come only from Hugging Face's list (`hf_json`); the parser has
+/// already checked them (http(s) URLs, plain names, plausible counts), and a paper from the
+/// markdown digest leaves them empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Paper {
     pub title: String,
     /// Link to the paper (arXiv abstract or Hugging Face paper page); `None` when the digest gave
@@ -25,6 +30,36 @@ pub struct Paper {
     /// so the renderer can show that the list is incomplete.
     pub authors: Vec<String>,
     pub bullets: Vec<String>,
+    /// The paper's code (`paper.githubRepo`), an http(s) URL.
+    pub github_repo: Option<String>,
+    /// The repository's stars (`paper.githubStars`).
+    pub github_stars: Option<u32>,
+    /// The paper's project page (`paper.projectPage`), an http(s) URL.
+    pub project_page: Option<String>,
+    /// The submitting organisation (`organization`).
+    pub organization: Option<Organization>,
+    /// Hugging Face's keywords for the paper (`paper.ai_keywords`), as given.
+    pub ai_keywords: Vec<String>,
+    /// Comments in the paper's discussion on Hugging Face (`numComments`).
+    pub num_comments: Option<u32>,
+    /// Who submitted it to Daily Papers: the Hugging Face user name (`submittedBy.name`).
+    pub submitted_by: Option<String>,
+}
+
+/// An organisation on Hugging Face, as the list gives it (`organization.name` / `.fullname`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    /// The account name (`huggingface`), letters, digits, `-`, `_` and `.` only.
+    pub name: String,
+    /// The display name (`Hugging Face`), one line, when given.
+    pub fullname: Option<String>,
+}
+
+impl Organization {
+    /// What a reader is shown: the display name when there is one.
+    pub fn shown(&self) -> &str {
+        self.fullname.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A day's digest: the papers in the order the digest lists them.

@@ -10,14 +10,22 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::hf_json::parse_hf_json;
+use serde_json::Value;
+
+use super::hf_json::{parse_hf_items, parse_hf_json};
 use super::markdown::parse_markdown;
-use super::{DigestError, Parsed};
+use super::{DigestError, ParseWarning, Parsed};
 
 pub const DEFAULT_HF_BASE_URL: &str = "https://huggingface.co";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Real digests are well under 200 KiB; the cap only stops a runaway or hostile answer.
 pub const DEFAULT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Papers asked for per page of the Hugging Face list: the API's largest `limit` (its default
+/// is 50, which silently cuts a bigger day).
+pub const HF_PAGE_SIZE: usize = 100;
+/// Pages read for one day at most: 2,000 papers, ten times the biggest day seen. An API that
+/// keeps answering full pages (ignoring `p`, or broken) is cut off here with a warning.
+pub const HF_MAX_PAGES: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigestSource {
@@ -70,6 +78,7 @@ pub struct SourceLoader {
     timeout: Duration,
     max_bytes: usize,
     client: reqwest::Client,
+    max_pages: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -89,7 +98,14 @@ impl SourceLoader {
             timeout: DEFAULT_TIMEOUT,
             max_bytes: DEFAULT_MAX_BYTES,
             client,
+            max_pages: HF_MAX_PAGES,
         }
+    }
+
+    /// Caps the pages read for one day from the Hugging Face API (at least one).
+    pub fn with_max_pages(mut self, max_pages: usize) -> Self {
+        self.max_pages = max_pages.max(1);
+        self
     }
 
     /// Bounds a whole download (connect, headers and body).
@@ -147,16 +163,81 @@ impl SourceLoader {
                 let format = if json { Format::Json } else { Format::Markdown };
                 parse(&body, format, date)
             }
-            DigestSource::HfApi { base_url } => {
-                let url = format!(
-                    "{}/api/daily_papers?date={}",
-                    base_url.trim_end_matches('/'),
-                    date.format("%Y-%m-%d")
-                );
-                let (body, _) = self.fetch(&url, date).await?;
-                parse(&body, Format::Json, date)
-            }
+            DigestSource::HfApi { base_url } => self.load_hf_pages(base_url, date).await,
         }
+    }
+
+    /// The Hugging Face list for `date`, page by page (`limit=100`, `p=0,1,…`), in the list's
+    /// order. Stops at a short page (the last), at a page that repeats the previous one (an API
+    /// ignoring `p`: warned), or after [`HF_MAX_PAGES`] full pages (warned). A paper listed
+    /// again on a later page (the list grew while it was read) is kept once, where first seen.
+    /// Any page failing fails the day: a day cut short must not pass for the whole list.
+    async fn load_hf_pages(&self, base_url: &str, date: NaiveDate) -> Result<Parsed, DigestError> {
+        let mut items: Vec<Value> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut previous: Option<Vec<Value>> = None;
+        let mut seen = std::collections::HashSet::new();
+        for page in 0..self.max_pages {
+            let url = format!(
+                "{}/api/daily_papers?date={}&limit={HF_PAGE_SIZE}&p={page}",
+                base_url.trim_end_matches('/'),
+                date.format("%Y-%m-%d")
+            );
+            let (body, _) = self.fetch(&url, date).await?;
+            let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+            let value: Value = serde_json::from_slice(body).map_err(|e| {
+                DigestError::Malformed(format!("page {page} is not valid JSON: {e}"))
+            })?;
+            let Value::Array(list) = value else {
+                return Err(DigestError::Malformed(format!(
+                    "page {page} is not a JSON array of papers"
+                )));
+            };
+            if page > 0 && previous.as_ref() == Some(&list) {
+                let message = format!(
+                    "the Hugging Face list for {date} gave page {page} the same as page {}: \
+                     it seems to ignore paging; kept the {} papers read",
+                    page - 1,
+                    items.len()
+                );
+                tracing::warn!(%date, page, "{message}");
+                warnings.push(ParseWarning { line: 0, message });
+                break;
+            }
+            let full = list.len() >= HF_PAGE_SIZE;
+            for item in &list {
+                let id = item
+                    .get("paper")
+                    .unwrap_or(item)
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                // Items without an id are kept for the parser to report.
+                if id.is_none_or(|id| seen.insert(id)) {
+                    items.push(item.clone());
+                }
+            }
+            if !full {
+                break;
+            }
+            if page + 1 == self.max_pages {
+                let message = format!(
+                    "the Hugging Face list for {date} still had full pages after {} pages \
+                     ({} papers): stopped there, later papers of the day are left out",
+                    self.max_pages,
+                    items.len()
+                );
+                tracing::warn!(%date, pages = self.max_pages, "{message}");
+                warnings.push(ParseWarning { line: 0, message });
+            }
+            previous = Some(list);
+        }
+        let mut parsed = parse_hf_items(&items, date)?;
+        if parsed.digest.papers.is_empty() {
+            return Err(DigestError::NotPublished(date));
+        }
+        parsed.warnings.extend(warnings);
+        Ok(parsed)
     }
 
     async fn load_folder(&self, dir: &Path, date: NaiveDate) -> Result<Parsed, DigestError> {
@@ -349,6 +430,7 @@ mod tests {
     use axum::body::Body;
     use axum::http::{header, StatusCode, Uri};
     use axum::response::{IntoResponse, Response};
+    use serde_json::Value;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -525,12 +607,70 @@ mod tests {
                 });
                 Body::from_stream(stream).into_response()
             }
-            "/api/daily_papers" if query == "date=2024-10-25" => {
-                text("application/json", fixture("hf-api/2024-10-25.json"))
+            "/api/daily_papers" => {
+                let body = serde_json::to_vec(&hf_page(&query)).unwrap();
+                text("application/json", body)
             }
-            "/api/daily_papers" => text("application/json", b"[]".to_vec()),
             _ => StatusCode::NOT_FOUND.into_response(),
         }
+    }
+
+    /// The real API's paging: `limit` (default 50, at most 100) items of page `p` (from 0).
+    fn page_of(list: &[Value], limit: usize, p: usize) -> Vec<Value> {
+        list.iter().skip(limit * p).take(limit).cloned().collect()
+    }
+
+    /// `n` distinct papers, the fixture's items with new ids.
+    fn synthetic_day(n: usize) -> Vec<Value> {
+        let real: Vec<Value> = serde_json::from_slice(&fixture("hf-api/2024-10-25.json")).unwrap();
+        (0..n)
+            .map(|i| {
+                let mut item = real[i % real.len()].clone();
+                item["paper"]["id"] = Value::from(format!("2412.{i:05}"));
+                item["paper"]["title"] = Value::from(format!("Paper {i}"));
+                item
+            })
+            .collect()
+    }
+
+    /// The Hugging Face list per date: 2024-10-25 (the real answer), 2024-12-01 (120 papers),
+    /// 2024-12-02 (an API that ignores `p`), 2024-12-03 (an endless run of full pages),
+    /// 2024-12-04 (exactly 100, then an empty page); any other date is empty.
+    fn hf_page(query: &str) -> Vec<Value> {
+        let q: std::collections::HashMap<String, String> =
+            serde_urlencoded_pairs(query).into_iter().collect();
+        let limit = q
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(50usize)
+            .clamp(1, 100);
+        let p: usize = q.get("p").and_then(|p| p.parse().ok()).unwrap_or(0);
+        match q.get("date").map(String::as_str) {
+            Some("2024-10-25") => page_of(
+                &serde_json::from_slice::<Vec<Value>>(&fixture("hf-api/2024-10-25.json")).unwrap(),
+                limit,
+                p,
+            ),
+            Some("2024-12-01") => page_of(&synthetic_day(120), limit, p),
+            Some("2024-12-02") => page_of(&synthetic_day(150), limit, 0),
+            Some("2024-12-03") => {
+                let mut page = page_of(&synthetic_day(limit), limit, 0);
+                for (i, item) in page.iter_mut().enumerate() {
+                    item["paper"]["id"] = Value::from(format!("2501.{:05}", p * limit + i));
+                }
+                page
+            }
+            Some("2024-12-04") => page_of(&synthetic_day(100), limit, p),
+            _ => Vec::new(),
+        }
+    }
+
+    fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     async fn serve() -> String {
@@ -621,6 +761,64 @@ mod tests {
             Err(DigestError::Network(msg)) => assert!(msg.contains(&addr.to_string()), "{msg}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn hf_loader(base: &str) -> SourceLoader {
+        SourceLoader::new(DigestSource::HfApi {
+            base_url: base.to_owned(),
+        })
+    }
+
+    #[tokio::test]
+    async fn hf_api_pages_through_a_120_paper_day_in_the_lists_order() {
+        let base = serve().await;
+        let parsed = hf_loader(&base).load(day("2024-12-01")).await.unwrap();
+        let titles: Vec<String> = parsed
+            .digest
+            .papers
+            .iter()
+            .map(|p| p.title.clone())
+            .collect();
+        let expected: Vec<String> = (0..120).map(|i| format!("Paper {i}")).collect();
+        assert_eq!(titles, expected);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        // Exactly a page's worth, then an empty page: 100 papers, no warning.
+        let parsed = hf_loader(&base).load(day("2024-12-04")).await.unwrap();
+        assert_eq!(parsed.digest.papers.len(), 100);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    }
+
+    #[tokio::test]
+    async fn hf_api_stops_at_a_repeated_page_with_a_warning_naming_the_date() {
+        let base = serve().await;
+        let parsed = hf_loader(&base).load(day("2024-12-02")).await.unwrap();
+        assert_eq!(parsed.digest.papers.len(), 100);
+        assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+        let w = &parsed.warnings[0].message;
+        assert!(
+            w.contains("2024-12-02") && w.contains("same as page 0"),
+            "{w}"
+        );
+    }
+
+    #[tokio::test]
+    async fn hf_api_stops_at_the_page_cap_with_a_warning() {
+        let base = serve().await;
+        let parsed = hf_loader(&base)
+            .with_max_pages(3)
+            .load(day("2024-12-03"))
+            .await
+            .unwrap();
+        assert_eq!(parsed.digest.papers.len(), 300);
+        assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+        let w = &parsed.warnings[0].message;
+        assert!(
+            w.contains("2024-12-03") && w.contains("after 3 pages"),
+            "{w}"
+        );
+        // The default cap holds too: an endless list costs at most HF_MAX_PAGES requests.
+        let parsed = hf_loader(&base).load(day("2024-12-03")).await.unwrap();
+        assert_eq!(parsed.digest.papers.len(), HF_MAX_PAGES * HF_PAGE_SIZE);
     }
 
     #[tokio::test]

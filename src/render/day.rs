@@ -233,6 +233,7 @@ mod tests {
             votes: Some(votes),
             authors: vec!["A. Author".into()],
             bullets: vec!["A finding.".into()],
+            ..Default::default()
         }
     }
 

@@ -43,8 +43,8 @@ pub use limits::{
     MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 pub use paper::{
-    paper_embed, paper_embed_noted, paper_embed_within, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE,
-    PAPER_EMBED_BUDGET,
+    link_line, paper_embed, paper_embed_noted, paper_embed_within, EMBED_COLOR,
+    MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
 pub use sanitise::{outside_text, plain_line, truncate_chars};

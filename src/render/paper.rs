@@ -1,5 +1,6 @@
-//! One paper as one embed: title and link, votes, matched terms, authors, the summary bullets,
-//! trimmed to a character budget.
+//! One paper as one embed: title and link, a line of links (arXiv · PDF · Hugging Face · Code ·
+//! Project, and the organisation), votes, matched terms, authors, the summary bullets, trimmed
+//! to a character budget.
 //!
 //! Why it exists: a channel post and a person's alert show a paper the same way; only the
 //! budget differs (a sixth of a message for a digest, a tenth or more for an alert). The summary
@@ -11,8 +12,16 @@ use super::limits::{
     EmbedSpec, FieldSpec, MAX_DESCRIPTION_CHARS, MAX_EMBED_CHARS_PER_MESSAGE,
     MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS, MAX_TITLE_CHARS,
 };
-use super::sanitise::{chars, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS};
+use super::sanitise::{
+    chars, escape_markdown, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS,
+};
 use crate::digest::Paper;
+
+/// The longest URL put into the link line; a longer one is left out (a cut URL leads nowhere).
+pub(super) const MAX_LINK_URL_CHARS: usize = 300;
+/// The organisation's name is cut to this in the link line.
+const MAX_ORG_CHARS: usize = 60;
+const LINK_SEPARATOR: &str = " · ";
 
 /// A digest message always holds at least this many papers (see the module docs).
 pub const MIN_PAPERS_PER_MESSAGE: usize = 6;
@@ -123,6 +132,14 @@ pub fn paper_embed_noted(
     let room = budget
         .saturating_sub(embed.char_count())
         .min(MAX_DESCRIPTION_CHARS);
+    // The links come first and are never cut (a cut masked link is broken Markdown): those
+    // that do not fit are left out, and the summary gets what remains.
+    let links = link_line(paper, room);
+    let room = if links.is_empty() {
+        room
+    } else {
+        room.saturating_sub(chars(&links) + 1)
+    };
     let bullets: Vec<String> = paper
         .bullets
         .iter()
@@ -130,8 +147,112 @@ pub fn paper_embed_noted(
         .filter(|b| !b.is_empty())
         .map(|b| format!("• {b}"))
         .collect();
-    embed.description = bullet_lines_within(&bullets, room);
+    let summary = bullet_lines_within(&bullets, room);
+    embed.description = match (links.is_empty(), summary.is_empty()) {
+        (true, _) => summary,
+        (false, true) => links,
+        (false, false) => format!("{links}\n{summary}"),
+    };
     embed.fit_limits()
+}
+
+/// One line of masked links for a paper, within `room` characters: `[arXiv](…) · [PDF](…) ·
+/// [Hugging Face](…) (💬 N) · [Code](…) (★ N) · [Project](…) · 🏢 Organisation`, each part only
+/// when it exists. Every URL is http(s), at most [`MAX_LINK_URL_CHARS`], and escaped so it
+/// cannot end its link early; the organisation's name is one line, Markdown escaped and mentions
+/// defused. Parts that do not fit `room` are left out whole, later ones first in importance.
+pub fn link_line(paper: &Paper, room: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(id) = paper.arxiv_id.as_deref().filter(|id| is_arxiv_id(id)) {
+        parts.push(format!("[arXiv](https://arxiv.org/abs/{id})"));
+        parts.push(format!("[PDF](https://arxiv.org/pdf/{id})"));
+        let mut hf = format!("[Hugging Face](https://huggingface.co/papers/{id})");
+        if let Some(n) = paper.num_comments.filter(|n| *n > 0) {
+            hf.push_str(&format!(" (💬 {})", compact(n)));
+        }
+        parts.push(hf);
+    }
+    if let Some(url) = paper.github_repo.as_deref().and_then(link_url) {
+        let mut code = format!("[Code]({url})");
+        if let Some(n) = paper.github_stars {
+            code.push_str(&format!(" (★ {})", compact(n)));
+        }
+        parts.push(code);
+    }
+    if let Some(url) = paper.project_page.as_deref().and_then(link_url) {
+        parts.push(format!("[Project]({url})"));
+    }
+    if let Some(org) = &paper.organization {
+        let name = truncate_chars(&one_line(org.shown()), MAX_ORG_CHARS);
+        if !name.is_empty() {
+            parts.push(format!("🏢 {}", escape_markdown(&name)));
+        }
+    }
+    let mut line = String::new();
+    let mut used = 0;
+    for part in parts {
+        let sep = if line.is_empty() {
+            0
+        } else {
+            chars(LINK_SEPARATOR)
+        };
+        let len = chars(&part);
+        if used + sep + len > room {
+            continue;
+        }
+        if sep > 0 {
+            line.push_str(LINK_SEPARATOR);
+        }
+        line.push_str(&part);
+        used += sep + len;
+    }
+    line
+}
+
+/// An arXiv identifier of the current scheme (`2404.00399`, `2404.00399v2`): the only ids put
+/// into arXiv and Hugging Face URLs.
+fn is_arxiv_id(id: &str) -> bool {
+    let (id, version) = match id.split_once('v') {
+        Some((id, v)) => (id, Some(v)),
+        None => (id, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let Some((a, b)) = id.split_once('.') else {
+        return false;
+    };
+    a.len() == 4
+        && digits(a)
+        && (4..=5).contains(&b.len())
+        && digits(b)
+        && version.is_none_or(digits)
+}
+
+/// A URL fit for a masked link: http(s), short enough, and with the characters that would end
+/// the link or the Markdown around it (`( ) [ ] < > \` and quotes, backticks, `|`) percent-encoded.
+pub(super) fn link_url(url: &str) -> Option<String> {
+    if !is_http_url(url) || chars(url) > MAX_LINK_URL_CHARS {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '(' | ')' | '[' | ']' | '<' | '>' | '\\' | '"' | '\'' | '`' | '|' | '*' | '~' => {
+                out.push_str(&format!("%{:02X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    (chars(&out) <= MAX_LINK_URL_CHARS * 3).then_some(out)
+}
+
+/// A count as readers take it in at a glance: `950`, `1.2k`, `15k`, `2.3M`.
+fn compact(n: u32) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=9_999 => format!("{:.1}k", f64::from(n) / 1_000.0).replace(".0k", "k"),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        _ => format!("{:.1}M", f64::from(n) / 1_000_000.0).replace(".0M", "M"),
+    }
 }
 
 /// Shortest bullet stub worth showing after a cut; anything shorter reads as noise ("• 이 연구…"),
@@ -239,7 +360,9 @@ mod tests {
         let big = paper_embed_within(&p, &[], date(), MAX_EMBED_CHARS_PER_MESSAGE);
         assert_eq!(big.description.chars().count(), MAX_DESCRIPTION_CHARS);
         assert!(big.description.ends_with('…'));
-        assert!(big.description.starts_with("• 가가"));
+        let (links, summary) = big.description.split_once('\n').unwrap();
+        assert!(links.starts_with("[arXiv]("), "{links}");
+        assert!(summary.starts_with("• 가가"));
     }
 
     #[test]
@@ -298,7 +421,11 @@ mod tests {
         assert_eq!(e.title, "Aurora-M");
         assert_eq!(e.url.as_deref(), Some("https://arxiv.org/abs/2404.00399"));
         assert!(e.thumbnail.as_deref().unwrap().ends_with(".png"));
-        assert_eq!(e.description, "• 본 논문은 Aurora-M을 소개한다.");
+        assert_eq!(
+            e.description,
+            "[arXiv](https://arxiv.org/abs/2404.00399) · [PDF](https://arxiv.org/pdf/2404.00399) · \
+             [Hugging Face](https://huggingface.co/papers/2404.00399)\n• 본 논문은 Aurora-M을 소개한다."
+        );
         assert_eq!(e.footer, "Daily Papers · 2024-04-02 · arXiv:2404.00399");
         assert_eq!(e.color, Some(EMBED_COLOR));
         let names: Vec<(&str, &str, bool)> = e
@@ -326,6 +453,7 @@ mod tests {
             votes: None,
             authors: vec![],
             bullets: vec![],
+            ..Default::default()
         };
         let e = paper_embed(&p, &[], date());
         assert_eq!(e.fields, vec![]);
@@ -382,7 +510,7 @@ mod tests {
         p.bullets = vec!["x\u{8}y\u{0}z\nnext".into()];
         let e = paper_embed(&p, &[], date());
         assert_eq!(e.title, "AB C");
-        assert_eq!(e.description, "• xyz next");
+        assert_eq!(e.description.lines().last(), Some("• xyz next"));
     }
 
     #[test]
@@ -411,6 +539,102 @@ mod tests {
         assert_eq!(bullet_lines_within(&lines, 1000), lines.join("\n"));
     }
 
+    fn rich(title: &str) -> Paper {
+        Paper {
+            github_repo: Some("https://github.com/huggingface/smolagents".into()),
+            github_stars: Some(15_300),
+            project_page: Some("https://smolagents.org/".into()),
+            organization: Some(crate::digest::Organization {
+                name: "huggingface".into(),
+                fullname: Some("Hugging Face".into()),
+            }),
+            num_comments: Some(4),
+            ..paper(title)
+        }
+    }
+
+    #[test]
+    fn the_link_line_shows_every_link_that_exists_and_the_organisation() {
+        let e = paper_embed(&rich("Smol"), &[], date());
+        assert_eq!(
+            e.description.lines().next().unwrap(),
+            "[arXiv](https://arxiv.org/abs/2404.00399) · [PDF](https://arxiv.org/pdf/2404.00399) · \
+             [Hugging Face](https://huggingface.co/papers/2404.00399) (💬 4) · \
+             [Code](https://github.com/huggingface/smolagents) (★ 15k) · \
+             [Project](https://smolagents.org/) · 🏢 Hugging Face"
+        );
+        // Only what exists: a repository without stars, no arXiv id, no comments.
+        let mut p = rich("Smol");
+        p.arxiv_id = None;
+        p.github_stars = None;
+        p.project_page = None;
+        p.organization = None;
+        assert_eq!(
+            link_line(&p, 1000),
+            "[Code](https://github.com/huggingface/smolagents)"
+        );
+        p.github_repo = None;
+        assert_eq!(link_line(&p, 1000), "");
+        let e = paper_embed(&p, &[], date());
+        assert_eq!(e.description, "• 본 논문은 Aurora-M을 소개한다.");
+        assert_eq!(compact(999), "999");
+        assert_eq!(compact(1_000), "1k");
+        assert_eq!(compact(1_234), "1.2k");
+        assert_eq!(compact(999_999), "999k");
+        assert_eq!(compact(u32::MAX), "4295M");
+    }
+
+    #[test]
+    fn hostile_link_values_never_break_the_line() {
+        let mut p = rich("Evil");
+        p.github_repo = Some("javascript:alert(1)".into());
+        p.project_page = Some("https://x.test/a)[b](https://evil.test)<@1>`|".into());
+        p.arxiv_id = Some("2404.00399) [x](https://evil.test".into());
+        p.github_stars = Some(u32::MAX);
+        p.organization = Some(crate::digest::Organization {
+            name: "x".into(),
+            fullname: Some("[click](https://evil.test) **@everyone** <@123>".into()),
+        });
+        let line = link_line(&p, 1000);
+        assert!(!line.contains("javascript"), "{line}");
+        assert!(
+            !line.contains("arxiv.org"),
+            "a malformed id gives no arXiv link: {line}"
+        );
+        assert_eq!(
+            line,
+            "[Project](https://x.test/a%29%5Bb%5D%28https://evil.test%29%3C@1%3E%60%7C) · \
+             🏢 \\[click\\]\\(https://evil.test\\) \\*\\*@\u{200B}everyone\\*\\* <@\u{200B}123\\>"
+        );
+        // Overlong URLs are left out whole.
+        p.project_page = Some(format!("https://x.test/{}", "a".repeat(400)));
+        assert!(!link_line(&p, 1000).contains("Project"));
+        // Without room, parts are left out whole, never cut.
+        let p = rich("Tight");
+        let full = link_line(&p, 1000);
+        for room in 0..chars(&full) {
+            let line = link_line(&p, room);
+            assert!(chars(&line) <= room);
+            assert_eq!(
+                line.matches('[').count(),
+                line.matches("](").count(),
+                "{line}"
+            );
+        }
+    }
+
+    /// URLs as the parser might let through, and worse.
+    fn arb_url() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            Just("https://github.com/a/b".to_string()),
+            Just("javascript:alert(1)".to_string()),
+            Just("http://x.y/(a)[b]<c>`d`|e\\f".to_string()),
+            Just(format!("https://x.y/{}", "z".repeat(2100))),
+            "https://[a-z()\\[\\]<>`|*_~ ]{0,40}",
+            arb_text(60),
+        ])
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -432,6 +656,79 @@ mod tests {
             prop_assert!(messages.len() <= embeds.len().div_ceil(MIN_PAPERS_PER_MESSAGE));
             let flat: Vec<EmbedSpec> = messages.into_iter().flat_map(|m| m.embeds).collect();
             prop_assert_eq!(flat, embeds);
+        }
+
+        #[test]
+        fn hostile_hugging_face_fields_keep_every_limit_and_every_link_http(
+            mut paper in arb_paper(),
+            repo in arb_url(),
+            page in arb_url(),
+            stars in prop::option::of(any::<u32>()),
+            comments in prop::option::of(any::<u32>()),
+            fullname in prop::option::of(arb_text(200)),
+            id in prop::option::of(prop_oneof![
+                Just("2404.00399".to_string()),
+                Just("2404.00399v12".to_string()),
+                arb_text(20),
+            ]),
+            budget in 0usize..7000,
+        ) {
+            paper.github_repo = repo;
+            paper.project_page = page;
+            paper.github_stars = stars;
+            paper.num_comments = comments;
+            paper.arxiv_id = id;
+            paper.organization = fullname.map(|f| crate::digest::Organization {
+                name: "org".into(),
+                fullname: Some(f),
+            });
+            let e = paper_embed_within(&paper, &[], date(), budget);
+            if budget >= PAPER_EMBED_BUDGET {
+                prop_assert!(e.char_count() <= budget.min(MAX_EMBED_CHARS_PER_MESSAGE));
+            }
+            let json = MessageSpec { content: None, embeds: vec![e.clone()] }.to_json(None);
+            prop_assert_eq!(violations(&json), Vec::<String>::new());
+            let line = link_line(&paper, budget);
+            prop_assert!(chars(&line) <= budget);
+            // Every link target is http(s) and ends where its link ends.
+            for target in line.split("](").skip(1) {
+                prop_assert!(target.starts_with("http://") || target.starts_with("https://"));
+                let end = target.find(')').unwrap();
+                let url = &target[..end];
+                prop_assert!(!url.contains(['(', '[', ']', '<', '>', ' ', '`']), "{}", url);
+                prop_assert!(chars(url) <= MAX_LINK_URL_CHARS * 3);
+            }
+            prop_assert!(!line.contains("javascript:"));
+        }
+
+        #[test]
+        fn real_days_with_hostile_fields_pack_within_every_limit(
+            repo in arb_url(),
+            fullname in arb_text(200),
+        ) {
+            for (_, mut papers) in fixture_days() {
+                for p in &mut papers {
+                    p.github_repo = repo.clone();
+                    p.project_page = repo.clone();
+                    p.github_stars = Some(u32::MAX);
+                    p.num_comments = Some(u32::MAX);
+                    p.organization = Some(crate::digest::Organization {
+                        name: "o".into(),
+                        fullname: Some(fullname.clone()),
+                    });
+                }
+                let budget = crate::render::digest_embed_budget(papers.len());
+                let embeds: Vec<EmbedSpec> = papers
+                    .iter()
+                    .map(|p| paper_embed_within(p, &[], date(), budget))
+                    .collect();
+                for e in &embeds {
+                    prop_assert!(e.char_count() <= budget);
+                }
+                for m in pack(embeds) {
+                    prop_assert_eq!(violations(&m.to_json(None)), Vec::<String>::new());
+                }
+            }
         }
     }
 }

@@ -82,6 +82,7 @@ mod tests {
                     votes: Some(i as u32),
                     authors: vec![],
                     bullets: vec!["x".repeat(900)],
+                    ..Default::default()
                 })
                 .collect(),
         };

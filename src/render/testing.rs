@@ -26,6 +26,7 @@ pub(super) fn paper(title: &str) -> Paper {
         votes: Some(24),
         authors: vec!["Yekun Chai".into(), "+".into(), "Niklas Muennighoff".into()],
         bullets: vec!["본 논문은 Aurora-M을 소개한다.".into()],
+        ..Default::default()
     }
 }
 
@@ -158,6 +159,7 @@ pub(super) fn realistic_day(n: usize) -> Vec<Paper> {
             bullets: (0..(5 + i % 4))
                 .map(|b| korean(140 + (b * 11) % 25))
                 .collect(),
+            ..Default::default()
         })
         .collect()
 }
@@ -202,6 +204,7 @@ pub(super) fn arb_paper() -> impl Strategy<Value = Paper> {
             votes,
             authors,
             bullets,
+            ..Default::default()
         })
 }
 
@@ -228,4 +231,29 @@ pub(super) fn arb_embed() -> impl Strategy<Value = EmbedSpec> {
             footer,
             color: Some(1),
         })
+}
+
+/// Every real day in `tests/fixtures` (the markdown digests and the Hugging Face answer),
+/// parsed as the bot parses them: (file name, papers).
+pub(super) fn fixture_days() -> Vec<(String, Vec<Paper>)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut days = Vec::new();
+    for (dir, json) in [("digests", false), ("hf-api", true)] {
+        let mut names: Vec<String> = std::fs::read_dir(format!("{root}/{dir}"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(if json { ".json" } else { ".md" }) && n != "README.md")
+            .collect();
+        names.sort();
+        for name in names {
+            let bytes = std::fs::read(format!("{root}/{dir}/{name}")).unwrap();
+            let parsed = if json {
+                crate::digest::hf_json::parse_hf_json(&bytes, date()).unwrap()
+            } else {
+                crate::digest::markdown::parse_markdown(&bytes, None).unwrap()
+            };
+            days.push((format!("{dir}/{name}"), parsed.digest.papers));
+        }
+    }
+    days
 }

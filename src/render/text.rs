@@ -32,7 +32,7 @@ pub fn to_text(messages: &[MessageSpec]) -> String {
                 let _ = writeln!(out, "   {}: {}", field.name, field.value);
             }
             for line in embed.description.lines() {
-                let _ = writeln!(out, "   {line}");
+                let _ = writeln!(out, "   {}", link_labels(line));
             }
             if !embed.footer.is_empty() {
                 let _ = writeln!(out, "   ({})", embed.footer);
@@ -43,12 +43,56 @@ pub fn to_text(messages: &[MessageSpec]) -> String {
     out
 }
 
+/// A line with its masked links (`[arXiv](https://…)`) shown as a reader sees them in Discord,
+/// by their labels (`arXiv`): the paper's own URL is on the line above, and a terminal shows
+/// Markdown as written.
+fn link_labels(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let link = after.find("](").and_then(|close| {
+            let target = &after[close + 2..];
+            let end = target.find(')')?;
+            let url = &target[..end];
+            (url.starts_with("http://") || url.starts_with("https://"))
+                .then_some((close, close + 2 + end + 1))
+        });
+        match link {
+            // An escaped `\[` is text, not a link.
+            Some((close, end)) if !rest[..open].ends_with('\\') => {
+                out.push_str(&rest[..open]);
+                out.push_str(&after[..close]);
+                rest = &after[end..];
+            }
+            _ => {
+                out.push_str(&rest[..open + 1]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::filter::Selected;
     use crate::render::testing::*;
     use crate::render::{render_digest, RenderContext};
+
+    #[test]
+    fn masked_links_show_by_their_labels() {
+        assert_eq!(
+            link_labels(
+                "[arXiv](https://arxiv.org/abs/1) · [Code](http://g/a%29) (★ 3) · 🏢 \\[x\\](y)"
+            ),
+            "arXiv · Code (★ 3) · 🏢 \\[x\\](y)"
+        );
+        assert_eq!(link_labels("• a [b] (c) [d](e)"), "• a [b] (c) [d](e)");
+        assert_eq!(link_labels("[unclosed](https://x"), "[unclosed](https://x");
+    }
 
     #[test]
     fn to_text_previews_each_message() {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{opt_u32, Store, StoreError};
-use crate::digest::{Digest, Paper};
+use crate::digest::{Digest, Organization, Paper};
 
 /// Shorter tokens yield no trigram, so the FTS index cannot find them; they are matched with
 /// LIKE instead (common in Korean, where many words are two syllables).
@@ -52,6 +52,14 @@ struct PaperRow {
     votes: Option<i64>,
     authors: String,
     bullets: String,
+    github_repo: Option<String>,
+    github_stars: Option<i64>,
+    project_page: Option<String>,
+    organization: Option<String>,
+    organization_fullname: Option<String>,
+    ai_keywords: String,
+    num_comments: Option<i64>,
+    submitted_by: Option<String>,
 }
 
 impl TryFrom<PaperRow> for Paper {
@@ -65,7 +73,17 @@ impl TryFrom<PaperRow> for Paper {
         Ok(Paper {
             authors: list(&row.authors, "authors")?,
             bullets: list(&row.bullets, "bullets")?,
+            ai_keywords: list(&row.ai_keywords, "ai_keywords")?,
             votes: opt_u32(row.votes),
+            github_stars: opt_u32(row.github_stars),
+            num_comments: opt_u32(row.num_comments),
+            organization: row.organization.map(|name| Organization {
+                name,
+                fullname: row.organization_fullname,
+            }),
+            github_repo: row.github_repo,
+            project_page: row.project_page,
+            submitted_by: row.submitted_by,
             title: row.title,
             url: row.url,
             arxiv_id: row.arxiv_id,
@@ -83,7 +101,9 @@ struct SearchRow {
 }
 
 const PAPER_COLUMNS: &str =
-    "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets";
+    "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets, \
+     p.github_repo, p.github_stars, p.project_page, p.organization, p.organization_fullname, \
+     p.ai_keywords, p.num_comments, p.submitted_by";
 
 impl Store {
     /// Stores a day's digest, replacing whatever was archived for that date: a re-fetch (the
@@ -119,7 +139,9 @@ impl Store {
             for (position, paper) in digest.papers.iter().enumerate() {
                 sqlx::query(
                 "INSERT INTO papers (date, position, title, url, arxiv_id, thumbnail_url, votes, \
-                 authors, bullets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 authors, bullets, github_repo, github_stars, project_page, organization, \
+                 organization_fullname, ai_keywords, num_comments, submitted_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(digest.date)
             .bind(position as i64)
@@ -130,6 +152,14 @@ impl Store {
             .bind(paper.votes.map(i64::from))
             .bind(serde_json::to_string(&paper.authors).expect("strings always serialize"))
             .bind(serde_json::to_string(&paper.bullets).expect("strings always serialize"))
+            .bind(&paper.github_repo)
+            .bind(paper.github_stars.map(i64::from))
+            .bind(&paper.project_page)
+            .bind(paper.organization.as_ref().map(|o| &o.name))
+            .bind(paper.organization.as_ref().and_then(|o| o.fullname.as_ref()))
+            .bind(serde_json::to_string(&paper.ai_keywords).expect("strings always serialize"))
+            .bind(paper.num_comments.map(i64::from))
+            .bind(&paper.submitted_by)
             .execute(&mut *tx)
             .await?;
             }
@@ -400,6 +430,7 @@ mod tests {
             votes: Some(12),
             authors: vec!["Ada Lovelace".into(), "+".into()],
             bullets: bullets.iter().map(|b| b.to_string()).collect(),
+            ..Default::default()
         }
     }
 
@@ -511,6 +542,7 @@ mod tests {
                         votes: None,
                         authors: vec![],
                         bullets: vec![],
+                        ..Default::default()
                     },
                     Paper {
                         title: String::new(),
@@ -520,6 +552,7 @@ mod tests {
                         votes: Some(0),
                         authors: vec!["김철수".into(), "이영희".into()],
                         bullets: vec![String::new()],
+                        ..Default::default()
                     },
                     paper("Last", &["혼합 mixed 텍스트 😀"]),
                 ],
@@ -527,6 +560,56 @@ mod tests {
             store.save_digest(&digest, "markdown", true).await.unwrap();
             assert_eq!(store.digest(date(2)).await.unwrap(), Some(digest));
             assert_eq!(store.digest(date(9)).await.unwrap(), None);
+        }
+
+        async fn hugging_face_fields_round_trip_and_stay_absent_when_missing(store) {
+            let rich = Paper {
+                github_repo: Some("https://github.com/huggingface/smolagents".into()),
+                github_stars: Some(u32::MAX),
+                project_page: Some("https://smolagents.org/".into()),
+                organization: Some(Organization {
+                    name: "huggingface".into(),
+                    fullname: Some("Hugging Face — 허깅페이스".into()),
+                }),
+                ai_keywords: vec!["code agents".into(), "에이전트".into()],
+                num_comments: Some(0),
+                submitted_by: Some("akhaliq".into()),
+                ..paper("Rich", &["from the list"])
+            };
+            let named_only = Paper {
+                organization: Some(Organization {
+                    name: "solo".into(),
+                    fullname: None,
+                }),
+                ..paper("Named only", &[])
+            };
+            let digest = Digest {
+                date: date(6),
+                papers: vec![rich, named_only, paper("Markdown paper", &["none of them"])],
+            };
+            store.save_digest(&digest, "hf_json", true).await.unwrap();
+            let back = store.digest(date(6)).await.unwrap().unwrap();
+            assert_eq!(back, digest);
+            assert_eq!(back.papers[2].github_repo, None);
+            assert!(back.papers[2].ai_keywords.is_empty());
+            // Search hits carry the fields too.
+            let hits = store.search("list", None, 10).await.unwrap();
+            assert_eq!(hits[0].paper, digest.papers[0]);
+            // A row written before the migration (no values given) reads back empty.
+            with_pool!(store, |db| sqlx::query(
+                "INSERT INTO papers (date, position, title) VALUES ($1, 9, 'Old row')"
+            )
+            .bind(date(6))
+            .execute(db)
+            .await
+            .map(|_| ()))
+            .unwrap();
+            let old = store.digest(date(6)).await.unwrap().unwrap().papers.pop().unwrap();
+            assert_eq!(old.title, "Old row");
+            assert_eq!(
+                (old.github_stars, old.num_comments, old.organization, old.ai_keywords.len()),
+                (None, None, None, 0)
+            );
         }
 
         async fn empty_day_is_archived(store) {

@@ -459,6 +459,7 @@ mod tests {
                 votes: Some(3),
                 authors: vec!["A".into()],
                 bullets: vec!["검색 증강 생성".into()],
+                ..Default::default()
             }],
         };
         let sub = NewSubscription {

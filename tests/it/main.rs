@@ -15,6 +15,7 @@ mod crash;
 mod delivery;
 mod fake_discord;
 mod gateway;
+mod hf_paging;
 mod postgres;
 mod proxy_mode;
 mod replay;

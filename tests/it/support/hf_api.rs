@@ -1,6 +1,7 @@
 //! A Hugging Face daily-papers API on loopback whose list for a date D fills up while D lasts
 //! (one paper every 24/29 hours of the injected clock), as the real one does; it counts the
-//! requests it answers.
+//! requests it answers. It pages as the real API does: `limit` items (default 50, at most 100)
+//! of page `p` (from 0), so a client that does not page loses papers on a big day.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +16,9 @@ use serde_json::Value;
 
 /// Papers in the list of a day that is over (the real answer for 2024-10-25).
 pub const FULL_DAY: usize = 29;
+/// The API's page size when the client does not ask for one, and the largest it allows.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 100;
 
 #[derive(Clone)]
 struct Api {
@@ -38,9 +42,21 @@ impl GrowingApi {
 
     /// An API that takes `delay` to answer each request.
     pub async fn start_slow(clock: ManualClock, delay: std::time::Duration) -> GrowingApi {
-        let fixture = include_bytes!("../../fixtures/hf-api/2024-10-25.json");
-        let papers: Vec<Value> = serde_json::from_slice(fixture).unwrap();
-        assert_eq!(papers.len(), FULL_DAY);
+        GrowingApi::serve(clock, delay, real_day()).await
+    }
+
+    /// An API whose list for a day that is over holds `n` papers: the real answer's items again
+    /// and again, with ids `2410.9NNNN` and titles `Paper N: …` from the 30th on. The list
+    /// fills up through the day in the same way (`papers_at` scaled to `n`).
+    pub async fn start_big(clock: ManualClock, n: usize) -> GrowingApi {
+        GrowingApi::serve(clock, std::time::Duration::ZERO, big_day(n)).await
+    }
+
+    async fn serve(
+        clock: ManualClock,
+        delay: std::time::Duration,
+        papers: Vec<Value>,
+    ) -> GrowingApi {
         let requests = Arc::new(AtomicUsize::new(0));
         let answered = Arc::new(AtomicUsize::new(0));
         let api = Api {
@@ -74,15 +90,60 @@ impl GrowingApi {
     }
 }
 
+fn real_day() -> Vec<Value> {
+    let fixture = include_bytes!("../../fixtures/hf-api/2024-10-25.json");
+    let papers: Vec<Value> = serde_json::from_slice(fixture).unwrap();
+    assert_eq!(papers.len(), FULL_DAY);
+    papers
+}
+
+/// `n` distinct papers: the real day first, then its items again under new ids and titles.
+/// Every third paper (index 0, 3, 6, …) has code (`githubRepo`, `githubStars`); every fifth is
+/// submitted by the organisation `example-lab` ("Example Lab"); paper `i` has the AI keyword
+/// `topic{i % 7}`.
+pub fn big_day(n: usize) -> Vec<Value> {
+    let real = real_day();
+    (0..n)
+        .map(|i| {
+            let mut item = real[i % FULL_DAY].clone();
+            if i % 3 == 0 {
+                item["paper"]["githubRepo"] =
+                    Value::from(format!("https://github.com/example/repo{i}"));
+                item["paper"]["githubStars"] = Value::from(i * 10);
+            }
+            if i % 5 == 0 {
+                item["organization"] =
+                    serde_json::json!({"name": "example-lab", "fullname": "Example Lab"});
+            }
+            item["paper"]["ai_keywords"] = serde_json::json!([format!("topic{}", i % 7)]);
+            if i >= FULL_DAY {
+                item["paper"]["id"] = Value::from(format!("2410.9{i:04}"));
+                let title = format!(
+                    "Paper {i}: {}",
+                    item["paper"]["title"].as_str().unwrap_or("")
+                );
+                item["paper"]["title"] = Value::from(title.clone());
+                item["title"] = Value::from(title);
+            }
+            item
+        })
+        .collect()
+}
+
 /// How many papers the list for `date` has at the clock's now.
 pub fn papers_at(date: NaiveDate, now: chrono::DateTime<Utc>) -> usize {
+    papers_of_at(FULL_DAY, date, now)
+}
+
+/// [`papers_at`] for a list of `full` papers once its day is over.
+pub fn papers_of_at(full: usize, date: NaiveDate, now: chrono::DateTime<Utc>) -> usize {
     let start = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap());
     let elapsed = (now - start).num_seconds();
-    let per_paper = 86_400 / FULL_DAY as i64;
+    let per_paper = (86_400 / full.max(1) as i64).max(1);
     if elapsed < 0 {
         0
     } else {
-        ((elapsed / per_paper) as usize + 1).min(FULL_DAY)
+        ((elapsed / per_paper) as usize + 1).min(full)
     }
 }
 
@@ -96,6 +157,23 @@ async fn daily_papers(
     let n = q
         .get("date")
         .and_then(|s| s.parse::<NaiveDate>().ok())
-        .map_or(0, |date| papers_at(date, api.clock.now()));
-    axum::Json(Value::Array(api.papers[..n].to_vec()))
+        .map_or(0, |date| {
+            papers_of_at(api.papers.len(), date, api.clock.now())
+        });
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(DEFAULT_LIMIT)
+        .clamp(1, MAX_LIMIT);
+    let page = q
+        .get("p")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0);
+    let items = api.papers[..n]
+        .iter()
+        .skip(page.saturating_mul(limit))
+        .take(limit)
+        .cloned()
+        .collect();
+    axum::Json(Value::Array(items))
 }

@@ -1,0 +1,179 @@
+//! The Hugging Face source reads a whole day however big: paging against a fake API that pages
+//! as the real one does (`limit`, default 50; `p`), end to end through the delivery engine.
+
+use std::sync::Arc;
+
+use crate::support::engine::*;
+use crate::support::hf_api::GrowingApi;
+use crate::support::subscription::sub;
+use chrono::NaiveTime;
+use paperboy::clock::ManualClock;
+use paperboy::digest::source::{DigestSource, SourceLoader};
+
+/// A 120-paper day, asked after it is over.
+async fn big_api(day: chrono::NaiveDate) -> GrowingApi {
+    let clock = ManualClock::new(at(day + chrono::Duration::days(1), 3, 0));
+    GrowingApi::start_big(clock, 120).await
+}
+
+#[tokio::test]
+async fn an_unpaged_client_loses_papers_and_the_source_does_not() {
+    let day: chrono::NaiveDate = "2024-10-25".parse().unwrap();
+    let api = big_api(day).await;
+    // What the source did before paging: 50 of 120.
+    let unpaged: Vec<serde_json::Value> =
+        reqwest::get(format!("{}/api/daily_papers?date={day}", api.base_url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(unpaged.len(), crate::support::hf_api::DEFAULT_LIMIT);
+
+    let loader = SourceLoader::new(DigestSource::HfApi {
+        base_url: api.base_url.clone(),
+    });
+    let parsed = loader.load(day).await.unwrap();
+    let ids: Vec<String> = parsed
+        .digest
+        .papers
+        .iter()
+        .map(|p| p.arxiv_id.clone().unwrap())
+        .collect();
+    let expected: Vec<String> = crate::support::hf_api::big_day(120)
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, expected, "all 120, in the list's order");
+    // Two pages of 100: the second is short, so the third is never asked for.
+    assert_eq!(api.requests(), 1 + 2);
+}
+
+#[tokio::test]
+async fn a_120_paper_day_from_the_fallback_posts_120_papers() {
+    let env = Env::new("").await;
+    let yesterday = env.day - chrono::Duration::days(1);
+    let api = GrowingApi::start_big(env.clock.clone(), 120).await;
+    let mut config = (*env.config).clone();
+    config.source.fallback = Some(DigestSource::HfApi {
+        base_url: api.base_url.clone(),
+    });
+    config.source.publication.fallback_after = chrono::Duration::minutes(240);
+    let env = Env {
+        config: Arc::new(config),
+        ..env
+    };
+    // The primary published a week ago, then nothing: it is quiet, the fallback stands in.
+    env.publish(env.day - chrono::Duration::days(7));
+    env.subscribe(sub(100).delivery_time(NaiveTime::from_hms_opt(1, 30, 0).unwrap()))
+        .await;
+    env.clock.set(at(env.day, 1, 30));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let msgs = env.fake.messages(100);
+    assert_eq!(embeds(&msgs), 120);
+    let header = msgs[0]["content"].as_str().unwrap();
+    assert!(
+        header.contains(&yesterday.to_string()) && header.contains("· 120 papers"),
+        "{header}"
+    );
+    let archived = env.store.archived(yesterday).await.unwrap().unwrap();
+    assert_eq!(archived.digest.papers.len(), 120);
+    assert!(archived.final_);
+    // Every paper's embed carries its links.
+    for m in &msgs {
+        for e in m["embeds"].as_array().unwrap() {
+            let d = e["description"].as_str().unwrap_or("");
+            assert!(d.starts_with("[arXiv](https://arxiv.org/abs/"), "{d}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn has_code_org_and_ai_keyword_filters_select_the_right_papers() {
+    let env = Env::new("").await;
+    let api = GrowingApi::start_big(env.clock.clone(), 120).await;
+    let mut config = (*env.config).clone();
+    config.source.fallback = Some(DigestSource::HfApi {
+        base_url: api.base_url.clone(),
+    });
+    config.source.publication.fallback_after = chrono::Duration::minutes(240);
+    let env = Env {
+        config: Arc::new(config),
+        ..env
+    };
+    env.publish(env.day - chrono::Duration::days(7));
+    // What each channel typed into `/papers keywords add`.
+    let channels = [
+        (201, "has:code"),
+        (202, "org:\"Example Lab\""),
+        (203, "org:example-lab -has:code"),
+        (204, "topic3"),
+    ];
+    for (channel, typed) in channels {
+        env.subscribe(sub(channel).delivery_time(NaiveTime::from_hms_opt(1, 30, 0).unwrap()))
+            .await;
+        let keywords = paperboy::commands::keywords::parse_keywords(typed);
+        env.store.add_keywords(channel, &keywords).await.unwrap();
+    }
+    env.clock.set(at(env.day, 1, 30));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed as usize, channels.len(), "{pass}");
+
+    // The fake's day: code on every third paper, Example Lab on every fifth, `topic{i % 7}`.
+    let titles_of = |channel: u64| -> Vec<String> {
+        env.fake
+            .messages(channel)
+            .iter()
+            .flat_map(|m| m["embeds"].as_array().cloned().unwrap_or_default())
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let day = crate::support::hf_api::big_day(120);
+    let expect = |keep: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (0..120)
+            .filter(|&i| keep(i))
+            .map(|i| {
+                day[i]["paper"]["title"]
+                    .as_str()
+                    .unwrap()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    let cut = |t: Vec<String>| -> Vec<String> {
+        t.into_iter()
+            .map(|s| s.chars().take(200).collect())
+            .collect()
+    };
+    assert_eq!(cut(titles_of(201)), cut(expect(&|i| i % 3 == 0)));
+    assert_eq!(cut(titles_of(202)), cut(expect(&|i| i % 5 == 0)));
+    assert_eq!(
+        cut(titles_of(203)),
+        cut(expect(&|i| i % 5 == 0 && i % 3 != 0))
+    );
+    assert_eq!(cut(titles_of(204)), cut(expect(&|i| i % 7 == 3)));
+    // Each paper says what selected it, and the organisation and code are in its links.
+    let first = &env.fake.messages(203)[0]["embeds"][0];
+    let matched = first["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "🔎 Matched")
+        .unwrap();
+    assert_eq!(matched["value"], "org:example-lab");
+    assert!(first["description"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("🏢 Example Lab"));
+    let coded = &env.fake.messages(201)[0]["embeds"][0];
+    assert!(coded["description"]
+        .as_str()
+        .unwrap()
+        .contains("[Code](https://github.com/example/repo0)"));
+}
