@@ -1,6 +1,7 @@
 //! The digest model shared by every stage: parsing produces it, filtering selects from it,
 //! rendering turns it into Discord messages, and the store archives it.
 
+pub mod enrich;
 pub mod hf_json;
 pub mod markdown;
 pub mod source;
@@ -12,8 +13,9 @@ use serde::{Deserialize, Serialize};
 /// the optional ones stay optional rather than being filled with placeholders.
 ///
 /// The fields after `bullets` come only from Hugging Face's list (`hf_json`); the parser has
-/// already checked them (http(s) URLs, plain names, plausible counts), and a paper from the
-/// markdown digest leaves them empty.
+/// already checked them (http(s) URLs, plain names, plausible counts). A paper from the
+/// markdown digest leaves them empty, until [`enrich::enrich`] fills them from Hugging Face's list of the
+/// same day when the archive has it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Paper {
