@@ -15,8 +15,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 
 use crate::config::SourceConfig;
+use crate::digest::enrich::enrich;
 use crate::digest::source::{DigestSource, SourceLoader};
-use crate::digest::{DigestError, Parsed};
+use crate::digest::{Digest, DigestError, Parsed};
 use crate::publication::{missing_streak, PrimaryDay, Publication};
 use crate::store::{Archived, ArchivedDay, CheckOutcome, Store, StoreError};
 
@@ -250,7 +251,7 @@ impl Fetcher {
                 let mut digest = parsed.digest;
                 // A file whose heading names another day is still the file for the day asked.
                 digest.date = date;
-                self.store.save_digest(&digest, &source, true).await?;
+                self.archive(&mut digest, loader, true).await?;
                 self.store.clear_check(&source, date).await?;
                 tracing::info!(%date, papers = digest.papers.len(), %source, "digest archived");
                 match self.store.archived(date).await? {
@@ -277,6 +278,38 @@ impl Fetcher {
     /// checks say (so `paperboy status` sees the same as the running bot).
     pub async fn quiet(&self, now: DateTime<Utc>) -> Result<QuietStatus, StoreError> {
         quiet_status(&self.store, &self.sources, &self.publication, now).await
+    }
+
+    /// Archives a day just loaded from `loader`, replacing the archived copy of its date.
+    ///
+    /// The archive keeps one copy per date (a `digests` row and its papers, replaced whole by
+    /// [`Store::save_digest`]), so when the primary's markdown day replaces the Hugging Face
+    /// fallback's copy of the same date, that copy — the only place the bot has Hugging Face's
+    /// fields for the day — is gone. So the fields are kept here, at archive time: a day not
+    /// straight from the Hugging Face API first takes them from the copy it replaces
+    /// ([`enrich`]: matched by arXiv id, only fields the paper lacks, never a paper added, its
+    /// own text, votes and order untouched). Every reader — the daily post, `/papers
+    /// today|date|search`, alert DMs — reads the archive, so all see the same enriched day, and
+    /// no request is made for it. A copy replacing a markdown copy keeps what that one had
+    /// gained; a day from the Hugging Face API itself is the fresher word and is saved as read.
+    /// A markdown day archived before any Hugging Face list of its date stays without the
+    /// fields: the fallback is not asked for a day the primary has.
+    async fn archive(
+        &self,
+        digest: &mut Digest,
+        loader: &SourceLoader,
+        final_: bool,
+    ) -> Result<(), StoreError> {
+        let source = loader.describe();
+        if !matches!(loader.source(), DigestSource::HfApi { .. }) {
+            if let Some(old) = self.store.archived(digest.date).await? {
+                let enriched = enrich(&mut digest.papers, &old.digest.papers);
+                if enriched > 0 {
+                    tracing::info!(date = %digest.date, enriched, %source, from = %old.source, "papers given Hugging Face's fields from the archived copy they replace");
+                }
+            }
+        }
+        self.store.save_digest(digest, &source, final_).await
     }
 
     /// A day for a member's command: the archive when it has a usable copy, otherwise the
@@ -399,7 +432,7 @@ impl Fetcher {
                             }
                         }
                     }
-                    self.store.save_digest(&digest, &source, final_).await?;
+                    self.archive(&mut digest, loader, final_).await?;
                     self.store.clear_check(&source, date).await?;
                     tracing::info!(%date, papers = digest.papers.len(), %source, final_, "digest archived for a command");
                     return self
@@ -557,6 +590,55 @@ mod tests {
         assert_eq!(a.digest.papers[0].title, "Paper B");
         // The primary's "not published" was remembered, then forgotten when it published.
         assert!(store.checks(&p.source, date).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_primarys_markdown_keeps_the_fields_of_the_list_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (primary, fallback) = (dir.path().join("primary"), dir.path().join("fallback"));
+        std::fs::create_dir_all(&primary).unwrap();
+        std::fs::create_dir_all(&fallback).unwrap();
+        std::fs::write(
+            fallback.join("2024-04-02.json"),
+            r#"[{"paper": {"id": "2404.00001v2", "title": "HF title", "upvotes": 50,
+                 "githubRepo": "https://github.com/a/b", "githubStars": 12},
+                 "numComments": 4},
+                {"paper": {"id": "2404.00009", "title": "Only on Hugging Face"}}]"#,
+        )
+        .unwrap();
+        let date: NaiveDate = "2024-04-02".parse().unwrap();
+        let now = utc("2024-04-03T02:00:00Z");
+        let store = Store::open_memory()
+            .await
+            .unwrap()
+            .with_clock(Arc::new(crate::clock::ManualClock::new(now)));
+        let fetcher = Fetcher::new(
+            store.clone(),
+            &config(&primary, Some(DigestSource::Folder(fallback))),
+            reqwest::Client::new(),
+        );
+        let Look::Final(fb) = fetcher.look(Role::Fallback, date, now, true).await.unwrap() else {
+            panic!("the fallback folder has the day")
+        };
+        assert_eq!(fb.digest.papers.len(), 2);
+        std::fs::write(primary.join("2024-04-02.md"), DAY).unwrap();
+        let Look::Final(p) = fetcher.look(Role::Primary, date, now, true).await.unwrap() else {
+            panic!("the primary has it now")
+        };
+        // The markdown's one paper, its own title and bullets, with the list's fields.
+        assert_eq!(p.digest.papers.len(), 1);
+        let paper = &p.digest.papers[0];
+        assert_eq!((paper.title.as_str(), paper.votes), ("Paper A", None));
+        assert_eq!(paper.bullets, ["a"]);
+        assert_eq!(paper.github_repo.as_deref(), Some("https://github.com/a/b"));
+        assert_eq!(
+            (paper.github_stars, paper.num_comments),
+            (Some(12), Some(4))
+        );
+        assert_eq!(
+            store.archived(date).await.unwrap().unwrap().digest,
+            p.digest
+        );
     }
 
     #[tokio::test]
