@@ -13,6 +13,7 @@ mod cluster;
 mod commands;
 mod crash;
 mod delivery;
+mod enrich;
 mod fake_discord;
 mod gateway;
 mod hf_paging;
