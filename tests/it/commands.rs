@@ -651,8 +651,17 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
         assert_eq!(m["enforce_nonce"], true, "{m:#}");
         assert!(m["nonce"].as_str().is_some_and(|n| n.len() <= 25), "{m:#}");
     }
+    // The fake stores a message before the bot hears its answer and records it: wait for the
+    // ledger to settle.
     let store = bot.store().await;
-    let ledger = store.delivery(CHANNEL, day).await.unwrap().unwrap();
+    let mut ledger = store.delivery(CHANNEL, day).await.unwrap().unwrap();
+    for _ in 0..200 {
+        if ledger.status == DeliveryStatus::Done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        ledger = store.delivery(CHANNEL, day).await.unwrap().unwrap();
+    }
     assert_eq!(ledger.status, DeliveryStatus::Done);
     assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
 
