@@ -246,7 +246,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::digest::{Digest, Paper};
+    use crate::render::testing::diffusion_day;
     use std::collections::HashSet;
     use std::path::Path;
 
@@ -256,28 +256,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
-    }
-
-    fn paper(title: &str, votes: u32) -> Paper {
-        Paper {
-            title: title.into(),
-            url: Some(format!("https://arxiv.org/abs/2404.{:05}", votes)),
-            arxiv_id: Some(format!("2404.{:05}", votes)),
-            thumbnail_url: None,
-            votes: Some(votes),
-            authors: vec!["A. Author".into()],
-            bullets: vec!["A finding.".into()],
-            ..Default::default()
-        }
-    }
-
-    fn digest(n: usize) -> Digest {
-        Digest {
-            date: d("2024-04-02"),
-            papers: (0..n)
-                .map(|i| paper(&format!("Paper {i} about diffusion"), i as u32))
-                .collect(),
-        }
     }
 
     #[test]
@@ -302,7 +280,7 @@ mod tests {
     #[test]
     fn a_huge_digest_is_capped_instead_of_overflowing_the_nonce() {
         let date = d("2024-04-02");
-        let huge = digest(2_000);
+        let huge = diffusion_day(2_000);
         let mut cache = RenderCache::default();
         let bodies = cache.bodies(
             date,
@@ -334,7 +312,7 @@ mod tests {
 
     #[test]
     fn twelve_papers_pack_into_two_messages_with_nonces() {
-        let dg = digest(12);
+        let dg = diffusion_day(12);
         let mut cache = RenderCache::default();
         let date = d("2024-04-02");
         let bodies = cache.bodies(

@@ -218,39 +218,17 @@ pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::Paper;
+    use crate::render::testing::diffusion_day;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
-    fn paper(title: &str, votes: u32) -> Paper {
-        Paper {
-            title: title.into(),
-            url: Some(format!("https://arxiv.org/abs/2404.{:05}", votes)),
-            arxiv_id: Some(format!("2404.{:05}", votes)),
-            thumbnail_url: None,
-            votes: Some(votes),
-            authors: vec!["A. Author".into()],
-            bullets: vec!["A finding.".into()],
-            ..Default::default()
-        }
-    }
-
-    fn digest(n: usize) -> Digest {
-        Digest {
-            date: d("2024-04-02"),
-            papers: (0..n)
-                .map(|i| paper(&format!("Paper {i} about diffusion"), i as u32))
-                .collect(),
-        }
-    }
-
     #[test]
     fn empty_days_post_only_to_channels_that_opted_in() {
         let date = d("2024-04-02");
-        let none = digest(0);
-        let some = digest(3);
+        let none = diffusion_day(0);
+        let some = diffusion_day(3);
         let strict = Filter {
             include: vec!["quantum chromodynamics".into()],
             ..Filter::default()
@@ -290,7 +268,7 @@ mod tests {
     #[test]
     fn keyword_filter_is_applied() {
         let date = d("2024-04-02");
-        let mut dg = digest(4);
+        let mut dg = diffusion_day(4);
         dg.papers[2].title = "A robot that folds laundry".into();
         let robots = Filter {
             include: vec!["robot".into()],
@@ -306,7 +284,7 @@ mod tests {
     #[test]
     fn every_reader_of_a_channel_gets_the_same_day() {
         let date = d("2024-04-02");
-        let dg = digest(14);
+        let dg = diffusion_day(14);
         let filter = Filter {
             min_votes: Some(3),
             ..Filter::default()
@@ -337,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_growing_day_says_so_far() {
-        let dg = digest(2);
+        let dg = diffusion_day(2);
         let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
         let shown = day_messages(
             d("2024-04-02"),
@@ -354,7 +332,7 @@ mod tests {
     #[test]
     fn a_person_gets_their_matches_in_one_message_or_nothing() {
         let date = d("2024-04-02");
-        let dg = digest(30);
+        let dg = diffusion_day(30);
         let matches: Vec<(usize, Vec<String>)> = (0..25)
             .map(|i| (i, vec!["diffusion".to_string()]))
             .chain([(999, vec!["gone".to_string()])])

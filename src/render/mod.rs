@@ -26,7 +26,7 @@ mod paper;
 mod reply;
 mod sanitise;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod text;
 mod wire;
 

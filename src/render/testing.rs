@@ -30,6 +30,30 @@ pub(super) fn paper(title: &str) -> Paper {
     }
 }
 
+/// Paper `votes` of a plain day: title as given, one bullet, its arXiv id made of the votes.
+pub(crate) fn numbered_paper(title: &str, votes: u32) -> Paper {
+    Paper {
+        title: title.into(),
+        url: Some(format!("https://arxiv.org/abs/2404.{votes:05}")),
+        arxiv_id: Some(format!("2404.{votes:05}")),
+        thumbnail_url: None,
+        votes: Some(votes),
+        authors: vec!["A. Author".into()],
+        bullets: vec!["A finding.".into()],
+        ..Default::default()
+    }
+}
+
+/// A 2024-04-02 day of `n` papers "Paper i about diffusion" with i votes.
+pub(crate) fn diffusion_day(n: usize) -> crate::digest::Digest {
+    crate::digest::Digest {
+        date: date(),
+        papers: (0..n)
+            .map(|i| numbered_paper(&format!("Paper {i} about diffusion"), i as u32))
+            .collect(),
+    }
+}
+
 pub(super) fn embed_of(chars_in_description: usize) -> EmbedSpec {
     EmbedSpec {
         title: String::new(),

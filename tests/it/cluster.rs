@@ -128,12 +128,7 @@ async fn two_processes_one_killed(n_channels: u64) {
     let mut first = spawn(dir.path(), &fake, "0");
     let second = spawn(dir.path(), &fake, "1");
     assert!(fake.wait_until_readies(2, Duration::from_secs(60)).await);
-    let mut shards: Vec<serde_json::Value> = fake
-        .identifies()
-        .iter()
-        .map(|i| i["shard"].clone())
-        .collect();
-    shards.sort_by_key(|s| s[0].as_u64());
+    let shards = fake.identified_shards();
     assert_eq!(
         shards,
         vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]

@@ -932,16 +932,8 @@ async fn a_quiet_primary_gives_way_to_the_fallback_at_once_and_a_provisional_cop
     let env = Env::new("").await;
     // The fallback: a Hugging Face API driven by the test's clock.
     let api = crate::support::hf_api::GrowingApi::start(env.clock.clone()).await;
-    let mut config = (*env.config).clone();
-    config.source.fallback = Some(DigestSource::HfApi {
-        base_url: api.base_url.clone(),
-    });
     // A long wait for the primary: only its being quiet can skip it.
-    config.source.publication.fallback_after = chrono::Duration::minutes(240);
-    let env = Env {
-        config: Arc::new(config),
-        ..env
-    };
+    let env = env.with_hf_fallback(&api);
     let yesterday = env.day - chrono::Duration::days(1);
     // The primary published a week ago, then nothing.
     env.publish(env.day - chrono::Duration::days(7));

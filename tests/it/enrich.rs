@@ -3,14 +3,11 @@
 //! with the markdown's own text and the list's links. A day the bot has no list for stays as
 //! the markdown says.
 
-use std::sync::Arc;
-
 use crate::support::engine::*;
 use crate::support::hf_api::GrowingApi;
 use crate::support::subscription::sub;
 use chrono::NaiveTime;
 use paperboy::digest::markdown::parse_markdown;
-use paperboy::digest::source::DigestSource;
 use paperboy::digest::Paper;
 use serde_json::Value;
 
@@ -52,19 +49,10 @@ async fn a_markdown_day_replacing_the_fallbacks_list_keeps_its_links() {
     let yesterday = env.day - chrono::Duration::days(1);
     // The real list of 2024-10-25, code on every third paper (`repo{i}`, ★ 10·i).
     let api = GrowingApi::start_big(env.clock.clone(), crate::support::hf_api::FULL_DAY).await;
-    let mut config = (*env.config).clone();
-    config.source.fallback = Some(DigestSource::HfApi {
-        base_url: api.base_url.clone(),
-    });
-    config.source.publication.fallback_after = chrono::Duration::minutes(240);
-    let env = Env {
-        config: Arc::new(config),
-        ..env
-    };
+    let env = env.with_hf_fallback(&api);
     // The primary published a week ago, then nothing: the fallback stands in at 01:30.
     env.publish(env.day - chrono::Duration::days(7));
-    env.subscribe(sub(100).delivery_time(NaiveTime::from_hms_opt(1, 30, 0).unwrap()))
-        .await;
+    env.subscribe(sub(100).at(1, 30)).await;
     env.clock.set(at(env.day, 1, 30));
     let pass = tick(&env.deliverer()).await;
     assert_eq!(pass.completed, 1, "{pass}");

@@ -76,13 +76,7 @@ async fn the_bot_opens_the_shards_discord_recommends_and_answers_on_each() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut shards: Vec<Value> = bot
-        .fake
-        .identifies()
-        .iter()
-        .map(|i| i["shard"].clone())
-        .collect();
-    shards.sort_by_key(|s| s[0].as_u64());
+    let shards = bot.fake.identified_shards();
     assert_eq!(shards, vec![json!([0, 3]), json!([1, 3]), json!([2, 3])]);
     // A command from a guild on each shard is answered (the fake dispatches it on that shard's
     // session only).

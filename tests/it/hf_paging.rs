@@ -1,12 +1,9 @@
 //! The Hugging Face source reads a whole day however big: paging against a fake API that pages
 //! as the real one does (`limit`, default 50; `p`), end to end through the delivery engine.
 
-use std::sync::Arc;
-
 use crate::support::engine::*;
 use crate::support::hf_api::GrowingApi;
 use crate::support::subscription::sub;
-use chrono::NaiveTime;
 use paperboy::clock::ManualClock;
 use paperboy::digest::source::{DigestSource, SourceLoader};
 
@@ -54,19 +51,10 @@ async fn a_120_paper_day_from_the_fallback_posts_120_papers() {
     let env = Env::new("").await;
     let yesterday = env.day - chrono::Duration::days(1);
     let api = GrowingApi::start_big(env.clock.clone(), 120).await;
-    let mut config = (*env.config).clone();
-    config.source.fallback = Some(DigestSource::HfApi {
-        base_url: api.base_url.clone(),
-    });
-    config.source.publication.fallback_after = chrono::Duration::minutes(240);
-    let env = Env {
-        config: Arc::new(config),
-        ..env
-    };
+    let env = env.with_hf_fallback(&api);
     // The primary published a week ago, then nothing: it is quiet, the fallback stands in.
     env.publish(env.day - chrono::Duration::days(7));
-    env.subscribe(sub(100).delivery_time(NaiveTime::from_hms_opt(1, 30, 0).unwrap()))
-        .await;
+    env.subscribe(sub(100).at(1, 30)).await;
     env.clock.set(at(env.day, 1, 30));
     let pass = tick(&env.deliverer()).await;
     assert_eq!(pass.completed, 1, "{pass}");
@@ -93,15 +81,7 @@ async fn a_120_paper_day_from_the_fallback_posts_120_papers() {
 async fn has_code_org_and_ai_keyword_filters_select_the_right_papers() {
     let env = Env::new("").await;
     let api = GrowingApi::start_big(env.clock.clone(), 120).await;
-    let mut config = (*env.config).clone();
-    config.source.fallback = Some(DigestSource::HfApi {
-        base_url: api.base_url.clone(),
-    });
-    config.source.publication.fallback_after = chrono::Duration::minutes(240);
-    let env = Env {
-        config: Arc::new(config),
-        ..env
-    };
+    let env = env.with_hf_fallback(&api);
     env.publish(env.day - chrono::Duration::days(7));
     // What each channel typed into `/papers keywords add`.
     let channels = [
@@ -111,8 +91,7 @@ async fn has_code_org_and_ai_keyword_filters_select_the_right_papers() {
         (204, "topic3"),
     ];
     for (channel, typed) in channels {
-        env.subscribe(sub(channel).delivery_time(NaiveTime::from_hms_opt(1, 30, 0).unwrap()))
-            .await;
+        env.subscribe(sub(channel).at(1, 30)).await;
         let keywords = paperboy::commands::keywords::parse_keywords(typed);
         env.store.add_keywords(channel, &keywords).await.unwrap();
     }

@@ -177,12 +177,7 @@ async fn two_processes_split_the_shards_and_a_second_one_on_a_database_is_refuse
         ));
     }
     assert!(fake.wait_until_readies(2, Duration::from_secs(30)).await);
-    let mut shards: Vec<serde_json::Value> = fake
-        .identifies()
-        .iter()
-        .map(|i| i["shard"].clone())
-        .collect();
-    shards.sort_by_key(|s| s[0].as_u64());
+    let shards = fake.identified_shards();
     assert_eq!(
         shards,
         vec![serde_json::json!([0, 2]), serde_json::json!([1, 2])]

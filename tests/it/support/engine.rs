@@ -97,6 +97,20 @@ impl Env {
         }
     }
 
+    /// The same environment with `api` as the fallback source, which a due day waits four hours
+    /// for: only a quiet primary lets it stand in at once.
+    pub fn with_hf_fallback(self, api: &super::hf_api::GrowingApi) -> Env {
+        let mut config = (*self.config).clone();
+        config.source.fallback = Some(paperboy::digest::source::DigestSource::HfApi {
+            base_url: api.base_url.clone(),
+        });
+        config.source.publication.fallback_after = chrono::Duration::minutes(240);
+        Env {
+            config: Arc::new(config),
+            ..self
+        }
+    }
+
     pub fn publish(&self, day: NaiveDate) {
         std::fs::write(self.digests.join(format!("{day}.md")), fixture()).unwrap();
     }

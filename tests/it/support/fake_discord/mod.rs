@@ -719,6 +719,17 @@ impl FakeDiscord {
         lock(&self.shared.inner).identifies.clone()
     }
 
+    /// The `shard` field of every IDENTIFY so far (`[id, total]`), in shard order.
+    pub fn identified_shards(&self) -> Vec<Value> {
+        let mut shards: Vec<Value> = self
+            .identifies()
+            .iter()
+            .map(|i| i["shard"].clone())
+            .collect();
+        shards.sort_by_key(|s| s[0].as_u64());
+        shards
+    }
+
     /// RESUME payloads (`d`) received so far (answered RESUMED, or op 9 for an unknown or
     /// ended session).
     pub fn resumes(&self) -> Vec<Value> {
