@@ -768,6 +768,117 @@ async fn command_registration_returns_commands() {
     );
 }
 
+/// Localised names and descriptions (`name_localizations` / `description_localizations`, also on
+/// options and choices) pass when Discord would take them and are refused as Discord refuses
+/// them: a bad Korean name is a 400 at registration, as in production.
+#[tokio::test]
+async fn localised_command_names_are_validated_as_discord_does() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    let good = vec![CreateCommand::new("papers")
+        .description("Daily Papers")
+        .name_localized("ko", "논문")
+        .description_localized("ko", "데일리 페이퍼")
+        .add_option(
+            CreateCommandOption::new(CommandOptionType::SubCommand, "today", "Today's papers")
+                .name_localized("ko", "오늘")
+                .description_localized("ko", "오늘의 논문")
+                .add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::String, "mode", "How")
+                        .name_localized("ko", "방식")
+                        .description_localized("ko", "어떻게")
+                        .add_string_choice_localized("Day", "day", [("ko", "하루")]),
+                ),
+        )];
+    let got = Command::set_global_commands(&http, good).await.unwrap();
+    assert_eq!(got[0].name_localizations.as_ref().unwrap()["ko"], "논문");
+    let reg = fake.registered_commands().unwrap();
+    assert_eq!(
+        reg["commands"][0]["options"][0]["name_localizations"]["ko"],
+        json!("오늘")
+    );
+
+    let cmd = |name_ko: &str, option_ko: &str| {
+        json!([{
+            "name": "papers", "description": "d", "type": 1,
+            "name_localizations": { "ko": name_ko },
+            "options": [{
+                "name": "today", "description": "d", "type": 1,
+                "name_localizations": { "ko": option_ko },
+            }],
+        }])
+    };
+    // A space, or an upper-case letter, is not a command name in any language. A top-level
+    // command's error is on the map, an option's on the locale (what Discord answers).
+    for bad in ["오늘의 논문", "Papers", "", &"가".repeat(33)] {
+        let (status, code, paths) =
+            discord_error(http.create_global_commands(&cmd(bad, "오늘")).await);
+        assert_eq!(
+            (status, code, paths),
+            (400, 50035, vec!["0.name_localizations".to_string()]),
+            "{bad:?}"
+        );
+        let (_, _, paths) = discord_error(http.create_global_commands(&cmd("논문", bad)).await);
+        assert_eq!(paths, vec!["0.options.0.name_localizations.ko"], "{bad:?}");
+    }
+    // Hindi and Thai names with their combining marks, hyphens and digits are names.
+    http.create_global_commands(&cmd("हिन्दी-१", "ทดสอบ_2"))
+        .await
+        .unwrap();
+    // Only Discord's locales are keys ("ko-KR" is not one), and a description keeps to 100.
+    let bad_locale = json!([{ "name": "papers", "description": "d", "type": 1,
+        "name_localizations": { "ko-KR": "논문" } }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&bad_locale).await).2,
+        vec!["0.name_localizations.ko-KR"]
+    );
+    let long = json!([{ "name": "papers", "description": "d", "type": 1,
+        "description_localizations": { "ko": "가".repeat(101) },
+        "options": [{ "name": "today", "description": "d", "type": 1,
+            "description_localizations": { "ko": "" } }] }]);
+    assert_eq!(
+        discord_error(http.create_global_commands(&long).await).2,
+        vec![
+            "0.description_localizations.ko",
+            "0.options.0.description_localizations.ko"
+        ]
+    );
+}
+
+/// Interactions carry the person's language (`locale`) and the server's (`guild_locale`, the
+/// guild's `preferred_locale`), and serenity reads both.
+#[tokio::test]
+async fn interactions_carry_the_locale_and_the_guilds_locale() {
+    let fake = fake_with_guild().await;
+    let d = || interaction::slash(1, "t", GUILD, TEXT, 5, 0, &["papers", "today"], json!([]));
+    let cmd = command_of(fake.enriched_interaction(d()));
+    assert_eq!(
+        (cmd.locale.as_str(), cmd.guild_locale.as_deref()),
+        ("en-US", Some("en-US"))
+    );
+    fake.set_guild_locale(GUILD, "ko");
+    let cmd = command_of(fake.enriched_interaction(interaction::in_locale(d(), "ko")));
+    assert_eq!(
+        (cmd.locale.as_str(), cmd.guild_locale.as_deref()),
+        ("ko", Some("ko"))
+    );
+    let guild = match event("GUILD_CREATE", fake.guild_create_payload(GUILD).unwrap()) {
+        Event::GuildCreate(g) => g.guild,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(guild.preferred_locale, "ko");
+    // Outside a server there is no server language.
+    let dm = interaction::in_locale(
+        interaction::slash_in_dm(2, "t2", 5, &["alerts", "list"], json!([])),
+        "ko",
+    );
+    let cmd = command_of(fake.enriched_interaction(dm));
+    assert_eq!(
+        (cmd.locale.as_str(), cmd.guild_locale.as_deref()),
+        ("ko", None)
+    );
+}
+
 #[tokio::test]
 async fn interaction_rest_flow_through_serenity() {
     let fake = FakeDiscord::start().await;

@@ -39,6 +39,9 @@ pub struct Bot {
     pub hf_api: Option<String>,
     /// What the running bot reports to: its scheduler's pass count.
     pub health: Arc<paperboy::health::Health>,
+    /// The client language of whoever runs the next commands (`locale` on their
+    /// interactions): `en-US` unless a test says otherwise.
+    pub locale: String,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -92,6 +95,7 @@ impl Bot {
             next_id: 1000,
             hf_api,
             health: Arc::new(paperboy::health::Health::new(Duration::from_secs(60))),
+            locale: "en-US".into(),
         };
         bot.launch().await;
         bot
@@ -220,17 +224,18 @@ ca_file = "{ca}"
         let token = format!("token-{}", self.next_id);
         let mut full = vec!["papers"];
         full.extend_from_slice(path);
+        let payload = interaction::slash(
+            self.next_id,
+            &token,
+            guild,
+            channel,
+            user,
+            perms,
+            &full,
+            options,
+        );
         self.fake
-            .dispatch_interaction(interaction::slash(
-                self.next_id,
-                &token,
-                guild,
-                channel,
-                user,
-                perms,
-                &full,
-                options,
-            ))
+            .dispatch_interaction(interaction::in_locale(payload, &self.locale))
             .await;
         let got = self
             .fake
@@ -340,7 +345,9 @@ impl Bot {
                 options,
             ),
         };
-        self.fake.dispatch_interaction(payload).await;
+        self.fake
+            .dispatch_interaction(interaction::in_locale(payload, &self.locale))
+            .await;
         let got = self
             .fake
             .wait_for_responses(&token, 1, Duration::from_secs(20))

@@ -363,6 +363,14 @@ pub fn authorized_by(mut d: Value, guild: Option<u64>, user: Option<u64>) -> Val
     d
 }
 
+/// The invoking person's client language for interaction `d` (`locale`, e.g. `ko`, `en-US`),
+/// which Discord sends on every interaction; the server's (`guild_locale`) is the fake guild's
+/// (see `FakeDiscord::set_guild_locale`), filled in on dispatch.
+pub fn in_locale(mut d: Value, locale: &str) -> Value {
+    d["locale"] = json!(locale);
+    d
+}
+
 /// An autocomplete interaction (type 4); the option being typed carries `"focused": true`.
 /// The member is an administrator (all permission bits): someone typing a command can see it, so
 /// permission-gated commands (poise checks `required_permissions` before autocompleting)

@@ -398,9 +398,13 @@ impl FakeDiscord {
     /// GUILD_CREATE at once). A system channel that was not added becomes a text channel.
     pub fn add_guild(&self, guild_id: u64, system_channel_id: Option<u64>) {
         let mut inner = lock(&self.shared.inner);
-        inner
-            .guilds
-            .insert(guild_id, GuildRec { system_channel_id });
+        inner.guilds.insert(
+            guild_id,
+            GuildRec {
+                system_channel_id,
+                locale: "en-US".into(),
+            },
+        );
         if let Some(c) = system_channel_id {
             inner.channels.entry(c).or_insert_with(|| ChannelRec {
                 guild_id,
@@ -420,12 +424,22 @@ impl FakeDiscord {
         }
     }
 
+    /// Sets a server's language (its `preferred_locale`, e.g. `ko`): GUILD_CREATE says it, and
+    /// every interaction in the server carries it as `guild_locale`, as Discord sends them.
+    pub fn set_guild_locale(&self, guild_id: u64, locale: &str) {
+        let mut inner = lock(&self.shared.inner);
+        if let Some(g) = inner.guilds.get_mut(&guild_id) {
+            g.locale = locale.to_string();
+        }
+    }
+
     /// Adds a channel: kind 0 text, 5 announcement, 15 forum (also 2 voice, 4 category, 11
     /// thread...). Connected sessions get CHANNEL_CREATE.
     pub fn add_channel(&self, guild_id: u64, channel_id: u64, kind: u8) {
         let mut inner = lock(&self.shared.inner);
         inner.guilds.entry(guild_id).or_insert(GuildRec {
             system_channel_id: None,
+            locale: "en-US".into(),
         });
         let rec = ChannelRec {
             guild_id,

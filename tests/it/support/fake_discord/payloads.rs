@@ -185,7 +185,7 @@ impl Shared {
             "banner": null,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": g.locale,
             "public_updates_channel_id": null,
             "max_video_channel_users": 25,
             "max_stage_video_channel_users": 50,
@@ -410,6 +410,13 @@ impl Shared {
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<u64>().ok());
         self.note_foreign_channel(inner, d, guild_id, channel_id);
+        // A server's language is its own setting: every interaction there says it.
+        if let Some(g) = guild_id.and_then(|g| inner.guilds.get(&g)) {
+            d["guild_locale"] = json!(g.locale);
+            if let Some(partial) = d.get_mut("guild").filter(|p| p.is_object()) {
+                partial["locale"] = json!(g.locale);
+            }
+        }
         if let Some(name) = d
             .pointer("/data/name")
             .and_then(Value::as_str)

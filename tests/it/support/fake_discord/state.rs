@@ -145,6 +145,8 @@ pub(super) struct LoggedRequest {
 
 pub(super) struct GuildRec {
     pub(super) system_channel_id: Option<u64>,
+    /// The server's language (`preferred_locale`), sent as `guild_locale` on its interactions.
+    pub(super) locale: String,
 }
 
 #[derive(Clone)]

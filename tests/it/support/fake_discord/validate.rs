@@ -310,9 +310,89 @@ pub(super) fn valid_command_name(name: &str, chat_input: bool) -> bool {
     if !chat_input {
         return true;
     }
+    // Discord's `^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$`, lowercase where a letter has
+    // a lowercase form (Hangul has none, so Korean names pass as written).
+    // Devanagari and Thai whole (their vowel signs and viramas are marks, not letters).
+    let deva_or_thai = |c: char| matches!(c, '\u{0900}'..='\u{097F}' | '\u{A8E0}'..='\u{A8FF}' | '\u{0E00}'..='\u{0E7F}');
     name.chars()
-        .all(|c| c == '-' || c == '_' || c.is_alphanumeric())
+        .all(|c| c == '-' || c == '_' || c == '\'' || c.is_alphanumeric() || deva_or_thai(c))
         && name.to_lowercase() == name
+}
+
+/// The locales Discord accepts as keys of `name_localizations` / `description_localizations`
+/// (its "Locales" table).
+pub(super) const DISCORD_LOCALES: &[&str] = &[
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// What a localised field must be.
+#[derive(Clone, Copy)]
+pub(super) enum Localised {
+    /// A command or option name: the name rules, each value.
+    Name,
+    /// A description or a choice's name: 1–100 characters.
+    Text,
+}
+
+/// Checks a `*_localizations` map: keys are Discord locales and values follow `what`'s rules.
+/// Returns the longest value's length: Discord counts only the longest localisation of a field
+/// (or its default) toward a command's 4,000 characters.
+///
+/// Where Discord points its errors: a top-level command's bad localised name is reported on
+/// the map itself (`0.name_localizations`), an option's on the locale
+/// (`0.options.0.name_localizations.ko`), as Discord answers
+/// (discord/discord-api-docs#7712). An unknown locale is refused on its key.
+pub(super) fn validate_localizations(
+    errs: &mut FormErrors,
+    path: &[String],
+    map: Option<&Value>,
+    what: Localised,
+    top_level: bool,
+) -> usize {
+    let Some(map) = map.filter(|m| !m.is_null()) else {
+        return 0;
+    };
+    let Some(map) = map.as_object() else {
+        errs.add(
+            path,
+            "DICT_TYPE_CONVERT",
+            "Only dictionaries may be used in a DictType".into(),
+        );
+        return 0;
+    };
+    let mut longest = 0;
+    for (locale, value) in map {
+        let at = path_of(path, &[locale]);
+        if !DISCORD_LOCALES.contains(&locale.as_str()) {
+            errs.add(
+                &at,
+                "BASE_TYPE_CHOICES",
+                format!("Value must be one of {DISCORD_LOCALES:?}."),
+            );
+            continue;
+        }
+        let Some(text) = value.as_str() else {
+            errs.add(&at, "BASE_TYPE_STRING", "Must be a string.".into());
+            continue;
+        };
+        longest = longest.max(text.chars().count());
+        match what {
+            Localised::Name => {
+                if !valid_command_name(text, true) {
+                    let where_ = if top_level { path.to_vec() } else { at };
+                    errs.add(
+                        &where_,
+                        "APPLICATION_COMMAND_INVALID_NAME",
+                        "Command name is invalid".into(),
+                    );
+                }
+            }
+            Localised::Text => errs.len_between(&at, Some(value), 1, 100),
+        }
+    }
+    longest
 }
 
 /// Validates application command options; returns the characters they count toward the
@@ -338,7 +418,20 @@ pub(super) fn validate_options(
         let op = path_of(prefix, &[&i]);
         let kind = o.get("type").and_then(Value::as_u64).unwrap_or(0);
         let name = o.get("name").and_then(Value::as_str).unwrap_or("");
-        total += name.chars().count() + chars(o.get("description"));
+        total += name.chars().count().max(validate_localizations(
+            errs,
+            &path_of(&op, &["name_localizations"]),
+            o.get("name_localizations"),
+            Localised::Name,
+            false,
+        ));
+        total += chars(o.get("description")).max(validate_localizations(
+            errs,
+            &path_of(&op, &["description_localizations"]),
+            o.get("description_localizations"),
+            Localised::Text,
+            false,
+        ));
         if !valid_command_name(name, true) {
             errs.add(
                 &path_of(&op, &["name"]),
@@ -398,10 +491,16 @@ pub(super) fn validate_options(
             }
             for (j, c) in choices.iter().enumerate() {
                 let j = j.to_string();
-                total += chars(c.get("name"))
-                    + c.get("value")
-                        .and_then(Value::as_str)
-                        .map_or(0, |s| s.chars().count());
+                total += chars(c.get("name")).max(validate_localizations(
+                    errs,
+                    &path_of(&op, &["choices", &j, "name_localizations"]),
+                    c.get("name_localizations"),
+                    Localised::Text,
+                    false,
+                )) + c
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .map_or(0, |s| s.chars().count());
                 errs.len_between(
                     &path_of(&op, &["choices", &j, "name"]),
                     c.get("name"),
@@ -513,7 +612,13 @@ pub(super) fn validate_commands(errs: &mut FormErrors, body: &Value) {
                 format!("Application command names must be unique: {name}"),
             );
         }
-        let mut total = name.chars().count();
+        let mut total = name.chars().count().max(validate_localizations(
+            errs,
+            &path_of(&cp, &["name_localizations"]),
+            c.get("name_localizations"),
+            Localised::Name,
+            true,
+        ));
         if kind == 1 {
             errs.len_between(
                 &path_of(&cp, &["description"]),
@@ -521,7 +626,13 @@ pub(super) fn validate_commands(errs: &mut FormErrors, body: &Value) {
                 1,
                 100,
             );
-            total += chars(c.get("description"));
+            total += chars(c.get("description")).max(validate_localizations(
+                errs,
+                &path_of(&cp, &["description_localizations"]),
+                c.get("description_localizations"),
+                Localised::Text,
+                true,
+            ));
         }
         if let Some(p) = c.get("default_member_permissions") {
             let ok = p.is_null()
