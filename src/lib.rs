@@ -48,6 +48,8 @@
 
 pub mod alerts;
 pub mod carry;
+#[cfg(test)]
+mod catalog_check;
 pub mod channel;
 pub mod clock;
 pub mod commands;

@@ -86,6 +86,9 @@ struct PreviewArgs {
     /// Print the exact message-create bodies as a JSON array (nothing else on stdout).
     #[arg(long)]
     json: bool,
+    /// The channel's language (a catalog under `locales/`, e.g. `ko`). Default: English.
+    #[arg(long)]
+    language: Option<paperboy::language::Language>,
 }
 
 /// Everything the bot needs to post: view the channel, send messages with embeds, read the
@@ -264,6 +267,10 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         render::DayContent::Digest(&digest, votes_at),
         &filter,
         true,
+        &args
+            .language
+            .clone()
+            .unwrap_or_else(paperboy::language::Language::english),
     );
     if args.json {
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();

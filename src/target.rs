@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::ScheduleConfig;
+use crate::language::Language;
 use crate::schedule::ChannelSchedule;
 use crate::store::{AlertUser, Subscription};
 
@@ -161,6 +162,15 @@ impl Target {
     /// The guild a channel is in (`None` for a person).
     pub fn guild_id(&self) -> Option<u64> {
         self.channel().map(|s| s.guild_id)
+    }
+
+    /// The language its posts are written in: the channel's, or the person's alerts'; `None`:
+    /// the bot-wide default (`Config::default_language`).
+    pub fn language(&self) -> Option<&Language> {
+        match self {
+            Target::Channel(s) => s.language.as_ref(),
+            Target::Person(u) => u.language.as_ref(),
+        }
     }
 }
 

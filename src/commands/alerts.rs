@@ -10,14 +10,17 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
-use super::subscription::{autocomplete_timezone, parse_time, when_words};
-use super::{sanitize_inline, say_ephemeral, user_error, Context, Error};
+use super::subscription::{autocomplete_timezone, parse_time, parse_zone, when_words};
+use super::{
+    lang, sanitize_inline, say_ephemeral, store_error, term_error_words, user_error, Context, Error,
+};
 use crate::alerts::{stored_term, term_of};
-use crate::config::parse_timezone;
 use crate::deliver::MAX_DELIVERY_ATTEMPTS;
+use crate::language::Language;
 use crate::outlook::outlook;
-use crate::render::{outside_text, truncate_chars};
+use crate::render::{date_text, outside_text, truncate_chars};
 use crate::store::{AlertTerm, AlertTermKind, AlertUser, RetryingDay, MAX_ALERT_TERMS};
+use crate::t;
 use crate::target::Target;
 use crate::terms::{parse_terms, validate};
 
@@ -58,14 +61,14 @@ fn is_exclude(t: &AlertTerm) -> bool {
 /// "Still following: `llm`, `author:"Tri Dao"`; excluding: `survey`": what is followed and
 /// what is excluded, apart (an exclude listed as followed reads as the opposite of what it
 /// does). Excludes are shown as the word or author they keep out.
-pub fn still_following(terms: &[AlertTerm]) -> String {
+pub fn still_following(terms: &[AlertTerm], lang: &Language) -> String {
     let (excludes, includes): (Vec<&AlertTerm>, Vec<&AlertTerm>) =
         terms.iter().partition(|t| is_exclude(t));
     let followed = if includes.is_empty() {
-        "Following nothing (excludes only take papers away: add a word or an author)".to_string()
+        t!(lang, "alerts-following-nothing")
     } else {
         let shown: Vec<String> = includes.iter().map(|t| show(t)).collect();
-        format!("Still following: {}", shown.join(", "))
+        t!(lang, "alerts-still-following", list = shown.join(", "))
     };
     if excludes.is_empty() {
         return followed;
@@ -83,31 +86,31 @@ pub fn still_following(terms: &[AlertTerm]) -> String {
             })
         })
         .collect();
-    format!("{followed}; excluding: {}", kept_out.join(", "))
+    t!(
+        lang,
+        "alerts-excluding",
+        followed = followed,
+        list = kept_out.join(", ")
+    )
 }
 
 /// The line every reply starts with while the person's alerts are paused: why, and how to
 /// start them again. Discord's refusals come with what the person can do about them.
-pub fn paused_notice(user: &AlertUser) -> Option<String> {
+pub fn paused_notice(user: &AlertUser, lang: &Language) -> Option<String> {
     if user.enabled {
         return None;
     }
     let reason = user.paused_reason.as_deref().unwrap_or(PAUSED_BY_YOU);
     Some(if reason == PAUSED_BY_YOU {
-        "⏸️ Your alerts are paused (you paused them). Run `/alerts resume` to get them again."
-            .to_string()
+        t!(lang, "alerts-paused-by-you")
     } else {
-        format!(
-            "⏸️ Your alerts are paused: {reason}. Allow direct messages from paperboy (User \
-             Settings → Content & Social, or the server's Privacy Settings), then run \
-             `/alerts resume`."
-        )
+        t!(lang, "alerts-paused-refused", reason = reason.to_string())
     })
 }
 
 /// `text`, after the paused notice when there is one.
-fn with_notice(user: Option<&AlertUser>, text: String) -> String {
-    match user.and_then(paused_notice) {
+fn with_notice(user: Option<&AlertUser>, text: String, lang: &Language) -> String {
+    match user.and_then(|u| paused_notice(u, lang)) {
         Some(n) => format!("{n}\n\n{text}"),
         None => text,
     }
@@ -115,30 +118,29 @@ fn with_notice(user: Option<&AlertUser>, text: String) -> String {
 
 /// When the person's next DM goes out, from the same outlook channels use.
 async fn describe_schedule(ctx: Context<'_>, user: &AlertUser) -> Result<String, Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let target = Target::Person(user.clone());
-    let when = when_words(&target, &data.config.schedule);
-    let mut text = format!("You get one DM per digest day with your matches, {when}.");
+    let when = when_words(&target, &data.config.schedule, &lang);
+    let mut text = t!(&lang, "alerts-schedule", when = when);
     if user.enabled {
         let next = outlook(&data.store, &data.config, &target, data.clock.now()).await?;
         if let Some(n) = next.next {
-            text.push_str(&format!(
-                "\nNext check: {}, against the digest of {}{}.",
-                super::discord_time(n.at),
-                n.date,
-                if n.ready { "" } else { " (once it is out)" }
+            let key = if n.ready {
+                "alerts-next-check"
+            } else {
+                "alerts-next-check-pending"
+            };
+            text.push('\n');
+            text.push_str(&t!(
+                &lang,
+                key,
+                at = super::discord_time(n.at),
+                date = date_text(n.date, &lang)
             ));
         }
     }
     Ok(text)
-}
-
-fn store_error(e: crate::store::StoreError) -> Error {
-    if e.is_user_error() {
-        user_error(e.to_string())
-    } else {
-        e.into()
-    }
 }
 
 /// Add terms: words, "quoted phrases", -excludes, author:"Name". You get a DM on days they match.
@@ -149,17 +151,18 @@ pub async fn add(
     #[max_length = 1000]
     terms: String,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let parsed = parse_terms(&terms);
     if parsed.is_empty() {
-        return Err(user_error(
-            "Give me at least one term, e.g. `\"speculative decoding\", author:\"Tri Dao\", -survey`.",
-        ));
+        return Err(user_error(t!(&lang, "alerts-none-given")));
     }
     for t in &parsed {
         if let Err(e) = validate(t) {
-            return Err(user_error(format!(
-                "`{}`: {e}.",
-                sanitize_inline(&t.to_string())
+            return Err(user_error(t!(
+                &lang,
+                "error-term",
+                term = sanitize_inline(&t.to_string()),
+                why = term_error_words(&e, &lang)
             )));
         }
     }
@@ -174,64 +177,71 @@ pub async fn add(
     let change = store
         .add_alert_terms(user_id, &wanted)
         .await
-        .map_err(store_error)?;
+        .map_err(|e| store_error(e, &lang))?;
     let all = store.alert_terms(user_id).await?;
     let user = store.alert_user(user_id).await?;
     let mut lines = Vec::new();
     if !change.added.is_empty() {
-        lines.push(format!("✅ Added: {}", show_all(&change.added)));
+        lines.push(t!(&lang, "alerts-added", list = show_all(&change.added)));
     }
     if !change.unchanged.is_empty() {
-        lines.push(format!("Already there: {}", show_all(&change.unchanged)));
+        lines.push(t!(
+            &lang,
+            "alerts-unchanged",
+            list = show_all(&change.unchanged)
+        ));
     }
     if all.iter().all(is_exclude) {
-        lines.push(
-            "Only excludes so far: add a word or an author to get papers (excludes only take \
-             papers away)."
-                .to_string(),
-        );
+        lines.push(t!(&lang, "alerts-only-excludes"));
     }
-    lines.push(format!(
-        "You have {} of {MAX_ALERT_TERMS} terms.",
-        all.len()
+    lines.push(t!(
+        &lang,
+        "alerts-count",
+        count = all.len(),
+        max = MAX_ALERT_TERMS
     ));
     if let Some(u) = &user {
         lines.push(describe_schedule(ctx, u).await?);
     }
-    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"), &lang)).await
 }
 
 /// Your terms and when your alerts arrive.
 #[poise::command(slash_command)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let store = &ctx.data().store;
     let user_id = ctx.author().id.get();
     let user = store.alert_user(user_id).await?;
     let terms = store.alert_terms(user_id).await?;
     let Some(u) = user.as_ref().filter(|_| !terms.is_empty()) else {
-        let text = "You have no alerts. Add some with `/alerts add`, e.g. \
-                    `/alerts add terms: \"speculative decoding\", author:\"Tri Dao\"`."
-            .to_string();
-        return say_ephemeral(ctx, with_notice(user.as_ref(), text)).await;
+        let text = t!(&lang, "alerts-none");
+        return say_ephemeral(ctx, with_notice(user.as_ref(), text, &lang)).await;
     };
     let (excludes, includes): (Vec<AlertTerm>, Vec<AlertTerm>) =
         terms.iter().cloned().partition(is_exclude);
-    let mut lines = vec![format!(
-        "🔔 Your alerts ({} of {MAX_ALERT_TERMS} terms):",
-        terms.len()
+    let mut lines = vec![t!(
+        &lang,
+        "alerts-yours",
+        count = terms.len(),
+        max = MAX_ALERT_TERMS
     )];
     if !includes.is_empty() {
-        lines.push(format!("Papers matching: {}", show_all(&includes)));
+        lines.push(t!(&lang, "alerts-matching", list = show_all(&includes)));
     }
     if !excludes.is_empty() {
-        lines.push(format!("Never papers matching: {}", show_all(&excludes)));
+        lines.push(t!(
+            &lang,
+            "alerts-never-matching",
+            list = show_all(&excludes)
+        ));
     }
     lines.push(describe_schedule(ctx, u).await?);
     let store = &ctx.data().store;
-    lines.extend(retrying_words(&store.retrying_days(user_id).await?));
+    lines.extend(retrying_words(&store.retrying_days(user_id).await?, &lang));
     let failed = store.failed_dm_days(user_id, retry_since(ctx, u)).await?;
-    lines.extend(given_up_words(&failed));
-    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"))).await
+    lines.extend(given_up_words(&failed, &lang));
+    say_ephemeral(ctx, with_notice(user.as_ref(), lines.join("\n"), &lang)).await
 }
 
 /// The first day `/alerts resume` retries: the catch-up window back from the person's date
@@ -246,17 +256,18 @@ fn retry_since(ctx: Context<'_>, user: &AlertUser) -> chrono::NaiveDate {
 
 /// What `/alerts list` says of DM days that keep failing and are still being retried: since
 /// when, failed attempts out of the most paperboy makes, and the last error in words.
-pub fn retrying_words(retrying: &[RetryingDay]) -> Vec<String> {
+pub fn retrying_words(retrying: &[RetryingDay], lang: &Language) -> Vec<String> {
     retrying
         .iter()
         .map(|r| {
-            format!(
-                "🔁 Your DM of {} is being retried (first tried <t:{}:R>): {} of \
-                 {MAX_DELIVERY_ATTEMPTS} attempts failed, the last with: {}.",
-                r.date,
-                r.since.timestamp(),
-                r.attempts,
-                outside_text(&r.last_error, 200)
+            t!(
+                lang,
+                "alerts-retrying",
+                date = date_text(r.date, lang),
+                since = r.since.timestamp(),
+                attempts = r.attempts,
+                max = MAX_DELIVERY_ATTEMPTS,
+                error = outside_text(&r.last_error, 200)
             )
         })
         .collect()
@@ -265,20 +276,24 @@ pub fn retrying_words(retrying: &[RetryingDay]) -> Vec<String> {
 /// What `/alerts list` says of DM days paperboy gave up on, with why, and that `/alerts
 /// resume` tries them again (nothing otherwise tells the person a day was lost). Stored errors
 /// are text from outside and are neutralised.
-pub fn given_up_words(failed: &[(chrono::NaiveDate, Option<String>)]) -> Option<String> {
+pub fn given_up_words(
+    failed: &[(chrono::NaiveDate, Option<String>)],
+    lang: &Language,
+) -> Option<String> {
     if failed.is_empty() {
         return None;
     }
     let days: Vec<String> = failed
         .iter()
         .map(|(d, why)| {
-            let why = why.as_deref().unwrap_or("no reason recorded");
-            format!("{d} ({})", outside_text(why, 120))
+            let why = why.clone().unwrap_or_else(|| t!(lang, "no-reason"));
+            format!("{} ({})", date_text(*d, lang), outside_text(&why, 120))
         })
         .collect();
-    Some(format!(
-        "❌ Not delivered: your DM of {}. Run `/alerts resume` to try again.",
-        truncate_chars(&days.join("; "), 800)
+    Some(t!(
+        lang,
+        "alerts-given-up",
+        days = truncate_chars(&days.join("; "), 800)
     ))
 }
 
@@ -313,6 +328,7 @@ pub async fn remove(
     #[max_length = 200]
     term: String,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let store = &ctx.data().store;
     let user_id = ctx.author().id.get();
     // Whatever form it is given in (`-survey`, `author:"Tri Dao"`, or the bare text), the
@@ -327,23 +343,27 @@ pub async fn remove(
     let left = store.alert_terms(user_id).await?;
     let reply = if removed {
         let tail = if left.is_empty() {
-            "That was your last term: no more DMs until you add one (`/alerts clear` also \
-             forgets your settings)."
-                .to_string()
+            t!(&lang, "alerts-removed-last")
         } else {
-            still_following(&left)
+            still_following(&left, &lang)
         };
-        format!("🗑️ Removed `{}`. {tail}", sanitize_inline(&term))
+        t!(
+            &lang,
+            "alerts-removed",
+            term = sanitize_inline(&term),
+            tail = tail
+        )
     } else if left.is_empty() {
-        "You have no alerts to remove. Add some with `/alerts add`.".to_string()
+        t!(&lang, "alerts-nothing-to-remove")
     } else {
-        return Err(user_error(format!(
-            "`{}` is not one of your terms. You have: {}",
-            sanitize_inline(&term),
-            show_all(&left)
+        return Err(user_error(t!(
+            &lang,
+            "alerts-not-a-term",
+            term = sanitize_inline(&term),
+            list = show_all(&left)
         )));
     };
-    say_ephemeral(ctx, with_notice(user.as_ref(), reply)).await
+    say_ephemeral(ctx, with_notice(user.as_ref(), reply, &lang)).await
 }
 
 /// Delete everything paperboy stores about you: terms, settings and the record of your DMs.
@@ -353,10 +373,9 @@ pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
     let had = ctx.data().store.clear_alerts(user_id).await?;
     tracing::info!(had, "a person cleared their alerts");
     let text = if had {
-        "🧹 Done: your terms, your alert settings and the record of the DMs paperboy sent you are \
-         deleted. paperboy stores nothing about you now."
+        t!(&lang(ctx), "alerts-cleared")
     } else {
-        "paperboy stores nothing about you: you have no alerts."
+        t!(&lang(ctx), "alerts-nothing-stored")
     };
     say_ephemeral(ctx, text).await
 }
@@ -364,16 +383,15 @@ pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
 /// Stop your alert DMs for now (your terms are kept).
 #[poise::command(slash_command)]
 pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let store = &ctx.data().store;
     let user_id = ctx.author().id.get();
     match store.alert_user(user_id).await? {
-        None => Err(user_error(
-            "You have no alerts to pause. Add some with `/alerts add`.",
-        )),
+        None => Err(user_error(t!(&lang, "alerts-nothing-to-pause"))),
         Some(u) if !u.enabled => {
             say_ephemeral(
                 ctx,
-                paused_notice(&u).unwrap_or_else(|| "Your alerts are already paused.".into()),
+                paused_notice(&u, &lang).unwrap_or_else(|| t!(&lang, "alerts-already-paused")),
             )
             .await
         }
@@ -381,11 +399,7 @@ pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
             store
                 .set_alerts_paused(user_id, Some(PAUSED_BY_YOU))
                 .await?;
-            say_ephemeral(
-                ctx,
-                "⏸️ Paused: no alert DMs until you run `/alerts resume`. Your terms are kept.",
-            )
-            .await
+            say_ephemeral(ctx, t!(&lang, "alerts-paused")).await
         }
     }
 }
@@ -393,12 +407,11 @@ pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
 /// Start your alert DMs again (also after paperboy paused them because Discord refused a DM).
 #[poise::command(slash_command)]
 pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let user_id = ctx.author().id.get();
     let Some(before) = data.store.alert_user(user_id).await? else {
-        return Err(user_error(
-            "You have no alerts. Add some with `/alerts add`.",
-        ));
+        return Err(user_error(t!(&lang, "alerts-no-alerts")));
     };
     data.store.set_alerts_paused(user_id, None).await?;
     // Every DM day given up within the catch-up window is tried again, as `/papers retry`
@@ -415,23 +428,19 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         );
     }
     let Some(user) = data.store.alert_user(user_id).await? else {
-        return Err(user_error(
-            "You have no alerts. Add some with `/alerts add`.",
-        ));
+        return Err(user_error(t!(&lang, "alerts-no-alerts")));
     };
     let mut text = if before.enabled {
-        "Your alerts are on.".to_string()
+        t!(&lang, "alerts-on")
     } else {
-        "▶️ Resumed.".to_string()
+        t!(&lang, "alerts-resumed")
     };
     text.push(' ');
     text.push_str(&describe_schedule(ctx, &user).await?);
     if !retried.is_empty() {
-        let days: Vec<String> = retried.iter().map(|d| d.to_string()).collect();
-        text.push_str(&format!(
-            "\n🔁 Your DM of {} will be tried again with your next DM.",
-            days.join(", ")
-        ));
+        let days: Vec<String> = retried.iter().map(|d| date_text(*d, &lang)).collect();
+        text.push('\n');
+        text.push_str(&t!(&lang, "alerts-retried", days = days.join(", ")));
     }
     say_ephemeral(ctx, text).await
 }
@@ -448,38 +457,34 @@ pub async fn time(
     #[max_length = 64]
     timezone: Option<String>,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let store = &ctx.data().store;
     let user_id = ctx.author().id.get();
     let Some(user) = store.alert_user(user_id).await? else {
-        return Err(user_error(
-            "You have no alerts yet. Add a term with `/alerts add` first, then pick the time.",
-        ));
+        return Err(user_error(t!(&lang, "alerts-time-first")));
     };
     let (time, tz): (Option<NaiveTime>, Option<Tz>) = if time.trim().eq_ignore_ascii_case("default")
     {
         (None, None)
     } else {
-        let t = parse_time(&time)?;
+        let t = parse_time(&time, &lang)?;
         let tz = match timezone.as_deref().map(str::trim) {
             None => user.timezone,
             Some(z) if z.eq_ignore_ascii_case("default") => None,
-            Some(z) => Some(parse_timezone(z).map_err(|_| {
-                user_error(format!(
-                    "`{}` is not a time zone I know. Pick one from the list, e.g. `Asia/Seoul` or `Europe/Berlin`.",
-                    sanitize_inline(z)
-                ))
-            })?),
+            Some(z) => Some(parse_zone(z, &lang)?),
         };
         (Some(t), tz)
     };
     store.set_alert_time(user_id, time, tz).await?;
     let Some(user) = store.alert_user(user_id).await? else {
-        return Err(user_error(
-            "You have no alerts. Add some with `/alerts add`.",
-        ));
+        return Err(user_error(t!(&lang, "alerts-no-alerts")));
     };
-    let text = format!("🕘 Saved. {}", describe_schedule(ctx, &user).await?);
-    say_ephemeral(ctx, with_notice(Some(&user), text)).await
+    let text = t!(
+        &lang,
+        "alerts-time-saved",
+        schedule = describe_schedule(ctx, &user).await?
+    );
+    say_ephemeral(ctx, with_notice(Some(&user), text, &lang)).await
 }
 
 #[cfg(test)]
@@ -502,6 +507,8 @@ mod tests {
             term(ExcludeAuthor, "Jane Roe"),
             term(Include, "llm"),
         ];
+        let en = Language::english();
+        let still_following = |t: &[AlertTerm]| super::still_following(t, &en);
         assert_eq!(
             still_following(&terms),
             "Still following: `author:\"Tri Dao\"`, `llm`; excluding: `survey`, \
@@ -518,13 +525,17 @@ mod tests {
 
     #[test]
     fn a_dm_day_being_retried_says_since_when_attempts_and_why() {
-        assert!(retrying_words(&[]).is_empty());
-        let lines = retrying_words(&[RetryingDay {
-            date: "2024-04-02".parse().unwrap(),
-            since: chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap(),
-            attempts: 2,
-            last_error: "HTTP 502, code 0: [Bad](x) Gateway".into(),
-        }]);
+        let en = Language::english();
+        assert!(retrying_words(&[], &en).is_empty());
+        let lines = retrying_words(
+            &[RetryingDay {
+                date: "2024-04-02".parse().unwrap(),
+                since: chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap(),
+                attempts: 2,
+                last_error: "HTTP 502, code 0: [Bad](x) Gateway".into(),
+            }],
+            &en,
+        );
         assert_eq!(
             lines,
             vec![format!(
@@ -538,11 +549,15 @@ mod tests {
     #[test]
     fn given_up_dm_days_say_why_and_how_to_retry() {
         let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
-        assert_eq!(given_up_words(&[]), None);
-        let text = given_up_words(&[
-            (day("2024-04-01"), Some("HTTP 502 <@1> **bold**".into())),
-            (day("2024-04-02"), None),
-        ])
+        let en = Language::english();
+        assert_eq!(given_up_words(&[], &en), None);
+        let text = given_up_words(
+            &[
+                (day("2024-04-01"), Some("HTTP 502 <@1> **bold**".into())),
+                (day("2024-04-02"), None),
+            ],
+            &en,
+        )
         .unwrap();
         assert_eq!(
             text,

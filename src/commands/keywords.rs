@@ -2,8 +2,12 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{require_manage_channels, sanitize_inline, say_ephemeral, user_error, Context, Error};
+use super::{
+    lang, require_manage_channels, sanitize_inline, say_ephemeral, store_error, term_error_words,
+    user_error, Context, Error,
+};
 use crate::store::{Keyword, KeywordKind};
+use crate::t;
 use crate::terms::{parse_terms, validate, Term, TermError, TermKind, AUTHOR_PREFIX};
 
 /// Splits what a user typed into keywords: commas or spaces separate them, double quotes keep a
@@ -101,25 +105,27 @@ pub async fn add(
     words: String,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    let lang = lang(ctx);
     if let Some((term, e)) = bad_facet(&words) {
-        return Err(user_error(format!(
-            "`{}`: {e}.",
-            sanitize_inline(&term.to_string())
+        return Err(user_error(t!(
+            &lang,
+            "error-term",
+            term = sanitize_inline(&term.to_string()),
+            why = term_error_words(&e, &lang)
         )));
     }
     let parsed = parse_keywords(&words);
     if parsed.is_empty() {
-        return Err(user_error(
-            "Give me at least one keyword, e.g. `llm, \"diffusion model\", -survey`.",
-        ));
+        return Err(user_error(t!(&lang, "keywords-none-given")));
     }
     if let Some(k) = parsed
         .iter()
         .find(|k| !k.word.chars().any(char::is_alphanumeric))
     {
-        return Err(user_error(format!(
-            "`{}` has no letters or digits, so it would match nothing useful.",
-            sanitize_inline(&k.word)
+        return Err(user_error(t!(
+            &lang,
+            "keywords-no-letter",
+            word = sanitize_inline(&k.word)
         )));
     }
     let change = ctx
@@ -127,40 +133,24 @@ pub async fn add(
         .store
         .add_keywords(ctx.channel_id().get(), &parsed)
         .await
-        .map_err(|e| {
-            if e.is_user_error() {
-                user_error(e.to_string())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| store_error(e, &lang))?;
+    let shown = |words: &[Keyword]| words.iter().map(show).collect::<Vec<_>>().join(", ");
     let mut lines = Vec::new();
     if !change.added.is_empty() {
-        lines.push(format!(
-            "Added: {}",
-            change.added.iter().map(show).collect::<Vec<_>>().join(", ")
-        ));
+        lines.push(t!(&lang, "keywords-added", list = shown(&change.added)));
     }
     if !change.switched.is_empty() {
-        lines.push(format!(
-            "Switched: {}",
-            change
-                .switched
-                .iter()
-                .map(show)
-                .collect::<Vec<_>>()
-                .join(", ")
+        lines.push(t!(
+            &lang,
+            "keywords-switched",
+            list = shown(&change.switched)
         ));
     }
     if !change.unchanged.is_empty() {
-        lines.push(format!(
-            "Already there: {}",
-            change
-                .unchanged
-                .iter()
-                .map(show)
-                .collect::<Vec<_>>()
-                .join(", ")
+        lines.push(t!(
+            &lang,
+            "keywords-unchanged",
+            list = shown(&change.unchanged)
         ));
     }
     say_ephemeral(
@@ -180,6 +170,7 @@ pub async fn remove(
     word: String,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    let lang = lang(ctx);
     let w = word.trim();
     if !ctx
         .data()
@@ -187,24 +178,26 @@ pub async fn remove(
         .remove_keyword(ctx.channel_id().get(), w)
         .await?
     {
-        return Err(user_error(format!(
-            "`{}` is not one of this channel's keywords (see `/papers keywords list`).",
-            sanitize_inline(w)
+        return Err(user_error(t!(
+            &lang,
+            "keywords-not-found",
+            word = sanitize_inline(w)
         )));
     }
-    say_ephemeral(ctx, format!("🗑️ Removed `{}`.", sanitize_inline(w))).await
+    say_ephemeral(
+        ctx,
+        t!(&lang, "keywords-removed", word = sanitize_inline(w)),
+    )
+    .await
 }
 
 /// List this channel's keywords.
 #[poise::command(slash_command)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let words = ctx.data().store.keywords(ctx.channel_id().get()).await?;
     if words.is_empty() {
-        return say_ephemeral(
-            ctx,
-            "This channel has no keywords, so it gets every paper. Add some with `/papers keywords add`.",
-        )
-        .await;
+        return say_ephemeral(ctx, t!(&lang, "keywords-empty")).await;
     }
     let part = |kind: KeywordKind| {
         words
@@ -216,12 +209,14 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
     };
     let inc = part(KeywordKind::Include);
     let exc = part(KeywordKind::Exclude);
-    let mut text = format!("🔑 {} keyword(s)", words.len());
+    let mut text = t!(&lang, "keywords-count", count = words.len());
     if !inc.is_empty() {
-        text += &format!("\nPapers matching any of: {inc}");
+        text += "\n";
+        text += &t!(&lang, "keywords-any-of", list = inc);
     }
     if !exc.is_empty() {
-        text += &format!("\nNever papers matching: {exc}");
+        text += "\n";
+        text += &t!(&lang, "keywords-never", list = exc);
     }
     say_ephemeral(ctx, crate::render::truncate_chars(&text, 2000)).await
 }
@@ -235,11 +230,7 @@ pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
         .store
         .clear_keywords(ctx.channel_id().get())
         .await?;
-    say_ephemeral(
-        ctx,
-        format!("🧹 Removed {n} keyword(s); this channel now gets every paper."),
-    )
-    .await
+    say_ephemeral(ctx, t!(&lang(ctx), "keywords-cleared", count = n)).await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod keywords;
+pub mod localise;
 pub mod read;
 pub mod subscription;
 
@@ -16,8 +17,11 @@ use poise::CreateReply;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fetch::Fetcher;
+use crate::language::Language;
 use crate::render::MessageSpec;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use crate::t;
+use crate::terms::{TermError, MAX_TERM_CHARS};
 
 /// What every command handler can reach.
 pub struct Data {
@@ -62,9 +66,53 @@ pub async fn papers(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Every command the bot registers.
+/// Every command the bot registers, named and described from the catalogs in every language
+/// ([`localise`]).
 pub fn all_commands() -> Vec<poise::Command<Data, Error>> {
-    vec![papers(), alerts::alerts()]
+    let mut commands = vec![papers(), alerts::alerts()];
+    localise::localise(&mut commands);
+    commands
+}
+
+/// The language of the person running the command: their Discord client's (`locale`, sent on
+/// every interaction; a language without a catalog reads English, see `i18n::catalog`).
+pub fn lang(ctx: Context<'_>) -> Language {
+    ctx.locale()
+        .and_then(Language::from_discord_locale)
+        .unwrap_or_else(Language::english)
+}
+
+/// Why a term cannot be used, in `lang`.
+pub fn term_error_words(e: &TermError, lang: &Language) -> String {
+    match e {
+        TermError::MissingAuthorName => t!(lang, "term-missing-author"),
+        TermError::Empty => t!(lang, "term-empty"),
+        TermError::TooLong => t!(lang, "term-too-long", max = MAX_TERM_CHARS),
+        TermError::NoLetterOrDigit => t!(lang, "term-no-letter"),
+        TermError::UnknownHas => t!(lang, "term-unknown-has"),
+        TermError::MissingOrgName => t!(lang, "term-missing-org"),
+    }
+}
+
+/// A store error: the person's mistake (a limit) in `lang` as a [`UserError`], anything else
+/// the operator's.
+pub fn store_error(e: StoreError, lang: &Language) -> Error {
+    let words = match &e {
+        StoreError::TooManyKeywords { limit } => t!(lang, "store-too-many-keywords", max = *limit),
+        StoreError::TooManyAlertTerms { limit } => {
+            t!(lang, "store-too-many-terms", max = *limit)
+        }
+        StoreError::KeywordTooLong { keyword, limit } => t!(
+            lang,
+            "store-keyword-too-long",
+            keyword = crate::render::truncate_chars(&sanitize_inline(keyword), 40),
+            max = *limit
+        ),
+        StoreError::KeywordEmpty => t!(lang, "store-keyword-empty"),
+        StoreError::NotSubscribed { .. } => t!(lang, "store-not-subscribed"),
+        _ => return e.into(),
+    };
+    user_error(words)
 }
 
 /// Replies nobody can be pinged by: digest text is third-party content.
@@ -147,17 +195,14 @@ pub async fn send_messages(
 /// command and would hide the reading subcommands from everyone else, so the check lives here,
 /// on the permissions Discord computed for the member in this channel.
 pub async fn require_manage_channels(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     if ctx.guild_id().is_none() {
-        return Err(user_error(
-            "Subscriptions live in server channels: run this in a channel of your server.",
-        ));
+        return Err(user_error(t!(&lang, "error-need-guild")));
     }
     let perms = ctx.author_member().await.and_then(|m| m.permissions);
     match perms {
         Some(p) if p.manage_channels() || p.administrator() => Ok(()),
-        _ => Err(user_error(
-            "You need the **Manage Channels** permission to change paperboy's settings for this channel.",
-        )),
+        _ => Err(user_error(t!(&lang, "error-need-manage-channels"))),
     }
 }
 
@@ -172,23 +217,28 @@ pub async fn today_for(ctx: Context<'_>) -> Result<NaiveDate, Error> {
     Ok(sched.local_date(now).min(now.date_naive()))
 }
 
-/// Parses a user-typed date, rejecting impossible and future dates with a human message.
-pub fn parse_user_date(text: &str, today: NaiveDate) -> Result<NaiveDate, Error> {
+/// Parses a user-typed date, rejecting impossible and future dates with a human message in
+/// `lang`.
+pub fn parse_user_date(text: &str, today: NaiveDate, lang: &Language) -> Result<NaiveDate, Error> {
     let t = text.trim();
     let date = match t.to_ascii_lowercase().as_str() {
         "today" => today,
         "yesterday" => today - chrono::Duration::days(1),
         _ => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-            user_error(format!(
-                "`{}` is not a date I can read. Use YYYY-MM-DD, for example `{}`.",
-                sanitize_inline(t),
-                today - chrono::Duration::days(1)
+            user_error(t!(
+                lang,
+                "error-date-unreadable",
+                input = sanitize_inline(t),
+                example = (today - chrono::Duration::days(1)).to_string()
             ))
         })?,
     };
     if date > today {
-        return Err(user_error(format!(
-            "{date} is in the future; the newest digest is today's ({today})."
+        return Err(user_error(t!(
+            lang,
+            "error-date-future",
+            date = crate::render::date_text(date, lang),
+            today = crate::render::date_text(today, lang)
         )));
     }
     Ok(date)
@@ -214,18 +264,19 @@ pub fn discord_time(t: chrono::DateTime<Utc>) -> String {
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
+            let lang = lang(ctx);
             let text = if let Some(user) = error.downcast_ref::<UserError>() {
                 // Within Discord's 2,000 characters whatever the message says.
                 crate::render::truncate_chars(&format!("⚠️ {user}"), 1_900)
             } else {
                 tracing::error!(command = %ctx.command().qualified_name, channel_id = ctx.channel_id().get(), error = ?error, "command failed");
-                "Something went wrong on paperboy's side; the error has been logged. Please try again later.".to_string()
+                t!(&lang, "error-internal")
             };
             // An error answer that fails is never dropped silently: logged, and a short
             // fallback tried.
             if let Err(e) = say_ephemeral(ctx, text).await {
                 tracing::error!(command = %ctx.command().qualified_name, error = %e, "could not send the error reply");
-                let _ = say_ephemeral(ctx, "⚠️ That did not work; please try again.").await;
+                let _ = say_ephemeral(ctx, t!(&lang, "error-fallback")).await;
             }
         }
         other => {
@@ -247,6 +298,8 @@ mod tests {
     #[test]
     fn user_dates() {
         let today = d("2024-04-02");
+        let en = Language::english();
+        let parse_user_date = |t: &str, today| super::parse_user_date(t, today, &en);
         assert_eq!(
             parse_user_date("2024-04-01", today).unwrap(),
             d("2024-04-01")
@@ -267,5 +320,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains('\n') && e.matches('`').count() == 4, "{e}");
+        // In Korean, with the day as Korean writes it.
+        let ko: Language = "ko".parse().unwrap();
+        let e = super::parse_user_date("2024-04-03", today, &ko)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2024년 4월 3일") && !e.contains("future"), "{e}");
     }
 }

@@ -4,15 +4,17 @@
 use chrono::NaiveDate;
 
 use super::{
-    discord_time, parse_user_date, sanitize_inline, say_ephemeral, send_messages, today_for,
+    discord_time, lang, parse_user_date, sanitize_inline, say_ephemeral, send_messages, today_for,
     user_error, Context, Error,
 };
 use crate::channel::filter_for;
 use crate::digest::DigestError;
 use crate::fetch::FetchError;
 use crate::filter::Filter;
-use crate::render::{day_messages, pack, reply, DayContent, EmbedSpec, Reader, Reply};
+use crate::language::Language;
+use crate::render::{date_text, day_messages, pack, reply, DayContent, EmbedSpec, Reader, Reply};
 use crate::store::{Archived, Subscription};
+use crate::t;
 use crate::target::Target;
 
 /// Today's papers, filtered by this channel's keywords when it is subscribed.
@@ -21,6 +23,7 @@ pub async fn today(
     ctx: Context<'_>,
     #[description = "Show every paper, ignoring this channel's keywords"] all: Option<bool>,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let date = today_for(ctx).await?;
     let all = all.unwrap_or(false);
     match load_day(ctx, date, false).await {
@@ -29,9 +32,14 @@ pub async fn today(
             let note = if day.final_ {
                 None
             } else {
-                newest_complete_before(ctx, date)
-                    .await?
-                    .map(|d| format!("The newest complete digest is {d} (`/papers date day:{d}`)."))
+                newest_complete_before(ctx, date).await?.map(|d| {
+                    t!(
+                        &lang,
+                        "papers-newest-complete",
+                        date = date_text(d, &lang),
+                        iso = d.to_string()
+                    )
+                })
             };
             show_day(ctx, &day, all, false, note).await
         }
@@ -39,11 +47,18 @@ pub async fn today(
             match newest_complete_before(ctx, date).await? {
                 Some(newest) => {
                     let day = load_day(ctx, newest, false).await?;
-                    let note = format!("Today's digest ({date}) is not out yet; here is the newest, {newest}.");
+                    let note = t!(
+                        &lang,
+                        "papers-today-not-out",
+                        date = date_text(date, &lang),
+                        newest = date_text(newest, &lang)
+                    );
                     show_day(ctx, &day, all, false, Some(note)).await
                 }
-                None => Err(user_error(format!(
-                    "There is no Daily Papers digest for {date} yet. Digests appear on weekdays, at the end of the day in UTC."
+                None => Err(user_error(t!(
+                    &lang,
+                    "papers-no-digest-yet",
+                    date = date_text(date, &lang)
                 ))),
             }
         }
@@ -60,20 +75,25 @@ pub async fn date(
     day: String,
     #[description = "Show every paper, ignoring this channel's keywords"] all: Option<bool>,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let today = today_for(ctx).await?;
-    let date = parse_user_date(&day, today)?;
+    let date = parse_user_date(&day, today, &lang)?;
     let first = ctx.data().config.source.first_date;
     if date < first {
-        return Err(user_error(format!(
-            "The Daily Papers start on {first}: pick a day from then on."
+        return Err(user_error(t!(
+            &lang,
+            "papers-before-first",
+            first = date_text(first, &lang)
         )));
     }
     let day = match load_day(ctx, date, false).await {
         Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {
-            return Err(user_error(format!(
-                "There is no Daily Papers digest for {date}{}. Digests appear on weekdays, at the end of the day in UTC.",
-                if date >= today { " yet" } else { "" }
-            )))
+            let key = if date >= today {
+                "papers-no-digest-yet"
+            } else {
+                "papers-no-digest"
+            };
+            return Err(user_error(t!(&lang, key, date = date_text(date, &lang))));
         }
         other => other?,
     };
@@ -83,6 +103,7 @@ pub async fn date(
 /// What this channel's next daily post will carry, shown only to you.
 #[poise::command(slash_command)]
 pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let now = data.clock.now();
     let sub = data.store.subscription(ctx.channel_id().get()).await?;
@@ -94,37 +115,39 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
         .next;
     let Some(next) = next else {
         return Err(user_error(if subscribed {
-            "This channel's daily post is paused (or its schedule never fires): there is nothing to preview."
+            t!(&lang, "preview-paused")
         } else {
-            "This channel is not subscribed, and the bot's schedule never fires: there is nothing to preview."
+            t!(&lang, "preview-never")
         }));
     };
     let when = discord_time(next.at);
     // The next digest may be out already without paperboy having fetched it.
     match load_day(ctx, next.date, true).await {
         Ok(day) if day.final_ => {
-            let note = format!("Preview: {}.", next_post_words(subscribed, &when, None));
+            let note = t!(
+                &lang,
+                "preview-note",
+                words = next_post_words(subscribed, &when, None, &lang)
+            );
             return show_day(ctx, &day, false, true, Some(note)).await;
         }
         Ok(_) => {}
         Err(e) if e.downcast_ref::<NotOutYet>().is_some() => {}
         Err(e) => return Err(e),
     }
-    let waiting = next_post_words(subscribed, &when, Some(next.date));
+    let waiting = next_post_words(subscribed, &when, Some(next.date), &lang);
     match newest_complete_before(ctx, next.date).await? {
         Some(newest) => {
             let day = load_day(ctx, newest, true).await?;
-            let note =
-                format!("{waiting}; meanwhile, this is {newest}'s with this channel's filters.");
+            let note = t!(
+                &lang,
+                "preview-meanwhile",
+                waiting = waiting,
+                newest = date_text(newest, &lang)
+            );
             show_day(ctx, &day, false, true, Some(note)).await
         }
-        None => {
-            say_ephemeral(
-                ctx,
-                format!("{waiting}. There is no digest to preview yet."),
-            )
-            .await
-        }
+        None => say_ephemeral(ctx, t!(&lang, "preview-nothing-yet", waiting = waiting)).await,
     }
 }
 
@@ -132,23 +155,20 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), Error> {
 /// of a digest not out yet), or, in a channel that is not subscribed, what its next post would
 /// carry if it were, with the default settings, and how to subscribe: an unsubscribed channel
 /// gets no post, and must not be told it does.
-fn next_post_words(subscribed: bool, when: &str, pending: Option<NaiveDate>) -> String {
-    match (subscribed, pending) {
-        (true, None) => format!("the next post here, {when}, carries this digest"),
-        (true, Some(d)) => {
-            format!("The next post here, {when}, will carry the digest of {d} once it is out")
-        }
-        (false, None) => format!(
-            "this channel is **not subscribed**, so it gets no daily post. If it were (with the \
-             default settings: `/papers subscribe`, Manage Channels), its next post, {when}, \
-             would carry this digest"
-        ),
-        (false, Some(d)) => format!(
-            "This channel is **not subscribed**, so it gets no daily post. If it were (with the \
-             default settings: `/papers subscribe`, Manage Channels), its next post, {when}, \
-             would carry the digest of {d} once it is out"
-        ),
-    }
+fn next_post_words(
+    subscribed: bool,
+    when: &str,
+    pending: Option<NaiveDate>,
+    lang: &Language,
+) -> String {
+    let key = match (subscribed, pending.is_some()) {
+        (true, false) => "preview-next-carries",
+        (true, true) => "preview-next-will-carry",
+        (false, false) => "preview-unsubscribed-carries",
+        (false, true) => "preview-unsubscribed-will-carry",
+    };
+    let date = pending.map(|d| date_text(d, lang)).unwrap_or_default();
+    t!(lang, key, when = when.to_string(), date = date)
 }
 
 /// The source has no digest for the day (yet).
@@ -175,6 +195,8 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
         return Ok(a);
     }
     super::defer(ctx, ephemeral).await?;
+    let lang = lang(ctx);
+    let day = date_text(date, &lang);
     match data
         .fetcher
         .for_member(date, data.clock.now(), ctx.author().id.get())
@@ -182,21 +204,18 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
     {
         Ok(d) => Ok(d),
         Err(FetchError::Digest(DigestError::NotPublished(_))) => Err(NotOutYet(date).into()),
-        Err(FetchError::Busy { retry_in }) => Err(user_error(format!(
-            "You're asking for new days quickly: try again in {} s (days paperboy already has answer at once).",
-            retry_in.num_seconds().max(1)
+        Err(FetchError::Busy { retry_in }) => Err(user_error(t!(
+            &lang,
+            "papers-fetch-busy",
+            seconds = retry_in.num_seconds().max(1)
         ))),
         Err(FetchError::Digest(e @ (DigestError::Network(_) | DigestError::Io { .. }))) => {
             tracing::warn!(%date, error = %e, "digest fetch failed for a command");
-            Err(user_error(format!(
-                "I couldn't fetch the digest for {date} right now. Please try again in a few minutes."
-            )))
+            Err(user_error(t!(&lang, "papers-fetch-failed", date = day)))
         }
         Err(FetchError::Digest(e @ (DigestError::Malformed(_) | DigestError::TooLarge { .. }))) => {
             tracing::error!(%date, error = %e, "digest unreadable");
-            Err(user_error(format!(
-                "The digest for {date} could not be read; the operator has been told."
-            )))
+            Err(user_error(t!(&lang, "papers-fetch-unreadable", date = day)))
         }
         Err(e) => Err(e.into()),
     }
@@ -211,6 +230,7 @@ async fn show_day(
     ephemeral: bool,
     note: Option<String>,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let channel = ctx.channel_id().get();
     let sub = data.store.subscription(channel).await?;
@@ -235,8 +255,9 @@ async fn show_day(
             filter: &filter,
             notify_empty: true,
         },
+        &lang,
     );
-    match reply(shown, note.as_deref()) {
+    match reply(shown, note.as_deref(), &lang) {
         Reply::Notice(text) => say_ephemeral(ctx, text).await,
         Reply::Messages(messages) => send_messages(ctx, &messages, ephemeral).await,
     }
@@ -261,15 +282,14 @@ pub async fn search(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), Error> {
+    let lang = lang(ctx);
     let q = query.trim();
     let chars = q.chars().count();
     if chars < 2 {
-        return Err(user_error("Give me at least 2 characters to search for."));
+        return Err(user_error(t!(&lang, "search-too-short")));
     }
     if chars > 200 {
-        return Err(user_error(
-            "That query is too long: keep it under 200 characters.",
-        ));
+        return Err(user_error(t!(&lang, "search-too-long")));
     }
     let data = ctx.data();
     // Discord enforces the option's range, but a handler never trusts its input.
@@ -278,20 +298,21 @@ pub async fn search(
             Some(today_for(ctx).await? - chrono::Duration::days(i64::from(n)))
         }
         Some(_) => {
-            return Err(user_error(format!(
-                "`days` must be between 1 and {MAX_SEARCH_DAYS}."
+            return Err(user_error(t!(
+                &lang,
+                "search-days-range",
+                max = MAX_SEARCH_DAYS
             )))
         }
         None => None,
     };
     let hits = data.store.search(q, since, 10).await?;
     if hits.is_empty() {
-        return Err(user_error(format!(
-            "No archived paper matches `{}`{}.",
-            sanitize_inline(q),
-            days.map(|n| format!(" in the last {n} days"))
-                .unwrap_or_default()
-        )));
+        let query = sanitize_inline(q);
+        return Err(user_error(match days {
+            Some(n) => t!(&lang, "search-no-match-days", query = query, days = n),
+            None => t!(&lang, "search-no-match", query = query),
+        }));
     }
     let mut lines: Vec<(String, String)> = Vec::new();
     for h in &hits {
@@ -306,21 +327,21 @@ pub async fn search(
             .map(|v| format!(" · 👍 {v}"))
             .unwrap_or_default();
         // The same links as the paper's embed.
-        let links = crate::render::link_line(&h.paper, SEARCH_LINKS_CHARS);
-        lines.push((format!("{link}\n{}{votes}", h.date), links));
+        let links = crate::render::link_line(&h.paper, SEARCH_LINKS_CHARS, &lang);
+        lines.push((
+            format!("{link}\n{}{votes}", date_text(h.date, &lang)),
+            links,
+        ));
     }
     let description = search_description(lines);
     // Title and description are cut to their limits by `pack`, like every embed.
     let embed = EmbedSpec {
-        title: format!("Search: {}", sanitize_inline(q)),
+        title: t!(&lang, "search-title", query = sanitize_inline(q)),
         url: None,
         description,
         thumbnail: None,
         fields: Vec::new(),
-        footer: format!(
-            "{} result(s) from the digests paperboy has archived",
-            hits.len()
-        ),
+        footer: t!(&lang, "search-footer", count = hits.len()),
         color: None,
     };
     send_messages(ctx, &pack(vec![embed]), false).await
@@ -355,6 +376,10 @@ fn search_description(mut hits: Vec<(String, String)>) -> String {
 mod tests {
     use super::*;
 
+    fn en() -> Language {
+        Language::english()
+    }
+
     #[test]
     fn search_hits_keep_their_links_unless_the_description_is_full() {
         let hit = |n: usize| {
@@ -379,12 +404,12 @@ mod tests {
     #[test]
     fn a_subscribed_channels_preview_names_its_next_post() {
         assert_eq!(
-            next_post_words(true, "<t:1:F>", None),
+            next_post_words(true, "<t:1:F>", None, &en()),
             "the next post here, <t:1:F>, carries this digest"
         );
         let day = "2024-04-03".parse().unwrap();
         assert_eq!(
-            next_post_words(true, "<t:1:F>", Some(day)),
+            next_post_words(true, "<t:1:F>", Some(day), &en()),
             "The next post here, <t:1:F>, will carry the digest of 2024-04-03 once it is out"
         );
     }
@@ -393,8 +418,8 @@ mod tests {
     fn an_unsubscribed_channel_is_told_it_is_not_and_what_it_would_get() {
         let day = "2024-04-03".parse().unwrap();
         for text in [
-            next_post_words(false, "<t:1:F>", None),
-            next_post_words(false, "<t:1:F>", Some(day)),
+            next_post_words(false, "<t:1:F>", None, &en()),
+            next_post_words(false, "<t:1:F>", Some(day), &en()),
         ] {
             assert!(text.contains("not subscribed"), "{text}");
             assert!(text.contains("`/papers subscribe`"), "{text}");

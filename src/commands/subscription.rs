@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
 use super::{
-    discord_time, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
+    discord_time, lang, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
     user_error, Context, Error,
 };
 use crate::carry::NextPost;
@@ -15,8 +15,9 @@ use crate::config::parse_timezone;
 use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::language::Language;
 use crate::outlook::outlook;
-use crate::render::{outside_text, pack, truncate_chars, EmbedSpec, FieldSpec};
+use crate::render::{date_text, outside_text, pack, truncate_chars, EmbedSpec, FieldSpec};
 use crate::store::{KeywordKind, NewSubscription, RetryingDay, Subscription};
+use crate::t;
 use crate::target::{ChannelKind, Target};
 
 /// Suggests IANA zone names containing what was typed.
@@ -35,12 +36,24 @@ pub async fn autocomplete_timezone(
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
-/// Parses `HH:MM` (24-hour).
-pub fn parse_time(text: &str) -> Result<NaiveTime, Error> {
+/// Parses `HH:MM` (24-hour); the error in `lang`.
+pub fn parse_time(text: &str, lang: &Language) -> Result<NaiveTime, Error> {
     NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
-        user_error(format!(
-            "`{}` is not a time I can read. Use 24-hour HH:MM, for example `09:00` or `18:30`.",
-            sanitize_inline(text)
+        user_error(t!(
+            lang,
+            "error-time-unreadable",
+            input = sanitize_inline(text)
+        ))
+    })
+}
+
+/// Parses an IANA zone name; the error in `lang`.
+pub fn parse_zone(text: &str, lang: &Language) -> Result<Tz, Error> {
+    parse_timezone(text).map_err(|_| {
+        user_error(t!(
+            lang,
+            "error-timezone-unknown",
+            input = sanitize_inline(text)
         ))
     })
 }
@@ -60,24 +73,26 @@ async fn channel_kind(ctx: Context<'_>) -> Result<Option<ChannelKind>, Error> {
     })
 }
 
-/// What the bot itself needs in a channel of this kind to post there: named as Discord's
-/// channel settings name them.
+/// What the bot itself needs in a channel of this kind to post there, with the catalog key of
+/// its name as Discord's channel settings name it (in each reader's language).
 pub fn required_permissions(kind: ChannelKind) -> Vec<(serenity::Permissions, &'static str)> {
     use serenity::Permissions as P;
     let mut need = vec![
-        (P::VIEW_CHANNEL, "View Channel"),
-        (P::EMBED_LINKS, "Embed Links"),
+        (P::VIEW_CHANNEL, "perm-view-channel"),
+        (P::EMBED_LINKS, "perm-embed-links"),
         // To find a message it may have sent before a crash instead of posting it twice.
-        (P::READ_MESSAGE_HISTORY, "Read Message History"),
+        (P::READ_MESSAGE_HISTORY, "perm-read-message-history"),
     ];
     match kind {
         ChannelKind::Forum => need.extend([
-            (P::CREATE_PUBLIC_THREADS, "Create Posts"),
-            (P::SEND_MESSAGES_IN_THREADS, "Send Messages in Posts"),
+            (P::CREATE_PUBLIC_THREADS, "perm-create-posts"),
+            (P::SEND_MESSAGES_IN_THREADS, "perm-send-messages-in-posts"),
         ]),
-        ChannelKind::Thread => need.push((P::SEND_MESSAGES_IN_THREADS, "Send Messages in Threads")),
+        ChannelKind::Thread => {
+            need.push((P::SEND_MESSAGES_IN_THREADS, "perm-send-messages-in-threads"))
+        }
         ChannelKind::Text | ChannelKind::Announcement | ChannelKind::Dm => {
-            need.push((P::SEND_MESSAGES, "Send Messages"))
+            need.push((P::SEND_MESSAGES, "perm-send-messages"))
         }
     }
     need
@@ -109,14 +124,17 @@ fn check_bot_permissions(ctx: Context<'_>, kind: ChannelKind) -> Result<(), Erro
     if missing.is_empty() {
         return Ok(());
     }
+    let lang = lang(ctx);
     let list = missing
         .iter()
-        .map(|m| format!("**{m}**"))
+        .map(|m| format!("**{}**", t!(&lang, m)))
         .collect::<Vec<_>>()
         .join(", ");
-    Err(user_error(format!(
-        "I can't post here yet: in this channel I'm missing {list}. Give paperboy's role {} (channel settings → Permissions), then run `/papers subscribe` again.",
-        if missing.len() == 1 { "that permission" } else { "these permissions" }
+    Err(user_error(t!(
+        &lang,
+        "subscribe-missing-permissions",
+        list = list,
+        count = missing.len()
     )))
 }
 
@@ -149,48 +167,39 @@ pub async fn subscribe(
     language: Option<String>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    let lang = lang(ctx);
     // Discord enforces the options' ranges, but a handler never trusts its input.
     if min_votes.is_some_and(|v| v > 100_000) || top_n.is_some_and(|n| !(1..=100).contains(&n)) {
-        return Err(user_error(
-            "`min_votes` goes up to 100000 and `top_n` from 1 to 100.",
-        ));
+        return Err(user_error(t!(&lang, "subscribe-out-of-range")));
     }
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
     let guild_id = ctx.guild_id().map(|g| g.get()).unwrap_or_default();
     let Some(kind) = channel_kind(ctx).await?.filter(|k| k.subscribable()) else {
-        return Err(user_error(
-            "paperboy can only post in text, announcement and forum channels, or threads.",
-        ));
+        return Err(user_error(t!(&lang, "subscribe-wrong-kind")));
     };
     check_bot_permissions(ctx, kind)?;
     let time = match time.as_deref().map(str::trim) {
         None => None,
         Some(t) if t.eq_ignore_ascii_case("default") => Some(None),
-        Some(t) => Some(Some(parse_time(t)?)),
+        Some(t) => Some(Some(parse_time(t, &lang)?)),
     };
     let timezone: Option<Option<Tz>> = match timezone.as_deref().map(str::trim) {
         None => None,
         Some(t) if t.eq_ignore_ascii_case("default") => Some(None),
-        Some(t) => Some(Some(parse_timezone(t).map_err(|_| {
-            user_error(format!(
-                "`{}` is not a time zone I know. Pick one from the list, e.g. `Asia/Seoul` or `Europe/Berlin`.",
-                sanitize_inline(t)
-            ))
-        })?)),
+        Some(t) => Some(Some(parse_zone(t, &lang)?)),
     };
     if auto_publish == Some(true) && kind != ChannelKind::Announcement {
-        return Err(user_error(
-            "`auto_publish` only works in announcement channels.",
-        ));
+        return Err(user_error(t!(&lang, "subscribe-auto-publish")));
     }
     let language: Option<Option<Language>> = match language.as_deref().map(str::trim) {
         None => None,
         Some(l) if l.eq_ignore_ascii_case("default") => Some(None),
         Some(l) => Some(Some(Language::parse(l).map_err(|_| {
-            user_error(format!(
-                "`{}` is not a language code. Use a code such as `ko`, `en`, `ja` or `pt-BR`, or `default` for the bot's language.",
-                sanitize_inline(l)
+            user_error(t!(
+                &lang,
+                "subscribe-language-unknown",
+                input = sanitize_inline(l)
             ))
         })?)),
     };
@@ -218,13 +227,13 @@ pub async fn subscribe(
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
     tracing::info!(channel_id, guild_id, created, "channel subscribed");
-    let head = if created {
-        "✅ Subscribed! This channel will get the Daily Papers"
+    let schedule = describe_schedule(ctx, &sub).await?;
+    let key = if created {
+        "subscribe-created"
     } else {
-        "✅ Subscription updated. This channel gets the Daily Papers"
+        "subscribe-updated"
     };
-    let body = describe_schedule(ctx, &sub).await?;
-    say_ephemeral(ctx, format!("{head} {body}")).await
+    say_ephemeral(ctx, t!(&lang, key, schedule = schedule)).await
 }
 
 /// A new channel's language: its server's, when the server chose one. Discord reports `en-US`
@@ -267,55 +276,74 @@ pub async fn autocomplete_language(
 }
 
 /// "every day at 09:00 (Asia/Seoul)" or "on the bot's schedule (`cron`, zone)": when a
-/// subscription's posts (or a person's DMs) go out.
-pub fn when_words(target: &Target, default: &crate::config::ScheduleConfig) -> String {
+/// subscription's posts (or a person's DMs) go out, in `lang`.
+pub fn when_words(
+    target: &Target,
+    default: &crate::config::ScheduleConfig,
+    lang: &Language,
+) -> String {
     let sched = target.schedule(default);
+    let zone = sched.timezone().to_string();
     match target.delivery_time() {
-        Some(t) => format!("every day at {} ({})", t.format("%H:%M"), sched.timezone()),
-        None => format!(
-            "on the bot's schedule (`{}`, {})",
-            default.cron_text,
-            sched.timezone()
+        Some(t) => t!(
+            lang,
+            "when-at",
+            time = t.format("%H:%M").to_string(),
+            zone = zone
+        ),
+        None => t!(
+            lang,
+            "when-bot",
+            cron = default.cron_text.clone(),
+            zone = zone
         ),
     }
 }
 
 async fn describe_schedule(ctx: Context<'_>, sub: &Subscription) -> Result<String, Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let target = Target::Channel(sub.clone());
-    let when = when_words(&target, &data.config.schedule);
+    let when = when_words(&target, &data.config.schedule, &lang);
     let outlook = outlook(&data.store, &data.config, &target, data.clock.now()).await?;
-    let next = outlook
-        .next
-        .map(|n| format!("\nNext post: {}", describe_next(&n)))
-        .unwrap_or_default();
-    Ok(format!("{when}, with each new digest.{next}"))
+    let mut text = t!(&lang, "schedule-channel", when = when);
+    if let Some(n) = outlook.next {
+        text.push('\n');
+        text.push_str(&t!(
+            &lang,
+            "schedule-next-post",
+            next = describe_next(&n, &lang)
+        ));
+    }
+    Ok(text)
 }
 
 /// "<when>, with the digest of <date>" for a predicted post.
-fn describe_next(n: &NextPost) -> String {
-    let what = if n.ready {
-        format!("with the digest of {}", n.date)
+fn describe_next(n: &NextPost, lang: &Language) -> String {
+    let key = if n.ready {
+        "next-with-digest"
     } else {
-        format!("with the digest of {} (once it is out)", n.date)
+        "next-with-digest-pending"
     };
-    format!("{}, {what}", discord_time(n.at))
+    t!(
+        lang,
+        key,
+        at = discord_time(n.at),
+        date = date_text(n.date, lang)
+    )
 }
 
 /// Stop posting the Daily Papers in this channel (its keywords are kept).
 #[poise::command(slash_command)]
 pub async fn unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
+    let lang = lang(ctx);
     let channel_id = ctx.channel_id().get();
     if !ctx.data().store.remove_subscription(channel_id).await? {
-        return Err(user_error("This channel is not subscribed."));
+        return Err(user_error(t!(&lang, "not-subscribed")));
     }
     tracing::info!(channel_id, "channel unsubscribed");
-    say_ephemeral(
-        ctx,
-        "👋 Unsubscribed: no more daily posts here. Your keywords are kept in case you subscribe again (`/papers keywords clear` removes them).",
-    )
-    .await
+    say_ephemeral(ctx, t!(&lang, "unsubscribe-done")).await
 }
 
 /// Pause this channel's daily post without losing its settings.
@@ -330,15 +358,9 @@ pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
         .set_paused(channel_id, Some(&reason))
         .await?
     {
-        return Err(user_error(
-            "This channel is not subscribed. Use `/papers subscribe` first.",
-        ));
+        return Err(user_error(t!(&lang(ctx), "not-subscribed-yet")));
     }
-    say_ephemeral(
-        ctx,
-        "⏸️ Paused. Use `/papers resume` to start the daily post again.",
-    )
-    .await
+    say_ephemeral(ctx, t!(&lang(ctx), "pause-done")).await
 }
 
 /// Resume this channel's daily post (also after paperboy paused it because of an error).
@@ -347,10 +369,9 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
+    let lang = lang(ctx);
     let Some(sub) = data.store.subscription(channel_id).await? else {
-        return Err(user_error(
-            "This channel is not subscribed. Use `/papers subscribe` first.",
-        ));
+        return Err(user_error(t!(&lang, "not-subscribed-yet")));
     };
     data.store.set_paused(channel_id, None).await?;
     // Days that failed while the channel was unreachable (within the catch-up window) are
@@ -361,17 +382,13 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
         .store
         .reopen_failed_deliveries(channel_id, since)
         .await?;
-    let body = describe_schedule(ctx, &sub).await?;
-    let retry = if reopened > 0 {
-        format!("\nThe {reopened} post(s) that failed recently will be retried within a minute.")
-    } else {
-        String::new()
-    };
-    say_ephemeral(
-        ctx,
-        format!("▶️ Resumed: the Daily Papers are posted here {body}{retry}"),
-    )
-    .await
+    let schedule = describe_schedule(ctx, &sub).await?;
+    let mut text = t!(&lang, "resume-done", schedule = schedule);
+    if reopened > 0 {
+        text.push('\n');
+        text.push_str(&t!(&lang, "resume-retrying", count = reopened));
+    }
+    say_ephemeral(ctx, text).await
 }
 
 /// Try this channel's failed days again (the last `schedule.catch_up_days`).
@@ -380,10 +397,9 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
+    let lang = lang(ctx);
     let Some(sub) = data.store.subscription(channel_id).await? else {
-        return Err(user_error(
-            "This channel is not subscribed. Use `/papers subscribe` first.",
-        ));
+        return Err(user_error(t!(&lang, "not-subscribed-yet")));
     };
     let since = super::today_for(ctx).await?
         - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
@@ -391,7 +407,7 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
     if dates.is_empty() {
         return say_ephemeral(
             ctx,
-            format!("Nothing to retry: no post failed here since {since}."),
+            t!(&lang, "retry-nothing", since = date_text(since, &lang)),
         )
         .await;
     }
@@ -402,7 +418,7 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
     );
     let list = dates
         .iter()
-        .map(|d| d.to_string())
+        .map(|d| date_text(*d, &lang))
         .collect::<Vec<_>>()
         .join(", ");
     let next = outlook(
@@ -413,22 +429,19 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
     )
     .await?
     .next
-    .map(|n| format!(" (next post: {})", discord_time(n.at)))
+    .map(|n| t!(&lang, "retry-next", at = discord_time(n.at)))
     .unwrap_or_default();
-    say_ephemeral(
-        ctx,
-        format!("🔁 Retrying {list}: a day that was partly posted continues within a minute, the others go with the next post{next}."),
-    )
-    .await
+    say_ephemeral(ctx, t!(&lang, "retry-done", days = list, next = next)).await
 }
 
 /// A recorded source as members read it.
-fn source_name(ctx: Context<'_>, recorded: Option<&str>) -> &'static str {
-    match recorded.and_then(|r| ctx.data().fetcher.sources().role_of(r)) {
-        Some(crate::fetch::Role::Primary) => "the primary source",
-        Some(crate::fetch::Role::Fallback) => "the fallback (Hugging Face)",
-        None => "an earlier source",
-    }
+fn source_name(ctx: Context<'_>, recorded: Option<&str>, lang: &Language) -> String {
+    let key = match recorded.and_then(|r| ctx.data().fetcher.sources().role_of(r)) {
+        Some(crate::fetch::Role::Primary) => "source-primary",
+        Some(crate::fetch::Role::Fallback) => "source-fallback",
+        None => "source-earlier",
+    };
+    t!(lang, key)
 }
 
 /// What `/papers settings` says while days fail, one line each (none when all is well): a day
@@ -440,22 +453,25 @@ pub fn trouble_lines(
     retrying: &[RetryingDay],
     failed: &[(NaiveDate, Option<String>)],
     enabled: bool,
+    lang: &Language,
 ) -> Vec<String> {
     let mut lines: Vec<String> = retrying
         .iter()
         .map(|r| {
             let then = if enabled {
-                format!("paperboy keeps trying, and gives up after {MAX_DELIVERY_ATTEMPTS}")
+                t!(lang, "trouble-keeps-trying", max = MAX_DELIVERY_ATTEMPTS)
             } else {
-                "it is tried again after `/papers resume`".to_string()
+                t!(lang, "trouble-after-resume")
             };
-            format!(
-                "🔁 Retrying the post of {} (first tried <t:{}:R>): {} of {MAX_DELIVERY_ATTEMPTS} \
-                 attempts failed, the last with: {}. {then}.",
-                r.date,
-                r.since.timestamp(),
-                r.attempts,
-                outside_text(&r.last_error, 200)
+            t!(
+                lang,
+                "trouble-retrying",
+                date = date_text(r.date, lang),
+                since = r.since.timestamp(),
+                attempts = r.attempts,
+                max = MAX_DELIVERY_ATTEMPTS,
+                error = outside_text(&r.last_error, 200),
+                then = then
             )
         })
         .collect();
@@ -463,14 +479,18 @@ pub fn trouble_lines(
         let days: Vec<String> = failed
             .iter()
             .map(|(d, why)| {
-                let why = why.as_deref().unwrap_or("no reason recorded");
-                format!("{d}: {}", outside_text(why, 120))
+                let why = why.clone().unwrap_or_else(|| t!(lang, "no-reason"));
+                format!("{}: {}", date_text(*d, lang), outside_text(&why, 120))
             })
             .collect();
         lines.push(format!(
-            "❌ Failed: {}\npaperboy gave up on {}: run `/papers retry` to try again.",
-            truncate_chars(&days.join("; "), 800),
-            if failed.len() == 1 { "it" } else { "them" }
+            "{}\n{}",
+            t!(
+                lang,
+                "trouble-failed",
+                days = truncate_chars(&days.join("; "), 800)
+            ),
+            t!(lang, "trouble-gave-up", count = failed.len())
         ));
     }
     lines
@@ -479,6 +499,7 @@ pub fn trouble_lines(
 /// Everything this channel has configured, and when the next post is due.
 #[poise::command(slash_command)]
 pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = lang(ctx);
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
     let sub = data.store.subscription(channel_id).await?;
@@ -502,7 +523,7 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
         inline,
     };
     let mut embed = EmbedSpec {
-        title: "paperboy settings for this channel".to_string(),
+        title: t!(&lang, "settings-title"),
         url: None,
         description: String::new(),
         thumbnail: None,
@@ -512,17 +533,20 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
     };
     match &sub {
         None => {
-            embed.description =
-                "Not subscribed. A member with **Manage Channels** can run `/papers subscribe`."
-                    .to_string();
+            embed.description = t!(&lang, "settings-not-subscribed");
         }
         Some(s) => {
             let mut status = if s.enabled {
-                "✅ Subscribed".to_string()
+                t!(&lang, "settings-subscribed")
             } else {
+                let reason = s
+                    .paused_reason
+                    .clone()
+                    .unwrap_or_else(|| t!(&lang, "no-reason"));
                 format!(
-                    "⏸️ Paused — {}\nRun `/papers resume` to re-enable.",
-                    s.paused_reason.as_deref().unwrap_or("no reason recorded")
+                    "{}\n{}",
+                    t!(&lang, "settings-paused", reason = reason),
+                    t!(&lang, "settings-paused-hint")
                 )
             };
             let sched = schedule_for(Some(s), &data.config.schedule);
@@ -530,93 +554,128 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
             let view = outlook(&data.store, &data.config, &Target::Channel(s.clone()), now).await?;
             let retrying = data.store.retrying_days(channel_id).await?;
             let last_post = match (&view.last_post, retrying.first()) {
-                (Some(p), _) => format!(
-                    "{} from {}, {}",
-                    p.date,
-                    source_name(ctx, p.source.as_deref()),
-                    discord_time(p.at)
+                (Some(p), _) => t!(
+                    &lang,
+                    "settings-last-post",
+                    date = date_text(p.date, &lang),
+                    source = source_name(ctx, p.source.as_deref(), &lang),
+                    at = discord_time(p.at)
                 ),
-                (None, Some(r)) => format!("— (none yet: {} is being retried)", r.date),
-                (None, None) => "— (none yet)".to_string(),
+                (None, Some(r)) => t!(
+                    &lang,
+                    "settings-no-post-retrying",
+                    date = date_text(r.date, &lang)
+                ),
+                (None, None) => t!(&lang, "settings-no-post"),
             };
             let time = match s.delivery_time {
                 Some(t) => format!("{} {}", t.format("%H:%M"), sched.timezone()),
-                None => format!(
-                    "bot schedule `{}` ({})",
-                    data.config.schedule.cron_text,
-                    sched.timezone()
+                None => t!(
+                    &lang,
+                    "settings-time-bot",
+                    cron = data.config.schedule.cron_text.clone(),
+                    zone = sched.timezone().to_string()
                 ),
             };
             let mut next = match (&view.next, s.enabled) {
-                (_, false) => "— (paused)".to_string(),
-                (Some(n), true) => describe_next(n),
-                (None, true) => "never (the schedule has no future date)".into(),
+                (_, false) => t!(&lang, "settings-next-paused"),
+                (Some(n), true) => describe_next(n, &lang),
+                (None, true) => t!(&lang, "settings-next-never"),
             };
             if s.enabled && !retrying.is_empty() {
-                next = format!("after the day being retried; then {next}");
+                next = t!(&lang, "settings-next-after-retry", next = next);
             }
             let since = now.date_naive()
                 - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
             let failed = data.store.failed_days(channel_id, since).await?;
-            for line in trouble_lines(&retrying, &failed, s.enabled) {
+            for line in trouble_lines(&retrying, &failed, s.enabled, &lang) {
                 status.push('\n');
                 status.push_str(&line);
             }
             let quiet = data.fetcher.quiet(now).await?;
             if quiet.quiet {
-                status.push_str(&format!(
-                    "\n📭 The primary digest source has published nothing for {} expected days{}: posts use the fallback until it is back.",
-                    quiet.missing_days,
-                    quiet
-                        .last_published
-                        .map(|d| format!(" (last: {})", d.date))
-                        .unwrap_or_default()
+                let last = quiet
+                    .last_published
+                    .map(|d| {
+                        t!(
+                            &lang,
+                            "settings-quiet-last",
+                            date = date_text(d.date, &lang)
+                        )
+                    })
+                    .unwrap_or_default();
+                status.push('\n');
+                status.push_str(&t!(
+                    &lang,
+                    "settings-quiet",
+                    days = quiet.missing_days,
+                    last = last
                 ));
             }
             embed.description = status;
+            let yes_no = |b: bool| t!(&lang, if b { "yes" } else { "no" });
             embed.fields = vec![
-                field("Post time", time, true),
-                field("Next post", next, true),
+                field(&t!(&lang, "settings-field-post-time"), time, true),
+                field(&t!(&lang, "settings-field-next-post"), next, true),
                 field(
-                    "Minimum votes",
+                    &t!(&lang, "settings-field-min-votes"),
                     s.min_votes.map(|v| v.to_string()).unwrap_or("—".into()),
                     true,
                 ),
                 field(
-                    "Top N",
-                    s.top_n.map(|v| v.to_string()).unwrap_or("all".into()),
+                    &t!(&lang, "settings-field-top-n"),
+                    s.top_n
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| t!(&lang, "settings-all")),
                     true,
                 ),
                 field(
-                    "Notice on empty days",
-                    if s.notify_empty { "yes" } else { "no" }.to_string(),
+                    &t!(&lang, "settings-field-notify-empty"),
+                    yes_no(s.notify_empty),
                     true,
                 ),
                 field(
-                    "Auto-publish",
-                    if s.auto_publish { "yes" } else { "no" }.to_string(),
+                    &t!(&lang, "settings-field-auto-publish"),
+                    yes_no(s.auto_publish),
                     true,
                 ),
                 field(
-                    "Language",
+                    &t!(&lang, "settings-field-language"),
                     match &s.language {
                         Some(l) => l.to_string(),
-                        None => format!("{} (bot default)", data.config.default_language()),
+                        None => t!(
+                            &lang,
+                            "settings-language-default",
+                            language = data.config.default_language().to_string()
+                        ),
                     },
                     true,
                 ),
-                field("Last post", last_post, true),
+                field(&t!(&lang, "settings-field-last-post"), last_post, true),
                 field(
-                    "Set up by",
-                    format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
+                    &t!(&lang, "settings-field-set-up-by"),
+                    t!(
+                        &lang,
+                        "settings-set-up-by",
+                        user = s.created_by.to_string(),
+                        date = date_text(s.created_at.date_naive(), &lang)
+                    ),
                     false,
                 ),
             ];
         }
     }
     embed.fields.extend([
-        field("Keywords (any of)", list(KeywordKind::Include), false),
-        field("Excluded", list(KeywordKind::Exclude), false),
+        field(
+            &t!(&lang, "settings-field-keywords"),
+            list(KeywordKind::Include),
+            false,
+        ),
+        field(
+            &t!(&lang, "settings-field-excluded"),
+            list(KeywordKind::Exclude),
+            false,
+        ),
     ]);
     // Through the same limit checks as every embed paperboy sends (`pack` fits each one).
     send_messages(ctx, &pack(vec![embed]), true).await
@@ -626,6 +685,10 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
 mod tests {
     use super::*;
     use poise::serenity_prelude::Permissions as P;
+
+    fn en() -> Language {
+        Language::english()
+    }
 
     fn retrying(attempts: u32, error: &str) -> RetryingDay {
         RetryingDay {
@@ -638,12 +701,17 @@ mod tests {
 
     #[test]
     fn all_well_says_nothing() {
-        assert!(trouble_lines(&[], &[], true).is_empty());
+        assert!(trouble_lines(&[], &[], true, &en()).is_empty());
     }
 
     #[test]
     fn a_day_being_retried_says_since_when_how_many_attempts_and_why() {
-        let lines = trouble_lines(&[retrying(3, "HTTP 502, code -1: Bad Gateway")], &[], true);
+        let lines = trouble_lines(
+            &[retrying(3, "HTTP 502, code -1: Bad Gateway")],
+            &[],
+            true,
+            &en(),
+        );
         assert_eq!(
             lines,
             vec![format!(
@@ -653,7 +721,7 @@ mod tests {
             )]
         );
         // Paused: nothing is tried until the channel is resumed.
-        let paused = trouble_lines(&[retrying(1, "timeout")], &[], false);
+        let paused = trouble_lines(&[retrying(1, "timeout")], &[], false, &en());
         assert!(
             paused[0].ends_with("it is tried again after `/papers resume`."),
             "{paused:?}"
@@ -673,6 +741,7 @@ mod tests {
                 (day("2024-04-02"), None),
             ],
             true,
+            &en(),
         );
         assert_eq!(lines.len(), 1, "{lines:?}");
         let text = &lines[0];
@@ -697,17 +766,17 @@ mod tests {
         assert!(missing_permissions(ChannelKind::Text, text).is_empty());
         assert_eq!(
             missing_permissions(ChannelKind::Text, P::VIEW_CHANNEL | P::SEND_MESSAGES),
-            vec!["Embed Links", "Read Message History"]
+            vec!["perm-embed-links", "perm-read-message-history"]
         );
         // A forum needs posts, not plain messages.
         assert_eq!(
             missing_permissions(ChannelKind::Forum, text),
-            vec!["Create Posts", "Send Messages in Posts"]
+            vec!["perm-create-posts", "perm-send-messages-in-posts"]
         );
         assert!(missing_permissions(ChannelKind::Forum, P::ADMINISTRATOR).is_empty());
         assert_eq!(
             missing_permissions(ChannelKind::Thread, text),
-            vec!["Send Messages in Threads"]
+            vec!["perm-send-messages-in-threads"]
         );
     }
 }

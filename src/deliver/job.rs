@@ -72,6 +72,11 @@ impl Deliverer {
                 let mut work: Vec<(NaiveDate, Step)> =
                     u.resume.into_iter().map(|d| (d, Step::Resume(d))).collect();
                 let key = u.target.key();
+                let lang = u
+                    .target
+                    .language()
+                    .cloned()
+                    .unwrap_or_else(|| self.config.default_language());
                 if !u.new.is_empty() {
                     let filter = u.target.channel().map(|sub| {
                         let kw = keywords.get(&key).map(Vec::as_slice).unwrap_or_default();
@@ -91,7 +96,7 @@ impl Deliverer {
                                     }
                                     DayRef::NeverPublished => DayContent::NeverPublished,
                                 };
-                                cache.bodies(date, content, filter, u.target.notify_empty())
+                                cache.bodies(date, content, filter, u.target.notify_empty(), &lang)
                             }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {
@@ -101,10 +106,16 @@ impl Deliverer {
                                     .map(Vec::as_slice)
                                     .unwrap_or_default();
                                 Arc::new(
-                                    plan::alert_messages(date, &a.digest, Some(a.fetched_at), mine)
-                                        .iter()
-                                        .map(|m| m.to_json(None))
-                                        .collect(),
+                                    plan::alert_messages(
+                                        date,
+                                        &a.digest,
+                                        Some(a.fetched_at),
+                                        mine,
+                                        &lang,
+                                    )
+                                    .iter()
+                                    .map(|m| m.to_json(None))
+                                    .collect(),
                                 )
                             }
                             (DayRef::NeverPublished, None) => Arc::new(Vec::new()),

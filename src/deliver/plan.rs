@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
+use crate::language::Language;
 use crate::store::MAX_NONCE_CHARS;
 
 // What a day looks like is decided in `render` (one path for every reader); re-exported here,
@@ -79,6 +80,7 @@ impl RenderCache {
         day: DayContent<'_>,
         filter: &Filter,
         notify_empty: bool,
+        lang: &Language,
     ) -> Arc<Vec<Value>> {
         let kind = match day {
             DayContent::Digest(..) => "digest",
@@ -88,7 +90,7 @@ impl RenderCache {
         let key = (
             date,
             format!(
-                "{}|{:?}|{kind}|{:?}",
+                "{}|{:?}|{kind}|{:?}|{lang}",
                 notify_empty,
                 filter,
                 day.fetched_at()
@@ -98,7 +100,7 @@ impl RenderCache {
             .entry(key)
             .or_insert_with(|| {
                 Arc::new(
-                    channel_messages(date, day, filter, notify_empty)
+                    channel_messages(date, day, filter, notify_empty, lang)
                         .iter()
                         .map(|m| m.to_json(None))
                         .collect(),
@@ -287,6 +289,7 @@ mod tests {
             DayContent::Digest(&huge, None),
             &Filter::default(),
             false,
+            &Language::english(),
         );
         assert!(bodies.len() <= MAX_MESSAGES_PER_DAY, "{}", bodies.len());
         let plan = cache.plan_for(u64::MAX, date, &bodies);
@@ -320,6 +323,7 @@ mod tests {
             DayContent::Digest(&dg, None),
             &Filter::default(),
             false,
+            &Language::english(),
         );
         assert_eq!(bodies.len(), 2);
         let plan = cache.plan_for(77, date, &bodies);
@@ -341,6 +345,7 @@ mod tests {
             DayContent::Digest(&dg, None),
             &Filter::default(),
             false,
+            &Language::english(),
         );
         assert_eq!(plan[1].1, direct[1].to_json(Some(&plan[1].0)));
         // Same filter, same render: the cache hands out the same bodies.
@@ -349,8 +354,23 @@ mod tests {
             DayContent::Digest(&dg, None),
             &Filter::default(),
             false,
+            &Language::english(),
         );
         assert!(Arc::ptr_eq(&bodies, &again));
+        // Another language is another render: a Korean channel never gets an English body.
+        let ko: Language = "ko".parse().unwrap();
+        let korean = cache.bodies(
+            date,
+            DayContent::Digest(&dg, None),
+            &Filter::default(),
+            false,
+            &ko,
+        );
+        assert!(!Arc::ptr_eq(&bodies, &korean));
+        assert_eq!(
+            korean[0]["content"],
+            "📰 **데일리 페이퍼 — 2024년 4월 2일** · 논문 12편"
+        );
     }
 
     #[test]

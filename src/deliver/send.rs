@@ -24,7 +24,9 @@ use super::plan;
 use super::ratelimit::{pace, ChannelWindow};
 use super::transport::RequestError;
 use super::{Deliverer, Stats};
+use crate::language::Language;
 use crate::store::{Delivery, DeliveryStatus, Publish, StoreError, Subscription};
+use crate::t;
 use crate::target::{ChannelKind, Target};
 
 /// Passes a delivery may be left unfinished by transient failures before it is given up (with
@@ -692,7 +694,11 @@ impl Deliverer {
             return;
         };
         let body = serde_json::json!({
-            "content": pause_notice(sub.channel_id, reason),
+            "content": pause_notice(
+                sub.channel_id,
+                reason,
+                &sub.language.clone().unwrap_or_else(|| self.config.default_language()),
+            ),
             "allowed_mentions": { "parse": [] },
         });
         self.limiter.acquire().await;
@@ -720,11 +726,14 @@ impl Deliverer {
 /// never published.
 pub const UNKNOWN_MESSAGE_ID: u64 = 0;
 
-/// The text posted in a guild's system channel when one of its channels is paused.
-pub fn pause_notice(channel_id: u64, reason: &str) -> String {
-    format!(
-        "⏸️ paperboy paused the daily papers for <#{channel_id}>: {reason}. \
-         Fix it, then run `/papers resume` in that channel."
+/// The text posted in a guild's system channel when one of its channels is paused, in the
+/// channel's language.
+pub fn pause_notice(channel_id: u64, reason: &str, lang: &Language) -> String {
+    t!(
+        lang,
+        "post-paused",
+        channel = channel_id.to_string(),
+        reason = reason.to_string()
     )
 }
 
@@ -775,7 +784,7 @@ mod tests {
 
     #[test]
     fn pause_notice_names_channel_and_fix() {
-        let n = pause_notice(42, "gone");
+        let n = pause_notice(42, "gone", &Language::english());
         assert!(n.contains("<#42>") && n.contains("gone") && n.contains("/papers resume"));
     }
 }

@@ -5,49 +5,66 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::dates::date_text;
+use super::digest::votes_as_of;
 use super::limits::{
     pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
 };
 use super::paper::paper_embed_noted;
 use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
 use crate::filter::Selected;
+use crate::language::Language;
+use crate::t;
 
 /// A person's alert DM for a day: always one message (Discord's "one DM a day" promise is to
 /// people, not channels). The first matches, as many as one message holds, are embeds like a
-/// channel post's; any further ones are listed as links in the text, so none is lost.
+/// channel post's; any further ones are listed as links in the text, so none is lost. Its
+/// chrome is in `lang`, the person's alerts' language.
 pub fn render_alert(
     date: NaiveDate,
     total_in_digest: usize,
     votes_at: Option<DateTime<Utc>>,
     selected: &[Selected<'_>],
+    lang: &Language,
 ) -> Option<MessageSpec> {
     if selected.is_empty() {
         return None;
     }
     let shown = selected.len().min(MAX_EMBEDS_PER_MESSAGE);
     let budget = MAX_EMBED_CHARS_PER_MESSAGE / shown;
-    let note = votes_at.map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
+    let note = votes_at.map(|t| votes_as_of(t, lang));
     let embeds = selected[..shown]
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, date, budget, note.as_deref()))
+        .map(|s| paper_embed_noted(s.paper, &s.matched, date, budget, note.as_deref(), lang))
         .collect();
     let mut message = pack(embeds).into_iter().next()?;
     let shown = message.embeds.len();
-    let mut text = format!(
-        "📬 **Your Daily Papers alerts — {date}** · {} of {total_in_digest} papers match your \
-         terms (`/alerts list` shows them, `/alerts pause` stops these)",
-        selected.len()
+    let mut text = t!(
+        lang,
+        "alert-header",
+        date = date_text(date, lang),
+        count = selected.len(),
+        total = total_in_digest
     );
     let rest = &selected[shown..];
     if !rest.is_empty() {
-        text.push_str("\nAlso matching:");
+        text.push('\n');
+        text.push_str(&t!(lang, "alert-also-matching"));
         for (i, s) in rest.iter().enumerate() {
             let title = escape_markdown(&truncate_chars(&one_line(&s.paper.title), 90));
             let line = match s.paper.url.as_deref().filter(|u| is_http_url(u)) {
                 Some(url) => format!("\n• [{title}](<{url}>)"),
                 None => format!("\n• {title}"),
             };
-            let more = format!("\n…and {} more: `/papers date date:{date}`", rest.len() - i);
+            let more = format!(
+                "\n{}",
+                t!(
+                    lang,
+                    "alert-and-more",
+                    count = rest.len() - i,
+                    iso = date.to_string()
+                )
+            );
             if chars(&text) + chars(&line) + chars(&more) > MAX_CONTENT_CHARS {
                 text.push_str(&more);
                 break;
@@ -83,14 +100,14 @@ mod tests {
                 matched: vec!["llm".into()],
             })
             .collect();
-        assert!(render_alert(date(), 68, None, &[]).is_none());
-        let one = render_alert(date(), 68, None, &selected[..3]).unwrap();
+        assert!(render_alert(date(), 68, None, &[], &Language::english()).is_none());
+        let one = render_alert(date(), 68, None, &selected[..3], &Language::english()).unwrap();
         assert_eq!(one.embeds.len(), 3);
         let content = one.content.as_deref().unwrap();
         assert!(content.contains("3 of 68 papers"), "{content}");
         assert!(!content.contains("Also matching"), "{content}");
 
-        let m = render_alert(date(), 68, None, &selected).unwrap();
+        let m = render_alert(date(), 68, None, &selected, &Language::english()).unwrap();
         assert_eq!(m.embeds.len(), MAX_EMBEDS_PER_MESSAGE);
         assert!(
             m.embeds.iter().map(EmbedSpec::char_count).sum::<usize>()
@@ -107,7 +124,7 @@ mod tests {
         );
         assert!(!content.contains("@everyone"), "{content}");
         assert!(
-            content.contains("more: `/papers date date:2024-04-02`"),
+            content.contains("more: `/papers date day:2024-04-02`"),
             "{content}"
         );
     }

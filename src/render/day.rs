@@ -15,6 +15,7 @@ use super::limits::MessageSpec;
 use super::paper::MIN_PAPERS_PER_MESSAGE;
 use crate::digest::Digest;
 use crate::filter::{Filter, Selected};
+use crate::language::Language;
 
 /// The most messages one channel gets for one day. A digest that would need more (only a broken
 /// or hostile source produces one) is cut, with a warning: see [`MAX_PAPERS_PER_DAY`].
@@ -77,8 +78,14 @@ pub struct DayMessages {
 
 /// What a day looks like to `reader`: the papers selected, capped at [`MAX_PAPERS_PER_DAY`] (a
 /// cut day says "N of M"), rendered and packed into at most [`MAX_MESSAGES_PER_DAY`] messages;
-/// or, with nothing selected, the notice the reader asked for (see [`Reader`]).
-pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) -> DayMessages {
+/// or, with nothing selected, the notice the reader asked for (see [`Reader`]). Everything the
+/// bot writes around the papers is in `lang`, the reader's language.
+pub fn day_messages(
+    date: NaiveDate,
+    day: DayContent<'_>,
+    reader: Reader<'_>,
+    lang: &Language,
+) -> DayMessages {
     let votes_at = day.fetched_at();
     let (digest, provisional) = match day {
         DayContent::Digest(digest, _) => (digest, false),
@@ -93,7 +100,7 @@ pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) ->
             );
             return DayMessages {
                 messages: notice
-                    .then(|| empty_notice(date, EmptyReason::NeverPublished))
+                    .then(|| empty_notice(date, EmptyReason::NeverPublished, lang))
                     .into_iter()
                     .collect(),
                 selected: 0,
@@ -145,7 +152,7 @@ pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) ->
         };
         out.empty = Some(reason);
         if notify_empty {
-            out.messages.push(empty_notice(date, reason));
+            out.messages.push(empty_notice(date, reason, lang));
         }
         return out;
     }
@@ -159,9 +166,9 @@ pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) ->
                 votes_at,
                 provisional,
             };
-            render_digest(&ctx, &selected)
+            render_digest(&ctx, &selected, lang)
         }
-        Reader::Person { .. } => render_alert(date, digest.papers.len(), votes_at, &selected)
+        Reader::Person { .. } => render_alert(date, digest.papers.len(), votes_at, &selected, lang)
             .into_iter()
             .collect(),
     };
@@ -183,6 +190,7 @@ pub fn channel_messages(
     day: DayContent<'_>,
     filter: &Filter,
     notify_empty: bool,
+    lang: &Language,
 ) -> Vec<MessageSpec> {
     day_messages(
         date,
@@ -191,6 +199,7 @@ pub fn channel_messages(
             filter,
             notify_empty,
         },
+        lang,
     )
     .messages
 }
@@ -201,24 +210,30 @@ pub fn alert_messages(
     digest: &Digest,
     votes_at: Option<DateTime<Utc>>,
     matches: &[(usize, Vec<String>)],
+    lang: &Language,
 ) -> Vec<MessageSpec> {
     day_messages(
         date,
         DayContent::Digest(digest, votes_at),
         Reader::Person { matches },
+        lang,
     )
     .messages
 }
 
 /// Posted (to opted-in channels only) when the day's digest never came.
-pub fn never_published_notice(date: NaiveDate) -> MessageSpec {
-    empty_notice(date, EmptyReason::NeverPublished)
+pub fn never_published_notice(date: NaiveDate, lang: &Language) -> MessageSpec {
+    empty_notice(date, EmptyReason::NeverPublished, lang)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::testing::diffusion_day;
+
+    fn en() -> Language {
+        Language::english()
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -237,7 +252,8 @@ mod tests {
             date,
             DayContent::Digest(&none, None),
             &Filter::default(),
-            false
+            false,
+            &en()
         )
         .is_empty());
         let notice = channel_messages(
@@ -245,19 +261,33 @@ mod tests {
             DayContent::Digest(&none, None),
             &Filter::default(),
             true,
+            &en(),
         );
         assert_eq!(notice.len(), 1);
         assert!(notice[0].embeds.is_empty());
-        assert!(channel_messages(date, DayContent::Digest(&some, None), &strict, false).is_empty());
-        assert_eq!(
-            channel_messages(date, DayContent::Digest(&some, None), &strict, true).len(),
-            1
-        );
         assert!(
-            channel_messages(date, DayContent::NeverPublished, &Filter::default(), false)
+            channel_messages(date, DayContent::Digest(&some, None), &strict, false, &en())
                 .is_empty()
         );
-        let late = channel_messages(date, DayContent::NeverPublished, &Filter::default(), true);
+        assert_eq!(
+            channel_messages(date, DayContent::Digest(&some, None), &strict, true, &en()).len(),
+            1
+        );
+        assert!(channel_messages(
+            date,
+            DayContent::NeverPublished,
+            &Filter::default(),
+            false,
+            &en()
+        )
+        .is_empty());
+        let late = channel_messages(
+            date,
+            DayContent::NeverPublished,
+            &Filter::default(),
+            true,
+            &en(),
+        );
         assert!(late[0]
             .content
             .as_deref()
@@ -274,7 +304,7 @@ mod tests {
             include: vec!["robot".into()],
             ..Filter::default()
         };
-        let msgs = channel_messages(date, DayContent::Digest(&dg, None), &robots, false);
+        let msgs = channel_messages(date, DayContent::Digest(&dg, None), &robots, false, &en());
         assert_eq!(msgs.len(), 1);
         assert_eq!(msgs[0].embeds.len(), 1);
         assert!(msgs[0].embeds[0].title.contains("robot"));
@@ -291,7 +321,7 @@ mod tests {
         };
         let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
         let day = DayContent::Digest(&dg, Some(at));
-        let post = channel_messages(date, day, &filter, false);
+        let post = channel_messages(date, day, &filter, false, &en());
         let shown = day_messages(
             date,
             day,
@@ -299,6 +329,7 @@ mod tests {
                 filter: &filter,
                 notify_empty: true,
             },
+            &en(),
         );
         assert_eq!(shown.messages, post);
         assert_eq!(
@@ -308,7 +339,7 @@ mod tests {
         assert!(post[0].content.as_deref().unwrap().contains("11 of 14"));
         // A reply with nothing to add sends exactly the post.
         assert_eq!(
-            super::super::reply(shown, None),
+            super::super::reply(shown, None, &en()),
             super::super::Reply::Messages(post)
         );
     }
@@ -324,6 +355,7 @@ mod tests {
                 filter: &Filter::default(),
                 notify_empty: true,
             },
+            &en(),
         );
         let header = shown.messages[0].content.as_deref().unwrap();
         assert!(header.contains("**so far** (fetched 09:00 UTC"), "{header}");
@@ -338,20 +370,24 @@ mod tests {
             .chain([(999, vec!["gone".to_string()])])
             .collect();
         let day = DayContent::Digest(&dg, None);
-        let dm = day_messages(date, day, Reader::Person { matches: &matches });
+        let dm = day_messages(date, day, Reader::Person { matches: &matches }, &en());
         assert_eq!(dm.messages.len(), 1);
         assert_eq!(dm.selected, 25);
         let text = dm.messages[0].content.as_deref().unwrap();
         assert!(text.contains("25 of 30 papers match your terms"), "{text}");
-        assert_eq!(dm.messages, alert_messages(date, &dg, None, &matches));
+        assert_eq!(
+            dm.messages,
+            alert_messages(date, &dg, None, &matches, &en())
+        );
 
-        let none = day_messages(date, day, Reader::Person { matches: &[] });
+        let none = day_messages(date, day, Reader::Person { matches: &[] }, &en());
         assert!(none.messages.is_empty());
         assert_eq!(none.empty, Some(EmptyReason::NothingMatched));
         let never = day_messages(
             date,
             DayContent::NeverPublished,
             Reader::Person { matches: &matches },
+            &en(),
         );
         assert!(never.messages.is_empty());
     }

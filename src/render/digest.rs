@@ -12,10 +12,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::dates::date_text;
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{paper_embed_noted, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use crate::filter::Selected;
+use crate::language::Language;
+use crate::t;
 
 /// What the header line needs to know beyond the selected papers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,51 +36,76 @@ pub struct RenderContext {
     pub provisional: bool,
 }
 
-/// The messages for one channel and day. The first carries a header line; with nothing
-/// selected it is a single [`empty_notice`] instead, so callers always have something to post.
-pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<MessageSpec> {
+/// The messages for one channel and day, their chrome in `lang`. The first carries a header
+/// line; with nothing selected it is a single [`empty_notice`] instead, so callers always have
+/// something to post.
+pub fn render_digest(
+    ctx: &RenderContext,
+    selected: &[Selected<'_>],
+    lang: &Language,
+) -> Vec<MessageSpec> {
     if selected.is_empty() {
         let reason = if ctx.total_in_digest == 0 {
             EmptyReason::NoPapers
         } else {
             EmptyReason::NothingMatched
         };
-        return vec![empty_notice(ctx.date, reason)];
+        return vec![empty_notice(ctx.date, reason, lang)];
     }
     let budget = digest_embed_budget(selected.len());
-    let note = ctx
-        .votes_at
-        .map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
+    let note = ctx.votes_at.map(|t| votes_as_of(t, lang));
     let embeds = selected
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref()))
+        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref(), lang))
         .collect();
     let mut messages = pack(embeds);
     let count = if ctx.filtered {
-        format!(
-            "{} of {} papers (filtered for this channel)",
-            selected.len(),
-            ctx.total_in_digest
+        t!(
+            lang,
+            "post-count-filtered",
+            shown = selected.len(),
+            total = ctx.total_in_digest
         )
     } else {
-        plural(selected.len(), "paper")
+        t!(lang, "papers-count", count = selected.len())
     };
+    let date = date_text(ctx.date, lang);
     let header = if ctx.provisional {
         let when = ctx
             .votes_at
-            .map(|t| format!("fetched {}", t.format("%H:%M UTC")))
-            .unwrap_or_else(|| "fetched just now".into());
-        format!(
-            "📰 **Daily Papers — {}** · {count} **so far** ({when}; the day's list grows until the day ends in UTC)",
-            ctx.date
+            .map(|t| {
+                t!(
+                    lang,
+                    "post-fetched-at",
+                    time = t.format("%H:%M UTC").to_string()
+                )
+            })
+            .unwrap_or_else(|| t!(lang, "post-fetched-now"));
+        t!(
+            lang,
+            "post-header-growing",
+            date = date,
+            count = count,
+            when = when
         )
     } else {
-        format!("📰 **Daily Papers — {}** · {count}", ctx.date)
+        t!(lang, "post-header", date = date, count = count)
     };
     if let Some(first) = messages.first_mut() {
         first.content = Some(truncate_chars(&header, MAX_CONTENT_CHARS));
     }
     messages
+}
+
+/// "votes as of 2 April 2024 09:00 UTC": when an embed's votes were counted. An embed footer
+/// shows no Discord timestamp, so the time is written out, in UTC.
+pub(super) fn votes_as_of(t: DateTime<Utc>, lang: &Language) -> String {
+    t!(
+        lang,
+        "post-votes-as-of",
+        date = date_text(t.date_naive(), lang),
+        time = t.format("%H:%M UTC").to_string()
+    )
 }
 
 /// Per-embed budget for an `n`-paper digest: see the module docs.
@@ -102,31 +130,16 @@ pub enum EmptyReason {
 }
 
 /// The short, content-only message a reader gets instead of papers (when it asked for one).
-pub fn empty_notice(date: NaiveDate, reason: EmptyReason) -> MessageSpec {
-    let text = match reason {
-        EmptyReason::NoPapers => {
-            format!("📭 **Daily Papers — {date}**: the digest has no papers today.")
-        }
-        EmptyReason::NothingMatched => format!(
-            "🔍 **Daily Papers — {date}**: no papers matched this channel's filters today."
-        ),
-        EmptyReason::NotPublished => format!(
-            "⏳ **Daily Papers — {date}**: the digest isn't published yet. It will be posted once it is."
-        ),
-        EmptyReason::NeverPublished => {
-            format!("📭 **Daily Papers — {date}**: no digest was published for {date}.")
-        }
+pub fn empty_notice(date: NaiveDate, reason: EmptyReason, lang: &Language) -> MessageSpec {
+    let key = match reason {
+        EmptyReason::NoPapers => "post-empty-no-papers",
+        EmptyReason::NothingMatched => "post-empty-nothing-matched",
+        EmptyReason::NotPublished => "post-empty-not-published",
+        EmptyReason::NeverPublished => "post-empty-never-published",
     };
     MessageSpec {
-        content: Some(text),
+        content: Some(t!(lang, key, date = date_text(date, lang))),
         embeds: Vec::new(),
-    }
-}
-pub(super) fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 
@@ -154,7 +167,7 @@ mod tests {
                     total_in_digest: papers.len(),
                     ..RenderContext::default()
                 };
-                let messages = render_digest(&ctx, &selected);
+                let messages = render_digest(&ctx, &selected, &Language::english());
                 assert_valid(&messages);
                 (name, papers.len(), messages.len())
             })
@@ -212,7 +225,7 @@ mod tests {
                 total_in_digest: papers.len(),
                 ..RenderContext::default()
             };
-            let messages = render_digest(&ctx, &selected);
+            let messages = render_digest(&ctx, &selected, &Language::english());
             assert_valid(&messages);
             let budget = digest_embed_budget(papers.len());
             let embeds: Vec<&EmbedSpec> = messages.iter().flat_map(|m| &m.embeds).collect();
@@ -252,7 +265,7 @@ mod tests {
             filtered: false,
             ..RenderContext::default()
         };
-        let messages = render_digest(&ctx, &selected);
+        let messages = render_digest(&ctx, &selected, &Language::english());
         assert_eq!(messages.len(), 2);
         assert_valid(&messages);
         assert_eq!(
@@ -286,7 +299,7 @@ mod tests {
             filtered: false,
             ..RenderContext::default()
         };
-        let messages = render_digest(&ctx, &selected);
+        let messages = render_digest(&ctx, &selected, &Language::english());
         assert_eq!(messages.len(), 12);
         assert_valid(&messages);
 
@@ -303,10 +316,11 @@ mod tests {
                 ..RenderContext::default()
             },
             &selected[..3],
+            &Language::english(),
         );
         assert_eq!(three.len(), 1);
         // A lone paper is shown whole.
-        let one = render_digest(&ctx, &selected[..1]);
+        let one = render_digest(&ctx, &selected[..1], &Language::english());
         let bullets = papers[0]
             .bullets
             .iter()
@@ -334,7 +348,7 @@ mod tests {
             filtered: true,
             ..RenderContext::default()
         };
-        let messages = render_digest(&ctx, &selected);
+        let messages = render_digest(&ctx, &selected, &Language::english());
         assert_eq!(
             messages[0].content.as_deref(),
             Some("📰 **Daily Papers — 2024-04-02** · 1 of 12 papers (filtered for this channel)")
@@ -342,16 +356,24 @@ mod tests {
         assert_eq!(messages[0].embeds[0].fields[1].value, "모델");
 
         assert_eq!(
-            render_digest(&ctx, &[]),
-            vec![empty_notice(date(), EmptyReason::NothingMatched)]
+            render_digest(&ctx, &[], &Language::english()),
+            vec![empty_notice(
+                date(),
+                EmptyReason::NothingMatched,
+                &Language::english()
+            )]
         );
         let none = RenderContext {
             total_in_digest: 0,
             ..ctx
         };
         assert_eq!(
-            render_digest(&none, &[]),
-            vec![empty_notice(date(), EmptyReason::NoPapers)]
+            render_digest(&none, &[], &Language::english()),
+            vec![empty_notice(
+                date(),
+                EmptyReason::NoPapers,
+                &Language::english()
+            )]
         );
     }
 
@@ -363,7 +385,7 @@ mod tests {
             EmptyReason::NotPublished,
             EmptyReason::NeverPublished,
         ] {
-            let m = empty_notice(date(), reason);
+            let m = empty_notice(date(), reason, &Language::english());
             assert!(m.embeds.is_empty());
             let content = m.content.as_deref().unwrap();
             assert!(content.contains("2024-04-02"));
@@ -371,8 +393,8 @@ mod tests {
             assert_eq!(violations(&m.to_json(None)), Vec::<String>::new());
         }
         assert_ne!(
-            empty_notice(date(), EmptyReason::NoPapers),
-            empty_notice(date(), EmptyReason::NotPublished)
+            empty_notice(date(), EmptyReason::NoPapers, &Language::english()),
+            empty_notice(date(), EmptyReason::NotPublished, &Language::english())
         );
     }
 
@@ -384,7 +406,7 @@ mod tests {
             let selected: Vec<Selected> =
                 papers.iter().map(|paper| Selected { paper, matched: vec![] }).collect();
             let ctx = RenderContext { date: date(), total_in_digest: papers.len(), filtered: false, ..RenderContext::default() };
-            let messages = render_digest(&ctx, &selected);
+            let messages = render_digest(&ctx, &selected, &Language::english());
             prop_assert!(messages.len() <= papers.len().div_ceil(MIN_PAPERS_PER_MESSAGE));
             prop_assert_eq!(messages.iter().map(|m| m.embeds.len()).sum::<usize>(), papers.len());
             for m in &messages {

@@ -14,11 +14,13 @@
 //! - `paper`: one paper as one embed within a budget.
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message).
+//! - `dates`: a calendar day as the reader's language writes it.
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
 //! - `reply`: a day cut to what a command's reply may hold.
 //! - `text`: messages as plain text for the CLI.
 
 mod alert;
+mod dates;
 mod day;
 mod digest;
 mod limits;
@@ -31,6 +33,7 @@ mod text;
 mod wire;
 
 pub use alert::render_alert;
+pub use dates::date_text;
 pub use day::{
     alert_messages, channel_messages, day_messages, never_published_notice, DayContent,
     DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,

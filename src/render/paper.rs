@@ -8,6 +8,7 @@
 
 use chrono::NaiveDate;
 
+use super::dates::date_text;
 use super::limits::{
     EmbedSpec, FieldSpec, MAX_DESCRIPTION_CHARS, MAX_EMBED_CHARS_PER_MESSAGE,
     MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS, MAX_TITLE_CHARS,
@@ -16,6 +17,8 @@ use super::sanitise::{
     chars, escape_markdown, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS,
 };
 use crate::digest::Paper;
+use crate::language::Language;
+use crate::t;
 
 /// The longest URL put into the link line; a longer one is left out (a cut URL leads nowhere).
 pub(super) const MAX_LINK_URL_CHARS: usize = 300;
@@ -30,7 +33,8 @@ pub const PAPER_EMBED_BUDGET: usize = MAX_EMBED_CHARS_PER_MESSAGE / MIN_PAPERS_P
 /// Hugging Face yellow.
 pub const EMBED_COLOR: u32 = 0xFFD21E;
 
-/// A paper as one embed, trimmed to [`PAPER_EMBED_BUDGET`] so that any six fit a message.
+/// A paper as one embed, trimmed to [`PAPER_EMBED_BUDGET`] so that any six fit a message; its
+/// chrome in the default language.
 pub fn paper_embed(paper: &Paper, matched: &[String], date: NaiveDate) -> EmbedSpec {
     paper_embed_within(paper, matched, date, PAPER_EMBED_BUDGET)
 }
@@ -44,22 +48,24 @@ pub fn paper_embed_within(
     date: NaiveDate,
     budget: usize,
 ) -> EmbedSpec {
-    paper_embed_noted(paper, matched, date, budget, None)
+    paper_embed_noted(paper, matched, date, budget, None, &Language::english())
 }
 
-/// [`paper_embed_within`] with a note at the end of the footer (when the votes were counted).
+/// [`paper_embed_within`] with a note at the end of the footer (when the votes were counted),
+/// its chrome (field names, footer, link labels) in `lang`.
 pub fn paper_embed_noted(
     paper: &Paper,
     matched: &[String],
     date: NaiveDate,
     budget: usize,
     note: Option<&str>,
+    lang: &Language,
 ) -> EmbedSpec {
     let budget = budget.min(MAX_EMBED_CHARS_PER_MESSAGE);
 
     let mut title = one_line(&paper.title);
     if title.is_empty() {
-        title = "(untitled paper)".to_string();
+        title = t!(lang, "paper-untitled");
     }
     let arxiv_id = paper
         .arxiv_id
@@ -80,10 +86,10 @@ pub fn paper_embed_noted(
         .thumbnail_url
         .clone()
         .filter(|u| is_http_url(u) && is_image_url(u));
-    let mut footer = match &arxiv_id {
-        Some(id) => format!("Daily Papers · {date} · arXiv:{id}"),
-        None => format!("Daily Papers · {date}"),
-    };
+    let mut footer = t!(lang, "paper-footer", date = date_text(date, lang));
+    if let Some(id) = &arxiv_id {
+        footer.push_str(&format!(" · arXiv:{id}"));
+    }
     if let (Some(note), Some(_)) = (note, paper.votes) {
         footer.push_str(" · ");
         footer.push_str(&one_line(note));
@@ -92,7 +98,7 @@ pub fn paper_embed_noted(
     let mut fields = Vec::new();
     if let Some(votes) = paper.votes {
         fields.push(FieldSpec {
-            name: "👍 Votes".to_string(),
+            name: t!(lang, "paper-votes"),
             value: votes.to_string(),
             inline: true,
         });
@@ -105,16 +111,16 @@ pub fn paper_embed_noted(
     if !matched.is_empty() {
         let cap = (budget / 8).clamp(40, MAX_FIELD_VALUE_CHARS);
         fields.push(FieldSpec {
-            name: "🔎 Matched".to_string(),
+            name: t!(lang, "paper-matched"),
             value: truncate_chars(&matched.join(", "), cap),
             inline: true,
         });
     }
     let authors_cap = (budget / 6).clamp(60, MAX_FIELD_VALUE_CHARS);
-    let authors = format_authors(&paper.authors, authors_cap);
+    let authors = format_authors(&paper.authors, authors_cap, lang);
     if !authors.is_empty() {
         fields.push(FieldSpec {
-            name: "Authors".to_string(),
+            name: t!(lang, "paper-authors"),
             value: authors,
             inline: false,
         });
@@ -134,7 +140,7 @@ pub fn paper_embed_noted(
         .min(MAX_DESCRIPTION_CHARS);
     // The links come first and are never cut (a cut masked link is broken Markdown): those
     // that do not fit are left out, and the summary gets what remains.
-    let links = link_line(paper, room);
+    let links = link_line(paper, room, lang);
     let room = if links.is_empty() {
         room
     } else {
@@ -161,26 +167,36 @@ pub fn paper_embed_noted(
 /// when it exists. Every URL is http(s), at most [`MAX_LINK_URL_CHARS`], and escaped so it
 /// cannot end its link early; the organisation's name is one line, Markdown escaped and mentions
 /// defused. Parts that do not fit `room` are left out whole, later ones first in importance.
-pub fn link_line(paper: &Paper, room: usize) -> String {
+pub fn link_line(paper: &Paper, room: usize, lang: &Language) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let label = |key: &str| t!(lang, key);
     if let Some(id) = paper.arxiv_id.as_deref().filter(|id| is_arxiv_id(id)) {
-        parts.push(format!("[arXiv](https://arxiv.org/abs/{id})"));
-        parts.push(format!("[PDF](https://arxiv.org/pdf/{id})"));
-        let mut hf = format!("[Hugging Face](https://huggingface.co/papers/{id})");
+        parts.push(format!(
+            "[{}](https://arxiv.org/abs/{id})",
+            label("link-arxiv")
+        ));
+        parts.push(format!(
+            "[{}](https://arxiv.org/pdf/{id})",
+            label("link-pdf")
+        ));
+        let mut hf = format!(
+            "[{}](https://huggingface.co/papers/{id})",
+            label("link-hugging-face")
+        );
         if let Some(n) = paper.num_comments.filter(|n| *n > 0) {
             hf.push_str(&format!(" (💬 {})", compact(n)));
         }
         parts.push(hf);
     }
     if let Some(url) = paper.github_repo.as_deref().and_then(link_url) {
-        let mut code = format!("[Code]({url})");
+        let mut code = format!("[{}]({url})", label("link-code"));
         if let Some(n) = paper.github_stars {
             code.push_str(&format!(" (★ {})", compact(n)));
         }
         parts.push(code);
     }
     if let Some(url) = paper.project_page.as_deref().and_then(link_url) {
-        parts.push(format!("[Project]({url})"));
+        parts.push(format!("[{}]({url})", label("link-project")));
     }
     if let Some(org) = &paper.organization {
         let name = truncate_chars(&one_line(org.shown()), MAX_ORG_CHARS);
@@ -293,8 +309,9 @@ pub(super) fn bullet_lines_within(lines: &[String], room: usize) -> String {
     out
 }
 /// Authors joined by ", ", an elided run (`"+"`) shown as "…", and shortened to `cap`
-/// characters as "A, B, … +N more" where N counts the names left out.
-pub(super) fn format_authors(authors: &[String], cap: usize) -> String {
+/// characters as "A, B, … +N more" (in `lang`) where N counts the names left out.
+pub(super) fn format_authors(authors: &[String], cap: usize, lang: &Language) -> String {
+    let more = |n: usize| t!(lang, "paper-more-authors", count = n);
     let entries: Vec<String> = authors
         .iter()
         .map(|a| one_line(a))
@@ -308,7 +325,7 @@ pub(super) fn format_authors(authors: &[String], cap: usize) -> String {
     }
     let total_names = entries.iter().filter(|e| is_name(e)).count();
     // Longest prefix that leaves room for its "… +N more" suffix.
-    let mut best = format!("{ELLIPSIS} +{total_names} more");
+    let mut best = format!("{ELLIPSIS} {}", more(total_names));
     let mut prefix_chars = 0;
     let mut shown_names = 0;
     for (i, entry) in entries.iter().enumerate() {
@@ -320,7 +337,7 @@ pub(super) fn format_authors(authors: &[String], cap: usize) -> String {
         }
         let suffix = match total_names - shown_names {
             0 => format!(", {ELLIPSIS}"),
-            rest => format!(", {ELLIPSIS} +{rest} more"),
+            rest => format!(", {ELLIPSIS} {}", more(rest)),
         };
         if prefix_chars + chars(&suffix) > cap {
             break;
@@ -406,7 +423,7 @@ mod tests {
 
     #[test]
     fn an_overlong_single_author_still_fits() {
-        let out = format_authors(&["x".repeat(5000), "B".into()], 100);
+        let out = format_authors(&["x".repeat(5000), "B".into()], 100, &Language::english());
         assert!(out.chars().count() <= 100);
         assert_eq!(out, "… +2 more");
     }
@@ -570,11 +587,11 @@ mod tests {
         p.project_page = None;
         p.organization = None;
         assert_eq!(
-            link_line(&p, 1000),
+            link_line(&p, 1000, &Language::english()),
             "[Code](https://github.com/huggingface/smolagents)"
         );
         p.github_repo = None;
-        assert_eq!(link_line(&p, 1000), "");
+        assert_eq!(link_line(&p, 1000, &Language::english()), "");
         let e = paper_embed(&p, &[], date());
         assert_eq!(e.description, "• 본 논문은 Aurora-M을 소개한다.");
         assert_eq!(compact(999), "999");
@@ -595,7 +612,7 @@ mod tests {
             name: "x".into(),
             fullname: Some("[click](https://evil.test) **@everyone** <@123>".into()),
         });
-        let line = link_line(&p, 1000);
+        let line = link_line(&p, 1000, &Language::english());
         assert!(!line.contains("javascript"), "{line}");
         assert!(
             !line.contains("arxiv.org"),
@@ -608,12 +625,12 @@ mod tests {
         );
         // Overlong URLs are left out whole.
         p.project_page = Some(format!("https://x.test/{}", "a".repeat(400)));
-        assert!(!link_line(&p, 1000).contains("Project"));
+        assert!(!link_line(&p, 1000, &Language::english()).contains("Project"));
         // Without room, parts are left out whole, never cut.
         let p = rich("Tight");
-        let full = link_line(&p, 1000);
+        let full = link_line(&p, 1000, &Language::english());
         for room in 0..chars(&full) {
-            let line = link_line(&p, room);
+            let line = link_line(&p, room, &Language::english());
             assert!(chars(&line) <= room);
             assert_eq!(
                 line.matches('[').count(),
@@ -688,7 +705,7 @@ mod tests {
             }
             let json = MessageSpec { content: None, embeds: vec![e.clone()] }.to_json(None);
             prop_assert_eq!(violations(&json), Vec::<String>::new());
-            let line = link_line(&paper, budget);
+            let line = link_line(&paper, budget, &Language::english());
             prop_assert!(chars(&line) <= budget);
             // Every link target is http(s) and ends where its link ends.
             for target in line.split("](").skip(1) {

@@ -7,6 +7,8 @@
 use super::day::DayMessages;
 use super::limits::{MessageSpec, MAX_CONTENT_CHARS};
 use super::sanitise::truncate_chars;
+use crate::language::Language;
+use crate::t;
 
 /// A command answer is a conversation, not a feed: a huge day is cut off after this many
 /// messages (100 papers) with a pointer to the filters.
@@ -28,7 +30,9 @@ pub enum Reply {
 /// - a day with nothing selected is the notice as text, with how many papers `all:True` shows;
 /// - past [`MAX_REPLY_MESSAGES`] messages the rest is left out, and a last message says how many
 ///   papers were and how to narrow the day down.
-pub fn reply(day: DayMessages, note: Option<&str>) -> Reply {
+///
+/// What it adds is in `lang`, the language of the person who asked.
+pub fn reply(day: DayMessages, note: Option<&str>, lang: &Language) -> Reply {
     let prefix = note.map(|n| format!("{n}\n")).unwrap_or_default();
     let mut messages = day.messages;
     if day.empty.is_some() {
@@ -38,10 +42,8 @@ pub fn reply(day: DayMessages, note: Option<&str>) -> Reply {
             .and_then(|m| m.content)
             .unwrap_or_default();
         if day.in_digest > 0 {
-            text.push_str(&format!(
-                "\n{} papers are in the digest; add `all:True` to see them.",
-                day.in_digest
-            ));
+            text.push('\n');
+            text.push_str(&t!(lang, "reply-in-digest", count = day.in_digest));
         }
         return Reply::Notice(prefix + &text);
     }
@@ -53,9 +55,10 @@ pub fn reply(day: DayMessages, note: Option<&str>) -> Reply {
         messages.truncate(MAX_REPLY_MESSAGES);
         let shown: usize = messages.iter().map(|m| m.embeds.len()).sum();
         messages.push(MessageSpec {
-            content: Some(format!(
-                "…and {} more papers. Narrow it down with `/papers keywords add` or `/papers search`.",
-                day.selected.saturating_sub(shown)
+            content: Some(t!(
+                lang,
+                "reply-and-more",
+                count = day.selected.saturating_sub(shown)
             )),
             embeds: Vec::new(),
         });
@@ -93,12 +96,17 @@ mod tests {
                 filter,
                 notify_empty: true,
             },
+            &Language::english(),
         )
     }
 
     #[test]
     fn the_note_goes_before_the_header() {
-        let Reply::Messages(m) = reply(day(2, &Filter::default()), Some("Why this day.")) else {
+        let Reply::Messages(m) = reply(
+            day(2, &Filter::default()),
+            Some("Why this day."),
+            &Language::english(),
+        ) else {
             panic!("papers expected");
         };
         assert_eq!(
@@ -114,14 +122,15 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(
-            reply(day(3, &strict), Some("Note.")),
+            reply(day(3, &strict), Some("Note."), &Language::english()),
             Reply::Notice(
                 "Note.\n🔍 **Daily Papers — 2024-04-02**: no papers matched this channel's \
                  filters today.\n3 papers are in the digest; add `all:True` to see them."
                     .into()
             )
         );
-        let Reply::Notice(none) = reply(day(0, &Filter::default()), None) else {
+        let Reply::Notice(none) = reply(day(0, &Filter::default()), None, &Language::english())
+        else {
             panic!("a notice expected");
         };
         assert!(!none.contains("all:True"), "{none}");
@@ -129,7 +138,8 @@ mod tests {
 
     #[test]
     fn a_huge_day_is_cut_after_ten_messages_with_the_count_left_out() {
-        let Reply::Messages(m) = reply(day(200, &Filter::default()), None) else {
+        let Reply::Messages(m) = reply(day(200, &Filter::default()), None, &Language::english())
+        else {
             panic!("papers expected");
         };
         assert_eq!(m.len(), MAX_REPLY_MESSAGES + 1);

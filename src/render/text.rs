@@ -3,8 +3,16 @@
 //! Why it exists: the CLI shows exactly the messages a channel would get, message by message
 //! with their sizes, so an operator can check a day without Discord.
 
-use super::digest::plural;
 use super::limits::MessageSpec;
+
+/// "1 embed", "3 embeds": the operator's terminal speaks English.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
 
 /// A plain-text preview for the CLI: what each message holds and how big it is.
 pub fn to_text(messages: &[MessageSpec]) -> String {
@@ -110,7 +118,7 @@ mod tests {
             filtered: false,
             ..RenderContext::default()
         };
-        let messages = render_digest(&ctx, &selected);
+        let messages = render_digest(&ctx, &selected, &crate::language::Language::english());
         let text = to_text(&messages);
         let first = format!(
             "--- message 1/2 ({} embeds, {} chars) ---",

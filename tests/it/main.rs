@@ -17,6 +17,7 @@ mod enrich;
 mod fake_discord;
 mod gateway;
 mod hf_paging;
+mod i18n;
 mod postgres;
 mod proxy_mode;
 mod replay;

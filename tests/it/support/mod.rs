@@ -3,6 +3,7 @@
 //! PostgreSQL schema per test, and the machine's share for tests that measure time.
 
 pub mod bot;
+pub mod catalog;
 pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
