@@ -178,6 +178,14 @@ pub async fn add(
         .add_alert_terms(user_id, &wanted)
         .await
         .map_err(|e| store_error(e, &lang))?;
+    // A person's DMs speak the language of the client they set their alerts up from.
+    if store
+        .alert_user(user_id)
+        .await?
+        .is_some_and(|u| u.language.is_none())
+    {
+        store.set_alert_language(user_id, Some(&lang)).await?;
+    }
     let all = store.alert_terms(user_id).await?;
     let user = store.alert_user(user_id).await?;
     let mut lines = Vec::new();

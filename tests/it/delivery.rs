@@ -349,6 +349,7 @@ async fn crash_between_sent_and_recorded_posts_no_duplicate_even_past_the_nonce_
         DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
         &Filter::default(),
         false,
+        &paperboy::language::Language::english(),
     );
     let plan = cache.plan_for(100, env.day, &bodies);
     env.store.plan_delivery(100, env.day, &plan).await.unwrap();
@@ -655,6 +656,7 @@ async fn a_publish_left_pending_by_a_crash_is_done_after_the_restart() {
         DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
         &Filter::default(),
         false,
+        &paperboy::language::Language::english(),
     );
     let plan = cache.plan_for(300, env.day, &bodies);
     env.store
@@ -778,6 +780,7 @@ async fn resumed_forum_delivery_posts_into_the_same_thread() {
         DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
         &Filter::default(),
         false,
+        &paperboy::language::Language::english(),
     );
     let plan = cache.plan_for(200, env.day, &bodies);
     env.store.plan_delivery(200, env.day, &plan).await.unwrap();

@@ -83,7 +83,7 @@ fn papers_script(time: &str) -> Vec<(u64, Vec<&'static str>, Value, &'static str
             MEMBER,
             vec!["search"],
             json!([opt("query", 3, json!("diffusion"))]),
-            "results from the digests",
+            "from the digests paperboy has archived",
             "찾은 결과",
         ),
         (
