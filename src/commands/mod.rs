@@ -279,6 +279,16 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                 let _ = say_ephemeral(ctx, t!(&lang, "error-fallback")).await;
             }
         }
+        // What poise itself would answer in English, in the reader's language: an option
+        // Discord let through that the command cannot read, and a panicking handler.
+        poise::FrameworkError::ArgumentParse { ctx, error, .. } => {
+            tracing::warn!(command = %ctx.command().qualified_name, error = %error, "unreadable command options");
+            let _ = say_ephemeral(ctx, format!("⚠️ {}", t!(&lang(ctx), "error-argument"))).await;
+        }
+        poise::FrameworkError::CommandPanic { ctx, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, "command panicked");
+            let _ = say_ephemeral(ctx, t!(&lang(ctx), "error-internal")).await;
+        }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
                 tracing::error!(error = %e, "error while handling a command error");

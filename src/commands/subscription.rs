@@ -351,7 +351,8 @@ pub async fn unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
 pub async fn pause(ctx: Context<'_>) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let channel_id = ctx.channel_id().get();
-    let reason = format!("paused by {}", ctx.author().name);
+    // Kept as a record, in the words of whoever paused it.
+    let reason = t!(&lang(ctx), "pause-reason", name = ctx.author().name.clone());
     if !ctx
         .data()
         .store

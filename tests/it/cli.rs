@@ -99,6 +99,47 @@ fn preview_filters_and_reads_hf_json() {
     assert_eq!(text.matches("huggingface.co/papers/").count(), 3, "{text}");
 }
 
+/// `--language` shows a day as a channel set to that language gets it.
+#[test]
+fn preview_in_korean_shows_the_korean_chrome() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("digests/2024-04-02.md");
+    let out = paperboy(
+        &[
+            "preview",
+            "--file",
+            file.to_str().unwrap(),
+            "--language",
+            "ko",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        bodies[0]["content"],
+        "📰 **데일리 페이퍼 — 2024년 4월 2일** · 논문 12편"
+    );
+    assert_eq!(bodies[0]["embeds"][0]["fields"][0]["name"], "👍 추천");
+    let out = paperboy(
+        &[
+            "preview",
+            "--file",
+            file.to_str().unwrap(),
+            "--language",
+            "no such",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a language code"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn run_without_token_points_at_preview() {
     let dir = tempfile::tempdir().unwrap();
