@@ -57,6 +57,13 @@ pub fn tr(language: &Language, key: &str) -> String {
     LOCALES.lookup(&catalog(language), key)
 }
 
+/// The message `key` in `language`, or `None` when no catalog has it: for text that has a
+/// fallback of its own (a command's name and description in the code), where a missing message
+/// must not show as its key.
+pub fn try_tr(language: &Language, key: &str) -> Option<String> {
+    LOCALES.try_lookup(&catalog(language), key)
+}
+
 /// The message `key` in `language` with its placeables filled from `args`.
 pub fn tr_args(language: &Language, key: &str, args: &[(&'static str, Arg<'_>)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue<'static>> = args

@@ -22,6 +22,9 @@ date = { $month ->
        *[other] { $year }-{ $mm }-{ $dd }
     }
 }
+# What a reader may type for a day instead of a date (lowercase).
+date-word-today = today
+date-word-yesterday = yesterday
 no-reason = no reason recorded
 yes = yes
 no = no

@@ -7,6 +7,8 @@ papers-count = 논문 { $count }편
 ## 날짜와 공통 낱말 (모든 답장과 게시물)
 
 date = { $year }년 { $month }월 { $day }일
+date-word-today = 오늘
+date-word-yesterday = 어제
 no-reason = 기록된 이유 없음
 yes = 예
 no = 아니요
@@ -22,7 +24,7 @@ cmd-papers-today-opt-all-desc = 이 채널의 키워드를 무시하고 모든 �
 cmd-papers-date-name = 날짜
 cmd-papers-date-desc = 특정 날짜의 논문. 이 채널이 구독 중이면 채널 키워드로 거릅니다.
 cmd-papers-date-opt-day-name = 날짜
-cmd-papers-date-opt-day-desc = 날짜, YYYY-MM-DD 형식 (또는 'yesterday')
+cmd-papers-date-opt-day-desc = 날짜, YYYY-MM-DD 형식 (또는 '어제')
 cmd-papers-date-opt-all-name = 전체
 cmd-papers-date-opt-all-desc = 이 채널의 키워드를 무시하고 모든 논문 보기
 cmd-papers-search-name = 검색

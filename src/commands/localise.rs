@@ -17,6 +17,7 @@ use crate::t;
 use super::{Data, Error};
 
 type Command = poise::Command<Data, Error>;
+type CowVec = Cow<'static, [(Cow<'static, str>, Cow<'static, str>)]>;
 
 /// The locales Discord has (its "Locales" table): the keys it accepts for localisations.
 pub const DISCORD_LOCALES: &[&str] = &[
@@ -53,37 +54,88 @@ pub fn localise(commands: &mut [Command]) {
     }
 }
 
-fn localise_one(cmd: &mut Command, prefix: &str, languages: &[(Language, Vec<&'static str>)]) {
-    let key = format!("{prefix}-{}", cmd.name);
-    let en = Language::english();
-    cmd.description = Some(t!(&en, &format!("{key}-desc")).into());
+/// A command's text from the catalogs, or `None` (and a warning) when they lack it: the
+/// command then keeps its code's text in that place rather than registering a key as a name,
+/// which Discord would refuse. The catalog tests make a missing key fail the build's tests.
+fn text(lang: &Language, key: &str) -> Option<String> {
+    let found = i18n::try_tr(lang, key);
+    if found.is_none() {
+        tracing::warn!(key, %lang, "a command's text is missing from the catalogs");
+    }
+    found
+}
+
+/// Adds `key-name` and `key-desc` in every language to a name's and a description's
+/// localisations.
+fn localisations(
+    key: &str,
+    languages: &[(Language, Vec<&'static str>)],
+    names: &mut CowVec,
+    descriptions: &mut CowVec,
+) {
     for (lang, locales) in languages {
-        let name = t!(lang, &format!("{key}-name"));
-        let description = t!(lang, &format!("{key}-desc"));
+        let (Some(name), Some(description)) = (
+            text(lang, &format!("{key}-name")),
+            text(lang, &format!("{key}-desc")),
+        ) else {
+            continue;
+        };
         for locale in locales {
             let locale: Cow<'static, str> = Cow::Borrowed(locale);
-            cmd.name_localizations
-                .to_mut()
-                .push((locale.clone(), name.clone().into()));
-            cmd.description_localizations
+            names.to_mut().push((locale.clone(), name.clone().into()));
+            descriptions
                 .to_mut()
                 .push((locale, description.clone().into()));
         }
     }
+}
+
+fn localise_one(cmd: &mut Command, prefix: &str, languages: &[(Language, Vec<&'static str>)]) {
+    let key = format!("{prefix}-{}", cmd.name);
+    let en = Language::english();
+    if let Some(d) = text(&en, &format!("{key}-desc")) {
+        cmd.description = Some(d.into());
+    }
+    localisations(
+        &key,
+        languages,
+        &mut cmd.name_localizations,
+        &mut cmd.description_localizations,
+    );
     for p in &mut cmd.parameters {
         let pkey = format!("{key}-opt-{}", p.name);
-        p.description = Some(t!(&en, &format!("{pkey}-desc")).into());
-        for (lang, locales) in languages {
-            let name = t!(lang, &format!("{pkey}-name"));
-            let description = t!(lang, &format!("{pkey}-desc"));
-            for locale in locales {
-                let locale: Cow<'static, str> = Cow::Borrowed(locale);
-                p.name_localizations
-                    .to_mut()
-                    .push((locale.clone(), name.clone().into()));
-                p.description_localizations
-                    .to_mut()
-                    .push((locale, description.clone().into()));
+        if let Some(d) = text(&en, &format!("{pkey}-desc")) {
+            p.description = Some(d.into());
+        }
+        localisations(
+            &pkey,
+            languages,
+            &mut p.name_localizations,
+            &mut p.description_localizations,
+        );
+        // A choice's label: `<option key>-choice-<label>` (`…-opt-mode-choice-day`).
+        for choice in p.choices.to_mut().iter_mut() {
+            let slug: String = choice
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            for (lang, locales) in languages {
+                let Some(label) = text(lang, &format!("{pkey}-choice-{slug}")) else {
+                    continue;
+                };
+                for locale in locales {
+                    choice
+                        .localizations
+                        .to_mut()
+                        .push((Cow::Borrowed(*locale), label.clone().into()));
+                }
             }
         }
     }

@@ -221,9 +221,12 @@ pub async fn today_for(ctx: Context<'_>) -> Result<NaiveDate, Error> {
 /// `lang`.
 pub fn parse_user_date(text: &str, today: NaiveDate, lang: &Language) -> Result<NaiveDate, Error> {
     let t = text.trim();
-    let date = match t.to_ascii_lowercase().as_str() {
-        "today" => today,
-        "yesterday" => today - chrono::Duration::days(1),
+    // "today" and "yesterday" in English and in the reader's language.
+    let word = |key: &str| [t!(&Language::english(), key), t!(lang, key)];
+    let typed = t.to_lowercase();
+    let date = match typed {
+        w if word("date-word-today").contains(&w) => today,
+        w if word("date-word-yesterday").contains(&w) => today - chrono::Duration::days(1),
         _ => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
             user_error(t!(
                 lang,
@@ -330,8 +333,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains('\n') && e.matches('`').count() == 4, "{e}");
-        // In Korean, with the day as Korean writes it.
+        // In Korean, with the day as Korean writes it; its words for the days too.
         let ko: Language = "ko".parse().unwrap();
+        assert_eq!(
+            super::parse_user_date("어제", today, &ko).unwrap(),
+            d("2024-04-01")
+        );
+        assert_eq!(
+            super::parse_user_date("yesterday", today, &ko).unwrap(),
+            d("2024-04-01")
+        );
         let e = super::parse_user_date("2024-04-03", today, &ko)
             .unwrap_err()
             .to_string();
