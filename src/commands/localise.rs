@@ -12,7 +12,6 @@ use std::borrow::Cow;
 
 use crate::i18n;
 use crate::language::Language;
-use crate::t;
 
 use super::{Data, Error};
 
@@ -147,6 +146,7 @@ fn localise_one(cmd: &mut Command, prefix: &str, languages: &[(Language, Vec<&'s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::t;
 
     /// Discord's name rule (`^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$`, lowercase).
     fn discord_name(name: &str) -> bool {
