@@ -361,6 +361,79 @@ mod tests {
         assert!(header.contains("**so far** (fetched 09:00 UTC"), "{header}");
     }
 
+    /// Everything the bot writes around the papers is in the reader's language; the papers'
+    /// own text is untouched.
+    #[test]
+    fn a_korean_reader_gets_the_chrome_in_korean() {
+        let ko: Language = "ko".parse().unwrap();
+        let date = d("2024-04-02");
+        let dg = diffusion_day(14);
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let filter = Filter {
+            min_votes: Some(3),
+            ..Filter::default()
+        };
+        let post = channel_messages(date, DayContent::Digest(&dg, Some(at)), &filter, false, &ko);
+        assert_eq!(
+            post[0].content.as_deref(),
+            Some("📰 **데일리 페이퍼 — 2024년 4월 2일** · 논문 14편 중 11편 (이 채널의 필터 적용)")
+        );
+        let embed = &post[0].embeds[0];
+        assert!(
+            dg.papers.iter().any(|p| p.title == embed.title),
+            "{}",
+            embed.title
+        );
+        assert!(
+            embed
+                .footer
+                .ends_with("· 2024년 4월 2일 09:00 UTC 기준 추천 수"),
+            "{}",
+            embed.footer
+        );
+        let growing = day_messages(
+            date,
+            DayContent::Growing(&dg, at),
+            Reader::Channel {
+                filter: &Filter::default(),
+                notify_empty: true,
+            },
+            &ko,
+        );
+        let header = growing.messages[0].content.as_deref().unwrap();
+        assert!(
+            header.contains("**지금까지** 논문 14편 (09:00 UTC에 가져옴"),
+            "{header}"
+        );
+        let never = channel_messages(date, DayContent::NeverPublished, &filter, true, &ko);
+        assert_eq!(
+            never[0].content.as_deref(),
+            Some("📭 **데일리 페이퍼 — 2024년 4월 2일**: 2024년 4월 2일에는 다이제스트가 나오지 않았습니다.")
+        );
+        let matches: Vec<(usize, Vec<String>)> = (0..12)
+            .map(|i| (i, vec!["diffusion".to_string()]))
+            .collect();
+        let dm = alert_messages(date, &dg, None, &matches, &ko);
+        let text = dm[0].content.as_deref().unwrap();
+        assert!(
+            text.starts_with("📬 **내 데일리 페이퍼 알림 — 2024년 4월 2일** · 논문 14편 중 12편이"),
+            "{text}"
+        );
+        assert!(text.contains("그 밖에 맞는 논문:"), "{text}");
+        let fields: Vec<&str> = dm[0].embeds[0]
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(fields, ["👍 추천", "🔎 일치", "저자"]);
+        // English stays as it was.
+        let en = channel_messages(date, DayContent::Digest(&dg, None), &filter, false, &en());
+        assert_eq!(
+            en[0].content.as_deref(),
+            Some("📰 **Daily Papers — 2024-04-02** · 11 of 14 papers (filtered for this channel)")
+        );
+    }
+
     #[test]
     fn a_person_gets_their_matches_in_one_message_or_nothing() {
         let date = d("2024-04-02");
