@@ -34,6 +34,8 @@
 //!   and `paperboy status`.
 //! - [`report`]: the operator's views without Discord (`paperboy status`, `preview`).
 //! - [`commands`]: the `/papers` and `/alerts` slash commands (poise), one file per group.
+//!   Their names, descriptions and every reply come from the catalogs (`commands::localise`).
+//! - `catalog_check` (tests only): the catalogs against each other and against the code.
 //! - [`deliver`]: the daily delivery engine, a pipeline of stages: membership (processes sharing
 //!   the database), snapshot (one store read), decide (pure), recheck (when a source is asked
 //!   again), job and fanout (plan into the ledger, send), send/failure/transport (one

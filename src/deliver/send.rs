@@ -786,5 +786,11 @@ mod tests {
     fn pause_notice_names_channel_and_fix() {
         let n = pause_notice(42, "gone", &Language::english());
         assert!(n.contains("<#42>") && n.contains("gone") && n.contains("/papers resume"));
+        // In the channel's language: a Korean server reads it in Korean.
+        let n = pause_notice(42, "gone", &"ko".parse().unwrap());
+        assert!(
+            n.contains("<#42>") && n.contains("gone") && n.contains("/논문 재개"),
+            "{n}"
+        );
     }
 }
