@@ -276,6 +276,7 @@ alerts-still-following = Still following: { $list }
 alerts-excluding = { $followed }; excluding: { $list }
 alerts-paused-by-you = ⏸️ Your alerts are paused (you paused them). Run `/alerts resume` to get them again.
 alerts-paused-refused = ⏸️ Your alerts are paused: { $reason }. Allow direct messages from paperboy (User Settings → Content & Social, or the server's Privacy Settings), then run `/alerts resume`.
+alerts-reason-dms-closed = Discord does not let paperboy send this user direct messages (50007: their DMs are closed, or they share no server with the bot)
 alerts-schedule = You get one DM per digest day with your matches, { $when }.
 alerts-next-check = Next check: { $at }, against the digest of { $date }.
 alerts-next-check-pending = Next check: { $at }, against the digest of { $date } (once it is out).

@@ -242,6 +242,7 @@ alerts-still-following = 계속 따르는 조건: { $list }
 alerts-excluding = { $followed }. 제외: { $list }
 alerts-paused-by-you = ⏸️ 알림이 일시정지되어 있습니다 (직접 멈추셨습니다). 다시 받으려면 `/알림 재개`를 실행하세요.
 alerts-paused-refused = ⏸️ 알림이 일시정지되어 있습니다: { $reason }. paperboy의 다이렉트 메시지를 허용한 뒤(사용자 설정 → 콘텐츠 및 소셜, 또는 서버의 개인정보 보호 설정) `/알림 재개`를 실행하세요.
+alerts-reason-dms-closed = Discord가 paperboy의 DM을 받아 주지 않았습니다 (50007: DM이 닫혀 있거나, 봇과 함께 있는 서버가 없습니다)
 alerts-schedule = { $when } 조건에 맞는 논문을 모아 다이제스트가 나온 날마다 DM을 한 번 보내 드립니다.
 alerts-next-check = 다음 확인: { $at }, { $date } 다이제스트.
 alerts-next-check-pending = 다음 확인: { $at }, { $date } 다이제스트 (나오는 대로).

@@ -104,8 +104,23 @@ pub fn paused_notice(user: &AlertUser, lang: &Language) -> Option<String> {
     Some(if reason == PAUSED_BY_YOU {
         t!(lang, "alerts-paused-by-you")
     } else {
-        t!(lang, "alerts-paused-refused", reason = reason.to_string())
+        t!(
+            lang,
+            "alerts-paused-refused",
+            reason = refusal_words(reason, lang)
+        )
     })
+}
+
+/// Why Discord refused the person's DM, in their language. The stored reason is the operator's
+/// account (`deliver::failure`), which names Discord's code; the one a person can fix (50007:
+/// their DMs are closed) is told in their words, anything else as recorded.
+fn refusal_words(reason: &str, lang: &Language) -> String {
+    if reason.contains("50007") {
+        t!(lang, "alerts-reason-dms-closed")
+    } else {
+        reason.to_string()
+    }
 }
 
 /// `text`, after the paused notice when there is one.
@@ -504,6 +519,47 @@ mod tests {
             kind,
             term: text.into(),
         }
+    }
+
+    #[test]
+    fn a_refused_dm_is_explained_in_the_persons_language() {
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let paused = |reason: &str| AlertUser {
+            user_id: 5,
+            delivery_time: None,
+            timezone: None,
+            enabled: false,
+            paused_reason: Some(reason.into()),
+            dm_channel_id: None,
+            start_date: None,
+            created_at: at,
+            updated_at: at,
+            language: None,
+            weekly_saved: false,
+        };
+        let refused = paused(
+            "Discord does not let paperboy send this user direct messages (50007: their DMs are \
+             closed, or they share no server with the bot)",
+        );
+        let ko: Language = "ko".parse().unwrap();
+        let text = paused_notice(&refused, &ko).unwrap();
+        assert!(
+            text.contains("DM이 닫혀 있거나") && text.contains("`/알림 재개`"),
+            "{text}"
+        );
+        assert!(!text.contains("does not let"), "{text}");
+        let en = paused_notice(&refused, &Language::english()).unwrap();
+        assert!(en.starts_with("⏸️ Your alerts are paused: Discord does not let paperboy send this user direct messages"), "{en}");
+        // By the person: said so; anything else as recorded.
+        let mine = paused_notice(&paused(PAUSED_BY_YOU), &ko).unwrap();
+        assert!(mine.contains("직접 멈추셨습니다"), "{mine}");
+        let other = paused_notice(&paused("HTTP 500"), &ko).unwrap();
+        assert!(other.contains("HTTP 500"), "{other}");
+        let on = AlertUser {
+            enabled: true,
+            ..paused("x")
+        };
+        assert_eq!(paused_notice(&on, &ko), None);
     }
 
     #[test]
