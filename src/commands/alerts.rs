@@ -107,20 +107,9 @@ pub fn paused_notice(user: &AlertUser, lang: &Language) -> Option<String> {
         t!(
             lang,
             "alerts-paused-refused",
-            reason = refusal_words(reason, lang)
+            reason = crate::deliver::reason_words(reason, lang)
         )
     })
-}
-
-/// Why Discord refused the person's DM, in their language. The stored reason is the operator's
-/// account (`deliver::failure`), which names Discord's code; the one a person can fix (50007:
-/// their DMs are closed) is told in their words, anything else as recorded.
-fn refusal_words(reason: &str, lang: &Language) -> String {
-    if reason.contains("50007") {
-        t!(lang, "alerts-reason-dms-closed")
-    } else {
-        reason.to_string()
-    }
 }
 
 /// `text`, after the paused notice when there is one.
@@ -309,7 +298,10 @@ pub fn given_up_words(
     let days: Vec<String> = failed
         .iter()
         .map(|(d, why)| {
-            let why = why.clone().unwrap_or_else(|| t!(lang, "no-reason"));
+            let why = match why {
+                Some(w) => crate::deliver::reason_words(w, lang),
+                None => t!(lang, "no-reason"),
+            };
             format!("{} ({})", date_text(*d, lang), outside_text(&why, 120))
         })
         .collect();

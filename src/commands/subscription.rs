@@ -480,7 +480,10 @@ pub fn trouble_lines(
         let days: Vec<String> = failed
             .iter()
             .map(|(d, why)| {
-                let why = why.clone().unwrap_or_else(|| t!(lang, "no-reason"));
+                let why = match why {
+                    Some(w) => crate::deliver::reason_words(w, lang),
+                    None => t!(lang, "no-reason"),
+                };
                 format!("{}: {}", date_text(*d, lang), outside_text(&why, 120))
             })
             .collect();
@@ -540,10 +543,10 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
             let mut status = if s.enabled {
                 t!(&lang, "settings-subscribed")
             } else {
-                let reason = s
-                    .paused_reason
-                    .clone()
-                    .unwrap_or_else(|| t!(&lang, "no-reason"));
+                let reason = match &s.paused_reason {
+                    Some(r) => crate::deliver::reason_words(r, &lang),
+                    None => t!(&lang, "no-reason"),
+                };
                 format!(
                     "{}\n{}",
                     t!(&lang, "settings-paused", reason = reason),

@@ -5,6 +5,9 @@
 use serenity::http::HttpError;
 use serenity::Error as SerenityError;
 
+use crate::language::Language;
+use crate::t;
+
 /// What an unsuccessful request means for the delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -46,6 +49,32 @@ impl std::fmt::Display for Failure {
 pub const UNAUTHORIZED: &str = "Discord refuses the bot token (401 Unauthorized): check \
                                 DISCORD_TOKEN; deliveries stop until it is accepted again";
 
+/// The refusals a reader can do something about, as recorded (the ledger, a pause reason, the
+/// log); [`reason_words`] tells them in the reader's language.
+pub const UNKNOWN_USER: &str = "Discord does not know this user (404 Unknown User)";
+pub const CHANNEL_GONE: &str = "the channel no longer exists (Discord: 404 Unknown Channel)";
+pub const MISSING_ACCESS: &str =
+    "paperboy can no longer see this channel (Discord: 403 Missing Access)";
+pub const MISSING_PERMISSIONS: &str = "paperboy lacks permission to post here (Discord: 403 \
+                                       Missing Permissions); it needs View Channel, Send \
+                                       Messages, Embed Links and Read Message History";
+pub const DMS_CLOSED: &str = "Discord does not let paperboy send this user direct messages \
+                              (50007: their DMs are closed, or they share no server with the bot)";
+
+/// A recorded reason in `lang`: the refusals above in the reader's words, anything else (an
+/// error from outside, for the curious) as recorded.
+pub fn reason_words(reason: &str, lang: &Language) -> String {
+    let key = match reason {
+        UNKNOWN_USER => "reason-unknown-user",
+        CHANNEL_GONE => "reason-channel-gone",
+        MISSING_ACCESS => "reason-missing-access",
+        MISSING_PERMISSIONS => "reason-missing-permissions",
+        DMS_CLOSED => "reason-dms-closed",
+        other => return other.to_string(),
+    };
+    t!(lang, key)
+}
+
 /// Classifies an HTTP status and Discord's JSON error code (`-1` when the body had none).
 /// Anything else not recognised is transient: retried a bounded number of times, then left for the
 /// next pass, and given up only after [`MAX_DELIVERY_ATTEMPTS`].
@@ -54,25 +83,11 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
         (429, _) => Failure::RateLimited,
         (401, _) => Failure::Unauthorized,
         (404, 10008) => Failure::Rejected(format!("404 Unknown Message: {message}")),
-        (404, 10013) => {
-            Failure::Gone("Discord does not know this user (404 Unknown User)".to_string())
-        }
-        (404, _) => {
-            Failure::Gone("the channel no longer exists (Discord: 404 Unknown Channel)".to_string())
-        }
-        (403, 50001) => Failure::Gone(
-            "paperboy can no longer see this channel (Discord: 403 Missing Access)".to_string(),
-        ),
-        (403, 50013) => Failure::Gone(
-            "paperboy lacks permission to post here (Discord: 403 Missing Permissions); it needs \
-             View Channel, Send Messages, Embed Links and Read Message History"
-                .to_string(),
-        ),
-        (403, 50007) => Failure::Gone(
-            "Discord does not let paperboy send this user direct messages (50007: their DMs are \
-             closed, or they share no server with the bot)"
-                .to_string(),
-        ),
+        (404, 10013) => Failure::Gone(UNKNOWN_USER.to_string()),
+        (404, _) => Failure::Gone(CHANNEL_GONE.to_string()),
+        (403, 50001) => Failure::Gone(MISSING_ACCESS.to_string()),
+        (403, 50013) => Failure::Gone(MISSING_PERMISSIONS.to_string()),
+        (403, 50007) => Failure::Gone(DMS_CLOSED.to_string()),
         (403, _) => Failure::Gone(format!("Discord refused access (403, code {code})")),
         (400, 50035) => Failure::Invalid(format!("400 Invalid Form Body: {message}")),
         (400, 50006) => Failure::Invalid(format!("400 Cannot send an empty message: {message}")),
@@ -114,6 +129,24 @@ pub fn is_unauthorized(e: &SerenityError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_a_reader_can_fix_are_told_in_their_language() {
+        let ko: Language = "ko".parse().unwrap();
+        let en = Language::english();
+        for reason in [
+            UNKNOWN_USER,
+            CHANNEL_GONE,
+            MISSING_ACCESS,
+            MISSING_PERMISSIONS,
+            DMS_CLOSED,
+        ] {
+            assert_eq!(reason_words(reason, &en), reason);
+            let words = reason_words(reason, &ko);
+            assert!(words.chars().any(|c| ('가'..='힣').contains(&c)), "{words}");
+        }
+        assert_eq!(reason_words("HTTP 502", &ko), "HTTP 502");
+    }
 
     #[test]
     fn statuses_are_classified() {

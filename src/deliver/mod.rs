@@ -66,7 +66,7 @@ use crate::target::Target;
 use ratelimit::GlobalLimiter;
 use recheck::CheckMemo;
 
-pub use failure::{classify_status, is_unauthorized, Failure};
+pub use failure::{classify_status, is_unauthorized, reason_words, Failure};
 pub use scheduler::{run_scheduler, RunSummary};
 pub use send::{fingerprint, pause_notice, MAX_DELIVERY_ATTEMPTS, UNKNOWN_MESSAGE_ID};
 

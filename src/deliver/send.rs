@@ -733,7 +733,7 @@ pub fn pause_notice(channel_id: u64, reason: &str, lang: &Language) -> String {
         lang,
         "post-paused",
         channel = channel_id.to_string(),
-        reason = reason.to_string()
+        reason = super::failure::reason_words(reason, lang)
     )
 }
 
