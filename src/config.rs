@@ -94,6 +94,7 @@ struct RawConfig {
     delivery: RawDelivery,
     network: RawNetwork,
     metrics: RawMetrics,
+    summaries: Option<crate::summaries::config::RawSummaries>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -251,6 +252,8 @@ pub struct Config {
     pub network: NetworkConfig,
     /// Where `/healthz` and `/metrics` are served (`metrics.listen`); `None`: not at all.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `[summaries]`: the model that writes each paper's bullets; `None`: nothing is summarised.
+    pub summaries: Option<crate::summaries::SummariesConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -692,6 +695,18 @@ impl Config {
                 ));
             }
         }
+        let summaries = raw
+            .summaries
+            .map(|s| s.validate(crate::summaries::config::ApiKey::from_env()))
+            .transpose()?;
+        if let Some(s) = &summaries {
+            if s.wait >= Duration::from_secs(raw.schedule.publish_deadline_minutes * 60) {
+                return Err(invalid(
+                    "summaries.wait_minutes",
+                    "must be shorter than schedule.publish_deadline_minutes (a post is open only that long)",
+                ));
+            }
+        }
         let ca_file = raw
             .network
             .ca_file
@@ -745,6 +760,7 @@ impl Config {
                 lease: Duration::from_secs(raw.delivery.lease_seconds),
             },
             metrics_listen,
+            summaries,
         })
     }
 }

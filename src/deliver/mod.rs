@@ -67,6 +67,7 @@ use ratelimit::GlobalLimiter;
 use recheck::CheckMemo;
 
 pub use failure::{classify_status, is_unauthorized, Failure};
+pub use membership::process_id;
 pub use scheduler::{run_scheduler, RunSummary};
 pub use send::{fingerprint, pause_notice, MAX_DELIVERY_ATTEMPTS, UNKNOWN_MESSAGE_ID};
 
