@@ -18,7 +18,11 @@
 //!    limiter and a per-channel window, channels before people; each message goes out with
 //!    `nonce` + `enforce_nonce` and its id is recorded right after.
 //!
-//! A new stage (summaries, say) is one call between two of these in [`Deliverer::tick`]'s pass.
+//! 5. **Summaries** (`summaries`, with `[summaries]` only): each new day gets the stored summaries
+//!    in its reader's language; a post whose papers are still being written waits, at most
+//!    `summaries.wait_minutes`, then goes out with the digest's text for the rest.
+//!
+//! A new stage is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
 //! - `membership`: this process among those sharing the database (heartbeat, budget share).
@@ -46,6 +50,7 @@ pub mod recheck;
 mod scheduler;
 mod send;
 mod snapshot;
+mod summaries;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -145,6 +150,8 @@ pub struct Deliverer {
     joined: AtomicBool,
     /// Discord refused the token (401) and has not accepted a request since: said once.
     refused: AtomicBool,
+    /// `[summaries]`: the model's bullets for each post, in its reader's language.
+    summaries: Option<Arc<crate::summaries::worker::Summariser>>,
 }
 
 /// What happened in one pass.
@@ -271,7 +278,17 @@ impl Deliverer {
             held_until: Mutex::new(None),
             joined: AtomicBool::new(false),
             refused: AtomicBool::new(false),
+            summaries: None,
         }
+    }
+
+    /// Posts carry the summaries `summariser` writes (see `summaries`).
+    pub fn with_summaries(
+        mut self,
+        summariser: Arc<crate::summaries::worker::Summariser>,
+    ) -> Deliverer {
+        self.summaries = Some(summariser);
+        self
     }
 
     /// Listens to serenity's rate limiter (see [`ratelimit::RateLimitSignals`]).
@@ -350,6 +367,7 @@ impl Deliverer {
         for (key, date, reason) in &work.unreadable {
             tracing::error!(channel_id = key, %date, error = %reason, "the day's digest stayed unreadable until its deadline");
         }
+        let overlays = self.summary_stage(&mut work, now).await;
         Stats::add(&stats.waiting, work.waiting);
         if work.jobs.is_empty() {
             return Ok(());
@@ -367,7 +385,7 @@ impl Deliverer {
             Stats::add(&stats.resumed, j.resume.len() as u64);
         }
         let chunks = decide::chunks(work.jobs, self.tuning.plan_chunk);
-        self.fan_out(chunks, &keywords, &alert_matches, cancel, stats)
+        self.fan_out(chunks, &keywords, &alert_matches, &overlays, cancel, stats)
             .await
     }
 

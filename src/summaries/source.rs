@@ -177,10 +177,23 @@ pub fn html_text(html: &[u8]) -> (Option<String>, Option<String>) {
     (abstract_, (!body.is_empty()).then_some(body))
 }
 
+/// HTML as plain text; html2text's own marks for headings (`#`) and quotes (`>`) taken out.
 fn to_text(html: &str) -> String {
-    html2text::config::plain_no_decorate()
+    let text = html2text::config::plain_no_decorate()
         .string_from_read(html.as_bytes(), 100_000)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let l = l.trim_start_matches(['>', ' ']);
+            let hashes = l.len() - l.trim_start_matches('#').len();
+            if hashes > 0 && l[hashes..].starts_with(' ') {
+                l[hashes..].trim_start()
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `<math … alttext="x^2">…</math>` becomes ` $x^2$ `: the LaTeX a reader (and a model) knows,
@@ -328,7 +341,7 @@ mod tests {
 small models <b>win</b>.</blockquote><div>other</div>"#;
         assert_eq!(
             abstract_from_abs_page(page).as_deref(),
-            Some("We show that\nsmall models win.")
+            Some("We show that small models win.")
         );
         assert_eq!(abstract_from_abs_page("<p>nothing</p>"), None);
     }

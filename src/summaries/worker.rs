@@ -421,6 +421,13 @@ impl Summariser {
             .await
     }
 
+    /// One round over what there is to do now (see [`Summariser::run`]): what the tests and
+    /// `paperboy summarize` drive.
+    pub async fn work_once(&self) -> Vec<(Item, ItemOutcome)> {
+        let items = self.collect().await;
+        self.round(items).await
+    }
+
     /// What to work on now: the papers posts are waiting for, then today's and yesterday's
     /// lists, in every language in use, less what is stored.
     async fn collect(&self) -> Vec<Item> {
@@ -545,4 +552,61 @@ impl Summariser {
             .renew_summary_claims(&self.owner, self.clock.now())
             .await;
     }
+}
+
+/// The Hugging Face API the worker reads lists from: the configured source's.
+pub fn hf_base(source: &crate::config::SourceConfig) -> String {
+    [Some(&source.primary), source.fallback.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|s| match s {
+            DigestSource::HfApi { base_url } => Some(base_url.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| crate::config::DEFAULT_HF_API_BASE.to_string())
+}
+
+/// What `paperboy summarize` found or made for one paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayLine {
+    /// The digest's own bullets are the summary in this language (a Korean digest).
+    Free(Vec<String>),
+    Summary(Summary),
+    /// No summary: why; the post shows the digest's text.
+    Missing(String),
+}
+
+/// Every paper of `digest` in `language`: its stored summary, generating (and storing) what
+/// is missing, or replacing everything with `redo`. The day's papers in order, with titles.
+pub async fn summarize_day(
+    s: &Summariser,
+    digest: &crate::digest::Digest,
+    language: &str,
+    redo: bool,
+) -> Result<Vec<(String, Option<String>, DayLine)>, StoreError> {
+    let ids: Vec<String> = digest.papers.iter().filter_map(|p| p.arxiv_id.clone()).collect();
+    let mut stored = s.store.summaries_for(&ids, language).await?;
+    let mut out = Vec::new();
+    for p in &digest.papers {
+        let line = match &p.arxiv_id {
+            _ if super::overlay::free_in(p, language) => DayLine::Free(p.bullets.clone()),
+            None => DayLine::Missing("no arXiv id".into()),
+            Some(id) => match stored.remove(id).filter(|_| !redo) {
+                Some(summary) => DayLine::Summary(summary),
+                None => {
+                    let item = Item {
+                        language: language.to_string(),
+                        arxiv_id: id.clone(),
+                        title: p.title.clone(),
+                    };
+                    match s.summarise(&item, redo).await {
+                        ItemOutcome::Written(summary) => DayLine::Summary(summary),
+                        other => DayLine::Missing(format!("{other:?}")),
+                    }
+                }
+            },
+        };
+        out.push((p.title.clone(), p.arxiv_id.clone(), line));
+    }
+    Ok(out)
 }
