@@ -298,7 +298,10 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
     use paperboy::summaries::worker::{summarize_day, DayLine, Summariser};
     let config = Config::load(config_path)?;
     let Some(cfg) = config.summaries.clone() else {
-        bail!("there is no [summaries] section in {}: add one (see the README) to choose the model", config_path.display());
+        bail!(
+            "there is no [summaries] section in {}: add one (see the README) to choose the model",
+            config_path.display()
+        );
     };
     let language = args.language.unwrap_or_else(|| cfg.language.clone());
     if !paperboy::summaries::config::valid_language(&language) {
@@ -317,11 +320,24 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
     let today = chrono::Utc::now().date_naive();
     let before = day_usage(&store, today).await?;
     let hf = paperboy::summaries::worker::hf_base(&config.source);
-    let s = Summariser::new(cfg.clone(), store.clone(), client, Arc::new(SystemClock), &hf);
+    let s = Summariser::new(
+        cfg.clone(),
+        store.clone(),
+        client,
+        Arc::new(SystemClock),
+        &hf,
+    );
     let lines = summarize_day(&s, &parsed.digest, &language, args.redo).await?;
-    println!("Summaries of {} in {language} by {}", parsed.digest.date, cfg.model);
+    println!(
+        "Summaries of {} in {language} by {}",
+        parsed.digest.date, cfg.model
+    );
     for (title, id, line) in &lines {
-        println!("\n{} ({})", render::plain_line(title, 200), id.as_deref().unwrap_or("no arXiv id"));
+        println!(
+            "\n{} ({})",
+            render::plain_line(title, 200),
+            id.as_deref().unwrap_or("no arXiv id")
+        );
         match line {
             DayLine::Free(bullets) => {
                 for b in bullets {
@@ -336,7 +352,9 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
                 }
                 println!("  ({} tokens in, {} out)", sum.tokens_in, sum.tokens_out);
             }
-            DayLine::Missing(why) => println!("  no summary ({why}): the post shows the digest's text"),
+            DayLine::Missing(why) => {
+                println!("  no summary ({why}): the post shows the digest's text")
+            }
         }
     }
     let after = day_usage(&store, today).await?;

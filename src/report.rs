@@ -114,9 +114,14 @@ pub async fn status_of(
             s.wait.as_secs() / 60
         );
     }
-    let usage = store.summary_usage(now.date_naive() - Duration::days(6)).await?;
+    let usage = store
+        .summary_usage(now.date_naive() - Duration::days(6))
+        .await?;
     if config.summaries.is_none() && !usage.is_empty() {
-        let _ = writeln!(out, "\nSummaries  off (no [summaries] in the config); recent use:");
+        let _ = writeln!(
+            out,
+            "\nSummaries  off (no [summaries] in the config); recent use:"
+        );
     }
     if config.summaries.is_some() && usage.is_empty() {
         let _ = writeln!(out, "            no calls in the last 7 days");

@@ -123,8 +123,8 @@ impl RenderCache {
                     )
                     .messages
                     .iter()
-                        .map(|m| m.to_json(None))
-                        .collect(),
+                    .map(|m| m.to_json(None))
+                    .collect(),
                 )
             })
             .clone()

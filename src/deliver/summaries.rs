@@ -13,7 +13,7 @@ use super::decide::{DayRef, Work};
 use super::Deliverer;
 use crate::render::Overlay;
 use crate::store::Archived;
-use crate::summaries::overlay::{language_of, overlay, wanted, waits};
+use crate::summaries::overlay::{language_of, overlay, waits, wanted};
 use crate::summaries::worker::Item;
 
 /// Each (date, language)'s overlay, for planning.
@@ -38,7 +38,8 @@ impl Deliverer {
             };
             for (date, day) in &j.new {
                 if let DayRef::Digest(a) = day {
-                    days.entry((*date, lang.clone())).or_insert_with(|| a.clone());
+                    days.entry((*date, lang.clone()))
+                        .or_insert_with(|| a.clone());
                 }
             }
         }

@@ -584,7 +584,11 @@ pub async fn summarize_day(
     language: &str,
     redo: bool,
 ) -> Result<Vec<(String, Option<String>, DayLine)>, StoreError> {
-    let ids: Vec<String> = digest.papers.iter().filter_map(|p| p.arxiv_id.clone()).collect();
+    let ids: Vec<String> = digest
+        .papers
+        .iter()
+        .filter_map(|p| p.arxiv_id.clone())
+        .collect();
     let mut stored = s.store.summaries_for(&ids, language).await?;
     let mut out = Vec::new();
     for p in &digest.papers {

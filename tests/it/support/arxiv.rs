@@ -69,7 +69,8 @@ fn check(inner: &Mutex<Inner>, headers: &HeaderMap, path: String) -> Option<Resp
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    (!ua.starts_with("paperboy/")).then(|| (StatusCode::FORBIDDEN, "identify yourself").into_response())
+    (!ua.starts_with("paperboy/"))
+        .then(|| (StatusCode::FORBIDDEN, "identify yourself").into_response())
 }
 
 fn abstract_of(inner: &Mutex<Inner>, id: &str) -> String {
@@ -82,7 +83,11 @@ fn abstract_of(inner: &Mutex<Inner>, id: &str) -> String {
         .unwrap_or_else(|| format!("We present paper {id}, a small diffusion model that is fast."))
 }
 
-async fn abs(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn abs(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(r) = check(&inner, &headers, format!("/abs/{id}")) {
         return r;
     }
@@ -95,7 +100,11 @@ async fn abs(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(id
     ([("content-type", "text/html; charset=utf-8")], page).into_response()
 }
 
-async fn html(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn html(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(r) = check(&inner, &headers, format!("/html/{id}")) {
         return r;
     }
@@ -115,7 +124,11 @@ async fn html(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(i
     ([("content-type", "text/html; charset=utf-8")], page).into_response()
 }
 
-async fn pdf(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn pdf(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(r) = check(&inner, &headers, format!("/pdf/{id}")) {
         return r;
     }
@@ -123,7 +136,9 @@ async fn pdf(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, Path(id
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A one-page, two-column PDF about `id`: the left column first in the content stream, as
@@ -146,7 +161,11 @@ pub fn two_column_pdf(id: &str) -> Vec<u8> {
         "the step schedule both matter for quality.".to_string(),
         "Code and weights are released openly.".to_string(),
     ];
-    let esc = |s: &str| s.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+    let esc = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
     let mut content = String::from("BT\n/F1 10 Tf\n12 TL\n");
     for (x, lines) in [(50, &left[..]), (320, &right[..])] {
         content.push_str(&format!("1 0 0 1 {x} 740 Tm\n"));

@@ -25,7 +25,9 @@ pub const MODEL: &str = "fake-model-1";
 /// How one answer goes wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
-    RateLimited { retry_after_s: u64 },
+    RateLimited {
+        retry_after_s: u64,
+    },
     ServerError,
     InvalidJson,
     Truncated,
@@ -84,6 +86,7 @@ impl ChatApi {
         self.inner.lock().unwrap().no_schema = true;
     }
 
+    #[allow(dead_code)]
     pub fn set_latency(&self, d: Duration) {
         self.inner.lock().unwrap().latency = d;
     }
@@ -110,7 +113,12 @@ fn error(status: StatusCode, message: &str) -> Response {
 /// What the request is about: the arXiv id in the user message and the language the system
 /// message asks for.
 fn subject(body: &Value) -> (String, String) {
-    let text = |i: usize| body["messages"][i]["content"].as_str().unwrap_or_default().to_string();
+    let text = |i: usize| {
+        body["messages"][i]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
     let system = text(0);
     let user = text(1);
     let id = user
@@ -158,7 +166,11 @@ fn completion(content: &str, finish: &str, refusal: Option<&str>) -> Response {
     .into_response()
 }
 
-async fn complete(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: String) -> Response {
+async fn complete(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let latency = inner.lock().unwrap().latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -168,11 +180,17 @@ async fn complete(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, bo
         return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.");
     }
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "We could not parse the JSON body of your request.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "We could not parse the JSON body of your request.",
+        );
     };
     inner.lock().unwrap().requests.push(body.clone());
     if body["model"] != MODEL {
-        return error(StatusCode::NOT_FOUND, "The model does not exist or you do not have access to it.");
+        return error(
+            StatusCode::NOT_FOUND,
+            "The model does not exist or you do not have access to it.",
+        );
     }
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
     if messages.is_empty()
@@ -188,12 +206,22 @@ async fn complete(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, bo
             if inner.lock().unwrap().no_schema {
                 return error(StatusCode::BAD_REQUEST, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.");
             }
-            if !format["json_schema"]["name"].is_string() || !format["json_schema"]["schema"].is_object() {
-                return error(StatusCode::BAD_REQUEST, "Missing required parameter: 'response_format.json_schema'.");
+            if !format["json_schema"]["name"].is_string()
+                || !format["json_schema"]["schema"].is_object()
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Missing required parameter: 'response_format.json_schema'.",
+                );
             }
         }
         Some("json_object") => {}
-        _ => return error(StatusCode::BAD_REQUEST, "Missing or unsupported 'response_format'."),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Missing or unsupported 'response_format'.",
+            )
+        }
     }
     let (id, lang) = subject(&body);
     let fault = {
