@@ -45,3 +45,10 @@ CREATE TABLE summary_usage (
     tokens_out INTEGER NOT NULL DEFAULT 0,
     papers     INTEGER NOT NULL DEFAULT 0
 );
+
+-- A channel post's message edited in place once, when the summaries of its papers arrive after
+-- it went out: the new body is recorded before the edit is sent (`pending`), and the edit is
+-- marked `done` after, through the ledger like every send. `final`: nothing to edit, ever.
+ALTER TABLE delivery_messages ADD COLUMN edit_body TEXT;
+ALTER TABLE delivery_messages ADD COLUMN edit_state TEXT
+    CHECK (edit_state IN ('pending', 'done', 'failed', 'final'));

@@ -22,6 +22,9 @@
 //!    in its reader's language; a post whose papers are still being written waits, at most
 //!    `summaries.wait_minutes`, then goes out with the digest's text for the rest.
 //!
+//! 7. **Edits** (`summaries`, after the pass): a channel post's message whose papers got their
+//!    summaries after it went out is edited in place once, through the ledger.
+//!
 //! A new stage is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
@@ -152,6 +155,8 @@ pub struct Deliverer {
     refused: AtomicBool,
     /// `[summaries]`: the model's bullets for each post, in its reader's language.
     summaries: Option<Arc<crate::summaries::worker::Summariser>>,
+    /// The summariser's progress when posted messages were last looked at for edits.
+    edits_seen: AtomicU64,
 }
 
 /// What happened in one pass.
@@ -279,6 +284,7 @@ impl Deliverer {
             joined: AtomicBool::new(false),
             refused: AtomicBool::new(false),
             summaries: None,
+            edits_seen: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -328,6 +334,9 @@ impl Deliverer {
         if let Err(e) = self.pass(cancel, &stats).await {
             tracing::error!(error = %e, "delivery pass failed; unfinished work is retried next pass");
             Stats::add(&stats.errors, 1);
+        }
+        if !cancel.is_cancelled() {
+            self.edit_stage(&stats).await;
         }
         let summary = stats.summary(started.elapsed());
         if summary.deliveries > 0 || summary.errors > 0 {

@@ -102,7 +102,7 @@ pub use deliveries::{
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use subscriptions::{NewSubscription, Subscription};
-pub use summaries::ClaimEnd;
+pub use summaries::{ClaimEnd, EditCandidate};
 
 /// How long a statement waits for another connection's write lock before failing with
 /// "database is locked"; long enough to ride out a fan-out transaction.

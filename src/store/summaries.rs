@@ -29,6 +29,19 @@ pub enum ClaimEnd {
     },
 }
 
+/// A sent message of a channel post that a late summary may change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditCandidate {
+    pub channel_id: u64,
+    pub date: NaiveDate,
+    pub idx: u32,
+    pub message_id: u64,
+    /// The body it was sent with.
+    pub body: serde_json::Value,
+    /// The forum post or thread the message is in.
+    pub thread_id: Option<u64>,
+}
+
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
     arxiv_id: String,
@@ -402,6 +415,125 @@ impl Store {
         .bind(&t.abstract_)
         .bind(&t.body)
         .bind(now)
+        .execute(db)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Sent messages of channel posts finished within `window` (on the store's clock, which
+    /// stamped them) that were never edited nor settled: those a late summary may still change.
+    #[tracing::instrument(skip_all)]
+    pub async fn edit_candidates(
+        &self,
+        window: chrono::Duration,
+    ) -> Result<Vec<EditCandidate>, StoreError> {
+        let since = self.now() - window;
+        let rows: Vec<(i64, NaiveDate, i64, i64, String, Option<i64>)> =
+            with_pool!(self, |db| sqlx::query_as(
+                "SELECT m.channel_id, m.digest_date, CAST(m.idx AS BIGINT), m.message_id, m.body, \
+                 d.thread_id FROM delivery_messages AS m JOIN deliveries AS d \
+                 ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
+                 WHERE d.status = 'done' AND d.target = 'channel' AND m.message_id IS NOT NULL \
+                 AND m.edit_state IS NULL AND d.finished_at >= $1 \
+                 ORDER BY m.channel_id, m.digest_date, m.idx"
+            )
+            .bind(since)
+            .fetch_all(db)
+            .await)?;
+        rows.into_iter()
+            .map(|(c, d, idx, m, body, thread)| {
+                Ok(EditCandidate {
+                    channel_id: super::id_from_db(c),
+                    date: d,
+                    idx: idx.max(0) as u32,
+                    message_id: super::id_from_db(m),
+                    body: serde_json::from_str(&body).map_err(|e| {
+                        StoreError::Corrupt(format!("message body of {c} on {d}: {e}"))
+                    })?,
+                    thread_id: thread.map(super::id_from_db),
+                })
+            })
+            .collect()
+    }
+
+    /// Records the edit of one message before it is sent (`body`), or that it needs none ever
+    /// (`None`). Only a message never edited nor settled changes: an edit is planned once.
+    pub async fn plan_edit(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        body: Option<&serde_json::Value>,
+    ) -> Result<bool, StoreError> {
+        let (state, body) = match body {
+            Some(b) => ("pending", Some(b.to_string())),
+            None => ("final", None),
+        };
+        let n = with_pool!(self, |db| sqlx::query(
+            "UPDATE delivery_messages SET edit_state = $4, edit_body = $5 \
+             WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state IS NULL"
+        )
+        .bind(super::id_to_db(channel_id))
+        .bind(date)
+        .bind(i64::from(idx))
+        .bind(state)
+        .bind(body)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Edits planned and not yet done (after a crash too): (candidate, new body).
+    pub async fn pending_edits(
+        &self,
+    ) -> Result<Vec<(EditCandidate, serde_json::Value)>, StoreError> {
+        let rows: Vec<(i64, NaiveDate, i64, i64, String, Option<i64>)> = with_pool!(self, |db| {
+            sqlx::query_as(
+                "SELECT m.channel_id, m.digest_date, CAST(m.idx AS BIGINT), m.message_id, m.edit_body, \
+                 d.thread_id FROM delivery_messages AS m JOIN deliveries AS d \
+                 ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
+                 WHERE m.edit_state = 'pending' ORDER BY m.channel_id, m.digest_date, m.idx"
+            )
+            .fetch_all(db)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(c, d, idx, m, body, thread)| {
+                let body: serde_json::Value = serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(format!("edit body of {c} on {d}: {e}")))?;
+                Ok((
+                    EditCandidate {
+                        channel_id: super::id_from_db(c),
+                        date: d,
+                        idx: idx.max(0) as u32,
+                        message_id: super::id_from_db(m),
+                        body: body.clone(),
+                        thread_id: thread.map(super::id_from_db),
+                    },
+                    body,
+                ))
+            })
+            .collect()
+    }
+
+    /// An edit was made (`ok`) or refused for good.
+    pub async fn finish_edit(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        ok: bool,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |db| sqlx::query(
+            "UPDATE delivery_messages SET edit_state = $4 \
+             WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state = 'pending'"
+        )
+        .bind(super::id_to_db(channel_id))
+        .bind(date)
+        .bind(i64::from(idx))
+        .bind(if ok { "done" } else { "failed" })
         .execute(db)
         .await
         .map(|_| ()))?;

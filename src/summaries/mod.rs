@@ -15,11 +15,13 @@
 //! - [`source`]: the paper's text from arXiv (HTML, else PDF, else abstract), paced.
 //! - [`writer`]: one paper in one language: text, prompt, answer, one retry when invalid.
 //! - [`overlay`]: which stored summary each paper of a post carries, and whether a post waits.
+//! - [`edit`]: a posted message edited once when its papers' summaries arrive late.
 //! - [`worker`]: the background loop that summarises papers as they appear.
 //! - [`labels`]: the words around the bullets (labels, footer) in each language.
 
 pub mod client;
 pub mod config;
+pub mod edit;
 pub mod labels;
 pub mod overlay;
 pub mod prompt;

@@ -108,6 +108,8 @@ pub struct Summariser {
     causes: Mutex<BTreeMap<&'static str, u64>>,
     /// The UTC day the cap was last reported.
     cap_reported: Mutex<Option<NaiveDate>>,
+    /// Papers written or given up since start: a change may make a posted message editable.
+    progress: std::sync::atomic::AtomicU64,
 }
 
 impl Summariser {
@@ -152,12 +154,24 @@ impl Summariser {
             failures: AtomicU32::new(0),
             causes: Mutex::new(BTreeMap::new()),
             cap_reported: Mutex::new(None),
+            progress: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn with_tuning(mut self, tuning: WorkerTuning) -> Summariser {
         self.tuning = tuning;
         self
+    }
+
+    /// Ends a pause at once (tests, after the fake endpoint is told to recover).
+    #[doc(hidden)]
+    pub fn pause_off_for_tests(&self) {
+        *self.paused_until.lock().expect("pause lock") = None;
+    }
+
+    /// Papers written or given up so far by this process (see the field).
+    pub fn progress(&self) -> u64 {
+        self.progress.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &SummariesConfig {
@@ -305,6 +319,7 @@ impl Summariser {
                     tokens_out: outcome.usage.tokens_out,
                 };
                 self.store.save_summary(&summary, redo).await?;
+                self.progress.fetch_add(1, Ordering::Relaxed);
                 crate::metrics::summary("written");
                 tracing::debug!(
                     arxiv_id = id,
@@ -330,6 +345,9 @@ impl Summariser {
                     || self.store.summary_attempts(id, lang).await? + 1 >= self.tuning.max_attempts;
                 tracing::warn!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time");
                 self.fail(item, e.to_string(), gave_up).await?;
+                if gave_up {
+                    self.progress.fetch_add(1, Ordering::Relaxed);
+                }
                 crate::metrics::summary(if gave_up { "given_up" } else { "failed" });
                 Ok(ItemOutcome::Failed { cause, gave_up })
             }

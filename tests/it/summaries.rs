@@ -180,6 +180,56 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
             .contains("machine-written"));
         assert!(!e["description"].as_str().unwrap().contains("What's new"));
     }
+    let posted = env.fake.messages(101).len();
+    let patches = || {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PATCH")
+            .count()
+    };
+    assert_eq!(patches(), 0);
+
+    // The endpoint is back: the summaries are written, and each message is edited in place,
+    // once.
+    f.chat.fail_always(None);
+    s.pause_off_for_tests();
+    let round = s.work_once().await;
+    assert!(
+        round
+            .iter()
+            .all(|(_, o)| matches!(o, ItemOutcome::Written(_))),
+        "{round:?}"
+    );
+    env.clock.set(at(env.day, 10, 0));
+    tick(&d).await;
+    assert_eq!(patches(), posted);
+    let msgs = env.fake.messages(101);
+    assert_eq!(msgs.len(), posted, "edited, not posted again");
+    let embeds = all_embeds(&msgs);
+    assert_eq!(embeds.len(), HF_PAPERS);
+    for e in &embeds {
+        assert!(
+            e["footer"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("machine-written"),
+            "{e}"
+        );
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .contains("**What's new**"),
+            "{e}"
+        );
+    }
+    // Never again, whatever happens next.
+    s.want([round[0].0.clone()]);
+    s.work_once().await;
+    env.clock.set(at(env.day, 11, 0));
+    tick(&d).await;
+    assert_eq!(patches(), posted);
 }
 
 #[tokio::test]
