@@ -156,7 +156,9 @@ impl Deliverer {
                 }
                 continue;
             };
-            if !days.contains_key(&(date, lang.clone())) {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                days.entry((date, lang.clone()))
+            {
                 let day = match self.store.archived(date).await? {
                     Some(a) => {
                         let list = wanted(&a.digest, &lang);
@@ -171,7 +173,7 @@ impl Deliverer {
                     }
                     None => None,
                 };
-                days.insert((date, lang.clone()), day);
+                slot.insert(day);
             }
             let Some((day, overlay, pending)) = &days[&(date, lang)] else {
                 continue;

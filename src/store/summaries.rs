@@ -29,6 +29,14 @@ pub enum ClaimEnd {
     },
 }
 
+/// A claim as read back: owner, lease end, next try, given up.
+type ClaimRow = (
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    bool,
+);
+
 /// A sent message of a channel post that a late summary may change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EditCandidate {
@@ -148,12 +156,7 @@ impl Store {
                 tx.commit().await?;
                 return Ok(false);
             }
-            let row: Option<(
-                Option<String>,
-                Option<DateTime<Utc>>,
-                Option<DateTime<Utc>>,
-                bool,
-            )> = sqlx::query_as(
+            let row: Option<ClaimRow> = sqlx::query_as(
                 "SELECT owner, lease_until, next_try_at, gave_up FROM summary_claims \
                      WHERE arxiv_id = $1 AND language = $2",
             )

@@ -420,7 +420,7 @@ async fn unusable_answers_are_retried_once_per_try_and_given_up_after_three_trie
     assert_eq!(f.chat.requests().len(), calls);
     let given_up = env
         .store
-        .summaries_given_up(&[paper.arxiv_id.clone()], "en")
+        .summaries_given_up(std::slice::from_ref(&paper.arxiv_id), "en")
         .await
         .unwrap();
     assert!(given_up.contains(&paper.arxiv_id));
