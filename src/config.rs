@@ -259,7 +259,12 @@ pub struct Config {
 impl Config {
     /// The language of a channel or person that chose none: their summaries' and posts' words.
     pub fn default_language(&self) -> crate::language::Language {
-        crate::language::Language::english()
+        // `summaries.language` (default `ko`) when summaries are on; the bot's words have been
+        // English so far, and stay so without them.
+        self.summaries
+            .as_ref()
+            .and_then(|s| crate::language::Language::parse(&s.language).ok())
+            .unwrap_or_else(crate::language::Language::english)
     }
 }
 

@@ -137,18 +137,9 @@ fn http_url(key: &'static str, url: &str) -> Result<String, ConfigError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-/// A language code as the bot stores it: `ko`, `en`, `pt-BR` (two or three letters, then an
-/// optional region or script). Anything else is refused rather than sent to the model.
+/// Whether `code` is a language code the bot stores (see [`crate::language::Language`]).
 pub fn valid_language(code: &str) -> bool {
-    let mut parts = code.split('-');
-    let first = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    (2..=3).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && rest.len() <= 1
-        && rest
-            .iter()
-            .all(|r| (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()))
+    crate::language::Language::parse(code).is_ok()
 }
 
 impl RawSummaries {
@@ -181,15 +172,15 @@ impl RawSummaries {
                 "must be one line of at most 100 characters",
             ));
         }
-        if !valid_language(&self.language) {
-            return Err(invalid(
+        let language = crate::language::Language::parse(&self.language).map_err(|_| {
+            invalid(
                 "summaries.language",
                 format!(
                     "`{}` is not a language code: write e.g. \"ko\", \"en\" or \"pt-BR\"",
                     self.language
                 ),
-            ));
-        }
+            )
+        })?;
         let input = match self.input.as_str() {
             "full-text" => Input::FullText,
             "abstract" => Input::Abstract,
@@ -244,7 +235,7 @@ impl RawSummaries {
             base_url,
             model,
             api_key,
-            language: self.language,
+            language: language.code().to_string(),
             input,
             wait: Duration::from_secs(self.wait_minutes * 60),
             timeout: Duration::from_secs(self.timeout_seconds),
@@ -348,7 +339,7 @@ mod tests {
         for ok in ["ko", "en", "pt-BR", "zh-Hans", "fil"] {
             assert!(valid_language(ok), "{ok}");
         }
-        for bad in ["", "K", "Korean", "en_US", "ko-", "ko-KR-x"] {
+        for bad in ["", "K", "Korean", "ko-", "ko-KR-x"] {
             assert!(!valid_language(bad), "{bad}");
         }
     }

@@ -1,29 +1,28 @@
 //! The words paperboy puts around a model's bullets: each bullet's label and the footer that
-//! says who wrote them. Kept here, in one place, so they move into the Fluent catalogs
-//! (`locales/<lang>/`) in one step; a language without its own words gets English ones.
+//! says who wrote them, from the Fluent catalogs (`locales/<lang>/paperboy.ftl`, keys
+//! `summary-*`); a language without a catalog gets English words around its summaries.
 
 use super::BulletKind;
+use crate::language::Language;
+
+fn lang(code: &str) -> Language {
+    Language::parse(code).unwrap_or_else(|_| Language::english())
+}
 
 /// A bullet's label in `language`.
-pub fn label(kind: BulletKind, language: &str) -> &'static str {
-    match (primary(language), kind) {
-        ("ko", BulletKind::New) => "새로운 점",
-        ("ko", BulletKind::Method) => "방법",
-        ("ko", BulletKind::Results) => "결과",
-        ("ko", BulletKind::Note) => "참고",
-        (_, BulletKind::New) => "What's new",
-        (_, BulletKind::Method) => "How it works",
-        (_, BulletKind::Results) => "Results",
-        (_, BulletKind::Note) => "Note",
-    }
+pub fn label(kind: BulletKind, language: &str) -> String {
+    let key = match kind {
+        BulletKind::New => "summary-label-new",
+        BulletKind::Method => "summary-label-method",
+        BulletKind::Results => "summary-label-results",
+        BulletKind::Note => "summary-label-note",
+    };
+    crate::t!(&lang(language), key)
 }
 
 /// The note added to an embed's footer when its bullets were written by `model`.
 pub fn machine_note(model: &str, language: &str) -> String {
-    match primary(language) {
-        "ko" => format!("🤖 요약: {model} (기계 작성)"),
-        _ => format!("🤖 bullets machine-written by {model}"),
-    }
+    crate::t!(&lang(language), "summary-footer", model = model.to_string())
 }
 
 /// The language's primary subtag (`pt` of `pt-BR`).

@@ -13,9 +13,14 @@ use crate::digest::{Digest, Paper};
 use crate::render::{MachineBullets, Overlay};
 use crate::target::Target;
 
-/// The language `target` reads: its own choice, else the configured default.
-pub fn language_of(_target: &Target, default: &str) -> String {
-    default.to_string()
+/// The language `target` reads: its own choice (`/papers subscribe language:`, a person's
+/// alerts language), else the configured default.
+pub fn language_of(target: &Target, default: &str) -> String {
+    let own = match target {
+        Target::Channel(sub) => sub.language.as_ref(),
+        Target::Person(user) => user.language.as_ref(),
+    };
+    own.map_or_else(|| default.to_string(), |l| l.code().to_string())
 }
 
 /// Whether `paper` already has bullets in `language` at no cost: a Korean digest's bullets are
@@ -48,7 +53,7 @@ pub fn overlay(summaries: &HashMap<String, Summary>, language: &str) -> Overlay 
             let lines = s
                 .bullets
                 .iter()
-                .map(|b| (label(b.kind, language).to_string(), b.text.clone()))
+                .map(|b| (label(b.kind, language), b.text.clone()))
                 .collect();
             (
                 id.clone(),

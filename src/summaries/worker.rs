@@ -182,10 +182,26 @@ impl Summariser {
         &self.store
     }
 
-    /// The languages papers are summarised in: the default, and (once channels and people
-    /// choose their own) every language an enabled channel or person reads.
+    /// The languages papers are summarised in: every language an enabled channel or a person
+    /// with alerts reads (the default for those that chose none). Nobody to read: none.
     pub async fn languages(&self) -> Vec<String> {
-        vec![self.cfg.language.clone()]
+        let default = &self.cfg.language;
+        let mut out = std::collections::BTreeSet::new();
+        match self.store.enabled_subscriptions().await {
+            Ok(subs) => {
+                out.extend(subs.into_iter().map(|s| {
+                    super::overlay::language_of(&crate::target::Target::Channel(s), default)
+                }))
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the channels' languages"),
+        }
+        match self.store.active_alerts().await {
+            Ok(people) => out.extend(people.into_iter().map(|(u, _)| {
+                super::overlay::language_of(&crate::target::Target::Person(u), default)
+            })),
+            Err(e) => tracing::warn!(error = %e, "cannot read the people's languages"),
+        }
+        out.into_iter().collect()
     }
 
     /// Asks for these papers before anything else (a post is waiting for them).
