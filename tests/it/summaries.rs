@@ -524,3 +524,57 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
         assert!(w[1].1 - w[0].1 >= pace, "{:?} after {:?}", w[1].0, w[0].0);
     }
 }
+
+#[tokio::test]
+async fn a_hundred_channels_in_three_languages_cost_exactly_papers_times_three_calls() {
+    let f = fakes().await;
+    // The default language here is German; channels choose Korean or English.
+    let env = env(&f, "de", "abstract").await;
+    publish_hf(&env);
+    for i in 0..100u64 {
+        let s = sub(1_000 + i);
+        let s = match i % 10 {
+            0..=3 => s.language("ko"),
+            4..=6 => s.language("en"),
+            _ => s,
+        };
+        env.subscribe(s).await;
+    }
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 100);
+    let mut languages = s.languages().await;
+    languages.sort();
+    assert_eq!(languages, ["de", "en", "ko"]);
+    s.work_once().await;
+    env.clock.set(at(env.day, 9, 1));
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 100, "{pass}");
+
+    assert_eq!(f.chat.requests().len(), HF_PAPERS * 3);
+    let answered = f.chat.answered();
+    assert_eq!(answered.len(), HF_PAPERS * 3);
+    assert!(answered.values().all(|n| *n == 1));
+    let first = |channel: u64| {
+        let embeds = all_embeds(&env.fake.messages(channel));
+        assert_eq!(embeds.len(), HF_PAPERS);
+        (
+            embeds[0]["description"].as_str().unwrap().to_string(),
+            embeds[0]["footer"]["text"].as_str().unwrap().to_string(),
+        )
+    };
+    let (ko, ko_footer) = first(1_000);
+    assert!(ko.contains("• **새로운 점**: 논문 "), "{ko}");
+    assert!(
+        ko_footer.contains(&format!("🤖 요약: {MODEL} (기계 작성)")),
+        "{ko_footer}"
+    );
+    let (en, en_footer) = first(1_004);
+    assert!(en.contains("• **What's new**: Paper "), "{en}");
+    assert!(en_footer.contains("machine-written"), "{en_footer}");
+    // German summaries; the words around them are English until a German catalog exists.
+    let (de, _) = first(1_007);
+    assert!(de.contains("• **What's new**: Paper "), "{de}");
+}
