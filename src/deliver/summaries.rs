@@ -81,7 +81,12 @@ impl Deliverer {
             }
             overlays.insert((date, lang.clone()), Arc::new(overlay(&stored, &lang)));
         }
-        let wait = s.config().wait;
+        // Past the day's cap nothing more is written today: nothing to wait for.
+        let wait = if s.capped() {
+            std::time::Duration::ZERO
+        } else {
+            s.config().wait
+        };
         let mut deferred = 0u64;
         for j in work.jobs.values_mut() {
             let Some(lang) = self.reader_language(&j.target) else {

@@ -163,6 +163,12 @@ impl Summariser {
         self
     }
 
+    /// Whether today's cap was reached: posts then do not wait for summaries that will not come
+    /// today.
+    pub fn capped(&self) -> bool {
+        *self.cap_reported.lock().expect("cap lock") == Some(self.today())
+    }
+
     /// Ends a pause at once (tests, after the fake endpoint is told to recover).
     #[doc(hidden)]
     pub fn pause_off_for_tests(&self) {

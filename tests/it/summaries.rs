@@ -578,3 +578,96 @@ async fn a_hundred_channels_in_three_languages_cost_exactly_papers_times_three_c
     let (de, _) = first(1_007);
     assert!(de.contains("• **What's new**: Paper "), "{de}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paperboy_summarize_prints_the_bullets_and_the_tokens_and_never_the_key() {
+    let f = fakes().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"ko\"\n\
+             input = \"abstract\"\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("2024-10-25.json");
+    std::fs::write(&file, HF_DAY).unwrap();
+    let run = |extra: &'static [&'static str]| {
+        let dir = dir.path().to_path_buf();
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec![
+                "summarize",
+                "--file",
+                file.to_str().unwrap(),
+                "--language",
+                "en",
+            ];
+            args.extend_from_slice(extra);
+            crate::support::process::paperboy(&dir)
+                .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+                .log("debug")
+                .args(&args)
+                .output()
+        })
+    };
+    let out = run(&[]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with(&format!("Summaries of 2024-10-25 in en by {MODEL}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  • What's new: Paper 2410."), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "This run: {HF_PAPERS} calls, {} tokens in, {} tokens out",
+            HF_PAPERS * 1000,
+            HF_PAPERS * 120
+        )),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(KEY) && !stderr.contains(KEY),
+        "the key leaked"
+    );
+
+    // Stored: a second run costs nothing; --redo writes them all again.
+    let again = String::from_utf8_lossy(&run(&[]).await.unwrap().stdout).into_owned();
+    assert!(
+        again.contains("This run: 0 calls, 0 tokens in, 0 tokens out"),
+        "{again}"
+    );
+    let redo = String::from_utf8_lossy(&run(&["--redo"]).await.unwrap().stdout).into_owned();
+    assert!(
+        redo.contains(&format!("This run: {HF_PAPERS} calls")),
+        "{redo}"
+    );
+    assert_eq!(f.chat.requests().len(), HF_PAPERS * 2);
+
+    // `paperboy status` shows the day's cost.
+    let d = dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || {
+        crate::support::process::paperboy(&d)
+            .args(&["status"])
+            .output()
+    })
+    .await
+    .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(
+        status.contains(&format!("Summaries  {MODEL} at {}", f.chat.base_url)),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!(
+            "{} calls, {} tokens in",
+            HF_PAPERS * 2,
+            HF_PAPERS * 2000
+        )),
+        "{status}"
+    );
+}
