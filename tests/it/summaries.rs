@@ -512,7 +512,9 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     assert_eq!((only.kind, only.body), (TextKind::Abstract, None));
 
     // Every request was accepted (the fake refuses those that do not name paperboy), and
-    // none started sooner than the pace after the one before.
+    // none started sooner than the pace after the one before: seen at the fake, where a
+    // request's arrival may lag its start by a connection set-up, so with some slack (without
+    // pacing they come a millisecond apart).
     let requests = arxiv.requests();
     assert_eq!(
         requests.len(),
@@ -521,8 +523,14 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
         requests.iter().map(|r| &r.0).collect::<Vec<_>>()
     );
     for w in requests.windows(2) {
-        assert!(w[1].1 - w[0].1 >= pace, "{:?} after {:?}", w[1].0, w[0].0);
+        assert!(
+            w[1].1 - w[0].1 >= pace * 6 / 10,
+            "{:?} after {:?}",
+            w[1].0,
+            w[0].0
+        );
     }
+    assert!(requests[7].1 - requests[0].1 >= pace * 7 - pace / 2);
 }
 
 #[tokio::test]
