@@ -185,6 +185,15 @@ async fn run() {
     });
     println!("summaries of {DAY}: {papers} papers, concurrency {concurrency}, {} ms per call, arXiv every {} ms", latency.as_millis(), pace.as_millis());
     println!("written:          {written} of {papers}");
+    let mut others: Vec<String> = results
+        .iter()
+        .filter(|(_, o)| !matches!(o, ItemOutcome::Written(_)))
+        .map(|(i, o)| format!("{}: {o:?}", i.arxiv_id))
+        .collect();
+    others.truncate(5);
+    if !others.is_empty() {
+        println!("not written:      {}", others.join("; "));
+    }
     println!(
         "wall time:        {:.1} s until every paper had its summary",
         wall.as_secs_f64()

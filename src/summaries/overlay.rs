@@ -66,6 +66,23 @@ pub fn overlay(summaries: &HashMap<String, Summary>, language: &str) -> Overlay 
         .collect()
 }
 
+/// The overlay of what is stored for `digest` in `language` (nothing is generated): what a
+/// command's reply shows.
+pub async fn stored_overlay(
+    store: &crate::store::Store,
+    digest: &Digest,
+    language: &str,
+) -> Result<Overlay, crate::store::StoreError> {
+    let ids: Vec<String> = wanted(digest, language)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    Ok(overlay(
+        &store.summaries_for(&ids, language).await?,
+        language,
+    ))
+}
+
 /// Whether a post that fell due at `fire` still waits for `missing` summaries at `now`: only
 /// while some are missing and the wait has not run out.
 pub fn waits(
