@@ -679,3 +679,62 @@ async fn paperboy_summarize_prints_the_bullets_and_the_tokens_and_never_the_key(
         "{status}"
     );
 }
+
+#[tokio::test]
+async fn the_worker_summarises_hugging_faces_list_ahead_of_any_post_each_paper_once() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    env.subscribe(sub(101)).await;
+    let hf = crate::support::hf_api::GrowingApi::start(env.clock.clone()).await;
+    env.clock.set(at(env.day, 12, 0));
+    let s = Arc::new(
+        Summariser::new(
+            env.config.summaries.clone().unwrap(),
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            &hf.base_url,
+        )
+        .with_tuning(WorkerTuning {
+            poll_every: Duration::from_millis(50),
+            ..WorkerTuning::default()
+        }),
+    );
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(s.clone().run(cancel.clone()));
+
+    // The list's papers (the fake lists the same ones for today and yesterday).
+    let ids: Vec<String> = serde_json::from_slice::<Vec<Value>>(HF_DAY)
+        .unwrap()
+        .iter()
+        .map(|i| i["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let done = async {
+        loop {
+            if env.store.summaries_for(&ids, "en").await.unwrap().len() == HF_PAPERS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), done)
+        .await
+        .expect("the worker summarised the list");
+    // Two more rounds (each reads the list again) ask the model nothing more.
+    let seen = hf.requests();
+    let rounds = async {
+        while hf.requests() < seen + 4 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), rounds)
+        .await
+        .expect("the worker keeps polling");
+    assert_eq!(f.chat.requests().len(), HF_PAPERS);
+    assert!(f.chat.answered().values().all(|n| *n == 1));
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops when cancelled")
+        .unwrap();
+}
