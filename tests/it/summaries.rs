@@ -738,3 +738,122 @@ async fn the_worker_summarises_hugging_faces_list_ahead_of_any_post_each_paper_o
         .expect("the worker stops when cancelled")
         .unwrap();
 }
+
+/// The real binary killed with `kill -9` while it summarises, then run to the end: every paper
+/// summarised and stored, and no paper's summary asked for again beyond the calls in flight at
+/// a kill (at most `concurrency` each).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flight() {
+    use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+    use crate::support::process::{kill, paperboy};
+    use rand::{Rng, SeedableRng};
+    const TOKEN: &str = "summaries-crash-token";
+    let _machine = crate::support::machine::heavy().await;
+    let f = fakes().await;
+    f.chat.set_latency(Duration::from_millis(1500));
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    // Hugging Face's list of the day, whole.
+    let hf = crate::support::hf_api::GrowingApi::start(paperboy::clock::ManualClock::new(
+        chrono::Utc::now() + chrono::Duration::days(2),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("digests")).unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
+             [summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
+             input = \"abstract\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            hf.base_url, f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    // One channel reads English, so English is the language in use.
+    let store = paperboy::store::Store::open(&dir.path().join("paperboy.db"))
+        .await
+        .unwrap();
+    fake.add_guild(GUILD, None);
+    fake.add_channel(GUILD, 101, 0);
+    sub(101).guild(GUILD).save(&store).await;
+    store.close().await;
+    let spawn = || {
+        paperboy(dir.path())
+            .args(&["run"])
+            .token(TOKEN)
+            .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+            .through(&fake)
+            .spawn()
+    };
+    let ids: Vec<String> = serde_json::from_slice::<Vec<Value>>(HF_DAY)
+        .unwrap()
+        .iter()
+        .map(|i| i["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let stored = || async {
+        let store = paperboy::store::Store::open(&dir.path().join("paperboy.db"))
+            .await
+            .unwrap();
+        let n = store.summaries_for(&ids, "en").await.unwrap().len();
+        store.close().await;
+        n
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let kills = 4;
+    for _ in 0..kills {
+        let mut child = spawn();
+        // Killed once it is summarising (or after a while, on a slow machine).
+        let before = f.chat.requests().len();
+        for _ in 0..200 {
+            if f.chat.requests().len() > before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(200..1200))).await;
+        kill(&mut child).await;
+    }
+    assert!(
+        stored().await < HF_PAPERS,
+        "the kills came too late to test anything"
+    );
+    let mut child = spawn();
+    let mut finished = false;
+    for _ in 0..600 {
+        if stored().await == HF_PAPERS {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    kill(&mut child).await;
+    assert!(finished, "not every paper was summarised after the kills");
+    // Every request the endpoint received, answered or cut off by a kill, by paper.
+    let mut asked: std::collections::HashMap<String, usize> = Default::default();
+    for r in f.chat.requests() {
+        let user = r["messages"][1]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let id = user
+            .lines()
+            .find_map(|l| l.strip_prefix("arXiv: "))
+            .unwrap()
+            .to_string();
+        *asked.entry(id).or_default() += 1;
+    }
+    assert_eq!(asked.len(), HF_PAPERS);
+    let total: usize = asked.values().sum();
+    assert!(
+        total <= HF_PAPERS + kills * CONCURRENCY,
+        "{total} calls for {HF_PAPERS} papers and {kills} kills"
+    );
+    assert!(asked.values().all(|n| *n <= 1 + kills), "{asked:?}");
+    let repeated = asked.values().filter(|n| **n > 1).count();
+    eprintln!("{total} calls for {HF_PAPERS} papers over {kills} kills; {repeated} papers asked again (in flight at a kill)");
+}

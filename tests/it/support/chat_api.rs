@@ -86,12 +86,11 @@ impl ChatApi {
         self.inner.lock().unwrap().no_schema = true;
     }
 
-    #[allow(dead_code)]
     pub fn set_latency(&self, d: Duration) {
         self.inner.lock().unwrap().latency = d;
     }
 
-    /// Every request received (well-formed or not).
+    /// Every request received with a valid key and body, answered or not.
     pub fn requests(&self) -> Vec<Value> {
         self.inner.lock().unwrap().requests.clone()
     }
@@ -171,10 +170,6 @@ async fn complete(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let latency = inner.lock().unwrap().latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
     if auth != Some(&format!("Bearer {KEY}")) {
         return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.");
@@ -186,6 +181,12 @@ async fn complete(
         );
     };
     inner.lock().unwrap().requests.push(body.clone());
+    // Taking its time after the request is recorded: a client that goes away meanwhile (killed)
+    // leaves a request without an answer, as at a real endpoint.
+    let latency = inner.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if body["model"] != MODEL {
         return error(
             StatusCode::NOT_FOUND,
