@@ -857,3 +857,47 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     let repeated = asked.values().filter(|n| **n > 1).count();
     eprintln!("{total} calls for {HF_PAPERS} papers over {kills} kills; {repeated} papers asked again (in flight at a kill)");
 }
+
+#[tokio::test]
+async fn a_timeout_or_an_unreachable_endpoint_pauses_the_worker_with_its_cause() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    f.chat.set_latency(Duration::from_secs(5));
+    let build = |cfg: paperboy::summaries::SummariesConfig| {
+        Summariser::new(
+            cfg,
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            "http://127.0.0.1:9",
+        )
+    };
+    let mut cfg = env.config.summaries.clone().unwrap();
+    cfg.timeout = Duration::from_millis(200);
+    let s = build(cfg.clone());
+    assert_eq!(
+        s.summarise(&item("2410.00006"), false).await,
+        ItemOutcome::EndpointDown("timeout")
+    );
+    assert_eq!(
+        s.summarise(&item("2410.00007"), false).await,
+        ItemOutcome::Paused
+    );
+    // Nothing listens there.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    cfg.base_url = format!("http://{}/v1", closed.local_addr().unwrap());
+    drop(closed);
+    let s = build(cfg);
+    assert_eq!(
+        s.summarise(&item("2410.00006"), false).await,
+        ItemOutcome::EndpointDown("unreachable")
+    );
+    // The paper was not counted against: it is claimed again as soon as the pause ends.
+    assert_eq!(
+        env.store
+            .summary_attempts("2410.00006", "en")
+            .await
+            .unwrap(),
+        0
+    );
+}
