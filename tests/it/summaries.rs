@@ -901,3 +901,58 @@ async fn a_timeout_or_an_unreachable_endpoint_pauses_the_worker_with_its_cause()
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn papers_date_shows_the_summaries_stored_in_the_channels_language() {
+    use crate::support::bot::{all_embeds as reply_embeds, now, opt, Bot};
+    let mut bot = Bot::start_toml(
+        now(),
+        "[summaries]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"stored-model\"\nlanguage = \"en\"\n",
+    )
+    .await;
+    // The fixture day's first paper (Aurora-M) has an English summary stored; the others none.
+    let store = bot.store().await;
+    let summary = paperboy::summaries::Summary {
+        arxiv_id: "2404.00399".into(),
+        language: "en".into(),
+        bullets: vec![
+            paperboy::summaries::Bullet {
+                kind: paperboy::summaries::BulletKind::New,
+                text: "An open multilingual model red-teamed for the US Executive Order.".into(),
+            },
+            paperboy::summaries::Bullet {
+                kind: paperboy::summaries::BulletKind::Results,
+                text: "Beats StarCoderPlus on 5 of 6 multilingual benchmarks.".into(),
+            },
+        ],
+        model: "stored-model".into(),
+        prompt_version: 1,
+        tokens_in: 1,
+        tokens_out: 1,
+    };
+    store.save_summary(&summary, false).await.unwrap();
+    let got = bot
+        .invoke_papers(
+            &["date"],
+            serde_json::json!([opt("day", 3, serde_json::json!("2024-04-02"))]),
+            12,
+        )
+        .await;
+    let embeds = reply_embeds(&got);
+    assert_eq!(embeds.len(), 12);
+    let first = embeds[0]["description"].as_str().unwrap();
+    assert!(
+        first.contains("• **What's new**: An open multilingual model"),
+        "{first}"
+    );
+    assert!(embeds[0]["footer"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("machine-written by stored-model"));
+    // The others keep the digest's own (Korean) bullets, without the note.
+    assert!(!embeds[1]["footer"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("machine-written"));
+    bot.stop().await;
+}
