@@ -494,6 +494,8 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     assert_eq!(pdf.kind, TextKind::Pdf);
     let body = pdf.body.unwrap();
     assert!(body.contains("iteratively denoising"), "{body}");
+    // The ligature glyphs come out as the letters a reader (and a model) expects.
+    assert!(body.contains("efficient sampler's flow"), "{body}");
     let (left, right) = (
         body.find("the batch").unwrap(),
         body.find("2 Results").unwrap(),

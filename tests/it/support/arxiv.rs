@@ -142,14 +142,17 @@ fn html_escape(s: &str) -> String {
 }
 
 /// A one-page, two-column PDF about `id`: the left column first in the content stream, as
-/// LaTeX writes it, with a hyphen at a line end and a formula in text form.
+/// LaTeX writes it, with a hyphen at a line end, the ligatures fi and fl as glyphs of their own
+/// (as Computer Modern sets them) and a formula in text form.
 pub fn two_column_pdf(id: &str) -> Vec<u8> {
     let left = [
         format!("Paper {id}: PDF body"),
         "1 Introduction".to_string(),
         "Diffusion models generate images by itera-".to_string(),
         "tively denoising a sample from noise.".to_string(),
-        "We distil the sampler into four steps and".to_string(),
+        // \u{1} and \u{2} become the codes 1 and 2: the ligatures fi and fl (the font's
+        // /Differences).
+        "We distil the ef\u{1}cient sampler's \u{2}ow in four steps and".to_string(),
         "train it with the loss L = sum_i x_i^2 over".to_string(),
         "the batch, which keeps the model small.".to_string(),
     ];
@@ -165,6 +168,8 @@ pub fn two_column_pdf(id: &str) -> Vec<u8> {
         s.replace('\\', "\\\\")
             .replace('(', "\\(")
             .replace(')', "\\)")
+            .replace('\u{1}', "\\001")
+            .replace('\u{2}', "\\002")
     };
     let mut content = String::from("BT\n/F1 10 Tf\n12 TL\n");
     for (x, lines) in [(50, &left[..]), (320, &right[..])] {
@@ -179,7 +184,7 @@ pub fn two_column_pdf(id: &str) -> Vec<u8> {
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
         format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl] >> >>".to_string(),
     ];
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
