@@ -565,6 +565,17 @@ impl Summariser {
                     *tally.entry(k).or_default() += 1;
                 }
                 tracing::debug!(?tally, "summary round");
+                // What the pause kept from being tried comes first next time.
+                let again: Vec<Item> = results
+                    .into_iter()
+                    .filter(|(_, o)| {
+                        matches!(o, ItemOutcome::Paused | ItemOutcome::EndpointDown(_))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                if !again.is_empty() {
+                    self.want(again);
+                }
             }
             let pause = *self.paused_until.lock().expect("pause lock");
             let next = match pause {
