@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
+use crate::forum::PlannedPost;
+use crate::render::{day_messages, Reader};
 use crate::store::MAX_NONCE_CHARS;
 
 // What a day looks like is decided in `render` (one path for every reader); re-exported here,
@@ -28,8 +30,9 @@ pub fn hold(cfg: &ScheduleConfig) -> chrono::Duration {
 /// Message indexes a nonce can encode (two base-36 digits).
 const NONCE_INDEXES: u32 = 36 * 36;
 
-// Every message of a capped day has a nonce.
+// Every message of a capped day, and every post of a forum in paper mode, has a nonce.
 const _: () = assert!(MAX_MESSAGES_PER_DAY as u32 <= NONCE_INDEXES);
+const _: () = assert!(MAX_PAPERS_PER_DAY as u32 <= NONCE_INDEXES);
 
 /// The message nonce for message `idx` of a channel's delivery for `date`: `YYYYMMDD`, the index
 /// in two base-36 digits, then the channel id in base 36. Fixed-width fields make it injective
@@ -107,26 +110,84 @@ impl RenderCache {
             .clone()
     }
 
+    /// A forum in paper mode: the day's posts, one per paper its filter lets through (or the
+    /// notice of an empty day, when it asked for one), as [`PlannedPost`] bodies.
+    pub fn post_bodies(
+        &mut self,
+        date: NaiveDate,
+        day: DayContent<'_>,
+        filter: &Filter,
+        notify_empty: bool,
+    ) -> Arc<Vec<Value>> {
+        let key = (
+            date,
+            format!(
+                "posts|{}|{:?}|{}|{:?}",
+                notify_empty,
+                filter,
+                matches!(day, DayContent::NeverPublished),
+                day.fetched_at()
+            ),
+        );
+        self.bodies
+            .entry(key)
+            .or_insert_with(|| {
+                let shown = day_messages(
+                    date,
+                    day,
+                    Reader::Forum {
+                        filter,
+                        notify_empty,
+                    },
+                );
+                Arc::new(
+                    shown
+                        .posts
+                        .into_iter()
+                        .zip(&shown.messages)
+                        .map(|(head, message)| {
+                            PlannedPost {
+                                name: head.name,
+                                message: message.to_json(None),
+                                tag_keywords: head.keywords,
+                            }
+                            .to_body()
+                        })
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
     /// The ledger entries (nonce, exact body) for one channel: at most
-    /// [`MAX_MESSAGES_PER_DAY`] of them, whatever `bodies` holds.
+    /// [`MAX_MESSAGES_PER_DAY`] messages, or [`MAX_PAPERS_PER_DAY`] posts of a forum in paper
+    /// mode, whatever `bodies` holds.
     pub fn plan_for(
         &self,
         channel_id: u64,
         date: NaiveDate,
         bodies: &[Value],
     ) -> Vec<(String, Value)> {
-        if bodies.len() > MAX_MESSAGES_PER_DAY {
+        let posts = bodies
+            .first()
+            .is_some_and(|b| PlannedPost::from_body(b).is_some());
+        let cap = if posts {
+            MAX_PAPERS_PER_DAY
+        } else {
+            MAX_MESSAGES_PER_DAY
+        };
+        if bodies.len() > cap {
             tracing::warn!(
                 channel_id,
                 %date,
                 messages = bodies.len(),
-                kept = MAX_MESSAGES_PER_DAY,
+                kept = cap,
                 "too many messages for one day; planning only the first"
             );
         }
         bodies
             .iter()
-            .take(MAX_MESSAGES_PER_DAY)
+            .take(cap)
             .enumerate()
             .map_while(|(idx, body)| {
                 let n = nonce(channel_id, date, u32::try_from(idx).ok()?)?;
@@ -152,7 +213,7 @@ pub fn with_nonce(mut body: Value, nonce: &str) -> Value {
 /// Forum channels take no plain messages: each day is a new post (thread) whose starter message
 /// is the delivery's first message.
 pub fn forum_post_title(date: NaiveDate) -> String {
-    format!("Daily Papers — {date}")
+    crate::render::day_thread_name(date)
 }
 
 /// `POST /channels/{forum}/threads` body: the title and the first message. The nonce fields and
