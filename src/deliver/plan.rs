@@ -415,6 +415,45 @@ mod tests {
     }
 
     #[test]
+    fn a_forum_in_paper_mode_plans_a_post_per_paper_with_its_own_nonce() {
+        let date = d("2024-04-02");
+        // More papers than a day of packed messages may have: every one is still a post.
+        let mut day = diffusion_day(130);
+        day.papers[0].ai_keywords = vec!["Diffusion".into()];
+        let mut cache = RenderCache::default();
+        let filter = Filter::default();
+        let content = DayContent::Digest(&day, None);
+        let bodies = cache.post_bodies(date, content, &filter, false);
+        assert_eq!(bodies.len(), 130);
+        let plan = cache.plan_for(77, date, &bodies);
+        assert_eq!(plan.len(), 130);
+        let nonces: HashSet<&str> = plan.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(nonces.len(), 130);
+        let first = PlannedPost::from_body(&plan[0].1).expect("a post");
+        assert_eq!(first.name, "Paper 0 about diffusion");
+        assert_eq!(first.tag_keywords, vec!["Diffusion"]);
+        assert_eq!(first.message["embeds"].as_array().unwrap().len(), 1);
+        assert_eq!(first.message["allowed_mentions"]["parse"], json!([]));
+        // A channel's packed day is not posts, and is planned as before.
+        let packed = cache.bodies(date, content, &filter, false);
+        assert!(PlannedPost::from_body(&packed[0]).is_none());
+        assert_eq!(cache.plan_for(77, date, &packed).len(), packed.len());
+        // Cached per filter, like the packed bodies.
+        assert!(Arc::ptr_eq(
+            &bodies,
+            &cache.post_bodies(date, content, &filter, false)
+        ));
+        // An empty day with a notice is one post of the day; without, nothing.
+        let empty = diffusion_day(0);
+        let notice = cache.post_bodies(date, DayContent::Digest(&empty, None), &filter, true);
+        let post = PlannedPost::from_body(&notice[0]).unwrap();
+        assert_eq!(post.name, "Daily Papers — 2024-04-02");
+        assert!(cache
+            .post_bodies(date, DayContent::NeverPublished, &filter, false)
+            .is_empty());
+    }
+
+    #[test]
     fn forum_body_has_title_and_first_message_without_nonce() {
         let date = d("2024-04-02");
         let first = with_nonce(json!({"content": "hi", "embeds": [], "tts": false}), "n1");
