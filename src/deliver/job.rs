@@ -91,7 +91,16 @@ impl Deliverer {
                                     }
                                     DayRef::NeverPublished => DayContent::NeverPublished,
                                 };
-                                cache.bodies(date, content, filter, u.target.notify_empty())
+                                if u.target.posts_per_paper() {
+                                    cache.post_bodies(
+                                        date,
+                                        content,
+                                        filter,
+                                        u.target.notify_empty(),
+                                    )
+                                } else {
+                                    cache.bodies(date, content, filter, u.target.notify_empty())
+                                }
                             }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {

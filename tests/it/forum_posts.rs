@@ -1,0 +1,605 @@
+//! A forum in paper mode (`/papers subscribe forum_mode:paper`): each paper of the channel's
+//! day its own forum post, through the delivery engine on the production HTTP path against the
+//! fake Discord, which checks every post as Discord does (name 1–100 characters, the message,
+//! `applied_tags` among the forum's tags, at most 5, a required tag present). Tags come from the
+//! paper's keywords (the channel's that matched, and Hugging Face's AI keywords); each post is
+//! recorded with its thread and starter message; a post of unknown fate (an earlier attempt's,
+//! a lost answer) is found among the bot's threads rather than created twice; the channel's
+//! pacing is kept; day mode is unchanged.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use paperboy::deliver::plan::RenderCache;
+use paperboy::filter::Filter;
+use paperboy::forum::PlannedPost;
+use paperboy::render::DayContent;
+use paperboy::store::{DeliveryStatus, ForumMode, Keyword};
+use serde_json::Value;
+
+use crate::support::engine::{at, fast, tick, Env};
+use crate::support::fake_discord::Failure;
+use crate::support::hf_api::big_day;
+use crate::support::subscription::sub;
+
+const PAPER_FORUM: u64 = 400;
+const DAY_FORUM: u64 = 401;
+
+/// Publishes a Hugging Face day of `n` papers (paper `i` has the AI keyword `topic{i % 7}`),
+/// with papers 4 and 5 sharing a title, as two papers now and then do.
+fn publish_hf_day(env: &Env, n: usize) -> Vec<Value> {
+    let mut day = big_day(n);
+    let shared = day[4]["paper"]["title"].clone();
+    day[5]["paper"]["title"] = shared.clone();
+    day[5]["title"] = shared;
+    std::fs::write(
+        env.digests.join(format!("{}.json", env.day)),
+        serde_json::to_vec(&day).unwrap(),
+    )
+    .unwrap();
+    day
+}
+
+fn id(v: &Value) -> u64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+/// The forum's posts as Discord has them: (thread id, name, applied tags, starter messages).
+fn posts(env: &Env, forum: u64) -> Vec<(u64, String, Vec<u64>, Vec<Value>)> {
+    env.fake
+        .threads(forum)
+        .iter()
+        .map(|t| {
+            let thread = id(&t["id"]);
+            (
+                thread,
+                t["name"].as_str().unwrap().to_string(),
+                env.fake.applied_tags(thread),
+                env.fake.messages(thread),
+            )
+        })
+        .collect()
+}
+
+/// The names the day's papers' threads get, in the day's order.
+async fn expected_names(env: &Env) -> Vec<String> {
+    env.archived(env.day)
+        .await
+        .digest
+        .papers
+        .iter()
+        .map(paperboy::render::thread_name)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_forum_in_paper_mode_gets_a_thread_per_paper_with_its_matching_tags() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 12);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.subscribe(sub(DAY_FORUM).kind(15)).await;
+    // Tags match AI keywords ignoring case; a moderated one is never applied.
+    env.fake.set_forum_tags(
+        PAPER_FORUM,
+        &[
+            (71, "Topic0", false),
+            (72, "TOPIC3", false),
+            (73, "unused", false),
+            (74, "topic1", true),
+        ],
+        false,
+    );
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 2, "{pass}");
+
+    let names = expected_names(&env).await;
+    let got = posts(&env, PAPER_FORUM);
+    assert_eq!(got.len(), 12, "one thread per paper");
+    let got_names: Vec<&str> = got.iter().map(|p| p.1.as_str()).collect();
+    assert_eq!(
+        got_names,
+        names.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    // Two papers with one title: two threads.
+    assert_eq!(got[4].1, got[5].1);
+    assert_ne!(got[4].0, got[5].0);
+    for (i, (thread, name, tags, messages)) in got.iter().enumerate() {
+        let want: Vec<u64> = match i % 7 {
+            0 => vec![71],
+            3 => vec![72],
+            _ => vec![],
+        };
+        assert_eq!(tags, &want, "paper {i} ({name})");
+        // The starter message is the paper's embed, link line included, nothing else.
+        assert_eq!(messages.len(), 1, "paper {i}");
+        let embeds = messages[0]["embeds"].as_array().unwrap();
+        assert_eq!(embeds.len(), 1);
+        let description = embeds[0]["description"].as_str().unwrap();
+        assert!(
+            description.contains("[arXiv](https://arxiv.org/abs/"),
+            "{description}"
+        );
+        if i % 3 == 0 {
+            assert!(
+                description.contains("[Code](https://github.com/example/repo"),
+                "{description}"
+            );
+        }
+        assert_eq!(messages[0]["id"], Value::String(thread.to_string()));
+    }
+    // Recorded: each post's thread with its starter message.
+    let ledger = env
+        .store
+        .delivery(PAPER_FORUM, env.day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ledger.status, DeliveryStatus::Done);
+    let recorded: Vec<(Option<u64>, Option<u64>)> = ledger
+        .messages
+        .iter()
+        .map(|m| (m.thread_id, m.message_id))
+        .collect();
+    let on_discord: Vec<(Option<u64>, Option<u64>)> = got
+        .iter()
+        .map(|p| (Some(p.0), Some(id(&p.3[0]["id"]))))
+        .collect();
+    assert_eq!(recorded, on_discord);
+
+    // Day mode, in the same pass, is as it was: one thread for the day, packed messages in it.
+    let day_threads = env.fake.threads(DAY_FORUM);
+    assert_eq!(day_threads.len(), 1);
+    assert_eq!(
+        day_threads[0]["name"].as_str().unwrap(),
+        format!("Daily Papers — {}", env.day)
+    );
+    let in_day_thread = env.fake.messages(id(&day_threads[0]["id"]));
+    assert_eq!(in_day_thread.len(), 2);
+    assert!(in_day_thread[0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("12 papers"));
+
+    // Paced like every channel: at most `channel_limit` posts in any `channel_window`.
+    let tuning = fast();
+    let route = format!("/channels/{PAPER_FORUM}/threads");
+    let times: Vec<std::time::Instant> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == route)
+        .map(|r| r.received)
+        .collect();
+    assert_eq!(times.len(), 12);
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times[i..]
+            .iter()
+            .take_while(|u| u.duration_since(*t) < tuning.channel_window)
+            .count();
+        assert!(
+            in_window <= tuning.channel_limit,
+            "{in_window} posts within {:?}",
+            tuning.channel_window
+        );
+    }
+}
+
+#[tokio::test]
+async fn keywords_that_select_a_paper_tag_it_and_only_its_papers_are_posted() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 14);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.store
+        .add_keywords(
+            PAPER_FORUM,
+            &[Keyword::include("topic2"), Keyword::include("topic5")],
+        )
+        .await
+        .unwrap();
+    env.fake.set_forum_tags(
+        PAPER_FORUM,
+        &[(81, "Topic5", false), (82, "topic2", false)],
+        false,
+    );
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let got = posts(&env, PAPER_FORUM);
+    // Papers 2, 5, 9 and 12 match (topic2 / topic5): four threads, each tagged with its topic.
+    let tags: Vec<Vec<u64>> = got.iter().map(|p| p.2.clone()).collect();
+    assert_eq!(tags, vec![vec![82], vec![81], vec![82], vec![81]]);
+}
+
+#[tokio::test]
+async fn a_forum_that_requires_a_tag_gets_its_papers_tag_or_is_paused_saying_why() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 8);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.subscribe(sub(DAY_FORUM + 1).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    // Requires a tag: a matching one where there is, its `Papers` tag otherwise.
+    env.fake.set_forum_tags(
+        PAPER_FORUM,
+        &[
+            (91, "Off-topic", false),
+            (92, "Papers", false),
+            (93, "topic0", false),
+        ],
+        true,
+    );
+    // Requires a tag and has only one paperboy may not apply.
+    env.fake
+        .set_forum_tags(DAY_FORUM + 1, &[(94, "Papers", true)], true);
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+
+    let tags: Vec<Vec<u64>> = posts(&env, PAPER_FORUM)
+        .iter()
+        .map(|p| p.2.clone())
+        .collect();
+    assert_eq!(
+        tags,
+        vec![
+            vec![93],
+            vec![92],
+            vec![92],
+            vec![92],
+            vec![92],
+            vec![92],
+            vec![92],
+            vec![93]
+        ]
+    );
+
+    // Nothing sent to be refused: paused at once, with why, like a channel it cannot post in.
+    assert!(env.fake.threads(DAY_FORUM + 1).is_empty());
+    let none = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{}/threads", DAY_FORUM + 1))
+        .count();
+    assert_eq!(none, 0);
+    let s = env
+        .store
+        .subscription(DAY_FORUM + 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!s.enabled);
+    assert!(
+        s.paused_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("requires a tag"),
+        "{:?}",
+        s.paused_reason
+    );
+    let failed = env.store.failed_days(DAY_FORUM + 1, env.day).await.unwrap();
+    assert_eq!(failed.len(), 1);
+}
+
+/// Plans the forum's day as the engine does and marks it begun, as a crashed run leaves it.
+async fn plan_and_begin(env: &Env) -> Vec<(String, Value)> {
+    let digest = env.archived(env.day).await;
+    let mut cache = RenderCache::default();
+    let bodies = cache.post_bodies(
+        env.day,
+        DayContent::Digest(&digest.digest, Some(digest.fetched_at)),
+        &Filter::default(),
+        false,
+    );
+    let plan = cache.plan_for(PAPER_FORUM, env.day, &bodies);
+    env.store
+        .plan_deliveries(
+            env.day,
+            None,
+            &[(PAPER_FORUM, plan.clone())],
+            &HashSet::new(),
+            &HashSet::new(),
+        )
+        .await
+        .unwrap();
+    env.store.mark_started(PAPER_FORUM, env.day).await.unwrap();
+    plan
+}
+
+/// Creates planned post `idx` as the crashed run did; returns its thread.
+async fn create_as_before(env: &Env, plan: &[(String, Value)], idx: usize) -> u64 {
+    let post = PlannedPost::from_body(&plan[idx].1).unwrap();
+    env.fake
+        .http()
+        .create_forum_post(PAPER_FORUM.into(), &post.request_body(&[]), None)
+        .await
+        .unwrap()
+        .id
+        .get()
+}
+
+#[tokio::test]
+async fn a_post_created_before_a_crash_is_found_and_recorded_not_created_again() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 8);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.clock.set(at(env.day, 9, 0));
+    let plan = plan_and_begin(&env).await;
+    // Posts 0–3 went out and were recorded; post 4 went out, and the process died before it
+    // was recorded.
+    for idx in 0..4 {
+        let thread = create_as_before(&env, &plan, idx).await;
+        env.store
+            .record_post(PAPER_FORUM, env.day, idx as u32, thread, thread)
+            .await
+            .unwrap();
+    }
+    let unrecorded = create_as_before(&env, &plan, 4).await;
+
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let got = posts(&env, PAPER_FORUM);
+    assert_eq!(
+        got.len(),
+        8,
+        "{:#?}",
+        got.iter().map(|p| &p.1).collect::<Vec<_>>()
+    );
+    let ledger = env
+        .store
+        .delivery(PAPER_FORUM, env.day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ledger.messages[4].thread_id, Some(unrecorded));
+    // Paper 5 has paper 4's title: its own thread, not the one just found.
+    assert_ne!(ledger.messages[5].thread_id, Some(unrecorded));
+    let threads: HashSet<Option<u64>> = ledger.messages.iter().map(|m| m.thread_id).collect();
+    assert_eq!(threads.len(), 8);
+}
+
+#[tokio::test]
+async fn a_same_titled_post_already_recorded_is_never_taken_for_the_next_one() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 8);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.clock.set(at(env.day, 9, 0));
+    let plan = plan_and_begin(&env).await;
+    // Posts 0–4 went out and were recorded; the process died before post 5, which has post
+    // 4's title, so the look after the crash finds a thread of that name: post 4's.
+    for idx in 0..5 {
+        let thread = create_as_before(&env, &plan, idx).await;
+        env.store
+            .record_post(PAPER_FORUM, env.day, idx as u32, thread, thread)
+            .await
+            .unwrap();
+    }
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let got = posts(&env, PAPER_FORUM);
+    assert_eq!(got.len(), 8);
+    assert_eq!(got[4].1, got[5].1);
+    let ledger = env
+        .store
+        .delivery(PAPER_FORUM, env.day)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ledger.messages[5].thread_id, Some(got[5].0));
+}
+
+#[tokio::test]
+async fn a_post_whose_answer_is_lost_is_found_not_created_again() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 6);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    // The first post is created, but the bot gets a 504 instead of the answer: it cannot tell
+    // whether the post exists, and Discord takes no nonce on a post.
+    let route = format!("/channels/{PAPER_FORUM}/threads");
+    env.fake
+        .fail_route_next("POST", &route, 1, Failure::AnswerLost(504));
+    env.clock.set(at(env.day, 9, 0));
+    let d = env.deliverer();
+    let pass = tokio::time::timeout(Duration::from_secs(60), tick(&d))
+        .await
+        .expect("the pass ended");
+    assert_eq!(pass.completed, 1, "{pass}");
+    let got = posts(&env, PAPER_FORUM);
+    let names: Vec<&str> = got.iter().map(|p| p.1.as_str()).collect();
+    assert_eq!(got.len(), 6, "{names:#?}");
+    let ledger = env
+        .store
+        .delivery(PAPER_FORUM, env.day)
+        .await
+        .unwrap()
+        .unwrap();
+    let recorded: Vec<Option<u64>> = ledger.messages.iter().map(|m| m.thread_id).collect();
+    let on_discord: Vec<Option<u64>> = got.iter().map(|p| Some(p.0)).collect();
+    assert_eq!(recorded, on_discord);
+}
+
+/// Exactly once, measured the hard way (as `crash.rs` does for the other kinds of channel): the
+/// real `paperboy run` binary posts the 12 papers of the fixture day to forums in paper mode
+/// (each requiring a tag, so every post carries its `Papers` tag), and is killed with `kill -9`
+/// at random moments, with every answer 150 ms behind the post it creates, so that a kill can
+/// leave a post on Discord the bot never heard about. A last run finishes the day. Asserted:
+/// each forum has exactly one thread per paper, each with its one starter message and its tag,
+/// and the ledger records exactly those threads.
+mod crash {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use paperboy::clock::ManualClock;
+    use paperboy::store::{DeliveryStatus, ForumMode, Store};
+    use rand::{Rng, SeedableRng};
+
+    use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+    use crate::support::machine;
+    use crate::support::process::{kill, paperboy};
+    use crate::support::subscription::sub;
+
+    const GUILD: u64 = 6_100;
+    const TOKEN: &str = "forum-crash-token";
+    const PAPERS: usize = 12;
+    const TAG: u64 = 61;
+
+    fn forums(n: u64) -> Vec<u64> {
+        (0..n).map(|i| 20_000 + i).collect()
+    }
+
+    async fn setup(dir: &Path, fake: &FakeDiscord, forums: &[u64]) {
+        let digests = dir.join("digests");
+        std::fs::create_dir(&digests).unwrap();
+        let today = chrono::Utc::now().date_naive();
+        std::fs::copy(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/digests/2024-04-02.md"
+            ),
+            digests.join(format!("{today}.md")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bot.toml"),
+            "[schedule]\ncron = \"0 * * * * *\"\ntimezone = \"UTC\"\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n",
+        )
+        .unwrap();
+        let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+        let store = Store::open(&dir.join("paperboy.db"))
+            .await
+            .unwrap()
+            .with_clock(Arc::new(ManualClock::new(an_hour_ago)));
+        fake.add_guild(GUILD, None);
+        for f in forums {
+            fake.add_channel(GUILD, *f, 15);
+            fake.set_forum_tags(*f, &[(TAG, "Papers", false)], true);
+            sub(*f)
+                .guild(GUILD)
+                .kind(15)
+                .forum_mode(ForumMode::Paper)
+                .save(&store)
+                .await;
+        }
+        store.close().await;
+    }
+
+    async fn all_done(dir: &Path, forums: &[u64]) -> bool {
+        let Ok(store) = Store::open(&dir.join("paperboy.db")).await else {
+            return false;
+        };
+        let today = chrono::Utc::now().date_naive();
+        let mut done = 0;
+        for f in forums {
+            if let Ok(Some(d)) = store.delivery(*f, today).await {
+                if d.status == DeliveryStatus::Done {
+                    done += 1;
+                }
+            }
+        }
+        store.close().await;
+        done == forums.len()
+    }
+
+    async fn series(n_forums: u64, kills: usize, seed: u64) {
+        let _machine = machine::heavy().await;
+        let fake = FakeDiscord::start_with(FakeConfig {
+            bot_token: TOKEN.to_string(),
+            ..FakeConfig::default()
+        })
+        .await;
+        fake.set_gateway_url("wss://gateway.discord.gg");
+        fake.set_nonce_window(None);
+        fake.set_answer_delay(Duration::from_millis(150));
+        let dir = tempfile::tempdir().unwrap();
+        let forums = forums(n_forums);
+        setup(dir.path(), &fake, &forums).await;
+        let spawn = || {
+            paperboy(dir.path())
+                .args(&["run"])
+                .token(TOKEN)
+                .through(&fake)
+                .spawn()
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        for k in 0..kills {
+            let mut child = spawn();
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2_500))).await;
+            kill(&mut child).await;
+            let posts: usize = forums.iter().map(|f| fake.threads(*f).len()).sum();
+            eprintln!("after kill {}: {posts} forum posts so far", k + 1);
+        }
+        let mut child = spawn();
+        let mut finished = false;
+        for _ in 0..900 {
+            if all_done(dir.path(), &forums).await {
+                finished = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        kill(&mut child).await;
+        assert!(finished, "the day never finished after the kills");
+        assert!(fake.answers_landed(Duration::from_secs(10)).await);
+
+        let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let (mut duplicates, mut lost, mut untagged, mut unrecorded) = (0, 0, 0, 0);
+        for f in &forums {
+            let threads = fake.threads(*f);
+            let mut names: Vec<&str> = threads
+                .iter()
+                .map(|t| t["name"].as_str().unwrap())
+                .collect();
+            names.sort_unstable();
+            let distinct = {
+                let mut d = names.clone();
+                d.dedup();
+                d.len()
+            };
+            duplicates += names.len() - distinct;
+            lost += PAPERS.saturating_sub(distinct);
+            let mut ids = Vec::new();
+            for t in &threads {
+                let thread: u64 = t["id"].as_str().unwrap().parse().unwrap();
+                assert_eq!(fake.messages(thread).len(), 1, "forum {f}: thread {thread}");
+                if fake.applied_tags(thread) != vec![TAG] {
+                    untagged += 1;
+                }
+                ids.push(Some(thread));
+            }
+            let ledger = store.delivery(*f, today).await.unwrap().unwrap();
+            let mut recorded: Vec<Option<u64>> =
+                ledger.messages.iter().map(|m| m.thread_id).collect();
+            recorded.sort_unstable();
+            ids.sort_unstable();
+            if recorded != ids {
+                unrecorded += 1;
+            }
+        }
+        store.close().await;
+        assert_eq!(
+            (duplicates, lost, untagged, unrecorded),
+            (0, 0, 0, 0),
+            "duplicate posts, lost posts, posts without their tag, forums whose ledger differs"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kills_during_a_forums_posts_leave_one_thread_per_paper() {
+        series(8, 6, 5).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "long: run with `cargo test --release --test it forum_posts::crash -- --ignored`"]
+    async fn thirty_kills_leave_one_thread_per_paper() {
+        series(40, 30, 23).await;
+    }
+}
