@@ -425,10 +425,11 @@ async fn a_post_whose_answer_is_lost_is_found_not_created_again() {
 }
 
 /// Exactly once, measured the hard way (as `crash.rs` does for the other kinds of channel): the
-/// real `paperboy run` binary posts the 12 papers of the fixture day to forums in paper mode
+/// real `paperboy run` binary posts the 31 papers of a fixture day to forums in paper mode
 /// (each requiring a tag, so every post carries its `Papers` tag), and is killed with `kill -9`
-/// at random moments, with every answer 150 ms behind the post it creates, so that a kill can
-/// leave a post on Discord the bot never heard about. A last run finishes the day. Asserted:
+/// at random moments, with every answer 400 ms behind the post it creates, so that a kill often
+/// leaves a post on Discord the bot never heard about (a run without the look for such posts
+/// fails this series with duplicates). A last run finishes the day. Asserted:
 /// each forum has exactly one thread per paper, each with its one starter message and its tag,
 /// and the ledger records exactly those threads.
 mod crash {
@@ -447,7 +448,7 @@ mod crash {
 
     const GUILD: u64 = 6_100;
     const TOKEN: &str = "forum-crash-token";
-    const PAPERS: usize = 12;
+    const PAPERS: usize = 31;
     const TAG: u64 = 61;
 
     fn forums(n: u64) -> Vec<u64> {
@@ -461,7 +462,7 @@ mod crash {
         std::fs::copy(
             concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/digests/2024-04-02.md"
+                "/tests/fixtures/digests/2024-10-25.md"
             ),
             digests.join(format!("{today}.md")),
         )
@@ -517,7 +518,7 @@ mod crash {
         .await;
         fake.set_gateway_url("wss://gateway.discord.gg");
         fake.set_nonce_window(None);
-        fake.set_answer_delay(Duration::from_millis(150));
+        fake.set_answer_delay(Duration::from_millis(400));
         let dir = tempfile::tempdir().unwrap();
         let forums = forums(n_forums);
         setup(dir.path(), &fake, &forums).await;
@@ -594,7 +595,7 @@ mod crash {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn kills_during_a_forums_posts_leave_one_thread_per_paper() {
-        series(8, 6, 5).await;
+        series(8, 8, 5).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
