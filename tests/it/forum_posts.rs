@@ -604,3 +604,209 @@ mod crash {
         series(40, 30, 23).await;
     }
 }
+
+/// `/papers subscribe forum_mode:` and `/papers settings forum_mode:` in the running bot, then
+/// the forum's daily post from the bot's own scheduler: a thread per paper.
+mod commands {
+    use std::time::Duration;
+
+    use chrono::Timelike;
+    use paperboy::store::{DeliveryStatus, ForumMode};
+    use serde_json::{json, Value};
+
+    use crate::support::bot::{
+        content, is_ephemeral, now, opt, Bot, CHANNEL, GUILD, MANAGER, MEMBER, USER,
+    };
+
+    const FORUM: u64 = 8;
+    /// Discord sends a choice as its index (poise registers choices as integers).
+    const DAY: u64 = 0;
+    const PAPER: u64 = 1;
+
+    async fn reply_in(
+        bot: &mut Bot,
+        channel: u64,
+        perms: u64,
+        path: &[&str],
+        options: Value,
+    ) -> Value {
+        let got = bot
+            .invoke_in(GUILD, channel, USER, perms, path, options, 1)
+            .await;
+        assert_eq!(got[0]["body"]["type"], 4, "{:#}", got[0]);
+        got[0]["body"]["data"].clone()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forum_mode_is_set_shown_changed_and_a_paper_forum_gets_a_thread_per_paper() {
+        let mut bot = Bot::start_setup(now(), None, |fake| {
+            fake.add_channel(GUILD, FORUM, 15);
+            fake.set_forum_tags(FORUM, &[(31, "LLM", false)], false);
+        })
+        .await;
+        let store = bot.store().await;
+
+        // Not a forum: refused, saying why, and nothing stored.
+        let data = reply_in(
+            &mut bot,
+            CHANNEL,
+            MANAGER,
+            &["subscribe"],
+            json!([opt("forum_mode", 4, json!(PAPER))]),
+        )
+        .await;
+        assert!(is_ephemeral(&data));
+        assert!(
+            content(&data).contains("only applies to forum channels"),
+            "{data:#}"
+        );
+        assert!(store.subscription(CHANNEL).await.unwrap().is_none());
+
+        // A forum in paper mode, posting two minutes from now.
+        let fire = now() + chrono::Duration::minutes(2);
+        let day = fire.date_naive();
+        let data = reply_in(
+            &mut bot,
+            FORUM,
+            MANAGER,
+            &["subscribe"],
+            json!([
+                opt("forum_mode", 4, json!(PAPER)),
+                opt(
+                    "time",
+                    3,
+                    json!(format!("{:02}:{:02}", fire.hour(), fire.minute()))
+                ),
+                opt("timezone", 3, json!("UTC")),
+            ]),
+        )
+        .await;
+        assert!(content(&data).contains("Subscribed"), "{data:#}");
+        assert!(content(&data).contains("one post per paper"), "{data:#}");
+        let sub = store.subscription(FORUM).await.unwrap().unwrap();
+        assert_eq!(sub.forum_mode, ForumMode::Paper);
+        // Subscribing again without the option keeps it.
+        reply_in(
+            &mut bot,
+            FORUM,
+            MANAGER,
+            &["subscribe"],
+            json!([opt("top_n", 4, json!(12))]),
+        )
+        .await;
+        assert_eq!(
+            store.subscription(FORUM).await.unwrap().unwrap().forum_mode,
+            ForumMode::Paper
+        );
+
+        // Shown by settings, to anyone.
+        let data = reply_in(&mut bot, FORUM, MEMBER, &["settings"], json!([])).await;
+        let shown = data["embeds"].to_string();
+        assert!(
+            shown.contains("Forum posts") && shown.contains("one post per paper"),
+            "{shown}"
+        );
+        // Changing it needs Manage Channels.
+        let data = reply_in(
+            &mut bot,
+            FORUM,
+            MEMBER,
+            &["settings"],
+            json!([opt("forum_mode", 4, json!(DAY))]),
+        )
+        .await;
+        assert!(content(&data).contains("Manage Channels"), "{data:#}");
+        assert_eq!(
+            store.subscription(FORUM).await.unwrap().unwrap().forum_mode,
+            ForumMode::Paper
+        );
+        // Changed while paused: the pause stays.
+        reply_in(&mut bot, FORUM, MANAGER, &["pause"], json!([])).await;
+        let data = reply_in(
+            &mut bot,
+            FORUM,
+            MANAGER,
+            &["settings"],
+            json!([opt("forum_mode", 4, json!(DAY))]),
+        )
+        .await;
+        let shown = data["embeds"].to_string();
+        assert!(shown.contains("now one post a day"), "{shown}");
+        let sub = store.subscription(FORUM).await.unwrap().unwrap();
+        assert_eq!(sub.forum_mode, ForumMode::Day);
+        assert!(!sub.enabled);
+        // And back, then resumed.
+        reply_in(
+            &mut bot,
+            FORUM,
+            MANAGER,
+            &["settings"],
+            json!([opt("forum_mode", 4, json!(PAPER))]),
+        )
+        .await;
+        reply_in(&mut bot, FORUM, MANAGER, &["resume"], json!([])).await;
+        // In a subscribed text channel, settings refuses it too.
+        reply_in(&mut bot, CHANNEL, MANAGER, &["subscribe"], json!([])).await;
+        let data = reply_in(
+            &mut bot,
+            CHANNEL,
+            MANAGER,
+            &["settings"],
+            json!([opt("forum_mode", 4, json!(PAPER))]),
+        )
+        .await;
+        assert!(
+            content(&data).contains("only applies to forum channels"),
+            "{data:#}"
+        );
+        assert_eq!(
+            store
+                .subscription(CHANNEL)
+                .await
+                .unwrap()
+                .unwrap()
+                .forum_mode,
+            ForumMode::Day
+        );
+
+        // The bot's own scheduler posts the day: a thread per paper.
+        bot.clock.set(fire + chrono::Duration::seconds(1));
+        let mut threads = Vec::new();
+        for _ in 0..600 {
+            threads = bot.fake.threads(FORUM);
+            if threads.len() >= 12 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(threads.len(), 12);
+        let first = &threads[0];
+        assert!(
+            first["name"].as_str().unwrap().starts_with("Aurora-M"),
+            "{first:#}"
+        );
+        for t in &threads {
+            let thread: u64 = t["id"].as_str().unwrap().parse().unwrap();
+            let messages = bot.fake.messages(thread);
+            assert_eq!(messages.len(), 1);
+            assert_eq!(messages[0]["embeds"].as_array().unwrap().len(), 1);
+            assert_eq!(messages[0]["allowed_mentions"]["parse"], json!([]));
+        }
+        let mut ledger = store.delivery(FORUM, day).await.unwrap().unwrap();
+        for _ in 0..200 {
+            if ledger.status == DeliveryStatus::Done {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            ledger = store.delivery(FORUM, day).await.unwrap().unwrap();
+        }
+        assert_eq!(ledger.status, DeliveryStatus::Done);
+        assert!(ledger.messages.iter().all(|m| m.thread_id.is_some()));
+        // Later passes post nothing more that day.
+        bot.clock.set(fire + chrono::Duration::minutes(30));
+        bot.two_passes().await;
+        assert_eq!(bot.fake.threads(FORUM).len(), 12);
+        store.close().await;
+        bot.stop().await;
+    }
+}
