@@ -431,14 +431,15 @@ async fn a_post_whose_answer_is_lost_is_found_not_created_again() {
 /// leaves a post on Discord the bot never heard about (a run without the look for such posts
 /// fails this series with duplicates). A last run finishes the day. Asserted:
 /// each forum has exactly one thread per paper, each with its one starter message and its tag,
-/// and the ledger records exactly those threads.
+/// and the ledger records exactly those threads. The same on PostgreSQL with two processes, one
+/// killed again and again while the other takes its forums over (`PAPERBOY_TEST_POSTGRES_URL`).
 mod crash {
     use std::path::Path;
     use std::sync::Arc;
     use std::time::Duration;
 
     use paperboy::clock::ManualClock;
-    use paperboy::store::{DeliveryStatus, ForumMode, Store};
+    use paperboy::store::{Database, DeliveryStatus, ForumMode, Store};
     use rand::{Rng, SeedableRng};
 
     use crate::support::fake_discord::{FakeConfig, FakeDiscord};
@@ -455,7 +456,16 @@ mod crash {
         (0..n).map(|i| 20_000 + i).collect()
     }
 
-    async fn setup(dir: &Path, fake: &FakeDiscord, forums: &[u64]) {
+    /// Where the ledger is: the SQLite file in the test's folder (one process), or a schema of
+    /// the PostgreSQL test server (two processes sharing the work).
+    fn database(dir: &Path, pg: Option<&str>) -> Database {
+        match pg {
+            Some(url) => Database::Postgres(url.to_string()),
+            None => Database::Sqlite(dir.join("paperboy.db")),
+        }
+    }
+
+    async fn setup(dir: &Path, pg: Option<&str>, fake: &FakeDiscord, forums: &[u64]) {
         let digests = dir.join("digests");
         std::fs::create_dir(&digests).unwrap();
         let today = chrono::Utc::now().date_naive();
@@ -467,14 +477,30 @@ mod crash {
             digests.join(format!("{today}.md")),
         )
         .unwrap();
+        let shared = match pg {
+            Some(url) => {
+                format!("[database]\nurl = \"{url}\"\n[delivery]\nlease_seconds = 3\n")
+            }
+            None => String::new(),
+        };
+        // Two processes: a pass every two seconds, as in `cluster.rs`, so that the survivor
+        // takes over without waiting for the next minute.
+        let cron = if pg.is_some() {
+            "*/2 * * * * *"
+        } else {
+            "0 * * * * *"
+        };
         std::fs::write(
             dir.join("bot.toml"),
-            "[schedule]\ncron = \"0 * * * * *\"\ntimezone = \"UTC\"\n\
-             [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n",
+            format!(
+                "[schedule]\ncron = \"{cron}\"\ntimezone = \"UTC\"\n\
+                 [source]\nkind = \"folder\"\npath = \"digests\"\nfallback_hf_api = false\n\
+                 {shared}"
+            ),
         )
         .unwrap();
         let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-        let store = Store::open(&dir.join("paperboy.db"))
+        let store = Store::connect(&database(dir, pg))
             .await
             .unwrap()
             .with_clock(Arc::new(ManualClock::new(an_hour_ago)));
@@ -492,8 +518,8 @@ mod crash {
         store.close().await;
     }
 
-    async fn all_done(dir: &Path, forums: &[u64]) -> bool {
-        let Ok(store) = Store::open(&dir.join("paperboy.db")).await else {
+    async fn all_done(dir: &Path, pg: Option<&str>, forums: &[u64]) -> bool {
+        let Ok(store) = Store::connect(&database(dir, pg)).await else {
             return false;
         };
         let today = chrono::Utc::now().date_naive();
@@ -509,7 +535,9 @@ mod crash {
         done == forums.len()
     }
 
-    async fn series(n_forums: u64, kills: usize, seed: u64) {
+    /// With `pg`, a second process (shard 1 of 2) runs throughout and shares the posts, while
+    /// the first (shard 0) is the one killed and restarted.
+    async fn series(pg: Option<&str>, n_forums: u64, kills: usize, seed: u64) {
         let _machine = machine::heavy().await;
         let fake = FakeDiscord::start_with(FakeConfig {
             bot_token: TOKEN.to_string(),
@@ -521,36 +549,42 @@ mod crash {
         fake.set_answer_delay(Duration::from_millis(400));
         let dir = tempfile::tempdir().unwrap();
         let forums = forums(n_forums);
-        setup(dir.path(), &fake, &forums).await;
-        let spawn = || {
-            paperboy(dir.path())
-                .args(&["run"])
-                .token(TOKEN)
-                .through(&fake)
-                .spawn()
+        setup(dir.path(), pg, &fake, &forums).await;
+        let spawn = |shard: &str| {
+            let cmd = paperboy(dir.path());
+            let cmd = if pg.is_some() {
+                cmd.args(&["run", "--shards", shard, "--total-shards", "2"])
+            } else {
+                cmd.args(&["run"])
+            };
+            cmd.token(TOKEN).through(&fake).spawn()
         };
+        let mut survivor = pg.map(|_| spawn("1"));
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         for k in 0..kills {
-            let mut child = spawn();
+            let mut child = spawn("0");
             tokio::time::sleep(Duration::from_millis(rng.gen_range(400..2_500))).await;
             kill(&mut child).await;
             let posts: usize = forums.iter().map(|f| fake.threads(*f).len()).sum();
             eprintln!("after kill {}: {posts} forum posts so far", k + 1);
         }
-        let mut child = spawn();
+        let mut child = spawn("0");
         let mut finished = false;
         for _ in 0..900 {
-            if all_done(dir.path(), &forums).await {
+            if all_done(dir.path(), pg, &forums).await {
                 finished = true;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         kill(&mut child).await;
+        if let Some(s) = survivor.as_mut() {
+            kill(s).await;
+        }
         assert!(finished, "the day never finished after the kills");
         assert!(fake.answers_landed(Duration::from_secs(10)).await);
 
-        let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
+        let store = Store::connect(&database(dir.path(), pg)).await.unwrap();
         let today = chrono::Utc::now().date_naive();
         let (mut duplicates, mut lost, mut untagged, mut unrecorded) = (0, 0, 0, 0);
         for f in &forums {
@@ -595,13 +629,23 @@ mod crash {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn kills_during_a_forums_posts_leave_one_thread_per_paper() {
-        series(8, 8, 5).await;
+        series(None, 8, 8, 5).await;
+    }
+
+    /// Two processes on one PostgreSQL database, one of them killed again and again: the other
+    /// takes its forums over once their leases end, looking on Discord first.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_processes_on_postgres_one_killed_leave_one_thread_per_paper() {
+        let Some(url) = crate::support::postgres::fresh_schema("forum_posts").await else {
+            return;
+        };
+        series(Some(&url), 8, 6, 9).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "long: run with `cargo test --release --test it forum_posts::crash -- --ignored`"]
     async fn thirty_kills_leave_one_thread_per_paper() {
-        series(40, 30, 23).await;
+        series(None, 40, 30, 23).await;
     }
 }
 
