@@ -424,6 +424,87 @@ async fn a_post_whose_answer_is_lost_is_found_not_created_again() {
     assert_eq!(recorded, on_discord);
 }
 
+/// Proxy mode (`discord.api_base`): the engine sends a post and reads a forum's tags itself,
+/// not through serenity, and must read Discord's answers the same way.
+#[tokio::test]
+async fn in_proxy_mode_posts_get_their_tags_and_a_lost_answer_is_found_too() {
+    let env = Env::new("").await;
+    publish_hf_day(&env, 8);
+    env.subscribe(sub(PAPER_FORUM).kind(15).forum_mode(ForumMode::Paper))
+        .await;
+    env.fake.set_forum_tags(
+        PAPER_FORUM,
+        &[(71, "Topic0", false), (72, "papers", false)],
+        true,
+    );
+    let route = format!("/channels/{PAPER_FORUM}/threads");
+    env.fake
+        .fail_route_next("POST", &route, 1, Failure::AnswerLost(502));
+    env.clock.set(at(env.day, 9, 0));
+    let mut config = (*env.config).clone();
+    config.discord.api_base = Some(env.fake.base_url());
+    config.network = Default::default();
+    let config = std::sync::Arc::new(config);
+    let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
+    let http = paperboy::discord::build_http(
+        &paperboy::config::Token::new("fake-token"),
+        &config.discord,
+        paperboy::net::http_client(&config.network).unwrap(),
+        &signals,
+    );
+    let fetcher = std::sync::Arc::new(paperboy::fetch::Fetcher::new(
+        env.store.clone(),
+        &config.source,
+        paperboy::net::http_client(&config.network).unwrap(),
+    ));
+    let d = paperboy::deliver::Deliverer::new(
+        std::sync::Arc::new(http),
+        env.store.clone(),
+        fetcher,
+        config,
+        std::sync::Arc::new(env.clock.clone()),
+    )
+    .with_tuning(fast());
+    let pass = tick(&d).await;
+    assert_eq!(pass.completed, 1, "{pass}");
+    let got = posts(&env, PAPER_FORUM);
+    assert_eq!(
+        got.len(),
+        8,
+        "{:#?}",
+        got.iter().map(|p| &p.1).collect::<Vec<_>>()
+    );
+    let tags: Vec<Vec<u64>> = got.iter().map(|p| p.2.clone()).collect();
+    assert_eq!(
+        tags,
+        vec![
+            vec![71],
+            vec![72],
+            vec![72],
+            vec![72],
+            vec![72],
+            vec![72],
+            vec![72],
+            vec![71]
+        ]
+    );
+    // The tags were read from the forum itself.
+    assert!(env
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == format!("/channels/{PAPER_FORUM}")));
+    let ledger = env
+        .store
+        .delivery(PAPER_FORUM, env.day)
+        .await
+        .unwrap()
+        .unwrap();
+    let recorded: Vec<Option<u64>> = ledger.messages.iter().map(|m| m.thread_id).collect();
+    let on_discord: Vec<Option<u64>> = got.iter().map(|p| Some(p.0)).collect();
+    assert_eq!(recorded, on_discord);
+}
+
 /// Exactly once, measured the hard way (as `crash.rs` does for the other kinds of channel): the
 /// real `paperboy run` binary posts the 31 papers of a fixture day to forums in paper mode
 /// (each requiring a tag, so every post carries its `Papers` tag), and is killed with `kill -9`
