@@ -22,8 +22,12 @@
 //!   - `render::day`: the one path ([`render::day_messages`]) and its caps.
 //!   - `render::reply`: a day cut to what a command's reply may hold.
 //!   - `render::text`: messages as plain text for the CLI.
+//! - [`forum`]: a forum in paper mode (a post per paper): which of its tags a post gets, and
+//!   a post as planned and as sent; pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
+//! - [`summaries`]: summary bullets written by the operator's model, in each reader's
+//!   language: config, prompt, validation, the arXiv text source, the background worker.
 //! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
@@ -62,6 +66,7 @@ pub mod discord;
 pub mod endpoint;
 pub mod fetch;
 pub mod filter;
+pub mod forum;
 pub mod health;
 pub mod i18n;
 pub mod language;
@@ -76,5 +81,6 @@ pub mod report;
 pub mod schedule;
 pub mod script;
 pub mod store;
+pub mod summaries;
 pub mod target;
 pub mod terms;

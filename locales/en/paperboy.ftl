@@ -72,6 +72,10 @@ cmd-papers-subscribe-opt-auto_publish-name = auto_publish
 cmd-papers-subscribe-opt-auto_publish-desc = Publish posts to following servers (announcement channels)
 cmd-papers-subscribe-opt-language-name = language
 cmd-papers-subscribe-opt-language-desc = Language of the summaries and posts, e.g. ko, en, ja (default: the bot's)
+cmd-papers-subscribe-opt-forum_mode-name = forum_mode
+cmd-papers-subscribe-opt-forum_mode-desc = Forum channels: one post a day (day, the default) or one post per paper
+cmd-papers-subscribe-opt-forum_mode-choice-day = day
+cmd-papers-subscribe-opt-forum_mode-choice-paper = paper
 cmd-papers-unsubscribe-name = unsubscribe
 cmd-papers-unsubscribe-desc = Stop posting the Daily Papers in this channel (its keywords are kept).
 cmd-papers-pause-name = pause
@@ -82,6 +86,10 @@ cmd-papers-retry-name = retry
 cmd-papers-retry-desc = Try this channel's failed days again (the last days of the catch-up window).
 cmd-papers-settings-name = settings
 cmd-papers-settings-desc = Everything this channel has configured, and when the next post is due.
+cmd-papers-settings-opt-forum_mode-name = forum_mode
+cmd-papers-settings-opt-forum_mode-desc = Change: forum channels get one post a day (day) or one per paper (paper)
+cmd-papers-settings-opt-forum_mode-choice-day = day
+cmd-papers-settings-opt-forum_mode-choice-paper = paper
 cmd-papers-keywords-name = keywords
 cmd-papers-keywords-desc = This channel's keywords: papers matching any of them are posted.
 cmd-papers-keywords-add-name = add
@@ -344,3 +352,18 @@ reply-in-digest = { $count ->
    *[other] { $count } papers are in the digest; add `all:True` to see them.
 }
 reply-and-more = …and { $count } more papers. Narrow it down with `/papers keywords add` or `/papers search`.
+## Summaries: the labels of a model's bullets, and the footer naming the model that wrote them.
+summary-label-new = What's new
+summary-label-method = How it works
+summary-label-results = Results
+summary-label-note = Note
+summary-footer = 🤖 bullets machine-written by { $model }
+
+# forum_mode (a forum channel: one post a day, or one per paper)
+forum-mode-not-a-forum = `forum_mode` only applies to forum channels: this channel gets each day's papers as messages. Leave the option out here.
+forum-mode-field = Forum posts
+forum-mode-day = one post a day (`day`)
+forum-mode-paper = one post per paper (`paper`)
+forum-mode-now = Forum posts: { $mode }.
+forum-mode-changed = Forum posts are now { $mode }, from the next post on.
+forum-mode-paper-note = Each paper gets a post of its own, tagged with the forum's tags named like its keywords (at most 5). In a forum that requires a tag, a paper no tag matches gets the tag named `papers` (or else the forum's first tag).

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
+use super::forum_mode::{forum_mode_for, mode_line, mode_words, not_a_forum, ForumModeChoice};
 use super::{
     discord_time, lang, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
     user_error, Context, Error,
@@ -165,6 +166,8 @@ pub async fn subscribe(
     #[autocomplete = "autocomplete_language"]
     #[max_length = 16]
     language: Option<String>,
+    #[description = "Forum channels: one post a day (day, the default) or one post per paper"]
+    forum_mode: Option<ForumModeChoice>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let lang = lang(ctx);
@@ -210,6 +213,8 @@ pub async fn subscribe(
         (None, Some(s)) => s.language.clone(),
         (None, None) => guild_language(ctx),
     };
+    let forum_mode = forum_mode_for(kind, forum_mode, keep.map(|s| s.forum_mode))
+        .map_err(|_| user_error(not_a_forum(&lang)))?;
     let new = NewSubscription {
         guild_id,
         channel_id,
@@ -222,7 +227,7 @@ pub async fn subscribe(
         auto_publish: auto_publish.unwrap_or_else(|| keep.is_some_and(|s| s.auto_publish)),
         created_by: ctx.author().id.get(),
         language,
-        forum_mode: keep.map(|s| s.forum_mode).unwrap_or_default(),
+        forum_mode,
         weekly: keep.and_then(|s| s.weekly),
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
@@ -233,7 +238,12 @@ pub async fn subscribe(
     } else {
         "subscribe-updated"
     };
-    say_ephemeral(ctx, t!(&lang, key, schedule = schedule)).await
+    let mut body = schedule;
+    if kind == ChannelKind::Forum {
+        body.push('\n');
+        body.push_str(&mode_line(&lang, sub.forum_mode, false));
+    }
+    say_ephemeral(ctx, t!(&lang, key, schedule = body)).await
 }
 
 /// A new channel's language: its server's, when the server chose one. Discord reports `en-US`
@@ -502,11 +512,28 @@ pub fn trouble_lines(
 
 /// Everything this channel has configured, and when the next post is due.
 #[poise::command(slash_command)]
-pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
+pub async fn settings(
+    ctx: Context<'_>,
+    #[description = "Change: forum channels get one post a day (day) or one per paper (paper)"]
+    forum_mode: Option<ForumModeChoice>,
+) -> Result<(), Error> {
     let lang = lang(ctx);
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
-    let sub = data.store.subscription(channel_id).await?;
+    let mut sub = data.store.subscription(channel_id).await?;
+    let mut changed = None;
+    if let Some(choice) = forum_mode {
+        require_manage_channels(ctx).await?;
+        let Some(s) = sub.as_ref() else {
+            return Err(user_error(t!(&lang, "not-subscribed-yet")));
+        };
+        let mode = forum_mode_for(s.channel_kind, Some(choice), Some(s.forum_mode))
+            .map_err(|_| user_error(not_a_forum(&lang)))?;
+        let updated = data.store.set_forum_mode(channel_id, mode).await?;
+        tracing::info!(channel_id, forum_mode = mode.as_str(), "forum mode changed");
+        changed = Some(mode_line(&lang, mode, true));
+        sub = updated;
+    }
     let keywords = data.store.keywords(channel_id).await?;
     let list = |kind: KeywordKind| {
         let words: Vec<String> = keywords
@@ -616,6 +643,9 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     last = last
                 ));
             }
+            if let Some(line) = &changed {
+                status = format!("{line}\n{status}");
+            }
             embed.description = status;
             let yes_no = |b: bool| t!(&lang, if b { "yes" } else { "no" });
             embed.fields = vec![
@@ -656,17 +686,24 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     true,
                 ),
                 field(&t!(&lang, "settings-field-last-post"), last_post, true),
-                field(
-                    &t!(&lang, "settings-field-set-up-by"),
-                    t!(
-                        &lang,
-                        "settings-set-up-by",
-                        user = s.created_by.to_string(),
-                        date = date_text(s.created_at.date_naive(), &lang)
-                    ),
-                    false,
-                ),
             ];
+            if s.channel_kind == ChannelKind::Forum {
+                embed.fields.push(field(
+                    &t!(&lang, "forum-mode-field"),
+                    mode_words(&lang, s.forum_mode),
+                    true,
+                ));
+            }
+            embed.fields.push(field(
+                &t!(&lang, "settings-field-set-up-by"),
+                t!(
+                    &lang,
+                    "settings-set-up-by",
+                    user = s.created_by.to_string(),
+                    date = date_text(s.created_at.date_naive(), &lang)
+                ),
+                false,
+            ));
         }
     }
     embed.fields.extend([

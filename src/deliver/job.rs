@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::decide::{DayRef, Unplanned};
-use super::plan::{self, DayContent, RenderCache};
+use super::plan::{DayContent, RenderCache};
 use super::ratelimit::ChannelWindow;
 use super::send::Outcome;
 use super::{Deliverer, Stats};
@@ -49,6 +49,7 @@ impl Deliverer {
         chunk: Vec<Unplanned>,
         keywords: &HashMap<u64, Vec<crate::store::Keyword>>,
         alert_matches: &AlertMatches,
+        overlays: &super::summaries::Overlays,
         cache: &Mutex<RenderCache>,
         plan_error: &Mutex<Option<StoreError>>,
     ) -> Vec<ChannelJob> {
@@ -77,6 +78,12 @@ impl Deliverer {
                     .language()
                     .cloned()
                     .unwrap_or_else(|| self.config.default_language());
+                let language = self.reader_language(&u.target);
+                let overlay_of = |date: NaiveDate| {
+                    let lang = language.as_deref()?;
+                    let o = overlays.get(&(date, lang.to_string()))?;
+                    Some((lang, &**o))
+                };
                 if !u.new.is_empty() {
                     let filter = u.target.channel().map(|sub| {
                         let kw = keywords.get(&key).map(Vec::as_slice).unwrap_or_default();
@@ -96,7 +103,25 @@ impl Deliverer {
                                     }
                                     DayRef::NeverPublished => DayContent::NeverPublished,
                                 };
-                                cache.bodies(date, content, filter, u.target.notify_empty(), &lang)
+                                if u.target.posts_per_paper() {
+                                    cache.post_bodies(
+                                        date,
+                                        content,
+                                        filter,
+                                        u.target.notify_empty(),
+                                        overlay_of(date),
+                                        &lang,
+                                    )
+                                } else {
+                                    cache.bodies_with(
+                                        date,
+                                        content,
+                                        filter,
+                                        u.target.notify_empty(),
+                                        overlay_of(date),
+                                        &lang,
+                                    )
+                                }
                             }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {
@@ -106,13 +131,14 @@ impl Deliverer {
                                     .map(Vec::as_slice)
                                     .unwrap_or_default();
                                 Arc::new(
-                                    plan::alert_messages(
+                                    crate::render::day_messages_with(
                                         date,
-                                        &a.digest,
-                                        Some(a.fetched_at),
-                                        mine,
+                                        DayContent::Digest(&a.digest, Some(a.fetched_at)),
+                                        crate::render::Reader::Person { matches: mine },
+                                        overlay_of(date).map(|(_, o)| o),
                                         &lang,
                                     )
+                                    .messages
                                     .iter()
                                     .map(|m| m.to_json(None))
                                     .collect(),

@@ -18,7 +18,14 @@
 //!    limiter and a per-channel window, channels before people; each message goes out with
 //!    `nonce` + `enforce_nonce` and its id is recorded right after.
 //!
-//! A new stage (summaries, say) is one call between two of these in [`Deliverer::tick`]'s pass.
+//! 5. **Summaries** (`summaries`, with `[summaries]` only): each new day gets the stored summaries
+//!    in its reader's language; a post whose papers are still being written waits, at most
+//!    `summaries.wait_minutes`, then goes out with the digest's text for the rest.
+//!
+//! 7. **Edits** (`summaries`, after the pass): a channel post's message whose papers got their
+//!    summaries after it went out is edited in place once, through the ledger.
+//!
+//! A new stage is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
 //! - `membership`: this process among those sharing the database (heartbeat, budget share).
@@ -28,6 +35,7 @@
 //! - `job`: planning a chunk into the ledger, and serving one target's deliveries in order.
 //! - `fanout`: running the jobs concurrently while the next chunk is planned; progress.
 //! - `send`: one delivery's requests, retries, reconciliation and error handling.
+//! - `posts`: a forum's day in paper mode, a thread per post (tags chosen, found after a crash).
 //! - `failure`: what Discord's refusals mean (classified once, in words).
 //! - [`transport`]: how those requests reach Discord (serenity's rate-limited client, or direct
 //!   requests in proxy mode so that a 429's `retry_after` is honoured).
@@ -41,11 +49,13 @@ mod fanout;
 mod job;
 mod membership;
 pub mod plan;
+mod posts;
 pub mod ratelimit;
 pub mod recheck;
 mod scheduler;
 mod send;
 mod snapshot;
+mod summaries;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -67,6 +77,7 @@ use ratelimit::GlobalLimiter;
 use recheck::CheckMemo;
 
 pub use failure::{classify_status, is_unauthorized, reason_words, Failure};
+pub use membership::process_id;
 pub use scheduler::{run_scheduler, RunSummary};
 pub use send::{fingerprint, pause_notice, MAX_DELIVERY_ATTEMPTS, UNKNOWN_MESSAGE_ID};
 
@@ -144,6 +155,10 @@ pub struct Deliverer {
     joined: AtomicBool,
     /// Discord refused the token (401) and has not accepted a request since: said once.
     refused: AtomicBool,
+    /// `[summaries]`: the model's bullets for each post, in its reader's language.
+    summaries: Option<Arc<crate::summaries::worker::Summariser>>,
+    /// The summariser's progress when posted messages were last looked at for edits.
+    edits_seen: AtomicU64,
 }
 
 /// What happened in one pass.
@@ -270,7 +285,18 @@ impl Deliverer {
             held_until: Mutex::new(None),
             joined: AtomicBool::new(false),
             refused: AtomicBool::new(false),
+            summaries: None,
+            edits_seen: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Posts carry the summaries `summariser` writes (see `summaries`).
+    pub fn with_summaries(
+        mut self,
+        summariser: Arc<crate::summaries::worker::Summariser>,
+    ) -> Deliverer {
+        self.summaries = Some(summariser);
+        self
     }
 
     /// Listens to serenity's rate limiter (see [`ratelimit::RateLimitSignals`]).
@@ -311,6 +337,9 @@ impl Deliverer {
             tracing::error!(error = %e, "delivery pass failed; unfinished work is retried next pass");
             Stats::add(&stats.errors, 1);
         }
+        if !cancel.is_cancelled() {
+            self.edit_stage(&stats).await;
+        }
         let summary = stats.summary(started.elapsed());
         if summary.deliveries > 0 || summary.errors > 0 {
             tracing::info!(%summary, "delivery pass");
@@ -349,6 +378,7 @@ impl Deliverer {
         for (key, date, reason) in &work.unreadable {
             tracing::error!(channel_id = key, %date, error = %reason, "the day's digest stayed unreadable until its deadline");
         }
+        let overlays = self.summary_stage(&mut work, now).await;
         Stats::add(&stats.waiting, work.waiting);
         if work.jobs.is_empty() {
             return Ok(());
@@ -366,7 +396,7 @@ impl Deliverer {
             Stats::add(&stats.resumed, j.resume.len() as u64);
         }
         let chunks = decide::chunks(work.jobs, self.tuning.plan_chunk);
-        self.fan_out(chunks, &keywords, &alert_matches, cancel, stats)
+        self.fan_out(chunks, &keywords, &alert_matches, &overlays, cancel, stats)
             .await
     }
 

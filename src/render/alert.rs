@@ -10,7 +10,7 @@ use super::digest::votes_as_of;
 use super::limits::{
     pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
 };
-use super::paper::paper_embed_noted;
+use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
 use crate::filter::Selected;
 use crate::language::Language;
@@ -27,6 +27,18 @@ pub fn render_alert(
     selected: &[Selected<'_>],
     lang: &Language,
 ) -> Option<MessageSpec> {
+    render_alert_with(date, total_in_digest, votes_at, selected, None, lang)
+}
+
+/// [`render_alert`] with machine-written bullets for the papers `overlay` has.
+pub fn render_alert_with(
+    date: NaiveDate,
+    total_in_digest: usize,
+    votes_at: Option<DateTime<Utc>>,
+    selected: &[Selected<'_>],
+    overlay: Option<&Overlay>,
+    lang: &Language,
+) -> Option<MessageSpec> {
     if selected.is_empty() {
         return None;
     }
@@ -35,7 +47,18 @@ pub fn render_alert(
     let note = votes_at.map(|t| votes_as_of(t, lang));
     let embeds = selected[..shown]
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, date, budget, note.as_deref(), lang))
+        .map(|s| {
+            let machine = super::digest::machine_for(s.paper, overlay);
+            paper_embed_written(
+                s.paper,
+                &s.matched,
+                date,
+                budget,
+                note.as_deref(),
+                machine,
+                lang,
+            )
+        })
         .collect();
     let mut message = pack(embeds).into_iter().next()?;
     let shown = message.embeds.len();

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
-use super::paper::{paper_embed_noted, MIN_PAPERS_PER_MESSAGE};
+use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use crate::filter::Selected;
 use crate::language::Language;
@@ -44,6 +44,16 @@ pub fn render_digest(
     selected: &[Selected<'_>],
     lang: &Language,
 ) -> Vec<MessageSpec> {
+    render_digest_with(ctx, selected, None, lang)
+}
+
+/// [`render_digest`] with machine-written bullets for the papers `overlay` has.
+pub fn render_digest_with(
+    ctx: &RenderContext,
+    selected: &[Selected<'_>],
+    overlay: Option<&Overlay>,
+    lang: &Language,
+) -> Vec<MessageSpec> {
     if selected.is_empty() {
         let reason = if ctx.total_in_digest == 0 {
             EmptyReason::NoPapers
@@ -56,7 +66,18 @@ pub fn render_digest(
     let note = ctx.votes_at.map(|t| votes_as_of(t, lang));
     let embeds = selected
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref(), lang))
+        .map(|s| {
+            let machine = machine_for(s.paper, overlay);
+            paper_embed_written(
+                s.paper,
+                &s.matched,
+                ctx.date,
+                budget,
+                note.as_deref(),
+                machine,
+                lang,
+            )
+        })
         .collect();
     let mut messages = pack(embeds);
     let count = if ctx.filtered {
@@ -106,6 +127,14 @@ pub(super) fn votes_as_of(t: DateTime<Utc>, lang: &Language) -> String {
         date = date_text(t.date_naive(), lang),
         time = t.format("%H:%M UTC").to_string()
     )
+}
+
+/// The machine-written bullets `overlay` has for `paper`, by its arXiv id.
+pub(super) fn machine_for<'a>(
+    paper: &crate::digest::Paper,
+    overlay: Option<&'a Overlay>,
+) -> Option<&'a super::paper::MachineBullets> {
+    overlay?.get(paper.arxiv_id.as_deref()?).map(|m| &**m)
 }
 
 /// Per-embed budget for an `n`-paper digest: see the module docs.

@@ -15,6 +15,7 @@
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message).
 //! - `dates`: a calendar day as the reader's language writes it.
+//! - `post`: a paper as its own forum post (thread name, message, tag keywords).
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
 //! - `reply`: a day cut to what a command's reply may hold.
 //! - `text`: messages as plain text for the CLI.
@@ -25,6 +26,7 @@ mod day;
 mod digest;
 mod limits;
 mod paper;
+mod post;
 mod reply;
 mod sanitise;
 #[cfg(test)]
@@ -32,13 +34,16 @@ pub(crate) mod testing;
 mod text;
 mod wire;
 
-pub use alert::render_alert;
+pub use alert::{render_alert, render_alert_with};
 pub use dates::date_text;
 pub use day::{
-    alert_messages, channel_messages, day_messages, never_published_notice, DayContent,
-    DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,
+    alert_messages, channel_messages, day_messages, day_messages_with, never_published_notice,
+    DayContent, DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,
 };
-pub use digest::{digest_embed_budget, empty_notice, render_digest, EmptyReason, RenderContext};
+pub use digest::{
+    digest_embed_budget, empty_notice, render_digest, render_digest_with, EmptyReason,
+    RenderContext,
+};
 pub use limits::{
     pack, EmbedSpec, FieldSpec, MessageSpec, MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS,
     MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
@@ -46,9 +51,10 @@ pub use limits::{
     MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 pub use paper::{
-    link_line, paper_embed, paper_embed_noted, paper_embed_within, EMBED_COLOR,
-    MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
+    link_line, paper_embed, paper_embed_noted, paper_embed_within, paper_embed_written,
+    MachineBullets, Overlay, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
+pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
 pub use sanitise::{outside_text, plain_line, truncate_chars};
 pub use text::to_text;

@@ -77,6 +77,7 @@ mod keywords;
 mod leases;
 mod lock;
 mod subscriptions;
+mod summaries;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,6 +102,7 @@ pub use deliveries::{
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
+pub use summaries::{ClaimEnd, EditCandidate};
 
 /// How long a statement waits for another connection's write lock before failing with
 /// "database is locked"; long enough to ride out a fan-out transaction.

@@ -42,6 +42,8 @@ pub struct Bot {
     /// The client language of whoever runs the next commands (`locale` on their
     /// interactions): `en-US` unless a test says otherwise.
     pub locale: String,
+    /// More of `bot.toml` (whole sections, e.g. `[summaries]`), appended to [`Bot::config`]'s.
+    pub extra_toml: String,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -96,7 +98,18 @@ impl Bot {
             hf_api,
             health: Arc::new(paperboy::health::Health::new(Duration::from_secs(60))),
             locale: "en-US".into(),
+            extra_toml: String::new(),
         };
+        bot.launch().await;
+        bot
+    }
+
+    /// Like [`Bot::start_at`], with `extra` appended to the config (see [`Bot::extra_toml`]).
+    #[allow(dead_code)] // for the summaries suite
+    pub async fn start_toml(time: DateTime<Utc>, extra: &str) -> Bot {
+        let mut bot = Bot::start_at(time).await;
+        bot.stop().await;
+        bot.extra_toml = extra.to_string();
         bot.launch().await;
         bot
     }
@@ -125,7 +138,7 @@ ca_file = "{ca}"
             ca = self.fake.ca_file().display(),
             fallback = self.hf_api.is_some(),
             hf = self.hf_api.as_deref().unwrap_or("http://127.0.0.1:9"),
-        );
+        ) + &self.extra_toml;
         Config::from_toml(&toml, self.dir.path()).unwrap()
     }
 
