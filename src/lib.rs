@@ -14,12 +14,15 @@
 //!   - `render::limits`: Discord's limits, the message/embed specs and packing.
 //!   - `render::wire`: specs to serenity's builders and the exact JSON body sent.
 //!   - `render::sanitise`: untrusted text cut, defused and escaped.
+//!   - `render::save_menu`: the "🔖 Save…" select menu under a post's messages, and its ids.
 //!   - `render::paper`: one paper as one embed within a budget.
 //!   - `render::digest`: a channel's post (header, size budget, empty notices).
 //!   - `render::alert`: a person's alert DM (one message).
 //!   - `render::day`: the one path ([`render::day_messages`]) and its caps.
 //!   - `render::reply`: a day cut to what a command's reply may hold.
 //!   - `render::text`: messages as plain text for the CLI.
+//! - [`ranking`]: the best papers of several days by votes (weekly post, `/papers top`), pure.
+//! - [`reading_list`]: a person's saved papers as a page and as BibTeX or links, pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
 //! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
@@ -63,6 +66,8 @@ pub mod names;
 pub mod net;
 pub mod outlook;
 pub mod publication;
+pub mod ranking;
+pub mod reading_list;
 pub mod render;
 pub mod report;
 pub mod schedule;

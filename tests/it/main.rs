@@ -21,3 +21,4 @@ mod postgres;
 mod proxy_mode;
 mod replay;
 mod run;
+mod saved;

@@ -2,6 +2,7 @@
 //! delivery-engine harness, the `paperboy` binary, subscriptions, a fake Hugging Face API, a
 //! PostgreSQL schema per test, and the machine's share for tests that measure time.
 
+pub mod bibtex;
 pub mod bot;
 pub mod engine;
 pub mod fake_discord;

@@ -850,6 +850,66 @@ impl FakeDiscord {
         );
     }
 
+    /// Message `message_id` as Discord gives it (e.g. inside an interaction): the full message
+    /// object, components included; `None` for a message the fake never stored.
+    pub fn message_object(&self, message_id: u64) -> Option<Value> {
+        let inner = lock(&self.shared.inner);
+        self.shared.stored_message_response(&inner, message_id)
+    }
+
+    /// `user_id` (a member with `permissions`) picks `values` in the select menu `custom_id` of
+    /// message `message_id` in a guild channel: dispatches the MESSAGE_COMPONENT interaction with
+    /// the message as the fake stored it (so whatever the bot put in its components comes back
+    /// to it). Panics, as Discord's client would never send it, when the message has no such
+    /// select menu or a value is not among its options. Returns the interaction's token.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn choose(
+        &self,
+        interaction_id: u64,
+        guild_id: u64,
+        channel_id: u64,
+        user_id: u64,
+        permissions: u64,
+        message_id: u64,
+        custom_id: &str,
+        values: &[&str],
+    ) -> String {
+        let message = self
+            .message_object(message_id)
+            .unwrap_or_else(|| panic!("fake Discord: no message {message_id}"));
+        let select = message["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row["components"].as_array())
+            .flatten()
+            .find(|c| c["type"] == 3 && c["custom_id"] == custom_id)
+            .unwrap_or_else(|| panic!("fake Discord: message {message_id} has no select menu {custom_id:?}: {message:#}"))
+            .clone();
+        for v in values {
+            assert!(
+                select["options"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|o| o["value"] == *v)),
+                "fake Discord: {v:?} is not an option of {select:#}"
+            );
+        }
+        let token = format!("component-{interaction_id}");
+        let d = interaction::select_choice(
+            interaction_id,
+            &token,
+            guild_id,
+            channel_id,
+            user_id,
+            permissions,
+            message,
+            custom_id,
+            values,
+        );
+        self.dispatch_interaction(d).await;
+        token
+    }
+
     /// Sends op 7 RECONNECT to all sessions (serenity reconnects and RESUMEs).
     pub fn gateway_reconnect(&self) {
         let mut inner = lock(&self.shared.inner);
