@@ -45,6 +45,7 @@
 //! - [`endpoint`]: the small HTTP app serving `/healthz` and `/metrics`.
 //! - [`net`]: the HTTP client (proxy, trusted CAs) and the gateway tunnel behind a proxy.
 //! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
+//! - [`weekly`]: the week's best post: when it fires, which is due, its ledger key; pure.
 //! - [`clock`]: the injectable time source.
 
 pub mod alerts;
@@ -75,3 +76,4 @@ pub mod script;
 pub mod store;
 pub mod target;
 pub mod terms;
+pub mod weekly;

@@ -62,6 +62,42 @@ fn identity(paper: &Paper) -> String {
     }
 }
 
+/// A day as posted (`archived`: its summaries, order and fields) with the votes of a fresh copy
+/// of Hugging Face's list for the same date, matched by arXiv id (no version, any case): votes
+/// keep changing for days, and a ranking must use the settled ones. A paper the fresh list does
+/// not have keeps its votes; a paper only the fresh list has is added at the end (a day the
+/// archive lacks, or a list that grew after the digest was made).
+pub fn refresh_votes(archived: &Digest, fresh: &Digest) -> Digest {
+    let key = |p: &Paper| {
+        p.arxiv_id
+            .as_deref()
+            .map(|id| id.split('v').next().unwrap_or(id).to_ascii_lowercase())
+    };
+    let fresh_votes: std::collections::HashMap<String, Option<u32>> = fresh
+        .papers
+        .iter()
+        .filter_map(|p| Some((key(p)?, p.votes)))
+        .collect();
+    let mut out = archived.clone();
+    let mut known = std::collections::HashSet::new();
+    for paper in &mut out.papers {
+        if let Some(k) = key(paper) {
+            if let Some(Some(votes)) = fresh_votes.get(&k) {
+                paper.votes = Some(*votes);
+            }
+            known.insert(k);
+        }
+    }
+    out.papers.extend(
+        fresh
+            .papers
+            .iter()
+            .filter(|p| key(p).is_some_and(|k| !known.contains(&k)))
+            .cloned(),
+    );
+    out
+}
+
 /// The `n` best papers of `days` that `filter` lets through: by votes (most first; a paper
 /// without a count last), ties by the newer day, then the digest's own order. The filter's own
 /// `top_n` (the daily post's cap) is not applied: a ranking has its own `n`; its `min_votes` is.
@@ -126,6 +162,44 @@ mod tests {
             votes,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn fresh_votes_replace_the_posted_ones_and_nothing_else() {
+        let posted = Digest {
+            date: d("2024-04-08"),
+            papers: vec![
+                Paper {
+                    bullets: vec!["요약".into()],
+                    ..paper("2404.00001", "Posted one", Some(5))
+                },
+                paper("2404.00002", "Posted two", Some(7)),
+                paper("", "No id", Some(3)),
+            ],
+        };
+        let fresh = Digest {
+            date: d("2024-04-08"),
+            papers: vec![
+                paper("2404.00001v2", "Fresh title", Some(150)),
+                paper("2404.00009", "Grew later", Some(40)),
+            ],
+        };
+        let merged = refresh_votes(&posted, &fresh);
+        let got: Vec<(&str, Option<u32>)> = merged
+            .papers
+            .iter()
+            .map(|p| (p.title.as_str(), p.votes))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Posted one", Some(150)),
+                ("Posted two", Some(7)),
+                ("No id", Some(3)),
+                ("Grew later", Some(40)),
+            ]
+        );
+        assert_eq!(merged.papers[0].bullets, ["요약"]);
     }
 
     #[test]
