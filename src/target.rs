@@ -1,4 +1,5 @@
-//! Who a post is for: a subscribed channel, or a person's alerts by DM. The delivery engine
+//! Who a post is for: a subscribed channel (its daily post, or its weekly best), or a person's
+//! alerts by DM. The delivery engine
 //! plans, records and sends both through the same ledger; what differs between them (where the
 //! messages go, what a refusal pauses, what the post contains) is decided from a [`Target`]
 //! and its [`ChannelKind`], never from bare channel-type numbers.
@@ -76,6 +77,9 @@ impl ChannelKind {
 pub enum Target {
     Channel(Subscription),
     Person(AlertUser),
+    /// A channel's weekly post of the week's best (see [`crate::weekly`]): the channel's
+    /// subscription, under a ledger key of its own.
+    Weekly(Subscription),
 }
 
 impl Target {
@@ -85,14 +89,29 @@ impl Target {
         match self {
             Target::Channel(s) => s.channel_id,
             Target::Person(u) => u.user_id,
+            Target::Weekly(s) => crate::weekly::ledger_key(s.channel_id),
+        }
+    }
+
+    /// Where its messages go on Discord: the channel (a person's DM channel is looked up when
+    /// sending, so for a person this is the user id, as the key).
+    pub fn destination(&self) -> u64 {
+        match self {
+            Target::Channel(s) | Target::Weekly(s) => s.channel_id,
+            Target::Person(u) => u.user_id,
         }
     }
 
     pub fn kind(&self) -> ChannelKind {
         match self {
-            Target::Channel(s) => s.channel_kind,
+            Target::Channel(s) | Target::Weekly(s) => s.channel_kind,
             Target::Person(_) => ChannelKind::Dm,
         }
+    }
+
+    /// Whether it is a channel's weekly post (planned by the weekly stage, not the daily one).
+    pub fn is_weekly(&self) -> bool {
+        matches!(self, Target::Weekly(_))
     }
 
     pub fn is_person(&self) -> bool {
@@ -102,7 +121,7 @@ impl Target {
     /// The subscription, for a channel.
     pub fn channel(&self) -> Option<&Subscription> {
         match self {
-            Target::Channel(s) => Some(s),
+            Target::Channel(s) | Target::Weekly(s) => Some(s),
             Target::Person(_) => None,
         }
     }
@@ -110,7 +129,7 @@ impl Target {
     /// When its posts fire: its own hour and zone, the bot's schedule by default.
     pub fn schedule(&self, default: &ScheduleConfig) -> ChannelSchedule {
         let (time, zone) = match self {
-            Target::Channel(s) => (s.delivery_time, s.timezone),
+            Target::Channel(s) | Target::Weekly(s) => (s.delivery_time, s.timezone),
             Target::Person(u) => (u.delivery_time, u.timezone),
         };
         ChannelSchedule::for_channel(default, time, zone)
@@ -119,7 +138,7 @@ impl Target {
     /// Whether its posts go out (not paused by a member, by the person, or by paperboy).
     pub fn enabled(&self) -> bool {
         match self {
-            Target::Channel(s) => s.enabled,
+            Target::Channel(s) | Target::Weekly(s) => s.enabled,
             Target::Person(u) => u.enabled,
         }
     }
@@ -127,7 +146,7 @@ impl Target {
     /// Its own local post time, if it chose one (the bot's schedule otherwise).
     pub fn delivery_time(&self) -> Option<chrono::NaiveTime> {
         match self {
-            Target::Channel(s) => s.delivery_time,
+            Target::Channel(s) | Target::Weekly(s) => s.delivery_time,
             Target::Person(u) => u.delivery_time,
         }
     }
@@ -135,7 +154,7 @@ impl Target {
     /// When it was set up: nothing due before is ever posted to it.
     pub fn created_at(&self) -> DateTime<Utc> {
         match self {
-            Target::Channel(s) => s.created_at,
+            Target::Channel(s) | Target::Weekly(s) => s.created_at,
             Target::Person(u) => u.created_at,
         }
     }
@@ -143,12 +162,13 @@ impl Target {
     /// The first digest date it got (`None` before its first post).
     pub fn start_date(&self) -> Option<NaiveDate> {
         match self {
-            Target::Channel(s) => s.start_date,
+            Target::Channel(s) | Target::Weekly(s) => s.start_date,
             Target::Person(u) => u.start_date,
         }
     }
 
-    /// Whether its announcement channel publishes each message to its followers.
+    /// Whether its announcement channel publishes each message to its followers (the daily
+    /// post only: a weekly post stays in the channel, inside the crosspost quota of the daily).
     pub fn publishes(&self) -> bool {
         matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Announcement && s.auto_publish)
     }

@@ -18,6 +18,9 @@
 //!    limiter and a per-channel window, channels before people; each message goes out with
 //!    `nonce` + `enforce_nonce` and its id is recorded right after.
 //!
+//! 7. **Weekly** (`weekly`): between 4 and 5, the week's best of the channels that asked for it,
+//!    planned into the ledger when due (under a key of its own) and sent as a resume.
+//!
 //! A new stage (summaries, say) is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
@@ -34,6 +37,7 @@
 //! - [`plan`]: what a target's messages are (render, nonces, forum titles) and backoff.
 //! - [`ratelimit`]: the global GCRA limiter and the per-channel window.
 //! - `scheduler`: the loop that runs passes and sleeps until the next due time.
+//! - `weekly`: the weekly stage (refresh the week's votes, rank, plan).
 
 pub mod decide;
 mod failure;
@@ -47,6 +51,7 @@ mod scheduler;
 mod send;
 mod snapshot;
 pub mod transport;
+mod weekly;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -333,7 +338,8 @@ impl Deliverer {
         let hold = plan::hold(cfg);
         let catch_up = (!self.started.swap(true, Ordering::Relaxed))
             .then(|| chrono::Duration::days(i64::from(cfg.catch_up_days)));
-        let posts = decide::open_posts(snapshot.targets.values(), cfg, now, hold, catch_up);
+        let daily = snapshot.targets.values().filter(|t| !t.is_weekly());
+        let posts = decide::open_posts(daily, cfg, now, hold, catch_up);
         if posts.is_empty() {
             self.checks.lock().expect("checks lock").clear();
         } else {
@@ -346,6 +352,7 @@ impl Deliverer {
                 .await?;
             decide::carried(&posts, &received, &days, now, hold, &mut work);
         }
+        self.plan_weekly(&snapshot, now, &mut work).await?;
         for (key, date, reason) in &work.unreadable {
             tracing::error!(channel_id = key, %date, error = %reason, "the day's digest stayed unreadable until its deadline");
         }

@@ -302,7 +302,7 @@ impl Deliverer {
                 Err(stop) => return self.stopped(target, date, stop, None).await,
             }
         } else {
-            channel
+            target.destination()
         };
         let mut thread = delivery.thread_id.or_else(|| {
             forum
@@ -326,7 +326,7 @@ impl Deliverer {
                 let id = match self
                     .start_forum_post(
                         target.guild_id().unwrap_or_default(),
-                        channel,
+                        dest,
                         date,
                         &m.body,
                         window,

@@ -22,3 +22,4 @@ mod proxy_mode;
 mod replay;
 mod run;
 mod saved;
+mod weekly;

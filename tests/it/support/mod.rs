@@ -7,6 +7,7 @@ pub mod bot;
 pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
+pub mod hf_votes;
 pub mod machine;
 pub mod postgres;
 pub mod process;

@@ -1,0 +1,131 @@
+//! The weekly stage of a pass: the week's best for each channel that asked for it, planned into
+//! the ledger when due (see [`crate::weekly`] for when and under which key) and then sent like any
+//! resumed delivery, so it is exactly once, resumed after a crash and shared between processes
+//! by the same machinery as the daily post.
+//!
+//! Votes keep changing for days, so right before planning each of the week's days is asked of
+//! Hugging Face again and its votes replace the archived ones ([`crate::ranking::refresh_votes`]);
+//! the posted text (summaries, order) stays the archive's. Once planned, the post never changes:
+//! a process that resumes it sends the same bodies, whatever the votes say by then.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::decide::{Snapshot, Work};
+use super::plan::RenderCache;
+use super::Deliverer;
+use crate::digest::Digest;
+use crate::store::StoreError;
+use crate::target::Target;
+
+impl Deliverer {
+    /// Plans every weekly post due at `now` that the ledger does not have yet, and queues it (as
+    /// a resume) in `work`. A day that cannot be refreshed keeps its archived votes; a post with
+    /// no paper to show is recorded as done with nothing sent, so it is not tried again.
+    pub(super) async fn plan_weekly(
+        &self,
+        snapshot: &Snapshot,
+        now: DateTime<Utc>,
+        work: &mut Work,
+    ) -> Result<(), StoreError> {
+        let cfg = &self.config.schedule;
+        let catch_up = Duration::days(i64::from(cfg.catch_up_days.max(1)));
+        let mut days: HashMap<NaiveDate, Option<Digest>> = HashMap::new();
+        for target in snapshot.targets.values().filter(|t| t.is_weekly()) {
+            let Target::Weekly(sub) = &**target else {
+                continue;
+            };
+            let Some(settings) = crate::channel::weekly_settings(sub) else {
+                continue;
+            };
+            let tz = sub.timezone.unwrap_or(cfg.timezone);
+            let schedule = crate::weekly::schedule(
+                settings.weekday,
+                crate::weekly::post_time(cfg, sub.delivery_time, tz),
+                tz,
+            );
+            let key = target.key();
+            let Some((date, fire)) =
+                crate::weekly::due(&schedule, settings.since, now, catch_up, |_| false)
+            else {
+                continue;
+            };
+            if snapshot.held.contains_key(&(key, date))
+                || self.store.delivery(key, date).await?.is_some()
+            {
+                // Planned already: finished, or resumed from the ledger like any delivery.
+                continue;
+            }
+            let mut week = Vec::new();
+            for d in crate::weekly::ranked_dates(date) {
+                if !days.contains_key(&d) {
+                    let day = self.refreshed_day(d).await?;
+                    days.insert(d, day);
+                }
+                if let Some(Some(day)) = days.get(&d) {
+                    week.push(day.clone());
+                }
+            }
+            let keywords = self.store.keywords(sub.channel_id).await?;
+            let filter = crate::channel::filter_for(Some(sub), &keywords);
+            let ranked = crate::ranking::top_papers(&week, &filter, settings.top);
+            let dates = crate::weekly::ranked_dates(date);
+            let lang = crate::channel::language_of(sub);
+            let header = crate::t!(
+                &lang,
+                "weekly-header",
+                count = ranked.len(),
+                span = crate::render::span(&dates)
+            );
+            let messages = crate::render::top_messages(&header, &ranked, Some(now));
+            let bodies: Vec<serde_json::Value> =
+                messages.iter().map(|m| m.to_json(None)).collect();
+            let plan = RenderCache::default().plan_for(key, date, &bodies);
+            self.store.plan_delivery(key, date, &plan).await?;
+            tracing::info!(
+                channel_id = sub.channel_id,
+                %date,
+                %fire,
+                papers = ranked.len(),
+                messages = plan.len(),
+                "weekly post planned"
+            );
+            if !plan.is_empty() {
+                work.of(target).resume.push(date);
+            }
+        }
+        Ok(())
+    }
+
+    /// A day for ranking: the archived copy (or the primary source's, when the archive lacks
+    /// the day) with the votes of a fresh Hugging Face list of the same date, or either alone
+    /// when the other is missing; `None` when nothing has it.
+    async fn refreshed_day(&self, date: NaiveDate) -> Result<Option<Digest>, StoreError> {
+        let sources = self.fetcher.sources();
+        let hf = [sources.primary()]
+            .into_iter()
+            .chain(sources.fallback())
+            .find(|s| s.source().grows_during_day());
+        let mut archived = self.store.archived(date).await?.map(|a| a.digest);
+        if archived.is_none() && !sources.primary().source().grows_during_day() {
+            archived = sources.primary().load(date).await.ok().map(|p| p.digest);
+        }
+        let fresh = match hf {
+            Some(loader) => match loader.load(date).await {
+                Ok(parsed) => Some(parsed.digest),
+                Err(e) => {
+                    tracing::warn!(%date, error = %e, "could not refresh the day's votes for the weekly post; using the archived ones");
+                    None
+                }
+            },
+            None => None,
+        };
+        Ok(match (archived, fresh) {
+            (Some(a), Some(f)) => Some(crate::ranking::refresh_votes(&a, &f)),
+            (Some(a), None) => Some(a),
+            (None, Some(f)) => Some(f),
+            (None, None) => None,
+        })
+    }
+}
