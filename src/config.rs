@@ -253,6 +253,13 @@ pub struct Config {
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
+impl Config {
+    /// The language of a channel or person that chose none: their summaries' and posts' words.
+    pub fn default_language(&self) -> crate::language::Language {
+        crate::language::Language::english()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DiscordConfig {
     pub application_id: Option<u64>,

@@ -5,6 +5,8 @@
 //! - [`digest`]: the paper model, the markdown and Hugging Face JSON parsers, and the sources
 //!   that fetch a day's digest.
 //! - [`terms`]: what people type for keywords and alerts (`llm -survey author:"Tri Dao"`), pure.
+//! - [`language`]: a reader's language (a BCP 47 code), for summaries and the bot's words.
+//! - [`i18n`]: the bot's words from Fluent catalogs (`locales/<code>/`), by language.
 //! - [`script`]: which scripts put spaces between words (for keywords and names), pure.
 //! - [`names`]: whether an `author:` term names one of a paper's authors, pure.
 //! - [`filter`]: per-channel keyword / author / vote filtering, pure.
@@ -61,6 +63,8 @@ pub mod endpoint;
 pub mod fetch;
 pub mod filter;
 pub mod health;
+pub mod i18n;
+pub mod language;
 pub mod logging;
 pub mod metrics;
 pub mod names;

@@ -13,6 +13,7 @@ use crate::carry::NextPost;
 use crate::channel::schedule_for;
 use crate::config::parse_timezone;
 use crate::deliver::MAX_DELIVERY_ATTEMPTS;
+use crate::language::Language;
 use crate::outlook::outlook;
 use crate::render::{outside_text, pack, truncate_chars, EmbedSpec, FieldSpec};
 use crate::store::{KeywordKind, NewSubscription, RetryingDay, Subscription};
@@ -142,6 +143,10 @@ pub async fn subscribe(
     #[description = "Post a short notice on days with nothing to show"] notify_empty: Option<bool>,
     #[description = "Publish posts to following servers (announcement channels)"]
     auto_publish: Option<bool>,
+    #[description = "Language of the summaries and posts, e.g. ko, en, ja (default: the bot's)"]
+    #[autocomplete = "autocomplete_language"]
+    #[max_length = 16]
+    language: Option<String>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     // Discord enforces the options' ranges, but a handler never trusts its input.
@@ -179,8 +184,23 @@ pub async fn subscribe(
             "`auto_publish` only works in announcement channels.",
         ));
     }
+    let language: Option<Option<Language>> = match language.as_deref().map(str::trim) {
+        None => None,
+        Some(l) if l.eq_ignore_ascii_case("default") => Some(None),
+        Some(l) => Some(Some(Language::parse(l).map_err(|_| {
+            user_error(format!(
+                "`{}` is not a language code. Use a code such as `ko`, `en`, `ja` or `pt-BR`, or `default` for the bot's language.",
+                sanitize_inline(l)
+            ))
+        })?)),
+    };
     let existing = data.store.subscription(channel_id).await?;
     let keep = existing.as_ref();
+    let language = match (language, keep) {
+        (Some(chosen), _) => chosen,
+        (None, Some(s)) => s.language.clone(),
+        (None, None) => guild_language(ctx),
+    };
     let new = NewSubscription {
         guild_id,
         channel_id,
@@ -192,6 +212,9 @@ pub async fn subscribe(
         notify_empty: notify_empty.unwrap_or_else(|| keep.is_some_and(|s| s.notify_empty)),
         auto_publish: auto_publish.unwrap_or_else(|| keep.is_some_and(|s| s.auto_publish)),
         created_by: ctx.author().id.get(),
+        language,
+        forum_mode: keep.map(|s| s.forum_mode).unwrap_or_default(),
+        weekly: keep.and_then(|s| s.weekly),
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
     tracing::info!(channel_id, guild_id, created, "channel subscribed");
@@ -202,6 +225,45 @@ pub async fn subscribe(
     };
     let body = describe_schedule(ctx, &sub).await?;
     say_ephemeral(ctx, format!("{head} {body}")).await
+}
+
+/// A new channel's language: its server's, when the server chose one. Discord reports `en-US`
+/// for every server that never set a language (only community servers can), so English says
+/// nothing and leaves the bot's default.
+fn guild_language(ctx: Context<'_>) -> Option<Language> {
+    let poise::Context::Application(app) = ctx else {
+        return None;
+    };
+    let locale = app.interaction.guild_locale.as_deref()?;
+    Language::from_discord_locale(locale).filter(|l| l.primary() != "en")
+}
+
+/// Suggests the languages the bot has words for, then whatever code is being typed.
+pub async fn autocomplete_language(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let partial = partial.trim().to_ascii_lowercase();
+    let mut choices: Vec<(String, String)> = crate::i18n::languages()
+        .into_iter()
+        .filter(|l| l.code().to_ascii_lowercase().starts_with(&partial))
+        .map(|l| {
+            let name = crate::t!(&l, "language-name");
+            (format!("{name} ({l})"), l.code().to_string())
+        })
+        .collect();
+    if let Ok(typed) = Language::parse(&partial) {
+        if !choices.iter().any(|(_, code)| code == typed.code()) {
+            choices.push((typed.code().to_string(), typed.code().to_string()));
+        }
+    }
+    serenity::CreateAutocompleteResponse::new().set_choices(
+        choices
+            .into_iter()
+            .take(25)
+            .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
+            .collect(),
+    )
 }
 
 /// "every day at 09:00 (Asia/Seoul)" or "on the bot's schedule (`cron`, zone)": when a
@@ -533,6 +595,14 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                 field(
                     "Auto-publish",
                     if s.auto_publish { "yes" } else { "no" }.to_string(),
+                    true,
+                ),
+                field(
+                    "Language",
+                    match &s.language {
+                        Some(l) => l.to_string(),
+                        None => format!("{} (bot default)", data.config.default_language()),
+                    },
                     true,
                 ),
                 field("Last post", last_post, true),

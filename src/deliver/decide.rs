@@ -276,6 +276,8 @@ mod tests {
             start_date: None,
             created_at: at(1, 0, 0),
             updated_at: at(1, 0, 0),
+            language: None,
+            weekly_saved: false,
         }))
     }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{id_from_db, id_to_db, Store, StoreError};
+use crate::language::Language;
 
 /// Terms one person may have, and their length: visible limits, stated in the replies.
 pub const MAX_ALERT_TERMS: usize = 25;
@@ -57,6 +58,10 @@ pub struct AlertUser {
     pub start_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The language of the person's DMs and summaries; `None`: the bot-wide default.
+    pub language: Option<Language>,
+    /// Whether the person asked for a weekly DM of their reading list.
+    pub weekly_saved: bool,
 }
 
 /// What adding terms did.
@@ -77,10 +82,12 @@ struct UserRow {
     start_date: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    language: Option<String>,
+    weekly_saved: bool,
 }
 
 const COLUMNS: &str = "user_id, delivery_time, timezone, enabled, paused_reason, dm_channel_id, \
-     start_date, created_at, updated_at";
+     start_date, created_at, updated_at, language, weekly_saved";
 
 impl TryFrom<UserRow> for AlertUser {
     type Error = StoreError;
@@ -110,6 +117,14 @@ impl TryFrom<UserRow> for AlertUser {
             start_date: r.start_date,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            language: r
+                .language
+                .map(|l| {
+                    Language::parse(&l)
+                        .map_err(|_| StoreError::Corrupt(format!("alert language {l:?}")))
+                })
+                .transpose()?,
+            weekly_saved: r.weekly_saved,
         })
     }
 }
@@ -294,6 +309,41 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The person's language (`None`: the bot-wide default); false when they have no alerts.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_alert_language(
+        &self,
+        user_id: u64,
+        language: Option<&Language>,
+    ) -> Result<bool, StoreError> {
+        let n = with_pool!(self, |db| sqlx::query(
+            "UPDATE alert_users SET language = $2, updated_at = $3 WHERE user_id = $1",
+        )
+        .bind(id_to_db(user_id))
+        .bind(language.map(|l| l.code().to_string()))
+        .bind(self.now())
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Whether the person gets a weekly DM of their reading list; false when they have no
+    /// alerts.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_weekly_saved(&self, user_id: u64, on: bool) -> Result<bool, StoreError> {
+        let n = with_pool!(self, |db| sqlx::query(
+            "UPDATE alert_users SET weekly_saved = $2, updated_at = $3 WHERE user_id = $1",
+        )
+        .bind(id_to_db(user_id))
+        .bind(on)
+        .bind(self.now())
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
     /// Remembers the DM channel Discord gave for a person.
     #[tracing::instrument(skip_all)]
     pub async fn set_dm_channel(&self, user_id: u64, channel_id: u64) -> Result<(), StoreError> {
@@ -355,6 +405,27 @@ mod tests {
     }
 
     store_tests! {
+        async fn language_and_weekly_saved_are_kept_per_person(store) {
+            assert!(!store.set_alert_language(5, None).await.unwrap(), "no alerts yet");
+            assert!(!store.set_weekly_saved(5, true).await.unwrap());
+            store
+                .add_alert_terms(5, &[term(AlertTermKind::Include, "rlhf")])
+                .await
+                .unwrap();
+            let fresh = store.alert_user(5).await.unwrap().unwrap();
+            assert_eq!(fresh.language, None);
+            assert!(!fresh.weekly_saved);
+            let ko = Language::parse("ko").unwrap();
+            assert!(store.set_alert_language(5, Some(&ko)).await.unwrap());
+            assert!(store.set_weekly_saved(5, true).await.unwrap());
+            let user = store.alert_user(5).await.unwrap().unwrap();
+            assert_eq!(user.language, Some(ko));
+            assert!(user.weekly_saved);
+            assert_eq!(store.active_alerts().await.unwrap()[0].0, user);
+            store.set_alert_language(5, None).await.unwrap();
+            assert_eq!(store.alert_user(5).await.unwrap().unwrap().language, None);
+        }
+
         async fn terms_are_added_capped_listed_removed_and_cleared_without_a_trace(store) {
             assert_eq!(store.alert_user(5).await.unwrap(), None);
             let change = store

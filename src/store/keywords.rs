@@ -492,6 +492,9 @@ mod tests {
                 notify_empty: false,
                 auto_publish: false,
                 created_by: 2,
+                language: None,
+                forum_mode: crate::store::ForumMode::Day,
+                weekly: None,
             };
             store.upsert_subscription(&sub).await.unwrap();
             store

@@ -103,7 +103,7 @@ pub use deliveries::{
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
-pub use subscriptions::{NewSubscription, Subscription};
+pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
 
 /// How long a statement waits for another connection's write lock before failing with
 /// "database is locked"; long enough to ride out a fan-out transaction.
@@ -476,6 +476,9 @@ mod tests {
             notify_empty: false,
             auto_publish: true,
             created_by: 30,
+            language: None,
+            forum_mode: crate::store::ForumMode::Day,
+            weekly: None,
         };
 
         let store = Store::open(&path).await.unwrap();

@@ -4,7 +4,59 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
+use crate::language::Language;
 use crate::target::ChannelKind;
+
+/// How a forum channel gets the digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ForumMode {
+    /// One post a day holding the day's digest.
+    #[default]
+    Day,
+    /// A post per paper, so each paper is discussed in its own thread.
+    Paper,
+}
+
+impl ForumMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForumMode::Day => "day",
+            ForumMode::Paper => "paper",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ForumMode> {
+        match s {
+            "day" => Some(ForumMode::Day),
+            "paper" => Some(ForumMode::Paper),
+            _ => None,
+        }
+    }
+}
+
+/// The week's best list a channel asked for (`/papers subscribe weekly:True`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Weekly {
+    pub weekday: chrono::Weekday,
+    /// How many papers the list holds.
+    pub top: u32,
+}
+
+impl Weekly {
+    pub const DEFAULT_WEEKDAY: chrono::Weekday = chrono::Weekday::Sat;
+    pub const DEFAULT_TOP: u32 = 10;
+    /// Discord's 25 fields or options is the most one list can show.
+    pub const MAX_TOP: u32 = 25;
+}
+
+impl Default for Weekly {
+    fn default() -> Self {
+        Weekly {
+            weekday: Weekly::DEFAULT_WEEKDAY,
+            top: Weekly::DEFAULT_TOP,
+        }
+    }
+}
 
 /// Settings chosen with `/papers subscribe`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +72,11 @@ pub struct NewSubscription {
     pub notify_empty: bool,
     pub auto_publish: bool,
     pub created_by: u64,
+    /// `None`: the bot-wide default language.
+    pub language: Option<Language>,
+    pub forum_mode: ForumMode,
+    /// `None`: no weekly list.
+    pub weekly: Option<Weekly>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +98,11 @@ pub struct Subscription {
     /// The first digest date posted to this subscription; `None` before its first post. Nothing
     /// older is ever posted (a new channel gets the newest digest, not a backlog).
     pub start_date: Option<NaiveDate>,
+    /// `None`: the bot-wide default language.
+    pub language: Option<Language>,
+    pub forum_mode: ForumMode,
+    /// `None`: no weekly list.
+    pub weekly: Option<Weekly>,
 }
 
 impl Subscription {
@@ -63,13 +125,16 @@ impl Subscription {
             created_at: now,
             updated_at: now,
             start_date: None,
+            language: None,
+            forum_mode: ForumMode::Day,
+            weekly: None,
         }
     }
 }
 
 const COLUMNS: &str = "channel_id, guild_id, channel_kind, enabled, paused_reason, delivery_time, \
      timezone, min_votes, top_n, notify_empty, auto_publish, created_by, created_at, updated_at, \
-     start_date";
+     start_date, language, forum_mode, weekly, weekly_day, weekly_top";
 
 #[derive(sqlx::FromRow)]
 struct SubscriptionRow {
@@ -88,6 +153,11 @@ struct SubscriptionRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     start_date: Option<NaiveDate>,
+    language: Option<String>,
+    forum_mode: String,
+    weekly: bool,
+    weekly_day: Option<i64>,
+    weekly_top: Option<i64>,
 }
 
 impl TryFrom<SubscriptionRow> for Subscription {
@@ -113,6 +183,29 @@ impl TryFrom<SubscriptionRow> for Subscription {
                 })
             })
             .transpose()?;
+        let corrupt =
+            |what: &str| StoreError::Corrupt(format!("{what} of channel {}", row.channel_id));
+        let language = row
+            .language
+            .map(|l| Language::parse(&l).map_err(|_| corrupt(&format!("language {l:?}"))))
+            .transpose()?;
+        let forum_mode = ForumMode::parse(&row.forum_mode)
+            .ok_or_else(|| corrupt(&format!("forum mode {:?}", row.forum_mode)))?;
+        let weekly = if row.weekly {
+            let weekday = match row.weekly_day {
+                None => Weekly::DEFAULT_WEEKDAY,
+                Some(d) => u8::try_from(d)
+                    .ok()
+                    .and_then(|d| chrono::Weekday::try_from(d).ok())
+                    .ok_or_else(|| corrupt(&format!("weekly day {d}")))?,
+            };
+            Some(Weekly {
+                weekday,
+                top: opt_u32(row.weekly_top).unwrap_or(Weekly::DEFAULT_TOP),
+            })
+        } else {
+            None
+        };
         Ok(Subscription {
             guild_id: id_from_db(row.guild_id),
             channel_id: id_from_db(row.channel_id),
@@ -137,6 +230,9 @@ impl TryFrom<SubscriptionRow> for Subscription {
             created_at: row.created_at,
             updated_at: row.updated_at,
             start_date: row.start_date,
+            language,
+            forum_mode,
+            weekly,
         })
     }
 }
@@ -158,12 +254,18 @@ impl Store {
         let now = self.now();
         let delivery_time = s.delivery_time.map(|t| t.format("%H:%M").to_string());
         let timezone = s.timezone.map(|tz| tz.name().to_string());
+        let language = s.language.as_ref().map(|l| l.code().to_string());
+        let weekly_day = s
+            .weekly
+            .map(|w| i64::from(w.weekday.num_days_from_monday()));
+        let weekly_top = s.weekly.map(|w| i64::from(w.top));
         with_write_tx!(self, |tx| {
             let inserted = sqlx::query(
             "INSERT INTO subscriptions (channel_id, guild_id, channel_kind, enabled, paused_reason, \
              delivery_time, timezone, min_votes, top_n, notify_empty, auto_publish, created_by, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, TRUE, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+             created_at, updated_at, language, forum_mode, weekly, weekly_day, weekly_top) \
+             VALUES ($1, $2, $3, TRUE, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, \
+             $14, $15, $16) \
              ON CONFLICT (channel_id) DO NOTHING",
         )
         .bind(id_to_db(s.channel_id))
@@ -177,6 +279,11 @@ impl Store {
         .bind(s.auto_publish)
         .bind(id_to_db(s.created_by))
         .bind(now)
+        .bind(&language)
+        .bind(s.forum_mode.as_str())
+        .bind(s.weekly.is_some())
+        .bind(weekly_day)
+        .bind(weekly_top)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -185,8 +292,9 @@ impl Store {
                 sqlx::query(
                     "UPDATE subscriptions SET guild_id = $2, channel_kind = $3, enabled = TRUE, \
                  paused_reason = NULL, delivery_time = $4, timezone = $5, min_votes = $6, \
-                 top_n = $7, notify_empty = $8, auto_publish = $9, updated_at = $10 \
-                 WHERE channel_id = $1",
+                 top_n = $7, notify_empty = $8, auto_publish = $9, updated_at = $10, \
+                 language = $11, forum_mode = $12, weekly = $13, weekly_day = $14, \
+                 weekly_top = $15 WHERE channel_id = $1",
                 )
                 .bind(id_to_db(s.channel_id))
                 .bind(id_to_db(s.guild_id))
@@ -198,6 +306,11 @@ impl Store {
                 .bind(s.notify_empty)
                 .bind(s.auto_publish)
                 .bind(now)
+                .bind(&language)
+                .bind(s.forum_mode.as_str())
+                .bind(s.weekly.is_some())
+                .bind(weekly_day)
+                .bind(weekly_top)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -322,6 +435,9 @@ mod tests {
             notify_empty: true,
             auto_publish: false,
             created_by: 42,
+            language: None,
+            forum_mode: ForumMode::Day,
+            weekly: None,
         }
     }
 
@@ -343,6 +459,9 @@ mod tests {
             assert!(!sub.auto_publish);
             assert_eq!(sub.created_by, 42);
             assert_eq!(sub.created_at, sub.updated_at);
+            assert_eq!(sub.language, None);
+            assert_eq!(sub.forum_mode, ForumMode::Day);
+            assert_eq!(sub.weekly, None);
 
             let loaded = store.subscription(new.channel_id).await.unwrap().unwrap();
             assert_eq!(loaded, sub);
@@ -367,6 +486,36 @@ mod tests {
             assert_eq!(sub.min_votes, None);
             assert_eq!(sub.top_n, None);
             assert!(sub.auto_publish);
+        }
+
+        async fn language_forum_mode_and_weekly_round_trip_and_change(store) {
+            let new = NewSubscription {
+                channel_kind: ChannelKind::Forum,
+                language: Some(Language::parse("pt-BR").unwrap()),
+                forum_mode: ForumMode::Paper,
+                weekly: Some(Weekly { weekday: chrono::Weekday::Mon, top: 25 }),
+                ..new_sub(8)
+            };
+            let (sub, _) = store.upsert_subscription(&new).await.unwrap();
+            assert_eq!(sub.language.as_ref().map(|l| l.code()), Some("pt-BR"));
+            assert_eq!(sub.forum_mode, ForumMode::Paper);
+            assert_eq!(sub.weekly, Some(Weekly { weekday: chrono::Weekday::Mon, top: 25 }));
+            assert_eq!(store.subscription(8).await.unwrap().unwrap(), sub);
+
+            let again = NewSubscription {
+                language: None,
+                forum_mode: ForumMode::Day,
+                weekly: Some(Weekly::default()),
+                ..new
+            };
+            let (sub, created) = store.upsert_subscription(&again).await.unwrap();
+            assert!(!created);
+            assert_eq!(sub.language, None);
+            assert_eq!(sub.forum_mode, ForumMode::Day);
+            assert_eq!(sub.weekly, Some(Weekly { weekday: chrono::Weekday::Sat, top: 10 }));
+            let off = NewSubscription { weekly: None, ..again };
+            let (sub, _) = store.upsert_subscription(&off).await.unwrap();
+            assert_eq!(sub.weekly, None);
         }
 
         async fn delivery_time_is_kept_to_the_minute(store) {

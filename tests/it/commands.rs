@@ -876,3 +876,69 @@ async fn preview_in_a_channel_that_is_not_subscribed_says_so_and_what_it_would_g
     assert!(!note.contains("not subscribed"), "{note}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_sets_the_channel_language_and_settings_show_it() {
+    let mut bot = Bot::start().await;
+    let store = bot.store().await;
+    let data = bot
+        .reply(
+            MANAGER,
+            &["subscribe"],
+            json!([opt("language", 3, json!("Korean <@1>"))]),
+        )
+        .await;
+    assert!(is_ephemeral(&data));
+    assert!(content(&data).contains("not a language code"), "{data:#}");
+    assert_eq!(data["allowed_mentions"]["parse"], json!([]), "{data:#}");
+    assert!(store.subscription(CHANNEL).await.unwrap().is_none());
+
+    bot.reply(
+        MANAGER,
+        &["subscribe"],
+        json!([opt("language", 3, json!("pt_br"))]),
+    )
+    .await;
+    let sub = store.subscription(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(sub.language.as_ref().map(|l| l.code()), Some("pt-BR"));
+    // Changing another setting keeps the language; `default` goes back to the bot's.
+    bot.reply(MANAGER, &["subscribe"], json!([opt("top_n", 4, json!(3))]))
+        .await;
+    let sub = store.subscription(CHANNEL).await.unwrap().unwrap();
+    assert_eq!(sub.language.as_ref().map(|l| l.code()), Some("pt-BR"));
+    let shown = bot.reply(MEMBER, &["settings"], json!([])).await["embeds"].to_string();
+    assert!(shown.contains("pt-BR"), "{shown}");
+    bot.reply(
+        MANAGER,
+        &["subscribe"],
+        json!([opt("language", 3, json!("default"))]),
+    )
+    .await;
+    assert_eq!(
+        store.subscription(CHANNEL).await.unwrap().unwrap().language,
+        None
+    );
+    let shown = bot.reply(MEMBER, &["settings"], json!([])).await["embeds"].to_string();
+    assert!(shown.contains("(bot default)"), "{shown}");
+
+    let token = "ac-lang";
+    bot.fake
+        .dispatch_interaction(interaction::autocomplete(
+            902,
+            token,
+            GUILD,
+            CHANNEL,
+            USER,
+            &["papers", "subscribe"],
+            json!([{"name": "language", "type": 3, "value": "k", "focused": true}]),
+        ))
+        .await;
+    let got = bot
+        .fake
+        .wait_for_responses(token, 1, Duration::from_secs(10))
+        .await;
+    let choices = got[0]["body"]["data"]["choices"].to_string();
+    assert!(choices.contains("한국어 (ko)"), "{choices}");
+    store.close().await;
+    bot.stop().await;
+}

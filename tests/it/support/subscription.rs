@@ -4,7 +4,8 @@
 
 use chrono::NaiveTime;
 use chrono_tz::Tz;
-use paperboy::store::{NewSubscription, Store};
+use paperboy::language::Language;
+use paperboy::store::{ForumMode, NewSubscription, Store, Weekly};
 
 /// A text channel's subscription with every setting at its default, by user 1, in guild 0.
 pub fn sub(channel_id: u64) -> Sub {
@@ -19,6 +20,9 @@ pub fn sub(channel_id: u64) -> Sub {
         notify_empty: false,
         auto_publish: false,
         created_by: 1,
+        language: None,
+        forum_mode: ForumMode::Day,
+        weekly: None,
     }
 }
 
@@ -34,6 +38,9 @@ pub struct Sub {
     notify_empty: bool,
     auto_publish: bool,
     created_by: u64,
+    language: Option<Language>,
+    forum_mode: ForumMode,
+    weekly: Option<Weekly>,
 }
 
 impl Sub {
@@ -74,6 +81,26 @@ impl Sub {
         self
     }
 
+    /// The channel's language code (`ko`, `en`, …).
+    #[allow(dead_code)] // for the language, forum and weekly suites
+    pub fn language(mut self, code: &str) -> Sub {
+        self.language = Some(Language::parse(code).expect("a language code"));
+        self
+    }
+
+    #[allow(dead_code)] // for the language, forum and weekly suites
+    pub fn forum_mode(mut self, mode: ForumMode) -> Sub {
+        self.forum_mode = mode;
+        self
+    }
+
+    /// The week's best on `weekday`, `top` papers.
+    #[allow(dead_code)] // for the language, forum and weekly suites
+    pub fn weekly(mut self, weekday: chrono::Weekday, top: u32) -> Sub {
+        self.weekly = Some(Weekly { weekday, top });
+        self
+    }
+
     pub fn channel_id(&self) -> u64 {
         self.channel_id
     }
@@ -96,6 +123,9 @@ impl Sub {
             notify_empty: self.notify_empty,
             auto_publish: self.auto_publish,
             created_by: self.created_by,
+            language: self.language.clone(),
+            forum_mode: self.forum_mode,
+            weekly: self.weekly,
         }
     }
 
