@@ -9,18 +9,11 @@
 //! a person's id, and everything the ledger does (planning once, nonces, resuming after a crash,
 //! leases across processes) applies to it unchanged. Its date is the local date of its fire.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::config::ScheduleConfig;
 use crate::schedule::ChannelSchedule;
-
-/// The weekly post's day when a channel did not choose one.
-pub const DEFAULT_WEEKDAY: Weekday = Weekday::Sat;
-/// Papers in a weekly post when a channel did not choose.
-pub const DEFAULT_TOP: usize = 10;
-/// The most papers a weekly post may hold (what a reply can show, too).
-pub const MAX_TOP: usize = 25;
 
 const WEEKLY_BIT: u64 = 1 << 63;
 
@@ -32,19 +25,6 @@ pub fn ledger_key(channel_id: u64) -> u64 {
 /// The channel a ledger key belongs to, when it is a weekly post's.
 pub fn channel_of(key: u64) -> Option<u64> {
     (key & WEEKLY_BIT != 0).then_some(key & !WEEKLY_BIT)
-}
-
-/// A weekday from its stored number (0 = Monday … 6 = Sunday); `None` is the default.
-pub fn weekday_from_db(n: Option<i64>) -> Weekday {
-    match n {
-        Some(n @ 0..=6) => Weekday::try_from(n as u8).unwrap_or(DEFAULT_WEEKDAY),
-        _ => DEFAULT_WEEKDAY,
-    }
-}
-
-/// The number a weekday is stored as (0 = Monday).
-pub fn weekday_to_db(day: Weekday) -> i64 {
-    i64::from(day.num_days_from_monday())
 }
 
 /// The hour of a channel's weekly post: its own post time, else the time the bot-wide schedule
@@ -109,24 +89,6 @@ pub fn next_fire(schedule: &ChannelSchedule, now: DateTime<Utc>) -> Option<DateT
     schedule.next_after(now)
 }
 
-/// A weekday as people type it (`sat`, `Saturday`, `토`, `토요일`), for commands.
-pub fn parse_weekday(text: &str) -> Option<Weekday> {
-    let t = text.trim().to_lowercase();
-    let korean = ["월", "화", "수", "목", "금", "토", "일"];
-    if let Some(i) = korean
-        .iter()
-        .position(|k| t == *k || t == format!("{k}요일"))
-    {
-        return Weekday::try_from(i as u8).ok();
-    }
-    t.parse::<Weekday>().ok()
-}
-
-/// The weekday of a date, for tests and views.
-pub fn weekday_of(date: NaiveDate) -> Weekday {
-    date.weekday()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,22 +112,6 @@ mod tests {
         let nonce = crate::deliver::plan::nonce(key, d("2024-04-13"), 99).unwrap();
         assert!(nonce.len() <= 25, "{nonce}");
         assert_ne!(nonce, crate::deliver::plan::nonce(channel, d("2024-04-13"), 99).unwrap());
-    }
-
-    #[test]
-    fn weekdays_round_trip_and_default_to_saturday() {
-        assert_eq!(weekday_from_db(None), Weekday::Sat);
-        assert_eq!(weekday_from_db(Some(0)), Weekday::Mon);
-        assert_eq!(weekday_from_db(Some(6)), Weekday::Sun);
-        assert_eq!(weekday_from_db(Some(9)), Weekday::Sat);
-        for n in 0..7 {
-            assert_eq!(weekday_to_db(weekday_from_db(Some(n))), n);
-        }
-        assert_eq!(parse_weekday("Saturday"), Some(Weekday::Sat));
-        assert_eq!(parse_weekday(" sun "), Some(Weekday::Sun));
-        assert_eq!(parse_weekday("토요일"), Some(Weekday::Sat));
-        assert_eq!(parse_weekday("월"), Some(Weekday::Mon));
-        assert_eq!(parse_weekday("someday"), None);
     }
 
     #[test]
@@ -209,6 +155,5 @@ mod tests {
         assert_eq!(ranked_dates(d("2024-04-13")).first(), Some(&d("2024-04-06")));
         assert_eq!(ranked_dates(d("2024-04-13")).last(), Some(&d("2024-04-12")));
         assert_eq!(next_fire(&s, fire), Some(fire + week));
-        assert_eq!(weekday_of(d("2024-04-13")), Weekday::Sat);
     }
 }

@@ -7,6 +7,7 @@ pub mod keywords;
 pub mod read;
 pub mod saved;
 pub mod subscription;
+pub mod top;
 
 use std::sync::Arc;
 
@@ -56,7 +57,8 @@ pub fn user_error(msg: impl Into<String>) -> Error {
         "subscription::retry",
         "subscription::settings",
         "keywords::keywords",
-        "saved::saved"
+        "saved::saved",
+        "top::top"
     ),
     subcommand_required
 )]

@@ -7,9 +7,30 @@ use poise::CreateReply;
 
 use super::{no_mentions, sanitize_inline, say_ephemeral, user_error, Context, Data, Error};
 use crate::digest::arxiv_id_from_url;
+use crate::language::Language;
 use crate::reading_list::{export, page};
 use crate::render::{normalise_arxiv_id, option_snapshot, outside_text, SAVE_MENU_ID};
 use crate::store::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
+
+/// The language a person's own replies are in: the one they chose for their alerts, else their
+/// Discord client's (`locale`), else the bot's.
+pub async fn person_language(data: &Data, user_id: u64, locale: &str) -> Language {
+    let chosen = match data.store.alert_user(user_id).await {
+        Ok(user) => user.and_then(|u| u.language),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the person's language; using their client's");
+            None
+        }
+    };
+    chosen
+        .or_else(|| Language::from_discord_locale(locale))
+        .unwrap_or_else(|| data.config.default_language())
+}
+
+/// [`person_language`] of the command's author.
+pub async fn author_language(ctx: Context<'_>) -> Language {
+    person_language(ctx.data(), ctx.author().id.get(), ctx.locale().unwrap_or("en-US")).await
+}
 
 /// Characters of a title echoed in a confirmation.
 const ECHO_TITLE_CHARS: usize = 120;
@@ -79,13 +100,11 @@ pub async fn on_save_choice(
         None => None,
     };
     let components = serde_json::to_value(&interaction.message.components)?;
+    let lang = person_language(data, user_id, &interaction.locale).await;
     let text = match decide_save(&value, archived, &components, data.clock.now()) {
         SaveChoice::Unknown(what) => {
             tracing::info!(value = %what, "a save menu named a paper paperboy does not know");
-            format!(
-                "⚠️ paperboy does not know the paper `{}` any more, so it cannot be saved. Use `/papers search` to find it.",
-                sanitize_inline(&what)
-            )
+            crate::t!(&lang, "saved-unknown", id = sanitize_inline(&what))
         }
         SaveChoice::Save(paper) => {
             let title = outside_text(&paper.title, ECHO_TITLE_CHARS);
@@ -93,14 +112,10 @@ pub async fn on_save_choice(
                 SaveOutcome::Saved => {
                     let n = data.store.saved_count(user_id).await?;
                     tracing::info!(arxiv_id = %paper.arxiv_id, saved = n, "paper saved");
-                    format!("🔖 Saved **{title}** to your reading list ({n} saved). `/papers saved list` shows it.")
+                    crate::t!(&lang, "saved-saved", title = title, count = n)
                 }
-                SaveOutcome::AlreadySaved => {
-                    format!("🔖 **{title}** is already on your reading list.")
-                }
-                SaveOutcome::Full => format!(
-                    "⚠️ Your reading list is full ({MAX_SAVED_PAPERS} papers): remove some with `/papers saved remove` first."
-                ),
+                SaveOutcome::AlreadySaved => crate::t!(&lang, "saved-already", title = title),
+                SaveOutcome::Full => crate::t!(&lang, "saved-full", limit = MAX_SAVED_PAPERS),
             }
         }
     };
@@ -144,13 +159,10 @@ pub async fn list(
 ) -> Result<(), Error> {
     let data = ctx.data();
     let user_id = ctx.author().id.get();
+    let lang = author_language(ctx).await;
     let total = data.store.saved_count(user_id).await?;
     if total == 0 {
-        return say_ephemeral(
-            ctx,
-            "🔖 Your reading list is empty. Pick a paper in the **🔖 Save…** menu under a daily post to keep it here.",
-        )
-        .await;
+        return say_ephemeral(ctx, crate::t!(&lang, "saved-empty")).await;
     }
     let pages = page::page_count(total);
     let shown = (page.unwrap_or(1).max(1) as usize).min(pages);
@@ -162,10 +174,8 @@ pub async fn list(
     let embed = page::page_embed(
         &papers,
         offset + 1,
-        &format!("🔖 Your reading list · {total} saved"),
-        &format!(
-            "Page {shown} of {pages} · newest first · /papers saved export for BibTeX or links"
-        ),
+        &crate::t!(&lang, "saved-list-title", count = total),
+        &crate::t!(&lang, "saved-list-footer", page = shown, pages = pages),
     );
     ctx.send(
         CreateReply::default()
@@ -223,25 +233,21 @@ pub async fn remove(
     #[max_length = 200]
     paper: String,
 ) -> Result<(), Error> {
+    let lang = author_language(ctx).await;
     let Some(id) = typed_arxiv_id(&paper) else {
-        return Err(user_error(format!(
-            "`{}` is not an arXiv id or link I can read; pick one of your papers from the list.",
-            sanitize_inline(&paper)
+        return Err(user_error(crate::t!(
+            &lang,
+            "saved-not-an-id",
+            text = sanitize_inline(&paper)
         )));
     };
     let data = ctx.data();
     let user_id = ctx.author().id.get();
     if !data.store.remove_saved(user_id, &id).await? {
-        return Err(user_error(format!(
-            "`{id}` is not on your reading list (`/papers saved list` shows what is)."
-        )));
+        return Err(user_error(crate::t!(&lang, "saved-not-saved", id = id)));
     }
     let left = data.store.saved_count(user_id).await?;
-    say_ephemeral(
-        ctx,
-        format!("🗑️ Removed `{id}` from your reading list ({left} left)."),
-    )
-    .await
+    say_ephemeral(ctx, crate::t!(&lang, "saved-removed", id = id, left = left)).await
 }
 
 /// How to export the list.
@@ -261,16 +267,13 @@ pub async fn export(
 ) -> Result<(), Error> {
     let data = ctx.data();
     let user_id = ctx.author().id.get();
+    let lang = author_language(ctx).await;
     let papers = data
         .store
         .saved_papers(user_id, 0, MAX_SAVED_PAPERS)
         .await?;
     if papers.is_empty() {
-        return say_ephemeral(
-            ctx,
-            "🔖 Your reading list is empty: nothing to export yet.",
-        )
-        .await;
+        return say_ephemeral(ctx, crate::t!(&lang, "saved-export-empty")).await;
     }
     let format = format.unwrap_or(ExportFormat::Bibtex);
     let (file, name) = match format {
@@ -279,10 +282,7 @@ pub async fn export(
     };
     ctx.send(
         CreateReply::default()
-            .content(format!(
-                "🔖 Your reading list, {} papers, newest first.",
-                papers.len()
-            ))
+            .content(crate::t!(&lang, "saved-export", count = papers.len()))
             .attachment(serenity::CreateAttachment::bytes(file.into_bytes(), name))
             .ephemeral(true)
             .allowed_mentions(no_mentions()),
@@ -294,16 +294,13 @@ pub async fn export(
 /// Delete your whole reading list.
 #[poise::command(slash_command)]
 pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
+    let lang = author_language(ctx).await;
     let n = ctx
         .data()
         .store
         .clear_saved(ctx.author().id.get())
         .await?;
-    say_ephemeral(
-        ctx,
-        format!("🗑️ Your reading list is deleted ({n} papers). paperboy keeps nothing of it."),
-    )
-    .await
+    say_ephemeral(ctx, crate::t!(&lang, "saved-cleared", count = n)).await
 }
 
 #[cfg(test)]

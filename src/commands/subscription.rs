@@ -147,6 +147,14 @@ pub async fn subscribe(
     #[autocomplete = "autocomplete_language"]
     #[max_length = 16]
     language: Option<String>,
+    #[description = "Also post the week's best papers once a week"] weekly: Option<bool>,
+    #[description = "The day of the week's best (default Saturday)"] weekday: Option<
+        super::top::WeekdayChoice,
+    >,
+    #[description = "How many papers the week's best shows (default 10)"]
+    #[min = 1]
+    #[max = 25]
+    weekly_top: Option<u32>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     // Discord enforces the options' ranges, but a handler never trusts its input.
@@ -196,6 +204,27 @@ pub async fn subscribe(
     };
     let existing = data.store.subscription(channel_id).await?;
     let keep = existing.as_ref();
+    let weekly = super::top::chosen_weekly(
+        keep.and_then(|s| s.weekly),
+        weekly,
+        weekday.map(super::top::WeekdayChoice::weekday),
+        weekly_top,
+    );
+    if let Some(w) = weekly {
+        let lang = keep
+            .and_then(|s| s.language.clone())
+            .unwrap_or_else(|| data.config.default_language());
+        if kind == ChannelKind::Forum {
+            return Err(user_error(crate::t!(&lang, "weekly-not-in-forum")));
+        }
+        if !(1..=crate::store::Weekly::MAX_TOP).contains(&w.top) {
+            return Err(user_error(crate::t!(
+                &lang,
+                "weekly-top-range",
+                max = crate::store::Weekly::MAX_TOP
+            )));
+        }
+    }
     let language = match (language, keep) {
         (Some(chosen), _) => chosen,
         (None, Some(s)) => s.language.clone(),
@@ -214,7 +243,7 @@ pub async fn subscribe(
         created_by: ctx.author().id.get(),
         language,
         forum_mode: keep.map(|s| s.forum_mode).unwrap_or_default(),
-        weekly: keep.and_then(|s| s.weekly),
+        weekly,
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
     tracing::info!(channel_id, guild_id, created, "channel subscribed");
@@ -224,7 +253,14 @@ pub async fn subscribe(
         "✅ Subscription updated. This channel gets the Daily Papers"
     };
     let body = describe_schedule(ctx, &sub).await?;
-    say_ephemeral(ctx, format!("{head} {body}")).await
+    let lang = crate::channel::language_of(&sub, &data.config);
+    let weekly = super::top::weekly_words(&lang, &sub, &data.config, data.clock.now(), false);
+    let weekly = if weekly.is_empty() {
+        weekly
+    } else {
+        format!("\n{weekly}")
+    };
+    say_ephemeral(ctx, format!("{head} {body}{weekly}")).await
 }
 
 /// A new channel's language: its server's, when the server chose one. Discord reports `en-US`
@@ -606,6 +642,14 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     true,
                 ),
                 field("Last post", last_post, true),
+                {
+                    let lang = crate::channel::language_of(s, &data.config);
+                    field(
+                        &crate::t!(&lang, "weekly-settings-name"),
+                        super::top::weekly_words(&lang, s, &data.config, now, true),
+                        false,
+                    )
+                },
                 field(
                     "Set up by",
                     format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),

@@ -71,7 +71,7 @@ impl Deliverer {
             let filter = crate::channel::filter_for(Some(sub), &keywords);
             let ranked = crate::ranking::top_papers(&week, &filter, settings.top);
             let dates = crate::weekly::ranked_dates(date);
-            let lang = crate::channel::language_of(sub);
+            let lang = crate::channel::language_of(sub, &self.config);
             let header = crate::t!(
                 &lang,
                 "weekly-header",

@@ -19,8 +19,6 @@ use super::save_menu::save_menu;
 use crate::digest::Paper;
 use crate::filter::Selected;
 
-/// What the save menu shows before a choice.
-const SAVE_MENU_PLACEHOLDER: &str = "🔖 Save…";
 
 /// What the header line needs to know beyond the selected papers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,10 +87,12 @@ pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<Mess
 /// Gives each message the "🔖 Save…" menu of its own papers. Packing keeps one embed per paper,
 /// in order, so a message's papers are the next `embeds.len()` of `selected`.
 pub(super) fn attach_save_menus(messages: &mut [MessageSpec], selected: &[Selected<'_>]) {
+    // The channel's language is not known here yet: the placeholder is the catalog's English.
+    let placeholder = crate::t!(&crate::language::Language::english(), "saved-menu-placeholder");
     let mut papers = selected.iter().map(|s| s.paper);
     for message in messages {
         let own: Vec<&Paper> = papers.by_ref().take(message.embeds.len()).collect();
-        message.menu = save_menu(&own, SAVE_MENU_PLACEHOLDER);
+        message.menu = save_menu(&own, &placeholder);
     }
 }
 

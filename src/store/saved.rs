@@ -238,6 +238,16 @@ mod tests {
             assert_eq!(store.saved_count(7).await.unwrap(), 3);
         }
 
+        async fn clearing_alerts_deletes_the_reading_list_too(store) {
+            store.save_paper(7, &paper("2404.00001")).await.unwrap();
+            store.save_paper(8, &paper("2404.00001")).await.unwrap();
+            // A person with a list and no alerts: `/alerts clear` still deletes the list.
+            assert!(store.clear_alerts(7).await.unwrap());
+            assert_eq!(store.saved_count(7).await.unwrap(), 0);
+            assert_eq!(store.saved_count(8).await.unwrap(), 1);
+            assert!(!store.clear_alerts(7).await.unwrap());
+        }
+
         async fn remove_and_clear_touch_only_that_person(store) {
             for id in ["2404.00001", "2404.00002"] {
                 store.save_paper(7, &paper(id)).await.unwrap();
