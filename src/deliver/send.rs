@@ -632,7 +632,10 @@ impl Deliverer {
                 self.store
                     .finish_delivery(channel, date, DeliveryStatus::Failed)
                     .await?;
-                self.store.set_paused(channel, Some(&reason)).await?;
+                // The subscription is the channel's (a weekly post's ledger key is not its id).
+                self.store
+                    .set_paused(target.destination(), Some(&reason))
+                    .await?;
                 Ok(Outcome::ChannelGone(reason))
             }
             Stop::Failed(Failure::Invalid(e)) => {

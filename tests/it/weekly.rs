@@ -121,7 +121,10 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     .await;
     let settings = bot.reply(MEMBER, &["settings"], json!([])).await;
     let shown = settings.to_string();
-    assert!(shown.contains("Weekly"), "{shown}");
+    assert!(
+        shown.contains("The week's best") && shown.contains("Every Saturday at 09:00 (UTC) · top 4"),
+        "{shown}"
+    );
 
     bot.two_passes().await;
     let key = paperboy::weekly::ledger_key(CHANNEL);
@@ -332,4 +335,78 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
 /// The list `votes` set for `date`, to serve it under another date.
 fn api_list_for(api: &VotesApi, date: NaiveDate) -> Vec<crate::support::hf_votes::Listed> {
     api.list(date)
+}
+
+/// The votes an embed shows (its "👍 Votes" field).
+fn shown_votes(embed: &Value) -> Option<u64> {
+    embed["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["name"] == "👍 Votes")?["value"]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
+    let mut bot = Bot::start_at(at("2024-04-05T12:00:00Z")).await;
+    // Archive the fixture day (12 papers, 24 votes down to 2).
+    bot.invoke(
+        MEMBER,
+        &["date"],
+        json!([opt("day", 3, json!("2024-04-02"))]),
+        2,
+    )
+    .await;
+    let got = bot
+        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 1)
+        .await;
+    let data = &got[0]["body"]["data"];
+    let header = content(data);
+    assert!(header.starts_with("🏆") && header.contains("top 3"), "{header}");
+    assert!(!is_ephemeral(data), "one message is shown to the channel: {data:#}");
+    let embeds = data["embeds"].as_array().unwrap();
+    let shown: Vec<String> = embeds
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    assert!(shown[0].starts_with("#1 · Aurora-M"), "{shown:#?}");
+    let votes: Vec<u64> = embeds.iter().filter_map(shown_votes).collect();
+    assert_eq!(votes, [24, 22, 10]);
+    assert!(data["components"][0]["components"][0]["options"].is_array());
+
+    // In a subscribed channel, its filters apply.
+    bot.reply(MANAGER, &["subscribe"], json!([])).await;
+    bot.reply(
+        MANAGER,
+        &["keywords", "add"],
+        json!([opt("words", 3, json!("-aurora"))]),
+    )
+    .await;
+    let got = bot
+        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 1)
+        .await;
+    let data = &got[0]["body"]["data"];
+    assert!(content(data).contains("filters"), "{data:#}");
+    let votes: Vec<u64> = data["embeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(shown_votes)
+        .collect();
+    assert_eq!(votes, [22, 10, 9]);
+
+    // A month with twelve papers: the whole ranking is long, so only the asker sees it.
+    let got = bot
+        .invoke(
+            MEMBER,
+            &["top"],
+            json!([opt("period", 4, json!(1)), opt("count", 4, json!(25))]),
+            2,
+        )
+        .await;
+    assert!(is_ephemeral(&got[0]["body"]["data"]), "{:#}", got[0]);
+    bot.stop().await;
 }
