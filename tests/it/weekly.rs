@@ -267,12 +267,40 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
             .through(&fake)
             .spawn()
     };
+    // Each run is killed as soon as a few more messages reached Discord: mid-fan-out, with
+    // the answers of the last ones still on their way.
+    let message_posts = || {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .count()
+    };
+    let weekly_headers = || {
+        channels
+            .iter()
+            .filter(|c| fake.messages(**c).iter().any(|m| content(m).starts_with("🏆")))
+            .count()
+    };
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
-    for _ in 0..6 {
+    let mut mid_weekly = 0;
+    for _ in 0..8 {
+        let before = message_posts();
         let mut child = spawn();
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(600..2_500))).await;
+        let step = rng.gen_range(3..15);
+        for _ in 0..400 {
+            if message_posts() >= before + step {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         kill(&mut child).await;
+        let seen = weekly_headers();
+        if seen > 0 && seen < channels.len() {
+            mid_weekly += 1;
+        }
     }
+    // The kills landed while the weekly posts were going out, not before or after.
+    assert!(mid_weekly >= 2, "only {mid_weekly} kills landed among the weekly posts");
     let mut child = spawn();
     let mut done = false;
     for _ in 0..600 {
