@@ -4,8 +4,8 @@
 
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
-use crate::schedule::ChannelSchedule;
 use crate::language::Language;
+use crate::schedule::ChannelSchedule;
 use crate::store::{Keyword, KeywordKind, Subscription, Weekly};
 use crate::terms::{Facet, AUTHOR_PREFIX};
 

@@ -109,7 +109,9 @@ pub fn top_papers<'a>(days: &'a [Digest], filter: &Filter, n: usize) -> Vec<Rank
         std::collections::HashMap::new();
     for day in days {
         for (position, paper) in day.papers.iter().enumerate() {
-            let entry = newest.entry(identity(paper)).or_insert((day.date, position));
+            let entry = newest
+                .entry(identity(paper))
+                .or_insert((day.date, position));
             if day.date >= entry.0 {
                 *entry = (day.date, position);
             }

@@ -111,7 +111,10 @@ mod tests {
         // Its nonces stay within Discord's 25 characters.
         let nonce = crate::deliver::plan::nonce(key, d("2024-04-13"), 99).unwrap();
         assert!(nonce.len() <= 25, "{nonce}");
-        assert_ne!(nonce, crate::deliver::plan::nonce(channel, d("2024-04-13"), 99).unwrap());
+        assert_ne!(
+            nonce,
+            crate::deliver::plan::nonce(channel, d("2024-04-13"), 99).unwrap()
+        );
     }
 
     #[test]
@@ -121,7 +124,10 @@ mod tests {
             .schedule;
         let tz: Tz = "Asia/Seoul".parse().unwrap();
         // The default schedule posts at 10:00 (Mon-Fri): the weekly post keeps the hour.
-        assert_eq!(post_time(&cfg, None, tz), NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(
+            post_time(&cfg, None, tz),
+            NaiveTime::from_hms_opt(10, 0, 0).unwrap()
+        );
         let own = NaiveTime::from_hms_opt(8, 30, 0).unwrap();
         assert_eq!(post_time(&cfg, Some(own), tz), own);
     }
@@ -135,24 +141,42 @@ mod tests {
         let catch_up = Duration::days(3);
         let never = |_: NaiveDate| false;
         // Friday: last Saturday's fire was before the channel asked.
-        assert_eq!(due(&s, since, t("2024-04-12T12:00:00Z"), catch_up, never), None);
+        assert_eq!(
+            due(&s, since, t("2024-04-12T12:00:00Z"), catch_up, never),
+            None
+        );
         // Saturday 08:59: not yet; 09:00: due, dated that Saturday.
-        assert_eq!(due(&s, since, t("2024-04-13T08:59:00Z"), catch_up, never), None);
+        assert_eq!(
+            due(&s, since, t("2024-04-13T08:59:00Z"), catch_up, never),
+            None
+        );
         let fire = t("2024-04-13T09:00:00Z");
-        assert_eq!(due(&s, since, fire, catch_up, never), Some((d("2024-04-13"), fire)));
+        assert_eq!(
+            due(&s, since, fire, catch_up, never),
+            Some((d("2024-04-13"), fire))
+        );
         // Down all weekend: caught up on Monday, same post.
         let monday = t("2024-04-15T07:00:00Z");
-        assert_eq!(due(&s, since, monday, catch_up, never), Some((d("2024-04-13"), fire)));
+        assert_eq!(
+            due(&s, since, monday, catch_up, never),
+            Some((d("2024-04-13"), fire))
+        );
         // Posted: nothing more that week.
         let posted = |date: NaiveDate| date == d("2024-04-13");
         assert_eq!(due(&s, since, monday, catch_up, posted), None);
         // Down for four days past the fire: that week is skipped, the next one comes.
-        assert_eq!(due(&s, since, fire + Duration::days(4), catch_up, never), None);
+        assert_eq!(
+            due(&s, since, fire + Duration::days(4), catch_up, never),
+            None
+        );
         assert_eq!(
             due(&s, since, fire + week, catch_up, posted),
             Some((d("2024-04-20"), fire + week))
         );
-        assert_eq!(ranked_dates(d("2024-04-13")).first(), Some(&d("2024-04-06")));
+        assert_eq!(
+            ranked_dates(d("2024-04-13")).first(),
+            Some(&d("2024-04-06"))
+        );
         assert_eq!(ranked_dates(d("2024-04-13")).last(), Some(&d("2024-04-12")));
         assert_eq!(next_fire(&s, fire), Some(fire + week));
     }

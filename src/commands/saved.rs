@@ -29,7 +29,12 @@ pub async fn person_language(data: &Data, user_id: u64, locale: &str) -> Languag
 
 /// [`person_language`] of the command's author.
 pub async fn author_language(ctx: Context<'_>) -> Language {
-    person_language(ctx.data(), ctx.author().id.get(), ctx.locale().unwrap_or("en-US")).await
+    person_language(
+        ctx.data(),
+        ctx.author().id.get(),
+        ctx.locale().unwrap_or("en-US"),
+    )
+    .await
 }
 
 /// Characters of a title echoed in a confirmation.
@@ -295,11 +300,7 @@ pub async fn export(
 #[poise::command(slash_command)]
 pub async fn clear(ctx: Context<'_>) -> Result<(), Error> {
     let lang = author_language(ctx).await;
-    let n = ctx
-        .data()
-        .store
-        .clear_saved(ctx.author().id.get())
-        .await?;
+    let n = ctx.data().store.clear_saved(ctx.author().id.get()).await?;
     say_ephemeral(ctx, crate::t!(&lang, "saved-cleared", count = n)).await
 }
 
@@ -329,10 +330,15 @@ mod tests {
             authors: vec!["A".into(), "B".into()],
             ..Default::default()
         };
-        let SaveChoice::Save(p) = decide_save("2404.00399", Some((day, archived)), &menu_message(), now) else {
+        let SaveChoice::Save(p) =
+            decide_save("2404.00399", Some((day, archived)), &menu_message(), now)
+        else {
             panic!()
         };
-        assert_eq!((p.title.as_str(), p.digest_date), ("From the archive", Some(day)));
+        assert_eq!(
+            (p.title.as_str(), p.digest_date),
+            ("From the archive", Some(day))
+        );
         assert_eq!(p.authors, ["A", "B"]);
         let SaveChoice::Save(p) = decide_save("2404.00399", None, &menu_message(), now) else {
             panic!()
@@ -351,7 +357,10 @@ mod tests {
 
     #[test]
     fn typed_ids_and_links_are_read() {
-        assert_eq!(typed_arxiv_id(" 2404.00399v2").as_deref(), Some("2404.00399"));
+        assert_eq!(
+            typed_arxiv_id(" 2404.00399v2").as_deref(),
+            Some("2404.00399")
+        );
         assert_eq!(
             typed_arxiv_id("https://huggingface.co/papers/2404.00399").as_deref(),
             Some("2404.00399")

@@ -202,7 +202,10 @@ mod tests {
             top: 5,
         };
         assert_eq!(chosen_weekly(None, None, None, None), None);
-        assert_eq!(chosen_weekly(None, Some(true), None, None), Some(Weekly::default()));
+        assert_eq!(
+            chosen_weekly(None, Some(true), None, None),
+            Some(Weekly::default())
+        );
         assert_eq!(
             chosen_weekly(None, None, None, Some(3)),
             Some(Weekly {
@@ -218,6 +221,9 @@ mod tests {
                 top: 5
             })
         );
-        assert_eq!(chosen_weekly(Some(on), Some(false), Some(Weekday::Fri), None), None);
+        assert_eq!(
+            chosen_weekly(Some(on), Some(false), Some(Weekday::Fri), None),
+            None
+        );
     }
 }

@@ -59,9 +59,8 @@ impl Deliverer {
             }
             let mut week = Vec::new();
             for d in crate::weekly::ranked_dates(date) {
-                if !days.contains_key(&d) {
-                    let day = self.refreshed_day(d).await?;
-                    days.insert(d, day);
+                if let std::collections::hash_map::Entry::Vacant(slot) = days.entry(d) {
+                    slot.insert(self.refreshed_day(d).await?);
                 }
                 if let Some(Some(day)) = days.get(&d) {
                     week.push(day.clone());
@@ -79,8 +78,7 @@ impl Deliverer {
                 span = crate::render::span(&dates)
             );
             let messages = crate::render::top_messages(&header, &ranked, Some(now));
-            let bodies: Vec<serde_json::Value> =
-                messages.iter().map(|m| m.to_json(None)).collect();
+            let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
             let plan = RenderCache::default().plan_for(key, date, &bodies);
             self.store.plan_delivery(key, date, &plan).await?;
             tracing::info!(

@@ -21,7 +21,11 @@ pub fn escape_bibtex(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = false;
     for c in text.chars() {
-        let c = if c.is_control() || c.is_whitespace() { ' ' } else { c };
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
         if c == ' ' {
             if !last_space && !out.is_empty() {
                 out.push(' ');
@@ -79,11 +83,8 @@ pub fn bibtex_entry(paper: &SavedPaper) -> String {
         // An elided run of names: BibTeX's own "and others".
         authors.push("others".into());
     }
-    let year = year_of(&paper.arxiv_id).or_else(|| {
-        paper
-            .digest_date
-            .map(|d| chrono::Datelike::year(&d))
-    });
+    let year =
+        year_of(&paper.arxiv_id).or_else(|| paper.digest_date.map(|d| chrono::Datelike::year(&d)));
     let id = escape_bibtex(&paper.arxiv_id);
     let mut fields = vec![("title", format!("{{{}}}", escape_bibtex(&paper.title)))];
     if !authors.is_empty() {
@@ -138,9 +139,12 @@ pub(crate) mod tests {
     use super::*;
     use chrono::{NaiveDate, Utc};
 
+    /// An entry: type, key, fields.
+    type Entry = (String, String, Vec<(String, String)>);
+
     /// A small BibTeX reader: entries as (type, key, fields), braces counted as BibTeX does.
     /// Enough to prove an export is well-formed and says what it should.
-    pub(crate) fn parse(text: &str) -> Result<Vec<(String, String, Vec<(String, String)>)>, String> {
+    pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, String> {
         let mut entries = Vec::new();
         let mut rest = text;
         while let Some(at) = rest.find('@') {
@@ -161,7 +165,9 @@ pub(crate) mod tests {
                 let eq = rest.find('=').ok_or("no = in field")?;
                 let name = rest[..eq].trim().to_lowercase();
                 rest = rest[eq + 1..].trim_start();
-                let r = rest.strip_prefix('{').ok_or(format!("field {name} not braced"))?;
+                let r = rest
+                    .strip_prefix('{')
+                    .ok_or(format!("field {name} not braced"))?;
                 let mut depth = 1;
                 let mut end = None;
                 for (i, c) in r.char_indices() {
@@ -188,7 +194,10 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn saved(id: &str, title: &str, authors: &[&str]) -> SavedPaper {
@@ -204,8 +213,16 @@ pub(crate) mod tests {
     #[test]
     fn entries_parse_back_with_title_authors_year_and_id() {
         let papers = [
-            saved("2404.00399", "Aurora-M: Open {Source} 100% of $x_1$ & #1 ~ ^ \\ }{", &["Tri Dao", "Cordélia Schmid", "+"]),
-            saved("2312.00752", "Mamba:\nLinear-Time}} @misc{evil,", &["Albert Gu", "Smith and Jones"]),
+            saved(
+                "2404.00399",
+                "Aurora-M: Open {Source} 100% of $x_1$ & #1 ~ ^ \\ }{",
+                &["Tri Dao", "Cordélia Schmid", "+"],
+            ),
+            saved(
+                "2312.00752",
+                "Mamba:\nLinear-Time}} @misc{evil,",
+                &["Albert Gu", "Smith and Jones"],
+            ),
         ];
         let text = bibtex(&papers);
         let entries = parse(&text).unwrap();
@@ -216,16 +233,25 @@ pub(crate) mod tests {
             field(fields, "title"),
             Some("{Aurora-M: Open \\textbraceleft{}Source\\textbraceright{} 100\\% of \\$x\\_1\\$ \\& \\#1 \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\textbraceright{}\\textbraceleft{}}")
         );
-        assert_eq!(field(fields, "author"), Some("Tri Dao and Cordélia Schmid and others"));
+        assert_eq!(
+            field(fields, "author"),
+            Some("Tri Dao and Cordélia Schmid and others")
+        );
         assert_eq!(field(fields, "year"), Some("2024"));
         assert_eq!(field(fields, "eprint"), Some("2404.00399"));
         assert_eq!(field(fields, "archiveprefix"), Some("arXiv"));
-        assert_eq!(field(fields, "url"), Some("https://arxiv.org/abs/2404.00399"));
+        assert_eq!(
+            field(fields, "url"),
+            Some("https://arxiv.org/abs/2404.00399")
+        );
         let (_, key, fields) = &entries[1];
         assert_eq!(key, "arxiv2312.00752");
         // The hostile title stays inside its field: no second entry was smuggled in.
         assert_eq!(field(fields, "title"), Some("{Mamba: Linear-Time\\textbraceright{}\\textbraceright{} @misc\\textbraceleft{}evil,}"));
-        assert_eq!(field(fields, "author"), Some("Albert Gu and {Smith and Jones}"));
+        assert_eq!(
+            field(fields, "author"),
+            Some("Albert Gu and {Smith and Jones}")
+        );
         assert_eq!(field(fields, "year"), Some("2023"));
     }
 

@@ -49,7 +49,12 @@ fn entry(number: usize, paper: &SavedPaper) -> String {
 
 /// The page's embed: `papers` are the page's entries, numbered from `first_number`. Entries that
 /// would not fit the description are left out whole (never cut inside a link).
-pub fn page_embed(papers: &[SavedPaper], first_number: usize, title: &str, footer: &str) -> EmbedSpec {
+pub fn page_embed(
+    papers: &[SavedPaper],
+    first_number: usize,
+    title: &str,
+    footer: &str,
+) -> EmbedSpec {
     let mut description = String::new();
     for (i, paper) in papers.iter().enumerate() {
         let e = entry(first_number + i, paper);
@@ -96,17 +101,32 @@ mod tests {
 
     #[test]
     fn entries_are_numbered_linked_and_defused() {
-        let papers = [saved(1, "A [link](https://evil) @everyone"), saved(2, &"x".repeat(400))];
+        let papers = [
+            saved(1, "A [link](https://evil) @everyone"),
+            saved(2, &"x".repeat(400)),
+        ];
         let e = page_embed(&papers, 11, "t", "f");
-        assert!(e.description.starts_with("**11. [A \\[link\\]\\(https://evil\\)"), "{}", e.description);
+        assert!(
+            e.description
+                .starts_with("**11. [A \\[link\\]\\(https://evil\\)"),
+            "{}",
+            e.description
+        );
         assert!(!e.description.contains("@everyone"), "{}", e.description);
         assert!(e.description.contains("**12. "));
         assert!(e.description.contains("(https://arxiv.org/abs/2404.00001)"));
-        assert!(e.description.contains("[PDF](https://arxiv.org/pdf/2404.00002)"));
+        assert!(e
+            .description
+            .contains("[PDF](https://arxiv.org/pdf/2404.00002)"));
         assert!(e.description.contains("Tri Dao · `2404.00001`"));
         assert!(e.description.chars().count() <= MAX_DESCRIPTION_CHARS);
-        let long: Vec<SavedPaper> = (0..PAGE_SIZE).map(|i| saved(i, &"가".repeat(400))).collect();
+        let long: Vec<SavedPaper> = (0..PAGE_SIZE)
+            .map(|i| saved(i, &"가".repeat(400)))
+            .collect();
         let e = page_embed(&long, 1, "t", "f");
-        assert_eq!(e.description.matches("](https://arxiv.org/pdf/").count(), PAGE_SIZE);
+        assert_eq!(
+            e.description.matches("](https://arxiv.org/pdf/").count(),
+            PAGE_SIZE
+        );
     }
 }

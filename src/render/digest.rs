@@ -19,7 +19,6 @@ use super::save_menu::save_menu;
 use crate::digest::Paper;
 use crate::filter::Selected;
 
-
 /// What the header line needs to know beyond the selected papers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderContext {
@@ -88,7 +87,10 @@ pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<Mess
 /// in order, so a message's papers are the next `embeds.len()` of `selected`.
 pub(super) fn attach_save_menus(messages: &mut [MessageSpec], selected: &[Selected<'_>]) {
     // The channel's language is not known here yet: the placeholder is the catalog's English.
-    let placeholder = crate::t!(&crate::language::Language::english(), "saved-menu-placeholder");
+    let placeholder = crate::t!(
+        &crate::language::Language::english(),
+        "saved-menu-placeholder"
+    );
     let mut papers = selected.iter().map(|s| s.paper);
     for message in messages {
         let own: Vec<&Paper> = papers.by_ref().take(message.embeds.len()).collect();
@@ -182,7 +184,10 @@ mod tests {
             }
             offered.extend(menu.options.iter().map(|o| o.value.clone()));
             let json = m.to_json(None);
-            assert_eq!(json["components"][0]["components"][0]["custom_id"], crate::render::SAVE_MENU_ID);
+            assert_eq!(
+                json["components"][0]["components"][0]["custom_id"],
+                crate::render::SAVE_MENU_ID
+            );
         }
         let all: Vec<String> = papers.iter().map(|p| p.arxiv_id.clone().unwrap()).collect();
         assert_eq!(offered, all);

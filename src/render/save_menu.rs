@@ -113,10 +113,9 @@ pub fn save_menu(papers: &[&Paper], placeholder: &str) -> Option<SelectSpec> {
             .map(String::as_str)
             .filter(|a| *a != "+")
             .collect();
+        let described = one_line(&format!("{value} · {}", authors.join(", ")));
         let description = truncate_chars(
-            &one_line(&format!("{value} · {}", authors.join(", ")))
-                .trim_end_matches([' ', '·'])
-                .to_string(),
+            described.trim_end_matches([' ', '·']),
             MAX_OPTION_DESCRIPTION_CHARS,
         );
         options.push(SelectOption {
@@ -189,9 +188,23 @@ mod tests {
 
     #[test]
     fn arxiv_ids_are_checked_and_lose_their_version() {
-        assert_eq!(normalise_arxiv_id("2404.00399").as_deref(), Some("2404.00399"));
-        assert_eq!(normalise_arxiv_id(" 2404.0039v2 ").as_deref(), Some("2404.0039"));
-        for bad in ["", "2404", "hep-th/9901001", "2404.003991", "24a4.00399", "2404.00399v", "2404.00399\"}"] {
+        assert_eq!(
+            normalise_arxiv_id("2404.00399").as_deref(),
+            Some("2404.00399")
+        );
+        assert_eq!(
+            normalise_arxiv_id(" 2404.0039v2 ").as_deref(),
+            Some("2404.0039")
+        );
+        for bad in [
+            "",
+            "2404",
+            "hep-th/9901001",
+            "2404.003991",
+            "24a4.00399",
+            "2404.00399v",
+            "2404.00399\"}",
+        ] {
             assert_eq!(normalise_arxiv_id(bad), None, "{bad:?}");
         }
     }
@@ -212,9 +225,19 @@ mod tests {
         assert!(menu.placeholder.chars().count() <= MAX_PLACEHOLDER_CHARS);
         let values: Vec<&str> = menu.options.iter().map(|o| o.value.as_str()).collect();
         assert_eq!(values, ["2404.00399", "2404.01234"]);
-        assert!(!menu.options[0].label.contains("<@1"), "{:?}", menu.options[0].label);
-        assert_eq!(menu.options[1].label.chars().count(), MAX_OPTION_LABEL_CHARS);
-        assert_eq!(menu.options[0].description, "2404.00399 · Tri Dao, Albert Gu");
+        assert!(
+            !menu.options[0].label.contains("<@1"),
+            "{:?}",
+            menu.options[0].label
+        );
+        assert_eq!(
+            menu.options[1].label.chars().count(),
+            MAX_OPTION_LABEL_CHARS
+        );
+        assert_eq!(
+            menu.options[0].description,
+            "2404.00399 · Tri Dao, Albert Gu"
+        );
         for o in &menu.options {
             assert!(o.value.chars().count() <= MAX_OPTION_VALUE_CHARS);
             assert!(o.description.chars().count() <= MAX_OPTION_DESCRIPTION_CHARS);
@@ -224,7 +247,10 @@ mod tests {
             .map(|i| with_id("t", Some(&format!("2404.{i:05}"))))
             .collect();
         let refs: Vec<&Paper> = many.iter().collect();
-        assert_eq!(save_menu(&refs, "x").unwrap().options.len(), MAX_SELECT_OPTIONS);
+        assert_eq!(
+            save_menu(&refs, "x").unwrap().options.len(),
+            MAX_SELECT_OPTIONS
+        );
     }
 
     #[test]
@@ -243,7 +269,13 @@ mod tests {
         let snap = option_snapshot(&serde_json::json!([row]), "2404.00399").unwrap();
         assert_eq!(snap.title, "Aurora-M");
         assert_eq!(snap.authors, ["Tri Dao", "Albert Gu"]);
-        assert_eq!(option_snapshot(&serde_json::json!([row]), "2404.99999"), None);
-        assert_eq!(option_snapshot(&serde_json::json!(null), "2404.00399"), None);
+        assert_eq!(
+            option_snapshot(&serde_json::json!([row]), "2404.99999"),
+            None
+        );
+        assert_eq!(
+            option_snapshot(&serde_json::json!(null), "2404.00399"),
+            None
+        );
     }
 }

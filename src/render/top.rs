@@ -28,8 +28,7 @@ pub fn top_messages(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut embed =
-                paper_embed_noted(r.paper, &r.matched, r.date, budget, note.as_deref());
+            let mut embed = paper_embed_noted(r.paper, &r.matched, r.date, budget, note.as_deref());
             embed.title = format!("#{} · {}", i + 1, embed.title);
             embed
         })
@@ -77,7 +76,11 @@ mod tests {
         assert_eq!(messages[0].content.as_deref(), Some("🏆 header"));
         let embeds: Vec<_> = messages.iter().flat_map(|m| &m.embeds).collect();
         assert_eq!(embeds.len(), 10);
-        assert!(embeds[0].title.starts_with("#1 · Paper 0"), "{}", embeds[0].title);
+        assert!(
+            embeds[0].title.starts_with("#1 · Paper 0"),
+            "{}",
+            embeds[0].title
+        );
         assert!(embeds[9].title.starts_with("#10 · "));
         let offered: usize = messages
             .iter()
@@ -85,6 +88,9 @@ mod tests {
             .sum();
         assert_eq!(offered, 10);
         assert!(top_messages("h", &[], None).is_empty());
-        assert_eq!(span(&[date(), date() + chrono::Duration::days(6)]), "2024-04-02 – 2024-04-08");
+        assert_eq!(
+            span(&[date(), date() + chrono::Duration::days(6)]),
+            "2024-04-02 – 2024-04-08"
+        );
     }
 }

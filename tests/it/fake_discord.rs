@@ -3182,37 +3182,74 @@ async fn message_components_are_checked_as_discord_does() {
     let rows: Vec<Value> = (0..5)
         .map(|r| select_row(&format!("{r}{}", "i".repeat(99)), 25, 100, 100))
         .collect();
-    http.send_message(c, vec![], &post(json!(rows))).await.unwrap();
+    http.send_message(c, vec![], &post(json!(rows)))
+        .await
+        .unwrap();
 
     // One limit broken at a time, each reported at its path.
     let cases = [
-        (json!((0..6).map(|r| select_row(&r.to_string(), 1, 1, 1)).collect::<Vec<_>>()), "components"),
-        (json!([select_row("s", 26, 1, 2)]), "components.0.components.0.options"),
-        (json!([select_row("s", 0, 1, 1)]), "components.0.components.0.options"),
-        (json!([select_row(&"i".repeat(101), 1, 1, 1)]), "components.0.components.0.custom_id"),
-        (json!([select_row("s", 1, 101, 1)]), "components.0.components.0.options.0.label"),
-        (json!([select_row("s", 1, 1, 101)]), "components.0.components.0.options.0.value"),
-        (json!([select_row("s", 1, 1, 1), select_row("s", 1, 1, 1)]), "components.1.components.0.custom_id"),
-        (json!([{ "type": 3, "custom_id": "s", "options": [] }]), "components.0.type"),
+        (
+            json!((0..6)
+                .map(|r| select_row(&r.to_string(), 1, 1, 1))
+                .collect::<Vec<_>>()),
+            "components",
+        ),
+        (
+            json!([select_row("s", 26, 1, 2)]),
+            "components.0.components.0.options",
+        ),
+        (
+            json!([select_row("s", 0, 1, 1)]),
+            "components.0.components.0.options",
+        ),
+        (
+            json!([select_row(&"i".repeat(101), 1, 1, 1)]),
+            "components.0.components.0.custom_id",
+        ),
+        (
+            json!([select_row("s", 1, 101, 1)]),
+            "components.0.components.0.options.0.label",
+        ),
+        (
+            json!([select_row("s", 1, 1, 101)]),
+            "components.0.components.0.options.0.value",
+        ),
+        (
+            json!([select_row("s", 1, 1, 1), select_row("s", 1, 1, 1)]),
+            "components.1.components.0.custom_id",
+        ),
+        (
+            json!([{ "type": 3, "custom_id": "s", "options": [] }]),
+            "components.0.type",
+        ),
     ];
     for (components, path) in cases {
-        let (status, code, paths) =
-            discord_error(http.send_message(c, vec![], &post(components.clone())).await);
+        let (status, code, paths) = discord_error(
+            http.send_message(c, vec![], &post(components.clone()))
+                .await,
+        );
         assert_eq!((status, code), (400, 50035), "{components}");
-        assert!(paths.iter().any(|p| p == path), "{path} not in {paths:?} for {components}");
+        assert!(
+            paths.iter().any(|p| p == path),
+            "{path} not in {paths:?} for {components}"
+        );
     }
     let mut long_description = select_row("s", 1, 1, 1);
     long_description["components"][0]["options"][0]["description"] = json!("d".repeat(101));
-    let (_, _, paths) =
-        discord_error(http.send_message(c, vec![], &post(json!([long_description]))).await);
+    let (_, _, paths) = discord_error(
+        http.send_message(c, vec![], &post(json!([long_description])))
+            .await,
+    );
     assert_eq!(paths, ["components.0.components.0.options.0.description"]);
 
     // serenity's own builders pass.
     let menu = serenity::all::CreateSelectMenu::new(
         "pb:save:v1",
         serenity::all::CreateSelectMenuKind::String {
-            options: vec![serenity::all::CreateSelectMenuOption::new("Aurora-M", "2404.00399")
-                .description("2404.00399 · Tri Dao")],
+            options: vec![
+                serenity::all::CreateSelectMenuOption::new("Aurora-M", "2404.00399")
+                    .description("2404.00399 · Tri Dao"),
+            ],
         },
     );
     let sent = http
@@ -3236,7 +3273,10 @@ async fn select_choices_deserialize_into_component_interactions() {
     let menu = serenity::all::CreateSelectMenu::new(
         "pb:save:v1",
         serenity::all::CreateSelectMenuKind::String {
-            options: vec![serenity::all::CreateSelectMenuOption::new("Aurora-M", "2404.00399")],
+            options: vec![serenity::all::CreateSelectMenuOption::new(
+                "Aurora-M",
+                "2404.00399",
+            )],
         },
     );
     let sent = http

@@ -26,7 +26,10 @@ async fn daily_post(bot: &mut Bot) -> Vec<Value> {
         .reply(
             MANAGER,
             &["subscribe"],
-            json!([opt("time", 3, json!(time)), opt("timezone", 3, json!("UTC"))]),
+            json!([
+                opt("time", 3, json!(time)),
+                opt("timezone", 3, json!("UTC"))
+            ]),
         )
         .await;
     assert!(content(&data).contains("Subscribed"), "{data:#}");
@@ -123,7 +126,10 @@ async fn pick(bot: &mut Bot, user: u64, message: &Value, value: &str) -> Value {
     assert_eq!(first["kind"], "callback", "{first:#}");
     assert_eq!(first["body"]["type"], 4, "{first:#}");
     let data = first["body"]["data"].clone();
-    assert!(is_ephemeral(&data), "a save is confirmed to the chooser only: {data:#}");
+    assert!(
+        is_ephemeral(&data),
+        "a save is confirmed to the chooser only: {data:#}"
+    );
     assert_eq!(data["allowed_mentions"]["parse"], json!([]), "{data:#}");
     data
 }
@@ -131,7 +137,15 @@ async fn pick(bot: &mut Bot, user: u64, message: &Value, value: &str) -> Value {
 /// `/papers saved list` as `user`: the reply's embed description (or its text when empty).
 async fn list(bot: &mut Bot, user: u64) -> String {
     let got = bot
-        .invoke_in(GUILD, CHANNEL, user, MEMBER, &["saved", "list"], json!([]), 1)
+        .invoke_in(
+            GUILD,
+            CHANNEL,
+            user,
+            MEMBER,
+            &["saved", "list"],
+            json!([]),
+            1,
+        )
         .await;
     let data = &got[0]["body"]["data"];
     assert!(is_ephemeral(data), "{data:#}");
@@ -151,7 +165,10 @@ async fn save_from_a_post_list_remove_export_and_clear() {
         let embeds = m["embeds"].as_array().unwrap();
         assert_eq!(offered.len(), embeds.len());
         for ((value, _), e) in offered.iter().zip(embeds) {
-            assert!(e["url"].as_str().unwrap().ends_with(value.as_str()), "{e:#}");
+            assert!(
+                e["url"].as_str().unwrap().ends_with(value.as_str()),
+                "{e:#}"
+            );
         }
     }
     let (first_id, first_title) = options(&posted[0])[0].clone();
@@ -166,7 +183,8 @@ async fn save_from_a_post_list_remove_export_and_clear() {
     // Twice is once.
     let data = pick(&mut bot, USER, &posted[0], &first_id).await;
     assert!(content(&data).contains("already"), "{data:#}");
-    bot.clock.set(bot.clock.now() + chrono::Duration::minutes(1));
+    bot.clock
+        .set(bot.clock.now() + chrono::Duration::minutes(1));
     pick(&mut bot, USER, &posted[1], &second_id).await;
 
     // Newest first, each with its links; another person's list is their own.
@@ -176,14 +194,18 @@ async fn save_from_a_post_list_remove_export_and_clear() {
         shown.find(&first_id).expect("first saved shown"),
     );
     assert!(a < b, "newest first: {shown}");
-    assert!(shown.contains(&format!("[PDF](https://arxiv.org/pdf/{first_id})")), "{shown}");
-    assert!(shown.contains(&format!("https://huggingface.co/papers/{second_id}")), "{shown}");
+    assert!(
+        shown.contains(&format!("[PDF](https://arxiv.org/pdf/{first_id})")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("https://huggingface.co/papers/{second_id}")),
+        "{shown}"
+    );
     assert!(list(&mut bot, OTHER_USER).await.contains("empty"));
 
     // BibTeX, parsed back: an entry per paper with its id, title, authors and year.
-    let got = bot
-        .invoke(MEMBER, &["saved", "export"], json!([]), 1)
-        .await;
+    let got = bot.invoke(MEMBER, &["saved", "export"], json!([]), 1).await;
     assert!(is_ephemeral(&got[0]["body"]["data"]), "{:#}", got[0]);
     let files = got[0]["files"].as_array().expect("the export is a file");
     assert_eq!(files.len(), 1);
@@ -214,27 +236,47 @@ async fn save_from_a_post_list_remove_export_and_clear() {
         )
         .await;
     let text = got[0]["files"][0]["content"].as_str().unwrap().to_string();
-    assert!(text.contains(&format!("https://arxiv.org/abs/{first_id}")), "{text}");
+    assert!(
+        text.contains(&format!("https://arxiv.org/abs/{first_id}")),
+        "{text}"
+    );
 
     // Remove one.
     let data = bot
         .reply(
             MEMBER,
             &["saved", "remove"],
-            json!([opt("paper", 3, json!(format!("https://arxiv.org/abs/{first_id}")))]),
+            json!([opt(
+                "paper",
+                3,
+                json!(format!("https://arxiv.org/abs/{first_id}"))
+            )]),
         )
         .await;
     assert!(content(&data).contains("Removed"), "{data:#}");
     let shown = list(&mut bot, USER).await;
-    assert!(!shown.contains(&first_id) && shown.contains(&second_id), "{shown}");
+    assert!(
+        !shown.contains(&first_id) && shown.contains(&second_id),
+        "{shown}"
+    );
     let data = bot
-        .reply(MEMBER, &["saved", "remove"], json!([opt("paper", 3, json!(first_id))]))
+        .reply(
+            MEMBER,
+            &["saved", "remove"],
+            json!([opt("paper", 3, json!(first_id))]),
+        )
         .await;
-    assert!(content(&data).contains("not on your reading list"), "{data:#}");
+    assert!(
+        content(&data).contains("not on your reading list"),
+        "{data:#}"
+    );
 
     // Clear.
     let data = bot.reply(MEMBER, &["saved", "clear"], json!([])).await;
-    assert!(content(&data).contains("1 papers") || content(&data).contains("(1"), "{data:#}");
+    assert!(
+        content(&data).contains("1 papers") || content(&data).contains("(1"),
+        "{data:#}"
+    );
     assert!(list(&mut bot, USER).await.contains("empty"));
     bot.stop().await;
 }

@@ -30,7 +30,11 @@ fn votes(api: &VotesApi) {
         ("2404.01143", "Condition-Aware Neural Network", 10),
         ("2404.01294", "CosmicMan", 50),
         ("2404.01258", "Direct Preference Optimization of Video", 5),
-        ("2404.01292", "Measuring Style Similarity in Diffusion Models", 300),
+        (
+            "2404.01292",
+            "Measuring Style Similarity in Diffusion Models",
+            300,
+        ),
         ("2404.00345", "MaGRITTe", 15),
         ("2404.00656", "WavLLM", 12),
         ("2404.01297", "Streaming Dense Video Captioning", 900),
@@ -122,7 +126,8 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     let settings = bot.reply(MEMBER, &["settings"], json!([])).await;
     let shown = settings.to_string();
     assert!(
-        shown.contains("The week's best") && shown.contains("Every Saturday at 09:00 (UTC) · top 4"),
+        shown.contains("The week's best")
+            && shown.contains("Every Saturday at 09:00 (UTC) · top 4"),
         "{shown}"
     );
 
@@ -140,9 +145,18 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     // archive lacked included from Hugging Face's list.
     let shown = titles(&post);
     assert_eq!(shown.len(), 4, "{shown:#?}");
-    assert!(shown[0].starts_with("#1 · Streaming Dense Video Captioning"), "{shown:#?}");
-    assert!(shown[1].starts_with("#2 · Measuring Style Similarity"), "{shown:#?}");
-    assert!(shown[2].starts_with("#3 · Late Arrival Transformer"), "{shown:#?}");
+    assert!(
+        shown[0].starts_with("#1 · Streaming Dense Video Captioning"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].starts_with("#2 · Measuring Style Similarity"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[2].starts_with("#3 · Late Arrival Transformer"),
+        "{shown:#?}"
+    );
     assert!(shown[3].starts_with("#4 · ST-LLM"), "{shown:#?}");
     assert!(!shown.iter().any(|t| t.contains("Survey")));
     // Refreshed right before: every day of the week was asked for.
@@ -183,7 +197,11 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     );
     bot.clock.set(at("2024-04-13T09:00:01Z"));
     let next = weekly_post(&bot, d("2024-04-13")).await;
-    assert!(content(&next[0]).contains("2024-04-06 – 2024-04-12"), "{:#}", next[0]);
+    assert!(
+        content(&next[0]).contains("2024-04-06 – 2024-04-12"),
+        "{:#}",
+        next[0]
+    );
     assert_eq!(titles(&next), ["#1 · Next Week Paper"]);
     bot.stop().await;
 }
@@ -224,7 +242,10 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
     let digests = dir.path().join("digests");
     std::fs::create_dir(&digests).unwrap();
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/digests/2024-04-02.md"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digests/2024-04-02.md"
+        ),
         digests.join(format!("{day}.md")),
     )
     .unwrap();
@@ -278,7 +299,11 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
     let weekly_headers = || {
         channels
             .iter()
-            .filter(|c| fake.messages(**c).iter().any(|m| content(m).starts_with("🏆")))
+            .filter(|c| {
+                fake.messages(**c)
+                    .iter()
+                    .any(|m| content(m).starts_with("🏆"))
+            })
             .count()
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
@@ -300,7 +325,10 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
         }
     }
     // The kills landed while the weekly posts were going out, not before or after.
-    assert!(mid_weekly >= 2, "only {mid_weekly} kills landed among the weekly posts");
+    assert!(
+        mid_weekly >= 2,
+        "only {mid_weekly} kills landed among the weekly posts"
+    );
     let mut child = spawn();
     let mut done = false;
     for _ in 0..600 {
@@ -341,9 +369,8 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
         }
         duplicates += seen.values().map(|n| n - 1).sum::<usize>();
         for planned in &weekly.messages {
-            match seen.get(&paperboy::deliver::fingerprint(&planned.body)) {
-                None => lost += 1,
-                Some(_) => {}
+            if !seen.contains_key(&paperboy::deliver::fingerprint(&planned.body)) {
+                lost += 1;
             }
         }
         // Ranked by the refreshed votes.
@@ -357,7 +384,11 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
         );
     }
     store.close().await;
-    assert_eq!((duplicates, lost), (0, 0), "duplicates, lost weekly messages");
+    assert_eq!(
+        (duplicates, lost),
+        (0, 0),
+        "duplicates, lost weekly messages"
+    );
 }
 
 /// The list `votes` set for `date`, to serve it under another date.
@@ -392,8 +423,14 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
         .await;
     let data = &got[0]["body"]["data"];
     let header = content(data);
-    assert!(header.starts_with("🏆") && header.contains("top 3"), "{header}");
-    assert!(!is_ephemeral(data), "one message is shown to the channel: {data:#}");
+    assert!(
+        header.starts_with("🏆") && header.contains("top 3"),
+        "{header}"
+    );
+    assert!(
+        !is_ephemeral(data),
+        "one message is shown to the channel: {data:#}"
+    );
     let embeds = data["embeds"].as_array().unwrap();
     let shown: Vec<String> = embeds
         .iter()

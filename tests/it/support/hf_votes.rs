@@ -47,7 +47,13 @@ impl VotesApi {
 
     /// What the list of `date` holds now.
     pub fn list(&self, date: NaiveDate) -> Vec<Listed> {
-        self.lists.days.lock().unwrap().get(&date).cloned().unwrap_or_default()
+        self.lists
+            .days
+            .lock()
+            .unwrap()
+            .get(&date)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The dates asked for so far, in order (a date once per page asked).
@@ -82,12 +88,21 @@ async fn daily_papers(
         .and_then(|l| l.parse::<usize>().ok())
         .unwrap_or(50)
         .clamp(1, 100);
-    let page = q.get("p").and_then(|p| p.parse::<usize>().ok()).unwrap_or(0);
+    let page = q
+        .get("p")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0);
     let Some(date) = date else {
         return axum::Json(json!([]));
     };
     lists.asked.lock().unwrap().push(date);
-    let papers = lists.days.lock().unwrap().get(&date).cloned().unwrap_or_default();
+    let papers = lists
+        .days
+        .lock()
+        .unwrap()
+        .get(&date)
+        .cloned()
+        .unwrap_or_default();
     axum::Json(Value::Array(
         papers
             .iter()
