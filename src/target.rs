@@ -80,6 +80,9 @@ pub enum Target {
     /// A channel's weekly post of the week's best (see [`crate::weekly`]): the channel's
     /// subscription, under a ledger key of its own.
     Weekly(Subscription),
+    /// A person's weekly DM of their reading list (`/alerts saved_weekly`), under a ledger key
+    /// of its own (the user id with the top bit set, as for a channel's weekly post).
+    SavedWeekly(AlertUser),
 }
 
 impl Target {
@@ -90,6 +93,7 @@ impl Target {
             Target::Channel(s) => s.channel_id,
             Target::Person(u) => u.user_id,
             Target::Weekly(s) => crate::weekly::ledger_key(s.channel_id),
+            Target::SavedWeekly(u) => crate::weekly::ledger_key(u.user_id),
         }
     }
 
@@ -98,31 +102,33 @@ impl Target {
     pub fn destination(&self) -> u64 {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.channel_id,
-            Target::Person(u) => u.user_id,
+            Target::Person(u) | Target::SavedWeekly(u) => u.user_id,
         }
     }
 
     pub fn kind(&self) -> ChannelKind {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.channel_kind,
-            Target::Person(_) => ChannelKind::Dm,
+            Target::Person(_) | Target::SavedWeekly(_) => ChannelKind::Dm,
         }
     }
 
-    /// Whether it is a channel's weekly post (planned by the weekly stage, not the daily one).
+    /// Whether it is a weekly post (a channel's or a person's), planned by the weekly stage and
+    /// not the daily one.
     pub fn is_weekly(&self) -> bool {
-        matches!(self, Target::Weekly(_))
+        matches!(self, Target::Weekly(_) | Target::SavedWeekly(_))
     }
 
+    /// Whether its messages go to a person by DM.
     pub fn is_person(&self) -> bool {
-        matches!(self, Target::Person(_))
+        matches!(self, Target::Person(_) | Target::SavedWeekly(_))
     }
 
     /// The subscription, for a channel.
     pub fn channel(&self) -> Option<&Subscription> {
         match self {
             Target::Channel(s) | Target::Weekly(s) => Some(s),
-            Target::Person(_) => None,
+            Target::Person(_) | Target::SavedWeekly(_) => None,
         }
     }
 
@@ -130,7 +136,7 @@ impl Target {
     pub fn schedule(&self, default: &ScheduleConfig) -> ChannelSchedule {
         let (time, zone) = match self {
             Target::Channel(s) | Target::Weekly(s) => (s.delivery_time, s.timezone),
-            Target::Person(u) => (u.delivery_time, u.timezone),
+            Target::Person(u) | Target::SavedWeekly(u) => (u.delivery_time, u.timezone),
         };
         ChannelSchedule::for_channel(default, time, zone)
     }
@@ -139,7 +145,7 @@ impl Target {
     pub fn enabled(&self) -> bool {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.enabled,
-            Target::Person(u) => u.enabled,
+            Target::Person(u) | Target::SavedWeekly(u) => u.enabled,
         }
     }
 
@@ -147,7 +153,7 @@ impl Target {
     pub fn delivery_time(&self) -> Option<chrono::NaiveTime> {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.delivery_time,
-            Target::Person(u) => u.delivery_time,
+            Target::Person(u) | Target::SavedWeekly(u) => u.delivery_time,
         }
     }
 
@@ -155,7 +161,7 @@ impl Target {
     pub fn created_at(&self) -> DateTime<Utc> {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.created_at,
-            Target::Person(u) => u.created_at,
+            Target::Person(u) | Target::SavedWeekly(u) => u.created_at,
         }
     }
 
@@ -163,7 +169,7 @@ impl Target {
     pub fn start_date(&self) -> Option<NaiveDate> {
         match self {
             Target::Channel(s) | Target::Weekly(s) => s.start_date,
-            Target::Person(u) => u.start_date,
+            Target::Person(u) | Target::SavedWeekly(u) => u.start_date,
         }
     }
 

@@ -138,6 +138,26 @@ pub async fn on_save_choice(
     Ok(())
 }
 
+/// Get your reading list by DM every Saturday at your alerts' hour (or stop it).
+#[poise::command(slash_command)]
+pub async fn saved_weekly(
+    ctx: Context<'_>,
+    #[description = "True: a weekly DM of your saved papers; False: none"] enabled: bool,
+) -> Result<(), Error> {
+    let lang = author_language(ctx).await;
+    let user_id = ctx.author().id.get();
+    if !ctx.data().store.set_weekly_saved(user_id, enabled).await? {
+        return Err(user_error(crate::t!(&lang, "alerts-saved-weekly-none")));
+    }
+    tracing::info!(user_id, enabled, "weekly reading-list DM set");
+    let key = if enabled {
+        "alerts-saved-weekly-on"
+    } else {
+        "alerts-saved-weekly-off"
+    };
+    say_ephemeral(ctx, crate::t!(&lang, key)).await
+}
+
 /// Whether a component interaction is a choice in a save menu.
 pub fn is_save_choice(interaction: &serenity::ComponentInteraction) -> bool {
     interaction.data.custom_id == SAVE_MENU_ID

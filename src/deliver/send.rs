@@ -296,7 +296,10 @@ impl Deliverer {
         // starter were recorded together may have only the latter).
         // A person's alerts go to their DM channel; the ledger still keys them by user id.
         let dest = if target.is_person() {
-            match self.dm_channel(channel, window, cancel, stats).await {
+            match self
+                .dm_channel(target.destination(), window, cancel, stats)
+                .await
+            {
                 Ok(c) => c,
                 Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: false }),
                 Err(stop) => return self.stopped(target, date, stop, None).await,
@@ -620,7 +623,9 @@ impl Deliverer {
                 self.store
                     .finish_delivery(channel, date, DeliveryStatus::Failed)
                     .await?;
-                self.store.set_alerts_paused(channel, Some(&reason)).await?;
+                self.store
+                    .set_alerts_paused(target.destination(), Some(&reason))
+                    .await?;
                 Ok(Outcome::ChannelGone(reason))
             }
             Stop::Failed(Failure::Gone(reason)) => {

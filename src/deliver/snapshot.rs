@@ -41,6 +41,10 @@ impl Deliverer {
                 user.user_id,
                 terms.iter().map(crate::alerts::term_of).collect(),
             );
+            if user.weekly_saved {
+                let weekly = Target::SavedWeekly(user.clone());
+                snapshot.targets.insert(weekly.key(), Arc::new(weekly));
+            }
             let target = Target::Person(user);
             snapshot.targets.insert(target.key(), Arc::new(target));
         }

@@ -33,6 +33,11 @@ impl Deliverer {
         let catch_up = Duration::days(i64::from(cfg.catch_up_days.max(1)));
         let mut days: HashMap<NaiveDate, Option<Digest>> = HashMap::new();
         for target in snapshot.targets.values().filter(|t| t.is_weekly()) {
+            if let Target::SavedWeekly(user) = &**target {
+                self.plan_saved_weekly(target, user, snapshot, now, catch_up, work)
+                    .await?;
+                continue;
+            }
             let Target::Weekly(sub) = &**target else {
                 continue;
             };
@@ -92,6 +97,75 @@ impl Deliverer {
             if !plan.is_empty() {
                 work.of(target).resume.push(date);
             }
+        }
+        Ok(())
+    }
+
+    /// A person's weekly DM of their reading list, when due: on the default weekly day at
+    /// their alerts' hour, the newest page of what they saved and have not removed (nothing
+    /// when the list is empty), planned and queued like a channel's weekly post.
+    async fn plan_saved_weekly(
+        &self,
+        target: &std::sync::Arc<Target>,
+        user: &crate::store::AlertUser,
+        snapshot: &Snapshot,
+        now: DateTime<Utc>,
+        catch_up: Duration,
+        work: &mut Work,
+    ) -> Result<(), StoreError> {
+        let cfg = &self.config.schedule;
+        let tz = user.timezone.unwrap_or(cfg.timezone);
+        let schedule = crate::weekly::schedule(
+            crate::store::Weekly::DEFAULT_WEEKDAY,
+            crate::weekly::post_time(cfg, user.delivery_time, tz),
+            tz,
+        );
+        let key = target.key();
+        let Some((date, _)) =
+            crate::weekly::due(&schedule, user.updated_at, now, catch_up, |_| false)
+        else {
+            return Ok(());
+        };
+        if snapshot.held.contains_key(&(key, date))
+            || self.store.delivery(key, date).await?.is_some()
+        {
+            return Ok(());
+        }
+        let total = self.store.saved_count(user.user_id).await?;
+        let papers = self
+            .store
+            .saved_papers(user.user_id, 0, crate::reading_list::page::PAGE_SIZE)
+            .await?;
+        let lang = user
+            .language
+            .clone()
+            .unwrap_or_else(|| self.config.default_language());
+        let messages = if papers.is_empty() {
+            Vec::new()
+        } else {
+            let embed = crate::reading_list::page::page_embed(
+                &papers,
+                1,
+                &crate::t!(&lang, "saved-list-title", count = total),
+                &crate::t!(
+                    &lang,
+                    "saved-weekly-footer",
+                    shown = papers.len(),
+                    count = total
+                ),
+            );
+            vec![crate::render::MessageSpec {
+                content: Some(crate::t!(&lang, "saved-weekly-header")),
+                embeds: vec![embed],
+                menu: None,
+            }]
+        };
+        let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
+        let plan = RenderCache::default().plan_for(key, date, &bodies);
+        self.store.plan_delivery(key, date, &plan).await?;
+        tracing::info!(user_id = user.user_id, %date, saved = total, "weekly reading-list DM planned");
+        if !plan.is_empty() {
+            work.of(target).resume.push(date);
         }
         Ok(())
     }

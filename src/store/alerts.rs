@@ -262,13 +262,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+            // The weekly DMs of the reading list, under their own key.
+            let weekly = sqlx::query("DELETE FROM deliveries WHERE channel_id = $1")
+                .bind(id_to_db(crate::weekly::ledger_key(user_id)))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             let saved = sqlx::query("DELETE FROM saved_papers WHERE user_id = $1")
                 .bind(id_to_db(user_id))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             tx.commit().await?;
-            Ok(users + rows + saved > 0)
+            Ok(users + rows + weekly + saved > 0)
         })
     }
 

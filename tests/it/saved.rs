@@ -311,3 +311,87 @@ async fn an_old_post_saves_after_a_restart_from_what_it_carries() {
     store.close().await;
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_who_opt_in_get_their_reading_list_by_dm_on_saturdays_once() {
+    use chrono::{DateTime, Utc};
+    use paperboy::store::SavedPaper;
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // Thursday 2024-04-04; the bot posts at 09:00 UTC.
+    let mut bot = Bot::start_at(at("2024-04-04T12:00:00Z")).await;
+    let on = json!([opt("enabled", 5, json!(true))]);
+    let data = bot
+        .alerts(USER, Place::Guild, &["saved_weekly"], on.clone())
+        .await;
+    assert!(content(&data).contains("no alerts"), "{data:#}");
+    bot.alerts(
+        USER,
+        Place::Guild,
+        &["add"],
+        json!([opt("terms", 3, json!("author:\"Nobody Here\""))]),
+    )
+    .await;
+    let data = bot.alerts(USER, Place::Guild, &["saved_weekly"], on).await;
+    assert!(content(&data).contains("Every Saturday"), "{data:#}");
+    bot.fake.add_user(USER, "reader");
+    let store = bot.store().await;
+    for (i, id) in ["2404.00399", "2404.01297"].iter().enumerate() {
+        let paper = SavedPaper {
+            arxiv_id: id.to_string(),
+            title: format!("Saved paper {i}"),
+            authors: vec!["Ada Lovelace".into()],
+            digest_date: None,
+            saved_at: Utc::now(),
+        };
+        store.save_paper(USER, &paper).await.unwrap();
+    }
+    store.close().await;
+    let weekly_dms = |bot: &Bot| -> Vec<Value> {
+        bot.fake
+            .dms(USER)
+            .into_iter()
+            .filter(|m| content(m).contains("reading list this week"))
+            .collect()
+    };
+    bot.two_passes().await;
+    assert!(weekly_dms(&bot).is_empty(), "not before Saturday");
+
+    bot.clock.set(at("2024-04-06T09:00:01Z"));
+    let mut got = Vec::new();
+    for _ in 0..400 {
+        got = weekly_dms(&bot);
+        if !got.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let listed = got[0]["embeds"][0]["description"].as_str().unwrap();
+    assert!(
+        listed.contains("2404.00399") && listed.contains("2404.01297"),
+        "{listed}"
+    );
+    assert_eq!(got[0]["allowed_mentions"]["parse"], json!([]));
+
+    // Once: a restart and more passes that day add nothing.
+    bot.stop().await;
+    bot.clock.set(at("2024-04-06T15:00:00Z"));
+    bot.launch().await;
+    bot.two_passes().await;
+    assert_eq!(weekly_dms(&bot).len(), 1);
+
+    // `/alerts clear` forgets the list and the record of these DMs.
+    bot.alerts(USER, Place::Guild, &["clear"], json!([])).await;
+    let store = bot.store().await;
+    assert_eq!(store.saved_count(USER).await.unwrap(), 0);
+    let key = paperboy::weekly::ledger_key(USER);
+    assert_eq!(
+        store
+            .delivery(key, "2024-04-06".parse().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    store.close().await;
+    bot.stop().await;
+}
