@@ -1,6 +1,7 @@
 //! Builders for INTERACTION_CREATE `d` payloads serenity 0.12.5 deserializes: in a guild with
-//! the app installed there ([`slash`], [`autocomplete`]), in the bot's DM ([`slash_in_dm`]) and
-//! for an app a user installed, where the bot is not ([`slash_user_install`]).
+//! the app installed there ([`slash`], [`autocomplete`]), in the bot's DM ([`slash_in_dm`]),
+//! for an app a user installed, where the bot is not ([`slash_user_install`]), and a choice in a
+//! message's string select menu ([`select_choice`], type 3 MESSAGE_COMPONENT with the message).
 //!
 //! What serenity 0.12.5 needs (and poise 0.7.1 on top):
 //! - `channel_id` always (a non-zero id, also in DMs); a subcommand option with `"options": []`.

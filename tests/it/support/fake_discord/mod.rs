@@ -15,7 +15,9 @@
 //! `#[path = "../tests/support/fake_discord/mod.rs"] mod fake_discord;`.
 //!
 //! What it enforces, like Discord does (see /work/shared/discord/FACTS.md):
-//! message/embed limits (400 / 50035 Invalid Form Body), empty messages (50006), nonce
+//! message/embed limits (400 / 50035 Invalid Form Body), message components (action rows,
+//! select menus and buttons: counts, custom ids, option labels, values and descriptions, as
+//! 50035 with their paths), empty messages (50006), nonce
 //! de-duplication with `enforce_nonce` within a window (5 minutes), deleted (404 / 10003) and
 //! forbidden (403 / 50013) channels, forum channels refusing plain messages (400 / 50008), a
 //! global request limit, per-channel message buckets and a per-channel crosspost quota (10 an
@@ -52,7 +54,11 @@
 //! - `tls`: the test CA and the per-host certificates;
 //! - `proxy`: the HTTPS CONNECT proxy that serves the router over TLS;
 //! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch (in a guild,
-//!   in the bot's DM, for a user-installed app where the bot is not).
+//!   in the bot's DM, for a user-installed app where the bot is not, and a choice in a
+//!   message's select menu: [`FakeDiscord::choose`]).
+//!
+//! Uploaded files (multipart `files[n]`) are kept with their text: an interaction answer that
+//! carries one lists it under `"files"` in [`FakeDiscord::interaction_responses`].
 
 mod dm;
 mod failures;
