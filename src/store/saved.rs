@@ -74,14 +74,14 @@ impl Store {
     ) -> Result<SaveOutcome, StoreError> {
         let now = self.now();
         with_write_tx!(self, |tx| {
-            let exists: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM saved_papers WHERE user_id = $1 AND arxiv_id = $2",
+            let exists: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM saved_papers WHERE user_id = $1 AND arxiv_id = $2)",
             )
             .bind(id_to_db(user_id))
             .bind(&paper.arxiv_id)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            if exists.is_some() {
+            if exists {
                 tx.commit().await?;
                 return Ok(SaveOutcome::AlreadySaved);
             }
@@ -213,7 +213,72 @@ mod tests {
         store.with_clock(std::sync::Arc::new(Ticking(std::sync::Mutex::new(start))))
     }
 
+    /// Two stores (two processes' pools) on one database save the same person's papers at
+    /// once: each distinct paper ends up once, each reported saved by exactly one of them.
+    async fn two_processes_save_for_one_person(a: Store, b: Store) {
+        let mut tasks = Vec::new();
+        for (n, store) in [a.clone(), b.clone(), a, b].into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                let mut saved = 0;
+                for i in 0..25 {
+                    let id = format!("2404.{:05}", (i + n * 7) % 25);
+                    if store.save_paper(7, &paper(&id)).await.unwrap() == SaveOutcome::Saved {
+                        saved += 1;
+                    }
+                }
+                (saved, store)
+            }));
+        }
+        let mut saved = 0;
+        let mut last = None;
+        for t in tasks {
+            let (n, store) = t.await.unwrap();
+            saved += n;
+            last = Some(store);
+        }
+        let store = last.unwrap();
+        assert_eq!(saved, 25, "each paper reported saved exactly once");
+        assert_eq!(store.saved_count(7).await.unwrap(), 25);
+    }
+
+    #[tokio::test]
+    async fn two_processes_on_one_sqlite_file_save_for_one_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paperboy.db");
+        let a = Store::open(&path).await.unwrap();
+        let b = Store::open(&path).await.unwrap();
+        two_processes_save_for_one_person(a, b).await;
+    }
+
+    #[tokio::test]
+    async fn two_processes_on_one_postgres_database_save_for_one_person() {
+        let Some(options) = crate::store::testing::postgres_schema().await else {
+            return;
+        };
+        let a = Store::open_postgres_with(options.clone()).await.unwrap();
+        let b = Store::open_postgres_with(options).await.unwrap();
+        two_processes_save_for_one_person(a, b).await;
+    }
+
     store_tests! {
+        async fn the_archive_finds_a_paper_by_its_arxiv_id_newest_day_first(store) {
+            let day = |date: &str, title: &str| crate::digest::Digest {
+                date: date.parse().unwrap(),
+                papers: vec![crate::digest::Paper {
+                    title: title.into(),
+                    arxiv_id: Some("2404.00399".into()),
+                    authors: vec!["Tri Dao".into()],
+                    ..Default::default()
+                }],
+            };
+            assert_eq!(store.paper_by_arxiv_id("2404.00399").await.unwrap(), None);
+            store.save_digest(&day("2024-04-02", "Old"), "t", true).await.unwrap();
+            store.save_digest(&day("2024-04-03", "New"), "t", true).await.unwrap();
+            let (date, paper) = store.paper_by_arxiv_id("2404.00399").await.unwrap().unwrap();
+            assert_eq!((date.to_string().as_str(), paper.title.as_str()), ("2024-04-03", "New"));
+            assert_eq!(paper.authors, ["Tri Dao"]);
+        }
+
         async fn saved_once_listed_newest_first_and_paged(store) {
             let store = ticking(store);
             for id in ["2404.00001", "2404.00002", "2404.00003"] {
