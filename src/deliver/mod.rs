@@ -149,6 +149,9 @@ pub struct Deliverer {
     joined: AtomicBool,
     /// Discord refused the token (401) and has not accepted a request since: said once.
     refused: AtomicBool,
+    /// Weekly posts (ledger key, date) known to be in the ledger: a weekly post stays due for
+    /// its whole catch-up window, and the ledger is asked about each only once per process.
+    weekly_planned: Mutex<std::collections::HashSet<(u64, NaiveDate)>>,
 }
 
 /// What happened in one pass.
@@ -269,6 +272,7 @@ impl Deliverer {
             quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
             dm_channels: Mutex::new(HashMap::new()),
+            weekly_planned: Mutex::new(std::collections::HashSet::new()),
             health: None,
             process: membership::process_id(),
             processes: AtomicU64::new(1),

@@ -56,9 +56,7 @@ impl Deliverer {
             else {
                 continue;
             };
-            if snapshot.held.contains_key(&(key, date))
-                || self.store.delivery(key, date).await?.is_some()
-            {
+            if snapshot.held.contains_key(&(key, date)) || self.weekly_in_ledger(key, date).await? {
                 // Planned already: finished, or resumed from the ledger like any delivery.
                 continue;
             }
@@ -86,6 +84,7 @@ impl Deliverer {
             let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
             let plan = RenderCache::default().plan_for(key, date, &bodies);
             self.store.plan_delivery(key, date, &plan).await?;
+            self.remember_weekly(key, date);
             tracing::info!(
                 channel_id = sub.channel_id,
                 %date,
@@ -99,6 +98,31 @@ impl Deliverer {
             }
         }
         Ok(())
+    }
+
+    /// Whether the weekly post (`key`, `date`) is in the ledger; asked of the store once per
+    /// process (a planned row stays), so a post due for days costs no query a pass.
+    async fn weekly_in_ledger(&self, key: u64, date: NaiveDate) -> Result<bool, StoreError> {
+        if self
+            .weekly_planned
+            .lock()
+            .expect("weekly lock")
+            .contains(&(key, date))
+        {
+            return Ok(true);
+        }
+        let known = self.store.delivery(key, date).await?.is_some();
+        if known {
+            self.remember_weekly(key, date);
+        }
+        Ok(known)
+    }
+
+    fn remember_weekly(&self, key: u64, date: NaiveDate) {
+        self.weekly_planned
+            .lock()
+            .expect("weekly lock")
+            .insert((key, date));
     }
 
     /// A person's weekly DM of their reading list, when due: on the default weekly day at
@@ -126,9 +150,7 @@ impl Deliverer {
         else {
             return Ok(());
         };
-        if snapshot.held.contains_key(&(key, date))
-            || self.store.delivery(key, date).await?.is_some()
-        {
+        if snapshot.held.contains_key(&(key, date)) || self.weekly_in_ledger(key, date).await? {
             return Ok(());
         }
         let total = self.store.saved_count(user.user_id).await?;
@@ -163,6 +185,7 @@ impl Deliverer {
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
         let plan = RenderCache::default().plan_for(key, date, &bodies);
         self.store.plan_delivery(key, date, &plan).await?;
+        self.remember_weekly(key, date);
         tracing::info!(user_id = user.user_id, %date, saved = total, "weekly reading-list DM planned");
         if !plan.is_empty() {
             work.of(target).resume.push(date);
