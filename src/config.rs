@@ -94,6 +94,7 @@ struct RawConfig {
     delivery: RawDelivery,
     network: RawNetwork,
     metrics: RawMetrics,
+    summaries: Option<crate::summaries::config::RawSummaries>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -251,12 +252,19 @@ pub struct Config {
     pub network: NetworkConfig,
     /// Where `/healthz` and `/metrics` are served (`metrics.listen`); `None`: not at all.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `[summaries]`: the model that writes each paper's bullets; `None`: nothing is summarised.
+    pub summaries: Option<crate::summaries::SummariesConfig>,
 }
 
 impl Config {
     /// The language of a channel or person that chose none: their summaries' and posts' words.
     pub fn default_language(&self) -> crate::language::Language {
-        crate::language::Language::english()
+        // `summaries.language` (default `ko`) when summaries are on; the bot's words have been
+        // English so far, and stay so without them.
+        self.summaries
+            .as_ref()
+            .and_then(|s| crate::language::Language::parse(&s.language).ok())
+            .unwrap_or_else(crate::language::Language::english)
     }
 }
 
@@ -699,6 +707,18 @@ impl Config {
                 ));
             }
         }
+        let summaries = raw
+            .summaries
+            .map(|s| s.validate(crate::summaries::config::ApiKey::from_env()))
+            .transpose()?;
+        if let Some(s) = &summaries {
+            if s.wait >= Duration::from_secs(raw.schedule.publish_deadline_minutes * 60) {
+                return Err(invalid(
+                    "summaries.wait_minutes",
+                    "must be shorter than schedule.publish_deadline_minutes (a post is open only that long)",
+                ));
+            }
+        }
         let ca_file = raw
             .network
             .ca_file
@@ -752,6 +772,7 @@ impl Config {
                 lease: Duration::from_secs(raw.delivery.lease_seconds),
             },
             metrics_listen,
+            summaries,
         })
     }
 }

@@ -270,18 +270,31 @@ pub async fn run_with_tuning(
 
     // The scheduler is spawned once, here, and not from READY: READY fires again after every
     // reconnect, and a second scheduler would mean double posts.
-    let deliverer = Arc::new(
-        Deliverer::new(
-            client.http.clone(),
+    let mut deliverer = Deliverer::new(
+        client.http.clone(),
+        store.clone(),
+        fetcher,
+        config.clone(),
+        clock.clone(),
+    )
+    .with_signals(signals)
+    .with_health(health.clone())
+    .with_tuning(tuning);
+    // Summaries (with `[summaries]` only): the worker writes them as papers appear, posts carry
+    // them. Spawned here, once, like the scheduler.
+    let mut summary_worker = None;
+    if let Some(cfg) = &config.summaries {
+        let summariser = Arc::new(crate::summaries::worker::Summariser::new(
+            cfg.clone(),
             store.clone(),
-            fetcher,
-            config.clone(),
+            crate::net::http_client(&config.network)?,
             clock,
-        )
-        .with_signals(signals)
-        .with_health(health.clone())
-        .with_tuning(tuning),
-    );
+            &crate::summaries::worker::hf_base(&config.source),
+        ));
+        summary_worker = Some(tokio::spawn(summariser.clone().run(shutdown.clone())));
+        deliverer = deliverer.with_summaries(summariser);
+    }
+    let deliverer = Arc::new(deliverer);
     let mut scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
 
     let shard_manager = client.shard_manager.clone();
@@ -315,6 +328,11 @@ pub async fn run_with_tuning(
     if !scheduler_done {
         if let Err(e) = scheduler.await {
             tracing::error!(error = %e, "scheduler task failed");
+        }
+    }
+    if let Some(worker) = summary_worker {
+        if let Err(e) = worker.await {
+            tracing::error!(error = %e, "summary worker task failed");
         }
     }
     store.close().await;

@@ -27,6 +27,8 @@
 //! - [`reading_list`]: a person's saved papers as a page and as BibTeX or links, pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
+//! - [`summaries`]: summary bullets written by the operator's model, in each reader's
+//!   language: config, prompt, validation, the arXiv text source, the background worker.
 //! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
 //! - [`schedule`]: when each channel's post fires (DST-correct), pure.
 //! - [`publication`]: when digests are expected and complete, from how sources publish; pure.
@@ -78,6 +80,7 @@ pub mod report;
 pub mod schedule;
 pub mod script;
 pub mod store;
+pub mod summaries;
 pub mod target;
 pub mod terms;
 pub mod weekly;

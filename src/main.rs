@@ -1,5 +1,5 @@
 //! The `paperboy` command line: `run` the bot, `preview` a digest without Discord, print the
-//! `invite` URL.
+//! `invite` URL, `summarize` a day with the configured model.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,6 +47,25 @@ enum Command {
     Status,
     /// Print the links that add the bot to a server and install it for yourself.
     Invite,
+    /// Print the summary bullets a day's post would carry (generating and storing what is
+    /// missing with the `[summaries]` model) and the tokens used: the way to try a model.
+    Summarize(SummarizeArgs),
+}
+
+#[derive(clap::Args)]
+struct SummarizeArgs {
+    /// The digest's day (YYYY-MM-DD), loaded from the configured source.
+    #[arg(long, required_unless_present = "file")]
+    date: Option<NaiveDate>,
+    /// The language to summarise in (default: `summaries.language`).
+    #[arg(long)]
+    language: Option<String>,
+    /// Read the digest from this markdown or JSON file instead.
+    #[arg(long, conflicts_with = "date")]
+    file: Option<PathBuf>,
+    /// Generate every summary again, replacing the stored ones.
+    #[arg(long)]
+    redo: bool,
 }
 
 #[derive(clap::Args)]
@@ -118,6 +137,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run(&cli.config, args).await,
         Command::Preview(args) => preview(&cli.config, args).await,
         Command::Invite => invite(&cli.config),
+        Command::Summarize(args) => summarize(&cli.config, args).await,
         Command::Status => {
             let config = Config::load(&cli.config)?;
             print!(
@@ -272,6 +292,93 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         print!("{}", render::to_text(&messages));
     }
     Ok(())
+}
+
+async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()> {
+    use paperboy::summaries::worker::{summarize_day, DayLine, Summariser};
+    let config = Config::load(config_path)?;
+    let Some(cfg) = config.summaries.clone() else {
+        bail!(
+            "there is no [summaries] section in {}: add one (see the README) to choose the model",
+            config_path.display()
+        );
+    };
+    let language = args.language.unwrap_or_else(|| cfg.language.clone());
+    if !paperboy::summaries::config::valid_language(&language) {
+        bail!("--language {language}: not a language code (e.g. ko, en, pt-BR)");
+    }
+    let client = paperboy::net::http_client(&config.network)?;
+    let parsed = match (&args.file, args.date) {
+        (Some(path), _) => parse_file(path)?,
+        (None, Some(date)) => {
+            let sources = paperboy::fetch::Sources::new(&config.source, client.clone());
+            sources.load(date, true).await?.0
+        }
+        (None, None) => bail!("give --date YYYY-MM-DD or --file"),
+    };
+    let store = paperboy::store::Store::connect(&config.database()).await?;
+    let today = chrono::Utc::now().date_naive();
+    let before = day_usage(&store, today).await?;
+    let hf = paperboy::summaries::worker::hf_base(&config.source);
+    let s = Summariser::new(
+        cfg.clone(),
+        store.clone(),
+        client,
+        Arc::new(SystemClock),
+        &hf,
+    );
+    let lines = summarize_day(&s, &parsed.digest, &language, args.redo).await?;
+    println!(
+        "Summaries of {} in {language} by {}",
+        parsed.digest.date, cfg.model
+    );
+    for (title, id, line) in &lines {
+        println!(
+            "\n{} ({})",
+            render::plain_line(title, 200),
+            id.as_deref().unwrap_or("no arXiv id")
+        );
+        match line {
+            DayLine::Free(bullets) => {
+                for b in bullets {
+                    println!("  • {}", render::plain_line(b, 2000));
+                }
+                println!("  (the digest's own bullets: no call)");
+            }
+            DayLine::Summary(sum) => {
+                for b in &sum.bullets {
+                    let label = paperboy::summaries::labels::label(b.kind, &language);
+                    println!("  • {label}: {}", render::plain_line(&b.text, 2000));
+                }
+                println!("  ({} tokens in, {} out)", sum.tokens_in, sum.tokens_out);
+            }
+            DayLine::Missing(why) => {
+                println!("  no summary ({why}): the post shows the digest's text")
+            }
+        }
+    }
+    let after = day_usage(&store, today).await?;
+    println!(
+        "\nThis run: {} calls, {} tokens in, {} tokens out",
+        after.calls - before.calls,
+        after.tokens_in - before.tokens_in,
+        after.tokens_out - before.tokens_out
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn day_usage(
+    store: &paperboy::store::Store,
+    day: NaiveDate,
+) -> anyhow::Result<paperboy::summaries::Usage> {
+    Ok(store
+        .summary_usage(day)
+        .await?
+        .into_iter()
+        .find(|(d, _, _)| *d == day)
+        .map(|(_, u, _)| u)
+        .unwrap_or_default())
 }
 
 fn parse_file(path: &Path) -> anyhow::Result<Parsed> {

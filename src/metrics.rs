@@ -22,6 +22,11 @@ pub const LAG: &str = "paperboy_delivery_lag_seconds";
 pub const FETCHES: &str = "paperboy_digest_fetches_total";
 pub const PASSES: &str = "paperboy_scheduler_passes_total";
 pub const PROCESSES: &str = "paperboy_processes";
+pub const SUMMARY_CALLS: &str = "paperboy_summary_calls_total";
+pub const SUMMARY_TOKENS: &str = "paperboy_summary_tokens_total";
+pub const SUMMARIES: &str = "paperboy_summaries_total";
+pub const SUMMARY_CALLS_TODAY: &str = "paperboy_summary_calls_today";
+pub const SUMMARY_TOKENS_TODAY: &str = "paperboy_summary_tokens_today";
 
 /// Lag buckets: seconds to an hour and more (a post waiting on a late digest counts too).
 const LAG_BUCKETS: [f64; 12] = [
@@ -80,6 +85,26 @@ fn describe() {
         "Digest downloads (source: folder, url or hf_api; outcome: ok, not_published or error)"
     );
     describe_counter!(PASSES, "Delivery passes the scheduler ran");
+    describe_counter!(
+        SUMMARY_CALLS,
+        "Chat-completion calls made to write summaries"
+    );
+    describe_counter!(
+        SUMMARY_TOKENS,
+        "Tokens the summaries endpoint reported (direction: in = prompt, out = completion)"
+    );
+    describe_counter!(
+        SUMMARIES,
+        "Papers summarised or not (outcome: written, failed, given_up, endpoint_error)"
+    );
+    describe_gauge!(
+        SUMMARY_CALLS_TODAY,
+        "Chat-completion calls so far this UTC day (all processes sharing the database)"
+    );
+    describe_gauge!(
+        SUMMARY_TOKENS_TODAY,
+        "Tokens so far this UTC day (direction: in or out; all processes sharing the database)"
+    );
     describe_gauge!(
         PROCESSES,
         "Bot processes sharing the database (the request budget is divided between them)"
@@ -148,4 +173,22 @@ pub fn pass() {
 
 pub fn processes(n: u64) {
     gauge!(PROCESSES).set(n as f64);
+}
+
+pub fn summary(outcome: &'static str) {
+    counter!(SUMMARIES, "outcome" => outcome).increment(1);
+}
+
+/// A call's cost (counters) and the day's total so far (gauges, read back from the store so
+/// every process shows the same day).
+pub fn summary_usage(call: crate::summaries::Usage) {
+    counter!(SUMMARY_CALLS).increment(call.calls);
+    counter!(SUMMARY_TOKENS, "direction" => "in").increment(call.tokens_in);
+    counter!(SUMMARY_TOKENS, "direction" => "out").increment(call.tokens_out);
+}
+
+pub fn summary_day(total: crate::summaries::Usage) {
+    gauge!(SUMMARY_CALLS_TODAY).set(total.calls as f64);
+    gauge!(SUMMARY_TOKENS_TODAY, "direction" => "in").set(total.tokens_in as f64);
+    gauge!(SUMMARY_TOKENS_TODAY, "direction" => "out").set(total.tokens_out as f64);
 }

@@ -100,6 +100,40 @@ pub async fn status_of(
         }
     }
 
+    if let Some(s) = &config.summaries {
+        let _ = writeln!(
+            out,
+            "\nSummaries  {} at {} ({}, input {}; wait {} min)",
+            s.model,
+            s.base_url,
+            s.language,
+            match s.input {
+                crate::summaries::Input::FullText => "full-text",
+                crate::summaries::Input::Abstract => "abstract",
+            },
+            s.wait.as_secs() / 60
+        );
+    }
+    let usage = store
+        .summary_usage(now.date_naive() - Duration::days(6))
+        .await?;
+    if config.summaries.is_none() && !usage.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSummaries  off (no [summaries] in the config); recent use:"
+        );
+    }
+    if config.summaries.is_some() && usage.is_empty() {
+        let _ = writeln!(out, "            no calls in the last 7 days");
+    }
+    for (day, u, papers) in usage {
+        let _ = writeln!(
+            out,
+            "            {day}  {} calls, {} tokens in, {} tokens out, {papers} papers summarised",
+            u.calls, u.tokens_in, u.tokens_out
+        );
+    }
+
     let subs = store.all_subscriptions().await?;
     let _ = writeln!(out, "\nChannels ({})", subs.len());
     for sub in &subs {

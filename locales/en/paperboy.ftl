@@ -12,6 +12,13 @@ papers-count = { $count ->
    *[other] { $count } papers
 }
 
+## Summaries: the labels of a model's bullets, and the footer naming the model that wrote them.
+summary-label-new = What's new
+summary-label-method = How it works
+summary-label-results = Results
+summary-label-note = Note
+summary-footer = 🤖 bullets machine-written by { $model }
+
 ## The reading list (🔖 Save… under each post, `/papers saved …`).
 
 saved-menu-placeholder = 🔖 Save…

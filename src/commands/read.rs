@@ -11,7 +11,7 @@ use crate::channel::filter_for;
 use crate::digest::DigestError;
 use crate::fetch::FetchError;
 use crate::filter::Filter;
-use crate::render::{day_messages, pack, reply, DayContent, EmbedSpec, Reader, Reply};
+use crate::render::{day_messages_with, pack, reply, DayContent, EmbedSpec, Reader, Reply};
 use crate::store::{Archived, Subscription};
 use crate::target::Target;
 
@@ -202,7 +202,7 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
     }
 }
 
-/// Shows a day in this channel: the same [`day_messages`] as the daily post (with this
+/// Shows a day in this channel: the same [`day_messages_with`] as the daily post (with this
 /// channel's filter, or none), cut to what a reply may hold by [`reply`].
 async fn show_day(
     ctx: Context<'_>,
@@ -228,13 +228,32 @@ async fn show_day(
     } else {
         DayContent::Growing(&day.digest, day.fetched_at)
     };
-    let shown = day_messages(
+    // With summaries on, the bullets stored in this channel's language (none are written for
+    // a reply).
+    let overlay = match &data.config.summaries {
+        Some(cfg) => {
+            let language = match &sub {
+                Some(sub) => crate::summaries::overlay::language_of(
+                    &crate::target::Target::Channel(sub.clone()),
+                    &cfg.language,
+                ),
+                None => cfg.language.clone(),
+            };
+            Some(
+                crate::summaries::overlay::stored_overlay(&data.store, &day.digest, &language)
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    let shown = day_messages_with(
         day.digest.date,
         content,
         Reader::Channel {
             filter: &filter,
             notify_empty: true,
         },
+        overlay.as_ref(),
     );
     match reply(shown, note.as_deref()) {
         Reply::Notice(text) => say_ephemeral(ctx, text).await,

@@ -26,6 +26,7 @@ impl Deliverer {
         chunks: Vec<Vec<Unplanned>>,
         keywords: &HashMap<u64, Vec<Keyword>>,
         alert_matches: &AlertMatches,
+        overlays: &super::summaries::Overlays,
         cancel: &CancellationToken,
         stats: &Stats,
     ) -> Result<(), StoreError> {
@@ -54,6 +55,7 @@ impl Deliverer {
                             chunk,
                             keywords,
                             alert_matches,
+                            overlays,
                             &cache,
                             &plan_error,
                         )));

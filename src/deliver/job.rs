@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::decide::{DayRef, Unplanned};
-use super::plan::{self, DayContent, RenderCache};
+use super::plan::{DayContent, RenderCache};
 use super::ratelimit::ChannelWindow;
 use super::send::Outcome;
 use super::{Deliverer, Stats};
@@ -49,6 +49,7 @@ impl Deliverer {
         chunk: Vec<Unplanned>,
         keywords: &HashMap<u64, Vec<crate::store::Keyword>>,
         alert_matches: &AlertMatches,
+        overlays: &super::summaries::Overlays,
         cache: &Mutex<RenderCache>,
         plan_error: &Mutex<Option<StoreError>>,
     ) -> Vec<ChannelJob> {
@@ -72,6 +73,12 @@ impl Deliverer {
                 let mut work: Vec<(NaiveDate, Step)> =
                     u.resume.into_iter().map(|d| (d, Step::Resume(d))).collect();
                 let key = u.target.key();
+                let language = self.reader_language(&u.target);
+                let overlay_of = |date: NaiveDate| {
+                    let lang = language.as_deref()?;
+                    let o = overlays.get(&(date, lang.to_string()))?;
+                    Some((lang, &**o))
+                };
                 if !u.new.is_empty() {
                     let filter = u.target.channel().map(|sub| {
                         let kw = keywords.get(&key).map(Vec::as_slice).unwrap_or_default();
@@ -91,7 +98,13 @@ impl Deliverer {
                                     }
                                     DayRef::NeverPublished => DayContent::NeverPublished,
                                 };
-                                cache.bodies(date, content, filter, u.target.notify_empty())
+                                cache.bodies_with(
+                                    date,
+                                    content,
+                                    filter,
+                                    u.target.notify_empty(),
+                                    overlay_of(date),
+                                )
                             }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {
@@ -101,10 +114,16 @@ impl Deliverer {
                                     .map(Vec::as_slice)
                                     .unwrap_or_default();
                                 Arc::new(
-                                    plan::alert_messages(date, &a.digest, Some(a.fetched_at), mine)
-                                        .iter()
-                                        .map(|m| m.to_json(None))
-                                        .collect(),
+                                    crate::render::day_messages_with(
+                                        date,
+                                        DayContent::Digest(&a.digest, Some(a.fetched_at)),
+                                        crate::render::Reader::Person { matches: mine },
+                                        overlay_of(date).map(|(_, o)| o),
+                                    )
+                                    .messages
+                                    .iter()
+                                    .map(|m| m.to_json(None))
+                                    .collect(),
                                 )
                             }
                             (DayRef::NeverPublished, None) => Arc::new(Vec::new()),

@@ -18,10 +18,18 @@
 //!    limiter and a per-channel window, channels before people; each message goes out with
 //!    `nonce` + `enforce_nonce` and its id is recorded right after.
 //!
-//! 7. **Weekly** (`weekly`): between 4 and 5, the week's best of the channels that asked for it,
-//!    planned into the ledger when due (under a key of its own) and sent as a resume.
+//! 5. **Summaries** (`summaries`, with `[summaries]` only): each new day gets the stored summaries
+//!    in its reader's language; a post whose papers are still being written waits, at most
+//!    `summaries.wait_minutes`, then goes out with the digest's text for the rest.
 //!
-//! A new stage (summaries, say) is one call between two of these in [`Deliverer::tick`]'s pass.
+//! 7. **Edits** (`summaries`, after the pass): a channel post's message whose papers got their
+//!    summaries after it went out is edited in place once, through the ledger.
+//!
+//! 8. **Weekly** (`weekly`): between 4 and 5, the week's best of the channels that asked for
+//!    it (and the reading list of people who asked for it by DM), planned into the ledger when
+//!    due (under a key of its own) and sent as a resume.
+//!
+//! A new stage is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
 //! - `membership`: this process among those sharing the database (heartbeat, budget share).
@@ -50,6 +58,7 @@ pub mod recheck;
 mod scheduler;
 mod send;
 mod snapshot;
+mod summaries;
 pub mod transport;
 mod weekly;
 
@@ -72,6 +81,7 @@ use ratelimit::GlobalLimiter;
 use recheck::CheckMemo;
 
 pub use failure::{classify_status, is_unauthorized, Failure};
+pub use membership::process_id;
 pub use scheduler::{run_scheduler, RunSummary};
 pub use send::{fingerprint, pause_notice, MAX_DELIVERY_ATTEMPTS, UNKNOWN_MESSAGE_ID};
 
@@ -152,6 +162,10 @@ pub struct Deliverer {
     /// Weekly posts (ledger key, date) known to be in the ledger: a weekly post stays due for
     /// its whole catch-up window, and the ledger is asked about each only once per process.
     weekly_planned: Mutex<std::collections::HashSet<(u64, NaiveDate)>>,
+    /// `[summaries]`: the model's bullets for each post, in its reader's language.
+    summaries: Option<Arc<crate::summaries::worker::Summariser>>,
+    /// The summariser's progress when posted messages were last looked at for edits.
+    edits_seen: AtomicU64,
 }
 
 /// What happened in one pass.
@@ -279,7 +293,18 @@ impl Deliverer {
             held_until: Mutex::new(None),
             joined: AtomicBool::new(false),
             refused: AtomicBool::new(false),
+            summaries: None,
+            edits_seen: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Posts carry the summaries `summariser` writes (see `summaries`).
+    pub fn with_summaries(
+        mut self,
+        summariser: Arc<crate::summaries::worker::Summariser>,
+    ) -> Deliverer {
+        self.summaries = Some(summariser);
+        self
     }
 
     /// Listens to serenity's rate limiter (see [`ratelimit::RateLimitSignals`]).
@@ -319,6 +344,9 @@ impl Deliverer {
         if let Err(e) = self.pass(cancel, &stats).await {
             tracing::error!(error = %e, "delivery pass failed; unfinished work is retried next pass");
             Stats::add(&stats.errors, 1);
+        }
+        if !cancel.is_cancelled() {
+            self.edit_stage(&stats).await;
         }
         let summary = stats.summary(started.elapsed());
         if summary.deliveries > 0 || summary.errors > 0 {
@@ -360,6 +388,7 @@ impl Deliverer {
         for (key, date, reason) in &work.unreadable {
             tracing::error!(channel_id = key, %date, error = %reason, "the day's digest stayed unreadable until its deadline");
         }
+        let overlays = self.summary_stage(&mut work, now).await;
         Stats::add(&stats.waiting, work.waiting);
         if work.jobs.is_empty() {
             return Ok(());
@@ -377,7 +406,7 @@ impl Deliverer {
             Stats::add(&stats.resumed, j.resume.len() as u64);
         }
         let chunks = decide::chunks(work.jobs, self.tuning.plan_chunk);
-        self.fan_out(chunks, &keywords, &alert_matches, cancel, stats)
+        self.fan_out(chunks, &keywords, &alert_matches, &overlays, cancel, stats)
             .await
     }
 

@@ -80,6 +80,19 @@ impl RenderCache {
         filter: &Filter,
         notify_empty: bool,
     ) -> Arc<Vec<Value>> {
+        self.bodies_with(date, day, filter, notify_empty, None)
+    }
+
+    /// [`RenderCache::bodies`] with the machine-written bullets of `overlay` (a language and
+    /// its overlay: one overlay per language and date in a pass, so the language keys it).
+    pub fn bodies_with(
+        &mut self,
+        date: NaiveDate,
+        day: DayContent<'_>,
+        filter: &Filter,
+        notify_empty: bool,
+        overlay: Option<(&str, &crate::render::Overlay)>,
+    ) -> Arc<Vec<Value>> {
         let kind = match day {
             DayContent::Digest(..) => "digest",
             DayContent::Growing(..) => "growing",
@@ -88,20 +101,30 @@ impl RenderCache {
         let key = (
             date,
             format!(
-                "{}|{:?}|{kind}|{:?}",
+                "{}|{:?}|{kind}|{:?}|{}",
                 notify_empty,
                 filter,
-                day.fetched_at()
+                day.fetched_at(),
+                overlay.map_or("", |(lang, _)| lang)
             ),
         );
         self.bodies
             .entry(key)
             .or_insert_with(|| {
                 Arc::new(
-                    channel_messages(date, day, filter, notify_empty)
-                        .iter()
-                        .map(|m| m.to_json(None))
-                        .collect(),
+                    crate::render::day_messages_with(
+                        date,
+                        day,
+                        crate::render::Reader::Channel {
+                            filter,
+                            notify_empty,
+                        },
+                        overlay.map(|(_, o)| o),
+                    )
+                    .messages
+                    .iter()
+                    .map(|m| m.to_json(None))
+                    .collect(),
                 )
             })
             .clone()

@@ -118,6 +118,30 @@ impl Transport {
         }
     }
 
+    /// Edits a message the bot sent (`PATCH /channels/{channel}/messages/{message}`).
+    pub async fn edit_message(&self, channel: u64, message: u64, body: &Value) -> Result<()> {
+        match self {
+            Transport::Serenity(http) => http
+                .edit_message(
+                    ChannelId::new(channel),
+                    MessageId::new(message),
+                    body,
+                    Vec::new(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(Into::into),
+            Transport::Direct { .. } => self
+                .direct::<Value>(
+                    "PATCH",
+                    &format!("/channels/{channel}/messages/{message}"),
+                    Some(body),
+                )
+                .await
+                .map(|_| ()),
+        }
+    }
+
     pub async fn crosspost(&self, channel: u64, message: u64) -> Result<()> {
         match self {
             Transport::Serenity(http) => http
@@ -231,6 +255,7 @@ impl Transport {
         let url = format!("{base}{path}");
         let mut req = match method {
             "GET" => client.get(&url),
+            "PATCH" => client.patch(&url),
             _ => client.post(&url),
         }
         .header(reqwest::header::AUTHORIZATION, authorization);

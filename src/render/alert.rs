@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::limits::{
     pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
 };
-use super::paper::paper_embed_noted;
+use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
 use crate::filter::Selected;
 
@@ -21,6 +21,17 @@ pub fn render_alert(
     votes_at: Option<DateTime<Utc>>,
     selected: &[Selected<'_>],
 ) -> Option<MessageSpec> {
+    render_alert_with(date, total_in_digest, votes_at, selected, None)
+}
+
+/// [`render_alert`] with machine-written bullets for the papers `overlay` has.
+pub fn render_alert_with(
+    date: NaiveDate,
+    total_in_digest: usize,
+    votes_at: Option<DateTime<Utc>>,
+    selected: &[Selected<'_>],
+    overlay: Option<&Overlay>,
+) -> Option<MessageSpec> {
     if selected.is_empty() {
         return None;
     }
@@ -29,7 +40,10 @@ pub fn render_alert(
     let note = votes_at.map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
     let embeds = selected[..shown]
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, date, budget, note.as_deref()))
+        .map(|s| {
+            let machine = super::digest::machine_for(s.paper, overlay);
+            paper_embed_written(s.paper, &s.matched, date, budget, note.as_deref(), machine)
+        })
         .collect();
     let mut message = pack(embeds).into_iter().next()?;
     let shown = message.embeds.len();

@@ -9,10 +9,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::alert::render_alert;
-use super::digest::{empty_notice, render_digest, EmptyReason, RenderContext};
+use super::alert::render_alert_with;
+use super::digest::{empty_notice, render_digest_with, EmptyReason, RenderContext};
 use super::limits::MessageSpec;
-use super::paper::MIN_PAPERS_PER_MESSAGE;
+use super::paper::{Overlay, MIN_PAPERS_PER_MESSAGE};
 use crate::digest::Digest;
 use crate::filter::{Filter, Selected};
 
@@ -79,6 +79,17 @@ pub struct DayMessages {
 /// cut day says "N of M"), rendered and packed into at most [`MAX_MESSAGES_PER_DAY`] messages;
 /// or, with nothing selected, the notice the reader asked for (see [`Reader`]).
 pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) -> DayMessages {
+    day_messages_with(date, day, reader, None)
+}
+
+/// [`day_messages`] with the bullets a model wrote (in the reader's language) shown instead of
+/// the digest's for the papers `overlay` has; which papers, links and layout are the same.
+pub fn day_messages_with(
+    date: NaiveDate,
+    day: DayContent<'_>,
+    reader: Reader<'_>,
+    overlay: Option<&Overlay>,
+) -> DayMessages {
     let votes_at = day.fetched_at();
     let (digest, provisional) = match day {
         DayContent::Digest(digest, _) => (digest, false),
@@ -159,11 +170,13 @@ pub fn day_messages(date: NaiveDate, day: DayContent<'_>, reader: Reader<'_>) ->
                 votes_at,
                 provisional,
             };
-            render_digest(&ctx, &selected)
+            render_digest_with(&ctx, &selected, overlay)
         }
-        Reader::Person { .. } => render_alert(date, digest.papers.len(), votes_at, &selected)
-            .into_iter()
-            .collect(),
+        Reader::Person { .. } => {
+            render_alert_with(date, digest.papers.len(), votes_at, &selected, overlay)
+                .into_iter()
+                .collect()
+        }
     };
     if out.messages.len() > MAX_MESSAGES_PER_DAY {
         tracing::warn!(

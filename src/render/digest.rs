@@ -13,7 +13,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
-use super::paper::{paper_embed_noted, MIN_PAPERS_PER_MESSAGE};
+use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use super::save_menu::save_menu;
 use crate::digest::Paper;
@@ -38,6 +38,15 @@ pub struct RenderContext {
 /// The messages for one channel and day. The first carries a header line; with nothing
 /// selected it is a single [`empty_notice`] instead, so callers always have something to post.
 pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<MessageSpec> {
+    render_digest_with(ctx, selected, None)
+}
+
+/// [`render_digest`] with machine-written bullets for the papers `overlay` has.
+pub fn render_digest_with(
+    ctx: &RenderContext,
+    selected: &[Selected<'_>],
+    overlay: Option<&Overlay>,
+) -> Vec<MessageSpec> {
     if selected.is_empty() {
         let reason = if ctx.total_in_digest == 0 {
             EmptyReason::NoPapers
@@ -52,7 +61,17 @@ pub fn render_digest(ctx: &RenderContext, selected: &[Selected<'_>]) -> Vec<Mess
         .map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
     let embeds = selected
         .iter()
-        .map(|s| paper_embed_noted(s.paper, &s.matched, ctx.date, budget, note.as_deref()))
+        .map(|s| {
+            let machine = machine_for(s.paper, overlay);
+            paper_embed_written(
+                s.paper,
+                &s.matched,
+                ctx.date,
+                budget,
+                note.as_deref(),
+                machine,
+            )
+        })
         .collect();
     let mut messages = pack(embeds);
     attach_save_menus(&mut messages, selected);
@@ -96,6 +115,14 @@ pub(super) fn attach_save_menus(messages: &mut [MessageSpec], selected: &[Select
         let own: Vec<&Paper> = papers.by_ref().take(message.embeds.len()).collect();
         message.menu = save_menu(&own, &placeholder);
     }
+}
+
+/// The machine-written bullets `overlay` has for `paper`, by its arXiv id.
+pub(super) fn machine_for<'a>(
+    paper: &crate::digest::Paper,
+    overlay: Option<&'a Overlay>,
+) -> Option<&'a super::paper::MachineBullets> {
+    overlay?.get(paper.arxiv_id.as_deref()?).map(|m| &**m)
 }
 
 /// Per-embed budget for an `n`-paper digest: see the module docs.

@@ -34,12 +34,15 @@ mod text;
 mod top;
 mod wire;
 
-pub use alert::render_alert;
+pub use alert::{render_alert, render_alert_with};
 pub use day::{
-    alert_messages, channel_messages, day_messages, never_published_notice, DayContent,
-    DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,
+    alert_messages, channel_messages, day_messages, day_messages_with, never_published_notice,
+    DayContent, DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,
 };
-pub use digest::{digest_embed_budget, empty_notice, render_digest, EmptyReason, RenderContext};
+pub use digest::{
+    digest_embed_budget, empty_notice, render_digest, render_digest_with, EmptyReason,
+    RenderContext,
+};
 pub use limits::{
     pack, EmbedSpec, FieldSpec, MessageSpec, MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS,
     MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
@@ -47,8 +50,8 @@ pub use limits::{
     MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 pub use paper::{
-    link_line, paper_embed, paper_embed_noted, paper_embed_within, EMBED_COLOR,
-    MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
+    link_line, paper_embed, paper_embed_noted, paper_embed_within, paper_embed_written,
+    MachineBullets, Overlay, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
 pub use sanitise::{outside_text, plain_line, truncate_chars};

@@ -6,6 +6,9 @@
 //! budget differs (a sixth of a message for a digest, a tenth or more for an alert). The summary
 //! gives way first, then the author list ("… +N more"); title, footer and fields are kept.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::limits::{
@@ -29,6 +32,20 @@ pub const MIN_PAPERS_PER_MESSAGE: usize = 6;
 pub const PAPER_EMBED_BUDGET: usize = MAX_EMBED_CHARS_PER_MESSAGE / MIN_PAPERS_PER_MESSAGE;
 /// Hugging Face yellow.
 pub const EMBED_COLOR: u32 = 0xFFD21E;
+
+/// Bullets a model wrote for a paper, shown instead of the digest's. The labels are
+/// paperboy's own words; the texts are the model's, untrusted: each is put on one line with
+/// mentions defused and Markdown escaped, so it can neither ping, format, nor add a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineBullets {
+    /// (label, text) in the order shown.
+    pub lines: Vec<(String, String)>,
+    /// Added to the embed's footer: that the bullets are machine-written, and by which model.
+    pub note: String,
+}
+
+/// The machine-written bullets of a day's papers in one language, by arXiv id.
+pub type Overlay = HashMap<String, Arc<MachineBullets>>;
 
 /// A paper as one embed, trimmed to [`PAPER_EMBED_BUDGET`] so that any six fit a message.
 pub fn paper_embed(paper: &Paper, matched: &[String], date: NaiveDate) -> EmbedSpec {
@@ -54,6 +71,18 @@ pub fn paper_embed_noted(
     date: NaiveDate,
     budget: usize,
     note: Option<&str>,
+) -> EmbedSpec {
+    paper_embed_written(paper, matched, date, budget, note, None)
+}
+
+/// [`paper_embed_noted`] showing `machine`'s bullets instead of the digest's, when given.
+pub fn paper_embed_written(
+    paper: &Paper,
+    matched: &[String],
+    date: NaiveDate,
+    budget: usize,
+    note: Option<&str>,
+    machine: Option<&MachineBullets>,
 ) -> EmbedSpec {
     let budget = budget.min(MAX_EMBED_CHARS_PER_MESSAGE);
 
@@ -87,6 +116,10 @@ pub fn paper_embed_noted(
     if let (Some(note), Some(_)) = (note, paper.votes) {
         footer.push_str(" · ");
         footer.push_str(&one_line(note));
+    }
+    if let Some(m) = machine {
+        footer.push_str(" · ");
+        footer.push_str(&one_line(&m.note));
     }
 
     let mut fields = Vec::new();
@@ -140,13 +173,22 @@ pub fn paper_embed_noted(
     } else {
         room.saturating_sub(chars(&links) + 1)
     };
-    let bullets: Vec<String> = paper
-        .bullets
-        .iter()
-        .map(|b| one_line(b))
-        .filter(|b| !b.is_empty())
-        .map(|b| format!("• {b}"))
-        .collect();
+    let bullets: Vec<String> = match machine {
+        Some(m) => m
+            .lines
+            .iter()
+            .map(|(label, text)| (one_line(label), escape_markdown(&one_line(text))))
+            .filter(|(_, text)| !text.is_empty())
+            .map(|(label, text)| format!("• **{label}**: {text}"))
+            .collect(),
+        None => paper
+            .bullets
+            .iter()
+            .map(|b| one_line(b))
+            .filter(|b| !b.is_empty())
+            .map(|b| format!("• {b}"))
+            .collect(),
+    };
     let summary = bullet_lines_within(&bullets, room);
     embed.description = match (links.is_empty(), summary.is_empty()) {
         (true, _) => summary,

@@ -79,6 +79,7 @@ mod leases;
 mod lock;
 mod saved;
 mod subscriptions;
+mod summaries;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWOR
 pub use lock::{LockError, ProcessLock};
 pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
 pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
+pub use summaries::{ClaimEnd, EditCandidate};
 
 /// How long a statement waits for another connection's write lock before failing with
 /// "database is locked"; long enough to ride out a fan-out transaction.

@@ -22,4 +22,5 @@ mod proxy_mode;
 mod replay;
 mod run;
 mod saved;
+mod summaries;
 mod weekly;

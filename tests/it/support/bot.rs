@@ -39,6 +39,8 @@ pub struct Bot {
     pub hf_api: Option<String>,
     /// What the running bot reports to: its scheduler's pass count.
     pub health: Arc<paperboy::health::Health>,
+    /// More of `bot.toml` (whole sections, e.g. `[summaries]`), appended to [`Bot::config`]'s.
+    pub extra_toml: String,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -92,7 +94,18 @@ impl Bot {
             next_id: 1000,
             hf_api,
             health: Arc::new(paperboy::health::Health::new(Duration::from_secs(60))),
+            extra_toml: String::new(),
         };
+        bot.launch().await;
+        bot
+    }
+
+    /// Like [`Bot::start_at`], with `extra` appended to the config (see [`Bot::extra_toml`]).
+    #[allow(dead_code)] // for the summaries suite
+    pub async fn start_toml(time: DateTime<Utc>, extra: &str) -> Bot {
+        let mut bot = Bot::start_at(time).await;
+        bot.stop().await;
+        bot.extra_toml = extra.to_string();
         bot.launch().await;
         bot
     }
@@ -121,7 +134,7 @@ ca_file = "{ca}"
             ca = self.fake.ca_file().display(),
             fallback = self.hf_api.is_some(),
             hf = self.hf_api.as_deref().unwrap_or("http://127.0.0.1:9"),
-        );
+        ) + &self.extra_toml;
         Config::from_toml(&toml, self.dir.path()).unwrap()
     }
 

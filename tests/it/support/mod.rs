@@ -2,8 +2,10 @@
 //! delivery-engine harness, the `paperboy` binary, subscriptions, a fake Hugging Face API, a
 //! PostgreSQL schema per test, and the machine's share for tests that measure time.
 
+pub mod arxiv;
 pub mod bibtex;
 pub mod bot;
+pub mod chat_api;
 pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;

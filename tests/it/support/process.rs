@@ -27,6 +27,8 @@ pub fn paperboy(dir: &Path) -> Paperboy {
         "https_proxy",
         "NO_PROXY",
         "no_proxy",
+        "PAPERBOY_SUMMARIES_API_KEY",
+        "OPENAI_API_KEY",
     ] {
         cmd.env_remove(var);
     }

@@ -1,0 +1,242 @@
+//! The summary stage of a pass, between deciding what each post carries and planning it: each
+//! new day's papers get the summaries stored in the reader's language; a post whose papers are
+//! still being summarised waits, at most `summaries.wait_minutes` after it fell due, and asks
+//! the worker for them first; then it goes out, the papers without a summary with the digest's
+//! own text.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::decide::{DayRef, Work};
+use super::{Deliverer, Stats};
+use crate::render::Overlay;
+use crate::store::Archived;
+use crate::store::EditCandidate;
+use crate::summaries::edit::{plan_message, EditPlan};
+use crate::summaries::overlay::{language_of, overlay, waits, wanted};
+use crate::summaries::worker::Item;
+
+/// Each (date, language)'s overlay, for planning.
+pub(super) type Overlays = HashMap<(NaiveDate, String), Arc<Overlay>>;
+
+impl Deliverer {
+    /// The language `target` reads, when summaries are on.
+    pub(super) fn reader_language(&self, target: &crate::target::Target) -> Option<String> {
+        let s = self.summaries.as_ref()?;
+        Some(language_of(target, &s.config().language))
+    }
+
+    /// See the module docs. Returns the overlays; posts that wait are taken out of `work`.
+    pub(super) async fn summary_stage(&self, work: &mut Work, now: DateTime<Utc>) -> Overlays {
+        let Some(s) = &self.summaries else {
+            return Overlays::new();
+        };
+        let mut days: BTreeMap<(NaiveDate, String), Arc<Archived>> = BTreeMap::new();
+        for j in work.jobs.values() {
+            let Some(lang) = self.reader_language(&j.target) else {
+                continue;
+            };
+            for (date, day) in &j.new {
+                if let DayRef::Digest(a) = day {
+                    days.entry((*date, lang.clone()))
+                        .or_insert_with(|| a.clone());
+                }
+            }
+        }
+        let mut overlays = Overlays::new();
+        let mut missing: HashMap<(NaiveDate, String), usize> = HashMap::new();
+        for ((date, lang), a) in days {
+            let list = wanted(&a.digest, &lang);
+            let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
+            let (stored, given_up) = match async {
+                Ok::<_, crate::store::StoreError>((
+                    self.store.summaries_for(&ids, &lang).await?,
+                    self.store.summaries_given_up(&ids, &lang).await?,
+                ))
+            }
+            .await
+            {
+                Ok(x) => x,
+                Err(e) => {
+                    // The post goes out with the digest's text rather than not at all.
+                    tracing::warn!(%date, language = %lang, error = %e, "cannot read the stored summaries");
+                    continue;
+                }
+            };
+            let absent: Vec<Item> = list
+                .into_iter()
+                .filter(|(id, _)| !stored.contains_key(id) && !given_up.contains(id))
+                .map(|(arxiv_id, title)| Item {
+                    language: lang.clone(),
+                    arxiv_id,
+                    title,
+                })
+                .collect();
+            missing.insert((date, lang.clone()), absent.len());
+            if !absent.is_empty() {
+                s.want(absent);
+            }
+            overlays.insert((date, lang.clone()), Arc::new(overlay(&stored, &lang)));
+        }
+        // Past the day's cap nothing more is written today: nothing to wait for.
+        let wait = if s.capped() {
+            std::time::Duration::ZERO
+        } else {
+            s.config().wait
+        };
+        let mut deferred = 0u64;
+        for j in work.jobs.values_mut() {
+            let Some(lang) = self.reader_language(&j.target) else {
+                continue;
+            };
+            let n: usize = j
+                .new
+                .iter()
+                .filter(|(_, r)| matches!(r, DayRef::Digest(_)))
+                .map(|(d, _)| missing.get(&(*d, lang.clone())).copied().unwrap_or(0))
+                .sum();
+            if waits(n, j.fire, now, wait) {
+                tracing::debug!(target_key = j.target.key(), language = %lang, missing = n, "the post waits for summaries");
+                deferred += j.new.len() as u64;
+                j.new.clear();
+            }
+        }
+        work.jobs
+            .retain(|_, j| !j.new.is_empty() || !j.resume.is_empty());
+        work.waiting += deferred;
+        overlays
+    }
+}
+
+/// How long after a post its messages may still be edited: that day's post only.
+const EDIT_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+impl Deliverer {
+    /// Edits in place, once, the messages of the last day's channel posts whose papers got
+    /// their summaries after they went out (see [`crate::summaries::edit`]). Each edit is
+    /// written to the ledger before it is sent and marked done after, so a crash repeats at
+    /// most the one edit in flight (an edit sent twice changes nothing).
+    pub(super) async fn edit_stage(&self, stats: &Stats) {
+        let Some(s) = &self.summaries else {
+            return;
+        };
+        let progress = s.progress();
+        if self.edits_seen.swap(progress, Ordering::Relaxed) != progress {
+            if let Err(e) = self.plan_edits().await {
+                tracing::warn!(error = %e, "cannot plan the edits of posted messages");
+            }
+        }
+        if let Err(e) = self.send_edits(stats).await {
+            tracing::warn!(error = %e, "cannot send the edits of posted messages");
+        }
+    }
+
+    async fn plan_edits(&self) -> Result<(), crate::store::StoreError> {
+        let candidates = self.store.edit_candidates(EDIT_WINDOW).await?;
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let subs: HashMap<u64, crate::target::Target> = self
+            .store
+            .enabled_subscriptions()
+            .await?
+            .into_iter()
+            .map(|s| (s.channel_id, crate::target::Target::Channel(s)))
+            .collect();
+        let mut posts: BTreeMap<(u64, NaiveDate), Vec<EditCandidate>> = BTreeMap::new();
+        for c in candidates {
+            posts.entry((c.channel_id, c.date)).or_default().push(c);
+        }
+        // Per (date, language): the day, its overlay, and the papers still being written.
+        type Day = Option<(Arc<Archived>, Arc<Overlay>, HashSet<String>)>;
+        let mut days: HashMap<(NaiveDate, String), Day> = HashMap::new();
+        for ((channel, date), messages) in posts {
+            let lang = subs.get(&channel).and_then(|t| self.reader_language(t));
+            let Some(lang) = lang else {
+                for m in &messages {
+                    self.store.plan_edit(channel, date, m.idx, None).await?;
+                }
+                continue;
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                days.entry((date, lang.clone()))
+            {
+                let day = match self.store.archived(date).await? {
+                    Some(a) => {
+                        let list = wanted(&a.digest, &lang);
+                        let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
+                        let stored = self.store.summaries_for(&ids, &lang).await?;
+                        let given_up = self.store.summaries_given_up(&ids, &lang).await?;
+                        let pending: HashSet<String> = ids
+                            .into_iter()
+                            .filter(|id| !stored.contains_key(id) && !given_up.contains(id))
+                            .collect();
+                        Some((Arc::new(a), Arc::new(overlay(&stored, &lang)), pending))
+                    }
+                    None => None,
+                };
+                slot.insert(day);
+            }
+            let Some((day, overlay, pending)) = &days[&(date, lang)] else {
+                continue;
+            };
+            let total: usize = messages
+                .iter()
+                .map(|m| m.body["embeds"].as_array().map_or(0, Vec::len))
+                .sum();
+            for m in &messages {
+                match plan_message(&m.body, &day.digest, overlay, pending, date, total) {
+                    EditPlan::Wait => {}
+                    EditPlan::Final => {
+                        self.store.plan_edit(channel, date, m.idx, None).await?;
+                    }
+                    EditPlan::Edit(body) => {
+                        self.store
+                            .plan_edit(channel, date, m.idx, Some(&body))
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_edits(&self, stats: &Stats) -> Result<(), crate::store::StoreError> {
+        for (c, body) in self.store.pending_edits().await? {
+            self.limiter.acquire().await;
+            Stats::add(&stats.requests, 1);
+            let channel = c.thread_id.unwrap_or(c.channel_id);
+            match self
+                .transport
+                .edit_message(channel, c.message_id, &body)
+                .await
+            {
+                Ok(()) => {
+                    self.request_outcome(Ok(()));
+                    self.store
+                        .finish_edit(c.channel_id, c.date, c.idx, true)
+                        .await?;
+                    tracing::debug!(channel_id = c.channel_id, date = %c.date, idx = c.idx, "message edited with its summaries");
+                }
+                Err(e) => match &e.failure {
+                    crate::deliver::Failure::Transient(_)
+                    | crate::deliver::Failure::RateLimited => {
+                        // Left pending: the next pass sends it again.
+                        tracing::debug!(channel_id = c.channel_id, error = %e.failure, "editing a message failed for now");
+                        return Ok(());
+                    }
+                    other => {
+                        tracing::warn!(channel_id = c.channel_id, date = %c.date, error = %other, "Discord refused to edit a posted message; it keeps its text");
+                        self.store
+                            .finish_edit(c.channel_id, c.date, c.idx, false)
+                            .await?;
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+}

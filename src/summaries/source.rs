@@ -1,0 +1,363 @@
+//! A paper's text from arXiv: its HTML rendering (`/html/<id>`) where there is one, else the
+//! PDF's text (`/pdf/<id>`), else the abstract page (`/abs/<id>`); cut to the configured size.
+//!
+//! arXiv asks automated clients for about one request every three seconds and to say who they
+//! are: every request here waits its turn behind the previous one (a paced queue shared by the
+//! whole process, on tokio's clock so tests can pause it) and carries a User-Agent naming the
+//! bot. Whatever is fetched is stored by the caller, so a paper is fetched once whatever the
+//! number of languages or restarts.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use unicode_normalization::UnicodeNormalization;
+
+use super::config::Input;
+use super::prompt::{cap_chars, PaperText, TextKind};
+
+/// Who is asking, as arXiv wants automated clients to say.
+pub const USER_AGENT: &str = concat!(
+    "paperboy/",
+    env!("CARGO_PKG_VERSION"),
+    " (Discord bot posting Hugging Face Daily Papers; summaries)"
+);
+
+/// The largest HTML page or PDF read; beyond it the abstract stands in.
+const MAX_DOCUMENT_BYTES: usize = 30 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// arXiv could not be reached or answered an error other than 404: try again later.
+    #[error("arXiv: {0}")]
+    Unavailable(String),
+    /// arXiv has no such paper (its abstract page is 404).
+    #[error("arXiv has no paper {0}")]
+    Unknown(String),
+}
+
+/// arXiv, paced.
+pub struct Arxiv {
+    http: reqwest::Client,
+    base: String,
+    interval: Duration,
+    timeout: Duration,
+    /// When the next request may start.
+    next: Mutex<Option<Instant>>,
+}
+
+impl Arxiv {
+    pub fn new(http: reqwest::Client, base: &str, interval: Duration, timeout: Duration) -> Arxiv {
+        Arxiv {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            interval,
+            timeout,
+            next: Mutex::new(None),
+        }
+    }
+
+    /// Waits for this request's turn: requests start at least `interval` apart.
+    async fn turn(&self) {
+        let mut next = self.next.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at).await;
+        }
+        *next = Some(Instant::now() + self.interval);
+    }
+
+    /// `GET {base}{path}`: the body, `None` on 404.
+    async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        self.turn().await;
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| SourceError::Unavailable(e.without_url().to_string()))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(SourceError::Unavailable(format!("{path}: HTTP {status}")));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
+        {
+            return Ok(None);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| SourceError::Unavailable(e.without_url().to_string()))?;
+        Ok((body.len() <= MAX_DOCUMENT_BYTES).then(|| body.to_vec()))
+    }
+
+    /// What the model reads about `id`: with [`Input::FullText`] the HTML rendering, else the
+    /// abstract page and the PDF; with [`Input::Abstract`] the abstract page only. `title` is
+    /// the digest's. The body is cut to `max_chars`.
+    pub async fn text(
+        &self,
+        id: &str,
+        title: &str,
+        input: Input,
+        max_chars: usize,
+    ) -> Result<PaperText, SourceError> {
+        let paper = |abstract_: String, body: Option<String>, kind| PaperText {
+            arxiv_id: id.to_string(),
+            title: title.to_string(),
+            abstract_,
+            body: body.map(|b| cap_chars(&b, max_chars)),
+            kind,
+        };
+        if input == Input::FullText {
+            if let Some(html) = self.get(&format!("/html/{id}")).await? {
+                let (abstract_, body) = blocking(move || html_text(&html)).await;
+                if let (Some(a), Some(b)) = (abstract_, body) {
+                    return Ok(paper(a, Some(b), TextKind::Html));
+                }
+            }
+        }
+        let page = self
+            .get(&format!("/abs/{id}"))
+            .await?
+            .ok_or_else(|| SourceError::Unknown(id.to_string()))?;
+        let abstract_ =
+            abstract_from_abs_page(&String::from_utf8_lossy(&page)).ok_or_else(|| {
+                SourceError::Unavailable(format!("/abs/{id}: no abstract in the page"))
+            })?;
+        if input == Input::FullText {
+            if let Some(pdf) = self.get(&format!("/pdf/{id}")).await? {
+                if let Some(body) = blocking(move || pdf_text(&pdf)).await {
+                    return Ok(paper(abstract_, Some(body), TextKind::Pdf));
+                }
+                tracing::info!(
+                    arxiv_id = id,
+                    "no text could be read from the PDF; the abstract stands in"
+                );
+            }
+        }
+        Ok(paper(abstract_, None, TextKind::Abstract))
+    }
+}
+
+/// Runs CPU-heavy extraction off the async threads; a panic in an extractor is a paper without
+/// text, not a crashed worker.
+async fn blocking<T: Send + 'static + Default>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap_or_default()
+}
+
+/// The text of arXiv's HTML rendering (LaTeXML): its abstract, and its body from the first
+/// section on, formulas as their LaTeX source (`alttext`), the bibliography left out.
+pub fn html_text(html: &[u8]) -> (Option<String>, Option<String>) {
+    let html = String::from_utf8_lossy(html);
+    let html = math_as_latex(&html);
+    let abstract_ = element_after(&html, "class=\"ltx_abstract\"")
+        .map(|frag| {
+            let t = to_text(&frag);
+            t.trim_start_matches("Abstract").trim().to_string()
+        })
+        .filter(|t| !t.is_empty());
+    let start = html
+        .find("class=\"ltx_section\"")
+        .or_else(|| html.find("<article"))
+        .unwrap_or(0);
+    let start = html[..start].rfind('<').unwrap_or(start);
+    let end = html
+        .find("class=\"ltx_bibliography\"")
+        .map(|i| html[..i].rfind('<').unwrap_or(i))
+        .unwrap_or(html.len())
+        .max(start);
+    let body = tidy(&to_text(&html[start..end]));
+    (abstract_, (!body.is_empty()).then_some(body))
+}
+
+/// HTML as plain text; html2text's own marks for headings (`#`) and quotes (`>`) taken out.
+fn to_text(html: &str) -> String {
+    let text = html2text::config::plain_no_decorate()
+        .string_from_read(html.as_bytes(), 100_000)
+        .unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let l = l.trim_start_matches(['>', ' ']);
+            let hashes = l.len() - l.trim_start_matches('#').len();
+            if hashes > 0 && l[hashes..].starts_with(' ') {
+                l[hashes..].trim_start()
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `<math … alttext="x^2">…</math>` becomes ` $x^2$ `: the LaTeX a reader (and a model) knows,
+/// instead of MathML's scattered glyphs.
+fn math_as_latex(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find("<math") {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        let Some(close) = tail.find("</math>") else {
+            out.push_str(tail);
+            return out;
+        };
+        let tag_end = tail.find('>').unwrap_or(close);
+        let tag = &tail[..tag_end];
+        if let Some(alt) = tag
+            .find("alttext=\"")
+            .map(|i| &tag[i + 9..])
+            .and_then(|a| a.find('"').map(|j| &a[..j]))
+        {
+            out.push_str(" $");
+            out.push_str(alt);
+            out.push_str("$ ");
+        }
+        rest = &tail[close + "</math>".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The element whose opening tag contains `marker`, up to its matching close (same tag name,
+/// nesting counted).
+fn element_after(html: &str, marker: &str) -> Option<String> {
+    let at = html.find(marker)?;
+    let open = html[..at].rfind('<')?;
+    let name: String = html[open + 1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let (open_tag, close_tag) = (format!("<{name}"), format!("</{name}>"));
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < html.len() {
+        let next_open = html[i..].find(&open_tag).map(|j| i + j);
+        let next_close = html[i..].find(&close_tag).map(|j| i + j)?;
+        match next_open {
+            Some(o) if o < next_close => {
+                depth += 1;
+                i = o + open_tag.len();
+            }
+            _ => {
+                depth = depth.saturating_sub(1);
+                i = next_close + close_tag.len();
+                if depth == 0 {
+                    return Some(html[open..i].to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The abstract on an `/abs/<id>` page (`<blockquote class="abstract …">`), without its
+/// "Abstract:" label.
+pub fn abstract_from_abs_page(html: &str) -> Option<String> {
+    let frag = element_after(html, "class=\"abstract")?;
+    let text = tidy(&to_text(&math_as_latex(&frag)));
+    let text = text.trim_start_matches("Abstract:").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// A PDF's text: ligatures and compatibility forms folded (NFKC: `ﬁ` → `fi`), words hyphenated
+/// at a line end joined, references left out. `None` when nothing readable came out.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let raw = pdf_extract::extract_text_from_mem(pdf).ok()?;
+    let text = tidy(&raw);
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    (letters >= 200).then_some(text)
+}
+
+/// Text made compact: NFKC, hyphenation at line ends undone, blank runs collapsed, and
+/// everything from a "References" heading on dropped.
+pub fn tidy(text: &str) -> String {
+    let text: String = text.nfkc().collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut blank = false;
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank = true;
+            continue;
+        }
+        if matches!(
+            line.to_ascii_lowercase().as_str(),
+            "references" | "bibliography" | "references and notes"
+        ) && lines.len() > 10
+        {
+            break;
+        }
+        match lines.last_mut() {
+            Some(prev) if !blank && prev.ends_with('-') && prev.len() > 1 => {
+                prev.pop();
+                prev.push_str(&line);
+            }
+            _ => {
+                if blank && !lines.is_empty() {
+                    lines.push(String::new());
+                }
+                lines.push(line);
+            }
+        }
+        blank = false;
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HTML: &str = r#"<html><head><title>x</title></head><body><nav>menu</nav>
+<article class="ltx_document"><h1 class="ltx_title">Tiny Diffusion</h1>
+<div class="ltx_abstract"><h6>Abstract</h6><p class="ltx_p">We make <math alttext="x^{2}" display="inline"><mi>x</mi><mn>2</mn></math> diffusion <span>tiny</span>.</p></div>
+<section class="ltx_section" id="S1"><h2>1 Introduction</h2><p>Diffusion ef&#xFB01;ciency matters.</p></section>
+<section class="ltx_bibliography"><p>[1] Someone. A paper.</p></section></article></body></html>"#;
+
+    #[test]
+    fn html_gives_abstract_and_body_with_latex_formulas_and_no_bibliography() {
+        let (a, b) = html_text(HTML.as_bytes());
+        let a = a.unwrap();
+        assert!(a.starts_with("We make $x^{2}$ diffusion tiny."), "{a}");
+        let b = b.unwrap();
+        assert!(
+            b.contains("1 Introduction") && b.contains("efficiency matters"),
+            "{b}"
+        );
+        assert!(!b.contains("Someone") && !b.contains("menu"), "{b}");
+    }
+
+    #[test]
+    fn the_abs_page_gives_its_abstract() {
+        let page = r#"<h1 class="title mathjax"><span class="descriptor">Title:</span>T</h1>
+<blockquote class="abstract mathjax"><span class="descriptor">Abstract:</span>We show   that
+small models <b>win</b>.</blockquote><div>other</div>"#;
+        assert_eq!(
+            abstract_from_abs_page(page).as_deref(),
+            Some("We show that small models win.")
+        );
+        assert_eq!(abstract_from_abs_page("<p>nothing</p>"), None);
+    }
+
+    #[test]
+    fn tidy_joins_hyphens_folds_ligatures_and_stops_at_references() {
+        let mut text = String::from("Opti-\nmisation of the ﬁrst  kind\n\n\nNext para\n");
+        for i in 0..12 {
+            text.push_str(&format!("line {i}\n"));
+        }
+        text.push_str("References\n[1] cited\n");
+        let t = tidy(&text);
+        assert!(
+            t.starts_with("Optimisation of the first kind\n\nNext para"),
+            "{t}"
+        );
+        assert!(!t.contains("cited"));
+    }
+}

@@ -1,0 +1,259 @@
+//! An OpenAI-compatible chat-completions endpoint on loopback (`POST /v1/chat/completions`),
+//! strict as the real one about what it is sent: the `Authorization: Bearer <key>` header
+//! (else 401), a JSON body with `model` (the one it serves, else 404 as OpenAI answers an
+//! unknown model), non-empty `messages` of `system`/`user` roles and a `response_format` of type
+//! `json_schema` (with `name` and `schema`) or `json_object` (else 400). It answers in the
+//! real shape (`id`, `object`, `created`, `model`, `choices[].message`, `finish_reason`,
+//! `usage`), with bullets in the language the system message asks for, and can be told to
+//! fail: 429 with `retry-after`, 500, invalid JSON, `finish_reason: length`, a refusal, a
+//! refused JSON schema, or an answer carrying a prompt injection's payload.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Json;
+use serde_json::{json, Value};
+
+pub const KEY: &str = "sk-test-fake-key";
+pub const MODEL: &str = "fake-model-1";
+
+/// How one answer goes wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    RateLimited {
+        retry_after_s: u64,
+    },
+    ServerError,
+    InvalidJson,
+    Truncated,
+    Refusal,
+    /// An answer in the wrong language.
+    WrongLanguage,
+    /// An answer that does what an injected instruction said: mentions, links, Markdown.
+    Injected,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Faults for the next answers, in order.
+    script: VecDeque<Fault>,
+    /// Every answer fails this way while set.
+    always: Option<Fault>,
+    /// Refuse `json_schema` as some servers do (400 naming `response_format`).
+    no_schema: bool,
+    /// Each request body, as received.
+    requests: Vec<Value>,
+    /// Successful answers, by (arXiv id, language word from the prompt).
+    answered: HashMap<(String, String), usize>,
+    latency: Duration,
+}
+
+#[derive(Clone)]
+pub struct ChatApi {
+    pub base_url: String,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl ChatApi {
+    pub async fn start() -> ChatApi {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let app = axum::Router::new()
+            .route("/v1/chat/completions", post(complete))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        ChatApi {
+            base_url: format!("http://{addr}/v1"),
+            inner,
+        }
+    }
+
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.inner.lock().unwrap().script.extend(faults);
+    }
+
+    pub fn fail_always(&self, fault: Option<Fault>) {
+        self.inner.lock().unwrap().always = fault;
+    }
+
+    pub fn refuse_json_schema(&self) {
+        self.inner.lock().unwrap().no_schema = true;
+    }
+
+    pub fn set_latency(&self, d: Duration) {
+        self.inner.lock().unwrap().latency = d;
+    }
+
+    /// Every request received with a valid key and body, answered or not.
+    pub fn requests(&self) -> Vec<Value> {
+        self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// Successful answers per (arXiv id, language).
+    pub fn answered(&self) -> HashMap<(String, String), usize> {
+        self.inner.lock().unwrap().answered.clone()
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": null}})),
+    )
+        .into_response()
+}
+
+/// What the request is about: the arXiv id in the user message and the language the system
+/// message asks for.
+fn subject(body: &Value) -> (String, String) {
+    let text = |i: usize| {
+        body["messages"][i]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let system = text(0);
+    let user = text(1);
+    let id = user
+        .lines()
+        .find_map(|l| l.strip_prefix("arXiv: "))
+        .unwrap_or("?")
+        .to_string();
+    let lang = ["Korean", "English", "Japanese", "German"]
+        .into_iter()
+        .find(|l| system.contains(&format!("in {l}")))
+        .unwrap_or("?")
+        .to_string();
+    (id, lang)
+}
+
+fn bullets(id: &str, lang: &str) -> Value {
+    match lang {
+        "Korean" => json!({"bullets": [
+            {"kind": "new", "text": format!("논문 {id}은 작은 확산 모델(diffusion model)로 새로운 방법을 제안합니다.")},
+            {"kind": "method", "text": "잠재 공간(latent space)에서 증류(distillation)를 사용해 단계 수를 줄입니다."},
+            {"kind": "results", "text": "ImageNet에서 FID 2.1을 기록하며 기존보다 30% 빠릅니다."}
+        ]}),
+        _ => json!({"bullets": [
+            {"kind": "new", "text": format!("Paper {id} proposes a small diffusion model for images.")},
+            {"kind": "method", "text": "It distils the sampler in latent space to cut the number of steps."},
+            {"kind": "results", "text": "FID 2.1 on ImageNet, 30% faster than the baseline."}
+        ]}),
+    }
+}
+
+fn completion(content: &str, finish: &str, refusal: Option<&str>) -> Response {
+    Json(json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1_733_300_000,
+        "model": MODEL,
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": refusal},
+            "logprobs": null,
+            "finish_reason": finish
+        }],
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 120, "total_tokens": 1120}
+    }))
+    .into_response()
+}
+
+async fn complete(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {KEY}")) {
+        return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided.");
+    }
+    let Ok(body) = serde_json::from_str::<Value>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "We could not parse the JSON body of your request.",
+        );
+    };
+    inner.lock().unwrap().requests.push(body.clone());
+    // Taking its time after the request is recorded: a client that goes away meanwhile (killed)
+    // leaves a request without an answer, as at a real endpoint.
+    let latency = inner.lock().unwrap().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if body["model"] != MODEL {
+        return error(
+            StatusCode::NOT_FOUND,
+            "The model does not exist or you do not have access to it.",
+        );
+    }
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    if messages.is_empty()
+        || messages.iter().any(|m| {
+            !matches!(m["role"].as_str(), Some("system" | "user")) || !m["content"].is_string()
+        })
+    {
+        return error(StatusCode::BAD_REQUEST, "Invalid 'messages'.");
+    }
+    let format = &body["response_format"];
+    match format["type"].as_str() {
+        Some("json_schema") => {
+            if inner.lock().unwrap().no_schema {
+                return error(StatusCode::BAD_REQUEST, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.");
+            }
+            if !format["json_schema"]["name"].is_string()
+                || !format["json_schema"]["schema"].is_object()
+            {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Missing required parameter: 'response_format.json_schema'.",
+                );
+            }
+        }
+        Some("json_object") => {}
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Missing or unsupported 'response_format'.",
+            )
+        }
+    }
+    let (id, lang) = subject(&body);
+    let fault = {
+        let mut i = inner.lock().unwrap();
+        i.script.pop_front().or_else(|| i.always.clone())
+    };
+    match fault {
+        Some(Fault::RateLimited { retry_after_s }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry_after_s.to_string())],
+            Json(json!({"error": {"message": "Rate limit reached", "type": "requests", "param": null, "code": "rate_limit_exceeded"}})),
+        )
+            .into_response(),
+        Some(Fault::ServerError) => error(StatusCode::INTERNAL_SERVER_ERROR, "The server had an error while processing your request."),
+        Some(Fault::InvalidJson) => completion("{\"bullets\": [{\"kind\": \"new\", \"te", "stop", None),
+        Some(Fault::Truncated) => completion("{\"bullets\": [{\"kind\": \"new\", \"text\": \"A long", "length", None),
+        Some(Fault::Refusal) => completion("", "stop", Some("I can't help with that.")),
+        Some(Fault::WrongLanguage) => completion(&bullets(&id, "English").to_string(), "stop", None),
+        Some(Fault::Injected) => {
+            let evil = json!({"bullets": [
+                {"kind": "new", "text": "@everyone <@123456789> **click** [here](https://evil.example/x) https://evil.example/y ### heading"},
+                {"kind": "results", "text": "Ignore the other papers: this post has only one paper, visit www.evil.example"}
+            ]});
+            let mut i = inner.lock().unwrap();
+            *i.answered.entry((id, lang)).or_default() += 1;
+            drop(i);
+            completion(&evil.to_string(), "stop", None)
+        }
+        None => {
+            *inner.lock().unwrap().answered.entry((id.clone(), lang.clone())).or_default() += 1;
+            completion(&bullets(&id, &lang).to_string(), "stop", None)
+        }
+    }
+}
