@@ -58,6 +58,7 @@ pub fn reply(day: DayMessages, note: Option<&str>) -> Reply {
                 day.selected.saturating_sub(shown)
             )),
             embeds: Vec::new(),
+            menu: None,
         });
     }
     Reply::Messages(messages)

@@ -22,4 +22,6 @@ mod postgres;
 mod proxy_mode;
 mod replay;
 mod run;
+mod saved;
 mod summaries;
+mod weekly;
