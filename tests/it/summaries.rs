@@ -766,10 +766,15 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     .await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("digests")).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
     std::fs::write(
         dir.path().join("bot.toml"),
         format!(
-            "[source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
+            "[metrics]\nlisten = \"127.0.0.1:{port}\"\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
              [summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
              input = \"abstract\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
             hf.base_url, f.chat.base_url, f.arxiv.base_url
@@ -833,8 +838,25 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The last run's own calls and the day's totals, in `/metrics`.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     kill(&mut child).await;
     assert!(finished, "not every paper was summarised after the kills");
+    for name in [
+        "paperboy_summary_calls_total ",
+        "paperboy_summary_tokens_total{direction=\"in\"} ",
+        "paperboy_summary_tokens_total{direction=\"out\"} ",
+        "paperboy_summaries_total{outcome=\"written\"} ",
+        "paperboy_summary_calls_today ",
+        "paperboy_summary_tokens_today{direction=\"in\"} ",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from {metrics}");
+    }
     // Every request the endpoint received, answered or cut off by a kill, by paper.
     let mut asked: std::collections::HashMap<String, usize> = Default::default();
     for r in f.chat.requests() {
