@@ -980,3 +980,55 @@ async fn papers_date_shows_the_summaries_stored_in_the_channels_language() {
         .contains("machine-written"));
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_persons_alert_dm_carries_the_summaries_in_their_language() {
+    use paperboy::store::{AlertTerm, AlertTermKind};
+    const READER: u64 = 70_001;
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.fake.add_user(READER, "reader");
+    env.store
+        .add_alert_terms(
+            READER,
+            &[AlertTerm {
+                kind: AlertTermKind::Include,
+                term: "editing".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    env.clock.set(at(env.day, 9, 0));
+    // The DM waits for its papers like a channel's post.
+    assert_eq!(tick(&d).await.waiting, 1);
+    assert!(env.fake.dms(READER).is_empty());
+    s.work_once().await;
+    env.clock.set(at(env.day, 9, 1));
+    tick(&d).await;
+    let dms = env.fake.dms(READER);
+    assert_eq!(dms.len(), 1);
+    let embeds = all_embeds(&dms);
+    // "Knowledge Editing", "Training-free Editing", "Against Image Editing" and one whose
+    // Hugging Face keywords say editing.
+    assert_eq!(embeds.len(), 4, "{embeds:#?}");
+    for e in &embeds {
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .contains("• **What's new**: Paper "),
+            "{e}"
+        );
+        assert!(
+            e["footer"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("machine-written"),
+            "{e}"
+        );
+    }
+}
