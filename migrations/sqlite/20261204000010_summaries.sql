@@ -52,7 +52,3 @@ CREATE TABLE summary_usage (
 ALTER TABLE delivery_messages ADD COLUMN edit_body TEXT;
 ALTER TABLE delivery_messages ADD COLUMN edit_state TEXT
     CHECK (edit_state IN ('pending', 'done', 'failed', 'final'));
--- The process sending a planned edit (several processes on one PostgreSQL database): one at a
--- time, and a dead one's edit passes on when its lease ends.
-ALTER TABLE delivery_messages ADD COLUMN edit_owner TEXT;
-ALTER TABLE delivery_messages ADD COLUMN edit_until TEXT;
