@@ -22,6 +22,8 @@
 //!   - `render::day`: the one path ([`render::day_messages`]) and its caps.
 //!   - `render::reply`: a day cut to what a command's reply may hold.
 //!   - `render::text`: messages as plain text for the CLI.
+//! - [`forum`]: a forum in paper mode (a post per paper): which of its tags a post gets, and
+//!   a post as planned and as sent; pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
 //! - [`summaries`]: summary bullets written by the operator's model, in each reader's
@@ -60,6 +62,7 @@ pub mod discord;
 pub mod endpoint;
 pub mod fetch;
 pub mod filter;
+pub mod forum;
 pub mod health;
 pub mod i18n;
 pub mod language;

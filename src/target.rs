@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::ScheduleConfig;
 use crate::schedule::ChannelSchedule;
-use crate::store::{AlertUser, Subscription};
+use crate::store::{AlertUser, ForumMode, Subscription};
 
 /// The kinds of channel paperboy posts to, converted once from Discord's channel types (the
 /// API's numbers, also what the database stores).
@@ -16,7 +16,8 @@ pub enum ChannelKind {
     Text,
     /// A channel others can follow; its posts can be published to the followers.
     Announcement,
-    /// A forum: a post is a thread (one a day) whose first message is the day's first message.
+    /// A forum: a post is a thread, one a day whose first message is the day's first message
+    /// (day mode) or one per paper (paper mode, see [`Target::posts_per_paper`]).
     Forum,
     /// A thread (announcement, public or private): messages go into it as into a channel.
     Thread,
@@ -153,6 +154,11 @@ impl Target {
         matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Announcement && s.auto_publish)
     }
 
+    /// Whether each paper is a post of its own: a forum in paper mode.
+    pub fn posts_per_paper(&self) -> bool {
+        matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Forum && s.forum_mode == ForumMode::Paper)
+    }
+
     /// Whether a day without papers gets a notice (people never get an empty DM).
     pub fn notify_empty(&self) -> bool {
         matches!(self, Target::Channel(s) if s.notify_empty)
@@ -191,5 +197,20 @@ mod tests {
             Some(ChannelKind::Forum)
         );
         assert!(!ChannelKind::Dm.subscribable() && ChannelKind::Forum.subscribable());
+    }
+
+    #[test]
+    fn only_a_forum_in_paper_mode_posts_each_paper_on_its_own() {
+        let now = chrono::Utc::now();
+        let channel = |kind, mode| {
+            let mut s = Subscription::with_defaults(2, now);
+            s.channel_kind = kind;
+            s.forum_mode = mode;
+            Target::Channel(s)
+        };
+        assert!(channel(ChannelKind::Forum, ForumMode::Paper).posts_per_paper());
+        assert!(!channel(ChannelKind::Forum, ForumMode::Day).posts_per_paper());
+        // Paper mode means nothing outside a forum: a text channel keeps its packed post.
+        assert!(!channel(ChannelKind::Text, ForumMode::Paper).posts_per_paper());
     }
 }

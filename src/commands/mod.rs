@@ -3,6 +3,7 @@
 //! person's own alerts by DM ([`alerts`]). [`all_commands`] is the one registry.
 
 pub mod alerts;
+pub mod forum_mode;
 pub mod keywords;
 pub mod read;
 pub mod subscription;

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
+use super::forum_mode::{forum_mode_for, mode_line, mode_words, not_a_forum, ForumModeChoice};
 use super::{
     discord_time, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
     user_error, Context, Error,
@@ -147,6 +148,8 @@ pub async fn subscribe(
     #[autocomplete = "autocomplete_language"]
     #[max_length = 16]
     language: Option<String>,
+    #[description = "Forum channels: one post a day (day, the default) or one post per paper"]
+    forum_mode: Option<ForumModeChoice>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     // Discord enforces the options' ranges, but a handler never trusts its input.
@@ -201,6 +204,11 @@ pub async fn subscribe(
         (None, Some(s)) => s.language.clone(),
         (None, None) => guild_language(ctx),
     };
+    let reader = language
+        .clone()
+        .unwrap_or_else(|| data.config.default_language());
+    let forum_mode = forum_mode_for(kind, forum_mode, keep.map(|s| s.forum_mode))
+        .map_err(|_| user_error(not_a_forum(&reader)))?;
     let new = NewSubscription {
         guild_id,
         channel_id,
@@ -213,7 +221,7 @@ pub async fn subscribe(
         auto_publish: auto_publish.unwrap_or_else(|| keep.is_some_and(|s| s.auto_publish)),
         created_by: ctx.author().id.get(),
         language,
-        forum_mode: keep.map(|s| s.forum_mode).unwrap_or_default(),
+        forum_mode,
         weekly: keep.and_then(|s| s.weekly),
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
@@ -223,7 +231,11 @@ pub async fn subscribe(
     } else {
         "✅ Subscription updated. This channel gets the Daily Papers"
     };
-    let body = describe_schedule(ctx, &sub).await?;
+    let mut body = describe_schedule(ctx, &sub).await?;
+    if kind == ChannelKind::Forum {
+        body.push('\n');
+        body.push_str(&mode_line(&reader, sub.forum_mode, false));
+    }
     say_ephemeral(ctx, format!("{head} {body}")).await
 }
 
@@ -478,10 +490,33 @@ pub fn trouble_lines(
 
 /// Everything this channel has configured, and when the next post is due.
 #[poise::command(slash_command)]
-pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
+pub async fn settings(
+    ctx: Context<'_>,
+    #[description = "Change: forum channels get one post a day (day) or one per paper (paper)"]
+    forum_mode: Option<ForumModeChoice>,
+) -> Result<(), Error> {
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
-    let sub = data.store.subscription(channel_id).await?;
+    let mut sub = data.store.subscription(channel_id).await?;
+    let mut changed = None;
+    if let Some(choice) = forum_mode {
+        require_manage_channels(ctx).await?;
+        let Some(s) = sub.as_ref() else {
+            return Err(user_error(
+                "This channel is not subscribed. Use `/papers subscribe` first.",
+            ));
+        };
+        let reader = s
+            .language
+            .clone()
+            .unwrap_or_else(|| data.config.default_language());
+        let mode = forum_mode_for(s.channel_kind, Some(choice), Some(s.forum_mode))
+            .map_err(|_| user_error(not_a_forum(&reader)))?;
+        let updated = data.store.set_forum_mode(channel_id, mode).await?;
+        tracing::info!(channel_id, forum_mode = mode.as_str(), "forum mode changed");
+        changed = Some(mode_line(&reader, mode, true));
+        sub = updated;
+    }
     let keywords = data.store.keywords(channel_id).await?;
     let list = |kind: KeywordKind| {
         let words: Vec<String> = keywords
@@ -573,6 +608,9 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                         .unwrap_or_default()
                 ));
             }
+            if let Some(line) = &changed {
+                status = format!("{line}\n{status}");
+            }
             embed.description = status;
             embed.fields = vec![
                 field("Post time", time, true),
@@ -606,12 +644,23 @@ pub async fn settings(ctx: Context<'_>) -> Result<(), Error> {
                     true,
                 ),
                 field("Last post", last_post, true),
-                field(
-                    "Set up by",
-                    format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
-                    false,
-                ),
             ];
+            if s.channel_kind == ChannelKind::Forum {
+                let reader = s
+                    .language
+                    .clone()
+                    .unwrap_or_else(|| data.config.default_language());
+                embed.fields.push(field(
+                    &crate::t!(&reader, "forum-mode-field"),
+                    mode_words(&reader, s.forum_mode),
+                    true,
+                ));
+            }
+            embed.fields.extend([field(
+                "Set up by",
+                format!("<@{}> on {}", s.created_by, s.created_at.format("%Y-%m-%d")),
+                false,
+            )]);
         }
     }
     embed.fields.extend([

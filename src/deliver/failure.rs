@@ -80,6 +80,10 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
             "the channel no longer takes messages (Discord: 50008, its type changed)".to_string(),
         ),
         (400, 40033) => Failure::AlreadyDone,
+        // A forum now requiring a tag paperboy could not choose: a setting its members fix.
+        (400, 40067) => Failure::Gone(format!(
+            "the forum requires a tag on every post (Discord: 400, code 40067: {message}); add a tag paperboy may apply, e.g. `papers`"
+        )),
         (400, 50033) => Failure::Gone(
             "Discord does not know this user (400 Invalid Recipient, code 50033)".to_string(),
         ),
@@ -147,6 +151,10 @@ mod tests {
             Failure::Rejected(_)
         ));
         assert_eq!(classify_status(400, 40033, ""), Failure::AlreadyDone);
+        // A forum that requires a tag is a setting to fix, like a permission: pause and say so.
+        assert!(
+            matches!(classify_status(400, 40067, "A tag is required to create a forum post in this channel"), Failure::Gone(r) if r.contains("requires a tag"))
+        );
         assert_eq!(classify_status(401, 0, ""), Failure::Unauthorized);
         // Any other 400 is a refusal of that request: recorded, not retried like a 5xx.
         assert!(

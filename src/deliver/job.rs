@@ -98,13 +98,23 @@ impl Deliverer {
                                     }
                                     DayRef::NeverPublished => DayContent::NeverPublished,
                                 };
-                                cache.bodies_with(
-                                    date,
-                                    content,
-                                    filter,
-                                    u.target.notify_empty(),
-                                    overlay_of(date),
-                                )
+                                if u.target.posts_per_paper() {
+                                    cache.post_bodies(
+                                        date,
+                                        content,
+                                        filter,
+                                        u.target.notify_empty(),
+                                        overlay_of(date),
+                                    )
+                                } else {
+                                    cache.bodies_with(
+                                        date,
+                                        content,
+                                        filter,
+                                        u.target.notify_empty(),
+                                        overlay_of(date),
+                                    )
+                                }
                             }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {

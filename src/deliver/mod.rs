@@ -35,6 +35,7 @@
 //! - `job`: planning a chunk into the ledger, and serving one target's deliveries in order.
 //! - `fanout`: running the jobs concurrently while the next chunk is planned; progress.
 //! - `send`: one delivery's requests, retries, reconciliation and error handling.
+//! - `posts`: a forum's day in paper mode, a thread per post (tags chosen, found after a crash).
 //! - `failure`: what Discord's refusals mean (classified once, in words).
 //! - [`transport`]: how those requests reach Discord (serenity's rate-limited client, or direct
 //!   requests in proxy mode so that a 429's `retry_after` is honoured).
@@ -48,6 +49,7 @@ mod fanout;
 mod job;
 mod membership;
 pub mod plan;
+mod posts;
 pub mod ratelimit;
 pub mod recheck;
 mod scheduler;

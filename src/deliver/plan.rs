@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
+use crate::forum::PlannedPost;
+use crate::render::Reader;
 use crate::store::MAX_NONCE_CHARS;
 
 // What a day looks like is decided in `render` (one path for every reader); re-exported here,
@@ -28,8 +30,9 @@ pub fn hold(cfg: &ScheduleConfig) -> chrono::Duration {
 /// Message indexes a nonce can encode (two base-36 digits).
 const NONCE_INDEXES: u32 = 36 * 36;
 
-// Every message of a capped day has a nonce.
+// Every message of a capped day, and every post of a forum in paper mode, has a nonce.
 const _: () = assert!(MAX_MESSAGES_PER_DAY as u32 <= NONCE_INDEXES);
+const _: () = assert!(MAX_PAPERS_PER_DAY as u32 <= NONCE_INDEXES);
 
 /// The message nonce for message `idx` of a channel's delivery for `date`: `YYYYMMDD`, the index
 /// in two base-36 digits, then the channel id in base 36. Fixed-width fields make it injective
@@ -130,26 +133,87 @@ impl RenderCache {
             .clone()
     }
 
+    /// A forum in paper mode: the day's posts, one per paper its filter lets through (or the
+    /// notice of an empty day, when it asked for one), as [`PlannedPost`] bodies.
+    pub fn post_bodies(
+        &mut self,
+        date: NaiveDate,
+        day: DayContent<'_>,
+        filter: &Filter,
+        notify_empty: bool,
+        overlay: Option<(&str, &crate::render::Overlay)>,
+    ) -> Arc<Vec<Value>> {
+        let key = (
+            date,
+            format!(
+                "posts|{}|{:?}|{}|{:?}|{}",
+                notify_empty,
+                filter,
+                matches!(day, DayContent::NeverPublished),
+                day.fetched_at(),
+                overlay.map_or("", |(lang, _)| lang)
+            ),
+        );
+        self.bodies
+            .entry(key)
+            .or_insert_with(|| {
+                let shown = crate::render::day_messages_with(
+                    date,
+                    day,
+                    Reader::Forum {
+                        filter,
+                        notify_empty,
+                    },
+                    overlay.map(|(_, o)| o),
+                );
+                Arc::new(
+                    shown
+                        .posts
+                        .into_iter()
+                        .zip(&shown.messages)
+                        .map(|(head, message)| {
+                            PlannedPost {
+                                name: head.name,
+                                message: message.to_json(None),
+                                tag_keywords: head.keywords,
+                            }
+                            .to_body()
+                        })
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
     /// The ledger entries (nonce, exact body) for one channel: at most
-    /// [`MAX_MESSAGES_PER_DAY`] of them, whatever `bodies` holds.
+    /// [`MAX_MESSAGES_PER_DAY`] messages, or [`MAX_PAPERS_PER_DAY`] posts of a forum in paper
+    /// mode, whatever `bodies` holds.
     pub fn plan_for(
         &self,
         channel_id: u64,
         date: NaiveDate,
         bodies: &[Value],
     ) -> Vec<(String, Value)> {
-        if bodies.len() > MAX_MESSAGES_PER_DAY {
+        let posts = bodies
+            .first()
+            .is_some_and(|b| PlannedPost::from_body(b).is_some());
+        let cap = if posts {
+            MAX_PAPERS_PER_DAY
+        } else {
+            MAX_MESSAGES_PER_DAY
+        };
+        if bodies.len() > cap {
             tracing::warn!(
                 channel_id,
                 %date,
                 messages = bodies.len(),
-                kept = MAX_MESSAGES_PER_DAY,
+                kept = cap,
                 "too many messages for one day; planning only the first"
             );
         }
         bodies
             .iter()
-            .take(MAX_MESSAGES_PER_DAY)
+            .take(cap)
             .enumerate()
             .map_while(|(idx, body)| {
                 let n = nonce(channel_id, date, u32::try_from(idx).ok()?)?;
@@ -175,7 +239,7 @@ pub fn with_nonce(mut body: Value, nonce: &str) -> Value {
 /// Forum channels take no plain messages: each day is a new post (thread) whose starter message
 /// is the delivery's first message.
 pub fn forum_post_title(date: NaiveDate) -> String {
-    format!("Daily Papers — {date}")
+    crate::render::day_thread_name(date)
 }
 
 /// `POST /channels/{forum}/threads` body: the title and the first message. The nonce fields and
@@ -374,6 +438,45 @@ mod tests {
             false,
         );
         assert!(Arc::ptr_eq(&bodies, &again));
+    }
+
+    #[test]
+    fn a_forum_in_paper_mode_plans_a_post_per_paper_with_its_own_nonce() {
+        let date = d("2024-04-02");
+        // More papers than a day of packed messages may have: every one is still a post.
+        let mut day = diffusion_day(130);
+        day.papers[0].ai_keywords = vec!["Diffusion".into()];
+        let mut cache = RenderCache::default();
+        let filter = Filter::default();
+        let content = DayContent::Digest(&day, None);
+        let bodies = cache.post_bodies(date, content, &filter, false, None);
+        assert_eq!(bodies.len(), 130);
+        let plan = cache.plan_for(77, date, &bodies);
+        assert_eq!(plan.len(), 130);
+        let nonces: HashSet<&str> = plan.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(nonces.len(), 130);
+        let first = PlannedPost::from_body(&plan[0].1).expect("a post");
+        assert_eq!(first.name, "Paper 0 about diffusion");
+        assert_eq!(first.tag_keywords, vec!["Diffusion"]);
+        assert_eq!(first.message["embeds"].as_array().unwrap().len(), 1);
+        assert_eq!(first.message["allowed_mentions"]["parse"], json!([]));
+        // A channel's packed day is not posts, and is planned as before.
+        let packed = cache.bodies(date, content, &filter, false);
+        assert!(PlannedPost::from_body(&packed[0]).is_none());
+        assert_eq!(cache.plan_for(77, date, &packed).len(), packed.len());
+        // Cached per filter, like the packed bodies.
+        assert!(Arc::ptr_eq(
+            &bodies,
+            &cache.post_bodies(date, content, &filter, false, None)
+        ));
+        // An empty day with a notice is one post of the day; without, nothing.
+        let empty = diffusion_day(0);
+        let notice = cache.post_bodies(date, DayContent::Digest(&empty, None), &filter, true, None);
+        let post = PlannedPost::from_body(&notice[0]).unwrap();
+        assert_eq!(post.name, "Daily Papers — 2024-04-02");
+        assert!(cache
+            .post_bodies(date, DayContent::NeverPublished, &filter, false, None)
+            .is_empty());
     }
 
     #[test]

@@ -37,7 +37,7 @@ const CROSSPOST_PATIENCE: Duration = Duration::from_secs(3);
 
 /// How far back before a delivery began its messages are looked for (clock skew between us
 /// and Discord, and the moment the row was written).
-const LOOKBACK: chrono::Duration = chrono::Duration::minutes(10);
+pub(super) const LOOKBACK: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Pages of 100 recent messages read at most when looking for one.
 const HISTORY_PAGES: usize = 5;
@@ -100,7 +100,7 @@ pub fn fingerprint(message: &Value) -> String {
 }
 
 /// The smallest snowflake of a moment (Discord ids are time-ordered).
-fn snowflake_at(t: DateTime<Utc>) -> u64 {
+pub(super) fn snowflake_at(t: DateTime<Utc>) -> u64 {
     const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
     (t.timestamp_millis().saturating_sub(DISCORD_EPOCH_MS).max(0) as u64) << 22
 }
@@ -216,7 +216,7 @@ impl Deliverer {
     }
 
     /// The bot's own user id (`GET /users/@me`), asked once.
-    async fn me(&self) -> Option<u64> {
+    pub(super) async fn me(&self) -> Option<u64> {
         self.bot_user_id
             .get_or_try_init(|| self.transport.current_user_id())
             .await
@@ -284,6 +284,11 @@ impl Deliverer {
         cancel: &CancellationToken,
         stats: &Stats,
     ) -> Result<Outcome, StoreError> {
+        if super::posts::is_posts(&delivery) {
+            return self
+                .send_posts(target, delivery, window, cancel, stats)
+                .await;
+        }
         let channel = target.key();
         let date = delivery.date;
         let forum = target.kind() == ChannelKind::Forum;
@@ -589,7 +594,7 @@ impl Deliverer {
     }
 
     /// Settles a delivery whose request stopped.
-    async fn stopped(
+    pub(super) async fn stopped(
         &self,
         target: &Target,
         date: NaiveDate,

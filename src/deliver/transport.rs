@@ -18,10 +18,33 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serenity::all::{ChannelId, GuildId, MessageId};
-use serenity::http::{Http, HttpError, MessagePagination};
+use serenity::http::{Http, HttpError, LightMethod, MessagePagination, Request, Route};
 use serenity::model::channel::{GuildChannel, Message};
 
 use super::failure::{classify, classify_status, Failure};
+use crate::forum::ForumTags;
+
+/// What creating a forum post answers that paperboy records: the thread, and its starter
+/// message (Discord's answer is the thread's channel object with the message in `message`).
+#[derive(serde::Deserialize)]
+struct CreatedPost {
+    id: ChannelId,
+    message: Option<CreatedMessage>,
+}
+
+#[derive(serde::Deserialize)]
+struct CreatedMessage {
+    id: MessageId,
+}
+
+impl CreatedPost {
+    /// (thread, starter message); a missing message is the thread's id, as Discord gives a
+    /// forum post's starter message.
+    fn ids(&self) -> (u64, u64) {
+        let thread = self.id.get();
+        (thread, self.message.as_ref().map_or(thread, |m| m.id.get()))
+    }
+}
 
 /// An unsuccessful request.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +195,50 @@ impl Transport {
                 .direct::<GuildChannel>("POST", &format!("/channels/{forum}/threads"), Some(body))
                 .await
                 .map(|c| c.id.get()),
+        }
+    }
+
+    /// Creates a post of a forum in paper mode; returns its thread's id and its starter
+    /// message's, both read from Discord's answer so the ledger records what Discord says.
+    pub async fn create_post(&self, forum: u64, body: &Value) -> Result<(u64, u64)> {
+        let created: CreatedPost = match self {
+            Transport::Serenity(http) => {
+                let bytes = serde_json::to_vec(body).map_err(|e| {
+                    RequestError::of(Failure::Invalid(format!("unserialisable post: {e}")))
+                })?;
+                http.fire(
+                    Request::new(
+                        Route::ChannelForumPosts {
+                            channel_id: ChannelId::new(forum),
+                        },
+                        LightMethod::Post,
+                    )
+                    .body(Some(bytes)),
+                )
+                .await?
+            }
+            Transport::Direct { .. } => {
+                self.direct("POST", &format!("/channels/{forum}/threads"), Some(body))
+                    .await?
+            }
+        };
+        Ok(created.ids())
+    }
+
+    /// A forum's tags and whether it requires one (`GET /channels/{id}`).
+    pub async fn forum_tags(&self, forum: u64) -> Result<ForumTags> {
+        let channel = match self {
+            Transport::Serenity(http) => http.get_channel(ChannelId::new(forum)).await?,
+            Transport::Direct { .. } => {
+                self.direct("GET", &format!("/channels/{forum}"), None)
+                    .await?
+            }
+        };
+        match channel {
+            serenity::model::channel::Channel::Guild(c) => Ok(ForumTags::from_channel(&c)),
+            _ => Err(RequestError::of(Failure::Gone(
+                "the channel is no longer a forum".into(),
+            ))),
         }
     }
 

@@ -10,9 +10,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::alert::render_alert_with;
+use super::digest::machine_for;
 use super::digest::{empty_notice, render_digest_with, EmptyReason, RenderContext};
 use super::limits::MessageSpec;
 use super::paper::{Overlay, MIN_PAPERS_PER_MESSAGE};
+use super::post::{day_thread_name, paper_post, PostHead};
 use crate::digest::Digest;
 use crate::filter::{Filter, Selected};
 
@@ -60,6 +62,25 @@ pub enum Reader<'a> {
     /// A person's alert DM: the papers their terms matched (index into the digest, with the
     /// terms that hit), in one message; nothing on a day with none.
     Person { matches: &'a [(usize, Vec<String>)] },
+    /// A forum channel in paper mode: the papers its filter lets through, each its own post
+    /// (one message, with its [`PostHead`]), in the day's order; on a day with none, the notice
+    /// when `notify_empty`, as a post of the day.
+    Forum {
+        filter: &'a Filter,
+        notify_empty: bool,
+    },
+}
+
+impl Reader<'_> {
+    /// Whether a day with nothing for this reader still gets a notice.
+    fn notify_empty(&self) -> bool {
+        match self {
+            Reader::Channel { notify_empty, .. } | Reader::Forum { notify_empty, .. } => {
+                *notify_empty
+            }
+            Reader::Person { .. } => false,
+        }
+    }
 }
 
 /// A day as one reader gets it.
@@ -73,6 +94,9 @@ pub struct DayMessages {
     pub in_digest: usize,
     /// Why nothing was selected, when nothing was; `messages` is then the notice, or nothing.
     pub empty: Option<EmptyReason>,
+    /// For [`Reader::Forum`], the post each message opens (one per message, in order); empty
+    /// for every other reader.
+    pub posts: Vec<PostHead>,
 }
 
 /// What a day looks like to `reader`: the papers selected, capped at [`MAX_PAPERS_PER_DAY`] (a
@@ -95,41 +119,32 @@ pub fn day_messages_with(
         DayContent::Digest(digest, _) => (digest, false),
         DayContent::Growing(digest, _) => (digest, true),
         DayContent::NeverPublished => {
-            let notice = matches!(
-                reader,
-                Reader::Channel {
-                    notify_empty: true,
-                    ..
-                }
-            );
-            return DayMessages {
-                messages: notice
-                    .then(|| empty_notice(date, EmptyReason::NeverPublished))
-                    .into_iter()
-                    .collect(),
+            let mut out = DayMessages {
+                messages: Vec::new(),
                 selected: 0,
                 in_digest: 0,
                 empty: Some(EmptyReason::NeverPublished),
+                posts: Vec::new(),
             };
+            if reader.notify_empty() {
+                out.push_notice(date, EmptyReason::NeverPublished, reader);
+            }
+            return out;
         }
     };
-    let (mut selected, notify_empty) = match reader {
-        Reader::Channel {
-            filter,
-            notify_empty,
-        } => (filter.compile().apply(&digest.papers), notify_empty),
-        Reader::Person { matches } => (
-            matches
-                .iter()
-                .filter_map(|(i, terms)| {
-                    digest.papers.get(*i).map(|paper| Selected {
-                        paper,
-                        matched: terms.clone(),
-                    })
+    let mut selected = match reader {
+        Reader::Channel { filter, .. } | Reader::Forum { filter, .. } => {
+            filter.compile().apply(&digest.papers)
+        }
+        Reader::Person { matches } => matches
+            .iter()
+            .filter_map(|(i, terms)| {
+                digest.papers.get(*i).map(|paper| Selected {
+                    paper,
+                    matched: terms.clone(),
                 })
-                .collect(),
-            false,
-        ),
+            })
+            .collect(),
     };
     let count = selected.len();
     let capped = count > MAX_PAPERS_PER_DAY;
@@ -147,6 +162,7 @@ pub fn day_messages_with(
         selected: count,
         in_digest: digest.papers.len(),
         empty: None,
+        posts: Vec::new(),
     };
     if selected.is_empty() {
         let reason = if digest.papers.is_empty() {
@@ -155,8 +171,8 @@ pub fn day_messages_with(
             EmptyReason::NothingMatched
         };
         out.empty = Some(reason);
-        if notify_empty {
-            out.messages.push(empty_notice(date, reason));
+        if reader.notify_empty() {
+            out.push_notice(date, reason, reader);
         }
         return out;
     }
@@ -177,6 +193,17 @@ pub fn day_messages_with(
                 .into_iter()
                 .collect()
         }
+        Reader::Forum { .. } => {
+            // Each paper is a post of its own: the day's count is the forum's list itself, and
+            // a post per paper is what was asked for, so no message cap but the papers' one.
+            let note = votes_note(votes_at);
+            let (posts, messages) = selected
+                .iter()
+                .map(|s| paper_post(s, date, note.as_deref(), machine_for(s.paper, overlay)))
+                .unzip();
+            out.posts = posts;
+            return DayMessages { messages, ..out };
+        }
     };
     if out.messages.len() > MAX_MESSAGES_PER_DAY {
         tracing::warn!(
@@ -188,6 +215,24 @@ pub fn day_messages_with(
         out.messages.truncate(MAX_MESSAGES_PER_DAY);
     }
     out
+}
+
+impl DayMessages {
+    /// The notice of an empty day; for a forum in paper mode, as the day's own post.
+    fn push_notice(&mut self, date: NaiveDate, reason: EmptyReason, reader: Reader<'_>) {
+        self.messages.push(empty_notice(date, reason));
+        if matches!(reader, Reader::Forum { .. }) {
+            self.posts.push(PostHead {
+                name: day_thread_name(date),
+                keywords: Vec::new(),
+            });
+        }
+    }
+}
+
+/// The footer note of a digest's votes: when they were counted.
+pub(super) fn votes_note(votes_at: Option<DateTime<Utc>>) -> Option<String> {
+    votes_at.map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")))
 }
 
 /// The messages a channel gets for a day: [`day_messages`] for [`Reader::Channel`].
@@ -324,6 +369,82 @@ mod tests {
             super::super::reply(shown, None),
             super::super::Reply::Messages(post)
         );
+    }
+
+    #[test]
+    fn a_forum_in_paper_mode_gets_a_post_per_selected_paper() {
+        let date = d("2024-04-02");
+        let mut dg = diffusion_day(130);
+        dg.papers[3].ai_keywords = vec!["Diffusion Models".into()];
+        let filter = Filter {
+            include: vec!["diffusion".into()],
+            min_votes: Some(2),
+            ..Filter::default()
+        };
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let forum = day_messages(
+            date,
+            DayContent::Digest(&dg, Some(at)),
+            Reader::Forum {
+                filter: &filter,
+                notify_empty: false,
+            },
+        );
+        // 128 papers pass the filter: 128 posts, past the cap on packed messages.
+        assert_eq!(forum.selected, 128);
+        assert_eq!(forum.messages.len(), 128);
+        assert!(forum.messages.len() > MAX_MESSAGES_PER_DAY);
+        assert_eq!(forum.posts.len(), forum.messages.len());
+        assert_eq!(forum.posts[0].name, "Paper 2 about diffusion");
+        assert_eq!(
+            forum.posts[1].keywords,
+            vec!["diffusion", "Diffusion Models"]
+        );
+        for m in &forum.messages {
+            assert_eq!(m.embeds.len(), 1);
+            assert!(m.content.is_none());
+            assert!(m.embeds[0]
+                .footer
+                .contains("votes as of 2024-04-02 09:00 UTC"));
+        }
+        // The same papers, in the same order, as the channel's digest post shows.
+        let post = channel_messages(date, DayContent::Digest(&dg, Some(at)), &filter, false);
+        let titles: Vec<&str> = post
+            .iter()
+            .flat_map(|m| m.embeds.iter().map(|e| e.title.as_str()))
+            .collect();
+        let forum_titles: Vec<&str> = forum
+            .messages
+            .iter()
+            .map(|m| m.embeds[0].title.as_str())
+            .collect();
+        assert_eq!(titles, forum_titles);
+
+        // Nothing to post: the notice, as the day's own post, only when asked for.
+        let strict = Filter {
+            include: vec!["quantum chromodynamics".into()],
+            ..Filter::default()
+        };
+        for (day, notify) in [
+            (DayContent::Digest(&dg, None), true),
+            (DayContent::NeverPublished, true),
+            (DayContent::Digest(&dg, None), false),
+        ] {
+            let shown = day_messages(
+                date,
+                day,
+                Reader::Forum {
+                    filter: &strict,
+                    notify_empty: notify,
+                },
+            );
+            assert_eq!(shown.messages.len(), usize::from(notify));
+            assert_eq!(shown.posts.len(), shown.messages.len());
+            if notify {
+                assert_eq!(shown.posts[0].name, "Daily Papers — 2024-04-02");
+                assert!(shown.posts[0].keywords.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -54,9 +54,7 @@ pub fn render_digest_with(
         return vec![empty_notice(ctx.date, reason)];
     }
     let budget = digest_embed_budget(selected.len());
-    let note = ctx
-        .votes_at
-        .map(|t| format!("votes as of {}", t.format("%Y-%m-%d %H:%M UTC")));
+    let note = super::day::votes_note(ctx.votes_at);
     let embeds = selected
         .iter()
         .map(|s| {

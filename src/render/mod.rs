@@ -14,6 +14,7 @@
 //! - `paper`: one paper as one embed within a budget.
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message).
+//! - `post`: a paper as its own forum post (thread name, message, tag keywords).
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
 //! - `reply`: a day cut to what a command's reply may hold.
 //! - `text`: messages as plain text for the CLI.
@@ -23,6 +24,7 @@ mod day;
 mod digest;
 mod limits;
 mod paper;
+mod post;
 mod reply;
 mod sanitise;
 #[cfg(test)]
@@ -49,6 +51,7 @@ pub use paper::{
     link_line, paper_embed, paper_embed_noted, paper_embed_within, paper_embed_written,
     MachineBullets, Overlay, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
+pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
 pub use sanitise::{outside_text, plain_line, truncate_chars};
 pub use text::to_text;

@@ -95,6 +95,9 @@ pub struct PlannedMessage {
     pub message_id: Option<u64>,
     /// `None` where nothing is published (not an auto-publish announcement channel).
     pub publish: Option<Publish>,
+    /// For a forum post of its own (a forum in paper mode), the thread it opened, recorded
+    /// with `message_id` (its starter message).
+    pub thread_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +150,7 @@ struct MessageRow {
     message_id: Option<i64>,
     publish: Option<String>,
     publish_error: Option<String>,
+    thread_id: Option<i64>,
 }
 
 impl DeliveryRow {
@@ -185,6 +189,7 @@ impl MessageRow {
             body,
             message_id: self.message_id.map(id_from_db),
             publish,
+            thread_id: self.thread_id.map(id_from_db),
         })
     }
 }
@@ -192,7 +197,8 @@ impl MessageRow {
 const DELIVERY_COLUMNS: &str =
     "d.channel_id, d.digest_date, d.status, d.thread_id, d.attempts, d.last_error, d.started_at";
 const MESSAGE_COLUMNS: &str =
-    "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id, m.publish, m.publish_error";
+    "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id, m.publish, m.publish_error, \
+     m.thread_id";
 
 fn check_nonces<'a>(nonces: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
     for nonce in nonces {
@@ -343,6 +349,7 @@ impl Store {
                         body: body.clone(),
                         message_id: None,
                         publish: None,
+                        thread_id: None,
                     })
                     .collect(),
             })
@@ -593,6 +600,36 @@ impl Store {
             tx.commit().await?;
             Ok(())
         })
+    }
+
+    /// A forum post of its own (a forum in paper mode) was created: its thread and its starter
+    /// message are recorded in one statement, so a crash can never leave one without the other.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, idx = idx, thread_id = thread_id))]
+    pub async fn record_post(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        thread_id: u64,
+        message_id: u64,
+    ) -> Result<(), StoreError> {
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE delivery_messages SET thread_id = $1, message_id = $2, sent_at = $3 \
+             WHERE channel_id = $4 AND digest_date = $5 AND idx = $6",
+        )
+        .bind(id_to_db(thread_id))
+        .bind(id_to_db(message_id))
+        .bind(self.now())
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .bind(i64::from(idx))
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, Some(idx)));
+        }
+        Ok(())
     }
 
     /// Settles publishing one message to followers.
@@ -1488,6 +1525,26 @@ mod tests {
                 ann.messages[1].publish,
                 Some(Publish::GivenUp("quota".into()))
             );
+        }
+
+        async fn a_paper_posts_thread_and_starter_message_are_recorded_together(store) {
+            let forum = 5_555;
+            store.plan_delivery(forum, day(9), &msgs("post", 3)).await.unwrap();
+            store.record_post(forum, day(9), 1, 901, 902).await.unwrap();
+            let d = store.delivery(forum, day(9)).await.unwrap().unwrap();
+            assert_eq!((d.messages[1].thread_id, d.messages[1].message_id), (Some(901), Some(902)));
+            // Each post is a thread of its own; the delivery has no day thread.
+            assert_eq!(d.thread_id, None);
+            assert_eq!(d.unsent().map(|m| m.idx).collect::<Vec<_>>(), vec![0, 2]);
+            assert!(d.messages.iter().filter(|m| m.idx != 1).all(|m| m.thread_id.is_none()));
+            // Other messages are recorded without a thread, as ever.
+            store.record_sent(forum, day(9), 0, 42).await.unwrap();
+            let d = store.delivery(forum, day(9)).await.unwrap().unwrap();
+            assert_eq!((d.messages[0].thread_id, d.messages[0].message_id), (None, Some(42)));
+            assert!(matches!(
+                store.record_post(forum, day(9), 7, 1, 1).await,
+                Err(StoreError::NotPlanned { idx: Some(7), .. })
+            ));
         }
 
         async fn failed_days_are_listed_and_retried(store) {

@@ -385,6 +385,29 @@ impl Store {
         Ok(updated > 0)
     }
 
+    /// Changes how a forum gets its posts (`/papers settings forum_mode:`), leaving every other
+    /// setting as it is, a pause included; `None` when the channel is not subscribed.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, forum_mode = mode.as_str()))]
+    pub async fn set_forum_mode(
+        &self,
+        channel_id: u64,
+        mode: ForumMode,
+    ) -> Result<Option<Subscription>, StoreError> {
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE subscriptions SET forum_mode = $2, updated_at = $3 WHERE channel_id = $1",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(mode.as_str())
+        .bind(self.now())
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Ok(None);
+        }
+        self.subscription(channel_id).await
+    }
+
     /// Subscriptions that should receive today's digest, in channel id order.
     #[tracing::instrument(skip_all)]
     pub async fn enabled_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
@@ -516,6 +539,22 @@ mod tests {
             let off = NewSubscription { weekly: None, ..again };
             let (sub, _) = store.upsert_subscription(&off).await.unwrap();
             assert_eq!(sub.weekly, None);
+        }
+
+        async fn the_forum_mode_changes_alone_and_a_pause_stays(store) {
+            let new = NewSubscription {
+                channel_kind: ChannelKind::Forum,
+                ..new_sub(9)
+            };
+            store.upsert_subscription(&new).await.unwrap();
+            store.set_paused(9, Some("paused by alice")).await.unwrap();
+            let sub = store.set_forum_mode(9, ForumMode::Paper).await.unwrap().unwrap();
+            assert_eq!(sub.forum_mode, ForumMode::Paper);
+            assert!(!sub.enabled);
+            assert_eq!(sub.paused_reason.as_deref(), Some("paused by alice"));
+            assert_eq!(sub.min_votes, new.min_votes);
+            assert_eq!(store.subscription(9).await.unwrap().unwrap(), sub);
+            assert_eq!(store.set_forum_mode(10, ForumMode::Paper).await.unwrap(), None);
         }
 
         async fn delivery_time_is_kept_to_the_minute(store) {

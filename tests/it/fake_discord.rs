@@ -570,6 +570,99 @@ async fn channel_errors_surface_with_discord_codes() {
 }
 
 #[tokio::test]
+async fn forum_tags_are_shown_and_enforced_as_discord_does() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    // No tags set: a forum has none, requires none.
+    let plain = http
+        .get_channel(ChannelId::new(FORUM))
+        .await
+        .unwrap()
+        .guild()
+        .unwrap();
+    assert!(plain.available_tags.is_empty());
+    assert!(!plain
+        .flags
+        .contains(serenity::all::ChannelFlags::REQUIRE_TAG));
+
+    let tags: Vec<(u64, &str, bool)> = (1..=7)
+        .map(|i| {
+            (
+                900 + i,
+                ["LLM", "Vision", "RL", "Audio", "Robotics", "3D", "Mods"][i as usize - 1],
+                i == 7,
+            )
+        })
+        .collect();
+    fake.set_forum_tags(FORUM, &tags, true);
+    // serenity reads the forum's tags and flags (a payload it could not read would fail here).
+    let forum = http
+        .get_channel(ChannelId::new(FORUM))
+        .await
+        .unwrap()
+        .guild()
+        .unwrap();
+    assert!(forum
+        .flags
+        .contains(serenity::all::ChannelFlags::REQUIRE_TAG));
+    let names: Vec<&str> = forum
+        .available_tags
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["LLM", "Vision", "RL", "Audio", "Robotics", "3D", "Mods"]
+    );
+    assert_eq!(forum.available_tags[0].id.get(), 901);
+    assert!(forum.available_tags[6].moderated && !forum.available_tags[0].moderated);
+
+    let post = |applied: Value| json!({ "name": "A paper", "message": { "content": "hi" }, "applied_tags": applied });
+    // Existing tags, as strings or numbers: applied, and shown on the thread.
+    let thread = http
+        .create_forum_post(ChannelId::new(FORUM), &post(json!(["901", 903])), None)
+        .await
+        .unwrap();
+    assert_eq!(fake.applied_tags(thread.id.get()), vec![901, 903]);
+    let ids: Vec<u64> = thread.applied_tags.iter().map(|t| t.get()).collect();
+    assert_eq!(ids, vec![901, 903]);
+    let active = http
+        .get_guild_active_threads(GuildId::new(GUILD))
+        .await
+        .unwrap();
+    let listed = active.threads.iter().find(|t| t.id == thread.id).unwrap();
+    assert_eq!(listed.applied_tags.len(), 2);
+    // A tag the forum does not have, or more than five: 400 Invalid Form Body, nothing created.
+    let before = fake.threads(FORUM).len();
+    let (status, code, paths) = discord_error(
+        http.create_forum_post(ChannelId::new(FORUM), &post(json!(["901", "12345"])), None)
+            .await,
+    );
+    assert_eq!(
+        (status, code, paths),
+        (400, 50035, vec!["applied_tags.1".to_string()])
+    );
+    let (_, code, paths) = discord_error(
+        http.create_forum_post(
+            ChannelId::new(FORUM),
+            &post(json!(["901", "902", "903", "904", "905", "906"])),
+            None,
+        )
+        .await,
+    );
+    assert_eq!((code, paths), (50035, vec!["applied_tags".to_string()]));
+    // The forum requires a tag: a post without one is refused.
+    for none in [json!([]), Value::Null] {
+        let (status, code, _) = discord_error(
+            http.create_forum_post(ChannelId::new(FORUM), &post(none), None)
+                .await,
+        );
+        assert_eq!((status, code), (400, 40067));
+    }
+    assert_eq!(fake.threads(FORUM).len(), before);
+}
+
+#[tokio::test]
 async fn forum_posts_and_crossposts() {
     let fake = fake_with_guild().await;
     let http = fake.http();

@@ -94,7 +94,7 @@ use failures::RandomFailures;
 use gateway::{gateway_route, Outbound};
 use payloads::channel_type_name;
 use rest::rest_route;
-use state::{lock, now_iso, ChannelRec, GuildRec, Inner, RouteFailure, Shared};
+use state::{lock, now_iso, ChannelRec, ForumRec, GuildRec, Inner, RouteFailure, Shared};
 use tls::{TestCa, DISCORD_HOSTS};
 
 /// How long a bot has to answer an interaction the fake dispatched.
@@ -464,6 +464,33 @@ impl FakeDiscord {
         let payload = self.shared.channel_json(thread_id, &rec);
         inner.channels.insert(thread_id, rec);
         inner.threads.entry(parent_id).or_default().push(payload);
+    }
+
+    /// Gives a forum its tags, `(id, name, moderated)` in the forum's order, and whether it
+    /// requires one on every post (`REQUIRE_TAG`): shown in its channel object
+    /// (`available_tags`, `flags`) and enforced on new posts as Discord does (unknown tag ids or
+    /// more than 5: 400 / 50035; no tag where one is required: 400 / 40067).
+    pub fn set_forum_tags(&self, forum_id: u64, tags: &[(u64, &str, bool)], require_tag: bool) {
+        let mut inner = lock(&self.shared.inner);
+        inner.forums.insert(
+            forum_id,
+            ForumRec {
+                tags: tags
+                    .iter()
+                    .map(|(id, name, moderated)| (*id, name.to_string(), *moderated))
+                    .collect(),
+                require_tag,
+            },
+        );
+    }
+
+    /// The tags applied to a forum post (thread), as Discord keeps them.
+    pub fn applied_tags(&self, thread_id: u64) -> Vec<u64> {
+        lock(&self.shared.inner)
+            .applied_tags
+            .get(&thread_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Deletes a channel: afterwards requests to it get 404 10003 Unknown Channel. Connected

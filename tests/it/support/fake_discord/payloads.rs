@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use super::dm::DM;
-use super::state::{now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared};
+use super::state::{
+    now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared, REQUIRE_TAG,
+};
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
@@ -133,13 +135,36 @@ impl Shared {
         v
     }
 
-    /// The channel object of `GET /channels/{id}`: a DM channel's own shape for type 1.
+    /// The channel object of `GET /channels/{id}`: a DM channel's own shape for type 1; a
+    /// forum with its tags and flags, a forum post with the tags applied to it.
     pub(super) fn channel_object(&self, inner: &Inner, id: u64, c: &ChannelRec) -> Value {
         if c.kind == DM {
-            self.dm_channel_json(inner, id, c)
-        } else {
-            self.channel_json(id, c)
+            return self.dm_channel_json(inner, id, c);
         }
+        let mut v = self.channel_json(id, c);
+        if let Some(forum) = inner.forums.get(&id).filter(|_| matches!(c.kind, 15 | 16)) {
+            v["available_tags"] = forum
+                .tags
+                .iter()
+                .map(|(tag, name, moderated)| {
+                    json!({
+                        "id": tag.to_string(),
+                        "name": name,
+                        "moderated": moderated,
+                        "emoji_id": null,
+                        "emoji_name": null,
+                    })
+                })
+                .collect();
+            if forum.require_tag {
+                v["flags"] = json!(REQUIRE_TAG);
+            }
+        }
+        if (10..=12).contains(&c.kind) {
+            let applied = inner.applied_tags.get(&id).cloned().unwrap_or_default();
+            v["applied_tags"] = applied.iter().map(|t| t.to_string()).collect();
+        }
+        v
     }
 
     pub(super) fn guild_common(&self, guild_id: u64, g: &GuildRec) -> Value {
@@ -208,7 +233,7 @@ impl Shared {
             .collect();
         ids.sort_unstable();
         ids.iter()
-            .map(|id| self.channel_json(*id, &inner.channels[id]))
+            .map(|id| self.channel_object(inner, *id, &inner.channels[id]))
             .collect()
     }
 

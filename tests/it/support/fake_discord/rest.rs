@@ -21,7 +21,8 @@ use super::state::{
     lock, now_iso, ChannelRec, Inner, InteractionMessage, Itx, LoggedRequest, MsgMeta, Shared,
 };
 use super::validate::{
-    id_of, is_empty_message, parse_body, path_of, validate_commands, validate_message, FormErrors,
+    applied_tags, id_of, is_empty_message, parse_body, path_of, validate_commands,
+    validate_message, FormErrors,
 };
 use super::APPLICATION_ID;
 
@@ -785,6 +786,15 @@ impl Shared {
             }
             (false, None) => {}
         }
+        let applied = if forum {
+            applied_tags(
+                &mut errs,
+                body.get("applied_tags"),
+                inner.forums.get(&parent_id),
+            )
+        } else {
+            Vec::new()
+        };
         if !errs.is_empty() {
             return Err(errs.into_reply());
         }
@@ -792,6 +802,14 @@ impl Shared {
             if is_empty_message(m, files) {
                 return Err(Reply::empty_message());
             }
+        }
+        let require_tag = inner.forums.get(&parent_id).is_some_and(|f| f.require_tag);
+        if forum && require_tag && applied.is_empty() {
+            return Err(Reply::error(
+                400,
+                40067,
+                "A tag is required to create a forum post in this channel",
+            ));
         }
         let thread_kind = if forum {
             11
@@ -814,7 +832,10 @@ impl Shared {
             owner_id: None,
             recipient: None,
         };
-        let mut thread = self.channel_json(thread_id, &rec);
+        if forum {
+            inner.applied_tags.insert(thread_id, applied);
+        }
+        let mut thread = self.channel_object(inner, thread_id, &rec);
         if guild_id.is_none() {
             // Never-registered parent: no known guild; serenity needs a valid id, use the parent's.
             thread["guild_id"] = json!(parent_id.to_string());

@@ -86,6 +86,11 @@ pub(super) struct Inner {
     /// Delay of every answer of message creation, after the message is stored.
     pub(super) answer_delay: Duration,
     pub(super) threads: HashMap<u64, Vec<Value>>,
+    /// Forums' tags (`available_tags`) and `REQUIRE_TAG`, by forum id; a forum not here has
+    /// no tags and requires none.
+    pub(super) forums: HashMap<u64, ForumRec>,
+    /// Tags applied to each forum post, by thread id (`applied_tags`).
+    pub(super) applied_tags: HashMap<u64, Vec<u64>>,
     pub(super) crossposts: Vec<(u64, u64)>,
     pub(super) itx: HashMap<String, Itx>,
     pub(super) registered: Option<Value>,
@@ -146,6 +151,17 @@ pub(super) struct LoggedRequest {
 pub(super) struct GuildRec {
     pub(super) system_channel_id: Option<u64>,
 }
+
+/// What a forum says about tagging posts.
+#[derive(Clone, Default)]
+pub(super) struct ForumRec {
+    /// `(id, name, moderated)`, in the forum's order.
+    pub(super) tags: Vec<(u64, String, bool)>,
+    pub(super) require_tag: bool,
+}
+
+/// The forum channel flag `REQUIRE_TAG`.
+pub(super) const REQUIRE_TAG: u64 = 1 << 4;
 
 #[derive(Clone)]
 pub(super) struct ChannelRec {

@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
 
 use super::reply::Reply;
+use super::state::ForumRec;
 
 /// Collects `errors` for a 50035 Invalid Form Body answer, in Discord's nested shape
 /// `{"embeds":{"0":{"title":{"_errors":[{"code","message"}]}}}}`.
@@ -629,4 +630,52 @@ pub(super) fn id_of(s: &str) -> Result<u64, Reply> {
         );
         e.into_reply()
     })
+}
+
+/// Discord applies at most this many tags to a forum post.
+pub(super) const MAX_APPLIED_TAGS: usize = 5;
+
+/// A forum post's `applied_tags`, checked as Discord does: snowflakes (strings or numbers) of
+/// tags the forum has, at most [`MAX_APPLIED_TAGS`]; returns the valid ids, in order.
+pub(super) fn applied_tags(
+    errs: &mut FormErrors,
+    value: Option<&Value>,
+    forum: Option<&ForumRec>,
+) -> Vec<u64> {
+    let path = ["applied_tags".to_string()];
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Vec::new();
+    };
+    let Some(list) = value.as_array() else {
+        errs.add(&path, "BASE_TYPE_ARRAY", "Must be an array.".into());
+        return Vec::new();
+    };
+    if list.len() > MAX_APPLIED_TAGS {
+        errs.add(
+            &path,
+            "BASE_TYPE_MAX_LENGTH",
+            format!("Must be {MAX_APPLIED_TAGS} or fewer in length."),
+        );
+    }
+    let known: Vec<u64> = forum
+        .map(|f| f.tags.iter().map(|(id, _, _)| *id).collect())
+        .unwrap_or_default();
+    let mut ids = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        let id = v
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .or_else(|| v.as_u64());
+        let at = path_of(&path, &[&i.to_string()]);
+        match id {
+            None => errs.add(&at, "NUMBER_TYPE_COERCE", "Value is not snowflake.".into()),
+            Some(id) if !known.contains(&id) => errs.add(
+                &at,
+                "TAG_INVALID",
+                format!("Tag {id} is not one of this channel's tags."),
+            ),
+            Some(id) => ids.push(id),
+        }
+    }
+    ids
 }
