@@ -209,6 +209,7 @@ async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, b
                         let spec = MessageSpec {
                             content: None,
                             embeds: vec![paper_embed(p, &[], day)],
+                            menu: None,
                         };
                         let body = spec.to_json(Some(&nonce));
                         (nonce, body)

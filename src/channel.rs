@@ -4,8 +4,9 @@
 
 use crate::config::ScheduleConfig;
 use crate::filter::Filter;
+use crate::language::Language;
 use crate::schedule::ChannelSchedule;
-use crate::store::{Keyword, KeywordKind, Subscription};
+use crate::store::{Keyword, KeywordKind, Subscription, Weekly};
 use crate::terms::{Facet, AUTHOR_PREFIX};
 
 /// What a stored keyword is: author terms are stored as `author:name` (see [`AUTHOR_PREFIX`]),
@@ -15,6 +16,37 @@ enum Stored {
     Word,
     Author,
     Facet,
+}
+
+/// A channel's weekly post as the engine runs it: its day, its size, and since when it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklySettings {
+    pub weekday: chrono::Weekday,
+    pub top: usize,
+    /// No weekly post fired before this is sent: the subscription's last change (turning the
+    /// weekly post on is one), so asking for it never posts an old week at once.
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+/// The channel's weekly post, when it asked for one and can have one (a forum takes one
+/// thread a day, so it has none yet).
+pub fn weekly_settings(sub: &Subscription) -> Option<WeeklySettings> {
+    let weekly = sub.weekly?;
+    if sub.channel_kind == crate::target::ChannelKind::Forum {
+        return None;
+    }
+    Some(WeeklySettings {
+        weekday: weekly.weekday,
+        top: weekly.top.clamp(1, Weekly::MAX_TOP) as usize,
+        since: sub.updated_at,
+    })
+}
+
+/// The language of a channel's posts: its own, else the bot's.
+pub fn language_of(sub: &Subscription, config: &crate::config::Config) -> Language {
+    sub.language
+        .clone()
+        .unwrap_or_else(|| config.default_language())
 }
 
 pub fn filter_for(sub: Option<&Subscription>, keywords: &[Keyword]) -> Filter {

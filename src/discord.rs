@@ -228,6 +228,7 @@ pub async fn run_with_tuning(
         .options(poise::FrameworkOptions {
             commands: commands::all_commands(),
             on_error: |e| Box::pin(commands::on_error(e)),
+            event_handler: |framework, event| Box::pin(commands::on_event(framework, event)),
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
             ..Default::default()
         })

@@ -16,6 +16,7 @@
 //!   - `render::limits`: Discord's limits, the message/embed specs and packing.
 //!   - `render::wire`: specs to serenity's builders and the exact JSON body sent.
 //!   - `render::sanitise`: untrusted text cut, defused and escaped.
+//!   - `render::save_menu`: the "🔖 Save…" select menu under a post's messages, and its ids.
 //!   - `render::paper`: one paper as one embed within a budget.
 //!   - `render::digest`: a channel's post (header, size budget, empty notices).
 //!   - `render::alert`: a person's alert DM (one message).
@@ -24,6 +25,8 @@
 //!   - `render::text`: messages as plain text for the CLI.
 //! - [`forum`]: a forum in paper mode (a post per paper): which of its tags a post gets, and
 //!   a post as planned and as sent; pure.
+//! - [`ranking`]: the best papers of several days by votes (weekly post, `/papers top`), pure.
+//! - [`reading_list`]: a person's saved papers as a page and as BibTeX or links, pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
 //! - [`summaries`]: summary bullets written by the operator's model, in each reader's
@@ -50,6 +53,7 @@
 //! - [`endpoint`]: the small HTTP app serving `/healthz` and `/metrics`.
 //! - [`net`]: the HTTP client (proxy, trusted CAs) and the gateway tunnel behind a proxy.
 //! - [`logging`]: logs for operators (no colour off a terminal, repeats summarised).
+//! - [`weekly`]: the week's best post: when it fires, which is due, its ledger key; pure.
 //! - [`clock`]: the injectable time source.
 
 pub mod alerts;
@@ -76,6 +80,8 @@ pub mod names;
 pub mod net;
 pub mod outlook;
 pub mod publication;
+pub mod ranking;
+pub mod reading_list;
 pub mod render;
 pub mod report;
 pub mod schedule;
@@ -84,3 +90,4 @@ pub mod store;
 pub mod summaries;
 pub mod target;
 pub mod terms;
+pub mod weekly;

@@ -1,4 +1,5 @@
-//! Who a post is for: a subscribed channel, or a person's alerts by DM. The delivery engine
+//! Who a post is for: a subscribed channel (its daily post, or its weekly best), or a person's
+//! alerts by DM. The delivery engine
 //! plans, records and sends both through the same ledger; what differs between them (where the
 //! messages go, what a refusal pauses, what the post contains) is decided from a [`Target`]
 //! and its [`ChannelKind`], never from bare channel-type numbers.
@@ -78,6 +79,12 @@ impl ChannelKind {
 pub enum Target {
     Channel(Subscription),
     Person(AlertUser),
+    /// A channel's weekly post of the week's best (see [`crate::weekly`]): the channel's
+    /// subscription, under a ledger key of its own.
+    Weekly(Subscription),
+    /// A person's weekly DM of their reading list (`/alerts saved_weekly`), under a ledger key
+    /// of its own (the user id with the top bit set, as for a channel's weekly post).
+    SavedWeekly(AlertUser),
 }
 
 impl Target {
@@ -87,33 +94,51 @@ impl Target {
         match self {
             Target::Channel(s) => s.channel_id,
             Target::Person(u) => u.user_id,
+            Target::Weekly(s) => crate::weekly::ledger_key(s.channel_id),
+            Target::SavedWeekly(u) => crate::weekly::ledger_key(u.user_id),
+        }
+    }
+
+    /// Where its messages go on Discord: the channel (a person's DM channel is looked up when
+    /// sending, so for a person this is the user id, as the key).
+    pub fn destination(&self) -> u64 {
+        match self {
+            Target::Channel(s) | Target::Weekly(s) => s.channel_id,
+            Target::Person(u) | Target::SavedWeekly(u) => u.user_id,
         }
     }
 
     pub fn kind(&self) -> ChannelKind {
         match self {
-            Target::Channel(s) => s.channel_kind,
-            Target::Person(_) => ChannelKind::Dm,
+            Target::Channel(s) | Target::Weekly(s) => s.channel_kind,
+            Target::Person(_) | Target::SavedWeekly(_) => ChannelKind::Dm,
         }
     }
 
+    /// Whether it is a weekly post (a channel's or a person's), planned by the weekly stage and
+    /// not the daily one.
+    pub fn is_weekly(&self) -> bool {
+        matches!(self, Target::Weekly(_) | Target::SavedWeekly(_))
+    }
+
+    /// Whether its messages go to a person by DM.
     pub fn is_person(&self) -> bool {
-        matches!(self, Target::Person(_))
+        matches!(self, Target::Person(_) | Target::SavedWeekly(_))
     }
 
     /// The subscription, for a channel.
     pub fn channel(&self) -> Option<&Subscription> {
         match self {
-            Target::Channel(s) => Some(s),
-            Target::Person(_) => None,
+            Target::Channel(s) | Target::Weekly(s) => Some(s),
+            Target::Person(_) | Target::SavedWeekly(_) => None,
         }
     }
 
     /// When its posts fire: its own hour and zone, the bot's schedule by default.
     pub fn schedule(&self, default: &ScheduleConfig) -> ChannelSchedule {
         let (time, zone) = match self {
-            Target::Channel(s) => (s.delivery_time, s.timezone),
-            Target::Person(u) => (u.delivery_time, u.timezone),
+            Target::Channel(s) | Target::Weekly(s) => (s.delivery_time, s.timezone),
+            Target::Person(u) | Target::SavedWeekly(u) => (u.delivery_time, u.timezone),
         };
         ChannelSchedule::for_channel(default, time, zone)
     }
@@ -121,36 +146,37 @@ impl Target {
     /// Whether its posts go out (not paused by a member, by the person, or by paperboy).
     pub fn enabled(&self) -> bool {
         match self {
-            Target::Channel(s) => s.enabled,
-            Target::Person(u) => u.enabled,
+            Target::Channel(s) | Target::Weekly(s) => s.enabled,
+            Target::Person(u) | Target::SavedWeekly(u) => u.enabled,
         }
     }
 
     /// Its own local post time, if it chose one (the bot's schedule otherwise).
     pub fn delivery_time(&self) -> Option<chrono::NaiveTime> {
         match self {
-            Target::Channel(s) => s.delivery_time,
-            Target::Person(u) => u.delivery_time,
+            Target::Channel(s) | Target::Weekly(s) => s.delivery_time,
+            Target::Person(u) | Target::SavedWeekly(u) => u.delivery_time,
         }
     }
 
     /// When it was set up: nothing due before is ever posted to it.
     pub fn created_at(&self) -> DateTime<Utc> {
         match self {
-            Target::Channel(s) => s.created_at,
-            Target::Person(u) => u.created_at,
+            Target::Channel(s) | Target::Weekly(s) => s.created_at,
+            Target::Person(u) | Target::SavedWeekly(u) => u.created_at,
         }
     }
 
     /// The first digest date it got (`None` before its first post).
     pub fn start_date(&self) -> Option<NaiveDate> {
         match self {
-            Target::Channel(s) => s.start_date,
-            Target::Person(u) => u.start_date,
+            Target::Channel(s) | Target::Weekly(s) => s.start_date,
+            Target::Person(u) | Target::SavedWeekly(u) => u.start_date,
         }
     }
 
-    /// Whether its announcement channel publishes each message to its followers.
+    /// Whether its announcement channel publishes each message to its followers (the daily
+    /// post only: a weekly post stays in the channel, inside the crosspost quota of the daily).
     pub fn publishes(&self) -> bool {
         matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Announcement && s.auto_publish)
     }
@@ -174,8 +200,8 @@ impl Target {
     /// the bot-wide default (`Config::default_language`).
     pub fn language(&self) -> Option<&Language> {
         match self {
-            Target::Channel(s) => s.language.as_ref(),
-            Target::Person(u) => u.language.as_ref(),
+            Target::Channel(s) | Target::Weekly(s) => s.language.as_ref(),
+            Target::Person(u) | Target::SavedWeekly(u) => u.language.as_ref(),
         }
     }
 }

@@ -76,6 +76,19 @@ cmd-papers-subscribe-opt-forum_mode-name = forum_mode
 cmd-papers-subscribe-opt-forum_mode-desc = Forum channels: one post a day (day, the default) or one post per paper
 cmd-papers-subscribe-opt-forum_mode-choice-day = day
 cmd-papers-subscribe-opt-forum_mode-choice-paper = paper
+cmd-papers-subscribe-opt-weekly-name = weekly
+cmd-papers-subscribe-opt-weekly-desc = Also post the week's best papers once a week
+cmd-papers-subscribe-opt-weekday-name = weekday
+cmd-papers-subscribe-opt-weekday-desc = The day of the week's best (default Saturday)
+cmd-papers-subscribe-opt-weekday-choice-monday = Monday
+cmd-papers-subscribe-opt-weekday-choice-tuesday = Tuesday
+cmd-papers-subscribe-opt-weekday-choice-wednesday = Wednesday
+cmd-papers-subscribe-opt-weekday-choice-thursday = Thursday
+cmd-papers-subscribe-opt-weekday-choice-friday = Friday
+cmd-papers-subscribe-opt-weekday-choice-saturday = Saturday
+cmd-papers-subscribe-opt-weekday-choice-sunday = Sunday
+cmd-papers-subscribe-opt-weekly_top-name = weekly_top
+cmd-papers-subscribe-opt-weekly_top-desc = How many papers the week's best shows (default 10)
 cmd-papers-unsubscribe-name = unsubscribe
 cmd-papers-unsubscribe-desc = Stop posting the Daily Papers in this channel (its keywords are kept).
 cmd-papers-pause-name = pause
@@ -90,6 +103,32 @@ cmd-papers-settings-opt-forum_mode-name = forum_mode
 cmd-papers-settings-opt-forum_mode-desc = Change: forum channels get one post a day (day) or one per paper (paper)
 cmd-papers-settings-opt-forum_mode-choice-day = day
 cmd-papers-settings-opt-forum_mode-choice-paper = paper
+cmd-papers-top-name = top
+cmd-papers-top-desc = The best papers of the past week or month by votes (this channel's filters when subscribed).
+cmd-papers-top-opt-period-name = period
+cmd-papers-top-opt-period-desc = The past week (default) or month
+cmd-papers-top-opt-period-choice-week = week
+cmd-papers-top-opt-period-choice-month = month
+cmd-papers-top-opt-count-name = count
+cmd-papers-top-opt-count-desc = How many papers (default 10)
+cmd-papers-saved-name = saved
+cmd-papers-saved-desc = Your reading list: papers you saved with a post's 🔖 Save… menu.
+cmd-papers-saved-list-name = list
+cmd-papers-saved-list-desc = Your saved papers, newest first, with their links (only you see this).
+cmd-papers-saved-list-opt-page-name = page
+cmd-papers-saved-list-opt-page-desc = Which page (10 papers a page)
+cmd-papers-saved-remove-name = remove
+cmd-papers-saved-remove-desc = Remove one paper from your reading list.
+cmd-papers-saved-remove-opt-paper-name = paper
+cmd-papers-saved-remove-opt-paper-desc = The paper: its arXiv id (e.g. 2404.00399) or link
+cmd-papers-saved-export-name = export
+cmd-papers-saved-export-desc = Your reading list as a file: BibTeX entries, or links (only you see it).
+cmd-papers-saved-export-opt-format-name = format
+cmd-papers-saved-export-opt-format-desc = BibTeX (default) or a list of links
+cmd-papers-saved-export-opt-format-choice-bibtex = BibTeX
+cmd-papers-saved-export-opt-format-choice-links = Links
+cmd-papers-saved-clear-name = clear
+cmd-papers-saved-clear-desc = Delete your whole reading list.
 cmd-papers-keywords-name = keywords
 cmd-papers-keywords-desc = This channel's keywords: papers matching any of them are posted.
 cmd-papers-keywords-add-name = add
@@ -129,6 +168,10 @@ cmd-alerts-time-opt-time-desc = Local time of your DM, HH:MM, or 'default' for t
 cmd-alerts-time-opt-timezone-name = timezone
 cmd-alerts-time-opt-timezone-desc = Your time zone, e.g. Asia/Seoul (default: the bot's)
 
+cmd-alerts-saved_weekly-name = saved_weekly
+cmd-alerts-saved_weekly-desc = Get your reading list by DM every Saturday at your alerts' hour (or stop it).
+cmd-alerts-saved_weekly-opt-enabled-name = enabled
+cmd-alerts-saved_weekly-opt-enabled-desc = True: a weekly DM of your saved papers; False: none
 ## Errors every command can give
 
 error-need-guild = Subscriptions live in server channels: run this in a channel of your server.
@@ -367,3 +410,53 @@ forum-mode-paper = one post per paper (`paper`)
 forum-mode-now = Forum posts: { $mode }.
 forum-mode-changed = Forum posts are now { $mode }, from the next post on.
 forum-mode-paper-note = Each paper gets a post of its own, tagged with the forum's tags named like its keywords (at most 5). In a forum that requires a tag, a paper no tag matches gets the tag named `papers` (or else the forum's first tag).
+
+## The reading list (🔖 Save… under each post, `/papers saved …`).
+
+saved-menu-placeholder = 🔖 Save…
+saved-saved = 🔖 Saved **{ $title }** to your reading list ({ $count } saved). `/papers saved list` shows it.
+saved-already = 🔖 **{ $title }** is already on your reading list.
+saved-full = ⚠️ Your reading list is full ({ $limit } papers): remove some with `/papers saved remove` first.
+saved-unknown = ⚠️ paperboy does not know the paper `{ $id }` any more, so it cannot be saved. Use `/papers search` to find it.
+saved-empty = 🔖 Your reading list is empty. Pick a paper in the **🔖 Save…** menu under a daily post to keep it here.
+saved-list-title = 🔖 Your reading list · { $count } saved
+saved-list-footer = Page { $page } of { $pages } · newest first · /papers saved export for BibTeX or links
+saved-not-an-id = `{ $text }` is not an arXiv id or link I can read; pick one of your papers from the list.
+saved-not-saved = `{ $id }` is not on your reading list (`/papers saved list` shows what is).
+saved-removed = 🗑️ Removed `{ $id }` from your reading list ({ $left } left).
+saved-export-empty = 🔖 Your reading list is empty: nothing to export yet.
+saved-export = 🔖 Your reading list, { $count ->
+    [one] { $count } paper
+   *[other] { $count } papers
+}, newest first.
+saved-cleared = 🗑️ Your reading list is deleted ({ $count ->
+    [one] { $count } paper
+   *[other] { $count } papers
+}). paperboy keeps nothing of it.
+
+## The best of a period (`/papers top`, the weekly post).
+
+top-header-week = 🏆 **The past week's top { $count }** · { $span } · by Hugging Face votes
+top-header-month = 🏆 **The past month's top { $count }** · { $span } · by Hugging Face votes
+top-filtered = (this channel's filters)
+top-none = No archived paper in { $span }.
+top-none-filtered = No archived paper in { $span } matches this channel's filters.
+weekly-header = 🏆 **The week's best** · { $span } · top { $count } by Hugging Face votes, counted just now
+weekly-settings-name = The week's best
+weekly-settings-on = Every { $weekday } at { $time } · top { $count } · next { $next }
+weekly-settings-off = Off (`/papers subscribe weekly:True`)
+weekly-subscribed = 🏆 The week's best: every { $weekday } at { $time }, the top { $count }.
+weekly-not-in-forum = The week's best is not available in forum channels yet.
+weekly-top-range = `weekly_top` goes from 1 to { $max }.
+weekly-day-mon = Monday
+weekly-day-tue = Tuesday
+weekly-day-wed = Wednesday
+weekly-day-thu = Thursday
+weekly-day-fri = Friday
+weekly-day-sat = Saturday
+weekly-day-sun = Sunday
+saved-weekly-header = 🔖 Your reading list this week. `/papers saved export` takes it to your reference manager; `/alerts saved_weekly enabled:False` stops these.
+saved-weekly-footer = The newest { $shown } of { $count } · /papers saved list shows them all
+alerts-saved-weekly-on = 🔖 Every Saturday at your alerts' hour you will get your reading list by DM.
+alerts-saved-weekly-off = 🔖 No more weekly reading-list DMs.
+alerts-saved-weekly-none = You have no alerts yet: add a term with `/alerts add` first, then turn this on.

@@ -33,7 +33,16 @@ pub const PAUSED_BY_YOU: &str = "you paused them";
     slash_command,
     install_context = "Guild|User",
     interaction_context = "Guild|BotDm|PrivateChannel",
-    subcommands("add", "list", "remove", "clear", "pause", "resume", "time"),
+    subcommands(
+        "add",
+        "list",
+        "remove",
+        "clear",
+        "pause",
+        "resume",
+        "time",
+        "super::saved::saved_weekly"
+    ),
     subcommand_required
 )]
 pub async fn alerts(_ctx: Context<'_>) -> Result<(), Error> {

@@ -176,6 +176,33 @@ mod tests {
         assert!(languages
             .iter()
             .any(|(l, locales)| l.code() == "ko" && locales == &["ko"]));
+        // Every command and option has its texts in every catalog (a missing one would leave
+        // the code's text in its place, silently).
+        fn keys(cmd: &Command, prefix: &str, out: &mut Vec<String>) {
+            let key = format!("{prefix}-{}", cmd.name);
+            out.push(key.clone());
+            for p in &cmd.parameters {
+                out.push(format!("{key}-opt-{}", p.name));
+            }
+            for s in &cmd.subcommands {
+                keys(s, &key, out);
+            }
+        }
+        let mut all_keys = Vec::new();
+        for c in &commands {
+            keys(c, "cmd", &mut all_keys);
+        }
+        let mut missing = Vec::new();
+        for lang in i18n::languages() {
+            for key in &all_keys {
+                for part in ["name", "desc"] {
+                    if i18n::try_tr(&lang, &format!("{key}-{part}")).is_none() {
+                        missing.push(format!("{lang}: {key}-{part}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing from the catalogs: {missing:#?}");
         for c in &all {
             let description = c.description.as_deref().unwrap();
             assert!(

@@ -1,13 +1,15 @@
 //! The slash commands (poise), one file per group: `/papers` for reading ([`read`]), a
-//! channel's subscription ([`subscription`]) and its keywords ([`keywords`]); `/alerts` for a
-//! person's own alerts by DM ([`alerts`]). [`all_commands`] is the one registry.
+//! channel's subscription ([`subscription`]) and its keywords ([`keywords`]), a person's reading
+//! list ([`saved`]); `/alerts` for a person's own alerts by DM ([`alerts`]). [`all_commands`] is the one registry.
 
 pub mod alerts;
 pub mod forum_mode;
 pub mod keywords;
 pub mod localise;
 pub mod read;
+pub mod saved;
 pub mod subscription;
+pub mod top;
 
 use std::sync::Arc;
 
@@ -59,7 +61,9 @@ pub fn user_error(msg: impl Into<String>) -> Error {
         "subscription::resume",
         "subscription::retry",
         "subscription::settings",
-        "keywords::keywords"
+        "keywords::keywords",
+        "saved::saved",
+        "top::top"
     ),
     subcommand_required
 )]
@@ -186,6 +190,9 @@ pub async fn send_messages(
         for e in &m.embeds {
             reply = reply.embed(e.to_create_embed());
         }
+        if let Some(menu) = &m.menu {
+            reply = reply.components(vec![menu.to_action_row()]);
+        }
         ctx.send(reply).await?;
     }
     Ok(())
@@ -262,6 +269,28 @@ pub fn sanitize_inline(text: &str) -> String {
 /// A Discord timestamp tag, rendered by each reader's client in their own zone.
 pub fn discord_time(t: chrono::DateTime<Utc>) -> String {
     format!("<t:{}:F> (<t:{}:R>)", t.timestamp(), t.timestamp())
+}
+
+/// Events beyond slash commands: a choice in a post's "🔖 Save…" menu. A failure is logged and
+/// never ends the bot.
+pub async fn on_event(
+    framework: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    if let serenity::FullEvent::InteractionCreate {
+        interaction: serenity::Interaction::Component(component),
+    } = event
+    {
+        if saved::is_save_choice(component) {
+            if let Err(e) =
+                saved::on_save_choice(framework.serenity_context, component, framework.user_data)
+                    .await
+            {
+                tracing::error!(error = ?e, user_id = %component.user.id, "could not answer a save menu choice");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Answers a user's mistake with its text; logs everything else and apologises.

@@ -168,6 +168,14 @@ pub async fn subscribe(
     language: Option<String>,
     #[description = "Forum channels: one post a day (day, the default) or one post per paper"]
     forum_mode: Option<ForumModeChoice>,
+    #[description = "Also post the week's best papers once a week"] weekly: Option<bool>,
+    #[description = "The day of the week's best (default Saturday)"] weekday: Option<
+        super::top::WeekdayChoice,
+    >,
+    #[description = "How many papers the week's best shows (default 10)"]
+    #[min = 1]
+    #[max = 25]
+    weekly_top: Option<u32>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let lang = lang(ctx);
@@ -208,6 +216,27 @@ pub async fn subscribe(
     };
     let existing = data.store.subscription(channel_id).await?;
     let keep = existing.as_ref();
+    let weekly = super::top::chosen_weekly(
+        keep.and_then(|s| s.weekly),
+        weekly,
+        weekday.map(super::top::WeekdayChoice::weekday),
+        weekly_top,
+    );
+    if let Some(w) = weekly {
+        let lang = keep
+            .and_then(|s| s.language.clone())
+            .unwrap_or_else(|| data.config.default_language());
+        if kind == ChannelKind::Forum {
+            return Err(user_error(crate::t!(&lang, "weekly-not-in-forum")));
+        }
+        if !(1..=crate::store::Weekly::MAX_TOP).contains(&w.top) {
+            return Err(user_error(crate::t!(
+                &lang,
+                "weekly-top-range",
+                max = crate::store::Weekly::MAX_TOP
+            )));
+        }
+    }
     let language = match (language, keep) {
         (Some(chosen), _) => chosen,
         (None, Some(s)) => s.language.clone(),
@@ -228,7 +257,7 @@ pub async fn subscribe(
         created_by: ctx.author().id.get(),
         language,
         forum_mode,
-        weekly: keep.and_then(|s| s.weekly),
+        weekly,
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
     tracing::info!(channel_id, guild_id, created, "channel subscribed");
@@ -242,6 +271,11 @@ pub async fn subscribe(
     if kind == ChannelKind::Forum {
         body.push('\n');
         body.push_str(&mode_line(&lang, sub.forum_mode, false));
+    }
+    let weekly = super::top::weekly_words(&lang, &sub, &data.config, data.clock.now(), false);
+    if !weekly.is_empty() {
+        body.push('\n');
+        body.push_str(&weekly);
     }
     say_ephemeral(ctx, t!(&lang, key, schedule = body)).await
 }
@@ -686,6 +720,11 @@ pub async fn settings(
                     true,
                 ),
                 field(&t!(&lang, "settings-field-last-post"), last_post, true),
+                field(
+                    &t!(&lang, "weekly-settings-name"),
+                    super::top::weekly_words(&lang, s, &data.config, now, true),
+                    false,
+                ),
             ];
             if s.channel_kind == ChannelKind::Forum {
                 embed.fields.push(field(

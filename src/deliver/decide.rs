@@ -83,7 +83,7 @@ pub struct Work {
 }
 
 impl Work {
-    fn of(&mut self, target: &Arc<Target>) -> &mut Unplanned {
+    pub fn of(&mut self, target: &Arc<Target>) -> &mut Unplanned {
         self.jobs.entry(target.key()).or_insert_with(|| Unplanned {
             target: target.clone(),
             resume: Vec::new(),

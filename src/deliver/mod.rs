@@ -25,6 +25,10 @@
 //! 7. **Edits** (`summaries`, after the pass): a channel post's message whose papers got their
 //!    summaries after it went out is edited in place once, through the ledger.
 //!
+//! 8. **Weekly** (`weekly`): between 4 and 5, the week's best of the channels that asked for
+//!    it (and the reading list of people who asked for it by DM), planned into the ledger when
+//!    due (under a key of its own) and sent as a resume.
+//!
 //! A new stage is one call between two of these in [`Deliverer::tick`]'s pass.
 //!
 //! # Layout
@@ -42,6 +46,7 @@
 //! - [`plan`]: what a target's messages are (render, nonces, forum titles) and backoff.
 //! - [`ratelimit`]: the global GCRA limiter and the per-channel window.
 //! - `scheduler`: the loop that runs passes and sleeps until the next due time.
+//! - `weekly`: the weekly stage (refresh the week's votes, rank, plan).
 
 pub mod decide;
 mod failure;
@@ -57,6 +62,7 @@ mod send;
 mod snapshot;
 mod summaries;
 pub mod transport;
+mod weekly;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -155,6 +161,9 @@ pub struct Deliverer {
     joined: AtomicBool,
     /// Discord refused the token (401) and has not accepted a request since: said once.
     refused: AtomicBool,
+    /// Weekly posts (ledger key, date) known to be in the ledger: a weekly post stays due for
+    /// its whole catch-up window, and the ledger is asked about each only once per process.
+    weekly_planned: Mutex<std::collections::HashSet<(u64, NaiveDate)>>,
     /// `[summaries]`: the model's bullets for each post, in its reader's language.
     summaries: Option<Arc<crate::summaries::worker::Summariser>>,
     /// The summariser's progress when posted messages were last looked at for edits.
@@ -279,6 +288,7 @@ impl Deliverer {
             quiet_reported: Mutex::new(None),
             bot_user_id: tokio::sync::OnceCell::new(),
             dm_channels: Mutex::new(HashMap::new()),
+            weekly_planned: Mutex::new(std::collections::HashSet::new()),
             health: None,
             process: membership::process_id(),
             processes: AtomicU64::new(1),
@@ -362,7 +372,8 @@ impl Deliverer {
         let hold = plan::hold(cfg);
         let catch_up = (!self.started.swap(true, Ordering::Relaxed))
             .then(|| chrono::Duration::days(i64::from(cfg.catch_up_days)));
-        let posts = decide::open_posts(snapshot.targets.values(), cfg, now, hold, catch_up);
+        let daily = snapshot.targets.values().filter(|t| !t.is_weekly());
+        let posts = decide::open_posts(daily, cfg, now, hold, catch_up);
         if posts.is_empty() {
             self.checks.lock().expect("checks lock").clear();
         } else {
@@ -375,6 +386,7 @@ impl Deliverer {
                 .await?;
             decide::carried(&posts, &received, &days, now, hold, &mut work);
         }
+        self.plan_weekly(&snapshot, now, &mut work).await?;
         for (key, date, reason) in &work.unreadable {
             tracing::error!(channel_id = key, %date, error = %reason, "the day's digest stayed unreadable until its deadline");
         }

@@ -303,13 +303,16 @@ impl Deliverer {
         // starter were recorded together may have only the latter).
         // A person's alerts go to their DM channel; the ledger still keys them by user id.
         let dest = if target.is_person() {
-            match self.dm_channel(channel, window, cancel, stats).await {
+            match self
+                .dm_channel(target.destination(), window, cancel, stats)
+                .await
+            {
                 Ok(c) => c,
                 Err(Stop::Unconfirmed) => return Ok(Outcome::Pending { unsure: false }),
                 Err(stop) => return self.stopped(target, date, stop, None).await,
             }
         } else {
-            channel
+            target.destination()
         };
         let mut thread = delivery.thread_id.or_else(|| {
             forum
@@ -333,7 +336,7 @@ impl Deliverer {
                 let id = match self
                     .start_forum_post(
                         target.guild_id().unwrap_or_default(),
-                        channel,
+                        dest,
                         date,
                         &m.body,
                         window,
@@ -627,7 +630,9 @@ impl Deliverer {
                 self.store
                     .finish_delivery(channel, date, DeliveryStatus::Failed)
                     .await?;
-                self.store.set_alerts_paused(channel, Some(&reason)).await?;
+                self.store
+                    .set_alerts_paused(target.destination(), Some(&reason))
+                    .await?;
                 Ok(Outcome::ChannelGone(reason))
             }
             Stop::Failed(Failure::Gone(reason)) => {
@@ -639,7 +644,10 @@ impl Deliverer {
                 self.store
                     .finish_delivery(channel, date, DeliveryStatus::Failed)
                     .await?;
-                self.store.set_paused(channel, Some(&reason)).await?;
+                // The subscription is the channel's (a weekly post's ledger key is not its id).
+                self.store
+                    .set_paused(target.destination(), Some(&reason))
+                    .await?;
                 Ok(Outcome::ChannelGone(reason))
             }
             Stop::Failed(Failure::Invalid(e)) => {

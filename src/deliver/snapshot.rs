@@ -8,7 +8,8 @@ use crate::store::StoreError;
 use crate::target::Target;
 
 impl Deliverer {
-    /// Enabled channels, people with active alerts, unfinished deliveries and the leases other
+    /// Enabled channels (and the weekly posts of those that asked for one), people with active
+    /// alerts, unfinished deliveries and the leases other
     /// processes hold. Also remembers each person's DM channel, when the next lease held
     /// elsewhere ends (a takeover may be possible then), and the paused channels' gauge.
     pub(super) async fn snapshot(&self) -> Result<Snapshot, StoreError> {
@@ -19,11 +20,16 @@ impl Deliverer {
             ..Snapshot::default()
         };
         for sub in self.store.enabled_subscriptions().await? {
+            if crate::channel::weekly_settings(&sub).is_some() {
+                let weekly = Target::Weekly(sub.clone());
+                snapshot.targets.insert(weekly.key(), Arc::new(weekly));
+            }
             let target = Target::Channel(sub);
             snapshot.targets.insert(target.key(), Arc::new(target));
         }
         let all_channels = self.store.subscription_count().await?;
-        crate::metrics::paused_channels(all_channels.saturating_sub(snapshot.targets.len() as u64));
+        let enabled = snapshot.targets.values().filter(|t| !t.is_weekly()).count();
+        crate::metrics::paused_channels(all_channels.saturating_sub(enabled as u64));
         for (user, terms) in self.store.active_alerts().await? {
             if let Some(c) = user.dm_channel_id {
                 self.dm_channels
@@ -35,6 +41,10 @@ impl Deliverer {
                 user.user_id,
                 terms.iter().map(crate::alerts::term_of).collect(),
             );
+            if user.weekly_saved {
+                let weekly = Target::SavedWeekly(user.clone());
+                snapshot.targets.insert(weekly.key(), Arc::new(weekly));
+            }
             let target = Target::Person(user);
             snapshot.targets.insert(target.key(), Arc::new(target));
         }

@@ -211,6 +211,13 @@ impl Deliverer {
 
     async fn send_edits(&self, stats: &Stats) -> Result<(), crate::store::StoreError> {
         for (c, body) in self.store.pending_edits().await? {
+            if !self
+                .store
+                .claim_edit(&c, &self.process, self.lease_until())
+                .await?
+            {
+                continue;
+            }
             self.limiter.acquire().await;
             Stats::add(&stats.requests, 1);
             let channel = c.thread_id.unwrap_or(c.channel_id);

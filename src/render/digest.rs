@@ -16,6 +16,8 @@ use super::dates::date_text;
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
+use super::save_menu::save_menu;
+use crate::digest::Paper;
 use crate::filter::Selected;
 use crate::language::Language;
 use crate::t;
@@ -80,6 +82,7 @@ pub fn render_digest_with(
         })
         .collect();
     let mut messages = pack(embeds);
+    attach_save_menus(&mut messages, selected, lang);
     let count = if ctx.filtered {
         t!(
             lang,
@@ -129,6 +132,21 @@ pub(super) fn votes_as_of(t: DateTime<Utc>, lang: &Language) -> String {
     )
 }
 
+/// Gives each message the "🔖 Save…" menu of its own papers. Packing keeps one embed per paper,
+/// in order, so a message's papers are the next `embeds.len()` of `selected`.
+pub(super) fn attach_save_menus(
+    messages: &mut [MessageSpec],
+    selected: &[Selected<'_>],
+    lang: &Language,
+) {
+    let placeholder = t!(lang, "saved-menu-placeholder");
+    let mut papers = selected.iter().map(|s| s.paper);
+    for message in messages {
+        let own: Vec<&Paper> = papers.by_ref().take(message.embeds.len()).collect();
+        message.menu = save_menu(&own, &placeholder);
+    }
+}
+
 /// The machine-written bullets `overlay` has for `paper`, by its arXiv id.
 pub(super) fn machine_for<'a>(
     paper: &crate::digest::Paper,
@@ -169,6 +187,7 @@ pub fn empty_notice(date: NaiveDate, reason: EmptyReason, lang: &Language) -> Me
     MessageSpec {
         content: Some(t!(lang, key, date = date_text(date, lang))),
         embeds: Vec::new(),
+        menu: None,
     }
 }
 
@@ -178,6 +197,53 @@ mod tests {
     use crate::render::testing::*;
     use crate::render::{paper_embed, EmbedSpec};
     use proptest::prelude::*;
+
+    #[test]
+    fn each_message_carries_a_save_menu_of_its_own_papers() {
+        let papers = realistic_day(20);
+        let selected: Vec<Selected> = papers
+            .iter()
+            .map(|paper| Selected {
+                paper,
+                matched: vec![],
+            })
+            .collect();
+        let ctx = RenderContext {
+            date: date(),
+            total_in_digest: papers.len(),
+            ..RenderContext::default()
+        };
+        let messages = render_digest(&ctx, &selected, &crate::language::Language::english());
+        assert!(messages.len() > 1);
+        assert_valid(&messages);
+        let mut offered = Vec::new();
+        for m in &messages {
+            let menu = m.menu.as_ref().expect("every message of papers has a menu");
+            assert_eq!(menu.options.len(), m.embeds.len());
+            for (o, e) in menu.options.iter().zip(&m.embeds) {
+                // The option is the paper the embed shows.
+                assert!(e.url.as_deref().unwrap().ends_with(&o.value), "{o:?}");
+            }
+            offered.extend(menu.options.iter().map(|o| o.value.clone()));
+            let json = m.to_json(None);
+            assert_eq!(
+                json["components"][0]["components"][0]["custom_id"],
+                crate::render::SAVE_MENU_ID
+            );
+        }
+        let all: Vec<String> = papers.iter().map(|p| p.arxiv_id.clone().unwrap()).collect();
+        assert_eq!(offered, all);
+        // A notice has no papers, so no menu.
+        assert_eq!(
+            empty_notice(
+                date(),
+                EmptyReason::NoPapers,
+                &crate::language::Language::english()
+            )
+            .menu,
+            None
+        );
+    }
 
     /// Messages per real fixture day, every paper selected (a channel without keywords).
     fn messages_per_fixture_day() -> Vec<(String, usize, usize)> {

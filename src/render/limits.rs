@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::sanitise::{chars, is_http_url, truncate_chars};
+use super::save_menu::SelectSpec;
 
 /// Message `content`.
 pub const MAX_CONTENT_CHARS: usize = 2000;
@@ -118,6 +119,8 @@ impl EmbedSpec {
 pub struct MessageSpec {
     pub content: Option<String>,
     pub embeds: Vec<EmbedSpec>,
+    /// A select menu in its own action row under the embeds (a post's "🔖 Save…").
+    pub menu: Option<SelectSpec>,
 }
 impl MessageSpec {
     /// Characters counted toward the 6,000 embed total; `content` has its own 2,000 cap and is
@@ -144,6 +147,7 @@ pub fn pack(embeds: Vec<EmbedSpec>) -> Vec<MessageSpec> {
             messages.push(MessageSpec {
                 content: None,
                 embeds: std::mem::take(&mut current),
+                menu: None,
             });
             current_chars = 0;
         }
@@ -154,6 +158,7 @@ pub fn pack(embeds: Vec<EmbedSpec>) -> Vec<MessageSpec> {
         messages.push(MessageSpec {
             content: None,
             embeds: current,
+            menu: None,
         });
     }
     messages

@@ -11,6 +11,7 @@
 //! - `limits`: Discord's limits, the plain-data [`MessageSpec`] / [`EmbedSpec`], and [`pack`].
 //! - `wire`: specs to serenity's builders and the exact JSON body sent.
 //! - `sanitise`: untrusted text made safe (cut, one line, mentions defused, Markdown escaped).
+//! - `save_menu`: the "🔖 Save…" select menu under each message of a channel's post.
 //! - `paper`: one paper as one embed within a budget.
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message).
@@ -19,6 +20,7 @@
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
 //! - `reply`: a day cut to what a command's reply may hold.
 //! - `text`: messages as plain text for the CLI.
+//! - `top`: a ranking (the week's best) as messages.
 
 mod alert;
 mod dates;
@@ -29,9 +31,11 @@ mod paper;
 mod post;
 mod reply;
 mod sanitise;
+mod save_menu;
 #[cfg(test)]
 pub(crate) mod testing;
 mod text;
+mod top;
 mod wire;
 
 pub use alert::{render_alert, render_alert_with};
@@ -57,4 +61,9 @@ pub use paper::{
 pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
 pub use sanitise::{outside_text, plain_line, truncate_chars};
+pub use save_menu::{
+    normalise_arxiv_id, option_snapshot, save_menu, OptionSnapshot, SelectOption, SelectSpec,
+    SAVE_MENU_ID,
+};
 pub use text::to_text;
+pub use top::{span, top_messages};

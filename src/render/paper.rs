@@ -523,6 +523,7 @@ mod tests {
         let json = MessageSpec {
             content: None,
             embeds: vec![e],
+            menu: None,
         }
         .to_json(None);
         let embed = &json["embeds"][0];
@@ -746,7 +747,7 @@ mod tests {
             if budget >= PAPER_EMBED_BUDGET {
                 prop_assert!(e.char_count() <= budget.min(MAX_EMBED_CHARS_PER_MESSAGE));
             }
-            let json = MessageSpec { content: None, embeds: vec![e.clone()] }.to_json(None);
+            let json = MessageSpec { content: None, embeds: vec![e.clone()], menu: None }.to_json(None);
             prop_assert_eq!(violations(&json), Vec::<String>::new());
             let line = link_line(&paper, budget, &Language::english());
             prop_assert!(chars(&line) <= budget);

@@ -61,6 +61,7 @@ pub fn reply(day: DayMessages, note: Option<&str>, lang: &Language) -> Reply {
                 count = day.selected.saturating_sub(shown)
             )),
             embeds: Vec::new(),
+            menu: None,
         });
     }
     Reply::Messages(messages)

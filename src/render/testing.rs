@@ -156,6 +156,34 @@ pub(super) fn violations(body: &Value) -> Vec<String> {
     if total > MAX_EMBED_CHARS_PER_MESSAGE {
         v.push(format!("{total} embed chars"));
     }
+    let rows = body["components"].as_array().cloned().unwrap_or_default();
+    if rows.len() > 5 {
+        v.push(format!("{} action rows", rows.len()));
+    }
+    for row in &rows {
+        for c in row["components"].as_array().into_iter().flatten() {
+            if count(str_field(c, "custom_id")) > 100 || str_field(c, "custom_id").is_empty() {
+                v.push(format!("custom_id {}", c["custom_id"]));
+            }
+            let options = c["options"].as_array().cloned().unwrap_or_default();
+            if options.is_empty() || options.len() > 25 {
+                v.push(format!("{} options", options.len()));
+            }
+            let mut values = std::collections::HashSet::new();
+            for o in &options {
+                let (label, value) = (str_field(o, "label"), str_field(o, "value"));
+                if label.is_empty() || count(label) > 100 {
+                    v.push(format!("option label {label:?}"));
+                }
+                if value.is_empty() || count(value) > 100 || !values.insert(value.to_string()) {
+                    v.push(format!("option value {value:?}"));
+                }
+                if count(str_field(o, "description")) > 100 {
+                    v.push("option description".to_string());
+                }
+            }
+        }
+    }
     v
 }
 

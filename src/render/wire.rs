@@ -52,6 +52,9 @@ impl MessageSpec {
         if let Some(content) = &self.content {
             message = message.content(content);
         }
+        if let Some(menu) = &self.menu {
+            message = message.components(vec![menu.to_action_row()]);
+        }
         if let Some(nonce) = nonce {
             debug_assert!(
                 chars(nonce) <= MAX_NONCE_CHARS,
@@ -85,6 +88,7 @@ mod tests {
         let json = MessageSpec {
             content: None,
             embeds: vec![e.clone()],
+            menu: None,
         }
         .to_json(None);
         let j = &json["embeds"][0];
@@ -104,6 +108,7 @@ mod tests {
         let m = MessageSpec {
             content: Some("hi @everyone".into()),
             embeds: vec![embed_of(5)],
+            menu: None,
         };
         let json = m.to_json(None);
         // serenity sends empty user and role lists too; together: nothing can be pinged.
@@ -123,6 +128,7 @@ mod tests {
         let m = MessageSpec {
             content: None,
             embeds: vec![embed_of(5)],
+            menu: None,
         };
         let json = m.to_json(Some("pb-20240402-42-1"));
         assert_eq!(json["nonce"], json!("pb-20240402-42-1"));

@@ -245,8 +245,9 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Deletes everything stored about a person: their alerts, terms, pause state and every
-    /// ledger row of their DMs (with the message bodies). Returns whether there was anything.
+    /// Deletes everything stored about a person: their alerts, terms, pause state, every ledger
+    /// row of their DMs (with the message bodies) and their reading list. Returns whether there
+    /// was anything.
     #[tracing::instrument(skip_all)]
     pub async fn clear_alerts(&self, user_id: u64) -> Result<bool, StoreError> {
         with_write_tx!(self, |tx| {
@@ -261,8 +262,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+            // The weekly DMs of the reading list, under their own key.
+            let weekly = sqlx::query("DELETE FROM deliveries WHERE channel_id = $1")
+                .bind(id_to_db(crate::weekly::ledger_key(user_id)))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let saved = sqlx::query("DELETE FROM saved_papers WHERE user_id = $1")
+                .bind(id_to_db(user_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
-            Ok(users + rows > 0)
+            Ok(users + rows + weekly + saved > 0)
         })
     }
 

@@ -100,6 +100,13 @@ struct SearchRow {
     paper: PaperRow,
 }
 
+#[derive(sqlx::FromRow)]
+struct DatedRow {
+    date: NaiveDate,
+    #[sqlx(flatten)]
+    paper: PaperRow,
+}
+
 const PAPER_COLUMNS: &str =
     "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets, \
      p.github_repo, p.github_stars, p.project_page, p.organization, p.organization_fullname, \
@@ -248,6 +255,24 @@ impl Store {
                 papers: papers.max(0) as usize,
             })
             .collect())
+    }
+
+    /// The newest archived copy of the paper with this arXiv id (as archived: no version), with
+    /// its day: what a save from a post's menu snapshots. `None` when no archived day lists it.
+    #[tracing::instrument(skip_all, fields(arxiv_id = arxiv_id))]
+    pub async fn paper_by_arxiv_id(
+        &self,
+        arxiv_id: &str,
+    ) -> Result<Option<(NaiveDate, Paper)>, StoreError> {
+        let row: Option<DatedRow> = with_pool!(self, |db| sqlx::query_as(&format!(
+            "SELECT p.date, {PAPER_COLUMNS} FROM papers AS p \
+             WHERE p.arxiv_id = $1 ORDER BY p.date DESC LIMIT 1"
+        ))
+        .bind(arxiv_id)
+        .fetch_optional(db)
+        .await)?;
+        row.map(|r| Ok((r.date, Paper::try_from(r.paper)?)))
+            .transpose()
     }
 
     /// The newest archived final day on or after `since`, from any source.

@@ -1,4 +1,5 @@
-//! Persistence: subscriptions, keyword filters, the digest archive and the delivery ledger, in
+//! Persistence: subscriptions, keyword filters, people's alerts and reading lists, the digest
+//! archive and the delivery ledger, in
 //! SQLite (the embedded default) or PostgreSQL.
 //!
 //! Everything goes through [`Store`], a cheap-to-clone handle on a connection pool. Rows are
@@ -76,6 +77,7 @@ mod deliveries;
 mod keywords;
 mod leases;
 mod lock;
+mod saved;
 mod subscriptions;
 mod summaries;
 
@@ -101,6 +103,7 @@ pub use deliveries::{
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
+pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
 pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
 pub use summaries::{ClaimEnd, EditCandidate};
 

@@ -521,6 +521,36 @@ impl Store {
             .collect()
     }
 
+    /// Takes the sending of a planned edit for `owner` until `until`: false when another live
+    /// process has it (on SQLite, one process per file, always true).
+    pub async fn claim_edit(
+        &self,
+        c: &EditCandidate,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let sql = if self.single_process_store() {
+            "UPDATE delivery_messages SET edit_owner = $4, edit_until = $5 \
+             WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state = 'pending' \
+             AND $6 IS NOT NULL"
+        } else {
+            "UPDATE delivery_messages SET edit_owner = $4, edit_until = $5 \
+             WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state = 'pending' \
+             AND (edit_owner IS NULL OR edit_owner = $4 OR edit_until < $6)"
+        };
+        let n = with_pool!(self, |db| sqlx::query(sql)
+            .bind(super::id_to_db(c.channel_id))
+            .bind(c.date)
+            .bind(i64::from(c.idx))
+            .bind(owner)
+            .bind(until)
+            .bind(self.now())
+            .execute(db)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     /// An edit was made (`ok`) or refused for good.
     pub async fn finish_edit(
         &self,

@@ -114,6 +114,8 @@ pub fn plan_message(
     let spec = MessageSpec {
         content: sent["content"].as_str().map(str::to_string),
         embeds: rendered,
+        // No `components` in the edit: Discord keeps the message's own (its save menu).
+        menu: None,
     };
     let mut body = spec.to_json(None);
     if let Some(map) = body.as_object_mut() {

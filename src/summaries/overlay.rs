@@ -17,8 +17,8 @@ use crate::target::Target;
 /// alerts language), else the configured default.
 pub fn language_of(target: &Target, default: &str) -> String {
     let own = match target {
-        Target::Channel(sub) => sub.language.as_ref(),
-        Target::Person(user) => user.language.as_ref(),
+        Target::Channel(sub) | Target::Weekly(sub) => sub.language.as_ref(),
+        Target::Person(user) | Target::SavedWeekly(user) => user.language.as_ref(),
     };
     own.map_or_else(|| default.to_string(), |l| l.code().to_string())
 }

@@ -3360,3 +3360,169 @@ async fn every_route_checks_the_authorization_header() {
         "{err:?}"
     );
 }
+
+/// A select menu of `n` options with the given custom id, label and value lengths.
+fn select_row(custom_id: &str, n: usize, label: usize, value: usize) -> Value {
+    json!({ "type": 1, "components": [{
+        "type": 3,
+        "custom_id": custom_id,
+        "min_values": 1,
+        "max_values": 1,
+        "options": (0..n).map(|i| json!({
+            "label": format!("{i:0>width$}", width = label),
+            "value": format!("{i:0>width$}", width = value),
+        })).collect::<Vec<_>>(),
+    }]})
+}
+
+#[tokio::test]
+async fn message_components_are_checked_as_discord_does() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    let c = ChannelId::new(10);
+    let post = |components: Value| json!({ "content": "x", "components": components });
+
+    // Within every limit: 5 rows, 25 options, 100-character ids, labels and values.
+    let rows: Vec<Value> = (0..5)
+        .map(|r| select_row(&format!("{r}{}", "i".repeat(99)), 25, 100, 100))
+        .collect();
+    http.send_message(c, vec![], &post(json!(rows)))
+        .await
+        .unwrap();
+
+    // One limit broken at a time, each reported at its path.
+    let cases = [
+        (
+            json!((0..6)
+                .map(|r| select_row(&r.to_string(), 1, 1, 1))
+                .collect::<Vec<_>>()),
+            "components",
+        ),
+        (
+            json!([select_row("s", 26, 1, 2)]),
+            "components.0.components.0.options",
+        ),
+        (
+            json!([select_row("s", 0, 1, 1)]),
+            "components.0.components.0.options",
+        ),
+        (
+            json!([select_row(&"i".repeat(101), 1, 1, 1)]),
+            "components.0.components.0.custom_id",
+        ),
+        (
+            json!([select_row("s", 1, 101, 1)]),
+            "components.0.components.0.options.0.label",
+        ),
+        (
+            json!([select_row("s", 1, 1, 101)]),
+            "components.0.components.0.options.0.value",
+        ),
+        (
+            json!([select_row("s", 1, 1, 1), select_row("s", 1, 1, 1)]),
+            "components.1.components.0.custom_id",
+        ),
+        (
+            json!([{ "type": 3, "custom_id": "s", "options": [] }]),
+            "components.0.type",
+        ),
+    ];
+    for (components, path) in cases {
+        let (status, code, paths) = discord_error(
+            http.send_message(c, vec![], &post(components.clone()))
+                .await,
+        );
+        assert_eq!((status, code), (400, 50035), "{components}");
+        assert!(
+            paths.iter().any(|p| p == path),
+            "{path} not in {paths:?} for {components}"
+        );
+    }
+    let mut long_description = select_row("s", 1, 1, 1);
+    long_description["components"][0]["options"][0]["description"] = json!("d".repeat(101));
+    let (_, _, paths) = discord_error(
+        http.send_message(c, vec![], &post(json!([long_description])))
+            .await,
+    );
+    assert_eq!(paths, ["components.0.components.0.options.0.description"]);
+
+    // serenity's own builders pass.
+    let menu = serenity::all::CreateSelectMenu::new(
+        "pb:save:v1",
+        serenity::all::CreateSelectMenuKind::String {
+            options: vec![
+                serenity::all::CreateSelectMenuOption::new("Aurora-M", "2404.00399")
+                    .description("2404.00399 · Tri Dao"),
+            ],
+        },
+    );
+    let sent = http
+        .send_message(
+            c,
+            vec![],
+            &CreateMessage::new()
+                .content("x")
+                .components(vec![CreateActionRow::SelectMenu(menu)]),
+        )
+        .await
+        .unwrap();
+    // What Discord answers with reads back as serenity's component model.
+    assert_eq!(sent.components.len(), 1);
+}
+
+#[tokio::test]
+async fn select_choices_deserialize_into_component_interactions() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    let menu = serenity::all::CreateSelectMenu::new(
+        "pb:save:v1",
+        serenity::all::CreateSelectMenuKind::String {
+            options: vec![serenity::all::CreateSelectMenuOption::new(
+                "Aurora-M",
+                "2404.00399",
+            )],
+        },
+    );
+    let sent = http
+        .send_message(
+            ChannelId::new(TEXT),
+            vec![],
+            &CreateMessage::new()
+                .content("x")
+                .components(vec![CreateActionRow::SelectMenu(menu)]),
+        )
+        .await
+        .unwrap();
+    let message = fake.message_object(sent.id.get()).unwrap();
+    let d = interaction::select_choice(
+        300,
+        "tok-c",
+        GUILD,
+        TEXT,
+        55,
+        1 << 10,
+        message,
+        "pb:save:v1",
+        &["2404.00399"],
+    );
+    let Event::InteractionCreate(ev) = event("INTERACTION_CREATE", fake.enriched_interaction(d))
+    else {
+        panic!("not an interaction")
+    };
+    let Interaction::Component(c) = ev.interaction else {
+        panic!("not a component interaction: {:?}", ev.interaction)
+    };
+    assert_eq!(c.data.custom_id, "pb:save:v1");
+    match &c.data.kind {
+        serenity::all::ComponentInteractionDataKind::StringSelect { values } => {
+            assert_eq!(values, &["2404.00399"])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.message.id, sent.id);
+    assert_eq!(c.user.id.get(), 55);
+    assert_eq!(c.guild_id, Some(GuildId::new(GUILD)));
+    // The message comes back with its menu, as the bot sent it.
+    let json = serde_json::to_value(&c.message.components).unwrap();
+    assert_eq!(json[0]["components"][0]["options"][0]["label"], "Aurora-M");
+}

@@ -23,4 +23,6 @@ mod postgres;
 mod proxy_mode;
 mod replay;
 mod run;
+mod saved;
 mod summaries;
+mod weekly;

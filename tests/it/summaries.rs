@@ -766,10 +766,15 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     .await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("digests")).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
     std::fs::write(
         dir.path().join("bot.toml"),
         format!(
-            "[source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
+            "[metrics]\nlisten = \"127.0.0.1:{port}\"\n\
+             [source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
              [summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
              input = \"abstract\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
             hf.base_url, f.chat.base_url, f.arxiv.base_url
@@ -833,8 +838,25 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The last run's own calls and the day's totals, in `/metrics`.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     kill(&mut child).await;
     assert!(finished, "not every paper was summarised after the kills");
+    for name in [
+        "paperboy_summary_calls_total ",
+        "paperboy_summary_tokens_total{direction=\"in\"} ",
+        "paperboy_summary_tokens_total{direction=\"out\"} ",
+        "paperboy_summaries_total{outcome=\"written\"} ",
+        "paperboy_summary_calls_today ",
+        "paperboy_summary_tokens_today{direction=\"in\"} ",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from {metrics}");
+    }
     // Every request the endpoint received, answered or cut off by a kill, by paper.
     let mut asked: std::collections::HashMap<String, usize> = Default::default();
     for r in f.chat.requests() {
@@ -957,4 +979,56 @@ async fn papers_date_shows_the_summaries_stored_in_the_channels_language() {
         .unwrap()
         .contains("machine-written"));
     bot.stop().await;
+}
+
+#[tokio::test]
+async fn a_persons_alert_dm_carries_the_summaries_in_their_language() {
+    use paperboy::store::{AlertTerm, AlertTermKind};
+    const READER: u64 = 70_001;
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.fake.add_user(READER, "reader");
+    env.store
+        .add_alert_terms(
+            READER,
+            &[AlertTerm {
+                kind: AlertTermKind::Include,
+                term: "editing".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    env.clock.set(at(env.day, 9, 0));
+    // The DM waits for its papers like a channel's post.
+    assert_eq!(tick(&d).await.waiting, 1);
+    assert!(env.fake.dms(READER).is_empty());
+    s.work_once().await;
+    env.clock.set(at(env.day, 9, 1));
+    tick(&d).await;
+    let dms = env.fake.dms(READER);
+    assert_eq!(dms.len(), 1);
+    let embeds = all_embeds(&dms);
+    // "Knowledge Editing", "Training-free Editing", "Against Image Editing" and one whose
+    // Hugging Face keywords say editing.
+    assert_eq!(embeds.len(), 4, "{embeds:#?}");
+    for e in &embeds {
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .contains("• **What's new**: Paper "),
+            "{e}"
+        );
+        assert!(
+            e["footer"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("machine-written"),
+            "{e}"
+        );
+    }
 }

@@ -3,12 +3,14 @@
 //! PostgreSQL schema per test, and the machine's share for tests that measure time.
 
 pub mod arxiv;
+pub mod bibtex;
 pub mod bot;
 pub mod catalog;
 pub mod chat_api;
 pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
+pub mod hf_votes;
 pub mod machine;
 pub mod postgres;
 pub mod process;

@@ -1,6 +1,7 @@
 //! Builders for INTERACTION_CREATE `d` payloads serenity 0.12.5 deserializes: in a guild with
-//! the app installed there ([`slash`], [`autocomplete`]), in the bot's DM ([`slash_in_dm`]) and
-//! for an app a user installed, where the bot is not ([`slash_user_install`]).
+//! the app installed there ([`slash`], [`autocomplete`]), in the bot's DM ([`slash_in_dm`]),
+//! for an app a user installed, where the bot is not ([`slash_user_install`]), and a choice in a
+//! message's string select menu ([`select_choice`], type 3 MESSAGE_COMPONENT with the message).
 //!
 //! What serenity 0.12.5 needs (and poise 0.7.1 on top):
 //! - `channel_id` always (a non-zero id, also in DMs); a subcommand option with `"options": []`.
@@ -420,4 +421,41 @@ pub fn channel_opt(name: &str, channel_id: u64) -> Value {
 /// A focused (being typed) string option for autocomplete.
 pub fn focused(name: &str, partial: &str) -> Value {
     json!({ "name": name, "type": 3, "value": partial, "focused": true })
+}
+
+/// A choice in a string select menu of a message (MESSAGE_COMPONENT, type 3) by `user_id` in a
+/// guild channel, as Discord sends it: `data` is `{custom_id, component_type: 3, values}` and
+/// `message` the whole message the menu is on (its components included), as Discord has it.
+/// Build it with [`super::FakeDiscord::choose`], which takes `message` from the fake's own copy
+/// and refuses choices Discord's client cannot make.
+#[allow(clippy::too_many_arguments)]
+pub fn select_choice(
+    id: u64,
+    token: &str,
+    guild_id: u64,
+    channel_id: u64,
+    user_id: u64,
+    permissions: u64,
+    message: Value,
+    custom_id: &str,
+    values: &[&str],
+) -> Value {
+    let mut d = base(
+        3,
+        id,
+        token,
+        guild_id,
+        channel_id,
+        user_id,
+        permissions,
+        &[],
+        Value::Null,
+    );
+    d["data"] = json!({
+        "custom_id": custom_id,
+        "component_type": 3,
+        "values": values,
+    });
+    d["message"] = message;
+    d
 }

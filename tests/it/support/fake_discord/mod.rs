@@ -15,7 +15,9 @@
 //! `#[path = "../tests/support/fake_discord/mod.rs"] mod fake_discord;`.
 //!
 //! What it enforces, like Discord does (see /work/shared/discord/FACTS.md):
-//! message/embed limits (400 / 50035 Invalid Form Body), empty messages (50006), nonce
+//! message/embed limits (400 / 50035 Invalid Form Body), message components (action rows,
+//! select menus and buttons: counts, custom ids, option labels, values and descriptions, as
+//! 50035 with their paths), empty messages (50006), nonce
 //! de-duplication with `enforce_nonce` within a window (5 minutes), deleted (404 / 10003) and
 //! forbidden (403 / 50013) channels, forum channels refusing plain messages (400 / 50008), a
 //! global request limit, per-channel message buckets and a per-channel crosspost quota (10 an
@@ -52,7 +54,11 @@
 //! - `tls`: the test CA and the per-host certificates;
 //! - `proxy`: the HTTPS CONNECT proxy that serves the router over TLS;
 //! - [`interaction`]: builders for the INTERACTION_CREATE payloads tests dispatch (in a guild,
-//!   in the bot's DM, for a user-installed app where the bot is not).
+//!   in the bot's DM, for a user-installed app where the bot is not, and a choice in a
+//!   message's select menu: [`FakeDiscord::choose`]).
+//!
+//! Uploaded files (multipart `files[n]`) are kept with their text: an interaction answer that
+//! carries one lists it under `"files"` in [`FakeDiscord::interaction_responses`].
 
 mod dm;
 mod failures;
@@ -889,6 +895,66 @@ impl FakeDiscord {
             sent > 0,
             "fake Discord: no READY gateway session owns guild {guild_id:?}; call wait_until_ready first"
         );
+    }
+
+    /// Message `message_id` as Discord gives it (e.g. inside an interaction): the full message
+    /// object, components included; `None` for a message the fake never stored.
+    pub fn message_object(&self, message_id: u64) -> Option<Value> {
+        let inner = lock(&self.shared.inner);
+        self.shared.stored_message_response(&inner, message_id)
+    }
+
+    /// `user_id` (a member with `permissions`) picks `values` in the select menu `custom_id` of
+    /// message `message_id` in a guild channel: dispatches the MESSAGE_COMPONENT interaction with
+    /// the message as the fake stored it (so whatever the bot put in its components comes back
+    /// to it). Panics, as Discord's client would never send it, when the message has no such
+    /// select menu or a value is not among its options. Returns the interaction's token.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn choose(
+        &self,
+        interaction_id: u64,
+        guild_id: u64,
+        channel_id: u64,
+        user_id: u64,
+        permissions: u64,
+        message_id: u64,
+        custom_id: &str,
+        values: &[&str],
+    ) -> String {
+        let message = self
+            .message_object(message_id)
+            .unwrap_or_else(|| panic!("fake Discord: no message {message_id}"));
+        let select = message["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row["components"].as_array())
+            .flatten()
+            .find(|c| c["type"] == 3 && c["custom_id"] == custom_id)
+            .unwrap_or_else(|| panic!("fake Discord: message {message_id} has no select menu {custom_id:?}: {message:#}"))
+            .clone();
+        for v in values {
+            assert!(
+                select["options"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|o| o["value"] == *v)),
+                "fake Discord: {v:?} is not an option of {select:#}"
+            );
+        }
+        let token = format!("component-{interaction_id}");
+        let d = interaction::select_choice(
+            interaction_id,
+            &token,
+            guild_id,
+            channel_id,
+            user_id,
+            permissions,
+            message,
+            custom_id,
+            values,
+        );
+        self.dispatch_interaction(d).await;
+        token
     }
 
     /// Sends op 7 RECONNECT to all sessions (serenity reconnects and RESUMEs).

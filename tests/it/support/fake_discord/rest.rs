@@ -39,6 +39,8 @@ struct Req {
     segs: Vec<String>,
     body: Value,
     files: usize,
+    /// The uploaded files, `{"filename", "content"}`.
+    uploads: Vec<Value>,
     received: Instant,
     /// The `Authorization` header as sent (`None`: absent or not text).
     authorization: Option<String>,
@@ -117,6 +119,7 @@ pub(super) async fn rest_route(
         segs,
         body: Value::Null,
         files: 0,
+        uploads: Vec::new(),
         received,
         authorization: headers
             .get(axum::http::header::AUTHORIZATION)
@@ -127,9 +130,10 @@ pub(super) async fn rest_route(
         return shared.finish(&mut lock(&shared.inner), &req, Reply::not_found(), false);
     }
     match parse_body(&headers, &bytes) {
-        Ok((body, files)) => {
+        Ok((body, uploads)) => {
             req.body = body;
-            req.files = files;
+            req.files = uploads.len();
+            req.uploads = uploads;
         }
         Err(reply) => return shared.finish(&mut lock(&shared.inner), &req, reply, false),
     }
@@ -413,7 +417,7 @@ impl Shared {
             ("POST", ["interactions", i, token, "callback"]) => {
                 let i = id_of(i)?;
                 self.with_itx(inner, token, |s, itx, next| {
-                    s.interaction_callback(itx, i, &req.body, next)
+                    s.interaction_callback(itx, i, &req.body, &req.uploads, next)
                 })
             }
             ("POST", ["webhooks", a, token]) => {
@@ -421,7 +425,7 @@ impl Shared {
                     return Err(Reply::unknown_webhook());
                 }
                 self.with_itx(inner, token, |s, itx, next| {
-                    s.followup(itx, &req.body, req.files, next)
+                    s.followup(itx, &req.body, &req.uploads, next)
                 })
             }
             (method @ ("GET" | "PATCH" | "DELETE"), ["webhooks", a, token, "messages", m]) => {
@@ -919,6 +923,7 @@ impl Shared {
         itx: &mut Itx,
         interaction_id: u64,
         body: &Value,
+        uploads: &[Value],
         next: &mut dyn FnMut() -> u64,
     ) -> Reply {
         if itx.id.is_some_and(|known| known != interaction_id) {
@@ -941,7 +946,7 @@ impl Shared {
             Some(4) | Some(7) => {
                 let data = data.cloned().unwrap_or(json!({}));
                 validate_message(&mut errs, &data_path, &data);
-                if errs.is_empty() && kind == Some(4) && is_empty_message(&data, 0) {
+                if errs.is_empty() && kind == Some(4) && is_empty_message(&data, uploads.len()) {
                     return Reply::empty_message();
                 }
                 if kind == Some(4) {
@@ -1037,7 +1042,11 @@ impl Shared {
                 kind: 20,
             });
         }
-        itx.log.push(json!({ "kind": "callback", "body": body }));
+        let mut entry = json!({ "kind": "callback", "body": body });
+        if !uploads.is_empty() {
+            entry["files"] = json!(uploads);
+        }
+        itx.log.push(entry);
         Reply::no_content()
     }
 
@@ -1045,9 +1054,10 @@ impl Shared {
         &self,
         itx: &mut Itx,
         body: &Value,
-        files: usize,
+        uploads: &[Value],
         next: &mut dyn FnMut() -> u64,
     ) -> Reply {
+        let files = uploads.len();
         if !itx.acked {
             return Reply::unknown_webhook();
         }
@@ -1067,8 +1077,11 @@ impl Shared {
             kind: 0,
         };
         let resp = self.interaction_message_response(itx, &m);
-        itx.log
-            .push(json!({ "kind": "followup", "message_id": m.id.to_string(), "body": body }));
+        let mut entry = json!({ "kind": "followup", "message_id": m.id.to_string(), "body": body });
+        if !uploads.is_empty() {
+            entry["files"] = json!(uploads);
+        }
+        itx.log.push(entry);
         itx.followups.insert(m.id, m);
         Reply::json(200, resp)
     }

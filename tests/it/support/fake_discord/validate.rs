@@ -177,11 +177,136 @@ pub(super) fn validate_message(errs: &mut FormErrors, prefix: &[String], body: &
         }
     }
     if let Some(rows) = body.get("components").and_then(Value::as_array) {
+        let cpath = path_of(prefix, &["components"]);
         if rows.len() > 5 {
             errs.add(
-                &path_of(prefix, &["components"]),
+                &cpath,
                 "BASE_TYPE_MAX_LENGTH",
                 "Must be 5 or fewer in length.".into(),
+            );
+        }
+        validate_action_rows(errs, &cpath, rows);
+    }
+}
+
+/// Message components as Discord checks them: action rows (type 1) of 1 to 5 buttons or one
+/// select menu; a string select (type 3) with a `custom_id` of 1 to 100 characters, 1 to 25
+/// options (label and value 1 to 100 characters, unique values, description up to 100), a
+/// placeholder up to 150 and `min_values`/`max_values` within 0..=25 and the options; custom ids
+/// unique across the message.
+fn validate_action_rows(errs: &mut FormErrors, cpath: &[String], rows: &[Value]) {
+    let mut custom_ids = HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let i = i.to_string();
+        let rpath = path_of(cpath, &[&i]);
+        if row.get("type").and_then(Value::as_u64) != Some(1) {
+            errs.add(
+                &path_of(&rpath, &["type"]),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "Top-level components must be action rows.".into(),
+            );
+            continue;
+        }
+        let children = row.get("components").and_then(Value::as_array);
+        let Some(children) = children.filter(|c| (1..=5).contains(&c.len())) else {
+            errs.add(
+                &path_of(&rpath, &["components"]),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 5 in length.".into(),
+            );
+            continue;
+        };
+        let selects = children
+            .iter()
+            .filter(|c| c.get("type").and_then(Value::as_u64) != Some(2))
+            .count();
+        if selects > 0 && children.len() > 1 {
+            errs.add(
+                &path_of(&rpath, &["components"]),
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "The specified component exceeds the maximum width".into(),
+            );
+        }
+        for (j, c) in children.iter().enumerate() {
+            let j = j.to_string();
+            let p = path_of(&rpath, &["components", &j]);
+            if let Some(id) = c.get("custom_id").and_then(Value::as_str) {
+                if !custom_ids.insert(id.to_string()) {
+                    errs.add(
+                        &path_of(&p, &["custom_id"]),
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated".into(),
+                    );
+                }
+            }
+            match c.get("type").and_then(Value::as_u64) {
+                Some(3) => validate_string_select(errs, &p, c),
+                Some(2) => {
+                    let link = c.get("style").and_then(Value::as_u64) == Some(5);
+                    if !link {
+                        errs.len_between(&path_of(&p, &["custom_id"]), c.get("custom_id"), 1, 100);
+                    }
+                    errs.max_len(&path_of(&p, &["label"]), c.get("label"), 80);
+                }
+                Some(5..=8) => {
+                    errs.len_between(&path_of(&p, &["custom_id"]), c.get("custom_id"), 1, 100);
+                    errs.max_len(&path_of(&p, &["placeholder"]), c.get("placeholder"), 150);
+                }
+                _ => errs.add(
+                    &path_of(&p, &["type"]),
+                    "BASE_TYPE_CHOICES",
+                    "Value must be one of {2, 3, 5, 6, 7, 8}.".into(),
+                ),
+            }
+        }
+    }
+}
+
+fn validate_string_select(errs: &mut FormErrors, p: &[String], c: &Value) {
+    errs.len_between(&path_of(p, &["custom_id"]), c.get("custom_id"), 1, 100);
+    errs.max_len(&path_of(p, &["placeholder"]), c.get("placeholder"), 150);
+    let options = c.get("options").and_then(Value::as_array);
+    let n = options.map_or(0, Vec::len);
+    if !(1..=25).contains(&n) {
+        errs.add(
+            &path_of(p, &["options"]),
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 1 and 25 in length.".into(),
+        );
+    }
+    let mut values = HashSet::new();
+    for (k, o) in options.into_iter().flatten().enumerate() {
+        let k = k.to_string();
+        let op = path_of(p, &["options", &k]);
+        errs.len_between(&path_of(&op, &["label"]), o.get("label"), 1, 100);
+        errs.len_between(&path_of(&op, &["value"]), o.get("value"), 1, 100);
+        errs.max_len(&path_of(&op, &["description"]), o.get("description"), 100);
+        if let Some(v) = o.get("value").and_then(Value::as_str) {
+            if !values.insert(v.to_string()) {
+                errs.add(
+                    &path_of(&op, &["value"]),
+                    "SELECT_COMPONENT_OPTION_VALUE_DUPLICATED",
+                    "Select component option values cannot be duplicated".into(),
+                );
+            }
+        }
+    }
+    let count = |key: &str| c.get(key).and_then(Value::as_u64);
+    for key in ["min_values", "max_values"] {
+        if count(key).is_some_and(|v| v > 25 || v as usize > n.max(1)) {
+            errs.add(
+                &path_of(p, &[key]),
+                "BASE_TYPE_MAX_VALUE",
+                format!("{key} must be less than or equal to the number of options."),
+            );
+        }
+    }
+    if let (Some(min), Some(max)) = (count("min_values"), count("max_values")) {
+        if min > max {
+            errs.add(
+                &path_of(p, &["min_values"]),
+                "BASE_TYPE_MAX_VALUE",
+                "min_values must be less than or equal to max_values.".into(),
             );
         }
     }
@@ -682,10 +807,11 @@ pub(super) fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize
         .map(|p| p + from)
 }
 
-/// Parses a JSON or multipart (`payload_json` + `files[n]`) body.
-pub(super) fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(Value, usize), Reply> {
+/// Parses a JSON or multipart (`payload_json` + `files[n]`) body; the uploaded files as
+/// `{"filename", "content"}` (content as text, lossily).
+pub(super) fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(Value, Vec<Value>), Reply> {
     if bytes.is_empty() {
-        return Ok((Value::Null, 0));
+        return Ok((Value::Null, Vec::new()));
     }
     let ct = headers
         .get(CONTENT_TYPE)
@@ -694,7 +820,7 @@ pub(super) fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(Value, us
     let invalid_json = || Reply::error(400, 50109, "The request body contains invalid JSON.");
     if !ct.starts_with("multipart/form-data") {
         return serde_json::from_slice(bytes)
-            .map(|v| (v, 0))
+            .map(|v| (v, Vec::new()))
             .map_err(|_| invalid_json());
     }
     let boundary = ct
@@ -704,7 +830,7 @@ pub(super) fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(Value, us
         .ok_or_else(invalid_json)?;
     let delim = format!("--{boundary}").into_bytes();
     let mut payload = Value::Null;
-    let mut files = 0;
+    let mut files = Vec::new();
     let mut pos = find_bytes(bytes, &delim, 0).ok_or_else(invalid_json)? + delim.len();
     loop {
         if bytes[pos..].starts_with(b"--") {
@@ -723,7 +849,16 @@ pub(super) fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<(Value, us
                 || head.contains("name=\"files[")
                 || head.contains("name=\"file\"")
             {
-                files += 1;
+                let filename = head
+                    .split("filename=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default()
+                    .to_string();
+                files.push(json!({
+                    "filename": filename,
+                    "content": String::from_utf8_lossy(content),
+                }));
             }
         }
         pos = next + delim.len();

@@ -1,0 +1,105 @@
+//! A ranking (the week's or month's best) as messages: a header line, one embed per paper in
+//! rank order (each with its day, summary and links, as in a daily post, numbered), packed, and
+//! the "🔖 Save…" menu under each message. The papers' text goes through the same embed builder
+//! as a day's, so the same neutralising and limits hold.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::digest::{attach_save_menus, digest_embed_budget, votes_as_of};
+use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS};
+use super::paper::paper_embed_noted;
+use super::sanitise::truncate_chars;
+use crate::filter::Selected;
+use crate::language::Language;
+use crate::ranking::Ranked;
+
+/// The messages of a ranking. `header` is the first message's text (translated by the caller);
+/// `votes_at` says when the votes were counted; the chrome is in `lang`. Nothing when the
+/// ranking is empty.
+pub fn top_messages(
+    header: &str,
+    ranked: &[Ranked<'_>],
+    votes_at: Option<DateTime<Utc>>,
+    lang: &Language,
+) -> Vec<MessageSpec> {
+    if ranked.is_empty() {
+        return Vec::new();
+    }
+    let budget = digest_embed_budget(ranked.len());
+    let note = votes_at.map(|t| votes_as_of(t, lang));
+    let embeds = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut embed =
+                paper_embed_noted(r.paper, &r.matched, r.date, budget, note.as_deref(), lang);
+            embed.title = format!("#{} · {}", i + 1, embed.title);
+            embed
+        })
+        .collect();
+    let mut messages = pack(embeds);
+    let selected: Vec<Selected<'_>> = ranked
+        .iter()
+        .map(|r| Selected {
+            paper: r.paper,
+            matched: r.matched.clone(),
+        })
+        .collect();
+    attach_save_menus(&mut messages, &selected, lang);
+    if let Some(first) = messages.first_mut() {
+        first.content = Some(truncate_chars(header, MAX_CONTENT_CHARS));
+    }
+    messages
+}
+
+/// The days a ranking covers, for its header: `first – last`.
+pub fn span(dates: &[NaiveDate]) -> String {
+    match (dates.first(), dates.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+    use crate::filter::Filter;
+    use crate::render::testing::*;
+
+    #[test]
+    fn a_ranking_is_numbered_packed_valid_and_saveable() {
+        let days = vec![Digest {
+            date: date(),
+            papers: realistic_day(12),
+        }];
+        let ranked = crate::ranking::top_papers(&days, &Filter::default(), 10);
+        let messages = top_messages(
+            "🏆 header",
+            &ranked,
+            None,
+            &crate::language::Language::english(),
+        );
+        assert_valid(&messages);
+        assert_eq!(messages[0].content.as_deref(), Some("🏆 header"));
+        let embeds: Vec<_> = messages.iter().flat_map(|m| &m.embeds).collect();
+        assert_eq!(embeds.len(), 10);
+        assert!(
+            embeds[0].title.starts_with("#1 · Paper 0"),
+            "{}",
+            embeds[0].title
+        );
+        assert!(embeds[9].title.starts_with("#10 · "));
+        let offered: usize = messages
+            .iter()
+            .map(|m| m.menu.as_ref().unwrap().options.len())
+            .sum();
+        assert_eq!(offered, 10);
+        assert!(top_messages("h", &[], None, &crate::language::Language::english()).is_empty());
+        assert_eq!(
+            span(&[date(), date() + chrono::Duration::days(6)]),
+            "2024-04-02 – 2024-04-08"
+        );
+    }
+}
