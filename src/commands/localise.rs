@@ -202,7 +202,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "missing from the catalogs: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "missing from the catalogs: {missing:#?}"
+        );
         for c in &all {
             let description = c.description.as_deref().unwrap();
             assert!(
