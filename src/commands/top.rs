@@ -74,7 +74,25 @@ pub async fn top(
         header.push(' ');
         header.push_str(&crate::t!(&lang, "top-filtered"));
     }
-    let messages = top_messages(&header, &ranked, None, &lang);
+    // With summaries on, the bullets stored in the channel's language (none written for this).
+    let overlay = match &data.config.summaries {
+        Some(cfg) => {
+            let language = match &sub {
+                Some(sub) => crate::summaries::overlay::language_of(
+                    &crate::target::Target::Channel(sub.clone()),
+                    &cfg.language,
+                ),
+                None => cfg.language.clone(),
+            };
+            let papers: Vec<&crate::digest::Paper> = ranked.iter().map(|r| r.paper).collect();
+            Some(
+                crate::summaries::overlay::stored_overlay_of(&data.store, &papers, &language)
+                    .await?,
+            )
+        }
+        None => None,
+    };
+    let messages = top_messages(&header, &ranked, None, &lang, overlay.as_ref());
     // Long answers are for the asker alone; a short one may be shared with the channel.
     let ephemeral = messages.len() > 1;
     send_messages(ctx, &messages, ephemeral).await

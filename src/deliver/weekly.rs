@@ -80,7 +80,24 @@ impl Deliverer {
                 count = ranked.len(),
                 span = crate::render::span(&dates)
             );
-            let messages = crate::render::top_messages(&header, &ranked, Some(now), &lang);
+            // Summaries already written in the channel's language (none is written for this).
+            let overlay = match &self.config.summaries {
+                Some(_) => {
+                    let papers: Vec<&crate::digest::Paper> =
+                        ranked.iter().map(|r| r.paper).collect();
+                    Some(
+                        crate::summaries::overlay::stored_overlay_of(
+                            &self.store,
+                            &papers,
+                            lang.code(),
+                        )
+                        .await?,
+                    )
+                }
+                None => None,
+            };
+            let messages =
+                crate::render::top_messages(&header, &ranked, Some(now), &lang, overlay.as_ref());
             let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
             let plan = RenderCache::default().plan_for(key, date, &bodies);
             self.store.plan_delivery(key, date, &plan).await?;

@@ -5,22 +5,23 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::digest::{attach_save_menus, digest_embed_budget, votes_as_of};
+use super::digest::{attach_save_menus, digest_embed_budget, machine_for, votes_as_of};
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS};
-use super::paper::paper_embed_noted;
+use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::truncate_chars;
 use crate::filter::Selected;
 use crate::language::Language;
 use crate::ranking::Ranked;
 
 /// The messages of a ranking. `header` is the first message's text (translated by the caller);
-/// `votes_at` says when the votes were counted; the chrome is in `lang`. Nothing when the
-/// ranking is empty.
+/// `votes_at` says when the votes were counted; the chrome is in `lang`; papers `overlay` has
+/// show its machine-written bullets, as in a daily post. Nothing when the ranking is empty.
 pub fn top_messages(
     header: &str,
     ranked: &[Ranked<'_>],
     votes_at: Option<DateTime<Utc>>,
     lang: &Language,
+    overlay: Option<&Overlay>,
 ) -> Vec<MessageSpec> {
     if ranked.is_empty() {
         return Vec::new();
@@ -31,8 +32,15 @@ pub fn top_messages(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut embed =
-                paper_embed_noted(r.paper, &r.matched, r.date, budget, note.as_deref(), lang);
+            let mut embed = paper_embed_written(
+                r.paper,
+                &r.matched,
+                r.date,
+                budget,
+                note.as_deref(),
+                machine_for(r.paper, overlay),
+                lang,
+            );
             embed.title = format!("#{} · {}", i + 1, embed.title);
             embed
         })
@@ -80,6 +88,7 @@ mod tests {
             &ranked,
             None,
             &crate::language::Language::english(),
+            None,
         );
         assert_valid(&messages);
         assert_eq!(messages[0].content.as_deref(), Some("🏆 header"));
@@ -96,10 +105,46 @@ mod tests {
             .map(|m| m.menu.as_ref().unwrap().options.len())
             .sum();
         assert_eq!(offered, 10);
-        assert!(top_messages("h", &[], None, &crate::language::Language::english()).is_empty());
+        assert!(
+            top_messages("h", &[], None, &crate::language::Language::english(), None).is_empty()
+        );
         assert_eq!(
             span(&[date(), date() + chrono::Duration::days(6)]),
             "2024-04-02 – 2024-04-08"
         );
+    }
+
+    #[test]
+    fn a_ranked_paper_carries_its_machine_written_bullets_like_a_daily_post() {
+        let days = vec![Digest {
+            date: date(),
+            papers: realistic_day(3),
+        }];
+        let ranked = crate::ranking::top_papers(&days, &Filter::default(), 3);
+        let first = ranked[0].paper.arxiv_id.clone().expect("an arXiv id");
+        let overlay: Overlay = [(
+            first,
+            std::sync::Arc::new(crate::render::MachineBullets {
+                lines: vec![("What's new".into(), "MODEL-WRITTEN @everyone".into())],
+                note: "bullets by test-model".into(),
+            }),
+        )]
+        .into_iter()
+        .collect();
+        let en = crate::language::Language::english();
+        let messages = top_messages("h", &ranked, None, &en, Some(&overlay));
+        assert_valid(&messages);
+        let text: String = messages
+            .iter()
+            .map(|m| serde_json::to_string(&m.to_json(None)).unwrap())
+            .collect();
+        assert!(text.contains("MODEL-WRITTEN"), "{text}");
+        assert!(text.contains("test-model"), "{text}");
+        assert!(!text.contains("@everyone"), "mentions defused: {text}");
+        // Only the paper the overlay has: the others keep their own text.
+        assert_eq!(text.matches("MODEL-WRITTEN").count(), 1, "{text}");
+        let without = top_messages("h", &ranked, None, &en, None);
+        let plain = serde_json::to_string(&without[0].to_json(None)).unwrap();
+        assert!(!plain.contains("MODEL-WRITTEN"));
     }
 }

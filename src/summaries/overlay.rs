@@ -66,6 +66,29 @@ pub fn overlay(summaries: &HashMap<String, Summary>, language: &str) -> Overlay 
         .collect()
 }
 
+/// The overlay of what is stored for `papers` in `language` (nothing is generated): what a
+/// ranking across several days shows (the week's best, `/papers top`).
+pub async fn stored_overlay_of(
+    store: &crate::store::Store,
+    papers: &[&Paper],
+    language: &str,
+) -> Result<Overlay, crate::store::StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<String> = papers
+        .iter()
+        .filter(|p| !free_in(p, language))
+        .filter_map(|p| p.arxiv_id.clone())
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(Overlay::new());
+    }
+    Ok(overlay(
+        &store.summaries_for(&ids, language).await?,
+        language,
+    ))
+}
+
 /// The overlay of what is stored for `digest` in `language` (nothing is generated): what a
 /// command's reply shows.
 pub async fn stored_overlay(
