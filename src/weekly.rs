@@ -84,6 +84,38 @@ pub fn ranked_dates(date: NaiveDate) -> Vec<NaiveDate> {
     crate::ranking::Period::Week.dates(date)
 }
 
+/// A channel's week's best schedule, when it asked for one (see
+/// [`crate::channel::weekly_settings`]): its weekday at its post time in its zone.
+pub fn channel_schedule(
+    sub: &crate::store::Subscription,
+    default: &ScheduleConfig,
+) -> Option<ChannelSchedule> {
+    let settings = crate::channel::weekly_settings(sub)?;
+    let tz = sub.timezone.unwrap_or(default.timezone);
+    Some(schedule(
+        settings.weekday,
+        post_time(default, sub.delivery_time, tz),
+        tz,
+    ))
+}
+
+/// A person's weekly reading-list DM schedule, when they asked for one: the default weekday at
+/// their alerts' hour in their zone.
+pub fn reading_list_schedule(
+    user: &crate::store::AlertUser,
+    default: &ScheduleConfig,
+) -> Option<ChannelSchedule> {
+    if !user.weekly_saved {
+        return None;
+    }
+    let tz = user.timezone.unwrap_or(default.timezone);
+    Some(schedule(
+        crate::store::Weekly::DEFAULT_WEEKDAY,
+        post_time(default, user.delivery_time, tz),
+        tz,
+    ))
+}
+
 /// The next weekly fire strictly after `now`, for settings.
 pub fn next_fire(schedule: &ChannelSchedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     schedule.next_after(now)
@@ -179,5 +211,31 @@ mod tests {
         );
         assert_eq!(ranked_dates(d("2024-04-13")).last(), Some(&d("2024-04-12")));
         assert_eq!(next_fire(&s, fire), Some(fire + week));
+    }
+
+    #[test]
+    fn schedules_exist_only_for_those_who_asked_and_fire_at_their_hour() {
+        let cfg = crate::config::Config::from_toml("", std::path::Path::new("."))
+            .unwrap()
+            .schedule;
+        let now = t("2024-04-03T12:00:00Z"); // a Wednesday
+        let mut sub = crate::store::Subscription::with_defaults(1, now);
+        assert!(channel_schedule(&sub, &cfg).is_none());
+        sub.weekly = Some(crate::store::Weekly {
+            weekday: Weekday::Fri,
+            top: 5,
+        });
+        sub.delivery_time = NaiveTime::from_hms_opt(18, 30, 0);
+        sub.timezone = Some(chrono_tz::Asia::Seoul);
+        let next = channel_schedule(&sub, &cfg)
+            .unwrap()
+            .next_after(now)
+            .unwrap();
+        assert_eq!(next, t("2024-04-05T09:30:00Z"), "Friday 18:30 in Seoul");
+        sub.channel_kind = crate::target::ChannelKind::Forum;
+        assert!(
+            channel_schedule(&sub, &cfg).is_none(),
+            "forums get no weekly post"
+        );
     }
 }

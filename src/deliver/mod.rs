@@ -422,6 +422,13 @@ impl Deliverer {
         match self.store.enabled_subscriptions().await {
             Ok(subs) => {
                 for s in subs {
+                    // A week's best fires apart from the daily post (its own weekday and hour).
+                    if let Some(weekly) = crate::weekly::channel_schedule(&s, &self.config.schedule)
+                    {
+                        if let Some(t) = weekly.next_after(now) {
+                            next = next.min(t);
+                        }
+                    }
                     let schedule = Target::Channel(s).schedule(&self.config.schedule);
                     if let Some(t) = schedule.next_after(now) {
                         next = next.min(t);
@@ -434,6 +441,13 @@ impl Deliverer {
         }
         if let Ok(people) = self.store.active_alerts().await {
             for (user, _) in people {
+                if let Some(weekly) =
+                    crate::weekly::reading_list_schedule(&user, &self.config.schedule)
+                {
+                    if let Some(t) = weekly.next_after(now) {
+                        next = next.min(t);
+                    }
+                }
                 let schedule = Target::Person(user).schedule(&self.config.schedule);
                 if let Some(t) = schedule.next_after(now) {
                     next = next.min(t);

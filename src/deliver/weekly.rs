@@ -44,12 +44,9 @@ impl Deliverer {
             let Some(settings) = crate::channel::weekly_settings(sub) else {
                 continue;
             };
-            let tz = sub.timezone.unwrap_or(cfg.timezone);
-            let schedule = crate::weekly::schedule(
-                settings.weekday,
-                crate::weekly::post_time(cfg, sub.delivery_time, tz),
-                tz,
-            );
+            let Some(schedule) = crate::weekly::channel_schedule(sub, cfg) else {
+                continue;
+            };
             let key = target.key();
             let Some((date, fire)) =
                 crate::weekly::due(&schedule, settings.since, now, catch_up, |_| false)
@@ -154,13 +151,10 @@ impl Deliverer {
         catch_up: Duration,
         work: &mut Work,
     ) -> Result<(), StoreError> {
-        let cfg = &self.config.schedule;
-        let tz = user.timezone.unwrap_or(cfg.timezone);
-        let schedule = crate::weekly::schedule(
-            crate::store::Weekly::DEFAULT_WEEKDAY,
-            crate::weekly::post_time(cfg, user.delivery_time, tz),
-            tz,
-        );
+        let Some(schedule) = crate::weekly::reading_list_schedule(user, &self.config.schedule)
+        else {
+            return Ok(());
+        };
         let key = target.key();
         let Some((date, _)) =
             crate::weekly::due(&schedule, user.updated_at, now, catch_up, |_| false)

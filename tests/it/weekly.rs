@@ -475,3 +475,37 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
     assert!(is_ephemeral(&got[0]["body"]["data"]), "{:#}", got[0]);
     bot.stop().await;
 }
+
+/// The scheduler sleeps until the next thing due. A week's best on a day without a daily post
+/// (Saturday, under a weekdays-only schedule) must wake it at its own time, not up to the
+/// longest sleep later; the same for a person's weekly reading-list DM.
+#[tokio::test]
+async fn the_scheduler_wakes_for_a_weekly_post_on_a_day_without_a_daily_one() {
+    use crate::support::engine::Env;
+    use crate::support::subscription::sub;
+    use paperboy::store::{AlertTerm, AlertTermKind};
+    let env = Env::with("", |config, _| {
+        config.schedule.cron = "0 0 9 * * Mon-Fri".parse().unwrap();
+        config.schedule.cron_text = "0 0 9 * * Mon-Fri".into();
+    })
+    .await;
+    let d = env.deliverer();
+    // Saturday 2024-04-06, 30 s before 09:00: no daily post until Monday.
+    let now = at("2024-04-06T08:59:30Z");
+    env.subscribe(sub(100)).await;
+    let term = AlertTerm {
+        kind: AlertTermKind::Include,
+        term: "llm".into(),
+    };
+    env.store.add_alert_terms(55, &[term]).await.unwrap();
+    assert_eq!(d.next_wake(now).await, now + chrono::Duration::seconds(60));
+
+    env.store.set_weekly_saved(55, true).await.unwrap();
+    assert_eq!(d.next_wake(now).await, at("2024-04-06T09:00:00Z"));
+    env.store.set_weekly_saved(55, false).await.unwrap();
+    assert_eq!(d.next_wake(now).await, now + chrono::Duration::seconds(60));
+
+    env.subscribe(sub(101).weekly(chrono::Weekday::Sat, 5))
+        .await;
+    assert_eq!(d.next_wake(now).await, at("2024-04-06T09:00:00Z"));
+}
