@@ -134,71 +134,18 @@ pub fn link_list(papers: &[SavedPaper]) -> String {
     out
 }
 
+/// The end-to-end suites' BibTeX reader, written apart from the exporter, so an export is
+/// checked by code that did not write it (one reader for both suites).
 #[cfg(test)]
-pub(crate) mod tests {
+#[path = "../../tests/it/support/bibtex.rs"]
+mod bibtex_reader;
+
+#[cfg(test)]
+mod tests {
     use super::*;
     use chrono::{NaiveDate, Utc};
 
-    /// An entry: type, key, fields.
-    type Entry = (String, String, Vec<(String, String)>);
-
-    /// A small BibTeX reader: entries as (type, key, fields), braces counted as BibTeX does.
-    /// Enough to prove an export is well-formed and says what it should.
-    pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, String> {
-        let mut entries = Vec::new();
-        let mut rest = text;
-        while let Some(at) = rest.find('@') {
-            rest = &rest[at + 1..];
-            let open = rest.find('{').ok_or("no { after @type")?;
-            let kind = rest[..open].trim().to_lowercase();
-            rest = &rest[open + 1..];
-            let comma = rest.find(',').ok_or("no key")?;
-            let key = rest[..comma].trim().to_string();
-            rest = &rest[comma + 1..];
-            let mut fields = Vec::new();
-            loop {
-                rest = rest.trim_start();
-                if let Some(r) = rest.strip_prefix('}') {
-                    rest = r;
-                    break;
-                }
-                let eq = rest.find('=').ok_or("no = in field")?;
-                let name = rest[..eq].trim().to_lowercase();
-                rest = rest[eq + 1..].trim_start();
-                let r = rest
-                    .strip_prefix('{')
-                    .ok_or(format!("field {name} not braced"))?;
-                let mut depth = 1;
-                let mut end = None;
-                for (i, c) in r.char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = Some(i);
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let end = end.ok_or(format!("field {name} never closes"))?;
-                fields.push((name, r[..end].to_string()));
-                rest = r[end + 1..].trim_start();
-                rest = rest.strip_prefix(',').unwrap_or(rest);
-            }
-            entries.push((kind, key, fields));
-        }
-        Ok(entries)
-    }
-
-    pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
+    use super::bibtex_reader::parse;
 
     fn saved(id: &str, title: &str, authors: &[&str]) -> SavedPaper {
         SavedPaper {
@@ -227,32 +174,32 @@ pub(crate) mod tests {
         let text = bibtex(&papers);
         let entries = parse(&text).unwrap();
         assert_eq!(entries.len(), 2, "{text}");
-        let (kind, key, fields) = &entries[0];
-        assert_eq!((kind.as_str(), key.as_str()), ("misc", "arxiv2404.00399"));
+        let first = &entries[0];
         assert_eq!(
-            field(fields, "title"),
+            (first.kind.as_str(), first.key.as_str()),
+            ("misc", "arxiv2404.00399")
+        );
+        assert_eq!(
+            first.field("title"),
             Some("{Aurora-M: Open \\textbraceleft{}Source\\textbraceright{} 100\\% of \\$x\\_1\\$ \\& \\#1 \\textasciitilde{} \\textasciicircum{} \\textbackslash{} \\textbraceright{}\\textbraceleft{}}")
         );
         assert_eq!(
-            field(fields, "author"),
+            first.field("author"),
             Some("Tri Dao and Cordélia Schmid and others")
         );
-        assert_eq!(field(fields, "year"), Some("2024"));
-        assert_eq!(field(fields, "eprint"), Some("2404.00399"));
-        assert_eq!(field(fields, "archiveprefix"), Some("arXiv"));
-        assert_eq!(
-            field(fields, "url"),
-            Some("https://arxiv.org/abs/2404.00399")
-        );
-        let (_, key, fields) = &entries[1];
-        assert_eq!(key, "arxiv2312.00752");
+        assert_eq!(first.field("year"), Some("2024"));
+        assert_eq!(first.field("eprint"), Some("2404.00399"));
+        assert_eq!(first.field("archiveprefix"), Some("arXiv"));
+        assert_eq!(first.field("url"), Some("https://arxiv.org/abs/2404.00399"));
+        let second = &entries[1];
+        assert_eq!(second.key, "arxiv2312.00752");
         // The hostile title stays inside its field: no second entry was smuggled in.
-        assert_eq!(field(fields, "title"), Some("{Mamba: Linear-Time\\textbraceright{}\\textbraceright{} @misc\\textbraceleft{}evil,}"));
+        assert_eq!(second.field("title"), Some("{Mamba: Linear-Time\\textbraceright{}\\textbraceright{} @misc\\textbraceleft{}evil,}"));
         assert_eq!(
-            field(fields, "author"),
+            second.field("author"),
             Some("Albert Gu and {Smith and Jones}")
         );
-        assert_eq!(field(fields, "year"), Some("2023"));
+        assert_eq!(second.field("year"), Some("2023"));
     }
 
     #[test]
@@ -262,8 +209,8 @@ pub(crate) mod tests {
         assert_eq!(year_of("2513.12345"), None);
         let odd = saved("x", "t", &[]);
         let entries = parse(&bibtex_entry(&odd)).unwrap();
-        assert_eq!(field(&entries[0].2, "year"), Some("2025"));
-        assert_eq!(field(&entries[0].2, "author"), None);
+        assert_eq!(entries[0].field("year"), Some("2025"));
+        assert_eq!(entries[0].field("author"), None);
     }
 
     #[test]
