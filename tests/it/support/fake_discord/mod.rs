@@ -520,17 +520,7 @@ impl FakeDiscord {
         let rec = inner
             .channels
             .entry(channel_id)
-            .or_insert_with(|| ChannelRec {
-                guild_id: 0,
-                kind: 0,
-                name: format!("text-{channel_id}"),
-                parent_id: None,
-                deleted: false,
-                forbidden: false,
-                created: now_iso(),
-                owner_id: None,
-                recipient: None,
-            });
+            .or_insert_with(|| ChannelRec::unknown_text(channel_id));
         rec.deleted = true;
         let rec = rec.clone();
         if rec.guild_id != 0 {
@@ -547,17 +537,7 @@ impl FakeDiscord {
         let rec = inner
             .channels
             .entry(channel_id)
-            .or_insert_with(|| ChannelRec {
-                guild_id: 0,
-                kind: 0,
-                name: format!("text-{channel_id}"),
-                parent_id: None,
-                deleted: false,
-                forbidden: false,
-                created: now_iso(),
-                owner_id: None,
-                recipient: None,
-            });
+            .or_insert_with(|| ChannelRec::unknown_text(channel_id));
         rec.forbidden = true;
     }
 

@@ -180,6 +180,24 @@ pub(super) struct ChannelRec {
     pub(super) recipient: Option<u64>,
 }
 
+impl ChannelRec {
+    /// A text channel the test never added, outside any guild: what deleting or forbidding an
+    /// unknown id acts on.
+    pub(super) fn unknown_text(channel_id: u64) -> ChannelRec {
+        ChannelRec {
+            guild_id: 0,
+            kind: 0,
+            name: format!("text-{channel_id}"),
+            parent_id: None,
+            deleted: false,
+            forbidden: false,
+            created: now_iso(),
+            owner_id: None,
+            recipient: None,
+        }
+    }
+}
+
 pub(super) struct MsgMeta {
     pub(super) channel_id: u64,
     pub(super) index: usize,
