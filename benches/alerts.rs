@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use paperboy::alerts::AlertIndex;
-use paperboy::digest::markdown::parse_markdown;
-use paperboy::digest::Paper;
-use paperboy::terms::{Term, TermKind};
+use paperboy::select::alerts::AlertIndex;
+use paperboy::select::terms::{Term, TermKind};
+use paperboy::source::digest::Paper;
+use paperboy::source::markdown::parse_markdown;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -38,8 +38,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::{plan, Deliverer, Tuning};
-use paperboy::fetch::{Fetcher, Look, Role};
 use paperboy::render::{paper_embed, MessageSpec};
+use paperboy::source::fetch::{Fetcher, Look, Role};
 use paperboy::store::Store;
 use subscription::sub;
 use tokio_util::sync::CancellationToken;
@@ -226,7 +226,7 @@ async fn run(channels: usize, packing: Packing, route: Route, fake_limit: u32, b
 
     // The bot's own client builder, whichever path.
     let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
-    let http = Arc::new(paperboy::discord::build_http(
+    let http = Arc::new(paperboy::bot::client::build_http(
         &paperboy::config::Token::new("fake-token"),
         &config.discord,
         paperboy::net::http_client(&config.network).expect("client"),

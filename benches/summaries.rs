@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use paperboy::clock::SystemClock;
-use paperboy::digest::markdown::parse_markdown;
+use paperboy::source::markdown::parse_markdown;
 use paperboy::store::Store;
 use paperboy::summaries::config::SummariesConfig;
 use paperboy::summaries::worker::{Item, ItemOutcome, Summariser};

@@ -12,9 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use paperboy::clock::SystemClock;
 use paperboy::config::{Config, ShardRange, Token};
-use paperboy::digest::{hf_json, markdown, Parsed};
-use paperboy::filter::Filter;
 use paperboy::render;
+use paperboy::select::filter::Filter;
+use paperboy::source::{digest::Parsed, hf_json, markdown};
 
 #[derive(Parser)]
 #[command(
@@ -118,7 +118,7 @@ pub const INVITE_PERMISSIONS: u64 =
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    paperboy::logging::init();
+    paperboy::ops::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -145,7 +145,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let config = Config::load(&cli.config)?;
             print!(
                 "{}",
-                paperboy::report::status(&config, chrono::Utc::now()).await?
+                paperboy::ops::report::status(&config, chrono::Utc::now()).await?
             );
             Ok(())
         }
@@ -166,7 +166,7 @@ async fn run(config_path: &Path, args: RunArgs) -> anyhow::Result<()> {
         tracing::info!("shutdown requested; finishing the message in flight");
         signal.cancel();
     });
-    paperboy::discord::run(Arc::new(config), token, Arc::new(SystemClock), shutdown).await
+    paperboy::bot::client::run(Arc::new(config), token, Arc::new(SystemClock), shutdown).await
 }
 
 async fn wait_for_signal() {
@@ -232,13 +232,14 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         (None, Some(date)) => {
             let config = Config::load(config_path)?;
             let client = paperboy::net::http_client(&config.network)?;
-            let sources = paperboy::fetch::Sources::new(&config.source, client);
+            let sources = paperboy::source::fetch::Sources::new(&config.source, client);
             (sources.load(date, true).await?.0, Some(chrono::Utc::now()))
         }
         (None, None) => {
             let config = Config::load(config_path)?;
             let client = paperboy::net::http_client(&config.network)?;
-            let next = paperboy::report::preview_next(&config, client, chrono::Utc::now()).await?;
+            let next =
+                paperboy::ops::report::preview_next(&config, client, chrono::Utc::now()).await?;
             let when = next.fire.format("%Y-%m-%d %H:%M UTC");
             // On stderr, so that `--json` keeps stdout to the bodies alone.
             match (next.carried, next.newest_outside) {
@@ -268,7 +269,7 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         || "the configured source".to_string(),
         |p| p.display().to_string(),
     );
-    paperboy::fetch::log_warnings(&parsed, parsed.digest.date, &digest_source);
+    paperboy::source::fetch::log_warnings(&parsed, parsed.digest.date, &digest_source);
     let digest = parsed.digest;
     let filter = Filter {
         include: args.include,
@@ -318,7 +319,7 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
     let parsed = match (&args.file, args.date) {
         (Some(path), _) => parse_file(path)?,
         (None, Some(date)) => {
-            let sources = paperboy::fetch::Sources::new(&config.source, client.clone());
+            let sources = paperboy::source::fetch::Sources::new(&config.source, client.clone());
             sources.load(date, true).await?.0
         }
         (None, None) => bail!("give --date YYYY-MM-DD or --file"),

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::carry::{candidates, carry, open_post, selection_for, DayState, History, Selection};
 use crate::config::ScheduleConfig;
+use crate::deliver::carry::{
+    candidates, carry, open_post, selection_for, DayState, History, Selection,
+};
+use crate::deliver::target::Target;
+use crate::select::terms::Term;
 use crate::store::Archived;
-use crate::target::Target;
-use crate::terms::Term;
 
 /// The store as one pass sees it.
 #[derive(Debug, Default)]
@@ -183,7 +185,7 @@ pub fn needed_dates(posts: &[OpenPost], received: &Received) -> BTreeMap<NaiveDa
     needed
 }
 
-/// What each open post carries now that the days are known ([`crate::carry::carry`]).
+/// What each open post carries now that the days are known ([`crate::deliver::carry::carry`]).
 pub fn carried(
     posts: &[OpenPost],
     received: &Received,
@@ -238,9 +240,9 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::digest::Digest;
+    use crate::channel_kind::ChannelKind;
+    use crate::source::digest::Digest;
     use crate::store::{AlertUser, Subscription};
-    use crate::target::ChannelKind;
 
     fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap()

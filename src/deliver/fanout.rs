@@ -13,9 +13,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::decide::Unplanned;
+use super::engine::{Deliverer, Stats};
 use super::job::{AlertMatches, ChannelJob};
 use super::plan::RenderCache;
-use super::{Deliverer, Stats};
 use crate::store::{Keyword, StoreError};
 
 impl Deliverer {

@@ -10,14 +10,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::decide::{DayRef, Unplanned};
+use super::engine::{Deliverer, Stats};
 use super::plan::{DayContent, RenderCache};
 use super::ratelimit::ChannelWindow;
 use super::send::Outcome;
-use super::{Deliverer, Stats};
-use crate::alerts::AlertIndex;
+use crate::deliver::target::Target;
+use crate::select::alerts::AlertIndex;
+use crate::select::terms::Term;
 use crate::store::{Archived, DeliveryStatus, StoreError};
-use crate::target::Target;
-use crate::terms::Term;
 
 /// A channel's ledger entries for one date: (nonce, body) per message.
 type ChannelPlan = (u64, Vec<(String, serde_json::Value)>);
@@ -87,7 +87,7 @@ impl Deliverer {
                 if !u.new.is_empty() {
                     let filter = u.target.channel().map(|sub| {
                         let kw = keywords.get(&key).map(Vec::as_slice).unwrap_or_default();
-                        crate::channel::filter_for(Some(sub), kw)
+                        crate::deliver::settings::filter_for(Some(sub), kw)
                     });
                     for (date, day) in u.new {
                         if let DayRef::Digest(a) = &day {
@@ -263,7 +263,7 @@ impl Deliverer {
                     Stats::add(&stats.completed, 1);
                     if let (true, Some(fire)) = (planned_now, job.fire) {
                         let lag = (self.clock.now() - fire).to_std().unwrap_or_default();
-                        crate::metrics::delivery_lag(job.target.is_person(), lag);
+                        crate::ops::metrics::delivery_lag(job.target.is_person(), lag);
                     }
                 }
                 Ok(Outcome::Failed) => Stats::add(&stats.failed, 1),

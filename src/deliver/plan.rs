@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use crate::config::ScheduleConfig;
-use crate::filter::Filter;
-use crate::forum::PlannedPost;
+use crate::deliver::forum::PlannedPost;
 use crate::language::Language;
 use crate::render::Reader;
+use crate::select::filter::Filter;
 use crate::store::MAX_NONCE_CHARS;
 
 // What a day looks like is decided in `render` (one path for every reader); re-exported here,

@@ -17,14 +17,14 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use super::engine::{Deliverer, Stats};
 use super::failure::Failure;
 use super::ratelimit::ChannelWindow;
 use super::send::{snowflake_at, On429, Outcome, Stop, LOOKBACK, UNKNOWN_MESSAGE_ID};
 use super::transport::RequestError;
-use super::{Deliverer, Stats};
-use crate::forum::{choose_tags, ForumTags, PlannedPost};
+use crate::deliver::forum::{choose_tags, ForumTags, PlannedPost};
+use crate::deliver::target::Target;
 use crate::store::{Delivery, DeliveryStatus, StoreError};
-use crate::target::Target;
 
 /// Whether a delivery's plan is a forum's posts (paper mode) rather than messages.
 pub(super) fn is_posts(delivery: &Delivery) -> bool {
@@ -150,7 +150,7 @@ impl Deliverer {
                 .await?;
             recorded.insert(thread);
             stats.messages.fetch_add(1, Ordering::Relaxed);
-            crate::metrics::message_sent(false);
+            crate::ops::metrics::message_sent(false);
         }
         self.store
             .finish_delivery(forum, date, DeliveryStatus::Done)

@@ -48,9 +48,9 @@ impl RateLimitSignals {
 
     /// serenity's rate-limit callback.
     pub fn report(&self, info: &RatelimitInfo) {
-        crate::metrics::rate_limit_wait(info.global);
+        crate::ops::metrics::rate_limit_wait(info.global);
         if info.global {
-            crate::metrics::rate_limited(true);
+            crate::ops::metrics::rate_limited(true);
             self.global_hits.fetch_add(1, Ordering::Relaxed);
             let until = Instant::now() + info.timeout;
             let mut g = self.global_until.lock().expect("signals lock");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Deliverer, PassSummary};
+use super::engine::{Deliverer, PassSummary};
 
 /// What the scheduler did over its whole run; logged as one line at shutdown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

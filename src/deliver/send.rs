@@ -19,15 +19,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::engine::{Deliverer, Stats};
 use super::failure::Failure;
 use super::plan;
 use super::ratelimit::{pace, ChannelWindow};
 use super::transport::RequestError;
-use super::{Deliverer, Stats};
 use crate::language::Language;
 use crate::store::{Delivery, DeliveryStatus, Publish, StoreError, Subscription};
 use crate::t;
-use crate::target::{ChannelKind, Target};
+use crate::{channel_kind::ChannelKind, deliver::target::Target};
 
 /// Passes a delivery may be left unfinished by transient failures before it is given up (with
 /// its last error, shown in `/papers settings`, retried with `/papers retry`).
@@ -159,7 +159,7 @@ impl Deliverer {
             let wait = match err.failure {
                 Failure::RateLimited => {
                     stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    crate::metrics::rate_limited(err.global);
+                    crate::ops::metrics::rate_limited(err.global);
                     if on_429 == On429::GiveUp {
                         return Err(Stop::Failed(Failure::RateLimited));
                     }
@@ -191,7 +191,7 @@ impl Deliverer {
                         return Err(Stop::Exhausted(e));
                     }
                     stats.retries.fetch_add(1, Ordering::Relaxed);
-                    crate::metrics::retry();
+                    crate::ops::metrics::retry();
                     let wait = plan::backoff(
                         transient,
                         self.tuning.backoff_base,
@@ -353,7 +353,7 @@ impl Deliverer {
                 thread = Some(id);
                 look_first = false;
                 stats.messages.fetch_add(1, Ordering::Relaxed);
-                crate::metrics::message_sent(target.is_person());
+                crate::ops::metrics::message_sent(target.is_person());
                 continue;
             }
             let to = thread.unwrap_or(dest);
@@ -403,7 +403,7 @@ impl Deliverer {
                             .await?;
                     }
                     stats.messages.fetch_add(1, Ordering::Relaxed);
-                    crate::metrics::message_sent(target.is_person());
+                    crate::ops::metrics::message_sent(target.is_person());
                     continue;
                 }
                 Err(stop) => return self.stopped(target, date, stop, Some(&m.body)).await,
@@ -412,7 +412,7 @@ impl Deliverer {
                 .record_sent(channel, date, m.idx, message_id)
                 .await?;
             stats.messages.fetch_add(1, Ordering::Relaxed);
-            crate::metrics::message_sent(target.is_person());
+            crate::ops::metrics::message_sent(target.is_person());
             if m.publish.is_some() {
                 settled &= self
                     .publish(channel, date, m.idx, message_id, window, cancel, stats)
@@ -570,7 +570,7 @@ impl Deliverer {
             wait = over_quota => {
                 // serenity was about to sit it out: counted here, as no 429 reached us.
                 stats.rate_limited.fetch_add(1, Ordering::Relaxed);
-                crate::metrics::rate_limited(false);
+                crate::ops::metrics::rate_limited(false);
                 tracing::debug!(channel_id = channel, wait_s = wait.as_secs(), "crosspost over quota");
                 Err(Stop::Failed(Failure::RateLimited))
             }

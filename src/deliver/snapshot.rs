@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::decide::Snapshot;
-use super::Deliverer;
+use super::engine::Deliverer;
+use crate::deliver::target::Target;
 use crate::store::StoreError;
-use crate::target::Target;
 
 impl Deliverer {
     /// Enabled channels (and the weekly posts of those that asked for one), people with active
@@ -20,7 +20,7 @@ impl Deliverer {
             ..Snapshot::default()
         };
         for sub in self.store.enabled_subscriptions().await? {
-            if crate::channel::weekly_settings(&sub).is_some() {
+            if crate::deliver::settings::weekly_settings(&sub).is_some() {
                 let weekly = Target::Weekly(sub.clone());
                 snapshot.targets.insert(weekly.key(), Arc::new(weekly));
             }
@@ -29,7 +29,7 @@ impl Deliverer {
         }
         let all_channels = self.store.subscription_count().await?;
         let enabled = snapshot.targets.values().filter(|t| !t.is_weekly()).count();
-        crate::metrics::paused_channels(all_channels.saturating_sub(enabled as u64));
+        crate::ops::metrics::paused_channels(all_channels.saturating_sub(enabled as u64));
         for (user, terms) in self.store.active_alerts().await? {
             if let Some(c) = user.dm_channel_id {
                 self.dm_channels
@@ -39,7 +39,7 @@ impl Deliverer {
             }
             snapshot.alert_terms.insert(
                 user.user_id,
-                terms.iter().map(crate::alerts::term_of).collect(),
+                terms.iter().map(crate::select::alerts::term_of).collect(),
             );
             if user.weekly_saved {
                 let weekly = Target::SavedWeekly(user.clone());

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::decide::{DayRef, Work};
-use super::{Deliverer, Stats};
+use super::engine::{Deliverer, Stats};
 use crate::render::Overlay;
 use crate::store::Archived;
 use crate::store::EditCandidate;
@@ -24,7 +24,10 @@ pub(super) type Overlays = HashMap<(NaiveDate, String), Arc<Overlay>>;
 
 impl Deliverer {
     /// The language `target` reads, when summaries are on.
-    pub(super) fn reader_language(&self, target: &crate::target::Target) -> Option<String> {
+    pub(super) fn reader_language(
+        &self,
+        target: &crate::deliver::target::Target,
+    ) -> Option<String> {
         let s = self.summaries.as_ref()?;
         Some(language_of(target, &s.config().language))
     }
@@ -139,12 +142,12 @@ impl Deliverer {
         if candidates.is_empty() {
             return Ok(());
         }
-        let subs: HashMap<u64, crate::target::Target> = self
+        let subs: HashMap<u64, crate::deliver::target::Target> = self
             .store
             .enabled_subscriptions()
             .await?
             .into_iter()
-            .map(|s| (s.channel_id, crate::target::Target::Channel(s)))
+            .map(|s| (s.channel_id, crate::deliver::target::Target::Channel(s)))
             .collect();
         let mut posts: BTreeMap<(u64, NaiveDate), Vec<EditCandidate>> = BTreeMap::new();
         for c in candidates {
@@ -234,8 +237,8 @@ impl Deliverer {
                     tracing::debug!(channel_id = c.channel_id, date = %c.date, idx = c.idx, "message edited with its summaries");
                 }
                 Err(e) => match &e.failure {
-                    crate::deliver::Failure::Transient(_)
-                    | crate::deliver::Failure::RateLimited => {
+                    crate::deliver::failure::Failure::Transient(_)
+                    | crate::deliver::failure::Failure::RateLimited => {
                         // Left pending: the next pass sends it again.
                         tracing::debug!(channel_id = c.channel_id, error = %e.failure, "editing a message failed for now");
                         return Ok(());

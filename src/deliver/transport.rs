@@ -22,7 +22,7 @@ use serenity::http::{Http, HttpError, LightMethod, MessagePagination, Request, R
 use serenity::model::channel::{GuildChannel, Message};
 
 use super::failure::{classify, classify_status, Failure};
-use crate::forum::ForumTags;
+use crate::deliver::forum::ForumTags;
 
 /// What creating a forum post answers that paperboy records: the thread, and its starter
 /// message (Discord's answer is the thread's channel object with the message in `message`).
@@ -82,10 +82,10 @@ impl From<serenity::Error> for RequestError {
             r.answered = true;
         }
         if let serenity::Error::Http(HttpError::UnsuccessfulRequest(resp)) = &e {
-            crate::metrics::refusal(resp.status_code.as_u16(), resp.error.code);
+            crate::ops::metrics::refusal(resp.status_code.as_u16(), resp.error.code);
             r.uncertain = resp.status_code.is_server_error();
             if r.uncertain {
-                crate::metrics::server_error();
+                crate::ops::metrics::server_error();
             }
         }
         r
@@ -352,11 +352,11 @@ impl Transport {
         let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let code = json["code"].as_i64().unwrap_or(-1) as isize;
         let message = json["message"].as_str().unwrap_or_default();
-        crate::metrics::refusal(status.as_u16(), code);
+        crate::ops::metrics::refusal(status.as_u16(), code);
         let mut r = RequestError::of(classify_status(status.as_u16(), code, message));
         r.uncertain = status.is_server_error();
         if r.uncertain {
-            crate::metrics::server_error();
+            crate::ops::metrics::server_error();
         }
         if status.as_u16() == 429 {
             let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());

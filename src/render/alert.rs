@@ -12,8 +12,8 @@ use super::limits::{
 };
 use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
-use crate::filter::Selected;
 use crate::language::Language;
+use crate::select::filter::Selected;
 use crate::t;
 
 /// A person's alert DM for a day: always one message (Discord's "one DM a day" promise is to
@@ -102,9 +102,9 @@ pub fn render_alert_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::Paper;
     use crate::render::testing::*;
     use crate::render::EmbedSpec;
+    use crate::source::digest::Paper;
 
     #[test]
     fn an_alert_is_one_message_and_lists_what_its_embeds_cannot_hold() {

@@ -15,9 +15,9 @@ use super::digest::{machine_for, votes_as_of};
 use super::limits::MessageSpec;
 use super::paper::{Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::post::{day_thread_name, paper_post, PostHead};
-use crate::digest::Digest;
-use crate::filter::{Filter, Selected};
 use crate::language::Language;
+use crate::select::filter::{Filter, Selected};
+use crate::source::digest::Digest;
 
 /// The most messages one channel gets for one day. A digest that would need more (only a broken
 /// or hostile source produces one) is cut, with a warning: see [`MAX_PAPERS_PER_DAY`].

@@ -17,9 +17,9 @@ use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_ME
 use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use super::save_menu::save_menu;
-use crate::digest::Paper;
-use crate::filter::Selected;
 use crate::language::Language;
+use crate::select::filter::Selected;
+use crate::source::digest::Paper;
 use crate::t;
 
 /// What the header line needs to know beyond the selected papers.
@@ -149,7 +149,7 @@ pub(super) fn attach_save_menus(
 
 /// The machine-written bullets `overlay` has for `paper`, by its arXiv id.
 pub(super) fn machine_for<'a>(
-    paper: &crate::digest::Paper,
+    paper: &crate::source::digest::Paper,
     overlay: Option<&'a Overlay>,
 ) -> Option<&'a super::paper::MachineBullets> {
     overlay?.get(paper.arxiv_id.as_deref()?).map(|m| &**m)

@@ -21,6 +21,7 @@
 //! - `reply`: a day cut to what a command's reply may hold.
 //! - `text`: messages as plain text for the CLI.
 //! - `top`: a ranking (the week's best) as messages.
+//! - [`reading_list`]: a person's saved papers as a page, and as BibTeX or links.
 
 mod alert;
 mod dates;
@@ -29,6 +30,7 @@ mod digest;
 mod limits;
 mod paper;
 mod post;
+pub mod reading_list;
 mod reply;
 mod sanitise;
 mod save_menu;

@@ -19,8 +19,8 @@ use super::limits::{
 use super::sanitise::{
     chars, escape_markdown, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS,
 };
-use crate::digest::Paper;
 use crate::language::Language;
+use crate::source::digest::Paper;
 use crate::t;
 
 /// The longest URL put into the link line; a longer one is left out (a cut URL leads nowhere).
@@ -605,7 +605,7 @@ mod tests {
             github_repo: Some("https://github.com/huggingface/smolagents".into()),
             github_stars: Some(15_300),
             project_page: Some("https://smolagents.org/".into()),
-            organization: Some(crate::digest::Organization {
+            organization: Some(crate::source::digest::Organization {
                 name: "huggingface".into(),
                 fullname: Some("Hugging Face".into()),
             }),
@@ -652,7 +652,7 @@ mod tests {
         p.project_page = Some("https://x.test/a)[b](https://evil.test)<@1>`|".into());
         p.arxiv_id = Some("2404.00399) [x](https://evil.test".into());
         p.github_stars = Some(u32::MAX);
-        p.organization = Some(crate::digest::Organization {
+        p.organization = Some(crate::source::digest::Organization {
             name: "x".into(),
             fullname: Some("[click](https://evil.test) **@everyone** <@123>".into()),
         });
@@ -739,7 +739,7 @@ mod tests {
             paper.github_stars = stars;
             paper.num_comments = comments;
             paper.arxiv_id = id;
-            paper.organization = fullname.map(|f| crate::digest::Organization {
+            paper.organization = fullname.map(|f| crate::source::digest::Organization {
                 name: "org".into(),
                 fullname: Some(f),
             });
@@ -773,7 +773,7 @@ mod tests {
                     p.project_page = repo.clone();
                     p.github_stars = Some(u32::MAX);
                     p.num_comments = Some(u32::MAX);
-                    p.organization = Some(crate::digest::Organization {
+                    p.organization = Some(crate::source::digest::Organization {
                         name: "o".into(),
                         fullname: Some(fullname.clone()),
                     });

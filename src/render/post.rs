@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use super::limits::{pack, MessageSpec, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{paper_embed_written, MachineBullets};
 use super::sanitise::{one_line, plain_line};
-use crate::digest::Paper;
-use crate::filter::Selected;
 use crate::language::Language;
+use crate::select::filter::Selected;
+use crate::source::digest::Paper;
 
 /// Discord's limit on a thread's name (at least one character).
 pub const MAX_THREAD_NAME_CHARS: usize = 100;

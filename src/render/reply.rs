@@ -70,9 +70,9 @@ pub fn reply(day: DayMessages, note: Option<&str>, lang: &Language) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::{Digest, Paper};
-    use crate::filter::Filter;
     use crate::render::{day_messages, DayContent, Reader};
+    use crate::select::filter::Filter;
+    use crate::source::digest::{Digest, Paper};
 
     fn day(n: usize, filter: &Filter) -> DayMessages {
         let digest = Digest {

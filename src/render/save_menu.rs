@@ -16,7 +16,7 @@ use serenity::builder::{
 };
 
 use super::sanitise::{one_line, truncate_chars};
-use crate::digest::Paper;
+use crate::source::digest::Paper;
 
 /// The `custom_id` of every save menu. Versioned, so a later format can tell old posts apart.
 pub const SAVE_MENU_ID: &str = "pb:save:v1";

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::limits::*;
 use super::paper::EMBED_COLOR;
 use super::sanitise::chars;
-use crate::digest::Paper;
+use crate::source::digest::Paper;
 
 pub(super) fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 4, 2).unwrap()
@@ -45,8 +45,8 @@ pub(crate) fn numbered_paper(title: &str, votes: u32) -> Paper {
 }
 
 /// A 2024-04-02 day of `n` papers "Paper i about diffusion" with i votes.
-pub(crate) fn diffusion_day(n: usize) -> crate::digest::Digest {
-    crate::digest::Digest {
+pub(crate) fn diffusion_day(n: usize) -> crate::source::digest::Digest {
+    crate::source::digest::Digest {
         date: date(),
         papers: (0..n)
             .map(|i| numbered_paper(&format!("Paper {i} about diffusion"), i as u32))
@@ -300,9 +300,9 @@ pub(super) fn fixture_days() -> Vec<(String, Vec<Paper>)> {
         for name in names {
             let bytes = std::fs::read(format!("{root}/{dir}/{name}")).unwrap();
             let parsed = if json {
-                crate::digest::hf_json::parse_hf_json(&bytes, date()).unwrap()
+                crate::source::hf_json::parse_hf_json(&bytes, date()).unwrap()
             } else {
-                crate::digest::markdown::parse_markdown(&bytes, None).unwrap()
+                crate::source::markdown::parse_markdown(&bytes, None).unwrap()
             };
             days.push((format!("{dir}/{name}"), parsed.digest.papers));
         }

@@ -86,9 +86,9 @@ fn link_labels(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::Selected;
     use crate::render::testing::*;
     use crate::render::{render_digest, RenderContext};
+    use crate::select::filter::Selected;
 
     #[test]
     fn masked_links_show_by_their_labels() {

@@ -9,9 +9,9 @@ use super::digest::{attach_save_menus, digest_embed_budget, machine_for, votes_a
 use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS};
 use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::truncate_chars;
-use crate::filter::Selected;
 use crate::language::Language;
-use crate::ranking::Ranked;
+use crate::select::filter::Selected;
+use crate::select::ranking::Ranked;
 
 /// The messages of a ranking. `header` is the first message's text (translated by the caller);
 /// `votes_at` says when the votes were counted; the chrome is in `lang`; papers `overlay` has
@@ -72,9 +72,9 @@ pub fn span(dates: &[NaiveDate]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::Digest;
-    use crate::filter::Filter;
     use crate::render::testing::*;
+    use crate::select::filter::Filter;
+    use crate::source::digest::Digest;
 
     #[test]
     fn a_ranking_is_numbered_packed_valid_and_saveable() {
@@ -82,7 +82,7 @@ mod tests {
             date: date(),
             papers: realistic_day(12),
         }];
-        let ranked = crate::ranking::top_papers(&days, &Filter::default(), 10);
+        let ranked = crate::select::ranking::top_papers(&days, &Filter::default(), 10);
         let messages = top_messages(
             "🏆 header",
             &ranked,
@@ -120,7 +120,7 @@ mod tests {
             date: date(),
             papers: realistic_day(3),
         }];
-        let ranked = crate::ranking::top_papers(&days, &Filter::default(), 3);
+        let ranked = crate::select::ranking::top_papers(&days, &Filter::default(), 3);
         let first = ranked[0].paper.arxiv_id.clone().expect("an arXiv id");
         let overlay: Overlay = [(
             first,

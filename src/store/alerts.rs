@@ -264,7 +264,7 @@ impl Store {
                     .rows_affected();
             // The weekly DMs of the reading list, under their own key.
             let weekly = sqlx::query("DELETE FROM deliveries WHERE channel_id = $1")
-                .bind(id_to_db(crate::weekly::ledger_key(user_id)))
+                .bind(id_to_db(crate::store::keys::ledger_key(user_id)))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{opt_u32, Store, StoreError};
-use crate::digest::{Digest, Organization, Paper};
+use crate::source::digest::{Digest, Organization, Paper};
 
 /// Shorter tokens yield no trigram, so the FTS index cannot find them; they are matched with
 /// LIKE instead (common in Korean, where many words are two syllables).
@@ -16,7 +16,7 @@ const RANK_EXPR: &str = "bm25(papers_fts, 2.0, 1.0)";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Archived {
     pub digest: Digest,
-    /// The source it came from, as [`crate::digest::source::DigestSource::describe`] put it.
+    /// The source it came from, as [`crate::source::loader::DigestSource::describe`] put it.
     pub source: String,
     pub fetched_at: DateTime<Utc>,
     /// Whether the day was complete at its source when fetched. A provisional day (a Hugging

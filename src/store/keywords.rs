@@ -484,7 +484,7 @@ mod tests {
             let sub = crate::store::NewSubscription {
                 guild_id: 1,
                 channel_id: 5,
-                channel_kind: crate::target::ChannelKind::Text,
+                channel_kind: crate::channel_kind::ChannelKind::Text,
                 delivery_time: None,
                 timezone: None,
                 min_votes: None,

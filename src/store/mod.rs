@@ -74,6 +74,7 @@ mod alerts;
 mod archive;
 mod checks;
 mod deliveries;
+pub mod keys;
 mod keywords;
 mod leases;
 mod lock;
@@ -454,9 +455,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("paperboy.db");
         let date = NaiveDate::from_ymd_opt(2025, 5, 6).unwrap();
-        let digest = crate::digest::Digest {
+        let digest = crate::source::digest::Digest {
             date,
-            papers: vec![crate::digest::Paper {
+            papers: vec![crate::source::digest::Paper {
                 title: "멀티모달 Retrieval".into(),
                 url: None,
                 arxiv_id: None,
@@ -470,7 +471,7 @@ mod tests {
         let sub = NewSubscription {
             guild_id: 10,
             channel_id: 20,
-            channel_kind: crate::target::ChannelKind::Announcement,
+            channel_kind: crate::channel_kind::ChannelKind::Announcement,
             delivery_time: chrono::NaiveTime::from_hms_opt(8, 0, 0),
             timezone: Some(chrono_tz::Asia::Seoul),
             min_votes: None,

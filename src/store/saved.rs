@@ -262,9 +262,9 @@ mod tests {
 
     store_tests! {
         async fn the_archive_finds_a_paper_by_its_arxiv_id_newest_day_first(store) {
-            let day = |date: &str, title: &str| crate::digest::Digest {
+            let day = |date: &str, title: &str| crate::source::digest::Digest {
                 date: date.parse().unwrap(),
-                papers: vec![crate::digest::Paper {
+                papers: vec![crate::source::digest::Paper {
                     title: title.into(),
                     arxiv_id: Some("2404.00399".into()),
                     authors: vec!["Tri Dao".into()],

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
+use crate::channel_kind::ChannelKind;
 use crate::language::Language;
-use crate::target::ChannelKind;
 
 /// How a forum channel gets the digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use crate::config::error::ConfigError;
 
 /// The section as written; every key but `base_url` and `model` has a default.
 #[derive(Debug, Deserialize)]

@@ -9,11 +9,11 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use crate::digest::Digest;
 use crate::language::Language;
 use crate::render::{
     digest_embed_budget, paper_embed_written, MessageSpec, Overlay, MAX_EMBED_CHARS_PER_MESSAGE,
 };
+use crate::source::digest::Digest;
 
 /// What to do with one sent message.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,9 +129,9 @@ pub fn plan_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::Paper;
-    use crate::filter::Filter;
     use crate::render::{day_messages_with, DayContent, MachineBullets, Reader};
+    use crate::select::filter::Filter;
+    use crate::source::digest::Paper;
     use std::sync::Arc;
 
     fn day() -> (NaiveDate, Digest) {

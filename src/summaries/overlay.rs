@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use super::labels::{label, machine_note};
 use super::validate::implausible;
 use super::Summary;
-use crate::digest::{Digest, Paper};
+use crate::deliver::target::Target;
 use crate::render::{MachineBullets, Overlay};
-use crate::target::Target;
+use crate::source::digest::{Digest, Paper};
 
 /// The language `target` reads: its own choice (`/papers subscribe language:`, a person's
 /// alerts language), else the configured default.

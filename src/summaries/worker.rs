@@ -28,7 +28,7 @@ use super::source::{Arxiv, SourceError};
 use super::writer::{WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
-use crate::digest::source::{DigestSource, SourceLoader};
+use crate::source::loader::{DigestSource, SourceLoader};
 use crate::store::{ClaimEnd, Store, StoreError};
 
 /// Waits that are not worth a config key; tests shrink them.
@@ -146,7 +146,7 @@ impl Summariser {
             arxiv,
             clock,
             hf: Some(hf),
-            owner: crate::deliver::process_id(),
+            owner: crate::ops::process::process_id(),
             tuning: WorkerTuning::default(),
             wanted: Mutex::new(BTreeMap::new()),
             wake: Notify::new(),
@@ -194,16 +194,14 @@ impl Summariser {
         let default = &self.cfg.language;
         let mut out = std::collections::BTreeSet::new();
         match self.store.enabled_subscriptions().await {
-            Ok(subs) => {
-                out.extend(subs.into_iter().map(|s| {
-                    super::overlay::language_of(&crate::target::Target::Channel(s), default)
-                }))
-            }
+            Ok(subs) => out.extend(subs.into_iter().map(|s| {
+                super::overlay::language_of(&crate::deliver::target::Target::Channel(s), default)
+            })),
             Err(e) => tracing::warn!(error = %e, "cannot read the channels' languages"),
         }
         match self.store.active_alerts().await {
             Ok(people) => out.extend(people.into_iter().map(|(u, _)| {
-                super::overlay::language_of(&crate::target::Target::Person(u), default)
+                super::overlay::language_of(&crate::deliver::target::Target::Person(u), default)
             })),
             Err(e) => tracing::warn!(error = %e, "cannot read the people's languages"),
         }
@@ -342,7 +340,7 @@ impl Summariser {
                 };
                 self.store.save_summary(&summary, redo).await?;
                 self.progress.fetch_add(1, Ordering::Relaxed);
-                crate::metrics::summary("written");
+                crate::ops::metrics::summary("written");
                 tracing::debug!(
                     arxiv_id = id,
                     language = lang,
@@ -357,7 +355,7 @@ impl Summariser {
                     .release_summary(id, lang, &self.owner, ClaimEnd::Released)
                     .await?;
                 self.endpoint_failed(&e);
-                crate::metrics::summary("endpoint_error");
+                crate::ops::metrics::summary("endpoint_error");
                 Ok(ItemOutcome::EndpointDown(e.cause()))
             }
             Err(e) => {
@@ -370,7 +368,7 @@ impl Summariser {
                 if gave_up {
                     self.progress.fetch_add(1, Ordering::Relaxed);
                 }
-                crate::metrics::summary(if gave_up { "given_up" } else { "failed" });
+                crate::ops::metrics::summary(if gave_up { "given_up" } else { "failed" });
                 Ok(ItemOutcome::Failed { cause, gave_up })
             }
         }
@@ -401,9 +399,9 @@ impl Summariser {
         }
         let today = self.today();
         self.store.add_summary_usage(today, usage, papers).await?;
-        crate::metrics::summary_usage(usage);
+        crate::ops::metrics::summary_usage(usage);
         if let Some((_, total, _)) = self.store.summary_usage(today).await?.into_iter().next() {
-            crate::metrics::summary_day(total);
+            crate::ops::metrics::summary_day(total);
         }
         Ok(())
     }
@@ -485,7 +483,7 @@ impl Summariser {
             let Some(hf) = &self.hf else { break };
             let digest = match hf.load(date).await {
                 Ok(parsed) => parsed.digest,
-                Err(crate::digest::DigestError::NotPublished(_)) => continue,
+                Err(crate::source::digest::DigestError::NotPublished(_)) => continue,
                 Err(e) => {
                     tracing::debug!(%date, error = %e, "cannot read Hugging Face's list for summaries");
                     continue;
@@ -631,7 +629,7 @@ pub enum DayLine {
 /// is missing, or replacing everything with `redo`. The day's papers in order, with titles.
 pub async fn summarize_day(
     s: &Summariser,
-    digest: &crate::digest::Digest,
+    digest: &crate::source::digest::Digest,
     language: &str,
     redo: bool,
 ) -> Result<Vec<(String, Option<String>, DayLine)>, StoreError> {

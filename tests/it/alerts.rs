@@ -1,4 +1,4 @@
-//! Personal alerts end to end: the real bot (`paperboy::discord::run_with_tuning`) on the
+//! Personal alerts end to end: the real bot (`paperboy::bot::client::run_with_tuning`) on the
 //! production HTTP path against the fake Discord, a real SQLite file and an injected clock.
 //! People manage their terms with `/alerts` from a server, the bot's DM and a user install;
 //! the running scheduler DMs each matching person once a day. (Kills in the middle of a DM

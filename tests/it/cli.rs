@@ -302,8 +302,8 @@ async fn status_shows_each_source_and_each_channels_last_and_next_post() {
     let dir = tempfile::tempdir().unwrap();
     let config = fixture_folder_config(dir.path());
     let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
-    let folder = paperboy::digest::source::DigestSource::Folder(fixture("digests")).describe();
-    let digest = paperboy::digest::Digest {
+    let folder = paperboy::source::loader::DigestSource::Folder(fixture("digests")).describe();
+    let digest = paperboy::source::digest::Digest {
         date: "2025-05-09".parse().unwrap(),
         papers: vec![],
     };

@@ -1,5 +1,5 @@
 //! End-to-end tests of every `/papers` subcommand: the real bot (library entry point
-//! `paperboy::discord::run`) against the fake Discord, with a real SQLite file.
+//! `paperboy::bot::client::run`) against the fake Discord, with a real SQLite file.
 
 use std::time::Duration;
 

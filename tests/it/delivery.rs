@@ -13,9 +13,9 @@ use crate::support::subscription::sub;
 use paperboy::clock::Clock;
 use paperboy::deliver::plan::{DayContent, RenderCache};
 use paperboy::deliver::{Deliverer, Tuning};
-use paperboy::digest::source::DigestSource;
-use paperboy::fetch::Fetcher;
-use paperboy::filter::Filter;
+use paperboy::select::filter::Filter;
+use paperboy::source::fetch::Fetcher;
+use paperboy::source::loader::DigestSource;
 use paperboy::store::{DeliveryStatus, Keyword, Publish};
 use tokio_util::sync::CancellationToken;
 
@@ -1059,7 +1059,7 @@ async fn a_refused_token_mid_fan_out_stops_delivery_and_resumes_when_accepted() 
         env.subscribe(sub(*c)).await;
     }
     env.clock.set(at(env.day, 9, 0));
-    let health = Arc::new(paperboy::health::Health::new(Duration::from_secs(60)));
+    let health = Arc::new(paperboy::ops::health::Health::new(Duration::from_secs(60)));
     health.expect_shards(1);
     let d = env.deliverer().with_health(health.clone());
     let posted = || {

@@ -7,8 +7,8 @@ use crate::support::engine::*;
 use crate::support::hf_api::GrowingApi;
 use crate::support::subscription::sub;
 use chrono::NaiveTime;
-use paperboy::digest::markdown::parse_markdown;
-use paperboy::digest::Paper;
+use paperboy::source::digest::Paper;
+use paperboy::source::markdown::parse_markdown;
 use serde_json::Value;
 
 /// The markdown digest of 2024-10-25: 31 papers, 29 of them in Hugging Face's list of that day.

@@ -10,10 +10,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use paperboy::deliver::forum::PlannedPost;
 use paperboy::deliver::plan::RenderCache;
-use paperboy::filter::Filter;
-use paperboy::forum::PlannedPost;
 use paperboy::render::DayContent;
+use paperboy::select::filter::Filter;
 use paperboy::store::{DeliveryStatus, ForumMode, Keyword};
 use serde_json::Value;
 
@@ -448,13 +448,13 @@ async fn in_proxy_mode_posts_get_their_tags_and_a_lost_answer_is_found_too() {
     config.network = Default::default();
     let config = std::sync::Arc::new(config);
     let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
-    let http = paperboy::discord::build_http(
+    let http = paperboy::bot::client::build_http(
         &paperboy::config::Token::new("fake-token"),
         &config.discord,
         paperboy::net::http_client(&config.network).unwrap(),
         &signals,
     );
-    let fetcher = std::sync::Arc::new(paperboy::fetch::Fetcher::new(
+    let fetcher = std::sync::Arc::new(paperboy::source::fetch::Fetcher::new(
         env.store.clone(),
         &config.source,
         paperboy::net::http_client(&config.network).unwrap(),

@@ -5,7 +5,7 @@ use crate::support::engine::*;
 use crate::support::hf_api::GrowingApi;
 use crate::support::subscription::sub;
 use paperboy::clock::ManualClock;
-use paperboy::digest::source::{DigestSource, SourceLoader};
+use paperboy::source::loader::{DigestSource, SourceLoader};
 
 /// A 120-paper day, asked after it is over.
 async fn big_api(day: chrono::NaiveDate) -> GrowingApi {
@@ -92,7 +92,7 @@ async fn has_code_org_and_ai_keyword_filters_select_the_right_papers() {
     ];
     for (channel, typed) in channels {
         env.subscribe(sub(channel).at(1, 30)).await;
-        let keywords = paperboy::commands::keywords::parse_keywords(typed);
+        let keywords = paperboy::bot::commands::keywords::parse_keywords(typed);
         env.store.add_keywords(channel, &keywords).await.unwrap();
     }
     env.clock.set(at(env.day, 1, 30));

@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
-use paperboy::fetch::Fetcher;
-use paperboy::publication::WeekdaySet;
+use paperboy::source::fetch::Fetcher;
+use paperboy::source::publication::WeekdaySet;
 use paperboy::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -81,7 +81,7 @@ impl Env {
         ));
         // The bot's own client builder, in proxy mode because `api_base` is set.
         let signals = paperboy::deliver::ratelimit::RateLimitSignals::new();
-        let http = paperboy::discord::build_http(
+        let http = paperboy::bot::client::build_http(
             &paperboy::config::Token::new("fake-token"),
             &self.config.discord,
             paperboy::net::http_client(&self.config.network).unwrap(),

@@ -22,11 +22,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use paperboy::clock::{Clock, ManualClock};
 use paperboy::config::Config;
+use paperboy::deliver::schedule::ChannelSchedule;
 use paperboy::deliver::{Deliverer, Tuning};
-use paperboy::digest::source::DigestSource;
-use paperboy::fetch::Fetcher;
-use paperboy::publication::Publication;
-use paperboy::schedule::ChannelSchedule;
+use paperboy::source::fetch::Fetcher;
+use paperboy::source::loader::DigestSource;
+use paperboy::source::publication::Publication;
 use paperboy::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -205,7 +205,7 @@ async fn replay(
         }
         if status.is_none() && status_at.is_some_and(|t| now >= t) {
             status = Some(
-                paperboy::report::status_of(&store, &config, now)
+                paperboy::ops::report::status_of(&store, &config, now)
                     .await
                     .unwrap(),
             );

@@ -384,7 +384,7 @@ async fn people_who_opt_in_get_their_reading_list_by_dm_on_saturdays_once() {
     bot.alerts(USER, Place::Guild, &["clear"], json!([])).await;
     let store = bot.store().await;
     assert_eq!(store.saved_count(USER).await.unwrap(), 0);
-    let key = paperboy::weekly::ledger_key(USER);
+    let key = paperboy::store::keys::ledger_key(USER);
     assert_eq!(
         store
             .delivery(key, "2024-04-06".parse().unwrap())

@@ -59,7 +59,7 @@ fn votes(api: &VotesApi) {
 
 /// The weekly post's messages as the channel shows them, once its ledger row is done.
 async fn weekly_post(bot: &Bot, date: NaiveDate) -> Vec<Value> {
-    let key = paperboy::weekly::ledger_key(CHANNEL);
+    let key = paperboy::store::keys::ledger_key(CHANNEL);
     let store = bot.store().await;
     let mut delivery = None;
     for _ in 0..400 {
@@ -132,7 +132,7 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     );
 
     bot.two_passes().await;
-    let key = paperboy::weekly::ledger_key(CHANNEL);
+    let key = paperboy::store::keys::ledger_key(CHANNEL);
     let store = bot.store().await;
     assert_eq!(store.delivery(key, d("2024-04-06")).await.unwrap(), None);
     store.close().await;
@@ -336,7 +336,7 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
             let mut finished = 0;
             for c in &channels {
                 if let Ok(Some(d)) = store
-                    .delivery(paperboy::weekly::ledger_key(*c), today)
+                    .delivery(paperboy::store::keys::ledger_key(*c), today)
                     .await
                 {
                     finished += usize::from(d.status == DeliveryStatus::Done);
@@ -358,7 +358,7 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
     let (mut duplicates, mut lost) = (0, 0);
     for c in &channels {
         let weekly = store
-            .delivery(paperboy::weekly::ledger_key(*c), today)
+            .delivery(paperboy::store::keys::ledger_key(*c), today)
             .await
             .unwrap()
             .unwrap();

@@ -1,4 +1,4 @@
-//! The real bot (`paperboy::discord::run_with_tuning`) against the fake Discord, as the
+//! The real bot (`paperboy::bot::client::run_with_tuning`) against the fake Discord, as the
 //! integration suites drive it: production HTTP path (serenity's rate limiter on, Discord
 //! reached through the fake's proxy with its test CA, the gateway through the bot's tunnel),
 //! a real SQLite file, an injected clock, and helpers to invoke `/papers` commands.
@@ -38,7 +38,7 @@ pub struct Bot {
     /// The Hugging Face API used as the fallback source, if any.
     pub hf_api: Option<String>,
     /// What the running bot reports to: its scheduler's pass count.
-    pub health: Arc<paperboy::health::Health>,
+    pub health: Arc<paperboy::ops::health::Health>,
     /// The client language of whoever runs the next commands (`locale` on their
     /// interactions): `en-US` unless a test says otherwise.
     pub locale: String,
@@ -96,7 +96,7 @@ impl Bot {
             task: None,
             next_id: 1000,
             hf_api,
-            health: Arc::new(paperboy::health::Health::new(Duration::from_secs(60))),
+            health: Arc::new(paperboy::ops::health::Health::new(Duration::from_secs(60))),
             locale: "en-US".into(),
             extra_toml: String::new(),
         };
@@ -152,8 +152,8 @@ ca_file = "{ca}"
             max_sleep: Duration::from_millis(100),
             ..Tuning::default()
         };
-        self.health = Arc::new(paperboy::health::Health::new(tuning.max_sleep));
-        self.task = Some(tokio::spawn(paperboy::discord::run_with_tuning(
+        self.health = Arc::new(paperboy::ops::health::Health::new(tuning.max_sleep));
+        self.task = Some(tokio::spawn(paperboy::bot::client::run_with_tuning(
             config,
             Token::new("fake-token"),
             Arc::new(self.clock.clone()),

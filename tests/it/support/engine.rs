@@ -11,8 +11,8 @@ use paperboy::clock::Clock;
 use paperboy::clock::ManualClock;
 use paperboy::config::Config;
 use paperboy::deliver::{Deliverer, PassSummary, Tuning};
-use paperboy::fetch::{Fetcher, Look, Role};
-use paperboy::publication::WeekdaySet;
+use paperboy::source::fetch::{Fetcher, Look, Role};
+use paperboy::source::publication::WeekdaySet;
 use paperboy::store::Store;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -101,7 +101,7 @@ impl Env {
     /// for: only a quiet primary lets it stand in at once.
     pub fn with_hf_fallback(self, api: &super::hf_api::GrowingApi) -> Env {
         let mut config = (*self.config).clone();
-        config.source.fallback = Some(paperboy::digest::source::DigestSource::HfApi {
+        config.source.fallback = Some(paperboy::source::loader::DigestSource::HfApi {
             base_url: api.base_url.clone(),
         });
         config.source.publication.fallback_after = chrono::Duration::minutes(240);

@@ -114,7 +114,7 @@ impl Sub {
         NewSubscription {
             guild_id: self.guild_id,
             channel_id: self.channel_id,
-            channel_kind: paperboy::target::ChannelKind::from_discord(self.kind)
+            channel_kind: paperboy::channel_kind::ChannelKind::from_discord(self.kind)
                 .expect("a channel type paperboy posts to"),
             delivery_time: self.delivery_time,
             timezone: self.timezone,

@@ -350,7 +350,7 @@ impl FakeDiscord {
         }
     }
 
-    /// The bot's own production client (`paperboy::discord::build_http`, serenity's rate
+    /// The bot's own production client (`paperboy::bot::client::build_http`, serenity's rate
     /// limiter on) reaching this fake through [`FakeDiscord::network`], with the signals its
     /// rate limiter reports to.
     pub fn bot_http(
@@ -364,7 +364,7 @@ impl FakeDiscord {
         let discord = paperboy::config::Config::from_toml("", std::path::Path::new("."))
             .expect("defaults")
             .discord;
-        let http = paperboy::discord::build_http(
+        let http = paperboy::bot::client::build_http(
             &paperboy::config::Token::new(FAKE_TOKEN),
             &discord,
             client,
