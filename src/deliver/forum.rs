@@ -154,6 +154,14 @@ impl PlannedPost {
     }
 }
 
+/// Whether a delivery's plan is a forum's posts (paper mode) rather than messages.
+pub fn is_posts(delivery: &crate::store::Delivery) -> bool {
+    delivery
+        .messages
+        .first()
+        .is_some_and(|m| PlannedPost::from_body(&m.body).is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,14 +26,6 @@ use crate::deliver::forum::{choose_tags, ForumTags, PlannedPost};
 use crate::deliver::target::Target;
 use crate::store::{Delivery, DeliveryStatus, StoreError};
 
-/// Whether a delivery's plan is a forum's posts (paper mode) rather than messages.
-pub(super) fn is_posts(delivery: &Delivery) -> bool {
-    delivery
-        .messages
-        .first()
-        .is_some_and(|m| PlannedPost::from_body(&m.body).is_some())
-}
-
 impl Deliverer {
     /// Creates the unsent posts of one pending paper-mode delivery, in order, recording each.
     pub(super) async fn send_posts(

@@ -286,7 +286,7 @@ impl Deliverer {
         cancel: &CancellationToken,
         stats: &Stats,
     ) -> Result<Outcome, StoreError> {
-        if super::posts::is_posts(&delivery) {
+        if super::forum::is_posts(&delivery) {
             return self
                 .send_posts(target, delivery, window, cancel, stats)
                 .await;

@@ -7,11 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
 use super::digest::votes_as_of;
-use super::limits::{
-    pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
-};
+use super::limits::{MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
+use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::t;

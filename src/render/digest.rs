@@ -13,10 +13,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
-use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
+use super::limits::{MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use super::save_menu::save_menu;
+use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::source::digest::Paper;

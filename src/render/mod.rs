@@ -34,6 +34,7 @@ pub mod reading_list;
 mod reply;
 mod sanitise;
 mod save_menu;
+mod spec;
 #[cfg(test)]
 pub(crate) mod testing;
 mod text;
@@ -51,10 +52,9 @@ pub use digest::{
     RenderContext,
 };
 pub use limits::{
-    pack, EmbedSpec, FieldSpec, MessageSpec, MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS,
-    MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE,
-    MAX_FIELDS_PER_EMBED, MAX_FIELD_NAME_CHARS, MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS,
-    MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
+    MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS, MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE,
+    MAX_EMBED_CHARS_PER_MESSAGE, MAX_FIELDS_PER_EMBED, MAX_FIELD_NAME_CHARS, MAX_FIELD_VALUE_CHARS,
+    MAX_FOOTER_CHARS, MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 pub use paper::{
     link_line, paper_embed, paper_embed_noted, paper_embed_within, paper_embed_written,
@@ -67,5 +67,6 @@ pub use save_menu::{
     normalise_arxiv_id, option_snapshot, save_menu, OptionSnapshot, SelectOption, SelectSpec,
     SAVE_MENU_ID,
 };
+pub use spec::{pack, EmbedSpec, FieldSpec, MessageSpec};
 pub use text::to_text;
 pub use top::{span, top_messages};

@@ -13,12 +13,13 @@ use chrono::NaiveDate;
 
 use super::dates::date_text;
 use super::limits::{
-    EmbedSpec, FieldSpec, MAX_DESCRIPTION_CHARS, MAX_EMBED_CHARS_PER_MESSAGE,
-    MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS, MAX_TITLE_CHARS,
+    MAX_DESCRIPTION_CHARS, MAX_EMBED_CHARS_PER_MESSAGE, MAX_FIELD_VALUE_CHARS, MAX_FOOTER_CHARS,
+    MAX_TITLE_CHARS,
 };
 use super::sanitise::{
     chars, escape_markdown, is_http_url, is_image_url, one_line, truncate_chars, ELLIPSIS,
 };
+use super::spec::{EmbedSpec, FieldSpec};
 use crate::language::Language;
 use crate::source::digest::Paper;
 use crate::t;

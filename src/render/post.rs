@@ -8,9 +8,10 @@
 
 use chrono::NaiveDate;
 
-use super::limits::{pack, MessageSpec, MAX_EMBED_CHARS_PER_MESSAGE};
+use super::limits::MAX_EMBED_CHARS_PER_MESSAGE;
 use super::paper::{paper_embed_written, MachineBullets};
 use super::sanitise::{one_line, plain_line};
+use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::source::digest::Paper;

@@ -5,8 +5,9 @@
 //! words a conversation needs; it never re-decides which papers the day has.
 
 use super::day::DayMessages;
-use super::limits::{MessageSpec, MAX_CONTENT_CHARS};
+use super::limits::MAX_CONTENT_CHARS;
 use super::sanitise::truncate_chars;
+use super::spec::MessageSpec;
 use crate::language::Language;
 use crate::t;
 

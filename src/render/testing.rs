@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::limits::*;
 use super::paper::EMBED_COLOR;
 use super::sanitise::chars;
+use super::spec::*;
 use crate::source::digest::Paper;
 
 pub(super) fn date() -> NaiveDate {

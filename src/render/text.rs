@@ -3,7 +3,7 @@
 //! Why it exists: the CLI shows exactly the messages a channel would get, message by message
 //! with their sizes, so an operator can check a day without Discord.
 
-use super::limits::MessageSpec;
+use super::spec::MessageSpec;
 
 /// "1 embed", "3 embeds": the operator's terminal speaks English.
 fn plural(n: usize, noun: &str) -> String {

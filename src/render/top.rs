@@ -6,9 +6,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::digest::{attach_save_menus, digest_embed_budget, machine_for, votes_as_of};
-use super::limits::{pack, MessageSpec, MAX_CONTENT_CHARS};
+use super::limits::MAX_CONTENT_CHARS;
 use super::paper::{paper_embed_written, Overlay};
 use super::sanitise::truncate_chars;
+use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::select::ranking::Ranked;

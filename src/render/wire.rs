@@ -8,8 +8,9 @@
 use serenity::builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage};
 use serenity::model::channel::Nonce;
 
-use super::limits::{EmbedSpec, MessageSpec, MAX_NONCE_CHARS};
+use super::limits::MAX_NONCE_CHARS;
 use super::sanitise::chars;
+use super::spec::{EmbedSpec, MessageSpec};
 
 impl EmbedSpec {
     /// A faithful conversion: limits are enforced by [`EmbedSpec::fit_limits`] (which

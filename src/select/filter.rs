@@ -37,6 +37,7 @@ use std::sync::OnceLock;
 
 use crate::select::names::NameKey;
 use crate::select::script::is_unsegmented_script;
+use crate::select::script::normalize;
 use crate::select::terms::{Facet, HAS_CODE, ORG_PREFIX};
 use crate::source::digest::Paper;
 
@@ -514,28 +515,6 @@ impl Edges {
         let after_ok = !self.after || !text[end..].chars().next().is_some_and(is_word_char);
         before_ok && after_ok
     }
-}
-
-/// The one normalisation applied to both keywords and text, so they always agree: per-character
-/// Unicode lowercase (final sigma folded to σ, which per-character lowercasing would not
-/// produce), whitespace runs collapsed to one space, trimmed.
-pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        for l in c.to_lowercase() {
-            out.push(if l == 'ς' { 'σ' } else { l });
-        }
-    }
-    out
 }
 
 /// A letter or digit of a script that puts spaces between words; only these form word

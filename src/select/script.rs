@@ -1,6 +1,29 @@
 //! Which scripts put spaces between words. Keyword matching ([`crate::select::filter`]) and name
 //! comparison ([`crate::select::names`]) both need to know, and neither should depend on the other for
-//! it: this is the one place the list of script ranges lives.
+//! it: this is the one place the list of script ranges lives, and of the one normalisation
+//! ([`normalize`]) that keywords, terms and text all go through.
+
+/// The one normalisation applied to both keywords and text, so they always agree: per-character
+/// Unicode lowercase (final sigma folded to σ, which per-character lowercasing would not
+/// produce), whitespace runs collapsed to one space, trimmed.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        for l in c.to_lowercase() {
+            out.push(if l == 'ς' { 'σ' } else { l });
+        }
+    }
+    out
+}
 
 /// Scripts written without spaces between words (or, for Korean, with particles glued to the
 /// preceding word), where a keyword can only be matched as a substring.

@@ -56,7 +56,7 @@ impl Facet {
                 .eq_ignore_ascii_case("code")
                 .then_some(Facet::HasCode);
         }
-        let name = crate::select::filter::normalize(strip_prefix_ci(text, "org")?);
+        let name = crate::select::script::normalize(strip_prefix_ci(text, "org")?);
         (name.chars().any(char::is_alphanumeric)).then_some(Facet::Org(name))
     }
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::{id_from_db, id_to_db, Store, StoreError};
 use crate::language::Language;
+use crate::store::db::{id_from_db, id_to_db, Store, StoreError};
 
 /// Terms one person may have, and their length: visible limits, stated in the replies.
 pub const MAX_ALERT_TERMS: usize = 25;

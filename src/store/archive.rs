@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{opt_u32, Store, StoreError};
 use crate::source::digest::{Digest, Organization, Paper};
+use crate::store::db::{opt_u32, Store, StoreError};
 
 /// Shorter tokens yield no trigram, so the FTS index cannot find them; they are matched with
 /// LIKE instead (common in Korean, where many words are two syllables).

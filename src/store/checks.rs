@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Store, StoreError};
+use crate::store::db::{Store, StoreError};
 
 /// What a look at a source found, when it found no digest.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::{id_from_db, id_to_db, Store, StoreError};
+use crate::store::db::{id_from_db, id_to_db, Store, StoreError};
 
 /// Discord's limit on a message nonce.
 pub const MAX_NONCE_CHARS: usize = 25;

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{id_from_db, id_to_db, Store, StoreError};
+use crate::store::db::{id_from_db, id_to_db, Store, StoreError};
 
 /// Keeps the per-paper filter cost and the `/papers keywords` listing bounded.
 pub const MAX_KEYWORDS: usize = 50;
@@ -481,7 +481,7 @@ mod tests {
         }
 
         async fn keywords_survive_unsubscribe(store) {
-            let sub = crate::store::NewSubscription {
+            let sub = crate::store::subscriptions::NewSubscription {
                 guild_id: 1,
                 channel_id: 5,
                 channel_kind: crate::channel_kind::ChannelKind::Text,
@@ -493,7 +493,7 @@ mod tests {
                 auto_publish: false,
                 created_by: 2,
                 language: None,
-                forum_mode: crate::store::ForumMode::Day,
+                forum_mode: crate::store::subscriptions::ForumMode::Day,
                 weekly: None,
             };
             store.upsert_subscription(&sub).await.unwrap();

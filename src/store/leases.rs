@@ -7,7 +7,7 @@
 //! and once the deadline passes any other process may claim the delivery and resume it from its
 //! first unrecorded message, looking on Discord first as after any crash.
 //!
-//! A SQLite file serves one process (see [`super::ProcessLock`]), so there a claim always
+//! A SQLite file serves one process (see [`crate::store::lock::ProcessLock`]), so there a claim always
 //! succeeds: the leases a killed process left behind belong to nobody alive, and its restart
 //! must not wait for them to expire.
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{id_from_db, id_to_db, Pool, Store, StoreError};
+use crate::store::db::{id_from_db, id_to_db, Pool, Store, StoreError};
 
 impl Store {
     /// Takes (or extends) the lease on a pending delivery for `owner` until `until`. False when
@@ -202,7 +202,7 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
-    use crate::store::DeliveryStatus;
+    use crate::store::deliveries::DeliveryStatus;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 4, 2, h, m, s).unwrap()

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{id_to_db, Store, StoreError};
+use crate::store::db::{id_to_db, Store, StoreError};
 
 /// Papers one person may keep: a visible limit (stated in the reply that hits it), so that one
 /// person cannot grow the database without bound.

@@ -3,9 +3,9 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::{id_from_db, id_to_db, opt_u32, Store, StoreError};
 use crate::channel_kind::ChannelKind;
 use crate::language::Language;
+use crate::store::db::{id_from_db, id_to_db, opt_u32, Store, StoreError};
 
 /// How a forum channel gets the digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -644,7 +644,7 @@ mod tests {
             assert_eq!(store.subscription_count().await.unwrap(), 0);
 
             let delivery = store.delivery(1, date).await.unwrap().unwrap();
-            assert_eq!(delivery.status, crate::store::DeliveryStatus::Failed);
+            assert_eq!(delivery.status, crate::store::deliveries::DeliveryStatus::Failed);
             assert_eq!(delivery.last_error.as_deref(), Some("unsubscribed"));
             assert!(store.pending_deliveries().await.unwrap().is_empty());
         }

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Store, StoreError};
+use crate::store::db::{Store, StoreError};
 use crate::summaries::prompt::{PaperText, TextKind};
 use crate::summaries::{Bullet, Summary, Usage};
 
@@ -447,14 +447,14 @@ impl Store {
         rows.into_iter()
             .map(|(c, d, idx, m, body, thread)| {
                 Ok(EditCandidate {
-                    channel_id: super::id_from_db(c),
+                    channel_id: crate::store::db::id_from_db(c),
                     date: d,
                     idx: idx.max(0) as u32,
-                    message_id: super::id_from_db(m),
+                    message_id: crate::store::db::id_from_db(m),
                     body: serde_json::from_str(&body).map_err(|e| {
                         StoreError::Corrupt(format!("message body of {c} on {d}: {e}"))
                     })?,
-                    thread_id: thread.map(super::id_from_db),
+                    thread_id: thread.map(crate::store::db::id_from_db),
                 })
             })
             .collect()
@@ -477,7 +477,7 @@ impl Store {
             "UPDATE delivery_messages SET edit_state = $4, edit_body = $5 \
              WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state IS NULL"
         )
-        .bind(super::id_to_db(channel_id))
+        .bind(crate::store::db::id_to_db(channel_id))
         .bind(date)
         .bind(i64::from(idx))
         .bind(state)
@@ -508,12 +508,12 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(format!("edit body of {c} on {d}: {e}")))?;
                 Ok((
                     EditCandidate {
-                        channel_id: super::id_from_db(c),
+                        channel_id: crate::store::db::id_from_db(c),
                         date: d,
                         idx: idx.max(0) as u32,
-                        message_id: super::id_from_db(m),
+                        message_id: crate::store::db::id_from_db(m),
                         body: body.clone(),
-                        thread_id: thread.map(super::id_from_db),
+                        thread_id: thread.map(crate::store::db::id_from_db),
                     },
                     body,
                 ))
@@ -539,7 +539,7 @@ impl Store {
              AND (edit_owner IS NULL OR edit_owner = $4 OR edit_until < $6)"
         };
         let n = with_pool!(self, |db| sqlx::query(sql)
-            .bind(super::id_to_db(c.channel_id))
+            .bind(crate::store::db::id_to_db(c.channel_id))
             .bind(c.date)
             .bind(i64::from(c.idx))
             .bind(owner)
@@ -563,7 +563,7 @@ impl Store {
             "UPDATE delivery_messages SET edit_state = $4 \
              WHERE channel_id = $1 AND digest_date = $2 AND idx = $3 AND edit_state = 'pending'"
         )
-        .bind(super::id_to_db(channel_id))
+        .bind(crate::store::db::id_to_db(channel_id))
         .bind(date)
         .bind(i64::from(idx))
         .bind(if ok { "done" } else { "failed" })

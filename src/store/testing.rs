@@ -18,7 +18,7 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
 
-use super::Store;
+use crate::store::db::Store;
 
 /// The server to test against (a URL naming a database the tests may create schemas in).
 pub(crate) const URL_VAR: &str = "PAPERBOY_TEST_POSTGRES_URL";
@@ -238,7 +238,7 @@ mod tests {
         let mut err = std::io::stderr();
         match server() {
             Some(url) => {
-                let shown = super::super::Database::Postgres(url.to_string()).describe();
+                let shown = crate::store::db::Database::Postgres(url.to_string()).describe();
                 let _ = writeln!(err, "\nPostgres store suite runs against {shown}");
             }
             None => {

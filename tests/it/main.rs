@@ -19,6 +19,7 @@ mod forum_posts;
 mod gateway;
 mod hf_paging;
 mod i18n;
+mod layout;
 mod postgres;
 mod proxy_mode;
 mod replay;

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
 use super::subscription::{autocomplete_timezone, parse_time, parse_zone, when_words};
-use super::{
+use crate::bot::commands::context::{
     lang, sanitize_inline, say_ephemeral, store_error, term_error_words, user_error, Context, Error,
 };
 use crate::deliver::outlook::outlook;
@@ -148,7 +148,7 @@ async fn describe_schedule(ctx: Context<'_>, user: &AlertUser) -> Result<String,
             text.push_str(&t!(
                 &lang,
                 key,
-                at = super::discord_time(n.at),
+                at = crate::bot::commands::context::discord_time(n.at),
                 date = date_text(n.date, &lang)
             ));
         }

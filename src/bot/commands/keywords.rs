@@ -2,7 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::{
+use crate::bot::commands::context::{
     lang, require_manage_channels, sanitize_inline, say_ephemeral, store_error, term_error_words,
     user_error, Context, Error,
 };

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use crate::i18n;
 use crate::language::Language;
 
-use super::{Data, Error};
+use crate::bot::commands::context::{Data, Error};
 
 type Command = poise::Command<Data, Error>;
 type CowVec = Cow<'static, [(Cow<'static, str>, Cow<'static, str>)]>;

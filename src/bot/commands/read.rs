@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{
+use crate::bot::commands::context::{
     discord_time, lang, parse_user_date, sanitize_inline, say_ephemeral, send_messages, today_for,
     user_error, Context, Error,
 };
@@ -197,7 +197,7 @@ async fn load_day(ctx: Context<'_>, date: NaiveDate, ephemeral: bool) -> Result<
     if let Some(a) = data.fetcher.archived(date).await?.filter(|a| a.final_) {
         return Ok(a);
     }
-    super::defer(ctx, ephemeral).await?;
+    crate::bot::commands::context::defer(ctx, ephemeral).await?;
     let lang = lang(ctx);
     let day = date_text(date, &lang);
     match data

@@ -5,7 +5,9 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::{no_mentions, sanitize_inline, say_ephemeral, user_error, Context, Data, Error};
+use crate::bot::commands::context::{
+    no_mentions, sanitize_inline, say_ephemeral, user_error, Context, Data, Error,
+};
 use crate::language::Language;
 use crate::render::reading_list::{export, page};
 use crate::render::{normalise_arxiv_id, option_snapshot, outside_text, SAVE_MENU_ID};

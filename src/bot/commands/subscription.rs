@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
 use super::forum_mode::{forum_mode_for, mode_line, mode_words, not_a_forum, ForumModeChoice};
-use super::{
+use crate::bot::commands::context::{
     discord_time, lang, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
     user_error, Context, Error,
 };
@@ -421,7 +421,7 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
     data.store.set_paused(channel_id, None).await?;
     // Days that failed while the channel was unreachable (within the catch-up window) are
     // retried now that someone says it is fixed.
-    let since = super::today_for(ctx).await?
+    let since = crate::bot::commands::context::today_for(ctx).await?
         - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
     let reopened = data
         .store
@@ -446,7 +446,7 @@ pub async fn retry(ctx: Context<'_>) -> Result<(), Error> {
     let Some(sub) = data.store.subscription(channel_id).await? else {
         return Err(user_error(t!(&lang, "not-subscribed-yet")));
     };
-    let since = super::today_for(ctx).await?
+    let since = crate::bot::commands::context::today_for(ctx).await?
         - chrono::Duration::days(i64::from(data.config.schedule.catch_up_days));
     let dates = data.store.retry_failed_days(channel_id, since).await?;
     if dates.is_empty() {

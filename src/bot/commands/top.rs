@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{send_messages, today_for, user_error, Context, Error};
+use crate::bot::commands::context::{send_messages, today_for, user_error, Context, Error};
 use crate::render::{span, top_messages};
 use crate::select::ranking::{top_papers, Period};
 use crate::source::digest::Digest;
@@ -187,7 +187,7 @@ pub fn weekly_words(
     if settings_view {
         let schedule = crate::deliver::weekly::timing::schedule(w.weekday, time, tz);
         let next = crate::deliver::weekly::timing::next_fire(&schedule, now)
-            .map(super::discord_time)
+            .map(crate::bot::commands::context::discord_time)
             .unwrap_or_else(|| "—".into());
         crate::t!(
             lang,

@@ -1,4 +1,4 @@
-//! The shared search behind [`AlertIndex`](super::AlertIndex): one automaton over everybody's
+//! The shared search behind [`AlertIndex`](crate::select::alerts::AlertIndex): one automaton over everybody's
 //! distinct keyword patterns, one hash map over everybody's distinct author names, and for each
 //! person the term slots pointing at them.
 //!
@@ -20,9 +20,18 @@ use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
 
-use super::PersonMatches;
 use crate::select::filter::{keyword_automaton, Edges, Prepared};
 use crate::select::names::NameKey;
+
+/// One person's papers of the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonMatches {
+    pub user: u64,
+    /// In digest order: the paper's index in the slice matched, and the person's terms that hit
+    /// it, keywords first then authors (each in the order the person typed them), as typed;
+    /// authors as `author:Name`.
+    pub papers: Vec<(usize, Vec<String>)>,
+}
 
 /// What a term slot matches on: an interned keyword pattern or name key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,22 +26,14 @@ pub use stored::{stored_term, term_of};
 
 use std::collections::HashMap;
 
-use crate::select::filter::{author_display, keyword_display, normalize, Prepared};
+use crate::select::filter::{author_display, keyword_display, Prepared};
 use crate::select::names::NameKey;
+use crate::select::script::normalize;
 use crate::select::terms::{Facet, Term, TermKind};
 use crate::source::digest::Paper;
 
+pub use matcher::PersonMatches;
 use matcher::{Matcher, Slot, SlotTarget};
-
-/// One person's papers of the day.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonMatches {
-    pub user: u64,
-    /// In digest order: the paper's index in the slice matched, and the person's terms that hit
-    /// it, keywords first then authors (each in the order the person typed them), as typed;
-    /// authors as `author:Name`.
-    pub papers: Vec<(usize, Vec<String>)>,
-}
 
 /// Everybody's alert terms, compiled once and matched against each day.
 #[derive(Debug, Clone)]
