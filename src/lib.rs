@@ -29,6 +29,8 @@
 //! - [`reading_list`]: a person's saved papers as a page and as BibTeX or links, pure.
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, the deliveries ledger, leases.
+//! - [`model`]: the operator's OpenAI-compatible endpoint: one request, the answer read
+//!   leniently, what a refusal names, what was learned (stored per endpoint and model).
 //! - [`summaries`]: summary bullets written by the operator's model, in each reader's
 //!   language: config, prompt, validation, the arXiv text source, the background worker.
 //! - [`target`]: who a post is for (a channel or a person) and the kinds of channel, pure.
@@ -76,6 +78,7 @@ pub mod i18n;
 pub mod language;
 pub mod logging;
 pub mod metrics;
+pub mod model;
 pub mod names;
 pub mod net;
 pub mod outlook;

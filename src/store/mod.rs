@@ -77,6 +77,7 @@ mod deliveries;
 mod keywords;
 mod leases;
 mod lock;
+mod model_settings;
 mod saved;
 mod subscriptions;
 mod summaries;
@@ -98,6 +99,7 @@ pub use alerts::{
 };
 pub use archive::{Archived, ArchivedDay, SearchHit};
 pub use checks::{CheckOutcome, SourceCheck};
+pub use model_settings::ModelSettings;
 pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
 };
