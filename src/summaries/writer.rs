@@ -16,8 +16,9 @@ pub enum WriteError {
     #[error(transparent)]
     Endpoint(ChatError),
     /// The endpoint refused this request and nothing in it could be changed to suit it (or
-    /// answered with something that is not a completion): counted against the paper.
-    #[error(transparent)]
+    /// answered with something that is not a completion): counted against the paper. Said
+    /// without the provider's words, which the model client logs once for all papers.
+    #[error("{}", request_error(.0))]
     Request(ChatError),
     /// Two answers in a row were unusable (invalid JSON, wrong shape or language, cut short).
     #[error("unusable answer: {0}")]
@@ -25,6 +26,15 @@ pub enum WriteError {
     /// The model declined.
     #[error("the model declined to summarise the paper")]
     Refused,
+}
+
+fn request_error(e: &ChatError) -> String {
+    match e {
+        ChatError::Rejected { status, .. } => format!(
+            "the endpoint refused the request ({status}; its words are logged once and shown by `paperboy status`)"
+        ),
+        other => other.to_string(),
+    }
 }
 
 impl WriteError {

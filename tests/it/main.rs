@@ -20,6 +20,7 @@ mod gateway;
 mod hf_paging;
 mod i18n;
 mod postgres;
+mod providers;
 mod proxy_mode;
 mod replay;
 mod run;
