@@ -341,6 +341,8 @@ async fn summarize_check_says_what_the_endpoint_took_and_learned_and_stores_it()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_learn_each_thing_once() {
     let fake = FakeProvider::start(groq::Groq).await;
+    // Slow enough that four requests sent at once are at the endpoint together.
+    fake.set_latency(std::time::Duration::from_millis(150));
     let arxiv = FakeArxiv::start().await;
     let extra = format!(
         "[summaries]\nbase_url = \"{}\"\nmodel = \"{}\"\nlanguage = \"en\"\ninput = \"abstract\"\n\

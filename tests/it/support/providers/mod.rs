@@ -60,6 +60,8 @@ pub struct Seen {
 struct Inner {
     provider: Box<dyn Provider>,
     seen: Mutex<Vec<Seen>>,
+    /// How long each answer takes, after the request is recorded.
+    latency: Mutex<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -75,6 +77,7 @@ impl FakeProvider {
         let inner = Arc::new(Inner {
             provider: Box::new(provider),
             seen: Mutex::new(Vec::new()),
+            latency: Mutex::new(std::time::Duration::ZERO),
         });
         let app = axum::Router::new()
             .route(&path, post(complete))
@@ -94,6 +97,11 @@ impl FakeProvider {
 
     pub fn model(&self) -> &'static str {
         self.inner.provider.model()
+    }
+
+    /// Each answer takes `d` (so that requests sent at once are in flight together).
+    pub fn set_latency(&self, d: std::time::Duration) {
+        *self.inner.latency.lock().unwrap() = d;
     }
 
     /// Every request with a valid key, in order.
@@ -127,6 +135,10 @@ async fn complete(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Str
         body: body.clone(),
         refused: refusal.is_some(),
     });
+    let latency = *inner.latency.lock().unwrap();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     match refusal {
         Some(r) => r,
         None => {
