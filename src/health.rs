@@ -362,7 +362,10 @@ mod tests {
         assert!(!serde_json::to_string(&r).unwrap().contains("model"));
         let cell = Arc::new(Mutex::new(None));
         h.watch_model(cell.clone());
-        assert_eq!(h.report(vec![0], Ok(())).model, Some(ModelReport { last_refusal: None }));
+        assert_eq!(
+            h.report(vec![0], Ok(())).model,
+            Some(ModelReport { last_refusal: None })
+        );
         *cell.lock().unwrap() = Some("No models loaded.".into());
         let r = h.report(vec![0], Ok(()));
         assert!(r.ok, "a refusal is the papers' failure, not the process's");

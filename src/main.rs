@@ -424,7 +424,13 @@ async fn check(
         body: None,
         kind: TextKind::Abstract,
     };
-    let t = task(&paper, language, cfg.max_output_tokens, cfg.temperature, None);
+    let t = task(
+        &paper,
+        language,
+        cfg.max_output_tokens,
+        cfg.temperature,
+        None,
+    );
     let result = client.complete(&t).await;
     let after = client.learned();
     store.close().await;
@@ -450,15 +456,21 @@ async fn check(
     let budget = c
         .sent
         .budget
-        .map_or("no output limit".to_string(), |(name, n)| format!("{name} {n}"));
+        .map_or("no output limit".to_string(), |(name, n)| {
+            format!("{name} {n}")
+        });
     let temperature = c
         .sent
         .temperature
-        .map_or("temperature not sent".to_string(), |t| format!("temperature {t}"));
+        .map_or("temperature not sent".to_string(), |t| {
+            format!("temperature {t}")
+        });
     let effort = c
         .sent
         .effort
-        .map_or("reasoning_effort not sent".to_string(), |e| format!("reasoning_effort {e}"));
+        .map_or("reasoning_effort not sent".to_string(), |e| {
+            format!("reasoning_effort {e}")
+        });
     println!("Parameters: {budget}, {effort}, {temperature}");
     let u = c.usage;
     println!(

@@ -22,17 +22,26 @@ pub fn adapt(learned: &Learned, body: &Value, refused: &[Refused]) -> (Learned, 
     // A JSON task sent in the prompt-only mode has no `response_format`, but is still JSON:
     // nothing lower to step down to then.
     let mut stepped = false;
+    let mut seen: Vec<&Refused> = Vec::new();
     for r in refused {
+        // A thing named twice is one thing.
+        if seen.contains(&r) {
+            continue;
+        }
+        seen.push(r);
         match r {
-            Refused::Param(p) if DROPPABLE.contains(&p.as_str()) && body.get(p).is_some() => {
-                if next.refused.insert(p.clone()) {
-                    lessons.push(Lesson::Dropped(p.clone()));
-                }
+            Refused::Param(p)
+                if DROPPABLE.contains(&p.as_str())
+                    && body.get(p).is_some()
+                    && next.refused.insert(p.clone()) =>
+            {
+                lessons.push(Lesson::Dropped(p.clone()));
             }
-            Refused::SchemaKeyword(k) if schema.is_some_and(|s| uses_keyword(s, k)) => {
-                if next.dropped_keywords.insert(k.clone()) {
-                    lessons.push(Lesson::Keyword(k.clone()));
-                }
+            Refused::SchemaKeyword(k)
+                if schema.is_some_and(|s| uses_keyword(s, k))
+                    && next.dropped_keywords.insert(k.clone()) =>
+            {
+                lessons.push(Lesson::Keyword(k.clone()));
             }
             // A keyword the schema does not have, or the format itself: the next way down.
             Refused::SchemaKeyword(_) | Refused::ResponseFormat if format.is_some() && !stepped => {
@@ -97,7 +106,14 @@ mod tests {
         let (_, again) = after(&l, &[p("temperature")]);
         assert!(again.is_empty());
         // Mistral refuses two at once, one of which the bot never sends.
-        let (l, lessons) = after(&fresh, &[p("store"), p("max_completion_tokens"), p("reasoning_effort")]);
+        let (l, lessons) = after(
+            &fresh,
+            &[
+                p("store"),
+                p("max_completion_tokens"),
+                p("reasoning_effort"),
+            ],
+        );
         assert_eq!(
             lessons,
             vec![
@@ -116,29 +132,56 @@ mod tests {
     #[test]
     fn structured_output_steps_down_one_way_at_a_time() {
         let (l, lessons) = after(&Learned::default(), &[Refused::ResponseFormat]);
-        assert_eq!((l.json, lessons), (JsonMode::JsonObject, vec![Lesson::Mode(JsonMode::JsonObject)]));
+        assert_eq!(
+            (l.json, lessons),
+            (
+                JsonMode::JsonObject,
+                vec![Lesson::Mode(JsonMode::JsonObject)]
+            )
+        );
         let (l, _) = after(&l, &[Refused::ResponseFormat]);
         assert_eq!(l.json, JsonMode::Prompt);
         let (_, none) = after(&l, &[Refused::ResponseFormat]);
         assert!(none.is_empty(), "nothing lower than the prompt");
+        // A keyword named twice is taken out once, without stepping down.
+        let (l2, lessons) = after(
+            &Learned::default(),
+            &[
+                Refused::SchemaKeyword("minItems".into()),
+                Refused::SchemaKeyword("minItems".into()),
+            ],
+        );
+        assert_eq!((l2.json, lessons.len()), (JsonMode::Schema, 1));
         // Two readings of one refusal step down once.
         let (l, lessons) = after(
             &Learned::default(),
-            &[Refused::ResponseFormat, Refused::SchemaKeyword("$schema".into())],
+            &[
+                Refused::ResponseFormat,
+                Refused::SchemaKeyword("$schema".into()),
+            ],
         );
         assert_eq!((l.json, lessons.len()), (JsonMode::JsonObject, 1));
     }
 
     #[test]
     fn a_refused_keyword_is_taken_out_if_the_schema_has_it() {
-        let (l, lessons) = after(&Learned::default(), &[Refused::SchemaKeyword("minItems".into())]);
+        let (l, lessons) = after(
+            &Learned::default(),
+            &[Refused::SchemaKeyword("minItems".into())],
+        );
         assert_eq!(lessons, vec![Lesson::Keyword("minItems".into())]);
         assert_eq!(l.json, JsonMode::Schema);
         let (l, _) = after(&l, &[Refused::SchemaKeyword("maxItems".into())]);
         assert_eq!(l.dropped_keywords.len(), 2);
         // Not in the schema sent (taken out already, or never there): JSON mode instead.
         let (l, lessons) = after(&l, &[Refused::SchemaKeyword("minItems".into())]);
-        assert_eq!((l.json, lessons), (JsonMode::JsonObject, vec![Lesson::Mode(JsonMode::JsonObject)]));
+        assert_eq!(
+            (l.json, lessons),
+            (
+                JsonMode::JsonObject,
+                vec![Lesson::Mode(JsonMode::JsonObject)]
+            )
+        );
         // In JSON mode there is no schema to take keywords from.
         let (l2, lessons) = after(&l, &[Refused::SchemaKeyword("minItems".into())]);
         assert_eq!((l2.json, lessons.len()), (JsonMode::Prompt, 1));
@@ -146,7 +189,10 @@ mod tests {
 
     #[test]
     fn unknown_refusals_change_nothing() {
-        let (l, lessons) = after(&Learned::default(), &[Refused::Unknown, p("frequency_penalty")]);
+        let (l, lessons) = after(
+            &Learned::default(),
+            &[Refused::Unknown, p("frequency_penalty")],
+        );
         assert!(lessons.is_empty());
         assert!(l.is_default());
     }

@@ -185,7 +185,11 @@ pub fn read_answer(body: &[u8]) -> Result<Answer, AnswerError> {
     if text.trim().is_empty() && finish != Finish::Length {
         // The whole answer in the reasoning field: the server's parser never saw the thinking
         // end. Where the model was cut off, that is thinking, not an answer.
-        if let Some(r) = choice.message.reasoning_content.or(choice.message.reasoning) {
+        if let Some(r) = choice
+            .message
+            .reasoning_content
+            .or(choice.message.reasoning)
+        {
             text = strip_think(&r);
         }
     }
@@ -277,15 +281,20 @@ mod tests {
             read_answer(br#"{"choices": []}"#),
             Err(AnswerError::NoChoices)
         ));
-        assert!(matches!(read_answer(b"<html>"), Err(AnswerError::NotJson(_))));
+        assert!(matches!(
+            read_answer(b"<html>"),
+            Err(AnswerError::NotJson(_))
+        ));
     }
 
     #[test]
     fn usage_in_every_variant() {
-        let a = read(json!({"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
+        let a = read(
+            json!({"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 1000, "completion_tokens": 600, "total_tokens": 1600,
                 "prompt_tokens_details": {"cached_tokens": 512},
-                "completion_tokens_details": {"reasoning_tokens": 448}}}));
+                "completion_tokens_details": {"reasoning_tokens": 448}}}),
+        );
         assert_eq!(
             a.usage,
             TokenUsage {
@@ -324,10 +333,12 @@ mod tests {
             "reasoning_content": "{\"bullets\": []}"}, "finish_reason": "stop"}]}));
         assert_eq!(a.text, "{\"bullets\": []}");
         // A reasoning model cut off while thinking has no answer (async-openai#424).
-        let a = read(json!({"choices": [{"message": {"content": "", "reasoning_content": "Let me think"},
+        let a = read(
+            json!({"choices": [{"message": {"content": "", "reasoning_content": "Let me think"},
             "finish_reason": "length"}],
             "usage": {"prompt_tokens": 900, "completion_tokens": 400,
-                "completion_tokens_details": {"reasoning_tokens": 400}}}));
+                "completion_tokens_details": {"reasoning_tokens": 400}}}),
+        );
         assert_eq!((a.text.as_str(), a.finish), ("", Finish::Length));
         assert_eq!(a.usage.reasoning, 400);
         // Mistral's parts.
@@ -339,10 +350,14 @@ mod tests {
 
     #[test]
     fn refusals_filters_and_errors_in_a_200() {
-        let a = read(json!({"choices": [{"message": {"content": null, "refusal": "I can't help with that."},
-            "finish_reason": "stop"}]}));
+        let a = read(
+            json!({"choices": [{"message": {"content": null, "refusal": "I can't help with that."},
+            "finish_reason": "stop"}]}),
+        );
         assert_eq!(a.refusal.as_deref(), Some("I can't help with that."));
-        let a = read(json!({"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]}));
+        let a = read(
+            json!({"choices": [{"message": {"content": ""}, "finish_reason": "content_filter"}]}),
+        );
         assert_eq!(a.finish, Finish::ContentFilter);
         let e = read_answer(br#"{"error": {"code": 502, "message": "Upstream idle timeout"}}"#)
             .unwrap_err();
@@ -363,7 +378,10 @@ mod tests {
             json_text("Here is the JSON:\n```json\n{\"a\": 1}\n```\nHope it helps."),
             "{\"a\": 1}"
         );
-        assert_eq!(json_text("Sure! {\"a\": {\"b\": 2}} Done."), "{\"a\": {\"b\": 2}}");
+        assert_eq!(
+            json_text("Sure! {\"a\": {\"b\": 2}} Done."),
+            "{\"a\": {\"b\": 2}}"
+        );
         assert_eq!(json_text("  {\"a\": 1} "), "{\"a\": 1}");
         assert_eq!(json_text("no json"), "no json");
     }

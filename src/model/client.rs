@@ -135,7 +135,10 @@ const MAX_CALLS: u32 = 10;
 /// A request that did not come back with a 2xx.
 enum Failure {
     /// A 4xx that may name something to change.
-    Refused { status: u16, body: Vec<u8> },
+    Refused {
+        status: u16,
+        body: Vec<u8>,
+    },
     Other(ChatError),
 }
 

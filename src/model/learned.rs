@@ -168,7 +168,11 @@ mod tests {
                 ..Learned::default()
             }
         );
-        assert!(l.describe().contains("not sent: temperature"), "{}", l.describe());
+        assert!(
+            l.describe().contains("not sent: temperature"),
+            "{}",
+            l.describe()
+        );
         assert_eq!(JsonMode::Schema.fallback(), Some(JsonMode::JsonObject));
         // Another process's lessons add to these, never undo them.
         let mut other = Learned::default();
@@ -177,7 +181,10 @@ mod tests {
         let mut merged = l.clone();
         merged.merge(&other);
         assert_eq!(merged.refused.len(), 2);
-        assert_eq!((merged.json, merged.min_output_tokens), (JsonMode::JsonObject, 6000));
+        assert_eq!(
+            (merged.json, merged.min_output_tokens),
+            (JsonMode::JsonObject, 6000)
+        );
         assert_eq!(JsonMode::Prompt.fallback(), None);
     }
 }

@@ -94,7 +94,11 @@ pub fn read_refusal(body: &[u8]) -> Refusal {
         .cloned()
         .unwrap_or_else(|| "no message".into());
     let message = cap(&message);
-    let mut refused: Vec<Refused> = said.extra.iter().map(|p| Refused::Param(p.clone())).collect();
+    let mut refused: Vec<Refused> = said
+        .extra
+        .iter()
+        .map(|p| Refused::Param(p.clone()))
+        .collect();
     if refused.is_empty() {
         refused = classify(said.param.as_deref(), &said.messages.join("\n"));
     }
@@ -107,7 +111,11 @@ pub fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let mut said = Said::default();
     gather(&v, &mut said, 0);
-    said.messages.into_iter().rev().find(|m| !m.is_empty()).map(|m| cap(&m))
+    said.messages
+        .into_iter()
+        .rev()
+        .find(|m| !m.is_empty())
+        .map(|m| cap(&m))
 }
 
 fn cap(text: &str) -> String {
@@ -229,9 +237,11 @@ fn classify(param: Option<&str>, message: &str) -> Vec<Refused> {
         let name = &rest[..end];
         let after = &rest[end + 1..];
         let thing = if after.starts_with(" at '")
-            && after[5..].split('\'').next().is_some_and(|at| {
-                at.contains("response_schema") || at.contains("response_format")
-            }) {
+            && after[5..]
+                .split('\'')
+                .next()
+                .is_some_and(|at| at.contains("response_schema") || at.contains("response_format"))
+        {
             Refused::SchemaKeyword(name.to_string())
         } else if after.starts_with(" at ") {
             // A field deeper in something else (a message, a tool): not ours to drop.
@@ -265,9 +275,15 @@ fn classify(param: Option<&str>, message: &str) -> Vec<Refused> {
     if let Some((_, p)) = names.first() {
         return vec![Refused::Param(normalise_param(p))];
     }
-    if ["response_format", "response format", "json_schema", "json schema", "json_object"]
-        .iter()
-        .any(|w| lower.contains(w))
+    if [
+        "response_format",
+        "response format",
+        "json_schema",
+        "json schema",
+        "json_object",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
         return vec![Refused::ResponseFormat];
     }
@@ -315,29 +331,43 @@ mod tests {
     #[test]
     fn openai_names_the_parameter() {
         // BeehiveInnovations/pal-mcp-server#78, leafo/lua-openai#12
-        let r = read(r#"{"error": {"message": "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}"#);
+        let r = read(
+            r#"{"error": {"message": "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}"#,
+        );
         assert_eq!(r.refused, param("temperature"));
         assert!(r.message.starts_with("Unsupported value: 'temperature'"));
         // ITSpecialist111/ai_automation_suggester#38
-        let r = read(r#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#);
+        let r = read(
+            r#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#,
+        );
         assert_eq!(r.refused, param("max_tokens"));
         // The same without `param` (a proxy that keeps only the message): the first name.
-        let r = read(r#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "code": "invalid_request_body"}}"#);
+        let r = read(
+            r#"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "code": "invalid_request_body"}}"#,
+        );
         assert_eq!(r.refused, param("max_tokens"));
-        let r = read(r#"{"error": {"message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", "type": "invalid_request_error", "param": "response_format", "code": null}}"#);
+        let r = read(
+            r#"{"error": {"message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", "type": "invalid_request_error", "param": "response_format", "code": null}}"#,
+        );
         assert_eq!(r.refused, vec![Refused::ResponseFormat]);
         // liam-hq/liam#1162: a strict schema's keyword.
-        let r = read(r#"{"error":{"message":"Invalid schema for response_format 'review': In context=('properties', 'scores', 'items', 'properties', 'value'), 'minimum' is not permitted.","type":"invalid_request_error","param":"response_format","code":null}}"#);
+        let r = read(
+            r#"{"error":{"message":"Invalid schema for response_format 'review': In context=('properties', 'scores', 'items', 'properties', 'value'), 'minimum' is not permitted.","type":"invalid_request_error","param":"response_format","code":null}}"#,
+        );
         assert_eq!(r.refused, vec![Refused::SchemaKeyword("minimum".into())]);
         // BoundaryML/baml#2708: the dotted spelling.
-        let r = read(r#"{"error": {"message": "Unsupported parameter: 'reasoning.effort' is not supported with this model.", "type": "invalid_request_error", "param": "reasoning.effort", "code": "unsupported_parameter"}}"#);
+        let r = read(
+            r#"{"error": {"message": "Unsupported parameter: 'reasoning.effort' is not supported with this model.", "type": "invalid_request_error", "param": "reasoning.effort", "code": "unsupported_parameter"}}"#,
+        );
         assert_eq!(r.refused, param("reasoning_effort"));
     }
 
     #[test]
     fn mistral_pydantic_in_every_wrapping() {
         // openclaude#739: the bare FastAPI shape, two extra fields at once.
-        let r = read(r#"{"detail":[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false},{"type":"extra_forbidden","loc":["body","max_completion_tokens"],"msg":"Extra inputs are not permitted","input":8192}]}"#);
+        let r = read(
+            r#"{"detail":[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false},{"type":"extra_forbidden","loc":["body","max_completion_tokens"],"msg":"Extra inputs are not permitted","input":8192}]}"#,
+        );
         assert_eq!(
             r.refused,
             vec![
@@ -350,21 +380,29 @@ mod tests {
             "body.max_completion_tokens: Extra inputs are not permitted"
         );
         // editor-code-assistant/eca#231: inside `message` as an object.
-        let r = read(r#"{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","max_completion_tokens"],"msg":"Extra inputs are not permitted","input":32000}]},"type":"invalid_request_error","param":null,"code":null}"#);
+        let r = read(
+            r#"{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","max_completion_tokens"],"msg":"Extra inputs are not permitted","input":32000}]},"type":"invalid_request_error","param":null,"code":null}"#,
+        );
         assert_eq!(r.refused, param("max_completion_tokens"));
         // mistralai/platform-docs-public#7: inside `message` as a string of JSON.
-        let r = read(r#"{"object":"error","message":"{\"detail\":[{\"type\":\"extra_forbidden\",\"loc\":[\"body\",\"frequency_penalty\"],\"msg\":\"Extra inputs are not permitted\",\"input\":0.0}]}","type":"internal_error_proxy","param":null,"code":"1000"}"#);
+        let r = read(
+            r#"{"object":"error","message":"{\"detail\":[{\"type\":\"extra_forbidden\",\"loc\":[\"body\",\"frequency_penalty\"],\"msg\":\"Extra inputs are not permitted\",\"input\":0.0}]}","type":"internal_error_proxy","param":null,"code":"1000"}"#,
+        );
         assert_eq!(r.refused, param("frequency_penalty"));
     }
 
     #[test]
     fn gemini_answers_with_an_array_and_unknown_names() {
         // FuzzAnything/PromptFuzz#42
-        let r = read(r#"[{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \"web_search_options\": Cannot find field.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"description": "Invalid JSON payload received. Unknown name \"web_search_options\": Cannot find field."}]}]}}]"#);
+        let r = read(
+            r#"[{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \"web_search_options\": Cannot find field.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [{"description": "Invalid JSON payload received. Unknown name \"web_search_options\": Cannot find field."}]}]}}]"#,
+        );
         assert_eq!(r.refused, param("web_search_options"));
         assert!(r.message.starts_with("Invalid JSON payload received."));
         // QuantumNous/new-api#1037: a keyword of the response schema, named twice.
-        let r = read(r#"[{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \"additionalProperties\" at 'generation_config.response_schema': Cannot find field.\nInvalid JSON payload received. Unknown name \"additionalProperties\" at 'generation_config.response_schema.properties[0].value.items': Cannot find field.", "status": "INVALID_ARGUMENT"}}]"#);
+        let r = read(
+            r#"[{"error": {"code": 400, "message": "Invalid JSON payload received. Unknown name \"additionalProperties\" at 'generation_config.response_schema': Cannot find field.\nInvalid JSON payload received. Unknown name \"additionalProperties\" at 'generation_config.response_schema.properties[0].value.items': Cannot find field.", "status": "INVALID_ARGUMENT"}}]"#,
+        );
         assert_eq!(
             r.refused,
             vec![Refused::SchemaKeyword("additionalProperties".into())]
@@ -376,26 +414,43 @@ mod tests {
         // LoadShine/tada#16: LM Studio's bare string.
         let r = read(r#"{"error":"'response_format.type' must be 'json_schema' or 'text'"}"#);
         assert_eq!(r.refused, vec![Refused::ResponseFormat]);
-        assert_eq!(r.message, "'response_format.type' must be 'json_schema' or 'text'");
+        assert_eq!(
+            r.message,
+            "'response_format.type' must be 'json_schema' or 'text'"
+        );
         // llm-exe/llm-exe#662: DeepSeek.
-        let r = read(r#"{"error":{"message":"This response_format type is unavailable now","type":"invalid_request_error","param":null,"code":"invalid_request_error"}}"#);
+        let r = read(
+            r#"{"error":{"message":"This response_format type is unavailable now","type":"invalid_request_error","param":null,"code":"invalid_request_error"}}"#,
+        );
         assert_eq!(r.refused, vec![Refused::ResponseFormat]);
         // i-am-bee/beeai-framework#1215: Groq.
-        let r = read(r#"{"error":{"message":"invalid schema for response format: response_format/json_schema/next_step: minItems is not supported","type":"invalid_request_error"}}"#);
+        let r = read(
+            r#"{"error":{"message":"invalid schema for response format: response_format/json_schema/next_step: minItems is not supported","type":"invalid_request_error"}}"#,
+        );
         assert_eq!(r.refused, vec![Refused::SchemaKeyword("minItems".into())]);
         // iamsrikanthnani/pluely#242, earendil-works/pi#1745: Groq.
-        let r = read(r#"{"error":{"message":"`reasoning_effort` is not supported with this model","type":"invalid_request_error"}}"#);
+        let r = read(
+            r#"{"error":{"message":"`reasoning_effort` is not supported with this model","type":"invalid_request_error"}}"#,
+        );
         assert_eq!(r.refused, param("reasoning_effort"));
-        let r = read(r#"{"error":{"message":"reasoning_effort must be one of none or default","type":"invalid_request_error"}}"#);
+        let r = read(
+            r#"{"error":{"message":"reasoning_effort must be one of none or default","type":"invalid_request_error"}}"#,
+        );
         assert_eq!(r.refused, param("reasoning_effort"));
         // ollama/ollama#12561
-        let r = read(r#"{"error":{"message":"think value \"low\" is not supported for this model","type":"api_error","param":null,"code":null}}"#);
+        let r = read(
+            r#"{"error":{"message":"think value \"low\" is not supported for this model","type":"api_error","param":null,"code":null}}"#,
+        );
         assert_eq!(r.refused, param("reasoning_effort"));
         // vllm-project/vllm#16880 and openai-agents-python#2129: vLLM's error at the top.
-        let r = read(r#"{"object":"error","message":"The provided JSON schema contains features not supported by xgrammar.","type":"BadRequestError","param":null,"code":400}"#);
+        let r = read(
+            r#"{"object":"error","message":"The provided JSON schema contains features not supported by xgrammar.","type":"BadRequestError","param":null,"code":400}"#,
+        );
         assert_eq!(r.refused, vec![Refused::ResponseFormat]);
         // What names nothing the bot sends.
-        let r = read(r#"{"error":"No models loaded. Please load a model in the developer page or use the 'lms load' command."}"#);
+        let r = read(
+            r#"{"error":"No models loaded. Please load a model in the developer page or use the 'lms load' command."}"#,
+        );
         assert_eq!(r.refused, vec![Refused::Unknown]);
         assert!(r.message.starts_with("No models loaded."));
         let r = read_refusal(b"<html>Bad Request</html>");
@@ -406,22 +461,30 @@ mod tests {
     #[test]
     fn openrouter_reads_the_upstreams_own_error() {
         // diegosouzapw/OmniRoute#3044, reVrost/go-openrouter#21
-        let r = read(r#"{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.\",\"type\":\"invalid_request_error\",\"param\":\"temperature\",\"code\":\"unsupported_value\"}}","provider_name":"OpenAI"}},"user_id":"user_1"}"#);
+        let r = read(
+            r#"{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.\",\"type\":\"invalid_request_error\",\"param\":\"temperature\",\"code\":\"unsupported_value\"}}","provider_name":"OpenAI"}},"user_id":"user_1"}"#,
+        );
         assert_eq!(r.refused, param("temperature"));
         assert!(
-            r.message.starts_with("OpenAI: Unsupported value: 'temperature'"),
+            r.message
+                .starts_with("OpenAI: Unsupported value: 'temperature'"),
             "{}",
             r.message
         );
         // A plain-text `raw`.
-        let r = read(r#"{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"minItems is not supported","provider_name":"Groq"}}}"#);
+        let r = read(
+            r#"{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"minItems is not supported","provider_name":"Groq"}}}"#,
+        );
         assert_eq!(r.refused, vec![Refused::SchemaKeyword("minItems".into())]);
         assert_eq!(r.message, "Groq: minItems is not supported");
     }
 
     #[test]
     fn words_are_whole_words() {
-        assert_eq!(word_at("max_tokens and max_tokens_x", "max_tokens"), vec![0]);
+        assert_eq!(
+            word_at("max_tokens and max_tokens_x", "max_tokens"),
+            vec![0]
+        );
         assert!(word_at("response_format", "format").is_empty());
         assert!(schema_keywords("response format: pattern is not supported").len() == 1);
         assert_eq!(

@@ -269,7 +269,10 @@ mod tests {
         assert_eq!(b["max_completion_tokens"], 900);
         assert_eq!(b["reasoning_effort"], "low");
         assert!(b.get("temperature").is_none() && b.get("max_tokens").is_none());
-        assert_eq!(b["messages"][0], json!({"role": "system", "content": "Rules."}));
+        assert_eq!(
+            b["messages"][0],
+            json!({"role": "system", "content": "Rules."})
+        );
         assert_eq!(b["messages"][1]["role"], "user");
         // A temperature is sent only when asked for.
         let mut t = json_task();
@@ -294,13 +297,19 @@ mod tests {
         let b = body("m", &t, &l);
         assert_eq!(b["response_format"], json!({"type": "json_object"}));
         let system = b["messages"][0]["content"].as_str().unwrap();
-        assert!(system.starts_with("Rules.\n\nAnswer with one JSON object"), "{system}");
+        assert!(
+            system.starts_with("Rules.\n\nAnswer with one JSON object"),
+            "{system}"
+        );
         assert!(system.contains("\"minItems\":2"), "{system}");
 
         l.json = JsonMode::Prompt;
         let b = body("m", &t, &l);
         assert!(b.get("response_format").is_none());
-        assert!(b["messages"][0]["content"].as_str().unwrap().contains("JSON schema"));
+        assert!(b["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("JSON schema"));
     }
 
     #[test]

@@ -99,12 +99,12 @@ pub use alerts::{
 };
 pub use archive::{Archived, ArchivedDay, SearchHit};
 pub use checks::{CheckOutcome, SourceCheck};
-pub use model_settings::ModelSettings;
 pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
+pub use model_settings::ModelSettings;
 pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
 pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
 pub use summaries::{ClaimEnd, EditCandidate};

@@ -18,12 +18,7 @@ pub struct ModelSettings {
     pub updated_at: DateTime<Utc>,
 }
 
-type Row = (
-    String,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
+type Row = (String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
 
 impl Store {
     /// What is stored for `model` at `base_url`.
@@ -101,7 +96,8 @@ impl Store {
         message: &str,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        with_pool!(self, |db| sqlx::query(
+        with_pool!(self, |db| {
+            sqlx::query(
             "INSERT INTO model_settings (base_url, model, settings, refusal, refused_at, updated_at) \
              VALUES ($1, $2, '{}', $3, $4, $4) ON CONFLICT (base_url, model) DO UPDATE SET \
              refusal = excluded.refusal, refused_at = excluded.refused_at"
@@ -112,7 +108,8 @@ impl Store {
         .bind(now)
         .execute(db)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
         Ok(())
     }
 }
@@ -134,9 +131,11 @@ mod tests {
             assert_eq!(got.learned, a);
             assert_eq!(got.refusal, None);
             // Another process learned something else, from its fresh start: both are kept.
-            let mut b = Learned::default();
-            b.json = JsonMode::JsonObject;
-            b.dropped_keywords.insert("minItems".into());
+            let b = Learned {
+                json: JsonMode::JsonObject,
+                dropped_keywords: ["minItems".to_string()].into(),
+                ..Learned::default()
+            };
             store.save_model_settings(URL, "m", &b).await.unwrap();
             let got = store.model_settings(URL, "m").await.unwrap().unwrap().learned;
             assert!(got.refused.contains("temperature"));
@@ -153,8 +152,10 @@ mod tests {
             assert_eq!(got.refusal.as_deref(), Some("No models loaded."));
             assert!(got.refused_at.is_some());
             assert!(got.learned.is_default());
-            let mut a = Learned::default();
-            a.min_output_tokens = 6000;
+            let a = Learned {
+                min_output_tokens: 6000,
+                ..Learned::default()
+            };
             store.save_model_settings(URL, "m", &a).await.unwrap();
             store.save_model_refusal(URL, "m", "context too long").await.unwrap();
             let got = store.model_settings(URL, "m").await.unwrap().unwrap();

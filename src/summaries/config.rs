@@ -294,12 +294,11 @@ mod tests {
         assert_eq!(cfg.arxiv_interval, Duration::from_secs(3));
         assert_eq!(cfg.arxiv_base, "https://arxiv.org");
         assert_eq!(cfg.temperature, None, "no temperature unless asked for");
-        let cfg = load(
-            "[summaries]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = 0.2\n",
-        )
-        .unwrap()
-        .summaries
-        .unwrap();
+        let cfg =
+            load("[summaries]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = 0.2\n")
+                .unwrap()
+                .summaries
+                .unwrap();
         assert_eq!(cfg.temperature, Some(0.2));
     }
 

@@ -9,8 +9,8 @@
 use serde_json::{json, Value};
 
 use super::labels::language_name;
-use crate::model::{ChatTask, Effort, Message, Output};
 use super::validate::{MAX_BULLETS, MAX_BULLET_CHARS, MIN_BULLETS};
+use crate::model::{ChatTask, Effort, Message, Output};
 
 /// Where a paper's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +177,10 @@ mod tests {
         );
         assert_eq!(body["max_completion_tokens"], 900);
         assert_eq!(body["reasoning_effort"], "low");
-        assert!(body.get("temperature").is_none(), "no temperature unless configured");
+        assert!(
+            body.get("temperature").is_none(),
+            "no temperature unless configured"
+        );
         let system = body["messages"][0]["content"].as_str().unwrap();
         assert_eq!(body["messages"][0]["role"], "system");
         assert!(system.contains("in Korean") && system.contains("not instructions"));

@@ -27,8 +27,8 @@ use super::source::{Arxiv, SourceError};
 use super::writer::{WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
-use crate::model::{ChatError, Endpoint, ModelClient};
 use crate::digest::source::{DigestSource, SourceLoader};
+use crate::model::{ChatError, Endpoint, ModelClient};
 use crate::store::{ClaimEnd, Store, StoreError};
 
 /// Waits that are not worth a config key; tests shrink them.

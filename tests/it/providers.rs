@@ -102,13 +102,24 @@ async fn twice(bench: &Bench, learning: usize) -> (Vec<Seen>, Vec<Seen>) {
         first.len(),
         PAPERS + learning,
         "{name}: one call per paper and one per thing learned: {:#?}",
-        first.iter().map(|s| (&s.body, s.refused)).collect::<Vec<_>>()
+        first
+            .iter()
+            .map(|s| (&s.body, s.refused))
+            .collect::<Vec<_>>()
     );
     // A new process, everything again: nothing is learned twice.
     let (again, _) = bench.summarize(&["--redo"]).await;
-    assert_eq!(again.matches("  • What's new: Paper ").count(), PAPERS, "{name}");
+    assert_eq!(
+        again.matches("  • What's new: Paper ").count(),
+        PAPERS,
+        "{name}"
+    );
     let second: Vec<Seen> = bench.fake.seen()[first.len()..].to_vec();
-    assert_eq!(second.len(), PAPERS, "{name}: the second run learns nothing");
+    assert_eq!(
+        second.len(),
+        PAPERS,
+        "{name}: the second run learns nothing"
+    );
     assert!(second.iter().all(|s| !s.refused), "{name}");
     assert!(
         again.contains(&format!("This run: {PAPERS} calls")),
@@ -144,7 +155,9 @@ async fn openai_reasoning_model_without_the_temperature_and_with_room_to_think()
         assert_eq!(s.body["reasoning_effort"], "low");
         assert_eq!(format_of(s), "json_schema");
     }
-    assert!(second.iter().all(|s| s.body["max_completion_tokens"] == 4496));
+    assert!(second
+        .iter()
+        .all(|s| s.body["max_completion_tokens"] == 4496));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,7 +197,10 @@ async fn gemini_gets_a_schema_it_knows_and_its_answer_without_ids_is_read() {
         assert_eq!(format_of(s), "json_schema");
         let schema = schema_of(s);
         assert!(!schema.contains("additionalProperties"), "{schema}");
-        assert!(schema.contains("\"minItems\":2"), "the rest of the schema stays");
+        assert!(
+            schema.contains("\"minItems\":2"),
+            "the rest of the schema stays"
+        );
         assert_eq!(s.body["reasoning_effort"], "low");
     }
 }
@@ -216,12 +232,17 @@ async fn groq_learns_three_things_one_call_each_and_status_shows_them() {
     assert!(first[..3].iter().all(|s| s.refused));
     assert!(first[0].body.get("reasoning_effort").is_some());
     assert!(schema_of(&first[1]).contains("minItems"));
-    assert!(!schema_of(&first[2]).contains("minItems") && schema_of(&first[2]).contains("maxItems"));
+    assert!(
+        !schema_of(&first[2]).contains("minItems") && schema_of(&first[2]).contains("maxItems")
+    );
     for s in first[3..].iter().chain(&second) {
         assert_eq!(format_of(s), "json_schema");
         assert!(s.body.get("reasoning_effort").is_none());
         let schema = schema_of(s);
-        assert!(!schema.contains("minItems") && !schema.contains("maxItems"), "{schema}");
+        assert!(
+            !schema.contains("minItems") && !schema.contains("maxItems"),
+            "{schema}"
+        );
         assert!(schema.contains("\"enum\""), "the rest of the schema stays");
     }
     let status = bench.paperboy(&["status"]).await;
@@ -239,7 +260,10 @@ async fn vllm_gets_json_mode_and_its_answer_is_read_from_reasoning_content() {
     let bench = Bench::start(vllm::Vllm, "").await;
     let (first, second) = twice(&bench, 1).await;
     assert!(first[0].refused);
-    assert!(first[1..].iter().chain(&second).all(|s| format_of(s) == "json_object"));
+    assert!(first[1..]
+        .iter()
+        .chain(&second)
+        .all(|s| format_of(s) == "json_object"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,8 +285,7 @@ async fn openrouter_upstream_refusal_is_read_from_its_metadata() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refusal_nothing_can_be_changed_for_fails_the_papers_not_the_endpoint_and_is_said_once()
-{
+async fn a_refusal_nothing_can_be_changed_for_fails_the_papers_not_the_endpoint_and_is_said_once() {
     let bench = Bench::start(lmstudio::LmStudio { loaded: false }, "").await;
     let out = bench
         .paperboy(&["summarize", "--file", DAY, "--language", "en"])
@@ -273,10 +296,15 @@ async fn a_refusal_nothing_can_be_changed_for_fails_the_papers_not_the_endpoint_
     // Each paper tried once, none paused for: the endpoint is not down.
     assert_eq!(bench.fake.seen().len(), PAPERS, "{stderr}");
     assert_eq!(stdout.matches("no summary").count(), PAPERS, "{stdout}");
-    assert!(!stdout.contains("Paused") && !stdout.contains("EndpointDown"), "{stdout}");
+    assert!(
+        !stdout.contains("Paused") && !stdout.contains("EndpointDown"),
+        "{stdout}"
+    );
     // Said once, in the provider's own words.
     assert_eq!(
-        stderr.matches("No models loaded. Please load a model").count(),
+        stderr
+            .matches("No models loaded. Please load a model")
+            .count(),
         1,
         "{stderr}"
     );
@@ -322,7 +350,10 @@ async fn summarize_check_says_what_the_endpoint_took_and_learned_and_stores_it()
     // Run again: what it knows is used, nothing is learned.
     let again = bench.paperboy(&["summarize", "--check"]).await;
     let again = String::from_utf8_lossy(&again.stdout).into_owned();
-    assert!(again.contains("Known from before: structured output: JSON schema; not sent: temperature"), "{again}");
+    assert!(
+        again.contains("Known from before: structured output: JSON schema; not sent: temperature"),
+        "{again}"
+    );
     assert!(again.contains("Learned: nothing new"), "{again}");
     assert!(again.contains(", 1 call\n"), "{again}");
     assert_eq!(bench.fake.seen().len(), 4);
@@ -333,7 +364,10 @@ async fn summarize_check_says_what_the_endpoint_took_and_learned_and_stores_it()
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("there is no [summaries] section"), "{stderr}");
+    assert!(
+        stderr.contains("there is no [summaries] section"),
+        "{stderr}"
+    );
 }
 
 /// Papers summarised four at a time still pay one call per thing learned: until a request with
@@ -377,7 +411,12 @@ async fn concurrent_requests_learn_each_thing_once() {
         "{results:?}"
     );
     let seen = fake.seen();
-    assert_eq!(seen.len(), 12 + 3, "{:#?}", seen.iter().map(|s| s.refused).collect::<Vec<_>>());
+    assert_eq!(
+        seen.len(),
+        12 + 3,
+        "{:#?}",
+        seen.iter().map(|s| s.refused).collect::<Vec<_>>()
+    );
     assert_eq!(seen.iter().filter(|s| s.refused).count(), 3);
     // Stored for the next process.
     let stored = env

@@ -53,8 +53,10 @@ impl Provider for Mistral {
             .as_object()?
             .iter()
             .filter(|(k, _)| !FIELDS.contains(&k.as_str()))
-            .map(|(k, v)| json!({"type": "extra_forbidden", "loc": ["body", k],
-                "msg": "Extra inputs are not permitted", "input": v}))
+            .map(|(k, v)| {
+                json!({"type": "extra_forbidden", "loc": ["body", k],
+                "msg": "Extra inputs are not permitted", "input": v})
+            })
             .collect();
         if !detail.is_empty() {
             return Some(
@@ -73,10 +75,12 @@ impl Provider for Mistral {
             _ => Some(
                 (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    Json(json!({"object": "error", "message": {"detail": [{"type": "literal_error",
+                    Json(
+                        json!({"object": "error", "message": {"detail": [{"type": "literal_error",
                         "loc": ["body", "response_format", "type"],
                         "msg": "Input should be 'text', 'json_object' or 'json_schema'"}]},
-                        "type": "invalid_request_error", "param": null, "code": null})),
+                        "type": "invalid_request_error", "param": null, "code": null}),
+                    ),
                 )
                     .into_response(),
             ),

@@ -121,13 +121,23 @@ async fn complete(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Str
         );
     }
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
-        return openai_error(StatusCode::BAD_REQUEST, "We could not parse the JSON body of your request.", None, None);
+        return openai_error(
+            StatusCode::BAD_REQUEST,
+            "We could not parse the JSON body of your request.",
+            None,
+            None,
+        );
     };
     let p = &inner.provider;
     let refusal = if body["model"] != p.model() {
         Some(p.unknown_model())
     } else if !valid_messages(&body) {
-        Some(openai_error(StatusCode::BAD_REQUEST, "Invalid 'messages'.", Some("messages"), None))
+        Some(openai_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid 'messages'.",
+            Some("messages"),
+            None,
+        ))
     } else {
         p.refuse(&body)
     };

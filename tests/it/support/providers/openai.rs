@@ -122,7 +122,12 @@ impl Provider for Reasoning {
             // Cut while still thinking: nothing written yet.
             (String::new(), "length", limit, limit.min(reasoning))
         } else {
-            (bullets.to_string(), "stop", reasoning + ANSWER_TOKENS, reasoning)
+            (
+                bullets.to_string(),
+                "stop",
+                reasoning + ANSWER_TOKENS,
+                reasoning,
+            )
         };
         Json(json!({
             "id": "chatcmpl-fake",

@@ -16,9 +16,11 @@ use super::Provider;
 fn upstream_error(raw: Value) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Json(json!({"error": {"message": "Provider returned error", "code": 400,
+        Json(
+            json!({"error": {"message": "Provider returned error", "code": 400,
             "metadata": {"raw": raw.to_string(), "provider_name": "OpenAI"}},
-            "user_id": "user_2zFakeUser"})),
+            "user_id": "user_2zFakeUser"}),
+        ),
     )
         .into_response()
 }
