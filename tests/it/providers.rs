@@ -428,3 +428,43 @@ async fn concurrent_requests_learn_each_thing_once() {
     assert!(stored.learned.refused.contains("reasoning_effort"));
     assert_eq!(stored.learned.dropped_keywords.len(), 2);
 }
+
+/// The client is the same for a plain-text task (what `/papers ask` will send): no
+/// `response_format`, the same lessons.
+#[tokio::test]
+async fn a_plain_text_task_is_adapted_the_same_way() {
+    use paperboy::model::{ChatTask, Effort, Endpoint, Message, ModelClient, Output};
+    let fake = FakeProvider::start(mistral::Mistral).await;
+    let client = ModelClient::new(
+        paperboy::net::http_client(&Default::default()).unwrap(),
+        Endpoint {
+            base_url: fake.base_url.clone(),
+            model: fake.model().into(),
+            key: Some(ApiKey::new(KEY)),
+            timeout: std::time::Duration::from_secs(10),
+        },
+        None,
+    );
+    let task = ChatTask {
+        messages: vec![
+            Message::system("Answer questions about the paper in English."),
+            Message::user("arXiv: 2410.00001\nWhat is new in it?"),
+        ],
+        output: Output::Text,
+        max_output_tokens: 300,
+        temperature: None,
+        effort: Some(Effort::Low),
+    };
+    let c = client.complete(&task).await.unwrap();
+    assert_eq!((c.calls, c.lessons.len()), (2, 2), "{:?}", c.lessons);
+    assert!(c.text.contains("Paper 2410.00001 proposes"), "{}", c.text);
+    assert_eq!(c.sent.mode, None);
+    assert_eq!(c.sent.budget, Some(("max_tokens", 300)));
+    assert!(fake
+        .seen()
+        .iter()
+        .all(|s| s.body.get("response_format").is_none()));
+    // Learned for the next task.
+    let again = client.complete(&task).await.unwrap();
+    assert_eq!(again.calls, 1);
+}
