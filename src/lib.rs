@@ -9,6 +9,9 @@
 //!   and the archive-first door to a day ([`source::fetch`]).
 //! - [`store`]: persistence on SQLite or PostgreSQL, a file per table: subscriptions,
 //!   keywords, alerts, the digest archive, summaries, the deliveries ledger, leases.
+//! - [`model`]: the operator's OpenAI-compatible endpoint: one request, the answer read
+//!   leniently, what a refusal names, what was learned (stored per endpoint and model); shared
+//!   by everything that asks the model.
 //! - [`summaries`]: summary bullets written by the operator's model, in each reader's
 //!   language: config, prompt, validation, the arXiv text source, the background worker, and
 //!   which stored summaries a post carries.
@@ -34,6 +37,7 @@ pub mod config;
 pub mod deliver;
 pub mod i18n;
 pub mod language;
+pub mod model;
 pub mod net;
 pub mod ops;
 pub mod render;

@@ -55,11 +55,16 @@ enum Command {
 #[derive(clap::Args)]
 struct SummarizeArgs {
     /// The digest's day (YYYY-MM-DD), loaded from the configured source.
-    #[arg(long, required_unless_present = "file")]
+    #[arg(long, required_unless_present_any = ["file", "check"])]
     date: Option<NaiveDate>,
     /// The language to summarise in (default: `summaries.language`).
     #[arg(long)]
     language: Option<String>,
+    /// Send one small request and print what the endpoint took (structured output mode,
+    /// parameters, tokens, time) and what was learned, stored for the bot: the first thing to
+    /// run with a new model.
+    #[arg(long, conflicts_with_all = ["date", "file", "redo"])]
+    check: bool,
     /// Read the digest from this markdown or JSON file instead.
     #[arg(long, conflicts_with = "date")]
     file: Option<PathBuf>,
@@ -316,6 +321,9 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
         bail!("--language {language}: not a language code (e.g. ko, en, pt-BR)");
     }
     let client = paperboy::net::http_client(&config.network)?;
+    if args.check {
+        return check(&config, &cfg, &language, client).await;
+    }
     let parsed = match (&args.file, args.date) {
         (Some(path), _) => parse_file(path)?,
         (None, Some(date)) => {
@@ -374,6 +382,128 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
     );
     store.close().await;
     Ok(())
+}
+
+/// `summarize --check`: one small summary request, and what it took.
+async fn check(
+    config: &Config,
+    cfg: &paperboy::summaries::SummariesConfig,
+    language: &str,
+    http: reqwest::Client,
+) -> anyhow::Result<()> {
+    use paperboy::model::{Endpoint, ModelClient};
+    use paperboy::summaries::prompt::{task, PaperText, TextKind};
+    let store = paperboy::store::Store::connect(&config.database()).await?;
+    let client = ModelClient::new(
+        http,
+        Endpoint {
+            base_url: cfg.base_url.clone(),
+            model: cfg.model.clone(),
+            key: cfg.api_key.clone(),
+            timeout: cfg.timeout,
+        },
+        Some(store.clone()),
+    );
+    client.load().await;
+    let before = client.learned();
+    println!("Checking {} at {} ({language})", cfg.model, cfg.base_url);
+    if !before.is_default() {
+        println!("Known from before: {}", before.describe());
+    }
+    let paper = PaperText {
+        arxiv_id: "1706.03762".into(),
+        title: "Attention Is All You Need".into(),
+        abstract_: "The dominant sequence transduction models are based on complex recurrent or \
+                    convolutional neural networks in an encoder-decoder configuration. We propose \
+                    a new simple network architecture, the Transformer, based solely on attention \
+                    mechanisms, dispensing with recurrence and convolutions entirely. Experiments \
+                    on two machine translation tasks show these models to be superior in quality \
+                    while being more parallelizable and requiring significantly less time to \
+                    train. Our model achieves 28.4 BLEU on the WMT 2014 English-to-German \
+                    translation task, improving over the existing best results by over 2 BLEU."
+            .into(),
+        body: None,
+        kind: TextKind::Abstract,
+    };
+    let t = task(
+        &paper,
+        language,
+        cfg.max_output_tokens,
+        cfg.temperature,
+        None,
+    );
+    let result = client.complete(&t).await;
+    let after = client.learned();
+    store.close().await;
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => {
+            if after != before {
+                println!("Learned (stored): {}", after.describe());
+            }
+            bail!("the endpoint did not answer the check: {e}");
+        }
+    };
+    println!(
+        "Answered in {:.1} s, {} call{}",
+        c.latency.as_secs_f64(),
+        c.calls,
+        if c.calls == 1 { "" } else { "s" }
+    );
+    println!(
+        "Structured output: {}",
+        c.sent.mode.map_or("none (plain text)", |m| m.as_str())
+    );
+    let budget = c
+        .sent
+        .budget
+        .map_or("no output limit".to_string(), |(name, n)| {
+            format!("{name} {n}")
+        });
+    let temperature = c
+        .sent
+        .temperature
+        .map_or("temperature not sent".to_string(), |t| {
+            format!("temperature {t}")
+        });
+    let effort = c
+        .sent
+        .effort
+        .map_or("reasoning_effort not sent".to_string(), |e| {
+            format!("reasoning_effort {e}")
+        });
+    println!("Parameters: {budget}, {effort}, {temperature}");
+    let u = c.usage;
+    println!(
+        "Tokens: {} in ({} cached), {} out ({} reasoning){}",
+        u.prompt,
+        u.cached,
+        u.completion,
+        u.reasoning,
+        if u.unreported > 0 {
+            format!("; {} answer(s) reported no usage", u.unreported)
+        } else {
+            String::new()
+        }
+    );
+    if c.lessons.is_empty() {
+        println!("Learned: nothing new; the endpoint took the request as it was");
+    } else {
+        for l in &c.lessons {
+            println!("Learned: {l}");
+        }
+        println!("Stored for the bot: {}", after.describe());
+    }
+    if c.declined() {
+        bail!("the model declined the check's paper");
+    }
+    match paperboy::summaries::validate::parse_answer(&c.text, language) {
+        Ok(bullets) => {
+            println!("Answer: usable, {} bullets", bullets.len());
+            Ok(())
+        }
+        Err(e) => bail!("the answer is not usable: {e}"),
+    }
 }
 
 async fn day_usage(

@@ -291,6 +291,9 @@ pub async fn run_with_tuning(
             clock,
             &crate::summaries::worker::hf_base(&config.source),
         ));
+        // What earlier runs learned about the endpoint, before the first request.
+        summariser.model_client().load().await;
+        health.watch_model(summariser.model_client().refusal_watch());
         summary_worker = Some(tokio::spawn(summariser.clone().run(shutdown.clone())));
         deliverer = deliverer.with_summaries(summariser);
     }

@@ -28,6 +28,9 @@ pub struct Health {
     token_refused: Mutex<Option<String>>,
     /// How the delivery engine's recent requests went.
     requests: Mutex<FailureWindow>,
+    /// The summaries model's last refusal that nothing could be changed for, when summaries are
+    /// on (see [`Health::watch_model`]).
+    model_refusal: std::sync::OnceLock<Arc<Mutex<Option<String>>>>,
 }
 
 /// The answer of `/healthz`, as JSON.
@@ -38,6 +41,18 @@ pub struct Report {
     pub database: DatabaseReport,
     pub scheduler: SchedulerReport,
     pub delivery: DeliveryReport,
+    /// With summaries on. Informational: a restart cannot make an endpoint take a request, so
+    /// it never makes the process unhealthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelReport>,
+}
+
+/// What the summaries model endpoint last refused that the bot could not adapt to, in the
+/// provider's words (the papers it hits keep Hugging Face's text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_refusal: Option<String>,
 }
 
 /// Whether Discord takes what the delivery engine sends: a refused token, or most recent
@@ -87,6 +102,7 @@ impl Health {
             tunnel: std::sync::OnceLock::new(),
             token_refused: Mutex::new(None),
             requests: Mutex::new(FailureWindow::default()),
+            model_refusal: std::sync::OnceLock::new(),
         }
     }
 
@@ -102,6 +118,11 @@ impl Health {
             .lock()
             .expect("requests lock")
             .record(Instant::now(), outcome);
+    }
+
+    /// Reports the summaries model's last standing refusal (`model::ModelClient::refusal_watch`).
+    pub fn watch_model(&self, last_refusal: Arc<Mutex<Option<String>>>) {
+        let _ = self.model_refusal.set(last_refusal);
     }
 
     /// Counts the gateway tunnel's connections too: a shard is only up while it has one.
@@ -177,12 +198,16 @@ impl Health {
             ok: reason.is_none(),
             reason,
         };
+        let model = self.model_refusal.get().map(|r| ModelReport {
+            last_refusal: r.lock().expect("refusal lock").clone(),
+        });
         Report {
             ok: gateway.ok && database.ok && scheduler.ok && delivery.ok,
             gateway,
             database,
             scheduler,
             delivery,
+            model,
         }
     }
 }
@@ -326,6 +351,26 @@ mod tests {
         assert!(r.delivery.reason.unwrap().contains("401"));
         h.token_refused(None);
         assert!(h.report(vec![0], Ok(())).ok);
+    }
+
+    #[test]
+    fn a_model_refusal_is_reported_but_never_unhealthy() {
+        let h = Health::new(Duration::from_secs(60));
+        h.expect_shards(1);
+        let r = h.report(vec![0], Ok(()));
+        assert!(r.model.is_none(), "summaries off: no model part");
+        assert!(!serde_json::to_string(&r).unwrap().contains("model"));
+        let cell = Arc::new(Mutex::new(None));
+        h.watch_model(cell.clone());
+        assert_eq!(
+            h.report(vec![0], Ok(())).model,
+            Some(ModelReport { last_refusal: None })
+        );
+        *cell.lock().unwrap() = Some("No models loaded.".into());
+        let r = h.report(vec![0], Ok(()));
+        assert!(r.ok, "a refusal is the papers' failure, not the process's");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["model"]["last_refusal"], "No models loaded.");
     }
 
     #[test]

@@ -113,6 +113,30 @@ pub async fn status_of(
             },
             s.wait.as_secs() / 60
         );
+        match store.model_settings(&s.base_url, &s.model).await? {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "            nothing learned about the endpoint yet (`paperboy summarize --check` asks)"
+                );
+            }
+            Some(m) => {
+                let _ = writeln!(
+                    out,
+                    "            learned {}: {}",
+                    m.updated_at.format("%Y-%m-%d %H:%M UTC"),
+                    m.learned.describe()
+                );
+                if let (Some(r), Some(at)) = (&m.refusal, m.refused_at) {
+                    let _ = writeln!(
+                        out,
+                        "            last refused request {}: {}",
+                        at.format("%Y-%m-%d %H:%M UTC"),
+                        crate::render::plain_line(r, 400)
+                    );
+                }
+            }
+        }
     }
     let usage = store
         .summary_usage(now.date_naive() - Duration::days(6))

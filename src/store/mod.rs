@@ -79,6 +79,7 @@ pub mod keys;
 mod keywords;
 mod leases;
 mod lock;
+mod model_settings;
 mod saved;
 mod subscriptions;
 mod summaries;
@@ -94,6 +95,7 @@ pub use deliveries::{
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
+pub use model_settings::ModelSettings;
 pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
 pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
 pub use summaries::{ClaimEnd, EditCandidate};

@@ -24,6 +24,7 @@ pub(crate) struct RawSummaries {
     max_tokens_per_day: u64,
     max_input_chars: usize,
     max_output_tokens: u32,
+    temperature: Option<f64>,
     arxiv_base: String,
     arxiv_interval_ms: u64,
 }
@@ -42,6 +43,7 @@ impl Default for RawSummaries {
             max_tokens_per_day: 5_000_000,
             max_input_chars: 48_000,
             max_output_tokens: 1_500,
+            temperature: None,
             arxiv_base: DEFAULT_ARXIV_BASE.into(),
             arxiv_interval_ms: 3_000,
         }
@@ -117,6 +119,9 @@ pub struct SummariesConfig {
     /// The paper's text is cut to this many characters before it is sent.
     pub max_input_chars: usize,
     pub max_output_tokens: u32,
+    /// Sent only when set: today's reasoning models refuse any but their own, and the others'
+    /// defaults are fine for summaries.
+    pub temperature: Option<f64>,
     /// arXiv's base URL (tests point it at a fake) and the pause between two requests to it.
     pub arxiv_base: String,
     pub arxiv_interval: Duration,
@@ -230,6 +235,14 @@ impl RawSummaries {
                 "must be between 200 and 32000",
             ));
         }
+        if let Some(t) = self.temperature {
+            if !(0.0..=2.0).contains(&t) {
+                return Err(invalid(
+                    "summaries.temperature",
+                    "must be between 0 and 2 (or left out: most models do best at their default)",
+                ));
+            }
+        }
         let arxiv_base = http_url("summaries.arxiv_base", &self.arxiv_base)?;
         Ok(SummariesConfig {
             base_url,
@@ -244,6 +257,7 @@ impl RawSummaries {
             max_tokens_per_day: self.max_tokens_per_day,
             max_input_chars: self.max_input_chars,
             max_output_tokens: self.max_output_tokens,
+            temperature: self.temperature,
             arxiv_base,
             arxiv_interval: Duration::from_millis(self.arxiv_interval_ms),
         })
@@ -279,6 +293,13 @@ mod tests {
         assert_eq!(cfg.wait, Duration::from_secs(30 * 60));
         assert_eq!(cfg.arxiv_interval, Duration::from_secs(3));
         assert_eq!(cfg.arxiv_base, "https://arxiv.org");
+        assert_eq!(cfg.temperature, None, "no temperature unless asked for");
+        let cfg =
+            load("[summaries]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = 0.2\n")
+                .unwrap()
+                .summaries
+                .unwrap();
+        assert_eq!(cfg.temperature, Some(0.2));
     }
 
     #[test]
@@ -309,6 +330,14 @@ mod tests {
             (
                 "base_url = \"http://x/v1\"\nmodel = \"m\"\nwait_minutes = 5000",
                 "summaries.wait_minutes",
+            ),
+            (
+                "base_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = 2.5",
+                "summaries.temperature",
+            ),
+            (
+                "base_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = -1",
+                "summaries.temperature",
             ),
         ] {
             let e = load(&format!("[summaries]\n{text}\n"))

@@ -11,7 +11,7 @@
 //! - [`config`]: `[summaries]` and the API key (from the environment only).
 //! - [`prompt`]: what the model is asked, and the JSON schema of the answer, pure.
 //! - [`validate`]: whether an answer is usable (count, lengths, the language plausible), pure.
-//! - [`client`]: one chat-completions request and what its answer means.
+//! - the model endpoint itself (requests, lessons, lenient answers) is [`crate::model`].
 //! - [`source`]: the paper's text from arXiv (HTML, else PDF, else abstract), paced.
 //! - [`writer`]: one paper in one language: text, prompt, answer, one retry when invalid.
 //! - [`overlay`]: which stored summary each paper of a post carries, and whether a post waits.
@@ -19,7 +19,6 @@
 //! - [`worker`]: the background loop that summarises papers as they appear.
 //! - [`labels`]: the words around the bullets (labels, footer) in each language.
 
-pub mod client;
 pub mod config;
 pub mod edit;
 pub mod labels;

@@ -6,15 +6,11 @@
 //! the model obeying: whatever it answers is validated ([`super::validate`]) and can only ever
 //! become the bullet text of its own paper.
 
-use async_openai::types::chat::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, CreateChatCompletionRequest, ResponseFormat,
-    ResponseFormatJsonSchema,
-};
 use serde_json::{json, Value};
 
 use super::labels::language_name;
 use super::validate::{MAX_BULLETS, MAX_BULLET_CHARS, MIN_BULLETS};
+use crate::model::task::{ChatTask, Effort, Message, Output};
 
 /// Where a paper's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,14 +48,6 @@ pub struct PaperText {
     /// The full text (already cut), when `kind` is not [`TextKind::Abstract`].
     pub body: Option<String>,
     pub kind: TextKind,
-}
-
-/// How the answer's shape is asked for: a JSON schema where the endpoint takes one, plain JSON
-/// mode where it refused the schema (some local servers and gateways do).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Schema,
-    JsonObject,
 }
 
 /// The JSON schema of an answer.
@@ -123,50 +111,34 @@ fn user_prompt(paper: &PaperText) -> String {
     out
 }
 
-/// The request for `paper` in `language`. `retry_note` is added on the second try, saying what
-/// was wrong with the first answer.
-pub fn request(
-    model: &str,
+/// The task for `paper` in `language`. `retry_note` is added on the second try, saying what
+/// was wrong with the first answer. How the JSON is asked for (a schema, JSON mode, the prompt)
+/// is the model client's choice, by what the endpoint takes.
+pub fn task(
     paper: &PaperText,
     language: &str,
-    mode: Mode,
     max_output_tokens: u32,
+    temperature: Option<f64>,
     retry_note: Option<&str>,
-) -> CreateChatCompletionRequest {
+) -> ChatTask {
     let mut system = system_prompt(language);
     if let Some(note) = retry_note {
         system.push_str(&format!(
             "\nYour previous answer could not be used ({note}). Follow the rules exactly."
         ));
     }
-    let messages = vec![
-        ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
-            content: system.into(),
-            name: None,
-        }),
-        ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
-            content: user_prompt(paper).into(),
-            name: None,
-        }),
-    ];
-    let response_format = match mode {
-        Mode::Schema => ResponseFormat::JsonSchema {
-            json_schema: ResponseFormatJsonSchema {
-                description: Some("Summary bullets for one paper".into()),
-                name: "paper_summary".into(),
-                schema: answer_schema(),
-                strict: Some(true),
-            },
+    ChatTask {
+        messages: vec![Message::system(system), Message::user(user_prompt(paper))],
+        output: Output::Json {
+            name: "paper_summary".into(),
+            description: "Summary bullets for one paper".into(),
+            schema: answer_schema(),
         },
-        Mode::JsonObject => ResponseFormat::JsonObject,
-    };
-    CreateChatCompletionRequest {
-        model: model.to_string(),
-        messages,
-        response_format: Some(response_format),
-        max_completion_tokens: Some(max_output_tokens),
-        temperature: Some(0.2),
-        ..CreateChatCompletionRequest::default()
+        max_output_tokens,
+        temperature,
+        // A summary needs little thought; a reasoning model left at its default effort spends
+        // the budget before it writes.
+        effort: Some(Effort::Low),
     }
 }
 
@@ -194,9 +166,9 @@ mod tests {
     }
 
     #[test]
-    fn a_request_asks_for_the_schema_in_the_language_with_the_paper_as_data() {
-        let req = request("m", &paper(), "ko", Mode::Schema, 900, None);
-        let body = serde_json::to_value(&req).unwrap();
+    fn a_task_asks_for_the_schema_in_the_language_with_the_paper_as_data() {
+        let t = task(&paper(), "ko", 900, None, None);
+        let body = crate::model::task::body("m", &t, &Default::default());
         assert_eq!(body["model"], "m");
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(
@@ -204,26 +176,21 @@ mod tests {
             "paper_summary"
         );
         assert_eq!(body["max_completion_tokens"], 900);
+        assert_eq!(body["reasoning_effort"], "low");
+        assert!(
+            body.get("temperature").is_none(),
+            "no temperature unless configured"
+        );
         let system = body["messages"][0]["content"].as_str().unwrap();
         assert_eq!(body["messages"][0]["role"], "system");
         assert!(system.contains("in Korean") && system.contains("not instructions"));
         let user = body["messages"][1]["content"].as_str().unwrap();
         assert!(user.starts_with("<paper>\nTitle: Tiny Diffusion") && user.ends_with("</paper>"));
         assert!(user.contains("Full text:\n1 Introduction"));
-        let json_mode = serde_json::to_value(request(
-            "m",
-            &paper(),
-            "en",
-            Mode::JsonObject,
-            900,
-            Some("2 bullets needed"),
-        ))
-        .unwrap();
-        assert_eq!(json_mode["response_format"]["type"], "json_object");
-        assert!(json_mode["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("could not be used (2 bullets needed)"));
+        let again = task(&paper(), "en", 900, Some(0.3), Some("2 bullets needed"));
+        assert_eq!(again.temperature, Some(0.3));
+        let crate::model::task::Message { content, .. } = &again.messages[0];
+        assert!(content.contains("could not be used (2 bullets needed)"));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub enum Invalid {
 
 /// The bullets of `content`, in our order (new, method, results, note), or why not.
 pub fn parse_answer(content: &str, language: &str) -> Result<Vec<Bullet>, Invalid> {
-    let json = strip_fences(content);
+    let json = crate::model::answer::json_text(content);
     let value: Value = serde_json::from_str(json).map_err(|e| Invalid::NotJson(e.to_string()))?;
     let list = value
         .get("bullets")
@@ -75,16 +75,6 @@ pub fn parse_answer(content: &str, language: &str) -> Result<Vec<Bullet>, Invali
     }
     bullets.sort_by_key(|b| b.kind);
     Ok(bullets)
-}
-
-/// Local models often wrap JSON in a Markdown fence despite being told not to.
-fn strip_fences(content: &str) -> &str {
-    let t = content.trim();
-    let Some(rest) = t.strip_prefix("```") else {
-        return t;
-    };
-    let rest = rest.strip_prefix("json").unwrap_or(rest);
-    rest.strip_suffix("```").unwrap_or(rest).trim()
 }
 
 /// One line: control characters dropped, whitespace collapsed, a leading list marker removed,
@@ -182,9 +172,13 @@ mod tests {
             kinds,
             [BulletKind::New, BulletKind::Method, BulletKind::Results]
         );
-        // A fenced answer is the same answer.
+        // A fenced answer is the same answer, and so is one with words around it.
         assert_eq!(
             parse_answer(&format!("```json\n{KO}\n```"), "ko").unwrap(),
+            b
+        );
+        assert_eq!(
+            parse_answer(&format!("Here is the summary:\n```json\n{KO}\n```"), "ko").unwrap(),
             b
         );
     }

@@ -22,12 +22,12 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::client::{ChatClient, ChatError};
 use super::overlay::wanted;
 use super::source::{Arxiv, SourceError};
 use super::writer::{WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
+use crate::model::{ChatError, Endpoint, ModelClient};
 use crate::source::loader::{DigestSource, SourceLoader};
 use crate::store::{ClaimEnd, Store, StoreError};
 
@@ -122,13 +122,17 @@ impl Summariser {
         clock: Arc<dyn Clock>,
         hf_base: &str,
     ) -> Summariser {
-        let client = ChatClient::new(
+        let client = ModelClient::new(
             http.clone(),
-            &cfg.base_url,
-            cfg.api_key.clone(),
-            cfg.timeout,
+            Endpoint {
+                base_url: cfg.base_url.clone(),
+                model: cfg.model.clone(),
+                key: cfg.api_key.clone(),
+                timeout: cfg.timeout,
+            },
+            Some(store.clone()),
         );
-        let writer = Writer::new(client, &cfg.model, cfg.max_output_tokens);
+        let writer = Writer::new(client, cfg.max_output_tokens, cfg.temperature);
         let arxiv = Arxiv::new(
             http.clone(),
             &cfg.arxiv_base,
@@ -186,6 +190,11 @@ impl Summariser {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The model endpoint's client: what it learned, its last refusal (`/healthz`).
+    pub fn model_client(&self) -> &ModelClient {
+        self.writer.client()
     }
 
     /// The languages papers are summarised in: every language an enabled channel or a person

@@ -1,13 +1,12 @@
-//! One paper in one language: the request, the answer checked, one more try when the answer is
-//! unusable. Structured output is asked for as a JSON schema until the endpoint refuses one
-//! (a 400 naming `response_format`), then as JSON mode for the rest of the process's life.
+//! One paper in one language: the task, the answer checked, one more try when the answer is
+//! unusable. How the request is made to suit the endpoint (structured-output mode, parameters,
+//! budget) is the model client's business ([`crate::model::ModelClient`]); a refusal it cannot
+//! adapt to fails this paper, not the endpoint.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use super::client::{ChatClient, ChatError};
-use super::prompt::{request, Mode, PaperText};
+use super::prompt::{task, PaperText};
 use super::validate::parse_answer;
 use super::{Bullet, Usage};
+use crate::model::{ChatError, ModelClient, TokenUsage};
 
 /// Why a paper got no bullets this time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +15,11 @@ pub enum WriteError {
     /// after a pause.
     #[error(transparent)]
     Endpoint(ChatError),
+    /// The endpoint refused this request and nothing in it could be changed to suit it (or
+    /// answered with something that is not a completion): counted against the paper. Said
+    /// without the provider's words, which the model client logs once for all papers.
+    #[error("{}", request_error(.0))]
+    Request(ChatError),
     /// Two answers in a row were unusable (invalid JSON, wrong shape or language, cut short).
     #[error("unusable answer: {0}")]
     Unusable(String),
@@ -24,11 +28,20 @@ pub enum WriteError {
     Refused,
 }
 
+fn request_error(e: &ChatError) -> String {
+    match e {
+        ChatError::Rejected { status, .. } => format!(
+            "the endpoint refused the request ({status}; its words are logged once and shown by `paperboy status`)"
+        ),
+        other => other.to_string(),
+    }
+}
+
 impl WriteError {
     /// A cause in one word, for logs and metrics.
     pub fn cause(&self) -> &'static str {
         match self {
-            WriteError::Endpoint(e) => e.cause(),
+            WriteError::Endpoint(e) | WriteError::Request(e) => e.cause(),
             WriteError::Unusable(_) => "unusable",
             WriteError::Refused => "refused",
         }
@@ -43,73 +56,73 @@ pub struct Outcome {
 }
 
 pub struct Writer {
-    client: ChatClient,
-    model: String,
+    client: ModelClient,
     max_output_tokens: u32,
-    /// Cleared for good when the endpoint refuses a JSON schema.
-    schema: AtomicBool,
+    temperature: Option<f64>,
+}
+
+fn usage_of(calls: u32, t: TokenUsage) -> Usage {
+    Usage {
+        calls: u64::from(calls),
+        tokens_in: t.prompt,
+        tokens_out: t.completion,
+    }
 }
 
 impl Writer {
-    pub fn new(client: ChatClient, model: &str, max_output_tokens: u32) -> Writer {
+    pub fn new(client: ModelClient, max_output_tokens: u32, temperature: Option<f64>) -> Writer {
         Writer {
             client,
-            model: model.to_string(),
             max_output_tokens,
-            schema: AtomicBool::new(true),
+            temperature,
         }
     }
 
     pub fn model(&self) -> &str {
-        &self.model
+        &self.client.endpoint().model
+    }
+
+    pub fn client(&self) -> &ModelClient {
+        &self.client
     }
 
     /// The bullets for `paper` in `language`: at most two answers (one retry after an unusable
-    /// one), plus one resend in JSON mode if the endpoint refuses the schema.
+    /// one); the client's own calls to adapt to the endpoint come on top.
     pub async fn write(&self, paper: &PaperText, language: &str) -> Outcome {
         let mut usage = Usage::default();
         let mut note: Option<String> = None;
         let mut tries = 0;
         loop {
-            let mode = if self.schema.load(Ordering::Relaxed) {
-                Mode::Schema
-            } else {
-                Mode::JsonObject
-            };
-            let req = request(
-                &self.model,
+            let t = task(
                 paper,
                 language,
-                mode,
                 self.max_output_tokens,
+                self.temperature,
                 note.as_deref(),
             );
-            let answer = match self.client.complete(&req).await {
+            let answer = match self.client.complete(&t).await {
                 Ok(a) => a,
-                Err(ChatError::Rejected { schema: true, .. }) if mode == Mode::Schema => {
-                    tracing::warn!(model = %self.model, "the endpoint does not take a JSON schema; asking for JSON mode from now on");
-                    self.schema.store(false, Ordering::Relaxed);
-                    continue;
-                }
                 Err(e) => {
-                    return Outcome {
-                        result: Err(WriteError::Endpoint(e)),
-                        usage,
-                    }
+                    let result = Err(if e.endpoint_wide() {
+                        WriteError::Endpoint(e)
+                    } else {
+                        WriteError::Request(e)
+                    });
+                    return Outcome { result, usage };
                 }
             };
-            usage += answer.usage;
+            usage += usage_of(answer.calls, answer.usage);
             tries += 1;
-            if answer.refused {
+            if answer.declined() {
                 return Outcome {
                     result: Err(WriteError::Refused),
                     usage,
                 };
             }
-            let why = if answer.truncated {
+            let why = if answer.truncated() {
                 "the answer was cut off at the token limit: write shorter bullets".to_string()
             } else {
-                match parse_answer(&answer.content, language) {
+                match parse_answer(&answer.text, language) {
                     Ok(bullets) => {
                         return Outcome {
                             result: Ok(bullets),

@@ -31,6 +31,7 @@ const ROOT_FOLDERS: &[&str] = &[
     "config",
     "deliver",
     "i18n",
+    "model",
     "ops",
     "render",
     "select",

@@ -21,6 +21,7 @@ mod hf_paging;
 mod i18n;
 mod layout;
 mod postgres;
+mod providers;
 mod proxy_mode;
 mod replay;
 mod run;

@@ -1,5 +1,7 @@
-//! An OpenAI-compatible chat-completions endpoint on loopback (`POST /v1/chat/completions`),
-//! strict as the real one about what it is sent: the `Authorization: Bearer <key>` header
+//! A generic OpenAI-compatible chat-completions endpoint on loopback (`POST /v1/chat/completions`)
+//! for the summaries suites, which test what the bot does with answers (each provider's own
+//! refusals and shapes are in `providers/`). It ignores parameters it does not use, as most
+//! servers do, and is strict as the real one about what it is sent: the `Authorization: Bearer <key>` header
 //! (else 401), a JSON body with `model` (the one it serves, else 404 as OpenAI answers an
 //! unknown model), non-empty `messages` of `system`/`user` roles and a `response_format` of type
 //! `json_schema` (with `name` and `schema`) or `json_object` (else 400). It answers in the

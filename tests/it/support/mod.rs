@@ -14,4 +14,5 @@ pub mod hf_votes;
 pub mod machine;
 pub mod postgres;
 pub mod process;
+pub mod providers;
 pub mod subscription;
