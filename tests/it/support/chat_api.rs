@@ -21,6 +21,8 @@ use axum::routing::post;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::providers::{bullets, openai_error, subject};
+
 pub const KEY: &str = "sk-test-fake-key";
 pub const MODEL: &str = "fake-model-1";
 
@@ -103,51 +105,9 @@ impl ChatApi {
     }
 }
 
+/// OpenAI's error shape, as every provider fake answers it (`providers::openai_error`).
 fn error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": null}})),
-    )
-        .into_response()
-}
-
-/// What the request is about: the arXiv id in the user message and the language the system
-/// message asks for.
-fn subject(body: &Value) -> (String, String) {
-    let text = |i: usize| {
-        body["messages"][i]["content"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let system = text(0);
-    let user = text(1);
-    let id = user
-        .lines()
-        .find_map(|l| l.strip_prefix("arXiv: "))
-        .unwrap_or("?")
-        .to_string();
-    let lang = ["Korean", "English", "Japanese", "German"]
-        .into_iter()
-        .find(|l| system.contains(&format!("in {l}")))
-        .unwrap_or("?")
-        .to_string();
-    (id, lang)
-}
-
-fn bullets(id: &str, lang: &str) -> Value {
-    match lang {
-        "Korean" => json!({"bullets": [
-            {"kind": "new", "text": format!("논문 {id}은 작은 확산 모델(diffusion model)로 새로운 방법을 제안합니다.")},
-            {"kind": "method", "text": "잠재 공간(latent space)에서 증류(distillation)를 사용해 단계 수를 줄입니다."},
-            {"kind": "results", "text": "ImageNet에서 FID 2.1을 기록하며 기존보다 30% 빠릅니다."}
-        ]}),
-        _ => json!({"bullets": [
-            {"kind": "new", "text": format!("Paper {id} proposes a small diffusion model for images.")},
-            {"kind": "method", "text": "It distils the sampler in latent space to cut the number of steps."},
-            {"kind": "results", "text": "FID 2.1 on ImageNet, 30% faster than the baseline."}
-        ]}),
-    }
+    openai_error(status, message, None, None)
 }
 
 fn completion(content: &str, finish: &str, refusal: Option<&str>) -> Response {
