@@ -1,6 +1,7 @@
 //! The summary stage of a pass, between deciding what each post carries and planning it: each
 //! new day's papers get the summaries stored in the reader's language; a post whose papers are
-//! still being summarised waits, at most `summaries.wait_minutes` after it fell due, and asks
+//! still being summarised waits, at most `summaries.wait_minutes` after it first fell due (not
+//! after its latest fire: a schedule firing more often than the wait would never post), and asks
 //! the worker for them first; then it goes out, the papers without a summary with the digest's
 //! own text.
 
@@ -98,7 +99,7 @@ impl Deliverer {
                 .filter(|(_, r)| matches!(r, DayRef::Digest(_)))
                 .map(|(d, _)| missing.get(&(*d, lang.clone())).copied().unwrap_or(0))
                 .sum();
-            if waits(n, j.fire, now, wait) {
+            if waits(n, j.due.or(j.fire), now, wait) {
                 tracing::debug!(target_key = j.target.key(), language = %lang, missing = n, "the post waits for summaries");
                 deferred += j.new.len() as u64;
                 j.new.clear();

@@ -34,6 +34,16 @@ async fn fakes() -> Fakes {
 
 /// An engine environment with `[summaries]` pointing at the fakes.
 async fn env(f: &Fakes, language: &str, input: &str) -> Env {
+    env_with(f, language, input, |_| {}).await
+}
+
+/// [`env`], with a chance to adjust the parsed config.
+async fn env_with(
+    f: &Fakes,
+    language: &str,
+    input: &str,
+    tweak: impl FnOnce(&mut paperboy::config::Config),
+) -> Env {
     let extra = format!(
         "[summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"{language}\"\n\
          input = \"{input}\"\nwait_minutes = 30\nconcurrency = {CONCURRENCY}\n\
@@ -42,6 +52,7 @@ async fn env(f: &Fakes, language: &str, input: &str) -> Env {
     );
     Env::with(&extra, |c, _| {
         c.summaries.as_mut().unwrap().api_key = Some(ApiKey::new(KEY));
+        tweak(c);
     })
     .await
 }
@@ -230,6 +241,38 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     env.clock.set(at(env.day, 11, 0));
     tick(&d).await;
     assert_eq!(patches(), posted);
+}
+
+/// A schedule that fires more often than `wait_minutes`: the wait counts from the post's first
+/// due time, not from the latest fire, so the post still goes out when it ends.
+#[tokio::test]
+async fn a_post_on_a_schedule_firing_more_often_than_the_wait_goes_out_when_the_wait_ends() {
+    let f = fakes().await;
+    let env = env_with(&f, "en", "abstract", |c| {
+        c.schedule.cron = paperboy::config::parse_cron("0 */10 * * * *").unwrap();
+        c.schedule.cron_text = "0 */10 * * * *".into();
+    })
+    .await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::ServerError));
+
+    // Due at 00:00 (the first fire of its day), waited for at each fire inside the wait.
+    for m in [0, 10, 20] {
+        env.clock.set(at(env.day, 0, m));
+        let pass = tick(&d).await;
+        assert_eq!(pass.messages_sent, 0, "00:{m:02}: {pass}");
+        assert_eq!(pass.waiting, 1, "00:{m:02}: {pass}");
+        s.work_once().await;
+    }
+    // 30 minutes after it fell due: out, with Hugging Face's text.
+    env.clock.set(at(env.day, 0, 30));
+    let pass = tick(&d).await;
+    assert!(pass.messages_sent > 0, "{pass}");
+    assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
 }
 
 #[tokio::test]
