@@ -2,8 +2,9 @@
 //! new day's papers get the summaries stored in the reader's language; a post whose papers are
 //! still being summarised waits, at most `summaries.wait_minutes` after it first fell due (not
 //! after its latest fire: a schedule firing more often than the wait would never post), and asks
-//! the worker for them first; then it goes out, the papers without a summary with the digest's
-//! own text.
+//! the worker for them first. It does not wait for a paper that cannot be tried again before
+//! the wait ends (it failed, and its next try is later). Then it goes out, the papers without a
+//! summary with the digest's own text.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::Ordering;
@@ -48,14 +49,17 @@ impl Deliverer {
             }
         }
         let mut overlays = Overlays::new();
-        let mut missing: HashMap<(NaiveDate, String), usize> = HashMap::new();
+        // Per (date, language): the papers still without a summary, each with when it may be
+        // tried again (`None`: whenever the worker gets to it).
+        let mut missing: HashMap<(NaiveDate, String), Vec<Option<DateTime<Utc>>>> = HashMap::new();
         for ((date, lang), a) in days {
             let list = wanted(&a.digest, &lang);
             let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
-            let (stored, given_up) = match async {
+            let (stored, given_up, next_try) = match async {
                 Ok::<_, crate::store::StoreError>((
                     self.store.summaries_for(&ids, &lang).await?,
                     self.store.summaries_given_up(&ids, &lang).await?,
+                    self.store.summaries_next_try(&ids, &lang).await?,
                 ))
             }
             .await
@@ -76,7 +80,13 @@ impl Deliverer {
                     title,
                 })
                 .collect();
-            missing.insert((date, lang.clone()), absent.len());
+            missing.insert(
+                (date, lang.clone()),
+                absent
+                    .iter()
+                    .map(|i| next_try.get(&i.arxiv_id).copied())
+                    .collect(),
+            );
             if !absent.is_empty() {
                 s.want(absent);
             }
@@ -93,13 +103,21 @@ impl Deliverer {
             let Some(lang) = self.reader_language(&j.target) else {
                 continue;
             };
+            let due = j.due.or(j.fire);
+            let deadline = due.map(|t| t + chrono::Duration::from_std(wait).unwrap_or_default());
+            // A paper whose next try comes after the wait is not waited for.
             let n: usize = j
                 .new
                 .iter()
                 .filter(|(_, r)| matches!(r, DayRef::Digest(_)))
-                .map(|(d, _)| missing.get(&(*d, lang.clone())).copied().unwrap_or(0))
-                .sum();
-            if waits(n, j.due.or(j.fire), now, wait) {
+                .filter_map(|(d, _)| missing.get(&(*d, lang.clone())))
+                .flatten()
+                .filter(|next| match (next, deadline) {
+                    (Some(t), Some(end)) => *t < end,
+                    _ => true,
+                })
+                .count();
+            if waits(n, due, now, wait) {
                 tracing::debug!(target_key = j.target.key(), language = %lang, missing = n, "the post waits for summaries");
                 deferred += j.new.len() as u64;
                 j.new.clear();

@@ -275,6 +275,59 @@ async fn a_post_on_a_schedule_firing_more_often_than_the_wait_goes_out_when_the_
     assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
 }
 
+/// A paper whose answer was unusable is tried again after `retry_failed_after`: a post waits
+/// for it only while that next try comes before its wait ends.
+#[tokio::test]
+async fn a_post_does_not_wait_for_papers_that_cannot_be_tried_again_before_its_wait_ends() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = Arc::new(
+        Summariser::new(
+            env.config.summaries.clone().unwrap(),
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            "http://127.0.0.1:9",
+        )
+        .with_tuning(WorkerTuning {
+            retry_failed_after: Duration::from_secs(20 * 60),
+            ..WorkerTuning::default()
+        }),
+    );
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::InvalidJson));
+
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    let round = s.work_once().await;
+    assert!(round.iter().all(|(_, o)| matches!(
+        o,
+        ItemOutcome::Failed {
+            cause: "unusable",
+            gave_up: false
+        }
+    )));
+    // Tried again at 09:20, inside the wait (it ends at 09:30): waited for.
+    env.clock.set(at(env.day, 9, 1));
+    let pass = tick(&d).await;
+    assert_eq!((pass.messages_sent, pass.waiting), (0, 1), "{pass}");
+    env.clock.set(at(env.day, 9, 20));
+    tick(&d).await;
+    let round = s.work_once().await;
+    assert_eq!(round.len(), HF_PAPERS);
+    assert!(round
+        .iter()
+        .all(|(_, o)| matches!(o, ItemOutcome::Failed { gave_up: false, .. })));
+    // Next tried at 09:40, after the wait: nothing left to wait for, out at once.
+    env.clock.set(at(env.day, 9, 21));
+    let pass = tick(&d).await;
+    assert!(pass.messages_sent > 0, "{pass}");
+    assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
+}
+
 #[tokio::test]
 async fn a_korean_digest_is_the_korean_summary_at_no_cost() {
     let f = fakes().await;
