@@ -19,7 +19,7 @@ use crate::store::Archived;
 use crate::store::EditCandidate;
 use crate::summaries::edit::{plan_message, EditPlan};
 use crate::summaries::overlay::{language_of, overlay, waits, wanted};
-use crate::summaries::worker::Item;
+use crate::summaries::worker::{items, Item};
 
 /// Each (date, language)'s overlay, for planning.
 pub(super) type Overlays = HashMap<(NaiveDate, String), Arc<Overlay>>;
@@ -53,8 +53,8 @@ impl Deliverer {
         // tried again (`None`: whenever the worker gets to it).
         let mut missing: HashMap<(NaiveDate, String), Vec<Option<DateTime<Utc>>>> = HashMap::new();
         for ((date, lang), a) in days {
-            let list = wanted(&a.digest, &lang);
-            let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
+            let list = items(&a.digest, &lang);
+            let ids: Vec<String> = list.iter().map(|i| i.arxiv_id.clone()).collect();
             let (stored, given_up, next_try) = match async {
                 Ok::<_, crate::store::StoreError>((
                     self.store.summaries_for(&ids, &lang).await?,
@@ -73,12 +73,7 @@ impl Deliverer {
             };
             let absent: Vec<Item> = list
                 .into_iter()
-                .filter(|(id, _)| !stored.contains_key(id) && !given_up.contains(id))
-                .map(|(arxiv_id, title)| Item {
-                    language: lang.clone(),
-                    arxiv_id,
-                    title,
-                })
+                .filter(|i| !stored.contains_key(&i.arxiv_id) && !given_up.contains(&i.arxiv_id))
                 .collect();
             missing.insert(
                 (date, lang.clone()),

@@ -100,11 +100,14 @@ impl Arxiv {
 
     /// What the model reads about `id`: with [`Input::FullText`] the HTML rendering, else the
     /// abstract page and the PDF; with [`Input::Abstract`] the abstract page only. `title` is
-    /// the digest's. The body is cut to `max_chars`.
+    /// the digest's; `listed` the abstract Hugging Face's list gives, used as is: the abstract
+    /// page is then never asked for (with [`Input::Abstract`], nothing is). The body is cut to
+    /// `max_chars`.
     pub async fn text(
         &self,
         id: &str,
         title: &str,
+        listed: Option<&str>,
         input: Input,
         max_chars: usize,
     ) -> Result<PaperText, SourceError> {
@@ -115,22 +118,30 @@ impl Arxiv {
             body: body.map(|b| cap_chars(&b, max_chars)),
             kind,
         };
+        let listed = listed.map(str::trim).filter(|a| !a.is_empty());
+        if let (Input::Abstract, Some(a)) = (input, listed) {
+            return Ok(paper(a.to_string(), None, TextKind::Abstract));
+        }
         if input == Input::FullText {
             if let Some(html) = self.get(&format!("/html/{id}")).await? {
                 let (abstract_, body) = blocking(move || html_text(&html)).await;
-                if let (Some(a), Some(b)) = (abstract_, body) {
+                if let (Some(a), Some(b)) = (listed.map(str::to_string).or(abstract_), body) {
                     return Ok(paper(a, Some(b), TextKind::Html));
                 }
             }
         }
-        let page = self
-            .get(&format!("/abs/{id}"))
-            .await?
-            .ok_or_else(|| SourceError::Unknown(id.to_string()))?;
-        let abstract_ =
-            abstract_from_abs_page(&String::from_utf8_lossy(&page)).ok_or_else(|| {
-                SourceError::Unavailable(format!("/abs/{id}: no abstract in the page"))
-            })?;
+        let abstract_ = match listed {
+            Some(a) => a.to_string(),
+            None => {
+                let page = self
+                    .get(&format!("/abs/{id}"))
+                    .await?
+                    .ok_or_else(|| SourceError::Unknown(id.to_string()))?;
+                abstract_from_abs_page(&String::from_utf8_lossy(&page)).ok_or_else(|| {
+                    SourceError::Unavailable(format!("/abs/{id}: no abstract in the page"))
+                })?
+            }
+        };
         if input == Input::FullText {
             if let Some(pdf) = self.get(&format!("/pdf/{id}")).await? {
                 if let Some(body) = blocking(move || pdf_text(&pdf)).await {

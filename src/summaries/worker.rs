@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{ChatClient, ChatError};
 use super::overlay::wanted;
+use super::prompt::{PaperText, TextKind};
 use super::source::{Arxiv, SourceError};
 use super::writer::{WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
@@ -66,6 +67,27 @@ pub struct Item {
     pub language: String,
     pub arxiv_id: String,
     pub title: String,
+    /// The abstract Hugging Face's list gives, when the paper comes from it: arXiv is not
+    /// asked for it.
+    pub abstract_: Option<String>,
+}
+
+/// The papers of `digest` that need a summary in `language` ([`wanted`]), as work: each with
+/// the abstract the digest gives, if any.
+pub fn items(digest: &crate::digest::Digest, language: &str) -> Vec<Item> {
+    wanted(digest, language)
+        .into_iter()
+        .map(|(arxiv_id, title)| Item {
+            abstract_: digest
+                .papers
+                .iter()
+                .find(|p| p.arxiv_id.as_deref() == Some(arxiv_id.as_str()))
+                .and_then(|p| p.abstract_.clone()),
+            language: language.to_string(),
+            arxiv_id,
+            title,
+        })
+        .collect()
 }
 
 /// What came of one item.
@@ -89,6 +111,9 @@ pub enum ItemOutcome {
     Error(String),
 }
 
+/// A paper a post asked for, by (language, arXiv id): its title and listed abstract.
+type Wanted = (String, Option<String>);
+
 /// The summarising service: shared by the worker loop, the delivery engine and the CLI.
 pub struct Summariser {
     cfg: SummariesConfig,
@@ -99,7 +124,7 @@ pub struct Summariser {
     hf: Option<SourceLoader>,
     owner: String,
     tuning: WorkerTuning,
-    wanted: Mutex<BTreeMap<(String, String), String>>,
+    wanted: Mutex<BTreeMap<(String, String), Wanted>>,
     wake: Notify,
     /// Until when the endpoint is left alone, and how many failures in a row led there.
     paused_until: Mutex<Option<tokio::time::Instant>>,
@@ -215,7 +240,10 @@ impl Summariser {
         let mut w = self.wanted.lock().expect("wanted lock");
         let before = w.len();
         for i in items {
-            w.insert((i.language, i.arxiv_id), i.title);
+            let key = (i.language, i.arxiv_id);
+            // The copy that knows the abstract wins (a post's archived day may lack it).
+            let keep = w.get(&key).and_then(|(_, a)| a.clone());
+            w.insert(key, (i.title, i.abstract_.or(keep)));
         }
         if w.len() > before {
             self.wake.notify_one();
@@ -298,14 +326,32 @@ impl Summariser {
         {
             return Ok(ItemOutcome::Skipped);
         }
-        let text = match self.store.paper_text(id).await? {
+        let listed = item.abstract_.as_deref().filter(|a| !a.trim().is_empty());
+        let stored = match (self.cfg.input, listed) {
+            // The list gives all the model reads: nothing to fetch, nothing to keep.
+            (super::Input::Abstract, Some(a)) => Some(PaperText {
+                arxiv_id: id.to_string(),
+                title: item.title.clone(),
+                abstract_: a.trim().to_string(),
+                body: None,
+                kind: TextKind::Abstract,
+            }),
+            _ => self.store.paper_text(id).await?,
+        };
+        let text = match stored {
             Some(mut t) => {
                 t.title = item.title.clone();
                 t
             }
             None => match self
                 .arxiv
-                .text(id, &item.title, self.cfg.input, self.cfg.max_input_chars)
+                .text(
+                    id,
+                    &item.title,
+                    listed,
+                    self.cfg.input,
+                    self.cfg.max_input_chars,
+                )
                 .await
             {
                 Ok(t) => {
@@ -471,12 +517,13 @@ impl Summariser {
     /// What to work on now: the papers posts are waiting for, then today's and yesterday's
     /// lists, in every language in use, less what is stored.
     async fn collect(&self) -> Vec<Item> {
-        let mut items: Vec<Item> = std::mem::take(&mut *self.wanted.lock().expect("wanted lock"))
+        let mut out: Vec<Item> = std::mem::take(&mut *self.wanted.lock().expect("wanted lock"))
             .into_iter()
-            .map(|((language, arxiv_id), title)| Item {
+            .map(|((language, arxiv_id), (title, abstract_))| Item {
                 language,
                 arxiv_id,
                 title,
+                abstract_,
             })
             .collect();
         let languages = self.languages().await;
@@ -492,8 +539,8 @@ impl Summariser {
                 }
             };
             for lang in &languages {
-                let list = wanted(&digest, lang);
-                let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
+                let list = items(&digest, lang);
+                let ids: Vec<String> = list.iter().map(|i| i.arxiv_id.clone()).collect();
                 let done = match self.store.summaries_for(&ids, lang).await {
                     Ok(d) => d,
                     Err(e) => {
@@ -501,19 +548,26 @@ impl Summariser {
                         continue;
                     }
                 };
-                items.extend(
-                    list.into_iter()
-                        .filter(|(id, _)| !done.contains_key(id))
-                        .map(|(arxiv_id, title)| Item {
-                            language: lang.clone(),
-                            arxiv_id,
-                            title,
-                        }),
-                );
+                out.extend(list.into_iter().filter(|i| !done.contains_key(&i.arxiv_id)));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        items.retain(|i| seen.insert((i.language.clone(), i.arxiv_id.clone())));
+        // Each paper once, where first asked for, with the abstract any copy knows.
+        let mut first: HashMap<(String, String), usize> = HashMap::new();
+        let mut items: Vec<Item> = Vec::with_capacity(out.len());
+        for i in out {
+            match first.entry((i.language.clone(), i.arxiv_id.clone())) {
+                std::collections::hash_map::Entry::Occupied(at) => {
+                    let kept = &mut items[*at.get()];
+                    if kept.abstract_.is_none() {
+                        kept.abstract_ = i.abstract_;
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(items.len());
+                    items.push(i);
+                }
+            }
+        }
         items
     }
 
@@ -653,6 +707,7 @@ pub async fn summarize_day(
                         language: language.to_string(),
                         arxiv_id: id.clone(),
                         title: p.title.clone(),
+                        abstract_: p.abstract_.clone(),
                     };
                     match s.summarise(&item, redo).await {
                         ItemOutcome::Written(summary) => DayLine::Summary(summary),

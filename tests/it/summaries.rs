@@ -328,6 +328,47 @@ async fn a_post_does_not_wait_for_papers_that_cannot_be_tried_again_before_its_w
     assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
 }
 
+/// Hugging Face's list carries each paper's abstract: the model reads it as the list gives it,
+/// and arXiv is not asked for the abstract page (with `input = "abstract"`, not asked at all).
+#[tokio::test]
+async fn a_paper_from_hugging_faces_list_is_summarised_from_the_lists_abstract() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    let round = s.work_once().await;
+    assert!(round
+        .iter()
+        .all(|(_, o)| matches!(o, ItemOutcome::Written(_))));
+    assert!(
+        f.arxiv.requests().is_empty(),
+        "{:?}",
+        f.arxiv.requests().iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
+    // The list's own abstract, in each paper's request.
+    let list: Vec<Value> = serde_json::from_slice(HF_DAY).unwrap();
+    let requests = f.chat.requests();
+    for item in &list {
+        let id = item["paper"]["id"].as_str().unwrap();
+        let words: Vec<&str> = item["paper"]["summary"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let user = requests
+            .iter()
+            .map(|r| r["messages"][1]["content"].as_str().unwrap().to_string())
+            .find(|u| u.contains(&format!("arXiv: {id}")))
+            .unwrap();
+        assert!(user.contains(&words.join(" ")), "{id}: {user}");
+    }
+}
+
 #[tokio::test]
 async fn a_korean_digest_is_the_korean_summary_at_no_cost() {
     let f = fakes().await;
@@ -419,6 +460,7 @@ fn item(id: &str) -> Item {
         language: "en".into(),
         arxiv_id: id.into(),
         title: format!("Paper {id}"),
+        abstract_: None,
     }
 }
 
@@ -565,7 +607,7 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     );
 
     let html = a
-        .text("2410.10001", "Paper", Input::FullText, 10_000)
+        .text("2410.10001", "Paper", None, Input::FullText, 10_000)
         .await
         .unwrap();
     assert_eq!(html.kind, TextKind::Html);
@@ -584,7 +626,7 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     );
 
     let pdf = a
-        .text("2410.10002", "Paper", Input::FullText, 10_000)
+        .text("2410.10002", "Paper", None, Input::FullText, 10_000)
         .await
         .unwrap();
     assert_eq!(pdf.kind, TextKind::Pdf);
@@ -599,12 +641,12 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     assert!(left < right, "columns out of order: {body}");
 
     let capped = a
-        .text("2410.10003", "Paper", Input::FullText, 40)
+        .text("2410.10003", "Paper", None, Input::FullText, 40)
         .await
         .unwrap();
     assert_eq!(capped.body.unwrap().chars().count(), 40);
     let only = a
-        .text("2410.10004", "Paper", Input::Abstract, 10_000)
+        .text("2410.10004", "Paper", None, Input::Abstract, 10_000)
         .await
         .unwrap();
     assert_eq!((only.kind, only.body), (TextKind::Abstract, None));
@@ -629,6 +671,37 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
         );
     }
     assert!(requests[7].1 - requests[0].1 >= pace * 7 - pace / 2);
+}
+
+#[tokio::test]
+async fn full_text_with_the_lists_abstract_never_asks_for_the_abstract_page() {
+    let arxiv = FakeArxiv::start().await;
+    arxiv.with_html("2410.10001");
+    let a = Arxiv::new(
+        reqwest::Client::new(),
+        &arxiv.base_url,
+        Duration::ZERO,
+        Duration::from_secs(10),
+    );
+    let listed = "The list's own abstract, as Hugging Face gives it.";
+    let html = a
+        .text("2410.10001", "Paper", Some(listed), Input::FullText, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (html.kind, html.abstract_.as_str()),
+        (TextKind::Html, listed)
+    );
+    let pdf = a
+        .text("2410.10002", "Paper", Some(listed), Input::FullText, 10_000)
+        .await
+        .unwrap();
+    assert_eq!((pdf.kind, pdf.abstract_.as_str()), (TextKind::Pdf, listed));
+    let paths: Vec<String> = arxiv.requests().into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        paths,
+        ["/html/2410.10001", "/html/2410.10002", "/pdf/2410.10002"]
+    );
 }
 
 #[tokio::test]
