@@ -5,7 +5,8 @@
 //!
 //! Each paper and language is claimed in the store before any work (two processes never
 //! summarise the same one at once; a dead one's claims pass on), its text fetched from arXiv
-//! once and kept, its summary stored with the cost of the calls. When the endpoint fails (down,
+//! once and kept, its summary stored; each call is counted in the day's cost before it is sent
+//! (its tokens when answered), so the cost of calls in flight at a crash is not lost. When the endpoint fails (down,
 //! 429, 5xx, timeout, key refused) the worker pauses, `retry-after` or a doubling backoff,
 //! instead of trying paper after paper: one log line per cause, the repeats counted and
 //! summarised when it answers again. A paper whose answers stay unusable, or that the model
@@ -26,7 +27,7 @@ use super::client::{ChatClient, ChatError};
 use super::overlay::wanted;
 use super::prompt::{PaperText, TextKind};
 use super::source::{Arxiv, SourceError};
-use super::writer::{WriteError, Writer};
+use super::writer::{CallLog, WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
 use crate::digest::source::{DigestSource, SourceLoader};
@@ -371,9 +372,10 @@ impl Summariser {
                 }
             },
         };
-        let outcome = self.writer.write(&text, lang).await;
-        self.count(outcome.usage, u64::from(outcome.result.is_ok()))
-            .await?;
+        let outcome = self.writer.write(&text, lang, &Ledger(self)).await;
+        if outcome.result.is_ok() {
+            self.count(Usage::default(), 1).await?;
+        }
         match outcome.result {
             Ok(bullets) => {
                 self.recovered();
@@ -440,9 +442,10 @@ impl Summariser {
             .await
     }
 
-    /// Adds a call's cost to the day's, in the store and the metrics.
+    /// Adds to the day's cost, in the store and the metrics: a call as it is sent, its tokens
+    /// when answered, a paper when written.
     async fn count(&self, usage: Usage, papers: u64) -> Result<(), StoreError> {
-        if usage.calls == 0 {
+        if usage == Usage::default() && papers == 0 {
             return Ok(());
         }
         let today = self.today();
@@ -656,6 +659,31 @@ impl Summariser {
             .store
             .renew_summary_claims(&self.owner, self.clock.now())
             .await;
+    }
+}
+
+/// The day's cost as the calls happen ([`CallLog`]): a call is in the store before it is sent.
+struct Ledger<'a>(&'a Summariser);
+
+impl Ledger<'_> {
+    async fn record(&self, usage: Usage) {
+        if let Err(e) = self.0.count(usage, 0).await {
+            tracing::warn!(error = %e, "cannot record a summary call's cost");
+        }
+    }
+}
+
+impl CallLog for Ledger<'_> {
+    async fn sending(&self) {
+        self.record(Usage {
+            calls: 1,
+            ..Usage::default()
+        })
+        .await;
+    }
+
+    async fn answered(&self, usage: Usage) {
+        self.record(Usage { calls: 0, ..usage }).await;
     }
 }
 

@@ -35,6 +35,13 @@ impl WriteError {
     }
 }
 
+/// Told of each request before it is sent and of its tokens when it is answered, so what the
+/// calls cost is recorded as it happens: a crash with calls in flight loses none of them.
+pub trait CallLog: Sync {
+    fn sending(&self) -> impl std::future::Future<Output = ()> + Send;
+    fn answered(&self, usage: Usage) -> impl std::future::Future<Output = ()> + Send;
+}
+
 /// What a try cost, whatever came of it.
 #[derive(Debug)]
 pub struct Outcome {
@@ -65,8 +72,9 @@ impl Writer {
     }
 
     /// The bullets for `paper` in `language`: at most two answers (one retry after an unusable
-    /// one), plus one resend in JSON mode if the endpoint refuses the schema.
-    pub async fn write(&self, paper: &PaperText, language: &str) -> Outcome {
+    /// one), plus one resend in JSON mode if the endpoint refuses the schema. Each request is
+    /// told to `log` before it goes out, and its tokens when answered.
+    pub async fn write(&self, paper: &PaperText, language: &str, log: &impl CallLog) -> Outcome {
         let mut usage = Usage::default();
         let mut note: Option<String> = None;
         let mut tries = 0;
@@ -84,8 +92,12 @@ impl Writer {
                 self.max_output_tokens,
                 note.as_deref(),
             );
+            log.sending().await;
             let answer = match self.client.complete(&req).await {
-                Ok(a) => a,
+                Ok(a) => {
+                    log.answered(a.usage).await;
+                    a
+                }
                 Err(ChatError::Rejected { schema: true, .. }) if mode == Mode::Schema => {
                     tracing::warn!(model = %self.model, "the endpoint does not take a JSON schema; asking for JSON mode from now on");
                     self.schema.store(false, Ordering::Relaxed);

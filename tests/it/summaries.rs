@@ -1049,6 +1049,28 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     assert!(asked.values().all(|n| *n <= 1 + kills), "{asked:?}");
     let repeated = asked.values().filter(|n| **n > 1).count();
     eprintln!("{total} calls for {HF_PAPERS} papers over {kills} kills; {repeated} papers asked again (in flight at a kill)");
+    // `paperboy status` counts every call the endpoint received, those cut off by a kill too:
+    // a call is recorded before it is sent (at most the few recorded as a kill came, unsent).
+    let d = dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || paperboy(&d).args(&["status"]).output())
+        .await
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    let recorded: usize = status
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" calls, ")?
+                .0
+                .rsplit(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert!(
+        recorded >= total && recorded <= total + kills * CONCURRENCY,
+        "{recorded} calls recorded for {total} received:\n{status}"
+    );
 }
 
 #[tokio::test]
