@@ -14,7 +14,7 @@
 //! next UTC day.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{ChatClient, ChatError};
+use super::gate::{Failure, Gate};
 use super::overlay::wanted;
 use super::prompt::{PaperText, TextKind};
 use super::source::{Arxiv, SourceError};
@@ -38,7 +39,7 @@ use crate::store::{ClaimEnd, Store, StoreError};
 pub struct WorkerTuning {
     /// How often Hugging Face's list is looked at for new papers.
     pub poll_every: Duration,
-    /// First pause after the endpoint failed (doubling while it keeps failing).
+    /// First pause after the endpoint failed (doubling with each failed probe).
     pub backoff_base: Duration,
     pub backoff_max: Duration,
     /// How long a claim lasts unrenewed (a killed process's claims pass on after it).
@@ -54,7 +55,9 @@ impl Default for WorkerTuning {
         WorkerTuning {
             poll_every: Duration::from_secs(10 * 60),
             backoff_base: Duration::from_secs(30),
-            backoff_max: Duration::from_secs(30 * 60),
+            // A pause ends with one probe: once a minute at most while the endpoint is down,
+            // so summaries resume within a minute of its return.
+            backoff_max: Duration::from_secs(60),
             lease: Duration::from_secs(5 * 60),
             retry_failed_after: Duration::from_secs(20 * 60),
             max_attempts: 3,
@@ -127,9 +130,8 @@ pub struct Summariser {
     tuning: WorkerTuning,
     wanted: Mutex<BTreeMap<(String, String), Wanted>>,
     wake: Notify,
-    /// Until when the endpoint is left alone, and how many failures in a row led there.
-    paused_until: Mutex<Option<tokio::time::Instant>>,
-    failures: AtomicU32,
+    /// When the endpoint may be called: pauses after failures, one probe after a pause.
+    gate: Gate,
     /// Failures since the endpoint last answered, by cause (logged once each, summarised).
     causes: Mutex<BTreeMap<&'static str, u64>>,
     /// The UTC day the cap was last reported.
@@ -176,8 +178,10 @@ impl Summariser {
             tuning: WorkerTuning::default(),
             wanted: Mutex::new(BTreeMap::new()),
             wake: Notify::new(),
-            paused_until: Mutex::new(None),
-            failures: AtomicU32::new(0),
+            gate: Gate::new(
+                WorkerTuning::default().backoff_base,
+                WorkerTuning::default().backoff_max,
+            ),
             causes: Mutex::new(BTreeMap::new()),
             cap_reported: Mutex::new(None),
             progress: std::sync::atomic::AtomicU64::new(0),
@@ -185,6 +189,7 @@ impl Summariser {
     }
 
     pub fn with_tuning(mut self, tuning: WorkerTuning) -> Summariser {
+        self.gate = Gate::new(tuning.backoff_base, tuning.backoff_max);
         self.tuning = tuning;
         self
     }
@@ -198,7 +203,7 @@ impl Summariser {
     /// Ends a pause at once (tests, after the fake endpoint is told to recover).
     #[doc(hidden)]
     pub fn pause_off_for_tests(&self) {
-        *self.paused_until.lock().expect("pause lock") = None;
+        self.gate.resume();
     }
 
     /// Papers written or given up so far by this process (see the field).
@@ -261,10 +266,7 @@ impl Summariser {
     }
 
     fn paused(&self) -> bool {
-        self.paused_until
-            .lock()
-            .expect("pause lock")
-            .is_some_and(|t| t > tokio::time::Instant::now())
+        self.gate.paused()
     }
 
     /// Whether today's caps leave room for another paper.
@@ -372,13 +374,34 @@ impl Summariser {
                 }
             },
         };
+        // After a pause, one call probes the endpoint alone; the others wait for its answer.
+        let Some(pass) = self.gate.admit().await else {
+            self.store
+                .release_summary(id, lang, &self.owner, ClaimEnd::Released)
+                .await?;
+            return Ok(ItemOutcome::Paused);
+        };
         let outcome = self.writer.write(&text, lang, &Ledger(self)).await;
+        match &outcome.result {
+            Err(WriteError::Endpoint(e)) => {
+                let retry_after = match e {
+                    ChatError::RateLimited { retry_after } => *retry_after,
+                    _ => None,
+                };
+                let verdict = pass.failed(retry_after);
+                self.endpoint_failed(e, verdict);
+            }
+            _ => {
+                if pass.answered() {
+                    self.recovered();
+                }
+            }
+        }
         if outcome.result.is_ok() {
             self.count(Usage::default(), 1).await?;
         }
         match outcome.result {
             Ok(bullets) => {
-                self.recovered();
                 let summary = Summary {
                     arxiv_id: id.to_string(),
                     language: lang.to_string(),
@@ -404,12 +427,10 @@ impl Summariser {
                 self.store
                     .release_summary(id, lang, &self.owner, ClaimEnd::Released)
                     .await?;
-                self.endpoint_failed(&e);
                 crate::metrics::summary("endpoint_error");
                 Ok(ItemOutcome::EndpointDown(e.cause()))
             }
             Err(e) => {
-                self.recovered();
                 let cause = e.cause();
                 let gave_up = matches!(e, WriteError::Refused)
                     || self.store.summary_attempts(id, lang).await? + 1 >= self.tuning.max_attempts;
@@ -457,37 +478,19 @@ impl Summariser {
         Ok(())
     }
 
-    /// The endpoint failed: pause (its `retry-after`, else a doubling backoff), and say so once
-    /// per cause until it answers again.
-    fn endpoint_failed(&self, e: &ChatError) {
-        let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-        let backoff = self
-            .tuning
-            .backoff_base
-            .saturating_mul(1 << (n - 1).min(16))
-            .min(self.tuning.backoff_max);
-        let pause = match e {
-            ChatError::RateLimited {
-                retry_after: Some(r),
-            } => (*r).max(Duration::from_millis(1)),
-            _ => backoff,
-        };
-        let until = tokio::time::Instant::now() + pause;
-        {
-            let mut p = self.paused_until.lock().expect("pause lock");
-            *p = Some(p.map_or(until, |t| t.max(until)));
-        }
+    /// The endpoint failed (the gate has paused it, or this call is of an outage already paused
+    /// for): say so once per cause until it answers again.
+    fn endpoint_failed(&self, e: &ChatError, verdict: Failure) {
         let mut causes = self.causes.lock().expect("causes lock");
         let seen = causes.entry(e.cause()).or_insert(0);
         *seen += 1;
-        if *seen == 1 {
+        if let (1, Failure::Paused { pause, .. }) = (*seen, verdict) {
             tracing::warn!(cause = e.cause(), error = %e, pause_s = pause.as_secs_f64(), "the summaries endpoint failed; pausing (repeats of this cause are counted, not logged)");
         }
     }
 
     /// The endpoint answered: the repeated failures, if any, in one line.
     fn recovered(&self) {
-        self.failures.store(0, Ordering::Relaxed);
         let mut causes = self.causes.lock().expect("causes lock");
         if !causes.is_empty() {
             let summary: Vec<String> = causes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
@@ -634,7 +637,7 @@ impl Summariser {
                     self.want(again);
                 }
             }
-            let pause = *self.paused_until.lock().expect("pause lock");
+            let pause = self.gate.paused_until();
             let next = match pause {
                 Some(t) if t > tokio::time::Instant::now() => t,
                 _ => tokio::time::Instant::now() + self.tuning.poll_every,

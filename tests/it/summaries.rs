@@ -509,6 +509,69 @@ async fn a_429_pauses_the_worker_for_its_retry_after_without_more_requests() {
     assert_eq!(f.chat.requests().len(), 1);
 }
 
+/// One outage met by every call in flight is one failure: the pause is the first backoff step,
+/// not four steps up. When it ends a single call probes the endpoint, and the others go only
+/// once it answered.
+#[tokio::test]
+async fn concurrent_failures_of_one_outage_pause_once_and_one_probe_resumes_the_work() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let latency = Duration::from_millis(300);
+    let base = Duration::from_secs(1);
+    f.chat.set_latency(latency);
+    f.chat
+        .fail_next(std::iter::repeat_n(Fault::ServerError, CONCURRENCY));
+    let s = Arc::new(
+        Summariser::new(
+            env.config.summaries.clone().unwrap(),
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            "http://127.0.0.1:9",
+        )
+        .with_tuning(WorkerTuning {
+            backoff_base: base,
+            poll_every: Duration::from_secs(3600),
+            ..WorkerTuning::default()
+        }),
+    );
+    let ids: Vec<String> = (1..=12).map(|i| format!("2410.200{i:02}")).collect();
+    s.want(ids.iter().map(|id| item(id)));
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(s.clone().run(cancel.clone()));
+    let done = async {
+        while env.store.summaries_for(&ids, "en").await.unwrap().len() < ids.len() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), done)
+        .await
+        .expect("the work resumed after the outage");
+    cancel.cancel();
+    worker.await.unwrap();
+
+    let at = f.chat.arrivals();
+    assert_eq!(
+        at.len(),
+        CONCURRENCY + ids.len(),
+        "no paper asked twice after"
+    );
+    // The four failed together, then one probe after a single backoff step (not 8 × base).
+    let probe = at[CONCURRENCY];
+    let paused = probe - at[CONCURRENCY - 1];
+    assert!(
+        paused >= base && paused < base * 3,
+        "probed {paused:?} after the outage"
+    );
+    // Nothing else went out before the probe was answered.
+    assert!(
+        at[CONCURRENCY + 1] - probe >= latency * 9 / 10,
+        "{:?} after the probe",
+        at[CONCURRENCY + 1] - probe
+    );
+    assert_eq!(f.chat.max_in_flight(), CONCURRENCY);
+}
+
 #[tokio::test]
 async fn unusable_answers_are_retried_once_per_try_and_given_up_after_three_tries() {
     let f = fakes().await;
