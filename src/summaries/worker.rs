@@ -14,7 +14,7 @@
 //! next UTC day.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,7 +32,11 @@ use super::writer::{CallLog, WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
 use crate::digest::source::{DigestSource, SourceLoader};
+use crate::logging::Repeats;
 use crate::store::{ClaimEnd, Store, StoreError};
+
+/// How long a logged cause's repeats are counted before one line summarises them.
+const LOG_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// Waits that are not worth a config key; tests shrink them.
 #[derive(Debug, Clone)]
@@ -132,8 +136,10 @@ pub struct Summariser {
     wake: Notify,
     /// When the endpoint may be called: pauses after failures, one probe after a pause.
     gate: Gate,
-    /// Failures since the endpoint last answered, by cause (logged once each, summarised).
-    causes: Mutex<BTreeMap<&'static str, u64>>,
+    /// Each cause of trouble is logged once per window, its repeats counted and summarised.
+    repeats: Repeats,
+    /// An outage was logged and its end not yet.
+    announced: AtomicBool,
     /// The UTC day the cap was last reported.
     cap_reported: Mutex<Option<NaiveDate>>,
     /// Papers written or given up since start: a change may make a posted message editable.
@@ -182,7 +188,8 @@ impl Summariser {
                 WorkerTuning::default().backoff_base,
                 WorkerTuning::default().backoff_max,
             ),
-            causes: Mutex::new(BTreeMap::new()),
+            repeats: Repeats::new(LOG_WINDOW),
+            announced: AtomicBool::new(false),
             cap_reported: Mutex::new(None),
             progress: std::sync::atomic::AtomicU64::new(0),
         }
@@ -365,7 +372,11 @@ impl Summariser {
                     let gave_up = matches!(e, SourceError::Unknown(_))
                         || self.store.summary_attempts(id, lang).await? + 1
                             >= self.tuning.max_attempts;
-                    tracing::warn!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text");
+                    if self.first("source") {
+                        tracing::warn!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text (repeats are counted, not logged)");
+                    } else {
+                        tracing::debug!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text");
+                    }
                     self.fail(item, e.to_string(), gave_up).await?;
                     return Ok(ItemOutcome::Failed {
                         cause: "source",
@@ -434,7 +445,11 @@ impl Summariser {
                 let cause = e.cause();
                 let gave_up = matches!(e, WriteError::Refused)
                     || self.store.summary_attempts(id, lang).await? + 1 >= self.tuning.max_attempts;
-                tracing::warn!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time");
+                if self.first(&format!("paper:{cause}")) {
+                    tracing::warn!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time (repeats of this cause are counted, not logged)");
+                } else {
+                    tracing::debug!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time");
+                }
                 self.fail(item, e.to_string(), gave_up).await?;
                 if gave_up {
                     self.progress.fetch_add(1, Ordering::Relaxed);
@@ -478,24 +493,55 @@ impl Summariser {
         Ok(())
     }
 
-    /// The endpoint failed (the gate has paused it, or this call is of an outage already paused
-    /// for): say so once per cause until it answers again.
+    /// Whether `kind` is the first of its window (log it) or a repeat (counted).
+    fn first(&self, kind: &str) -> bool {
+        self.repeats
+            .note(kind, tokio::time::Instant::now().into_std())
+    }
+
+    /// The endpoint failed (the gate paused it, or this call is of an outage already paused
+    /// for): a new outage is logged once per cause and window, the rest counted.
     fn endpoint_failed(&self, e: &ChatError, verdict: Failure) {
-        let mut causes = self.causes.lock().expect("causes lock");
-        let seen = causes.entry(e.cause()).or_insert(0);
-        *seen += 1;
-        if let (1, Failure::Paused { pause, .. }) = (*seen, verdict) {
-            tracing::warn!(cause = e.cause(), error = %e, pause_s = pause.as_secs_f64(), "the summaries endpoint failed; pausing (repeats of this cause are counted, not logged)");
+        let cause = e.cause();
+        match verdict {
+            Failure::Paused { pause, outages } => {
+                if self.first(&format!("endpoint:{cause}")) {
+                    self.announced.store(true, Ordering::Relaxed);
+                    tracing::warn!(cause, error = %e, pause_s = pause.as_secs_f64(), "the summaries endpoint failed; pausing, then one call probes it (repeats of this cause are counted, not logged)");
+                } else {
+                    tracing::debug!(cause, error = %e, pause_s = pause.as_secs_f64(), outages, "the summaries endpoint failed again; pausing");
+                }
+            }
+            Failure::SameOutage => {
+                tracing::debug!(cause, error = %e, "a call in flight met the same outage");
+            }
         }
     }
 
-    /// The endpoint answered: the repeated failures, if any, in one line.
+    /// The endpoint answered after failing: said when its failure was (the first of its window).
     fn recovered(&self) {
-        let mut causes = self.causes.lock().expect("causes lock");
-        if !causes.is_empty() {
-            let summary: Vec<String> = causes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
-            tracing::info!(failures = %summary.join(", "), "the summaries endpoint answers again");
-            causes.clear();
+        if self.announced.swap(false, Ordering::Relaxed) {
+            tracing::info!("the summaries endpoint answers again");
+        } else {
+            tracing::debug!("the summaries endpoint answers again");
+        }
+    }
+
+    /// One line per cause that repeated in a window now over (`all`: window over or not, at the
+    /// end of a run), with how often.
+    pub fn log_repeats(&self, all: bool) {
+        let repeated = if all {
+            self.repeats.drain()
+        } else {
+            self.repeats.due(tokio::time::Instant::now().into_std())
+        };
+        let window_min = self.repeats.window().as_secs() / 60;
+        for (kind, repeats) in repeated {
+            match kind.split_once(':') {
+                Some(("endpoint", cause)) => tracing::warn!(cause, repeats, window_min, "the summaries endpoint failed again with this cause (repeats, not logged one by one)"),
+                Some(("paper", cause)) => tracing::warn!(cause, repeats, window_min, "more papers got no summary this time (repeats, not logged one by one)"),
+                _ => tracing::warn!(cause = %kind, repeats, window_min, "more papers' text could not be read (repeats, not logged one by one)"),
+            }
         }
     }
 
@@ -625,6 +671,7 @@ impl Summariser {
                     *tally.entry(k).or_default() += 1;
                 }
                 tracing::debug!(?tally, "summary round");
+                self.log_repeats(false);
                 // What the pause kept from being tried comes first next time.
                 let again: Vec<Item> = results
                     .into_iter()
@@ -657,6 +704,7 @@ impl Summariser {
             }
         }
         keep.abort();
+        self.log_repeats(true);
         // Shutting down: this process's claims go back at once.
         let _ = self
             .store
@@ -749,5 +797,6 @@ pub async fn summarize_day(
         };
         out.push((p.title.clone(), p.arxiv_id.clone(), line));
     }
+    s.log_repeats(true);
     Ok(out)
 }

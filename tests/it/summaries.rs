@@ -572,6 +572,75 @@ async fn concurrent_failures_of_one_outage_pause_once_and_one_probe_resumes_the_
     assert_eq!(f.chat.max_in_flight(), CONCURRENCY);
 }
 
+/// A cause is logged once: papers whose answers are unusable, and an endpoint that rate-limits
+/// every third request (answering the others) — each failure and each recovery again would be
+/// a WARN and an INFO per cycle. The repeats come out counted, in one line per cause.
+#[tokio::test]
+async fn each_cause_is_logged_once_and_its_repeats_summarised() {
+    use crate::support::logs::Logs;
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let s = summariser(&env);
+    let (logs, _guard) = Logs::capture();
+
+    f.chat.fail_always(Some(Fault::InvalidJson));
+    let unusable: Vec<Item> = (1..=8).map(|i| item(&format!("2410.300{i:02}"))).collect();
+    let round = s.round(unusable).await;
+    assert!(round.iter().all(|(_, o)| matches!(
+        o,
+        ItemOutcome::Failed {
+            cause: "unusable",
+            ..
+        }
+    )));
+    f.chat.fail_always(None);
+
+    f.chat
+        .fail_every(3, Fault::RateLimited { retry_after_s: 0 });
+    let ids: Vec<String> = (1..=24).map(|i| format!("2410.400{i:02}")).collect();
+    for _ in 0..200 {
+        if env.store.summaries_for(&ids, "en").await.unwrap().len() == ids.len() {
+            break;
+        }
+        s.want(ids.iter().map(|id| item(id)));
+        s.work_once().await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        env.store.summaries_for(&ids, "en").await.unwrap().len(),
+        ids.len()
+    );
+    let limited = f.chat.requests().len() - 16;
+    assert!(
+        limited / 3 >= 5,
+        "only {limited} requests: no repeated rate limit"
+    );
+
+    let text = logs.text();
+    assert_eq!(logs.count("no summary this time"), 1, "{text}");
+    assert_eq!(logs.count("the summaries endpoint failed"), 1, "{text}");
+    assert_eq!(logs.count("answers again"), 1, "{text}");
+    // At the end of the run (or of the window), each cause's repeats in one line.
+    s.log_repeats(true);
+    let text = logs.text();
+    let summary = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what) && l.contains("repeats="))
+            .and_then(|l| {
+                l.split("repeats=")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+    };
+    assert_eq!(summary("more papers got no summary"), Some(7), "{text}");
+    let repeated = summary("failed again with this cause").unwrap();
+    assert!(repeated >= 4, "{text}");
+    assert!(text.lines().count() <= 6, "{text}");
+}
+
 #[tokio::test]
 async fn unusable_answers_are_retried_once_per_try_and_given_up_after_three_tries() {
     let f = fakes().await;

@@ -44,6 +44,10 @@ struct Inner {
     script: VecDeque<Fault>,
     /// Every answer fails this way while set.
     always: Option<Fault>,
+    /// Every n-th request (counting all) fails this way, as a rate limit does that lets some
+    /// requests through.
+    every: Option<(usize, Fault)>,
+    counted: usize,
     /// Refuse `json_schema` as some servers do (400 naming `response_format`).
     no_schema: bool,
     /// Each request body, as received, and when.
@@ -84,6 +88,13 @@ impl ChatApi {
 
     pub fn fail_always(&self, fault: Option<Fault>) {
         self.inner.lock().unwrap().always = fault;
+    }
+
+    /// Every `n`-th request from now on fails with `fault`.
+    pub fn fail_every(&self, n: usize, fault: Fault) {
+        let mut i = self.inner.lock().unwrap();
+        i.every = Some((n.max(1), fault));
+        i.counted = 0;
     }
 
     pub fn refuse_json_schema(&self) {
@@ -258,7 +269,14 @@ async fn complete(
     let (id, lang) = subject(&body);
     let fault = {
         let mut i = inner.lock().unwrap();
-        i.script.pop_front().or_else(|| i.always.clone())
+        i.counted += 1;
+        let counted = i.counted;
+        let every = i
+            .every
+            .clone()
+            .filter(|(n, _)| counted % n == 0)
+            .map(|(_, f)| f);
+        i.script.pop_front().or(every).or_else(|| i.always.clone())
     };
     match fault {
         Some(Fault::RateLimited { retry_after_s }) => (
