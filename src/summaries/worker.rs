@@ -213,6 +213,13 @@ impl Summariser {
         self.gate.resume();
     }
 
+    /// Returns when the endpoint's pause (if any) is over.
+    pub async fn pause_over(&self) {
+        if let Some(t) = self.gate.paused_until() {
+            tokio::time::sleep_until(t).await;
+        }
+    }
+
     /// Papers written or given up so far by this process (see the field).
     pub fn progress(&self) -> u64 {
         self.progress.load(Ordering::Relaxed)
@@ -760,8 +767,14 @@ pub enum DayLine {
     Missing(String),
 }
 
+/// Endpoint failures one paper of `paperboy summarize` waits out before it is left without a
+/// summary (a 429 that never ends is a spent quota, not a busy minute).
+const CLI_ENDPOINT_TRIES: u32 = 10;
+
 /// Every paper of `digest` in `language`: its stored summary, generating (and storing) what
-/// is missing, or replacing everything with `redo`. The day's papers in order, with titles.
+/// is missing, or replacing everything with `redo`; `concurrency` papers at a time. A failing
+/// endpoint is waited out (a 429's `retry-after`, else the backoff) and the work goes on; a
+/// refused key ends it. The day's papers in order, with titles.
 pub async fn summarize_day(
     s: &Summariser,
     digest: &crate::digest::Digest,
@@ -773,30 +786,69 @@ pub async fn summarize_day(
         .iter()
         .filter_map(|p| p.arxiv_id.clone())
         .collect();
-    let mut stored = s.store.summaries_for(&ids, language).await?;
-    let mut out = Vec::new();
-    for p in &digest.papers {
-        let line = match &p.arxiv_id {
-            _ if super::overlay::free_in(p, language) => DayLine::Free(p.bullets.clone()),
-            None => DayLine::Missing("no arXiv id".into()),
-            Some(id) => match stored.remove(id).filter(|_| !redo) {
-                Some(summary) => DayLine::Summary(summary),
-                None => {
-                    let item = Item {
-                        language: language.to_string(),
-                        arxiv_id: id.clone(),
-                        title: p.title.clone(),
-                        abstract_: p.abstract_.clone(),
-                    };
-                    match s.summarise(&item, redo).await {
-                        ItemOutcome::Written(summary) => DayLine::Summary(summary),
-                        other => DayLine::Missing(format!("{other:?}")),
-                    }
+    let stored = s.store.summaries_for(&ids, language).await?;
+    let key_refused = AtomicBool::new(false);
+    let lines: Vec<DayLine> = stream::iter(&digest.papers)
+        .map(|p| {
+            let (stored, key_refused) = (&stored, &key_refused);
+            async move {
+                match &p.arxiv_id {
+                    _ if super::overlay::free_in(p, language) => DayLine::Free(p.bullets.clone()),
+                    None => DayLine::Missing("no arXiv id".into()),
+                    Some(id) => match stored.get(id).filter(|_| !redo) {
+                        Some(summary) => DayLine::Summary(summary.clone()),
+                        None => {
+                            let item = Item {
+                                language: language.to_string(),
+                                arxiv_id: id.clone(),
+                                title: p.title.clone(),
+                                abstract_: p.abstract_.clone(),
+                            };
+                            summarize_waiting(s, &item, redo, key_refused).await
+                        }
+                    },
                 }
-            },
-        };
-        out.push((p.title.clone(), p.arxiv_id.clone(), line));
-    }
+            }
+        })
+        .buffered(s.cfg.concurrency.max(1))
+        .collect()
+        .await;
     s.log_repeats(true);
-    Ok(out)
+    Ok(digest
+        .papers
+        .iter()
+        .zip(lines)
+        .map(|(p, line)| (p.title.clone(), p.arxiv_id.clone(), line))
+        .collect())
+}
+
+/// One paper for `paperboy summarize`, waiting out the endpoint's pauses.
+async fn summarize_waiting(
+    s: &Summariser,
+    item: &Item,
+    redo: bool,
+    key_refused: &AtomicBool,
+) -> DayLine {
+    let mut endpoint_failures = 0;
+    loop {
+        if key_refused.load(Ordering::Relaxed) {
+            return DayLine::Missing("the endpoint refused the API key".into());
+        }
+        match s.summarise(item, redo).await {
+            ItemOutcome::Written(summary) => return DayLine::Summary(summary),
+            ItemOutcome::EndpointDown("unauthorized") => {
+                key_refused.store(true, Ordering::Relaxed);
+                return DayLine::Missing("the endpoint refused the API key".into());
+            }
+            ItemOutcome::EndpointDown(cause) => {
+                endpoint_failures += 1;
+                if endpoint_failures >= CLI_ENDPOINT_TRIES {
+                    return DayLine::Missing(format!("the endpoint kept failing ({cause})"));
+                }
+            }
+            ItemOutcome::Paused => {}
+            other => return DayLine::Missing(format!("{other:?}")),
+        }
+        s.pause_over().await;
+    }
 }

@@ -983,6 +983,58 @@ async fn paperboy_summarize_prints_the_bullets_and_the_tokens_and_never_the_key(
     );
 }
 
+/// `paperboy summarize` works `concurrency` papers at a time, and a 429 is waited out (its
+/// `retry-after`), not the end of the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paperboy_summarize_runs_at_the_configured_concurrency_and_waits_out_a_429() {
+    let f = fakes().await;
+    f.chat.set_latency(Duration::from_millis(300));
+    f.chat.fail_next([Fault::RateLimited { retry_after_s: 1 }]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
+             input = \"abstract\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("2024-10-25.json");
+    std::fs::write(&file, HF_DAY).unwrap();
+    let d = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::support::process::paperboy(&d)
+            .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+            .log("info")
+            .args(&["summarize", "--file", file.to_str().unwrap()])
+            .output()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains("no summary"), "{stdout}");
+    assert_eq!(
+        stdout.matches("  • What's new: Paper ").count(),
+        HF_PAPERS,
+        "{stdout}"
+    );
+    // Every paper answered once, the rate-limited one again: nothing asked within the
+    // retry-after of the 429 (the first four went together, one of them got it).
+    assert_eq!(f.chat.requests().len(), HF_PAPERS + 1);
+    let at = f.chat.arrivals();
+    assert!(
+        at[CONCURRENCY..]
+            .iter()
+            .all(|t| *t - at[0] >= Duration::from_secs(1)),
+        "{:?}",
+        at.iter().map(|t| *t - at[0]).collect::<Vec<_>>()
+    );
+    assert_eq!(f.chat.max_in_flight(), CONCURRENCY);
+}
+
 #[tokio::test]
 async fn the_worker_summarises_hugging_faces_list_ahead_of_any_post_each_paper_once() {
     let f = fakes().await;
