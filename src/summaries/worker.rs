@@ -712,11 +712,8 @@ impl Summariser {
         }
         keep.abort();
         self.log_repeats(true);
-        // Shutting down: this process's claims go back at once.
-        let _ = self
-            .store
-            .renew_summary_claims(&self.owner, self.clock.now())
-            .await;
+        // Shutting down: the work in flight is abandoned where it stands, its claims left to
+        // run out (the endpoint may still be answering those calls).
     }
 }
 

@@ -514,6 +514,8 @@ async fn a_429_pauses_the_worker_for_its_retry_after_without_more_requests() {
 /// once it answered.
 #[tokio::test]
 async fn concurrent_failures_of_one_outage_pause_once_and_one_probe_resumes_the_work() {
+    // It times the pause.
+    let _machine = crate::support::machine::measuring().await;
     let f = fakes().await;
     let env = env(&f, "en", "abstract").await;
     let latency = Duration::from_millis(300);
@@ -1254,6 +1256,90 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     assert!(
         recorded >= total && recorded <= total + kills * CONCURRENCY,
         "{recorded} calls recorded for {total} received:\n{status}"
+    );
+}
+
+/// SIGTERM while summarising (long PDFs being read, calls to the model taking a minute): the
+/// binary is gone within 5 seconds, the work abandoned (its claims left to run out), and a
+/// requested shutdown is no warning.
+/// Pages of each PDF in the SIGTERM test: reading one takes well over 5 seconds.
+const PDF_PAGES: usize = 3000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_summarising_stops_within_5_seconds_without_a_warning() {
+    use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+    const TOKEN: &str = "summaries-sigterm-token";
+    let _machine = crate::support::machine::heavy().await;
+    let f = fakes().await;
+    f.chat.set_latency(Duration::from_secs(60));
+    // Long papers: reading a PDF's text takes a while, off the async threads.
+    f.arxiv.set_pdf_pages(PDF_PAGES);
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    let hf = crate::support::hf_api::GrowingApi::start(paperboy::clock::ManualClock::new(
+        chrono::Utc::now() + chrono::Duration::days(2),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("digests")).unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
+             [summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
+             input = \"full-text\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            hf.base_url, f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    let store = paperboy::store::Store::open(&dir.path().join("paperboy.db"))
+        .await
+        .unwrap();
+    fake.add_guild(GUILD, None);
+    fake.add_channel(GUILD, 101, 0);
+    sub(101).guild(GUILD).save(&store).await;
+    store.close().await;
+    let bot = crate::support::process::paperboy(dir.path())
+        .args(&["run"])
+        .token(TOKEN)
+        .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+        .log("info")
+        .through(&fake)
+        .start();
+    let pdfs = || {
+        f.arxiv
+            .requests()
+            .iter()
+            .filter(|r| r.0.starts_with("/pdf/"))
+            .count()
+    };
+    for _ in 0..400 {
+        if pdfs() >= CONCURRENCY {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(pdfs(), CONCURRENCY, "summarising");
+    // Well into reading the papers' text.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = std::time::Instant::now();
+    bot.sigterm();
+    let (exit, log) = bot.exit_within(Duration::from_secs(30)).await;
+    let took = asked.elapsed();
+    assert!(exit.success(), "{exit:?}\n{log}");
+    assert!(
+        took < Duration::from_secs(5),
+        "stopped after {took:?}\n{log}"
+    );
+    assert!(log.contains("clean shutdown"), "{log}");
+    let after = log.split("shutdown requested").nth(1).unwrap_or_default();
+    assert!(
+        !after.contains(" WARN ") && !after.contains(" ERROR "),
+        "{after}"
     );
 }
 

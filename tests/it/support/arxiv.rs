@@ -18,6 +18,8 @@ struct Inner {
     html: HashSet<String>,
     abstracts: HashMap<String, String>,
     requests: Vec<(String, Instant)>,
+    /// Pages of every PDF (1 unless set).
+    pdf_pages: usize,
 }
 
 #[derive(Clone)]
@@ -55,6 +57,11 @@ impl FakeArxiv {
             .unwrap()
             .abstracts
             .insert(id.to_string(), text.to_string());
+    }
+
+    /// Every PDF has `pages` pages (the one page repeated): a long paper.
+    pub fn set_pdf_pages(&self, pages: usize) {
+        self.inner.lock().unwrap().pdf_pages = pages;
     }
 
     /// Paths requested, in order, with when.
@@ -132,7 +139,8 @@ async fn pdf(
     if let Some(r) = check(&inner, &headers, format!("/pdf/{id}")) {
         return r;
     }
-    ([("content-type", "application/pdf")], two_column_pdf(&id)).into_response()
+    let pages = inner.lock().unwrap().pdf_pages.max(1);
+    ([("content-type", "application/pdf")], paper_pdf(&id, pages)).into_response()
 }
 
 fn html_escape(s: &str) -> String {
@@ -141,10 +149,10 @@ fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A one-page, two-column PDF about `id`: the left column first in the content stream, as
-/// LaTeX writes it, with a hyphen at a line end, the ligatures fi and fl as glyphs of their own
-/// (as Computer Modern sets them) and a formula in text form.
-pub fn two_column_pdf(id: &str) -> Vec<u8> {
+/// A two-column PDF about `id`, its page `pages` times over: the left column first in the
+/// content stream, as LaTeX writes it, with a hyphen at a line end, the ligatures fi and fl as
+/// glyphs of their own (as Computer Modern sets them) and a formula in text form.
+fn paper_pdf(id: &str, pages: usize) -> Vec<u8> {
     let left = [
         format!("Paper {id}: PDF body"),
         "1 Introduction".to_string(),
@@ -179,13 +187,34 @@ pub fn two_column_pdf(id: &str) -> Vec<u8> {
         }
     }
     content.push_str("ET\n");
-    let objects = [
+    pdf_document(&vec![content; pages.max(1)])
+}
+
+/// A PDF of these pages' content streams, in Helvetica, with a correct cross-reference table.
+fn pdf_document(pages: &[String]) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, then each page and its content.
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl] >> >>".to_string(),
     ];
+    for (i, content) in pages.iter().enumerate() {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ));
+    }
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
