@@ -52,6 +52,8 @@ pub struct WorkerTuning {
     pub retry_failed_after: Duration,
     /// Tries of one paper before it is given up.
     pub max_attempts: u32,
+    /// The first wait after arXiv turned a request away without a `retry-after` (doubling).
+    pub arxiv_backoff: Duration,
 }
 
 impl Default for WorkerTuning {
@@ -65,6 +67,7 @@ impl Default for WorkerTuning {
             lease: Duration::from_secs(5 * 60),
             retry_failed_after: Duration::from_secs(20 * 60),
             max_attempts: 3,
+            arxiv_backoff: Duration::from_secs(30),
         }
     }
 }
@@ -115,6 +118,9 @@ pub enum ItemOutcome {
     },
     /// The endpoint failed: not counted against the paper, the worker pauses.
     EndpointDown(&'static str),
+    /// arXiv turned the paper's text request away (busy): not counted, asked again after its
+    /// wait.
+    SourceBusy,
     /// The store failed.
     Error(String),
 }
@@ -197,6 +203,7 @@ impl Summariser {
 
     pub fn with_tuning(mut self, tuning: WorkerTuning) -> Summariser {
         self.gate = Gate::new(tuning.backoff_base, tuning.backoff_max);
+        self.arxiv.set_backoff(tuning.arxiv_backoff);
         self.tuning = tuning;
         self
     }
@@ -375,6 +382,17 @@ impl Summariser {
                     self.store.save_paper_text(&t).await?;
                     t
                 }
+                Err(e @ SourceError::Busy { .. }) => {
+                    self.store
+                        .release_summary(id, lang, &self.owner, ClaimEnd::Released)
+                        .await?;
+                    if self.first("arxiv_busy") {
+                        tracing::warn!(arxiv_id = id, error = %e, "arXiv turned a request away; waiting before the next (repeats are counted, not logged)");
+                    } else {
+                        tracing::debug!(arxiv_id = id, error = %e, "arXiv turned a request away");
+                    }
+                    return Ok(ItemOutcome::SourceBusy);
+                }
                 Err(e) => {
                     let gave_up = matches!(e, SourceError::Unknown(_))
                         || self.store.summary_attempts(id, lang).await? + 1
@@ -544,9 +562,10 @@ impl Summariser {
         };
         let window_min = self.repeats.window().as_secs() / 60;
         for (kind, repeats) in repeated {
-            match kind.split_once(':') {
-                Some(("endpoint", cause)) => tracing::warn!(cause, repeats, window_min, "the summaries endpoint failed again with this cause (repeats, not logged one by one)"),
-                Some(("paper", cause)) => tracing::warn!(cause, repeats, window_min, "more papers got no summary this time (repeats, not logged one by one)"),
+            match (kind.as_str(), kind.split_once(':')) {
+                (_, Some(("endpoint", cause))) => tracing::warn!(cause, repeats, window_min, "the summaries endpoint failed again with this cause (repeats, not logged one by one)"),
+                (_, Some(("paper", cause))) => tracing::warn!(cause, repeats, window_min, "more papers got no summary this time (repeats, not logged one by one)"),
+                ("arxiv_busy", _) => tracing::warn!(repeats, window_min, "arXiv turned more requests away (repeats, not logged one by one)"),
                 _ => tracing::warn!(cause = %kind, repeats, window_min, "more papers' text could not be read (repeats, not logged one by one)"),
             }
         }
@@ -673,6 +692,7 @@ impl Summariser {
                         ItemOutcome::Capped => "capped",
                         ItemOutcome::Failed { .. } => "failed",
                         ItemOutcome::EndpointDown(_) => "endpoint_down",
+                        ItemOutcome::SourceBusy => "source_busy",
                         ItemOutcome::Error(_) => "error",
                     };
                     *tally.entry(k).or_default() += 1;
@@ -683,7 +703,12 @@ impl Summariser {
                 let again: Vec<Item> = results
                     .into_iter()
                     .filter(|(_, o)| {
-                        matches!(o, ItemOutcome::Paused | ItemOutcome::EndpointDown(_))
+                        matches!(
+                            o,
+                            ItemOutcome::Paused
+                                | ItemOutcome::EndpointDown(_)
+                                | ItemOutcome::SourceBusy
+                        )
                     })
                     .map(|(i, _)| i)
                     .collect();
@@ -841,6 +866,12 @@ async fn summarize_waiting(
                 endpoint_failures += 1;
                 if endpoint_failures >= CLI_ENDPOINT_TRIES {
                     return DayLine::Missing(format!("the endpoint kept failing ({cause})"));
+                }
+            }
+            ItemOutcome::SourceBusy => {
+                endpoint_failures += 1;
+                if endpoint_failures >= CLI_ENDPOINT_TRIES {
+                    return DayLine::Missing("arXiv kept turning the request away".into());
                 }
             }
             ItemOutcome::Paused => {}

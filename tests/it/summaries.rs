@@ -838,6 +838,114 @@ async fn full_text_with_the_lists_abstract_never_asks_for_the_abstract_page() {
     );
 }
 
+/// arXiv's HTML is only used when it is the whole paper: a conversion that says it had a fatal
+/// error, or a body far shorter than the PDF's, is read from the PDF instead.
+#[tokio::test]
+async fn a_failed_or_partial_html_conversion_is_read_from_the_pdf() {
+    let arxiv = FakeArxiv::start().await;
+    arxiv.set_pdf_pages(30);
+    arxiv.with_fatal_html("2410.50001");
+    arxiv.with_partial_html("2410.50002");
+    arxiv.with_html("2410.50003");
+    let a = Arxiv::new(
+        reqwest::Client::new(),
+        &arxiv.base_url,
+        Duration::ZERO,
+        Duration::from_secs(10),
+    );
+    let text = |id: &'static str| {
+        let a = &a;
+        async move {
+            a.text(id, "Paper", None, Input::FullText, 100_000)
+                .await
+                .unwrap()
+        }
+    };
+    for id in ["2410.50001", "2410.50002"] {
+        let t = text(id).await;
+        assert_eq!(t.kind, TextKind::Pdf, "{id}");
+        let body = t.body.unwrap();
+        assert!(
+            body.contains("2 Results") && body.len() > 10_000,
+            "{id}: {body}"
+        );
+        assert!(!body.contains("Fatal error"), "{body}");
+        // The HTML's abstract stands: no abstract page asked for.
+        assert!(t.abstract_.starts_with(&format!("We present paper {id}")));
+    }
+    let whole = text("2410.50003").await;
+    assert_eq!(whole.kind, TextKind::Html);
+    let paths: Vec<String> = arxiv.requests().into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        paths,
+        [
+            "/html/2410.50001",
+            "/pdf/2410.50001",
+            "/html/2410.50002",
+            "/pdf/2410.50002",
+            "/html/2410.50003"
+        ]
+    );
+}
+
+/// arXiv turning a request away (429 without `retry-after`, 503 with one) is arXiv being busy,
+/// not the paper failing: the next request waits, and the paper is not counted as a try.
+#[tokio::test]
+async fn arxiv_busy_backs_off_without_counting_against_the_paper() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let backoff = Duration::from_millis(400);
+    let s = Summariser::new(
+        env.config.summaries.clone().unwrap(),
+        env.store.clone().with_clock(Arc::new(env.clock.clone())),
+        paperboy::net::http_client(&env.config.network).unwrap(),
+        Arc::new(env.clock.clone()),
+        "http://127.0.0.1:9",
+    )
+    .with_tuning(WorkerTuning {
+        arxiv_backoff: backoff,
+        ..WorkerTuning::default()
+    });
+    let paper = item("2410.60001");
+    f.arxiv.busy_next(1, 429, None);
+    let first = s.summarise(&paper, false).await;
+    assert!(!matches!(first, ItemOutcome::Failed { .. }), "{first:?}");
+    assert_eq!(
+        env.store
+            .summary_attempts(&paper.arxiv_id, "en")
+            .await
+            .unwrap(),
+        0
+    );
+    // Tried again: it waits the backoff, then it is summarised.
+    assert!(matches!(
+        s.summarise(&paper, false).await,
+        ItemOutcome::Written(_)
+    ));
+    let at = f.arxiv.requests();
+    assert!(at[1].1 - at[0].1 >= backoff, "{:?}", at[1].1 - at[0].1);
+    // A 503 with retry-after: that long.
+    f.arxiv.busy_next(1, 503, Some(1));
+    let other = item("2410.60002");
+    assert!(!matches!(
+        s.summarise(&other, false).await,
+        ItemOutcome::Failed { .. }
+    ));
+    assert!(matches!(
+        s.summarise(&other, false).await,
+        ItemOutcome::Written(_)
+    ));
+    let at = f.arxiv.requests();
+    assert!(at[3].1 - at[2].1 >= Duration::from_secs(1));
+    assert_eq!(
+        env.store
+            .summary_attempts(&other.arxiv_id, "en")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 #[tokio::test]
 async fn a_hundred_channels_in_three_languages_cost_exactly_papers_times_three_calls() {
     let f = fakes().await;
