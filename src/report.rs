@@ -117,11 +117,11 @@ pub async fn status_of(
     let usage = store
         .summary_usage(now.date_naive() - Duration::days(6))
         .await?;
-    if config.summaries.is_none() && !usage.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nSummaries  off (no [summaries] in the config); recent use:"
-        );
+    if config.summaries.is_none() {
+        let _ = writeln!(out, "\nSummaries  {}", crate::summaries::config::OFF);
+        if !usage.is_empty() {
+            let _ = writeln!(out, "            recent use:");
+        }
     }
     if config.summaries.is_some() && usage.is_empty() {
         let _ = writeln!(out, "            no calls in the last 7 days");
