@@ -5,13 +5,15 @@
 //!
 //! Each paper and language is claimed in the store before any work (two processes never
 //! summarise the same one at once; a dead one's claims pass on), its text fetched from arXiv
-//! once and kept, its summary stored; each call is counted in the day's cost before it is sent
-//! (its tokens when answered), so the cost of calls in flight at a crash is not lost. When the endpoint fails (down,
-//! 429, 5xx, timeout, key refused) the worker pauses, `retry-after` or a doubling backoff,
-//! instead of trying paper after paper: one log line per cause, the repeats counted and
-//! summarised when it answers again. A paper whose answers stay unusable, or that the model
-//! refuses, is given up and keeps Hugging Face's text. A day's caps stop the work until the
-//! next UTC day.
+//! once and kept (a paper from Hugging Face's list is read from the list's abstract), its
+//! summary stored; each call is counted in the day's cost before it is sent (its tokens when
+//! answered), so the cost of calls in flight at a crash is not lost. When the endpoint fails
+//! (down, 429, 5xx, timeout, key refused) the worker pauses ([`super::gate`]: `retry-after`
+//! or a backoff, the calls in flight that fail with it counted once, then one probe) instead of
+//! trying paper after paper. Each cause is logged once per window, its repeats counted and
+//! summarised ([`crate::logging::Repeats`]). A paper whose answers stay unusable, or that the
+//! model refuses, is given up and keeps Hugging Face's text. A day's caps stop the work until
+//! the next UTC day.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -566,6 +568,7 @@ impl Summariser {
                 (_, Some(("endpoint", cause))) => tracing::warn!(cause, repeats, window_min, "the summaries endpoint failed again with this cause (repeats, not logged one by one)"),
                 (_, Some(("paper", cause))) => tracing::warn!(cause, repeats, window_min, "more papers got no summary this time (repeats, not logged one by one)"),
                 ("arxiv_busy", _) => tracing::warn!(repeats, window_min, "arXiv turned more requests away (repeats, not logged one by one)"),
+                ("usage", _) => tracing::warn!(repeats, window_min, "more summary calls' cost could not be recorded (repeats, not logged one by one)"),
                 _ => tracing::warn!(cause = %kind, repeats, window_min, "more papers' text could not be read (repeats, not logged one by one)"),
             }
         }
@@ -748,7 +751,9 @@ struct Ledger<'a>(&'a Summariser);
 impl Ledger<'_> {
     async fn record(&self, usage: Usage) {
         if let Err(e) = self.0.count(usage, 0).await {
-            tracing::warn!(error = %e, "cannot record a summary call's cost");
+            if self.0.first("usage") {
+                tracing::warn!(error = %e, "cannot record a summary call's cost (repeats are counted, not logged)");
+            }
         }
     }
 }
