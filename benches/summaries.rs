@@ -165,6 +165,7 @@ async fn run() {
                 language: "en".into(),
                 arxiv_id: p.arxiv_id.clone()?,
                 title: p.title.clone(),
+                abstract_: p.abstract_.clone(),
             })
         })
         .collect();

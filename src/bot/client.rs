@@ -283,6 +283,9 @@ pub async fn run_with_tuning(
     // Summaries (with `[summaries]` only): the worker writes them as papers appear, posts carry
     // them. Spawned here, once, like the scheduler.
     let mut summary_worker = None;
+    if config.summaries.is_none() {
+        tracing::info!("summaries {}", crate::summaries::config::OFF);
+    }
     if let Some(cfg) = &config.summaries {
         let summariser = Arc::new(crate::summaries::worker::Summariser::new(
             cfg.clone(),

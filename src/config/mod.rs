@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::source::loader::DigestSource;
+use crate::source::loader::{DigestSource, HistorySource};
 use crate::source::publication::{Publication, WeekdaySet};
 use crate::store::Database;
 
@@ -145,6 +145,8 @@ struct RawSource {
     kind: String,
     path: Option<PathBuf>,
     url: Option<String>,
+    history_url: Option<String>,
+    history_until: Option<NaiveDate>,
     hf_api_base: String,
     fallback_hf_api: bool,
     fallback_after_minutes: u64,
@@ -159,9 +161,11 @@ struct RawSource {
 impl Default for RawSource {
     fn default() -> Self {
         RawSource {
-            kind: "url".into(),
+            kind: "hf-api".into(),
             path: None,
             url: Some(DEFAULT_URL_TEMPLATE.into()),
+            history_url: None,
+            history_until: None,
             hf_api_base: DEFAULT_HF_API_BASE.into(),
             fallback_hf_api: true,
             fallback_after_minutes: 60,
@@ -211,8 +215,15 @@ impl Default for RawDelivery {
     }
 }
 
+/// The Korean digest (l-yohai/daily_papers_ko) on GitHub: `kind = "url"`'s default, and the
+/// default history source of `kind = "hf-api"`.
 pub const DEFAULT_URL_TEMPLATE: &str =
     "https://raw.githubusercontent.com/l-yohai/daily_papers_ko/main/paper_logs/{yyyy}/{mm}/{dd}.md";
+/// The Korean digest's last day: it published nothing after it.
+pub const DEFAULT_HISTORY_UNTIL: NaiveDate = match NaiveDate::from_ymd_opt(2025, 5, 9) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
 pub const DEFAULT_HF_API_BASE: &str = "https://huggingface.co";
 /// 10:00 in Korea, Monday to Friday: see README ("Why these defaults").
 pub const DEFAULT_CRON: &str = "0 0 10 * * Mon-Fri";
@@ -366,9 +377,12 @@ pub struct ScheduleConfig {
 
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
+    /// Asked first for a new day (and any day the history source does not cover).
     pub primary: DigestSource,
     /// Asked when the primary source has nothing for a date.
     pub fallback: Option<DigestSource>,
+    /// Asked first for the days up to its last, the primary standing in for a day it lacks.
+    pub history: Option<HistorySource>,
     /// When digests are expected and complete; when the fallback may stand in.
     pub publication: Publication,
     /// No digest is dated earlier (the floor of `/papers date`).
@@ -385,6 +399,31 @@ pub struct DeliveryConfig {
     pub max_retries: u32,
     /// How long a process's claim on a delivery lasts without renewal (see `store::leases`).
     pub lease: Duration,
+}
+
+impl SourceConfig {
+    /// The sources asked for `date`, first and standing in: for a day the history source covers,
+    /// it, then the primary; for any other, the primary, then the fallback.
+    pub fn for_date(&self, date: NaiveDate) -> (&DigestSource, Option<&DigestSource>) {
+        match &self.history {
+            Some(h) if h.covers(date) => (&h.source, Some(&self.primary)),
+            _ => (&self.primary, self.fallback.as_ref()),
+        }
+    }
+}
+
+/// A digest URL template: http(s), with a date placeholder.
+fn url_template(key: &'static str, url: String) -> Result<String, ConfigError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(invalid(key, format!("`{url}` is not an http(s) URL")));
+    }
+    if !url.contains("{date}") && !url.contains("{dd}") {
+        return Err(invalid(
+            key,
+            "must contain a date placeholder: {date} (YYYY-MM-DD) or {yyyy}/{mm}/{dd}",
+        ));
+    }
+    Ok(url)
 }
 
 /// Parses a cron expression, accepting the 5-field Unix form too (by prefixing seconds) because
@@ -529,19 +568,7 @@ impl Config {
                     raw.source.url.clone().ok_or_else(|| {
                         invalid("source.url", "required when source.kind = \"url\"")
                     })?;
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(invalid(
-                        "source.url",
-                        format!("`{url}` is not an http(s) URL"),
-                    ));
-                }
-                if !url.contains("{date}") && !url.contains("{dd}") {
-                    return Err(invalid(
-                        "source.url",
-                        "must contain a date placeholder: {date} (YYYY-MM-DD) or {yyyy}/{mm}/{dd}",
-                    ));
-                }
-                DigestSource::UrlTemplate(url)
+                DigestSource::UrlTemplate(url_template("source.url", url)?)
             }
             "hf-api" => DigestSource::HfApi {
                 base_url: raw.source.hf_api_base.clone(),
@@ -552,6 +579,21 @@ impl Config {
                     format!("`{other}` is not one of \"folder\", \"url\", \"hf-api\""),
                 ))
             }
+        };
+        // The Korean digest for its days by default under Hugging Face's list; with another
+        // primary only when asked for (that primary is usually the digest itself).
+        let history_url = match (&raw.source.history_url, raw.source.kind.as_str()) {
+            (Some(u), _) if u.trim().is_empty() => None,
+            (Some(u), _) => Some(u.clone()),
+            (None, "hf-api") => Some(DEFAULT_URL_TEMPLATE.to_string()),
+            (None, _) => None,
+        };
+        let history = match history_url {
+            Some(url) => Some(HistorySource {
+                source: DigestSource::UrlTemplate(url_template("source.history_url", url)?),
+                until: raw.source.history_until.unwrap_or(DEFAULT_HISTORY_UNTIL),
+            }),
+            None => None,
         };
         let fallback = (raw.source.fallback_hf_api && raw.source.kind != "hf-api").then(|| {
             DigestSource::HfApi {
@@ -738,6 +780,7 @@ impl Config {
             source: SourceConfig {
                 primary,
                 fallback,
+                history,
                 publication: Publication {
                     publish_days,
                     fallback_after: minutes(raw.source.fallback_after_minutes),
@@ -798,8 +841,64 @@ mod tests {
             cfg.database_path,
             PathBuf::from("/etc/paperboy/paperboy.db")
         );
-        assert!(matches!(cfg.source.primary, DigestSource::UrlTemplate(_)));
-        assert!(cfg.source.fallback.is_some());
+        // New days from Hugging Face's list; the Korean digest for the days it has.
+        assert_eq!(
+            cfg.source.primary,
+            DigestSource::HfApi {
+                base_url: DEFAULT_HF_API_BASE.into()
+            }
+        );
+        assert_eq!(cfg.source.fallback, None);
+        assert_eq!(
+            cfg.source.history,
+            Some(HistorySource {
+                source: DigestSource::UrlTemplate(DEFAULT_URL_TEMPLATE.into()),
+                until: DEFAULT_HISTORY_UNTIL,
+            })
+        );
+    }
+
+    #[test]
+    fn a_day_goes_to_the_history_source_only_up_to_its_last_day() {
+        let cfg = load("").unwrap().source;
+        let korean = DigestSource::UrlTemplate(DEFAULT_URL_TEMPLATE.into());
+        let (first, then) = cfg.for_date("2025-05-09".parse().unwrap());
+        assert_eq!((first, then), (&korean, Some(&cfg.primary)));
+        let (first, then) = cfg.for_date("2025-05-12".parse().unwrap());
+        assert_eq!((first, then), (&cfg.primary, None));
+    }
+
+    #[test]
+    fn explicit_sources_keep_their_behaviour_and_history_is_set_or_turned_off() {
+        // kind = "url" as configurations written before: the Korean digest, then Hugging Face.
+        let cfg = load("[source]\nkind = \"url\"\n").unwrap().source;
+        assert_eq!(
+            cfg.primary,
+            DigestSource::UrlTemplate(DEFAULT_URL_TEMPLATE.into())
+        );
+        assert!(matches!(cfg.fallback, Some(DigestSource::HfApi { .. })));
+        assert_eq!(cfg.history, None);
+        let (first, then) = cfg.for_date("2024-04-02".parse().unwrap());
+        assert_eq!((first, then), (&cfg.primary, cfg.fallback.as_ref()));
+        // Turned off.
+        let cfg = load("[source]\nhistory_url = \"\"\n").unwrap().source;
+        assert_eq!(cfg.history, None);
+        // Set for a folder primary, with its own last day.
+        let cfg = load(
+            "[source]\nkind = \"folder\"\npath = \"d\"\nhistory_url = \"https://x.y/{date}.md\"\nhistory_until = \"2024-01-31\"\n",
+        )
+        .unwrap()
+        .source;
+        let h = cfg.history.unwrap();
+        assert_eq!(
+            h.source,
+            DigestSource::UrlTemplate("https://x.y/{date}.md".into())
+        );
+        assert_eq!(h.until.to_string(), "2024-01-31");
+        let e = load("[source]\nhistory_url = \"https://x.y/day.md\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("source.history_url"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::deliver::schedule::ChannelSchedule;
 use crate::source::publication::Publication;
@@ -169,6 +169,41 @@ pub fn carry(
         }
     }
     out
+}
+
+/// When a post carrying `date` first fell due: the first fire, from the subscription on, at
+/// which the day could be carried (the UTC day begun, and the digest due by the fire or there
+/// at it), or when the digest was first seen if that was later. Not the latest fire: on a
+/// schedule firing more often than a wait that counts from it (the summaries'), every fire
+/// would start the wait again and the post would never go out. `fire` is the post's latest
+/// fire; a pinned date's due time is its own fire.
+pub fn first_due(
+    schedule: &ChannelSchedule,
+    selection: &Selection,
+    subscribed_at: DateTime<Utc>,
+    date: NaiveDate,
+    state: DayState,
+    fire: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let seen = state.ready_since.unwrap_or(fire);
+    let first_fire = match selection {
+        Selection::Pinned(dates) => dates
+            .iter()
+            .find(|(d, _)| *d == date)
+            .map_or(fire, |(_, due)| *due),
+        Selection::Latest { .. } => {
+            let available = match state.expected_at {
+                Some(expected) => expected.min(seen - AT_THE_FIRE),
+                None => seen - AT_THE_FIRE,
+            };
+            let day_begun = Utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN));
+            let from = available.max(day_begun).max(subscribed_at);
+            schedule
+                .next_after(from - Duration::seconds(1))
+                .map_or(fire, |f| f.min(fire))
+        }
+    };
+    first_fire.max(seen)
 }
 
 /// The fire a channel's post belongs to at `now`, if its post is open: the latest fire since the
@@ -578,6 +613,92 @@ mod tests {
                 false
             ),
             None
+        );
+    }
+
+    #[test]
+    fn a_post_is_first_due_at_the_first_fire_that_could_carry_its_day_not_the_latest() {
+        let every10 = ChannelSchedule::new(parse_cron("0 */10 * * * *").unwrap(), chrono_tz::UTC);
+        let since = utc("2024-01-01T00:00:00Z");
+        let fire = utc("2024-04-10T09:40:00Z");
+        let sel = latest("2024-04-03", "2024-04-10", "2024-04-10T09:40:00Z");
+        let seen = |t: &str| DayState {
+            ready_since: Some(utc(t)),
+            expected_at: Some(utc("2024-04-10T00:00:00Z")),
+        };
+        // Tuesday's digest, due at 00:00 Wednesday and seen then: due at that fire, whatever
+        // the fires since.
+        assert_eq!(
+            first_due(
+                &every10,
+                &sel,
+                since,
+                d("2024-04-09"),
+                seen("2024-04-10T00:01:00Z"),
+                fire
+            ),
+            utc("2024-04-10T00:01:00Z")
+        );
+        // Seen long before its day began (a file dropped early): due at the day's first fire.
+        assert_eq!(
+            first_due(
+                &every10,
+                &sel,
+                since,
+                d("2024-04-10"),
+                seen("2024-04-01T00:00:00Z"),
+                fire
+            ),
+            utc("2024-04-10T00:00:00Z")
+        );
+        // A late digest (due at the 00:00 fire, seen at 00:23): due when it was seen.
+        assert_eq!(
+            first_due(
+                &every10,
+                &sel,
+                since,
+                d("2024-04-09"),
+                seen("2024-04-10T00:23:00Z"),
+                fire
+            ),
+            utc("2024-04-10T00:23:00Z")
+        );
+        // Subscribed at 09:15: the first fire after that.
+        assert_eq!(
+            first_due(
+                &every10,
+                &sel,
+                utc("2024-04-10T09:15:00Z"),
+                d("2024-04-09"),
+                seen("2024-04-10T00:01:00Z"),
+                fire
+            ),
+            utc("2024-04-10T09:20:00Z")
+        );
+        // A daily post: its one fire.
+        let daily = ChannelSchedule::new(parse_cron("0 0 9 * * *").unwrap(), chrono_tz::UTC);
+        let nine = utc("2024-04-10T09:00:00Z");
+        let sel = latest("2024-04-03", "2024-04-10", "2024-04-10T09:00:00Z");
+        assert_eq!(
+            first_due(
+                &daily,
+                &sel,
+                since,
+                d("2024-04-09"),
+                seen("2024-04-10T00:01:00Z"),
+                nine
+            ),
+            nine
+        );
+        // A pinned date: the fire it is pinned to.
+        let pinned = Selection::Pinned(vec![(d("2024-04-09"), nine)]);
+        let ready = DayState {
+            ready_since: Some(utc("2024-04-09T23:00:00Z")),
+            expected_at: None,
+        };
+        assert_eq!(
+            first_due(&daily, &pinned, since, d("2024-04-09"), ready, nine),
+            nine
         );
     }
 

@@ -54,11 +54,10 @@ impl Deliverer {
         }
         let quiet = self.fetcher.quiet(now).await?;
         self.report_quiet(&quiet, now);
-        if self.fetcher.sources().fallback().is_none() {
-            self.forget_checks_except(&touched);
-            return Ok(days);
-        }
         for (date, fire) in lacking {
+            if self.fetcher.sources().get(Role::Fallback, date).is_none() {
+                continue;
+            }
             let Some(from) = publication.fallback_from(date, quiet.quiet) else {
                 continue;
             };

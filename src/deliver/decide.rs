@@ -10,8 +10,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::config::ScheduleConfig;
 use crate::deliver::carry::{
-    candidates, carry, open_post, selection_for, DayState, History, Selection,
+    candidates, carry, first_due, open_post, selection_for, DayState, History, Selection,
 };
+use crate::deliver::schedule::ChannelSchedule;
 use crate::deliver::target::Target;
 use crate::select::terms::Term;
 use crate::store::Archived;
@@ -35,6 +36,7 @@ pub struct OpenPost {
     pub target: Arc<Target>,
     pub fire: DateTime<Utc>,
     pub selection: Selection,
+    pub schedule: ChannelSchedule,
 }
 
 /// A day a new delivery carries.
@@ -72,6 +74,9 @@ pub struct Unplanned {
     pub new: Vec<(NaiveDate, DayRef)>,
     /// When the post planned this pass fell due (for the lag metric).
     pub fire: Option<DateTime<Utc>>,
+    /// When the post first fell due ([`crate::deliver::carry::first_due`], the earliest of its days):
+    /// what a wait for its summaries counts from.
+    pub due: Option<DateTime<Utc>>,
 }
 
 /// The work of a pass, by target.
@@ -91,6 +96,7 @@ impl Work {
             resume: Vec::new(),
             new: Vec::new(),
             fire: None,
+            due: None,
         })
     }
 }
@@ -143,6 +149,7 @@ pub fn open_posts<'a>(
                 target: target.clone(),
                 fire,
                 selection,
+                schedule,
             })
         })
         .collect()
@@ -209,7 +216,17 @@ pub fn carried(
         }
         for d in c.post {
             if let Some(a) = days.ready.get(&d) {
-                work.of(&p.target).new.push((d, DayRef::Digest(a.clone())));
+                let due = first_due(
+                    &p.schedule,
+                    &p.selection,
+                    p.target.created_at(),
+                    d,
+                    days.state(d),
+                    p.fire,
+                );
+                let job = work.of(&p.target);
+                job.due = Some(job.due.map_or(due, |t| t.min(due)));
+                job.new.push((d, DayRef::Digest(a.clone())));
             }
         }
         for d in c.never_came {

@@ -1,8 +1,10 @@
 //! The summary stage of a pass, between deciding what each post carries and planning it: each
 //! new day's papers get the summaries stored in the reader's language; a post whose papers are
-//! still being summarised waits, at most `summaries.wait_minutes` after it fell due, and asks
-//! the worker for them first; then it goes out, the papers without a summary with the digest's
-//! own text.
+//! still being summarised waits, at most `summaries.wait_minutes` after it first fell due (not
+//! after its latest fire: a schedule firing more often than the wait would never post), and asks
+//! the worker for them first. It does not wait for a paper that cannot be tried again before
+//! the wait ends (it failed, and its next try is later). Then it goes out, the papers without a
+//! summary with the digest's own text.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::Ordering;
@@ -17,7 +19,7 @@ use crate::store::Archived;
 use crate::store::EditCandidate;
 use crate::summaries::edit::{plan_message, EditPlan};
 use crate::summaries::overlay::{language_of, overlay, waits, wanted};
-use crate::summaries::worker::Item;
+use crate::summaries::worker::{items, Item};
 
 /// Each (date, language)'s overlay, for planning.
 pub(super) type Overlays = HashMap<(NaiveDate, String), Arc<Overlay>>;
@@ -50,14 +52,17 @@ impl Deliverer {
             }
         }
         let mut overlays = Overlays::new();
-        let mut missing: HashMap<(NaiveDate, String), usize> = HashMap::new();
+        // Per (date, language): the papers still without a summary, each with when it may be
+        // tried again (`None`: whenever the worker gets to it).
+        let mut missing: HashMap<(NaiveDate, String), Vec<Option<DateTime<Utc>>>> = HashMap::new();
         for ((date, lang), a) in days {
-            let list = wanted(&a.digest, &lang);
-            let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
-            let (stored, given_up) = match async {
+            let list = items(&a.digest, &lang);
+            let ids: Vec<String> = list.iter().map(|i| i.arxiv_id.clone()).collect();
+            let (stored, given_up, next_try) = match async {
                 Ok::<_, crate::store::StoreError>((
                     self.store.summaries_for(&ids, &lang).await?,
                     self.store.summaries_given_up(&ids, &lang).await?,
+                    self.store.summaries_next_try(&ids, &lang).await?,
                 ))
             }
             .await
@@ -71,14 +76,15 @@ impl Deliverer {
             };
             let absent: Vec<Item> = list
                 .into_iter()
-                .filter(|(id, _)| !stored.contains_key(id) && !given_up.contains(id))
-                .map(|(arxiv_id, title)| Item {
-                    language: lang.clone(),
-                    arxiv_id,
-                    title,
-                })
+                .filter(|i| !stored.contains_key(&i.arxiv_id) && !given_up.contains(&i.arxiv_id))
                 .collect();
-            missing.insert((date, lang.clone()), absent.len());
+            missing.insert(
+                (date, lang.clone()),
+                absent
+                    .iter()
+                    .map(|i| next_try.get(&i.arxiv_id).copied())
+                    .collect(),
+            );
             if !absent.is_empty() {
                 s.want(absent);
             }
@@ -95,13 +101,21 @@ impl Deliverer {
             let Some(lang) = self.reader_language(&j.target) else {
                 continue;
             };
+            let due = j.due.or(j.fire);
+            let deadline = due.map(|t| t + chrono::Duration::from_std(wait).unwrap_or_default());
+            // A paper whose next try comes after the wait is not waited for.
             let n: usize = j
                 .new
                 .iter()
                 .filter(|(_, r)| matches!(r, DayRef::Digest(_)))
-                .map(|(d, _)| missing.get(&(*d, lang.clone())).copied().unwrap_or(0))
-                .sum();
-            if waits(n, j.fire, now, wait) {
+                .filter_map(|(d, _)| missing.get(&(*d, lang.clone())))
+                .flatten()
+                .filter(|next| match (next, deadline) {
+                    (Some(t), Some(end)) => *t < end,
+                    _ => true,
+                })
+                .count();
+            if waits(n, due, now, wait) {
                 tracing::debug!(target_key = j.target.key(), language = %lang, missing = n, "the post waits for summaries");
                 deferred += j.new.len() as u64;
                 j.new.clear();

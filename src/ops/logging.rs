@@ -1,6 +1,7 @@
 //! Logs for operators reading a file or journald: colour only on a terminal, and a line
 //! repeated over and over (a gateway that keeps closing, a source that keeps failing) written
-//! once, followed by one summary line, instead of tens of thousands of copies.
+//! once, followed by one summary line, instead of tens of thousands of copies. A cause that
+//! recurs with other fields each time is counted with [`Repeats`] by whoever logs it.
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -114,6 +115,89 @@ impl<'a, W: Write + 'static> MakeWriter<'a> for Summarising<W> {
     }
 }
 
+/// Events said once, then counted: for a cause that recurs with other fields each time (a
+/// paper's id, a pause's length), which the writer's collapsing of identical lines cannot catch.
+/// The first of a kind in a window is logged by the caller ([`Repeats::note`] says so); its
+/// repeats within the window are only counted, and come back from [`Repeats::due`] once the
+/// window has passed (or [`Repeats::drain`] at the end of a run) for one summary line. Time is
+/// the caller's (tokio's clock in the worker, so tests can pause it).
+pub struct Repeats {
+    window: Duration,
+    state: Mutex<RepeatState>,
+}
+
+#[derive(Default)]
+struct RepeatState {
+    /// Each kind: when its first was logged, and its repeats since.
+    kinds: std::collections::BTreeMap<String, (Instant, u64)>,
+    /// Repeats of windows that ended, not yet reported.
+    ended: Vec<(String, u64)>,
+}
+
+impl Repeats {
+    pub fn new(window: Duration) -> Repeats {
+        Repeats {
+            window,
+            state: Mutex::new(RepeatState::default()),
+        }
+    }
+
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RepeatState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One more event of `kind` at `now`: `true` when it is the first of its window (log it),
+    /// `false` for a repeat (counted).
+    pub fn note(&self, kind: &str, now: Instant) -> bool {
+        let mut st = self.lock();
+        if let Some((since, repeats)) = st.kinds.get_mut(kind) {
+            if now.duration_since(*since) < self.window {
+                *repeats += 1;
+                return false;
+            }
+            let ended = *repeats;
+            st.kinds.remove(kind);
+            if ended > 0 {
+                st.ended.push((kind.to_string(), ended));
+            }
+        }
+        st.kinds.insert(kind.to_string(), (now, 0));
+        true
+    }
+
+    /// The kinds whose window has passed by `now` and that repeated in it, with how often.
+    pub fn due(&self, now: Instant) -> Vec<(String, u64)> {
+        let mut st = self.lock();
+        let window = self.window;
+        let mut out = std::mem::take(&mut st.ended);
+        st.kinds.retain(|kind, (since, repeats)| {
+            let open = now.duration_since(*since) < window;
+            if !open && *repeats > 0 {
+                out.push((kind.clone(), *repeats));
+            }
+            open
+        });
+        out
+    }
+
+    /// Every kind that repeated, window over or not (the end of a run), forgotten.
+    pub fn drain(&self) -> Vec<(String, u64)> {
+        let mut st = self.lock();
+        let mut out = std::mem::take(&mut st.ended);
+        out.extend(
+            std::mem::take(&mut st.kinds)
+                .into_iter()
+                .filter(|(_, (_, n))| *n > 0)
+                .map(|(k, (_, n))| (k, n)),
+        );
+        out
+    }
+}
+
 /// Logging to stderr with `RUST_LOG` (default `info,paperboy=debug`).
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -164,6 +248,35 @@ mod tests {
         assert!(lines[0].ends_with("Failed to resume"));
         assert_eq!(lines[1], "(the previous line was repeated 999 more times)");
         assert!(lines[2].ends_with("connected"));
+    }
+
+    #[test]
+    fn a_kind_is_said_once_per_window_and_its_repeats_come_back_counted() {
+        let r = Repeats::new(Duration::from_secs(600));
+        let t0 = Instant::now();
+        assert!(r.note("rate_limited", t0));
+        for i in 1..=51 {
+            assert!(!r.note("rate_limited", t0 + Duration::from_secs(i)));
+        }
+        assert!(r.note("unusable", t0));
+        // Inside the window nothing is due; after it, the repeats in one figure.
+        assert!(r.due(t0 + Duration::from_secs(599)).is_empty());
+        assert_eq!(
+            r.due(t0 + Duration::from_secs(600)),
+            vec![("rate_limited".to_string(), 51)]
+        );
+        assert!(r.due(t0 + Duration::from_secs(601)).is_empty());
+        // A new window: said again; a window that ended on a new event still reports.
+        assert!(r.note("rate_limited", t0 + Duration::from_secs(700)));
+        assert!(!r.note("rate_limited", t0 + Duration::from_secs(701)));
+        assert!(r.note("rate_limited", t0 + Duration::from_secs(1400)));
+        assert_eq!(
+            r.due(t0 + Duration::from_secs(1401)),
+            vec![("rate_limited".to_string(), 1)]
+        );
+        assert!(!r.note("rate_limited", t0 + Duration::from_secs(1402)));
+        assert_eq!(r.drain(), vec![("rate_limited".to_string(), 1)]);
+        assert!(r.drain().is_empty());
     }
 
     #[test]

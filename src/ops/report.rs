@@ -14,7 +14,7 @@ use crate::deliver::target::Target;
 use crate::deliver::MAX_DELIVERY_ATTEMPTS;
 use crate::render::plain_line;
 use crate::source::digest::{DigestError, Parsed};
-use crate::source::fetch::{quiet_status, Sources};
+use crate::source::fetch::{quiet_status, Role, Sources};
 use crate::source::publication::{missing_streak, PrimaryDay};
 use crate::store::{Database, RetryingDay, Store, StoreError};
 
@@ -58,16 +58,40 @@ pub async fn status_of(
     let _ = writeln!(out, "paperboy status at {}\n", at(now));
     let _ = writeln!(out, "Sources");
     let quiet = quiet_status(store, &sources, publication, now).await?;
+    let history = sources.history();
+    // Quiet or not is said of the source asked first for the days now due.
+    let first_now = sources
+        .get(Role::Primary, now.date_naive())
+        .expect("always a primary")
+        .describe();
     for (role, loader) in [
         ("primary", Some(sources.primary())),
         ("fallback", sources.fallback()),
+        ("history", history.map(|(l, _)| l)),
     ] {
         let Some(loader) = loader else {
-            let _ = writeln!(out, "  {role:<9} none (source.fallback_hf_api = false)");
+            let why = match role {
+                "history" => "none (source.history_url)",
+                _ if sources.primary().source().grows_during_day() => {
+                    "none (the primary is Hugging Face's list)"
+                }
+                _ => "none (source.fallback_hf_api = false)",
+            };
+            let _ = writeln!(out, "  {role:<9} {why}");
             continue;
         };
         let source = loader.describe();
-        let _ = writeln!(out, "  {role:<9} {source}");
+        match history {
+            Some((_, until)) if role == "history" => {
+                let _ = writeln!(
+                    out,
+                    "  {role:<9} {source}, asked first for the days up to {until} (never for a later day)"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "  {role:<9} {source}");
+            }
+        }
         match store.newest_archived(&source).await? {
             Some(d) => {
                 let state = if d.final_ { "" } else { ", provisional" };
@@ -83,7 +107,7 @@ pub async fn status_of(
                 let _ = writeln!(out, "            no digest fetched yet");
             }
         }
-        if role == "primary" {
+        if source == first_now {
             if quiet.quiet {
                 let _ = writeln!(
                     out,
@@ -141,11 +165,11 @@ pub async fn status_of(
     let usage = store
         .summary_usage(now.date_naive() - Duration::days(6))
         .await?;
-    if config.summaries.is_none() && !usage.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nSummaries  off (no [summaries] in the config); recent use:"
-        );
+    if config.summaries.is_none() {
+        let _ = writeln!(out, "\nSummaries  {}", crate::summaries::config::OFF);
+        if !usage.is_empty() {
+            let _ = writeln!(out, "            recent use:");
+        }
     }
     if config.summaries.is_some() && usage.is_empty() {
         let _ = writeln!(out, "            no calls in the last 7 days");
@@ -307,9 +331,10 @@ pub async fn preview_next(
     let mut found: std::collections::BTreeMap<NaiveDate, (Parsed, String)> = Default::default();
     let mut primary_days = Vec::new();
     for d in dates.iter().rev() {
-        match load_final(sources.primary(), *d, fire, publication).await? {
+        let primary = sources.get(Role::Primary, *d).expect("always a primary");
+        match load_final(primary, *d, fire, publication).await? {
             Some(p) => {
-                found.insert(*d, (p, sources.primary().describe()));
+                found.insert(*d, (p, primary.describe()));
                 primary_days.push(PrimaryDay::Published);
             }
             None if publication.is_expected(*d) => primary_days.push(PrimaryDay::Missing),
@@ -321,8 +346,8 @@ pub async fn preview_next(
     }
     let quiet = missing_streak(primary_days) >= publication.quiet_after_days;
     if found.is_empty() {
-        if let Some(fb) = sources.fallback() {
-            for d in dates.iter().rev() {
+        for d in dates.iter().rev() {
+            if let Some(fb) = sources.get(Role::Fallback, *d) {
                 let allowed = publication
                     .fallback_from(*d, quiet)
                     .is_some_and(|t| t <= fire);

@@ -41,6 +41,9 @@ pub struct Paper {
     pub num_comments: Option<u32>,
     /// Who submitted it to Daily Papers: the Hugging Face user name (`submittedBy.name`).
     pub submitted_by: Option<String>,
+    /// The paper's abstract as the list gives it (`paper.summary`, whitespace tidied): what a
+    /// summary is written from without asking arXiv for it.
+    pub abstract_: Option<String>,
 }
 
 /// An organisation on Hugging Face, as the list gives it (`organization.name` / `.fullname`).

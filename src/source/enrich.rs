@@ -1,5 +1,6 @@
 //! Hugging Face's fields for a markdown day: the digest format has no repository, stars,
-//! project page, organisation, AI keywords, comment count or submitter, but Hugging Face's list
+//! project page, organisation, AI keywords, comment count, submitter or abstract, but Hugging
+//! Face's list
 //! of the same day has them. [`enrich`] copies them over, paper by paper, matched by arXiv id.
 //! Pure: where the list comes from (the archive, never an extra request) is `fetch`'s business.
 
@@ -37,8 +38,8 @@ fn key(paper: &Paper) -> Option<String> {
 
 /// Fills each paper of `papers` (a markdown day) with Hugging Face's fields from the paper of
 /// `hf` (Hugging Face's list of the same day) with the same arXiv id: `github_repo`,
-/// `github_stars`, `project_page`, `organization`, `ai_keywords`, `num_comments` and
-/// `submitted_by`, each only where the paper has none (the stars only with the repository). Nothing else changes: the markdown's
+/// `github_stars`, `project_page`, `organization`, `ai_keywords`, `num_comments`,
+/// `submitted_by` and `abstract_`, each only where the paper has none (the stars only with the repository). Nothing else changes: the markdown's
 /// title, link, thumbnail, votes, authors and bullets, its papers and their order stay as they
 /// are; a paper without a match stays as it is, and a paper only Hugging Face lists is not
 /// added. When `hf` lists an id twice, its first entry counts. Returns how many papers gained
@@ -65,6 +66,7 @@ pub fn enrich(papers: &mut [Paper], hf: &[Paper]) -> usize {
         fill(&mut paper.organization, &from.organization);
         fill(&mut paper.num_comments, &from.num_comments);
         fill(&mut paper.submitted_by, &from.submitted_by);
+        fill(&mut paper.abstract_, &from.abstract_);
         if paper.ai_keywords.is_empty() {
             paper.ai_keywords.clone_from(&from.ai_keywords);
         }
@@ -117,6 +119,7 @@ mod tests {
             ai_keywords: vec!["diffusion".into()],
             num_comments: Some(3),
             submitted_by: Some("akhaliq".into()),
+            abstract_: Some("The whole abstract, as the list gives it.".into()),
             ..Paper::default()
         }
     }
@@ -148,6 +151,11 @@ mod tests {
         assert_eq!(p.ai_keywords, ["diffusion"]);
         assert_eq!(p.num_comments, Some(3));
         assert_eq!(p.submitted_by.as_deref(), Some("akhaliq"));
+        // The abstract too: the summaries read it instead of asking arXiv.
+        assert_eq!(
+            p.abstract_.as_deref(),
+            Some("The whole abstract, as the list gives it.")
+        );
     }
 
     #[test]

@@ -39,11 +39,14 @@ pub enum Role {
     Fallback,
 }
 
-/// The configured sources: the primary, and the fallback asked for a day the primary lacks.
-/// Shared by the archive-backed [`Fetcher`] and the archive-free `paperboy preview`.
+/// The configured sources: the primary, and the fallback asked for a day the primary lacks;
+/// for the days a history source covers, it first and the primary standing in
+/// ([`SourceConfig::for_date`]). Shared by the archive-backed [`Fetcher`] and the archive-free
+/// `paperboy preview`.
 pub struct Sources {
     primary: SourceLoader,
     fallback: Option<SourceLoader>,
+    history: Option<(SourceLoader, NaiveDate)>,
 }
 
 impl Sources {
@@ -58,28 +61,60 @@ impl Sources {
         Sources {
             primary: loader(&source.primary),
             fallback: source.fallback.as_ref().map(loader),
+            history: source
+                .history
+                .as_ref()
+                .map(|h| (loader(&h.source), h.until)),
         }
     }
 
+    /// The source asked first for a new day.
     pub fn primary(&self) -> &SourceLoader {
         &self.primary
     }
 
+    /// The source standing in for a new day the primary lacks.
     pub fn fallback(&self) -> Option<&SourceLoader> {
         self.fallback.as_ref()
     }
 
-    pub fn get(&self, role: Role) -> Option<&SourceLoader> {
-        match role {
-            Role::Primary => Some(&self.primary),
-            Role::Fallback => self.fallback.as_ref(),
+    /// The history source and its last day.
+    pub fn history(&self) -> Option<(&SourceLoader, NaiveDate)> {
+        self.history.as_ref().map(|(l, d)| (l, *d))
+    }
+
+    /// The source in `role` for `date` (see the type's docs).
+    pub fn get(&self, role: Role, date: NaiveDate) -> Option<&SourceLoader> {
+        match (&self.history, role) {
+            (Some((h, until)), Role::Primary) if date <= *until => Some(h),
+            (Some((_, until)), Role::Fallback) if date <= *until => Some(&self.primary),
+            (_, Role::Primary) => Some(&self.primary),
+            (_, Role::Fallback) => self.fallback.as_ref(),
         }
     }
 
-    /// Which source an archived day came from (by its recorded description); `None` for a
-    /// source no longer configured.
+    /// Every configured source.
+    pub fn all(&self) -> impl Iterator<Item = &SourceLoader> {
+        [Some(&self.primary), self.fallback.as_ref()]
+            .into_iter()
+            .flatten()
+            .chain(self.history.as_ref().map(|(l, _)| l))
+    }
+
+    /// The configured source with this recorded description.
+    pub fn described(&self, recorded: &str) -> Option<&SourceLoader> {
+        self.all().find(|l| l.describe() == recorded)
+    }
+
+    /// Which source an archived day came from (by its recorded description): the history
+    /// source is its days' primary; `None` for a source no longer configured.
     pub fn role_of(&self, recorded: &str) -> Option<Role> {
-        if recorded == self.primary.describe() {
+        if recorded == self.primary.describe()
+            || self
+                .history
+                .as_ref()
+                .is_some_and(|(h, _)| recorded == h.describe())
+        {
             Some(Role::Primary)
         } else if self
             .fallback
@@ -92,18 +127,21 @@ impl Sources {
         }
     }
 
-    /// Loads `date` from the primary, then (when allowed) the fallback; returns the parsed digest
-    /// and the source it came from.
+    /// Loads `date` from its primary, then (when allowed) its fallback; returns the parsed
+    /// digest and the source it came from.
     pub async fn load(
         &self,
         date: NaiveDate,
         allow_fallback: bool,
     ) -> Result<(Parsed, &SourceLoader), DigestError> {
-        match self.primary.load(date).await {
-            Ok(p) => Ok((p, &self.primary)),
-            Err(DigestError::NotPublished(_)) if allow_fallback && self.fallback.is_some() => {
-                let fb = self.fallback.as_ref().expect("checked above");
-                Ok((fb.load(date).await?, fb))
+        let primary = self.get(Role::Primary, date).expect("always a primary");
+        match primary.load(date).await {
+            Ok(p) => Ok((p, primary)),
+            Err(DigestError::NotPublished(_)) if allow_fallback => {
+                match self.get(Role::Fallback, date) {
+                    Some(fb) => Ok((fb.load(date).await?, fb)),
+                    None => Err(DigestError::NotPublished(date)),
+                }
             }
             Err(e) => Err(e),
         }
@@ -201,8 +239,7 @@ impl Fetcher {
 
     fn grows(&self, recorded: &str) -> bool {
         self.sources
-            .role_of(recorded)
-            .and_then(|r| self.sources.get(r))
+            .described(recorded)
             .is_some_and(|l| l.source().grows_during_day())
     }
 
@@ -216,7 +253,7 @@ impl Fetcher {
         now: DateTime<Utc>,
         check: bool,
     ) -> Result<Look, StoreError> {
-        let Some(loader) = self.sources.get(role) else {
+        let Some(loader) = self.sources.get(role, date) else {
             return Ok(Look::NotPublished);
         };
         let source = loader.describe();
@@ -374,7 +411,7 @@ impl Fetcher {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         for role in [Role::Primary, Role::Fallback] {
-            let Some(loader) = self.sources.get(role) else {
+            let Some(loader) = self.sources.get(role, date) else {
                 continue;
             };
             let checks = self.store.checks(&loader.describe(), date).await?;
@@ -413,7 +450,7 @@ impl Fetcher {
     ) -> Result<Archived, FetchError> {
         let mut last_error = None;
         for role in [Role::Primary, Role::Fallback] {
-            let Some(loader) = self.sources.get(role) else {
+            let Some(loader) = self.sources.get(role, date) else {
                 continue;
             };
             let source = loader.describe();
@@ -482,8 +519,13 @@ pub async fn quiet_status(
     publication: &Publication,
     now: DateTime<Utc>,
 ) -> Result<QuietStatus, StoreError> {
-    let primary = sources.primary().describe();
-    let since = now.date_naive() - Duration::days(i64::from(QUIET_LOOKBACK_DAYS));
+    // The source asked first for the days now due, and whether anything stands in for it.
+    let today = now.date_naive();
+    let primary = sources
+        .get(Role::Primary, today)
+        .expect("always a primary")
+        .describe();
+    let since = today - Duration::days(i64::from(QUIET_LOOKBACK_DAYS));
     let published: Vec<ArchivedDay> = store.archived_dates(&primary, since).await?;
     let checks = store.checks(&primary, since).await?;
     let days = publication
@@ -510,7 +552,8 @@ pub async fn quiet_status(
     };
     Ok(QuietStatus {
         missing_days,
-        quiet: sources.fallback().is_some() && missing_days >= publication.quiet_after_days,
+        quiet: sources.get(Role::Fallback, today).is_some()
+            && missing_days >= publication.quiet_after_days,
         last_published,
     })
 }
@@ -536,6 +579,7 @@ mod tests {
             .source;
         c.primary = DigestSource::Folder(primary.to_path_buf());
         c.fallback = fallback;
+        c.history = None;
         c
     }
 

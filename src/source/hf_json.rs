@@ -191,6 +191,7 @@ fn read_item(item: &Value) -> Result<(Paper, Vec<String>), String> {
             ai_keywords,
             num_comments,
             submitted_by,
+            abstract_: text(paper, "summary"),
         },
         notes,
     ))
@@ -471,6 +472,12 @@ mod tests {
         assert!(first.bullets[0].starts_with("Contrastive loss is a powerful approach"));
         assert!(first.bullets[0].ends_with("dissimilar data."));
         assert!(first.bullets[1].starts_with("However, scaling batch sizes"));
+        // The whole abstract is kept, one line, for the summaries.
+        let abstract_ = first.abstract_.as_deref().unwrap();
+        assert!(abstract_.starts_with(
+            "Contrastive loss is a powerful approach for representation learning, where larger"
+        ));
+        assert!(!abstract_.contains('\n') && abstract_.len() > first.bullets.concat().len());
         let ids: Vec<_> = papers.iter().map(|p| p.arxiv_id.clone().unwrap()).collect();
         assert_eq!(ids[1], "2410.16251");
         assert_eq!(ids[28], "2410.18234");

@@ -62,6 +62,21 @@ impl DigestSource {
     }
 }
 
+/// A source that publishes no more, still asked first for the days it has (up to and including
+/// `until`): the Korean digest, which stopped on 2025-05-09, whose bullets are the Korean
+/// summaries at no cost. No new day is ever asked of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistorySource {
+    pub source: DigestSource,
+    pub until: NaiveDate,
+}
+
+impl HistorySource {
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        date <= self.until
+    }
+}
+
 /// Expands `{date}`, `{yyyy}`, `{mm}` and `{dd}` in a URL template.
 pub fn expand_template(template: &str, date: NaiveDate) -> String {
     template

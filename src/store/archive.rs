@@ -60,6 +60,8 @@ struct PaperRow {
     ai_keywords: String,
     num_comments: Option<i64>,
     submitted_by: Option<String>,
+    #[sqlx(rename = "abstract")]
+    abstract_: Option<String>,
 }
 
 impl TryFrom<PaperRow> for Paper {
@@ -84,6 +86,7 @@ impl TryFrom<PaperRow> for Paper {
             github_repo: row.github_repo,
             project_page: row.project_page,
             submitted_by: row.submitted_by,
+            abstract_: row.abstract_,
             title: row.title,
             url: row.url,
             arxiv_id: row.arxiv_id,
@@ -110,7 +113,7 @@ struct DatedRow {
 const PAPER_COLUMNS: &str =
     "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets, \
      p.github_repo, p.github_stars, p.project_page, p.organization, p.organization_fullname, \
-     p.ai_keywords, p.num_comments, p.submitted_by";
+     p.ai_keywords, p.num_comments, p.submitted_by, p.abstract";
 
 impl Store {
     /// Stores a day's digest, replacing whatever was archived for that date: a re-fetch (the
@@ -147,8 +150,8 @@ impl Store {
                 sqlx::query(
                 "INSERT INTO papers (date, position, title, url, arxiv_id, thumbnail_url, votes, \
                  authors, bullets, github_repo, github_stars, project_page, organization, \
-                 organization_fullname, ai_keywords, num_comments, submitted_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                 organization_fullname, ai_keywords, num_comments, submitted_by, abstract) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
             .bind(digest.date)
             .bind(position as i64)
@@ -167,6 +170,7 @@ impl Store {
             .bind(serde_json::to_string(&paper.ai_keywords).expect("strings always serialize"))
             .bind(paper.num_comments.map(i64::from))
             .bind(&paper.submitted_by)
+            .bind(&paper.abstract_)
             .execute(&mut *tx)
             .await?;
             }
@@ -599,6 +603,7 @@ mod tests {
                 ai_keywords: vec!["code agents".into(), "에이전트".into()],
                 num_comments: Some(0),
                 submitted_by: Some("akhaliq".into()),
+                abstract_: Some("We release smolagents, a library for code agents.".into()),
                 ..paper("Rich", &["from the list"])
             };
             let named_only = Paper {
@@ -616,6 +621,7 @@ mod tests {
             let back = store.digest(date(6)).await.unwrap().unwrap();
             assert_eq!(back, digest);
             assert_eq!(back.papers[2].github_repo, None);
+            assert_eq!(back.papers[2].abstract_, None);
             assert!(back.papers[2].ai_keywords.is_empty());
             // Search hits carry the fields too.
             let hits = store.search("list", None, 10).await.unwrap();

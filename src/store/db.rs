@@ -305,7 +305,7 @@ pub(super) fn opt_u32(value: Option<i64>) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::store::testing;
-    use crate::store::{Keyword, NewSubscription};
+    use crate::store::{keywords::Keyword, subscriptions::NewSubscription};
 
     #[tokio::test]
     async fn migrations_apply_on_a_fresh_file() {

@@ -131,6 +131,29 @@ impl Store {
         Ok(rows.into_iter().filter(|id| wanted.contains(id)).collect())
     }
 
+    /// When each of `ids` that failed in `language` (and was not given up) may be tried again:
+    /// a post does not wait for a paper whose next try comes after its wait.
+    #[tracing::instrument(skip_all, fields(language = language))]
+    pub async fn summaries_next_try(
+        &self,
+        ids: &[String],
+        language: &str,
+    ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        let rows: Vec<(String, DateTime<Utc>)> = with_pool!(self, |db| sqlx::query_as(
+            "SELECT arxiv_id, next_try_at FROM summary_claims \
+             WHERE language = $1 AND gave_up = $2 AND next_try_at IS NOT NULL"
+        )
+        .bind(language)
+        .bind(false)
+        .fetch_all(db)
+        .await)?;
+        let wanted: HashSet<&String> = ids.iter().collect();
+        Ok(rows
+            .into_iter()
+            .filter(|(id, _)| wanted.contains(id))
+            .collect())
+    }
+
     /// Takes the claim on summarising `id` in `language` for `owner` until `until`. False when
     /// a summary exists, another live process holds the claim, the paper was given up, or its
     /// next try is not due yet.
@@ -641,6 +664,13 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(store.summary_attempts("2502.00002", "ko").await.unwrap(), 1);
+            // When it may be tried again, for the posts deciding whether to wait for it.
+            let next = store
+                .summaries_next_try(&["2502.00002".into(), "2502.00009".into()], "ko")
+                .await
+                .unwrap();
+            assert_eq!(next.len(), 1);
+            assert_eq!(next["2502.00002"].timestamp(), (now + chrono::Duration::minutes(10)).timestamp());
             assert!(!store.claim_summary("2502.00002", "ko", "a", until).await.unwrap());
             let later = store.clone().with_clock(std::sync::Arc::new(crate::clock::ManualClock::new(now + chrono::Duration::minutes(11))));
             assert!(later.claim_summary("2502.00002", "ko", "a", until).await.unwrap());
@@ -655,6 +685,8 @@ mod tests {
             assert!(!later.claim_summary("2502.00002", "ko", "a", until).await.unwrap());
             let given_up = later.summaries_given_up(&["2502.00002".into()], "ko").await.unwrap();
             assert!(given_up.contains("2502.00002"));
+            // Given up: no next try.
+            assert!(later.summaries_next_try(&["2502.00002".into()], "ko").await.unwrap().is_empty());
         }
 
         async fn usage_adds_up_per_day(store) {

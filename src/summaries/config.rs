@@ -56,6 +56,13 @@ pub const DEFAULT_ARXIV_BASE: &str = "https://arxiv.org";
 /// operator can give the bot a key other than the one their shell has for other tools.
 pub const API_KEY_VARS: [&str; 2] = ["PAPERBOY_SUMMARIES_API_KEY", "OPENAI_API_KEY"];
 
+/// What an operator without `[summaries]` is told (at start-up and by `paperboy status`): what
+/// the posts carry, and the one section that changes it.
+pub const OFF: &str = "off: posts carry the digest's own bullets (the Korean digest's Korean \
+    summaries for the days it has, Hugging Face's one-line English summary for the others); \
+    add a [summaries] section with base_url and model to bot.toml to have a model write them, \
+    in each reader's language";
+
 /// What the model reads besides title and abstract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {

@@ -12,6 +12,7 @@
 //! - [`prompt`]: what the model is asked, and the JSON schema of the answer, pure.
 //! - [`validate`]: whether an answer is usable (count, lengths, the language plausible), pure.
 //! - the model endpoint itself (requests, lessons, lenient answers) is [`crate::model`].
+//! - [`gate`]: when the endpoint may be called: a pause per outage, then a single probe.
 //! - [`source`]: the paper's text from arXiv (HTML, else PDF, else abstract), paced.
 //! - [`writer`]: one paper in one language: text, prompt, answer, one retry when invalid.
 //! - [`overlay`]: which stored summary each paper of a post carries, and whether a post waits.
@@ -21,6 +22,7 @@
 
 pub mod config;
 pub mod edit;
+pub mod gate;
 pub mod labels;
 pub mod overlay;
 pub mod prompt;

@@ -1,5 +1,12 @@
-//! A paper's text from arXiv: its HTML rendering (`/html/<id>`) where there is one, else the
-//! PDF's text (`/pdf/<id>`), else the abstract page (`/abs/<id>`); cut to the configured size.
+//! A paper's text from arXiv: its HTML rendering (`/html/<id>`) where there is one and it is the
+//! whole paper, else the PDF's text (`/pdf/<id>`), else the abstract page (`/abs/<id>`); cut to
+//! the configured size. LaTeXML's conversion can die part-way (the page then says "Conversion
+//! to HTML had a Fatal error and exited abruptly") or stop without saying so: an HTML body that
+//! says so, or that is short, is checked against the PDF's text, and the PDF's is taken when it
+//! is far longer.
+//!
+//! arXiv turning a request away (429, 503) is arXiv being busy: every request waits its
+//! `retry-after`, else a doubling backoff, and the paper is not counted as failed.
 //!
 //! arXiv asks automated clients for about one request every three seconds and to say who they
 //! are: every request here waits its turn behind the previous one (a paced queue shared by the
@@ -34,6 +41,60 @@ pub enum SourceError {
     /// arXiv has no such paper (its abstract page is 404).
     #[error("arXiv has no paper {0}")]
     Unknown(String),
+    /// arXiv turned the request away (429, 503): busy, not the paper's fault. Every request
+    /// waits `wait` before the next one.
+    #[error("arXiv is busy (HTTP {status}); the next request waits {wait:?}")]
+    Busy { status: u16, wait: Duration },
+}
+
+/// A whole paper's text is longer than this: an HTML body shorter is checked against the PDF.
+const SHORT_BODY_CHARS: usize = 12_000;
+
+/// What LaTeXML's HTML says (on arXiv and ar5iv alike) after what it managed, when its
+/// conversion died: "Conversion to HTML had a Fatal error and exited abruptly. This document
+/// may be truncated or damaged."
+const FATAL_CONVERSION: &str = "Conversion to HTML had a Fatal error";
+
+/// The longest arXiv is waited for when it is busy, whatever it asks.
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(3600);
+
+/// Whether an HTML page of arXiv's says its conversion had a fatal error.
+pub fn conversion_failed(html: &[u8]) -> bool {
+    let needle = FATAL_CONVERSION.as_bytes();
+    html.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Which body a paper's text takes when its HTML looked short or broken, pure: the PDF's when
+/// the HTML conversion failed or its body is far shorter (under two thirds of the PDF's).
+pub fn prefer_pdf(html_body_chars: usize, fatal: bool, pdf_chars: usize) -> bool {
+    fatal || html_body_chars.saturating_mul(3) < pdf_chars.saturating_mul(2)
+}
+
+/// How long to leave arXiv alone after it turned a request away: its `retry-after`, else a
+/// backoff doubling with each such answer in a row (`streak`, from 0), within bounds.
+pub fn busy_wait(
+    retry_after: Option<Duration>,
+    streak: u32,
+    base: Duration,
+    max: Duration,
+) -> Duration {
+    retry_after
+        .unwrap_or_else(|| base.saturating_mul(1 << streak.min(16)).min(max))
+        .min(MAX_BUSY_WAIT)
+}
+
+/// `retry-after` as arXiv may send it: seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 /// arXiv, paced.
@@ -44,6 +105,10 @@ pub struct Arxiv {
     timeout: Duration,
     /// When the next request may start.
     next: Mutex<Option<Instant>>,
+    /// The wait after a first "busy" answer (doubling while they come in a row), and its cap.
+    backoff: Duration,
+    backoff_max: Duration,
+    busy_streak: std::sync::atomic::AtomicU32,
 }
 
 impl Arxiv {
@@ -54,7 +119,17 @@ impl Arxiv {
             interval,
             timeout,
             next: Mutex::new(None),
+            backoff: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(600),
+            busy_streak: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// The first wait after arXiv turned a request away without saying how long (30 s by
+    /// default, doubling up to 10 minutes).
+    pub fn set_backoff(&mut self, first: Duration) {
+        self.backoff = first;
+        self.backoff_max = self.backoff_max.max(first);
     }
 
     /// Waits for this request's turn: requests start at least `interval` apart.
@@ -82,6 +157,29 @@ impl Arxiv {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
+        if matches!(status.as_u16(), 429 | 503) {
+            use std::sync::atomic::Ordering;
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            let streak = if retry_after.is_some() {
+                0
+            } else {
+                self.busy_streak.fetch_add(1, Ordering::Relaxed)
+            };
+            let wait = busy_wait(retry_after, streak, self.backoff, self.backoff_max);
+            let until = Instant::now() + wait;
+            let mut next = self.next.lock().await;
+            *next = Some(next.map_or(until, |t| t.max(until)));
+            return Err(SourceError::Busy {
+                status: status.as_u16(),
+                wait,
+            });
+        }
+        self.busy_streak
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         if !status.is_success() {
             return Err(SourceError::Unavailable(format!("{path}: HTTP {status}")));
         }
@@ -100,11 +198,14 @@ impl Arxiv {
 
     /// What the model reads about `id`: with [`Input::FullText`] the HTML rendering, else the
     /// abstract page and the PDF; with [`Input::Abstract`] the abstract page only. `title` is
-    /// the digest's. The body is cut to `max_chars`.
+    /// the digest's; `listed` the abstract Hugging Face's list gives, used as is: the abstract
+    /// page is then never asked for (with [`Input::Abstract`], nothing is). The body is cut to
+    /// `max_chars`.
     pub async fn text(
         &self,
         id: &str,
         title: &str,
+        listed: Option<&str>,
         input: Input,
         max_chars: usize,
     ) -> Result<PaperText, SourceError> {
@@ -115,31 +216,67 @@ impl Arxiv {
             body: body.map(|b| cap_chars(&b, max_chars)),
             kind,
         };
+        let listed = listed.map(str::trim).filter(|a| !a.is_empty());
+        if let (Input::Abstract, Some(a)) = (input, listed) {
+            return Ok(paper(a.to_string(), None, TextKind::Abstract));
+        }
+        // HTML that looked short or said its conversion died: the PDF decides.
+        let mut doubtful: Option<(Option<String>, String, bool)> = None;
         if input == Input::FullText {
             if let Some(html) = self.get(&format!("/html/{id}")).await? {
+                let fatal = conversion_failed(&html);
                 let (abstract_, body) = blocking(move || html_text(&html)).await;
-                if let (Some(a), Some(b)) = (abstract_, body) {
-                    return Ok(paper(a, Some(b), TextKind::Html));
+                match (listed.map(str::to_string).or(abstract_.clone()), body) {
+                    (Some(a), Some(b)) if !fatal && b.chars().count() >= SHORT_BODY_CHARS => {
+                        return Ok(paper(a, Some(b), TextKind::Html));
+                    }
+                    (_, Some(b)) => doubtful = Some((abstract_, b, fatal)),
+                    (_, None) => doubtful = abstract_.map(|a| (Some(a), String::new(), true)),
                 }
             }
         }
-        let page = self
-            .get(&format!("/abs/{id}"))
-            .await?
-            .ok_or_else(|| SourceError::Unknown(id.to_string()))?;
-        let abstract_ =
-            abstract_from_abs_page(&String::from_utf8_lossy(&page)).ok_or_else(|| {
-                SourceError::Unavailable(format!("/abs/{id}: no abstract in the page"))
-            })?;
+        let html_abstract = doubtful.as_ref().and_then(|(a, _, _)| a.clone());
+        let abstract_ = match listed.map(str::to_string).or(html_abstract) {
+            Some(a) => a,
+            None => {
+                let page = self
+                    .get(&format!("/abs/{id}"))
+                    .await?
+                    .ok_or_else(|| SourceError::Unknown(id.to_string()))?;
+                abstract_from_abs_page(&String::from_utf8_lossy(&page)).ok_or_else(|| {
+                    SourceError::Unavailable(format!("/abs/{id}: no abstract in the page"))
+                })?
+            }
+        };
         if input == Input::FullText {
-            if let Some(pdf) = self.get(&format!("/pdf/{id}")).await? {
-                if let Some(body) = blocking(move || pdf_text(&pdf)).await {
-                    return Ok(paper(abstract_, Some(body), TextKind::Pdf));
+            let pdf_body = match self.get(&format!("/pdf/{id}")).await? {
+                Some(pdf) => blocking(move || pdf_text(&pdf)).await,
+                None => None,
+            };
+            match (pdf_body, doubtful) {
+                (Some(pdf), Some((_, html, fatal)))
+                    if !html.is_empty()
+                        && !prefer_pdf(html.chars().count(), fatal, pdf.chars().count()) =>
+                {
+                    return Ok(paper(abstract_, Some(html), TextKind::Html));
                 }
-                tracing::info!(
+                (Some(pdf), doubtful) => {
+                    if doubtful.is_some() {
+                        tracing::debug!(
+                            arxiv_id = id,
+                            "arXiv's HTML is not the whole paper; reading the PDF"
+                        );
+                    }
+                    return Ok(paper(abstract_, Some(pdf), TextKind::Pdf));
+                }
+                // No PDF text: what the HTML had beats the abstract alone.
+                (None, Some((_, html, _))) if !html.is_empty() => {
+                    return Ok(paper(abstract_, Some(html), TextKind::Html));
+                }
+                (None, _) => tracing::info!(
                     arxiv_id = id,
                     "no text could be read from the PDF; the abstract stands in"
-                );
+                ),
             }
         }
         Ok(paper(abstract_, None, TextKind::Abstract))
@@ -168,8 +305,11 @@ pub fn html_text(html: &[u8]) -> (Option<String>, Option<String>) {
         .or_else(|| html.find("<article"))
         .unwrap_or(0);
     let start = html[..start].rfind('<').unwrap_or(start);
-    let end = html
-        .find("class=\"ltx_bibliography\"")
+    // The bibliography, or the banner of a conversion that died, ends the body.
+    let end = ["class=\"ltx_bibliography\"", FATAL_CONVERSION]
+        .iter()
+        .filter_map(|m| html.find(m))
+        .min()
         .map(|i| html[..i].rfind('<').unwrap_or(i))
         .unwrap_or(html.len())
         .max(start);
@@ -332,6 +472,60 @@ mod tests {
             "{b}"
         );
         assert!(!b.contains("Someone") && !b.contains("menu"), "{b}");
+    }
+
+    #[test]
+    fn a_conversion_that_died_is_seen_and_its_banner_is_not_text() {
+        let fatal = HTML.replace(
+            "<section class=\"ltx_bibliography\">",
+            "<div class=\"ltx_document\"><div class=\"ltx_para\"><div class=\"ltx_p\"><span class=\"ltx_ERROR\">\n\
+             Conversion to HTML had a Fatal error and exited abruptly. This document may be truncated or damaged.\n\
+             </span></div></div></div><section class=\"ltx_bibliography\">",
+        );
+        assert!(conversion_failed(fatal.as_bytes()));
+        assert!(!conversion_failed(HTML.as_bytes()));
+        let (_, body) = html_text(fatal.as_bytes());
+        let body = body.unwrap();
+        assert!(
+            body.contains("efficiency matters") && !body.contains("Fatal"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn the_pdf_wins_over_a_failed_or_far_shorter_html_body() {
+        assert!(prefer_pdf(50_000, true, 40_000), "a failed conversion");
+        assert!(prefer_pdf(3_000, false, 40_000), "stopped part-way");
+        assert!(!prefer_pdf(9_000, false, 11_000), "a short paper, whole");
+        assert!(!prefer_pdf(9_000, false, 0));
+    }
+
+    #[test]
+    fn a_busy_arxiv_is_left_alone_for_its_retry_after_else_a_doubling_backoff() {
+        let (base, max) = (Duration::from_secs(30), Duration::from_secs(600));
+        assert_eq!(busy_wait(None, 0, base, max), base);
+        assert_eq!(busy_wait(None, 2, base, max), base * 4);
+        assert_eq!(busy_wait(None, 9, base, max), max);
+        assert_eq!(
+            busy_wait(Some(Duration::from_secs(5)), 9, base, max),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            busy_wait(Some(Duration::from_secs(86_400)), 0, base, max),
+            MAX_BUSY_WAIT
+        );
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]

@@ -5,15 +5,18 @@
 //!
 //! Each paper and language is claimed in the store before any work (two processes never
 //! summarise the same one at once; a dead one's claims pass on), its text fetched from arXiv
-//! once and kept, its summary stored with the cost of the calls. When the endpoint fails (down,
-//! 429, 5xx, timeout, key refused) the worker pauses, `retry-after` or a doubling backoff,
-//! instead of trying paper after paper: one log line per cause, the repeats counted and
-//! summarised when it answers again. A paper whose answers stay unusable, or that the model
-//! refuses, is given up and keeps Hugging Face's text. A day's caps stop the work until the
-//! next UTC day.
+//! once and kept (a paper from Hugging Face's list is read from the list's abstract), its
+//! summary stored; each call is counted in the day's cost before it is sent (its tokens when
+//! answered), so the cost of calls in flight at a crash is not lost. When the endpoint fails
+//! (down, 429, 5xx, timeout, key refused) the worker pauses ([`super::gate`]: `retry-after`
+//! or a backoff, the calls in flight that fail with it counted once, then one probe) instead of
+//! trying paper after paper. Each cause is logged once per window, its repeats counted and
+//! summarised ([`crate::ops::logging::Repeats`]). A paper whose answers stay unusable, or that the
+//! model refuses, is given up and keeps Hugging Face's text. A day's caps stop the work until
+//! the next UTC day.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,21 +25,27 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::gate::{Failure, Gate};
 use super::overlay::wanted;
+use super::prompt::{PaperText, TextKind};
 use super::source::{Arxiv, SourceError};
-use super::writer::{WriteError, Writer};
+use super::writer::{CallLog, WriteError, Writer};
 use super::{SummariesConfig, Summary, Usage, PROMPT_VERSION};
 use crate::clock::Clock;
 use crate::model::{ChatError, Endpoint, ModelClient};
+use crate::ops::logging::Repeats;
 use crate::source::loader::{DigestSource, SourceLoader};
 use crate::store::{ClaimEnd, Store, StoreError};
+
+/// How long a logged cause's repeats are counted before one line summarises them.
+const LOG_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// Waits that are not worth a config key; tests shrink them.
 #[derive(Debug, Clone)]
 pub struct WorkerTuning {
     /// How often Hugging Face's list is looked at for new papers.
     pub poll_every: Duration,
-    /// First pause after the endpoint failed (doubling while it keeps failing).
+    /// First pause after the endpoint failed (doubling with each failed probe).
     pub backoff_base: Duration,
     pub backoff_max: Duration,
     /// How long a claim lasts unrenewed (a killed process's claims pass on after it).
@@ -45,6 +54,8 @@ pub struct WorkerTuning {
     pub retry_failed_after: Duration,
     /// Tries of one paper before it is given up.
     pub max_attempts: u32,
+    /// The first wait after arXiv turned a request away without a `retry-after` (doubling).
+    pub arxiv_backoff: Duration,
 }
 
 impl Default for WorkerTuning {
@@ -52,10 +63,13 @@ impl Default for WorkerTuning {
         WorkerTuning {
             poll_every: Duration::from_secs(10 * 60),
             backoff_base: Duration::from_secs(30),
-            backoff_max: Duration::from_secs(30 * 60),
+            // A pause ends with one probe: once a minute at most while the endpoint is down,
+            // so summaries resume within a minute of its return.
+            backoff_max: Duration::from_secs(60),
             lease: Duration::from_secs(5 * 60),
             retry_failed_after: Duration::from_secs(20 * 60),
             max_attempts: 3,
+            arxiv_backoff: Duration::from_secs(30),
         }
     }
 }
@@ -66,6 +80,27 @@ pub struct Item {
     pub language: String,
     pub arxiv_id: String,
     pub title: String,
+    /// The abstract Hugging Face's list gives, when the paper comes from it: arXiv is not
+    /// asked for it.
+    pub abstract_: Option<String>,
+}
+
+/// The papers of `digest` that need a summary in `language` ([`wanted`]), as work: each with
+/// the abstract the digest gives, if any.
+pub fn items(digest: &crate::source::digest::Digest, language: &str) -> Vec<Item> {
+    wanted(digest, language)
+        .into_iter()
+        .map(|(arxiv_id, title)| Item {
+            abstract_: digest
+                .papers
+                .iter()
+                .find(|p| p.arxiv_id.as_deref() == Some(arxiv_id.as_str()))
+                .and_then(|p| p.abstract_.clone()),
+            language: language.to_string(),
+            arxiv_id,
+            title,
+        })
+        .collect()
 }
 
 /// What came of one item.
@@ -85,9 +120,15 @@ pub enum ItemOutcome {
     },
     /// The endpoint failed: not counted against the paper, the worker pauses.
     EndpointDown(&'static str),
+    /// arXiv turned the paper's text request away (busy): not counted, asked again after its
+    /// wait.
+    SourceBusy,
     /// The store failed.
     Error(String),
 }
+
+/// A paper a post asked for, by (language, arXiv id): its title and listed abstract.
+type Wanted = (String, Option<String>);
 
 /// The summarising service: shared by the worker loop, the delivery engine and the CLI.
 pub struct Summariser {
@@ -99,13 +140,14 @@ pub struct Summariser {
     hf: Option<SourceLoader>,
     owner: String,
     tuning: WorkerTuning,
-    wanted: Mutex<BTreeMap<(String, String), String>>,
+    wanted: Mutex<BTreeMap<(String, String), Wanted>>,
     wake: Notify,
-    /// Until when the endpoint is left alone, and how many failures in a row led there.
-    paused_until: Mutex<Option<tokio::time::Instant>>,
-    failures: AtomicU32,
-    /// Failures since the endpoint last answered, by cause (logged once each, summarised).
-    causes: Mutex<BTreeMap<&'static str, u64>>,
+    /// When the endpoint may be called: pauses after failures, one probe after a pause.
+    gate: Gate,
+    /// Each cause of trouble is logged once per window, its repeats counted and summarised.
+    repeats: Repeats,
+    /// An outage was logged and its end not yet.
+    announced: AtomicBool,
     /// The UTC day the cap was last reported.
     cap_reported: Mutex<Option<NaiveDate>>,
     /// Papers written or given up since start: a change may make a posted message editable.
@@ -154,15 +196,20 @@ impl Summariser {
             tuning: WorkerTuning::default(),
             wanted: Mutex::new(BTreeMap::new()),
             wake: Notify::new(),
-            paused_until: Mutex::new(None),
-            failures: AtomicU32::new(0),
-            causes: Mutex::new(BTreeMap::new()),
+            gate: Gate::new(
+                WorkerTuning::default().backoff_base,
+                WorkerTuning::default().backoff_max,
+            ),
+            repeats: Repeats::new(LOG_WINDOW),
+            announced: AtomicBool::new(false),
             cap_reported: Mutex::new(None),
             progress: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     pub fn with_tuning(mut self, tuning: WorkerTuning) -> Summariser {
+        self.gate = Gate::new(tuning.backoff_base, tuning.backoff_max);
+        self.arxiv.set_backoff(tuning.arxiv_backoff);
         self.tuning = tuning;
         self
     }
@@ -176,7 +223,14 @@ impl Summariser {
     /// Ends a pause at once (tests, after the fake endpoint is told to recover).
     #[doc(hidden)]
     pub fn pause_off_for_tests(&self) {
-        *self.paused_until.lock().expect("pause lock") = None;
+        self.gate.resume();
+    }
+
+    /// Returns when the endpoint's pause (if any) is over.
+    pub async fn pause_over(&self) {
+        if let Some(t) = self.gate.paused_until() {
+            tokio::time::sleep_until(t).await;
+        }
     }
 
     /// Papers written or given up so far by this process (see the field).
@@ -222,7 +276,10 @@ impl Summariser {
         let mut w = self.wanted.lock().expect("wanted lock");
         let before = w.len();
         for i in items {
-            w.insert((i.language, i.arxiv_id), i.title);
+            let key = (i.language, i.arxiv_id);
+            // The copy that knows the abstract wins (a post's archived day may lack it).
+            let keep = w.get(&key).and_then(|(_, a)| a.clone());
+            w.insert(key, (i.title, i.abstract_.or(keep)));
         }
         if w.len() > before {
             self.wake.notify_one();
@@ -239,10 +296,7 @@ impl Summariser {
     }
 
     fn paused(&self) -> bool {
-        self.paused_until
-            .lock()
-            .expect("pause lock")
-            .is_some_and(|t| t > tokio::time::Instant::now())
+        self.gate.paused()
     }
 
     /// Whether today's caps leave room for another paper.
@@ -305,25 +359,58 @@ impl Summariser {
         {
             return Ok(ItemOutcome::Skipped);
         }
-        let text = match self.store.paper_text(id).await? {
+        let listed = item.abstract_.as_deref().filter(|a| !a.trim().is_empty());
+        let stored = match (self.cfg.input, listed) {
+            // The list gives all the model reads: nothing to fetch, nothing to keep.
+            (super::Input::Abstract, Some(a)) => Some(PaperText {
+                arxiv_id: id.to_string(),
+                title: item.title.clone(),
+                abstract_: a.trim().to_string(),
+                body: None,
+                kind: TextKind::Abstract,
+            }),
+            _ => self.store.paper_text(id).await?,
+        };
+        let text = match stored {
             Some(mut t) => {
                 t.title = item.title.clone();
                 t
             }
             None => match self
                 .arxiv
-                .text(id, &item.title, self.cfg.input, self.cfg.max_input_chars)
+                .text(
+                    id,
+                    &item.title,
+                    listed,
+                    self.cfg.input,
+                    self.cfg.max_input_chars,
+                )
                 .await
             {
                 Ok(t) => {
                     self.store.save_paper_text(&t).await?;
                     t
                 }
+                Err(e @ SourceError::Busy { .. }) => {
+                    self.store
+                        .release_summary(id, lang, &self.owner, ClaimEnd::Released)
+                        .await?;
+                    if self.first("arxiv_busy") {
+                        tracing::warn!(arxiv_id = id, error = %e, "arXiv turned a request away; waiting before the next (repeats are counted, not logged)");
+                    } else {
+                        tracing::debug!(arxiv_id = id, error = %e, "arXiv turned a request away");
+                    }
+                    return Ok(ItemOutcome::SourceBusy);
+                }
                 Err(e) => {
                     let gave_up = matches!(e, SourceError::Unknown(_))
                         || self.store.summary_attempts(id, lang).await? + 1
                             >= self.tuning.max_attempts;
-                    tracing::warn!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text");
+                    if self.first("source") {
+                        tracing::warn!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text (repeats are counted, not logged)");
+                    } else {
+                        tracing::debug!(arxiv_id = id, language = lang, error = %e, gave_up, "cannot read the paper's text");
+                    }
                     self.fail(item, e.to_string(), gave_up).await?;
                     return Ok(ItemOutcome::Failed {
                         cause: "source",
@@ -332,12 +419,34 @@ impl Summariser {
                 }
             },
         };
-        let outcome = self.writer.write(&text, lang).await;
-        self.count(outcome.usage, u64::from(outcome.result.is_ok()))
-            .await?;
+        // After a pause, one call probes the endpoint alone; the others wait for its answer.
+        let Some(pass) = self.gate.admit().await else {
+            self.store
+                .release_summary(id, lang, &self.owner, ClaimEnd::Released)
+                .await?;
+            return Ok(ItemOutcome::Paused);
+        };
+        let outcome = self.writer.write(&text, lang, &Ledger(self)).await;
+        match &outcome.result {
+            Err(WriteError::Endpoint(e)) => {
+                let retry_after = match e {
+                    ChatError::RateLimited { retry_after } => *retry_after,
+                    _ => None,
+                };
+                let verdict = pass.failed(retry_after);
+                self.endpoint_failed(e, verdict);
+            }
+            _ => {
+                if pass.answered() {
+                    self.recovered();
+                }
+            }
+        }
+        if outcome.result.is_ok() {
+            self.count(Usage::default(), 1).await?;
+        }
         match outcome.result {
             Ok(bullets) => {
-                self.recovered();
                 let summary = Summary {
                     arxiv_id: id.to_string(),
                     language: lang.to_string(),
@@ -363,16 +472,18 @@ impl Summariser {
                 self.store
                     .release_summary(id, lang, &self.owner, ClaimEnd::Released)
                     .await?;
-                self.endpoint_failed(&e);
                 crate::ops::metrics::summary("endpoint_error");
                 Ok(ItemOutcome::EndpointDown(e.cause()))
             }
             Err(e) => {
-                self.recovered();
                 let cause = e.cause();
                 let gave_up = matches!(e, WriteError::Refused)
                     || self.store.summary_attempts(id, lang).await? + 1 >= self.tuning.max_attempts;
-                tracing::warn!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time");
+                if self.first(&format!("paper:{cause}")) {
+                    tracing::warn!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time (repeats of this cause are counted, not logged)");
+                } else {
+                    tracing::debug!(arxiv_id = id, language = lang, cause, error = %e, gave_up, "no summary this time");
+                }
                 self.fail(item, e.to_string(), gave_up).await?;
                 if gave_up {
                     self.progress.fetch_add(1, Ordering::Relaxed);
@@ -401,9 +512,10 @@ impl Summariser {
             .await
     }
 
-    /// Adds a call's cost to the day's, in the store and the metrics.
+    /// Adds to the day's cost, in the store and the metrics: a call as it is sent, its tokens
+    /// when answered, a paper when written.
     async fn count(&self, usage: Usage, papers: u64) -> Result<(), StoreError> {
-        if usage.calls == 0 {
+        if usage == Usage::default() && papers == 0 {
             return Ok(());
         }
         let today = self.today();
@@ -415,42 +527,57 @@ impl Summariser {
         Ok(())
     }
 
-    /// The endpoint failed: pause (its `retry-after`, else a doubling backoff), and say so once
-    /// per cause until it answers again.
-    fn endpoint_failed(&self, e: &ChatError) {
-        let n = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
-        let backoff = self
-            .tuning
-            .backoff_base
-            .saturating_mul(1 << (n - 1).min(16))
-            .min(self.tuning.backoff_max);
-        let pause = match e {
-            ChatError::RateLimited {
-                retry_after: Some(r),
-            } => (*r).max(Duration::from_millis(1)),
-            _ => backoff,
-        };
-        let until = tokio::time::Instant::now() + pause;
-        {
-            let mut p = self.paused_until.lock().expect("pause lock");
-            *p = Some(p.map_or(until, |t| t.max(until)));
-        }
-        let mut causes = self.causes.lock().expect("causes lock");
-        let seen = causes.entry(e.cause()).or_insert(0);
-        *seen += 1;
-        if *seen == 1 {
-            tracing::warn!(cause = e.cause(), error = %e, pause_s = pause.as_secs_f64(), "the summaries endpoint failed; pausing (repeats of this cause are counted, not logged)");
+    /// Whether `kind` is the first of its window (log it) or a repeat (counted).
+    fn first(&self, kind: &str) -> bool {
+        self.repeats
+            .note(kind, tokio::time::Instant::now().into_std())
+    }
+
+    /// The endpoint failed (the gate paused it, or this call is of an outage already paused
+    /// for): a new outage is logged once per cause and window, the rest counted.
+    fn endpoint_failed(&self, e: &ChatError, verdict: Failure) {
+        let cause = e.cause();
+        match verdict {
+            Failure::Paused { pause, outages } => {
+                if self.first(&format!("endpoint:{cause}")) {
+                    self.announced.store(true, Ordering::Relaxed);
+                    tracing::warn!(cause, error = %e, pause_s = pause.as_secs_f64(), "the summaries endpoint failed; pausing, then one call probes it (repeats of this cause are counted, not logged)");
+                } else {
+                    tracing::debug!(cause, error = %e, pause_s = pause.as_secs_f64(), outages, "the summaries endpoint failed again; pausing");
+                }
+            }
+            Failure::SameOutage => {
+                tracing::debug!(cause, error = %e, "a call in flight met the same outage");
+            }
         }
     }
 
-    /// The endpoint answered: the repeated failures, if any, in one line.
+    /// The endpoint answered after failing: said when its failure was (the first of its window).
     fn recovered(&self) {
-        self.failures.store(0, Ordering::Relaxed);
-        let mut causes = self.causes.lock().expect("causes lock");
-        if !causes.is_empty() {
-            let summary: Vec<String> = causes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
-            tracing::info!(failures = %summary.join(", "), "the summaries endpoint answers again");
-            causes.clear();
+        if self.announced.swap(false, Ordering::Relaxed) {
+            tracing::info!("the summaries endpoint answers again");
+        } else {
+            tracing::debug!("the summaries endpoint answers again");
+        }
+    }
+
+    /// One line per cause that repeated in a window now over (`all`: window over or not, at the
+    /// end of a run), with how often.
+    pub fn log_repeats(&self, all: bool) {
+        let repeated = if all {
+            self.repeats.drain()
+        } else {
+            self.repeats.due(tokio::time::Instant::now().into_std())
+        };
+        let window_min = self.repeats.window().as_secs() / 60;
+        for (kind, repeats) in repeated {
+            match (kind.as_str(), kind.split_once(':')) {
+                (_, Some(("endpoint", cause))) => tracing::warn!(cause, repeats, window_min, "the summaries endpoint failed again with this cause (repeats, not logged one by one)"),
+                (_, Some(("paper", cause))) => tracing::warn!(cause, repeats, window_min, "more papers got no summary this time (repeats, not logged one by one)"),
+                ("arxiv_busy", _) => tracing::warn!(repeats, window_min, "arXiv turned more requests away (repeats, not logged one by one)"),
+                ("usage", _) => tracing::warn!(repeats, window_min, "more summary calls' cost could not be recorded (repeats, not logged one by one)"),
+                _ => tracing::warn!(cause = %kind, repeats, window_min, "more papers' text could not be read (repeats, not logged one by one)"),
+            }
         }
     }
 
@@ -478,12 +605,13 @@ impl Summariser {
     /// What to work on now: the papers posts are waiting for, then today's and yesterday's
     /// lists, in every language in use, less what is stored.
     async fn collect(&self) -> Vec<Item> {
-        let mut items: Vec<Item> = std::mem::take(&mut *self.wanted.lock().expect("wanted lock"))
+        let mut out: Vec<Item> = std::mem::take(&mut *self.wanted.lock().expect("wanted lock"))
             .into_iter()
-            .map(|((language, arxiv_id), title)| Item {
+            .map(|((language, arxiv_id), (title, abstract_))| Item {
                 language,
                 arxiv_id,
                 title,
+                abstract_,
             })
             .collect();
         let languages = self.languages().await;
@@ -499,8 +627,8 @@ impl Summariser {
                 }
             };
             for lang in &languages {
-                let list = wanted(&digest, lang);
-                let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
+                let list = items(&digest, lang);
+                let ids: Vec<String> = list.iter().map(|i| i.arxiv_id.clone()).collect();
                 let done = match self.store.summaries_for(&ids, lang).await {
                     Ok(d) => d,
                     Err(e) => {
@@ -508,19 +636,26 @@ impl Summariser {
                         continue;
                     }
                 };
-                items.extend(
-                    list.into_iter()
-                        .filter(|(id, _)| !done.contains_key(id))
-                        .map(|(arxiv_id, title)| Item {
-                            language: lang.clone(),
-                            arxiv_id,
-                            title,
-                        }),
-                );
+                out.extend(list.into_iter().filter(|i| !done.contains_key(&i.arxiv_id)));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        items.retain(|i| seen.insert((i.language.clone(), i.arxiv_id.clone())));
+        // Each paper once, where first asked for, with the abstract any copy knows.
+        let mut first: HashMap<(String, String), usize> = HashMap::new();
+        let mut items: Vec<Item> = Vec::with_capacity(out.len());
+        for i in out {
+            match first.entry((i.language.clone(), i.arxiv_id.clone())) {
+                std::collections::hash_map::Entry::Occupied(at) => {
+                    let kept = &mut items[*at.get()];
+                    if kept.abstract_.is_none() {
+                        kept.abstract_ = i.abstract_;
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(items.len());
+                    items.push(i);
+                }
+            }
+        }
         items
     }
 
@@ -567,16 +702,23 @@ impl Summariser {
                         ItemOutcome::Capped => "capped",
                         ItemOutcome::Failed { .. } => "failed",
                         ItemOutcome::EndpointDown(_) => "endpoint_down",
+                        ItemOutcome::SourceBusy => "source_busy",
                         ItemOutcome::Error(_) => "error",
                     };
                     *tally.entry(k).or_default() += 1;
                 }
                 tracing::debug!(?tally, "summary round");
+                self.log_repeats(false);
                 // What the pause kept from being tried comes first next time.
                 let again: Vec<Item> = results
                     .into_iter()
                     .filter(|(_, o)| {
-                        matches!(o, ItemOutcome::Paused | ItemOutcome::EndpointDown(_))
+                        matches!(
+                            o,
+                            ItemOutcome::Paused
+                                | ItemOutcome::EndpointDown(_)
+                                | ItemOutcome::SourceBusy
+                        )
                     })
                     .map(|(i, _)| i)
                     .collect();
@@ -584,7 +726,7 @@ impl Summariser {
                     self.want(again);
                 }
             }
-            let pause = *self.paused_until.lock().expect("pause lock");
+            let pause = self.gate.paused_until();
             let next = match pause {
                 Some(t) if t > tokio::time::Instant::now() => t,
                 _ => tokio::time::Instant::now() + self.tuning.poll_every,
@@ -604,11 +746,38 @@ impl Summariser {
             }
         }
         keep.abort();
-        // Shutting down: this process's claims go back at once.
-        let _ = self
-            .store
-            .renew_summary_claims(&self.owner, self.clock.now())
-            .await;
+        self.log_repeats(true);
+        // Shutting down: the work in flight is abandoned where it stands, its claims left to
+        // run out (the endpoint may still be answering those calls).
+    }
+}
+
+/// The day's cost as the calls happen ([`CallLog`]): a call is in the store before it is sent.
+struct Ledger<'a>(&'a Summariser);
+
+impl Ledger<'_> {
+    async fn record(&self, usage: Usage) {
+        if let Err(e) = self.0.count(usage, 0).await {
+            if self.0.first("usage") {
+                tracing::warn!(error = %e, "cannot record a summary call's cost (repeats are counted, not logged)");
+            }
+        }
+    }
+}
+
+impl CallLog for Ledger<'_> {
+    async fn sending(&self) {
+        self.record(Usage {
+            calls: 1,
+            ..Usage::default()
+        })
+        .await;
+    }
+
+    /// `usage.calls` are the calls beyond the one already counted at `sending` (the model
+    /// client's own, to adapt to the endpoint).
+    async fn answered(&self, usage: Usage) {
+        self.record(usage).await;
     }
 }
 
@@ -634,8 +803,14 @@ pub enum DayLine {
     Missing(String),
 }
 
+/// Endpoint failures one paper of `paperboy summarize` waits out before it is left without a
+/// summary (a 429 that never ends is a spent quota, not a busy minute).
+const CLI_ENDPOINT_TRIES: u32 = 10;
+
 /// Every paper of `digest` in `language`: its stored summary, generating (and storing) what
-/// is missing, or replacing everything with `redo`. The day's papers in order, with titles.
+/// is missing, or replacing everything with `redo`; `concurrency` papers at a time. A failing
+/// endpoint is waited out (a 429's `retry-after`, else the backoff) and the work goes on; a
+/// refused key ends it. The day's papers in order, with titles.
 pub async fn summarize_day(
     s: &Summariser,
     digest: &crate::source::digest::Digest,
@@ -647,28 +822,75 @@ pub async fn summarize_day(
         .iter()
         .filter_map(|p| p.arxiv_id.clone())
         .collect();
-    let mut stored = s.store.summaries_for(&ids, language).await?;
-    let mut out = Vec::new();
-    for p in &digest.papers {
-        let line = match &p.arxiv_id {
-            _ if super::overlay::free_in(p, language) => DayLine::Free(p.bullets.clone()),
-            None => DayLine::Missing("no arXiv id".into()),
-            Some(id) => match stored.remove(id).filter(|_| !redo) {
-                Some(summary) => DayLine::Summary(summary),
-                None => {
-                    let item = Item {
-                        language: language.to_string(),
-                        arxiv_id: id.clone(),
-                        title: p.title.clone(),
-                    };
-                    match s.summarise(&item, redo).await {
-                        ItemOutcome::Written(summary) => DayLine::Summary(summary),
-                        other => DayLine::Missing(format!("{other:?}")),
-                    }
+    let stored = s.store.summaries_for(&ids, language).await?;
+    let key_refused = AtomicBool::new(false);
+    let lines: Vec<DayLine> = stream::iter(&digest.papers)
+        .map(|p| {
+            let (stored, key_refused) = (&stored, &key_refused);
+            async move {
+                match &p.arxiv_id {
+                    _ if super::overlay::free_in(p, language) => DayLine::Free(p.bullets.clone()),
+                    None => DayLine::Missing("no arXiv id".into()),
+                    Some(id) => match stored.get(id).filter(|_| !redo) {
+                        Some(summary) => DayLine::Summary(summary.clone()),
+                        None => {
+                            let item = Item {
+                                language: language.to_string(),
+                                arxiv_id: id.clone(),
+                                title: p.title.clone(),
+                                abstract_: p.abstract_.clone(),
+                            };
+                            summarize_waiting(s, &item, redo, key_refused).await
+                        }
+                    },
                 }
-            },
-        };
-        out.push((p.title.clone(), p.arxiv_id.clone(), line));
+            }
+        })
+        .buffered(s.cfg.concurrency.max(1))
+        .collect()
+        .await;
+    s.log_repeats(true);
+    Ok(digest
+        .papers
+        .iter()
+        .zip(lines)
+        .map(|(p, line)| (p.title.clone(), p.arxiv_id.clone(), line))
+        .collect())
+}
+
+/// One paper for `paperboy summarize`, waiting out the endpoint's pauses.
+async fn summarize_waiting(
+    s: &Summariser,
+    item: &Item,
+    redo: bool,
+    key_refused: &AtomicBool,
+) -> DayLine {
+    let mut endpoint_failures = 0;
+    loop {
+        if key_refused.load(Ordering::Relaxed) {
+            return DayLine::Missing("the endpoint refused the API key".into());
+        }
+        match s.summarise(item, redo).await {
+            ItemOutcome::Written(summary) => return DayLine::Summary(summary),
+            ItemOutcome::EndpointDown("unauthorized") => {
+                key_refused.store(true, Ordering::Relaxed);
+                return DayLine::Missing("the endpoint refused the API key".into());
+            }
+            ItemOutcome::EndpointDown(cause) => {
+                endpoint_failures += 1;
+                if endpoint_failures >= CLI_ENDPOINT_TRIES {
+                    return DayLine::Missing(format!("the endpoint kept failing ({cause})"));
+                }
+            }
+            ItemOutcome::SourceBusy => {
+                endpoint_failures += 1;
+                if endpoint_failures >= CLI_ENDPOINT_TRIES {
+                    return DayLine::Missing("arXiv kept turning the request away".into());
+                }
+            }
+            ItemOutcome::Paused => {}
+            other => return DayLine::Missing(format!("{other:?}")),
+        }
+        s.pause_over().await;
     }
-    Ok(out)
 }

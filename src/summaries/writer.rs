@@ -48,6 +48,13 @@ impl WriteError {
     }
 }
 
+/// Told of each request before it is sent and of its tokens when it is answered, so what the
+/// calls cost is recorded as it happens: a crash with calls in flight loses none of them.
+pub trait CallLog: Sync {
+    fn sending(&self) -> impl std::future::Future<Output = ()> + Send;
+    fn answered(&self, usage: Usage) -> impl std::future::Future<Output = ()> + Send;
+}
+
 /// What a try cost, whatever came of it.
 #[derive(Debug)]
 pub struct Outcome {
@@ -87,8 +94,10 @@ impl Writer {
     }
 
     /// The bullets for `paper` in `language`: at most two answers (one retry after an unusable
-    /// one); the client's own calls to adapt to the endpoint come on top.
-    pub async fn write(&self, paper: &PaperText, language: &str) -> Outcome {
+    /// one); the client's own calls to adapt to the endpoint come on top. Each request is told
+    /// to `log` before it goes out (the client's extra calls, to adapt, when it answers), and its
+    /// tokens when answered.
+    pub async fn write(&self, paper: &PaperText, language: &str, log: &impl CallLog) -> Outcome {
         let mut usage = Usage::default();
         let mut note: Option<String> = None;
         let mut tries = 0;
@@ -100,8 +109,13 @@ impl Writer {
                 self.temperature,
                 note.as_deref(),
             );
+            log.sending().await;
             let answer = match self.client.complete(&t).await {
-                Ok(a) => a,
+                Ok(a) => {
+                    log.answered(usage_of(a.calls.saturating_sub(1), a.usage))
+                        .await;
+                    a
+                }
                 Err(e) => {
                     let result = Err(if e.endpoint_wide() {
                         WriteError::Endpoint(e)

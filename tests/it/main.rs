@@ -26,5 +26,6 @@ mod proxy_mode;
 mod replay;
 mod run;
 mod saved;
+mod sources;
 mod summaries;
 mod weekly;

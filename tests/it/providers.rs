@@ -401,6 +401,7 @@ async fn concurrent_requests_learn_each_thing_once() {
             language: "en".into(),
             arxiv_id: format!("2410.{i:05}"),
             title: format!("Paper {i}"),
+            abstract_: None,
         })
         .collect();
     let results = s.round(items).await;

@@ -129,10 +129,13 @@ async fn replay(
     let clock = ManualClock::new(start);
     let api = GrowingApi::start(clock.clone()).await.base_url;
 
-    // The shipped defaults, with the sources and the database moved into the test's folder.
+    // The shipped defaults, with the sources and the database moved into the test's folder: the
+    // Korean digest's files as the primary (as `kind = "url"` configures it), Hugging Face's
+    // list standing in; no history source, the primary being the digest itself.
     let mut config = Config::from_toml(include_str!("../../bot.toml"), dir.path()).unwrap();
     config.source.primary = DigestSource::Folder(folder.clone());
     config.source.fallback = Some(DigestSource::HfApi { base_url: api });
+    config.source.history = None;
     config.database_path = dir.path().join("paperboy.db");
     let config = Arc::new(config);
 

@@ -411,3 +411,37 @@ async fn healthz_and_metrics_report_the_gateway_the_scheduler_and_the_posts() {
     assert!(exit.success(), "{log}");
     assert!(log.contains("serving /healthz and /metrics"), "{log}");
 }
+
+/// Without `[summaries]`, the operator is told once at start-up and in `paperboy status` what
+/// the posts carry and the one section that has a model write the bullets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_summaries_start_up_and_status_say_what_posts_carry_and_how_to_turn_them_on() {
+    let fake = production_fake().await;
+    let dir = bot_dir();
+    let bot = run_bot(dir.path(), &fake, "info");
+    assert!(fake.wait_until_ready(Duration::from_secs(30)).await);
+    let (exit, log) = bot.stop().await;
+    assert!(exit.success(), "{log}");
+    let said: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("summaries off"))
+        .collect();
+    assert_eq!(said.len(), 1, "{log}");
+    assert!(said[0].contains(" INFO "), "{}", said[0]);
+    assert!(said[0].contains("[summaries]"), "{}", said[0]);
+
+    let d = dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || paperboy(&d).args(&["status"]).output())
+        .await
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Summaries"))
+        .unwrap_or_else(|| panic!("{status}"));
+    assert!(
+        line.contains("off") && line.contains("[summaries]"),
+        "{status}"
+    );
+    assert!(status.contains("digest's own"), "{status}");
+}

@@ -34,6 +34,16 @@ async fn fakes() -> Fakes {
 
 /// An engine environment with `[summaries]` pointing at the fakes.
 async fn env(f: &Fakes, language: &str, input: &str) -> Env {
+    env_with(f, language, input, |_| {}).await
+}
+
+/// [`env`], with a chance to adjust the parsed config.
+async fn env_with(
+    f: &Fakes,
+    language: &str,
+    input: &str,
+    tweak: impl FnOnce(&mut paperboy::config::Config),
+) -> Env {
     let extra = format!(
         "[summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"{language}\"\n\
          input = \"{input}\"\nwait_minutes = 30\nconcurrency = {CONCURRENCY}\n\
@@ -42,6 +52,7 @@ async fn env(f: &Fakes, language: &str, input: &str) -> Env {
     );
     Env::with(&extra, |c, _| {
         c.summaries.as_mut().unwrap().api_key = Some(ApiKey::new(KEY));
+        tweak(c);
     })
     .await
 }
@@ -232,6 +243,132 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     assert_eq!(patches(), posted);
 }
 
+/// A schedule that fires more often than `wait_minutes`: the wait counts from the post's first
+/// due time, not from the latest fire, so the post still goes out when it ends.
+#[tokio::test]
+async fn a_post_on_a_schedule_firing_more_often_than_the_wait_goes_out_when_the_wait_ends() {
+    let f = fakes().await;
+    let env = env_with(&f, "en", "abstract", |c| {
+        c.schedule.cron = paperboy::config::parse_cron("0 */10 * * * *").unwrap();
+        c.schedule.cron_text = "0 */10 * * * *".into();
+    })
+    .await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::ServerError));
+
+    // Due at 00:00 (the first fire of its day), waited for at each fire inside the wait.
+    for m in [0, 10, 20] {
+        env.clock.set(at(env.day, 0, m));
+        let pass = tick(&d).await;
+        assert_eq!(pass.messages_sent, 0, "00:{m:02}: {pass}");
+        assert_eq!(pass.waiting, 1, "00:{m:02}: {pass}");
+        s.work_once().await;
+    }
+    // 30 minutes after it fell due: out, with Hugging Face's text.
+    env.clock.set(at(env.day, 0, 30));
+    let pass = tick(&d).await;
+    assert!(pass.messages_sent > 0, "{pass}");
+    assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
+}
+
+/// A paper whose answer was unusable is tried again after `retry_failed_after`: a post waits
+/// for it only while that next try comes before its wait ends.
+#[tokio::test]
+async fn a_post_does_not_wait_for_papers_that_cannot_be_tried_again_before_its_wait_ends() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = Arc::new(
+        Summariser::new(
+            env.config.summaries.clone().unwrap(),
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            "http://127.0.0.1:9",
+        )
+        .with_tuning(WorkerTuning {
+            retry_failed_after: Duration::from_secs(20 * 60),
+            ..WorkerTuning::default()
+        }),
+    );
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::InvalidJson));
+
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    let round = s.work_once().await;
+    assert!(round.iter().all(|(_, o)| matches!(
+        o,
+        ItemOutcome::Failed {
+            cause: "unusable",
+            gave_up: false
+        }
+    )));
+    // Tried again at 09:20, inside the wait (it ends at 09:30): waited for.
+    env.clock.set(at(env.day, 9, 1));
+    let pass = tick(&d).await;
+    assert_eq!((pass.messages_sent, pass.waiting), (0, 1), "{pass}");
+    env.clock.set(at(env.day, 9, 20));
+    tick(&d).await;
+    let round = s.work_once().await;
+    assert_eq!(round.len(), HF_PAPERS);
+    assert!(round
+        .iter()
+        .all(|(_, o)| matches!(o, ItemOutcome::Failed { gave_up: false, .. })));
+    // Next tried at 09:40, after the wait: nothing left to wait for, out at once.
+    env.clock.set(at(env.day, 9, 21));
+    let pass = tick(&d).await;
+    assert!(pass.messages_sent > 0, "{pass}");
+    assert_eq!(all_embeds(&env.fake.messages(101)).len(), HF_PAPERS);
+}
+
+/// Hugging Face's list carries each paper's abstract: the model reads it as the list gives it,
+/// and arXiv is not asked for the abstract page (with `input = "abstract"`, not asked at all).
+#[tokio::test]
+async fn a_paper_from_hugging_faces_list_is_summarised_from_the_lists_abstract() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101)).await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    let round = s.work_once().await;
+    assert!(round
+        .iter()
+        .all(|(_, o)| matches!(o, ItemOutcome::Written(_))));
+    assert!(
+        f.arxiv.requests().is_empty(),
+        "{:?}",
+        f.arxiv.requests().iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
+    // The list's own abstract, in each paper's request.
+    let list: Vec<Value> = serde_json::from_slice(HF_DAY).unwrap();
+    let requests = f.chat.requests();
+    for item in &list {
+        let id = item["paper"]["id"].as_str().unwrap();
+        let words: Vec<&str> = item["paper"]["summary"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let user = requests
+            .iter()
+            .map(|r| r["messages"][1]["content"].as_str().unwrap().to_string())
+            .find(|u| u.contains(&format!("arXiv: {id}")))
+            .unwrap();
+        assert!(user.contains(&words.join(" ")), "{id}: {user}");
+    }
+}
+
 #[tokio::test]
 async fn a_korean_digest_is_the_korean_summary_at_no_cost() {
     let f = fakes().await;
@@ -323,6 +460,7 @@ fn item(id: &str) -> Item {
         language: "en".into(),
         arxiv_id: id.into(),
         title: format!("Paper {id}"),
+        abstract_: None,
     }
 }
 
@@ -369,6 +507,142 @@ async fn a_429_pauses_the_worker_for_its_retry_after_without_more_requests() {
         ItemOutcome::Paused
     );
     assert_eq!(f.chat.requests().len(), 1);
+}
+
+/// One outage met by every call in flight is one failure: the pause is the first backoff step,
+/// not four steps up. When it ends a single call probes the endpoint, and the others go only
+/// once it answered.
+#[tokio::test]
+async fn concurrent_failures_of_one_outage_pause_once_and_one_probe_resumes_the_work() {
+    // It times the pause.
+    let _machine = crate::support::machine::measuring().await;
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let latency = Duration::from_millis(300);
+    let base = Duration::from_secs(1);
+    f.chat.set_latency(latency);
+    f.chat
+        .fail_next(std::iter::repeat_n(Fault::ServerError, CONCURRENCY));
+    let s = Arc::new(
+        Summariser::new(
+            env.config.summaries.clone().unwrap(),
+            env.store.clone().with_clock(Arc::new(env.clock.clone())),
+            paperboy::net::http_client(&env.config.network).unwrap(),
+            Arc::new(env.clock.clone()),
+            "http://127.0.0.1:9",
+        )
+        .with_tuning(WorkerTuning {
+            backoff_base: base,
+            poll_every: Duration::from_secs(3600),
+            ..WorkerTuning::default()
+        }),
+    );
+    let ids: Vec<String> = (1..=12).map(|i| format!("2410.200{i:02}")).collect();
+    s.want(ids.iter().map(|id| item(id)));
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(s.clone().run(cancel.clone()));
+    let done = async {
+        while env.store.summaries_for(&ids, "en").await.unwrap().len() < ids.len() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), done)
+        .await
+        .expect("the work resumed after the outage");
+    cancel.cancel();
+    worker.await.unwrap();
+
+    let at = f.chat.arrivals();
+    assert_eq!(
+        at.len(),
+        CONCURRENCY + ids.len(),
+        "no paper asked twice after"
+    );
+    // The four failed (the model client sends a fresh endpoint's first requests one at a
+    // time, so they may arrive in turn), then one probe a single backoff step after the first
+    // failure was answered (not 8 × base).
+    let probe = at[CONCURRENCY];
+    let paused = probe - (at[0] + latency);
+    assert!(
+        paused >= base * 9 / 10 && paused < base * 3,
+        "probed {paused:?} after the outage began"
+    );
+    // Nothing else went out before the probe was answered.
+    assert!(
+        at[CONCURRENCY + 1] - probe >= latency * 9 / 10,
+        "{:?} after the probe",
+        at[CONCURRENCY + 1] - probe
+    );
+    assert_eq!(f.chat.max_in_flight(), CONCURRENCY);
+}
+
+/// A cause is logged once: papers whose answers are unusable, and an endpoint that rate-limits
+/// every third request (answering the others) — each failure and each recovery again would be
+/// a WARN and an INFO per cycle. The repeats come out counted, in one line per cause.
+#[tokio::test]
+async fn each_cause_is_logged_once_and_its_repeats_summarised() {
+    use crate::support::logs::Logs;
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let s = summariser(&env);
+    let (logs, _guard) = Logs::capture();
+
+    f.chat.fail_always(Some(Fault::InvalidJson));
+    let unusable: Vec<Item> = (1..=8).map(|i| item(&format!("2410.300{i:02}"))).collect();
+    let round = s.round(unusable).await;
+    assert!(round.iter().all(|(_, o)| matches!(
+        o,
+        ItemOutcome::Failed {
+            cause: "unusable",
+            ..
+        }
+    )));
+    f.chat.fail_always(None);
+
+    f.chat
+        .fail_every(3, Fault::RateLimited { retry_after_s: 0 });
+    let ids: Vec<String> = (1..=24).map(|i| format!("2410.400{i:02}")).collect();
+    for _ in 0..200 {
+        if env.store.summaries_for(&ids, "en").await.unwrap().len() == ids.len() {
+            break;
+        }
+        s.want(ids.iter().map(|id| item(id)));
+        s.work_once().await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        env.store.summaries_for(&ids, "en").await.unwrap().len(),
+        ids.len()
+    );
+    let limited = f.chat.requests().len() - 16;
+    assert!(
+        limited / 3 >= 5,
+        "only {limited} requests: no repeated rate limit"
+    );
+
+    let text = logs.text();
+    assert_eq!(logs.count("no summary this time"), 1, "{text}");
+    assert_eq!(logs.count("the summaries endpoint failed"), 1, "{text}");
+    assert_eq!(logs.count("answers again"), 1, "{text}");
+    // At the end of the run (or of the window), each cause's repeats in one line.
+    s.log_repeats(true);
+    let text = logs.text();
+    let summary = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what) && l.contains("repeats="))
+            .and_then(|l| {
+                l.split("repeats=")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+    };
+    assert_eq!(summary("more papers got no summary"), Some(7), "{text}");
+    let repeated = summary("failed again with this cause").unwrap();
+    assert!(repeated >= 4, "{text}");
+    assert!(text.lines().count() <= 6, "{text}");
 }
 
 #[tokio::test]
@@ -469,7 +743,7 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     );
 
     let html = a
-        .text("2410.10001", "Paper", Input::FullText, 10_000)
+        .text("2410.10001", "Paper", None, Input::FullText, 10_000)
         .await
         .unwrap();
     assert_eq!(html.kind, TextKind::Html);
@@ -488,7 +762,7 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     );
 
     let pdf = a
-        .text("2410.10002", "Paper", Input::FullText, 10_000)
+        .text("2410.10002", "Paper", None, Input::FullText, 10_000)
         .await
         .unwrap();
     assert_eq!(pdf.kind, TextKind::Pdf);
@@ -503,12 +777,12 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
     assert!(left < right, "columns out of order: {body}");
 
     let capped = a
-        .text("2410.10003", "Paper", Input::FullText, 40)
+        .text("2410.10003", "Paper", None, Input::FullText, 40)
         .await
         .unwrap();
     assert_eq!(capped.body.unwrap().chars().count(), 40);
     let only = a
-        .text("2410.10004", "Paper", Input::Abstract, 10_000)
+        .text("2410.10004", "Paper", None, Input::Abstract, 10_000)
         .await
         .unwrap();
     assert_eq!((only.kind, only.body), (TextKind::Abstract, None));
@@ -533,6 +807,145 @@ async fn full_text_comes_from_html_else_the_pdf_paced_and_identified() {
         );
     }
     assert!(requests[7].1 - requests[0].1 >= pace * 7 - pace / 2);
+}
+
+#[tokio::test]
+async fn full_text_with_the_lists_abstract_never_asks_for_the_abstract_page() {
+    let arxiv = FakeArxiv::start().await;
+    arxiv.with_html("2410.10001");
+    let a = Arxiv::new(
+        reqwest::Client::new(),
+        &arxiv.base_url,
+        Duration::ZERO,
+        Duration::from_secs(10),
+    );
+    let listed = "The list's own abstract, as Hugging Face gives it.";
+    let html = a
+        .text("2410.10001", "Paper", Some(listed), Input::FullText, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (html.kind, html.abstract_.as_str()),
+        (TextKind::Html, listed)
+    );
+    let pdf = a
+        .text("2410.10002", "Paper", Some(listed), Input::FullText, 10_000)
+        .await
+        .unwrap();
+    assert_eq!((pdf.kind, pdf.abstract_.as_str()), (TextKind::Pdf, listed));
+    let paths: Vec<String> = arxiv.requests().into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        paths,
+        ["/html/2410.10001", "/html/2410.10002", "/pdf/2410.10002"]
+    );
+}
+
+/// arXiv's HTML is only used when it is the whole paper: a conversion that says it had a fatal
+/// error, or a body far shorter than the PDF's, is read from the PDF instead.
+#[tokio::test]
+async fn a_failed_or_partial_html_conversion_is_read_from_the_pdf() {
+    let arxiv = FakeArxiv::start().await;
+    arxiv.set_pdf_pages(30);
+    arxiv.with_fatal_html("2410.50001");
+    arxiv.with_partial_html("2410.50002");
+    arxiv.with_html("2410.50003");
+    let a = Arxiv::new(
+        reqwest::Client::new(),
+        &arxiv.base_url,
+        Duration::ZERO,
+        Duration::from_secs(10),
+    );
+    let text = |id: &'static str| {
+        let a = &a;
+        async move {
+            a.text(id, "Paper", None, Input::FullText, 100_000)
+                .await
+                .unwrap()
+        }
+    };
+    for id in ["2410.50001", "2410.50002"] {
+        let t = text(id).await;
+        assert_eq!(t.kind, TextKind::Pdf, "{id}");
+        let body = t.body.unwrap();
+        assert!(
+            body.contains("2 Results") && body.len() > 10_000,
+            "{id}: {body}"
+        );
+        assert!(!body.contains("Fatal error"), "{body}");
+        // The HTML's abstract stands: no abstract page asked for.
+        assert!(t.abstract_.starts_with(&format!("We present paper {id}")));
+    }
+    let whole = text("2410.50003").await;
+    assert_eq!(whole.kind, TextKind::Html);
+    let paths: Vec<String> = arxiv.requests().into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        paths,
+        [
+            "/html/2410.50001",
+            "/pdf/2410.50001",
+            "/html/2410.50002",
+            "/pdf/2410.50002",
+            "/html/2410.50003"
+        ]
+    );
+}
+
+/// arXiv turning a request away (429 without `retry-after`, 503 with one) is arXiv being busy,
+/// not the paper failing: the next request waits, and the paper is not counted as a try.
+#[tokio::test]
+async fn arxiv_busy_backs_off_without_counting_against_the_paper() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    let backoff = Duration::from_millis(400);
+    let s = Summariser::new(
+        env.config.summaries.clone().unwrap(),
+        env.store.clone().with_clock(Arc::new(env.clock.clone())),
+        paperboy::net::http_client(&env.config.network).unwrap(),
+        Arc::new(env.clock.clone()),
+        "http://127.0.0.1:9",
+    )
+    .with_tuning(WorkerTuning {
+        arxiv_backoff: backoff,
+        ..WorkerTuning::default()
+    });
+    let paper = item("2410.60001");
+    f.arxiv.busy_next(1, 429, None);
+    let first = s.summarise(&paper, false).await;
+    assert!(!matches!(first, ItemOutcome::Failed { .. }), "{first:?}");
+    assert_eq!(
+        env.store
+            .summary_attempts(&paper.arxiv_id, "en")
+            .await
+            .unwrap(),
+        0
+    );
+    // Tried again: it waits the backoff, then it is summarised.
+    assert!(matches!(
+        s.summarise(&paper, false).await,
+        ItemOutcome::Written(_)
+    ));
+    let at = f.arxiv.requests();
+    assert!(at[1].1 - at[0].1 >= backoff, "{:?}", at[1].1 - at[0].1);
+    // A 503 with retry-after: that long.
+    f.arxiv.busy_next(1, 503, Some(1));
+    let other = item("2410.60002");
+    assert!(!matches!(
+        s.summarise(&other, false).await,
+        ItemOutcome::Failed { .. }
+    ));
+    assert!(matches!(
+        s.summarise(&other, false).await,
+        ItemOutcome::Written(_)
+    ));
+    let at = f.arxiv.requests();
+    assert!(at[3].1 - at[2].1 >= Duration::from_secs(1));
+    assert_eq!(
+        env.store
+            .summary_attempts(&other.arxiv_id, "en")
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -680,6 +1093,58 @@ async fn paperboy_summarize_prints_the_bullets_and_the_tokens_and_never_the_key(
         )),
         "{status}"
     );
+}
+
+/// `paperboy summarize` works `concurrency` papers at a time, and a 429 is waited out (its
+/// `retry-after`), not the end of the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paperboy_summarize_runs_at_the_configured_concurrency_and_waits_out_a_429() {
+    let f = fakes().await;
+    f.chat.set_latency(Duration::from_millis(300));
+    f.chat.fail_next([Fault::RateLimited { retry_after_s: 1 }]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
+             input = \"abstract\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("2024-10-25.json");
+    std::fs::write(&file, HF_DAY).unwrap();
+    let d = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::support::process::paperboy(&d)
+            .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+            .log("info")
+            .args(&["summarize", "--file", file.to_str().unwrap()])
+            .output()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains("no summary"), "{stdout}");
+    assert_eq!(
+        stdout.matches("  • What's new: Paper ").count(),
+        HF_PAPERS,
+        "{stdout}"
+    );
+    // Every paper answered once, the rate-limited one again: nothing asked within the
+    // retry-after of the 429 (the first four went together, one of them got it).
+    assert_eq!(f.chat.requests().len(), HF_PAPERS + 1);
+    let at = f.chat.arrivals();
+    assert!(
+        at[CONCURRENCY..]
+            .iter()
+            .all(|t| *t - at[0] >= Duration::from_secs(1)),
+        "{:?}",
+        at.iter().map(|t| *t - at[0]).collect::<Vec<_>>()
+    );
+    assert_eq!(f.chat.max_in_flight(), CONCURRENCY);
 }
 
 #[tokio::test]
@@ -880,6 +1345,112 @@ async fn kill_9_while_summarising_forgets_nothing_and_repeats_only_calls_in_flig
     assert!(asked.values().all(|n| *n <= 1 + kills), "{asked:?}");
     let repeated = asked.values().filter(|n| **n > 1).count();
     eprintln!("{total} calls for {HF_PAPERS} papers over {kills} kills; {repeated} papers asked again (in flight at a kill)");
+    // `paperboy status` counts every call the endpoint received, those cut off by a kill too:
+    // a call is recorded before it is sent (at most the few recorded as a kill came, unsent).
+    let d = dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || paperboy(&d).args(&["status"]).output())
+        .await
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    let recorded: usize = status
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" calls, ")?
+                .0
+                .rsplit(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert!(
+        recorded >= total && recorded <= total + kills * CONCURRENCY,
+        "{recorded} calls recorded for {total} received:\n{status}"
+    );
+}
+
+/// SIGTERM while summarising (long PDFs being read, calls to the model taking a minute): the
+/// binary is gone within 5 seconds, the work abandoned (its claims left to run out), and a
+/// requested shutdown is no warning.
+/// Pages of each PDF in the SIGTERM test: reading one takes well over 5 seconds.
+const PDF_PAGES: usize = 3000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_summarising_stops_within_5_seconds_without_a_warning() {
+    use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+    const TOKEN: &str = "summaries-sigterm-token";
+    let _machine = crate::support::machine::heavy().await;
+    let f = fakes().await;
+    f.chat.set_latency(Duration::from_secs(60));
+    // Long papers: reading a PDF's text takes a while, off the async threads.
+    f.arxiv.set_pdf_pages(PDF_PAGES);
+    let fake = FakeDiscord::start_with(FakeConfig {
+        bot_token: TOKEN.to_string(),
+        ..FakeConfig::default()
+    })
+    .await;
+    fake.set_gateway_url("wss://gateway.discord.gg");
+    let hf = crate::support::hf_api::GrowingApi::start(paperboy::clock::ManualClock::new(
+        chrono::Utc::now() + chrono::Duration::days(2),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("digests")).unwrap();
+    std::fs::write(
+        dir.path().join("bot.toml"),
+        format!(
+            "[source]\nkind = \"folder\"\npath = \"digests\"\nhf_api_base = \"{}\"\n\
+             [summaries]\nbase_url = \"{}\"\nmodel = \"{MODEL}\"\nlanguage = \"en\"\n\
+             input = \"full-text\"\nconcurrency = {CONCURRENCY}\narxiv_base = \"{}\"\narxiv_interval_ms = 0\n",
+            hf.base_url, f.chat.base_url, f.arxiv.base_url
+        ),
+    )
+    .unwrap();
+    let store = paperboy::store::Store::open(&dir.path().join("paperboy.db"))
+        .await
+        .unwrap();
+    fake.add_guild(GUILD, None);
+    fake.add_channel(GUILD, 101, 0);
+    sub(101).guild(GUILD).save(&store).await;
+    store.close().await;
+    let bot = crate::support::process::paperboy(dir.path())
+        .args(&["run"])
+        .token(TOKEN)
+        .env("PAPERBOY_SUMMARIES_API_KEY", KEY)
+        .log("info")
+        .through(&fake)
+        .start();
+    let pdfs = || {
+        f.arxiv
+            .requests()
+            .iter()
+            .filter(|r| r.0.starts_with("/pdf/"))
+            .count()
+    };
+    for _ in 0..400 {
+        if pdfs() >= CONCURRENCY {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(pdfs(), CONCURRENCY, "summarising");
+    // Well into reading the papers' text.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = std::time::Instant::now();
+    bot.sigterm();
+    let (exit, log) = bot.exit_within(Duration::from_secs(30)).await;
+    let took = asked.elapsed();
+    assert!(exit.success(), "{exit:?}\n{log}");
+    assert!(
+        took < Duration::from_secs(5),
+        "stopped after {took:?}\n{log}"
+    );
+    assert!(log.contains("clean shutdown"), "{log}");
+    let after = log.split("shutdown requested").nth(1).unwrap_or_default();
+    assert!(
+        !after.contains(" WARN ") && !after.contains(" ERROR "),
+        "{after}"
+    );
 }
 
 #[tokio::test]

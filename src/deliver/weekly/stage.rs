@@ -221,13 +221,13 @@ impl Deliverer {
     /// when the other is missing; `None` when nothing has it.
     async fn refreshed_day(&self, date: NaiveDate) -> Result<Option<Digest>, StoreError> {
         let sources = self.fetcher.sources();
-        let hf = [sources.primary()]
-            .into_iter()
-            .chain(sources.fallback())
-            .find(|s| s.source().grows_during_day());
+        let hf = sources.all().find(|s| s.source().grows_during_day());
+        let primary = sources
+            .get(crate::source::fetch::Role::Primary, date)
+            .expect("always a primary");
         let mut archived = self.store.archived(date).await?.map(|a| a.digest);
-        if archived.is_none() && !sources.primary().source().grows_during_day() {
-            archived = sources.primary().load(date).await.ok().map(|p| p.digest);
+        if archived.is_none() && !primary.source().grows_during_day() {
+            archived = primary.load(date).await.ok().map(|p| p.digest);
         }
         let fresh = match hf {
             Some(loader) => match loader.load(date).await {

@@ -1,10 +1,12 @@
 //! arXiv on loopback: `/abs/<id>` (the abstract page), `/html/<id>` (the LaTeXML rendering,
-//! for the ids given one) and `/pdf/<id>` (a real PDF, two columns of text set in Helvetica,
-//! built here byte by byte with a correct cross-reference table). Like arXiv it wants automated
-//! clients to say who they are: a request whose User-Agent does not name paperboy gets 403. It
-//! records when each request came, so pacing can be checked.
+//! for the ids given one: whole, cut short by a fatal conversion error with the banner ar5iv
+//! and arXiv show, or stopped part-way without one) and `/pdf/<id>` (a real PDF, two columns
+//! of text set in Helvetica, built here byte by byte with a correct cross-reference table). Like arXiv it wants automated
+//! clients to say who they are: a request whose User-Agent does not name paperboy gets 403; and
+//! it can turn requests away as arXiv does when overloaded (429 "Rate exceeded." or 503, with
+//! or without `retry-after`). It records when each request came, so pacing can be checked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,11 +15,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+/// What `/html/<id>` serves for a paper that has an HTML rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Html {
+    Whole,
+    /// LaTeXML's conversion had a fatal error: the page says so after what it managed.
+    Fatal,
+    /// The conversion stopped part-way and the page does not say so.
+    Partial,
+}
+
 #[derive(Default)]
 struct Inner {
-    html: HashSet<String>,
+    html: HashMap<String, Html>,
+    /// The next requests answered "busy" instead: (status, retry-after in seconds).
+    busy: std::collections::VecDeque<(u16, Option<u64>)>,
     abstracts: HashMap<String, String>,
     requests: Vec<(String, Instant)>,
+    /// Pages of every PDF (1 unless set).
+    pdf_pages: usize,
 }
 
 #[derive(Clone)]
@@ -45,7 +61,28 @@ impl FakeArxiv {
 
     /// `id` has an HTML rendering (others only the PDF).
     pub fn with_html(&self, id: &str) {
-        self.inner.lock().unwrap().html.insert(id.to_string());
+        self.html_of(id, Html::Whole);
+    }
+
+    /// `id`'s HTML conversion had a fatal error (the page says so after the introduction).
+    pub fn with_fatal_html(&self, id: &str) {
+        self.html_of(id, Html::Fatal);
+    }
+
+    /// `id`'s HTML conversion stopped after the introduction, without saying so.
+    pub fn with_partial_html(&self, id: &str) {
+        self.html_of(id, Html::Partial);
+    }
+
+    fn html_of(&self, id: &str, kind: Html) {
+        self.inner.lock().unwrap().html.insert(id.to_string(), kind);
+    }
+
+    /// The next `n` requests are turned away as arXiv does when it is overloaded or asked too
+    /// fast: `429` ("Rate exceeded.") or `503`, with `retry-after` seconds if given.
+    pub fn busy_next(&self, n: usize, status: u16, retry_after: Option<u64>) {
+        let mut i = self.inner.lock().unwrap();
+        i.busy.extend(std::iter::repeat_n((status, retry_after), n));
     }
 
     /// `id`'s abstract (default: a plain one naming the id).
@@ -57,6 +94,11 @@ impl FakeArxiv {
             .insert(id.to_string(), text.to_string());
     }
 
+    /// Every PDF has `pages` pages (the one page repeated): a long paper.
+    pub fn set_pdf_pages(&self, pages: usize) {
+        self.inner.lock().unwrap().pdf_pages = pages;
+    }
+
     /// Paths requested, in order, with when.
     pub fn requests(&self) -> Vec<(String, Instant)> {
         self.inner.lock().unwrap().requests.clone()
@@ -64,13 +106,32 @@ impl FakeArxiv {
 }
 
 fn check(inner: &Mutex<Inner>, headers: &HeaderMap, path: String) -> Option<Response> {
-    inner.lock().unwrap().requests.push((path, Instant::now()));
+    let busy = {
+        let mut i = inner.lock().unwrap();
+        i.requests.push((path, Instant::now()));
+        i.busy.pop_front()
+    };
     let ua = headers
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    (!ua.starts_with("paperboy/"))
-        .then(|| (StatusCode::FORBIDDEN, "identify yourself").into_response())
+    if !ua.starts_with("paperboy/") {
+        return Some((StatusCode::FORBIDDEN, "identify yourself").into_response());
+    }
+    let (status, retry_after) = busy?;
+    let status = StatusCode::from_u16(status).expect("a status");
+    let body = if status == StatusCode::TOO_MANY_REQUESTS {
+        "Rate exceeded."
+    } else {
+        "Service Unavailable"
+    };
+    let mut response = (status, [("content-type", "text/plain")], body).into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", secs.to_string().parse().unwrap());
+    }
+    Some(response)
 }
 
 fn abstract_of(inner: &Mutex<Inner>, id: &str) -> String {
@@ -108,21 +169,54 @@ async fn html(
     if let Some(r) = check(&inner, &headers, format!("/html/{id}")) {
         return r;
     }
-    if !inner.lock().unwrap().html.contains(&id) {
+    let Some(kind) = inner.lock().unwrap().html.get(&id).copied() else {
         return (StatusCode::NOT_FOUND, "No HTML for this paper").into_response();
-    }
+    };
     let a = abstract_of(&inner, &id);
-    let page = format!(
+    let head = format!(
         "<!DOCTYPE html><html><head><title>{id}</title></head><body><nav class=\"ltx_page_navbar\">Table of contents</nav>\
+         <div class=\"ltx_page_main\"><div class=\"ltx_page_content\">\
          <article class=\"ltx_document\"><h1 class=\"ltx_title ltx_title_document\">Paper {id}</h1>\
          <div class=\"ltx_abstract\"><h6 class=\"ltx_title ltx_title_abstract\">Abstract</h6><p class=\"ltx_p\">{}</p></div>\
          <section class=\"ltx_section\" id=\"S1\"><h2 class=\"ltx_title ltx_title_section\">1 Introduction</h2>\
-         <p class=\"ltx_p\">The loss is <math alttext=\"\\mathcal{{L}}=\\sum_{{i}}x_{{i}}^{{2}}\" display=\"inline\"><mi>L</mi></math> over the batch; HTML body of {id}.</p></section>\
-         <section class=\"ltx_bibliography\"><h2>References</h2><p>[1] A cited work.</p></section></article></body></html>",
+         <p class=\"ltx_p\">The loss is <math alttext=\"\\mathcal{{L}}=\\sum_{{i}}x_{{i}}^{{2}}\" display=\"inline\"><mi>L</mi></math> over the batch; HTML body of {id}.</p></section>",
         html_escape(&a)
     );
+    // The rest of a whole paper: sections of the length a real one has.
+    let rest: String = (2..=BODY_SECTIONS)
+        .map(|n| {
+            format!(
+                "<section class=\"ltx_section\" id=\"S{n}\"><h2 class=\"ltx_title ltx_title_section\">{n} Section {n}</h2>{}</section>",
+                format!("<p class=\"ltx_p\">{SECTION_TEXT}</p>").repeat(3)
+            )
+        })
+        .collect();
+    let bibliography =
+        "<section class=\"ltx_bibliography\"><h2>References</h2><p>[1] A cited work.</p></section>";
+    let foot = "</article></div><footer class=\"ltx_page_footer\"><div class=\"ltx_page_logo\">Generated by LaTeXML</div></footer></div></body></html>";
+    let page = match kind {
+        Html::Whole => format!("{head}{rest}{bibliography}{foot}"),
+        // LaTeXML died after the introduction: what it had, then the banner ar5iv and arXiv
+        // put at the end of the document.
+        Html::Fatal => format!(
+            "{head}<div class=\"ltx_document\"><div class=\"ltx_para\"><div class=\"ltx_p\"><span class=\"ltx_ERROR\">\n\
+             Conversion to HTML had a Fatal error and exited abruptly. This document may be truncated or damaged.\n\
+             </span></div></div></div>{foot}"
+        ),
+        // Stopped part-way without saying so: the introduction, then the page closed.
+        Html::Partial => format!("{head}{foot}"),
+    };
     ([("content-type", "text/html; charset=utf-8")], page).into_response()
 }
+
+/// Sections of a whole paper's HTML, and each one's paragraphs (three of them): together
+/// longer than the text of a short paper.
+const BODY_SECTIONS: usize = 12;
+const SECTION_TEXT: &str = "We study how the sampler behaves when the number of steps shrinks, \
+    measuring quality on ImageNet and COCO at several resolutions, and we report the variance \
+    over five seeds. The distilled model keeps its quality down to four steps, while the \
+    teacher degrades quickly below sixteen; the latent space matters more than the schedule, \
+    as the ablations in the appendix show for both datasets and all three model sizes.";
 
 async fn pdf(
     State(inner): State<Arc<Mutex<Inner>>>,
@@ -132,7 +226,8 @@ async fn pdf(
     if let Some(r) = check(&inner, &headers, format!("/pdf/{id}")) {
         return r;
     }
-    ([("content-type", "application/pdf")], two_column_pdf(&id)).into_response()
+    let pages = inner.lock().unwrap().pdf_pages.max(1);
+    ([("content-type", "application/pdf")], paper_pdf(&id, pages)).into_response()
 }
 
 fn html_escape(s: &str) -> String {
@@ -141,10 +236,10 @@ fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A one-page, two-column PDF about `id`: the left column first in the content stream, as
-/// LaTeX writes it, with a hyphen at a line end, the ligatures fi and fl as glyphs of their own
-/// (as Computer Modern sets them) and a formula in text form.
-pub fn two_column_pdf(id: &str) -> Vec<u8> {
+/// A two-column PDF about `id`, its page `pages` times over: the left column first in the
+/// content stream, as LaTeX writes it, with a hyphen at a line end, the ligatures fi and fl as
+/// glyphs of their own (as Computer Modern sets them) and a formula in text form.
+fn paper_pdf(id: &str, pages: usize) -> Vec<u8> {
     let left = [
         format!("Paper {id}: PDF body"),
         "1 Introduction".to_string(),
@@ -179,13 +274,34 @@ pub fn two_column_pdf(id: &str) -> Vec<u8> {
         }
     }
     content.push_str("ET\n");
-    let objects = [
+    pdf_document(&vec![content; pages.max(1)])
+}
+
+/// A PDF of these pages' content streams, in Helvetica, with a correct cross-reference table.
+fn pdf_document(pages: &[String]) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, then each page and its content.
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl] >> >>".to_string(),
     ];
+    for (i, content) in pages.iter().enumerate() {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ));
+    }
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {

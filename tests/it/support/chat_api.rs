@@ -48,10 +48,18 @@ struct Inner {
     script: VecDeque<Fault>,
     /// Every answer fails this way while set.
     always: Option<Fault>,
+    /// Every n-th request (counting all) fails this way, as a rate limit does that lets some
+    /// requests through.
+    every: Option<(usize, Fault)>,
+    counted: usize,
     /// Refuse `json_schema` as some servers do (400 naming `response_format`).
     no_schema: bool,
-    /// Each request body, as received.
+    /// Each request body, as received, and when.
     requests: Vec<Value>,
+    arrivals: Vec<std::time::Instant>,
+    /// Requests being answered now, and the most at once so far.
+    in_flight: usize,
+    max_in_flight: usize,
     /// Successful answers, by (arXiv id, language word from the prompt).
     answered: HashMap<(String, String), usize>,
     latency: Duration,
@@ -86,6 +94,13 @@ impl ChatApi {
         self.inner.lock().unwrap().always = fault;
     }
 
+    /// Every `n`-th request from now on fails with `fault`.
+    pub fn fail_every(&self, n: usize, fault: Fault) {
+        let mut i = self.inner.lock().unwrap();
+        i.every = Some((n.max(1), fault));
+        i.counted = 0;
+    }
+
     pub fn refuse_json_schema(&self) {
         self.inner.lock().unwrap().no_schema = true;
     }
@@ -99,9 +114,28 @@ impl ChatApi {
         self.inner.lock().unwrap().requests.clone()
     }
 
+    /// When each of [`ChatApi::requests`] arrived.
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.inner.lock().unwrap().arrivals.clone()
+    }
+
+    /// The most requests that were being answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.lock().unwrap().max_in_flight
+    }
+
     /// Successful answers per (arXiv id, language).
     pub fn answered(&self) -> HashMap<(String, String), usize> {
         self.inner.lock().unwrap().answered.clone()
+    }
+}
+
+/// A request being answered (counted out when its answer is ready, or its client went away).
+struct InFlight(Arc<Mutex<Inner>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
     }
 }
 
@@ -142,13 +176,21 @@ async fn complete(
             "We could not parse the JSON body of your request.",
         );
     };
-    inner.lock().unwrap().requests.push(body.clone());
+    let latency = {
+        let mut i = inner.lock().unwrap();
+        i.requests.push(body.clone());
+        i.arrivals.push(std::time::Instant::now());
+        i.in_flight += 1;
+        i.max_in_flight = i.max_in_flight.max(i.in_flight);
+        i.latency
+    };
     // Taking its time after the request is recorded: a client that goes away meanwhile (killed)
     // leaves a request without an answer, as at a real endpoint.
-    let latency = inner.lock().unwrap().latency;
+    let answer = InFlight(inner.clone());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    drop(answer);
     if body["model"] != MODEL {
         return error(
             StatusCode::NOT_FOUND,
@@ -189,7 +231,14 @@ async fn complete(
     let (id, lang) = subject(&body);
     let fault = {
         let mut i = inner.lock().unwrap();
-        i.script.pop_front().or_else(|| i.always.clone())
+        i.counted += 1;
+        let counted = i.counted;
+        let every = i
+            .every
+            .clone()
+            .filter(|(n, _)| counted % n == 0)
+            .map(|(_, f)| f);
+        i.script.pop_front().or(every).or_else(|| i.always.clone())
     };
     match fault {
         Some(Fault::RateLimited { retry_after_s }) => (

@@ -11,6 +11,8 @@ pub mod engine;
 pub mod fake_discord;
 pub mod hf_api;
 pub mod hf_votes;
+pub mod korean_digest;
+pub mod logs;
 pub mod machine;
 pub mod postgres;
 pub mod process;
