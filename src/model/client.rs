@@ -115,6 +115,19 @@ pub struct Endpoint {
     pub timeout: Duration,
 }
 
+impl Endpoint {
+    /// The endpoint `[summaries]` names: every task of the bot (summaries, questions,
+    /// embeddings) goes to the one model the operator chose.
+    pub fn configured(cfg: &crate::summaries::config::SummariesConfig) -> Endpoint {
+        Endpoint {
+            base_url: cfg.base_url.clone(),
+            model: cfg.model.clone(),
+            key: cfg.api_key.clone(),
+            timeout: cfg.timeout,
+        }
+    }
+}
+
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Endpoint")

@@ -166,12 +166,7 @@ impl Summariser {
     ) -> Summariser {
         let client = ModelClient::new(
             http.clone(),
-            Endpoint {
-                base_url: cfg.base_url.clone(),
-                model: cfg.model.clone(),
-                key: cfg.api_key.clone(),
-                timeout: cfg.timeout,
-            },
+            Endpoint::configured(&cfg),
             Some(store.clone()),
         );
         let writer = Writer::new(client, cfg.max_output_tokens, cfg.temperature);
