@@ -398,7 +398,7 @@ async fn check(
     use paperboy::model::{Endpoint, ModelClient};
     use paperboy::summaries::prompt::{task, PaperText, TextKind};
     let store = paperboy::store::Store::connect(&config.database()).await?;
-    let client = ModelClient::new(http, Endpoint::configured(&cfg), Some(store.clone()));
+    let client = ModelClient::new(http, Endpoint::configured(cfg), Some(store.clone()));
     client.load().await;
     let before = client.learned();
     println!("Checking {} at {} ({language})", cfg.model, cfg.base_url);
