@@ -90,17 +90,21 @@ fn flatten(line: &str) -> String {
     t
 }
 
+/// A line without links but the paper's own: masked links keep their text, link words go.
+/// Also for the question shown above an answer: what the bot shows links to the paper only.
+pub fn unlinked(line: &str, arxiv_id: &str) -> String {
+    unmask(line)
+        .split(' ')
+        .filter(|w| !is_link(w) || is_own_link(w, arxiv_id))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The answer's text without links (but the paper's own), code fences and Markdown structure.
 fn clean(raw: &str, arxiv_id: &str) -> String {
     raw.lines()
         .filter(|l| !l.trim_start().starts_with("```"))
-        .map(|l| {
-            unmask(&flatten(l))
-                .split(' ')
-                .filter(|w| !is_link(w) || is_own_link(w, arxiv_id))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|l| unlinked(&flatten(l), arxiv_id))
         .collect::<Vec<_>>()
         .join("\n")
 }

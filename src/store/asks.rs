@@ -214,9 +214,8 @@ impl Store {
 
     /// Each day's answered questions and their cost on or after `since`, oldest first.
     pub async fn ask_usage(&self, since: NaiveDate) -> Result<Vec<AskDay>, StoreError> {
-        let rows: Vec<(NaiveDate, i64, i64, i64, i64)> =
-            with_pool!(self, |db| {
-                sqlx::query_as(
+        let rows: Vec<(NaiveDate, i64, i64, i64, i64)> = with_pool!(self, |db| {
+            sqlx::query_as(
             "SELECT day, COUNT(*), CAST(SUM(calls) AS BIGINT), CAST(SUM(tokens_in) AS BIGINT), \
              CAST(SUM(tokens_out) AS BIGINT) FROM ask_turns \
              WHERE day >= $1 AND state = 'answered' GROUP BY day ORDER BY day"
@@ -224,7 +223,7 @@ impl Store {
         .bind(since)
         .fetch_all(db)
         .await
-            })?;
+        })?;
         Ok(rows
             .into_iter()
             .map(|(day, q, c, i, o)| AskDay {
@@ -265,16 +264,15 @@ impl Store {
         .bind(id)
         .fetch_optional(db)
         .await)?;
-        let from: Option<(i64, NaiveDate, String)> =
-            with_pool!(self, |db| {
-                sqlx::query_as(
+        let from: Option<(i64, NaiveDate, String)> = with_pool!(self, |db| {
+            sqlx::query_as(
             "SELECT channel_id, digest_date, body FROM delivery_messages WHERE message_id = $1 \
              LIMIT 1"
         )
         .bind(id)
         .fetch_optional(db)
         .await
-            })?;
+        })?;
         let started_from = match from {
             Some((channel, date, body)) => {
                 let delivery = self.delivery_bodies(channel, date).await?;

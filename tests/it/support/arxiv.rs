@@ -16,6 +16,8 @@ use axum::routing::get;
 #[derive(Default)]
 struct Inner {
     html: HashSet<String>,
+    /// Ids whose PDF is missing (404), as for a withdrawn or unprocessed paper.
+    no_pdf: HashSet<String>,
     abstracts: HashMap<String, String>,
     requests: Vec<(String, Instant)>,
 }
@@ -46,6 +48,11 @@ impl FakeArxiv {
     /// `id` has an HTML rendering (others only the PDF).
     pub fn with_html(&self, id: &str) {
         self.inner.lock().unwrap().html.insert(id.to_string());
+    }
+
+    /// `id` has no PDF either (its `/pdf/` is 404): only its abstract can be read.
+    pub fn without_pdf(&self, id: &str) {
+        self.inner.lock().unwrap().no_pdf.insert(id.to_string());
     }
 
     /// `id`'s abstract (default: a plain one naming the id).
@@ -131,6 +138,9 @@ async fn pdf(
 ) -> Response {
     if let Some(r) = check(&inner, &headers, format!("/pdf/{id}")) {
         return r;
+    }
+    if inner.lock().unwrap().no_pdf.contains(&id) {
+        return (StatusCode::NOT_FOUND, "No PDF for this paper").into_response();
     }
     ([("content-type", "application/pdf")], two_column_pdf(&id)).into_response()
 }
