@@ -135,7 +135,7 @@ fn cut_at_sentence(text: &str, max: usize, keep: usize) -> String {
         .char_indices()
         .filter(|&(i, c)| ends_sentence(text, i, c))
         .map(|(i, c)| i + c.len_utf8())
-        .last()
+        .next_back()
         .filter(|&at| head[..at].chars().count() >= keep);
     match best {
         Some(at) => head[..at].trim_end().to_string(),
