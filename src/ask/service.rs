@@ -148,7 +148,13 @@ impl Asker {
                         tracing::warn!(error = %f, "could not forget an unanswered question");
                     }
                 }
-                tracing::warn!(error = %e, "a question got no answer");
+                // The endpoint's or arXiv's trouble is the operator's; a declined or empty
+                // answer is the model's way with one question.
+                if matches!(e, AskFailure::Declined | AskFailure::Empty) {
+                    tracing::info!(error = %e, "a question got no answer");
+                } else {
+                    tracing::warn!(error = %e, "a question got no answer");
+                }
             }
         }
         result

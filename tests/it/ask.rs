@@ -1031,3 +1031,44 @@ async fn an_injection_in_the_paper_or_the_question_changes_nothing_the_reply_sho
     );
     w.bot.stop().await;
 }
+
+/// Making `/papers` usable in DMs (for `ask`) brings its other subcommands there too: the
+/// reading ones answer, the channel ones refuse with why, none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_other_papers_commands_in_a_dm_answer_or_say_they_need_a_server() {
+    let mut bot = Bot::start().await;
+    let internal = "Something went wrong on paperboy's side";
+    for (path, options, n) in [
+        (vec!["subscribe"], json!([]), 1),
+        (vec!["unsubscribe"], json!([]), 1),
+        (vec!["settings"], json!([]), 1),
+        (
+            vec!["keywords", "add"],
+            json!([opt("words", 3, json!("llm"))]),
+            1,
+        ),
+        (vec!["keywords", "list"], json!([]), 1),
+        (vec!["preview"], json!([]), 1),
+        (vec!["saved", "list"], json!([]), 1),
+        (vec!["search"], json!([opt("query", 3, json!("Aurora"))]), 1),
+        (vec!["today"], json!([]), 2),
+    ] {
+        let (id, tok) = token(&mut bot);
+        let mut full = vec!["papers"];
+        full.extend(path.iter().copied());
+        let d = interaction::slash_in_dm(id, &tok, ALICE, &full, options);
+        let got = run(&mut bot, d, &tok, n).await;
+        let all = got
+            .iter()
+            .map(|r| r["body"].to_string())
+            .collect::<String>();
+        assert!(!all.contains(internal), "/papers {path:?} in a DM: {all}");
+        if matches!(path[0], "subscribe" | "unsubscribe") || path == ["keywords", "add"] {
+            assert!(
+                all.contains("run this in a channel of your server"),
+                "/papers {path:?}: {all}"
+            );
+        }
+    }
+    bot.stop().await;
+}
