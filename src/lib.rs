@@ -22,6 +22,8 @@
 //! - [`deliver`]: who a post is for ([`deliver::target`]), a channel's effective settings
 //!   ([`deliver::settings`]), when posts fire and which digests they carry, and the engine that
 //!   plans them into the ledger and sends them exactly once; the weekly posts.
+//! - [`ask`]: questions about a paper answered by the operator's model from the paper's own
+//!   text (`/papers ask`): caps, which paper a thread is, the prompt, the answer made safe.
 //! - [`bot`]: the serenity client and the `/papers` and `/alerts` slash commands (poise).
 //! - [`ops`]: this process's identity, logs, `/healthz`, `/metrics`, and `paperboy status`.
 //!
@@ -30,6 +32,7 @@
 //! from the Fluent catalogs), [`channel_kind`] (the kinds of channel), [`net`] (the one HTTP
 //! client and the gateway tunnel behind a proxy).
 
+pub mod ask;
 pub mod bot;
 pub mod channel_kind;
 pub mod clock;

@@ -460,3 +460,32 @@ saved-weekly-footer = The newest { $shown } of { $count } · /papers saved list 
 alerts-saved-weekly-on = 🔖 Every Saturday at your alerts' hour you will get your reading list by DM.
 alerts-saved-weekly-off = 🔖 No more weekly reading-list DMs.
 alerts-saved-weekly-none = You have no alerts yet: add a term with `/alerts add` first, then turn this on.
+
+## Questions about a paper (`/papers ask`, issue 27): the command, and the words around an answer.
+
+cmd-papers-ask-name = ask
+cmd-papers-ask-desc = Ask a question about a paper: answered from its text by this bot's model, in your language.
+cmd-papers-ask-opt-question-name = question
+cmd-papers-ask-opt-question-desc = Your question about the paper
+cmd-papers-ask-opt-paper-name = paper
+cmd-papers-ask-opt-paper-desc = The paper (arXiv id, link or title words); in a paper's thread, that paper
+cmd-papers-ask-opt-private-name = private
+cmd-papers-ask-opt-private-desc = Show the question and answer only to you
+ask-question = ❓ { $question }
+ask-footer-full = 🤖 Answered by { $model } from the paper's full text. It can be wrong: check the paper.
+ask-footer-abstract = 🤖 Answered by { $model } from the abstract only (the full text could not be read). It can be wrong: check the paper.
+ask-cut = … [Read on in the PDF]({ $url })
+ask-no-model = Questions need a model, and this bot has none configured (`[summaries]` in its `bot.toml`).
+ask-off = Questions about papers are turned off on this bot.
+ask-empty-question = Write a question for the paper.
+ask-paper-unknown = paperboy knows no paper `{ $paper }`: pick one of the suggestions, or give its arXiv id.
+ask-which-paper = This thread has several papers: say which one with `paper:`.
+    { $papers }
+ask-no-paper = Which paper? Name it with `paper:` (arXiv id, link or title words), or ask in the paper's own thread.
+ask-cap-person = You have asked today's questions (the bot's limit for a person). You can ask again { $reset }.
+ask-cap-server = This server has asked today's questions (the bot's limit for a server). Questions open again { $reset }.
+ask-cap-tokens = The bot has used today's budget for questions. Questions open again { $reset }.
+ask-no-text = The paper's text cannot be fetched from arXiv right now: try again in a few minutes.
+ask-model-failed = The model could not answer right now: try again in a few minutes. Your question was not counted.
+ask-declined = The model declined to answer this question.
+ask-empty = The model gave no usable answer: try asking differently.

@@ -417,3 +417,32 @@ saved-weekly-footer = 전체 { $count }편 중 최근 { $shown }편 · 모두 �
 alerts-saved-weekly-on = 🔖 매주 토요일 알림 시간에 읽기 목록을 DM으로 보내 드립니다.
 alerts-saved-weekly-off = 🔖 주간 읽기 목록 DM을 더 보내지 않습니다.
 alerts-saved-weekly-none = 아직 알림이 없습니다. 먼저 `/alerts add`로 검색어를 추가한 뒤 켜 주세요.
+
+## 논문에 대한 질문 (`/papers ask`, 이슈 27): 명령어와 답변 주변의 문구.
+
+cmd-papers-ask-name = 질문
+cmd-papers-ask-desc = 논문에 대해 질문하세요: 이 봇의 모델이 논문 본문을 바탕으로 내 언어로 답합니다.
+cmd-papers-ask-opt-question-name = 질문
+cmd-papers-ask-opt-question-desc = 논문에 대한 질문
+cmd-papers-ask-opt-paper-name = 논문
+cmd-papers-ask-opt-paper-desc = 논문 (arXiv id, 링크 또는 제목의 단어); 논문의 스레드에서는 그 논문
+cmd-papers-ask-opt-private-name = 비공개
+cmd-papers-ask-opt-private-desc = 질문과 답변을 나에게만 보여 줍니다
+ask-question = ❓ { $question }
+ask-footer-full = 🤖 { $model } 모델이 논문 전문을 바탕으로 답했습니다. 틀릴 수 있으니 논문에서 확인하세요.
+ask-footer-abstract = 🤖 { $model } 모델이 초록만 보고 답했습니다 (전문을 읽을 수 없었습니다). 틀릴 수 있으니 논문에서 확인하세요.
+ask-cut = … [PDF에서 이어 읽기]({ $url })
+ask-no-model = 질문에 답하려면 모델이 필요한데, 이 봇에는 설정된 모델이 없습니다 (`bot.toml`의 `[summaries]`).
+ask-off = 이 봇에서는 논문 질문 기능이 꺼져 있습니다.
+ask-empty-question = 논문에 대한 질문을 적어 주세요.
+ask-paper-unknown = paperboy가 아는 논문 중에 `{ $paper }`이(가) 없습니다. 추천 목록에서 고르거나 arXiv id를 입력해 주세요.
+ask-which-paper = 이 스레드에는 논문이 여러 편 있습니다. `paper:`로 어느 논문인지 알려 주세요.
+    { $papers }
+ask-no-paper = 어느 논문인가요? `paper:`에 arXiv id, 링크 또는 제목의 단어를 적거나, 그 논문의 스레드에서 질문해 주세요.
+ask-cap-person = 오늘 한 사람이 할 수 있는 질문을 모두 했습니다 (봇의 한도). { $reset }부터 다시 질문할 수 있습니다.
+ask-cap-server = 이 서버는 오늘 할 수 있는 질문을 모두 했습니다 (서버당 봇의 한도). { $reset }부터 다시 질문할 수 있습니다.
+ask-cap-tokens = 봇이 오늘 질문에 쓸 수 있는 예산을 모두 썼습니다. { $reset }부터 다시 질문할 수 있습니다.
+ask-no-text = 지금은 arXiv에서 논문 본문을 가져올 수 없습니다. 몇 분 뒤에 다시 시도해 주세요.
+ask-model-failed = 지금은 모델이 답할 수 없습니다. 몇 분 뒤에 다시 시도해 주세요. 이번 질문은 횟수에 세지 않았습니다.
+ask-declined = 모델이 이 질문에 답하기를 거절했습니다.
+ask-empty = 모델이 쓸 만한 답을 내지 못했습니다. 질문을 바꿔서 다시 해 보세요.

@@ -216,11 +216,37 @@ pub async fn run_with_tuning(
     };
     tracing::info!(user = %me.name, shards, first_shard = range.0, last_shard = range.1, "connecting to Discord");
 
+    // Summaries (with `[summaries]` only): the worker writes them as papers appear, posts carry
+    // them, and `/papers ask` answers with the same model and arXiv queue.
+    let summariser = match &config.summaries {
+        Some(cfg) => {
+            let summariser = Arc::new(crate::summaries::worker::Summariser::new(
+                cfg.clone(),
+                store.clone(),
+                crate::net::http_client(&config.network)?,
+                clock.clone(),
+                &crate::summaries::worker::hf_base(&config.source),
+            ));
+            // What earlier runs learned about the endpoint, before the first request.
+            summariser.model_client().load().await;
+            health.watch_model(summariser.model_client().refusal_watch());
+            Some(summariser)
+        }
+        None => None,
+    };
+    let asker = summariser.as_ref().filter(|_| config.ask.enabled).map(|s| {
+        Arc::new(crate::ask::service::Asker::new(
+            s.clone(),
+            config.ask.clone(),
+            store.clone(),
+        ))
+    });
     let data = Data {
         store: store.clone(),
         fetcher: fetcher.clone(),
         config: config.clone(),
         clock: clock.clone(),
+        asker,
     };
     let dev_guild = config.discord.dev_guild;
     let registration_cancel = shutdown.clone();
@@ -280,23 +306,12 @@ pub async fn run_with_tuning(
     .with_signals(signals)
     .with_health(health.clone())
     .with_tuning(tuning);
-    // Summaries (with `[summaries]` only): the worker writes them as papers appear, posts carry
-    // them. Spawned here, once, like the scheduler.
+    // The summary worker is spawned here, once, like the scheduler.
     let mut summary_worker = None;
     if config.summaries.is_none() {
         tracing::info!("summaries {}", crate::summaries::config::OFF);
     }
-    if let Some(cfg) = &config.summaries {
-        let summariser = Arc::new(crate::summaries::worker::Summariser::new(
-            cfg.clone(),
-            store.clone(),
-            crate::net::http_client(&config.network)?,
-            clock,
-            &crate::summaries::worker::hf_base(&config.source),
-        ));
-        // What earlier runs learned about the endpoint, before the first request.
-        summariser.model_client().load().await;
-        health.watch_model(summariser.model_client().refusal_watch());
+    if let Some(summariser) = summariser {
         summary_worker = Some(tokio::spawn(summariser.clone().run(shutdown.clone())));
         deliverer = deliverer.with_summaries(summariser);
     }

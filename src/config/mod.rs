@@ -80,6 +80,7 @@ struct RawConfig {
     network: RawNetwork,
     metrics: RawMetrics,
     summaries: Option<crate::summaries::config::RawSummaries>,
+    ask: crate::ask::config::RawAsk,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -250,6 +251,8 @@ pub struct Config {
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// `[summaries]`: the model that writes each paper's bullets; `None`: nothing is summarised.
     pub summaries: Option<crate::summaries::SummariesConfig>,
+    /// `[ask]`: `/papers ask`'s caps and sizes (it answers with `[summaries]`' model).
+    pub ask: crate::ask::config::AskConfig,
 }
 
 impl Config {
@@ -746,6 +749,7 @@ impl Config {
                 ));
             }
         }
+        let ask = raw.ask.validate()?;
         let ca_file = raw
             .network
             .ca_file
@@ -801,6 +805,7 @@ impl Config {
             },
             metrics_listen,
             summaries,
+            ask,
         })
     }
 }

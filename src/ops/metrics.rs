@@ -27,6 +27,11 @@ pub const SUMMARY_TOKENS: &str = "paperboy_summary_tokens_total";
 pub const SUMMARIES: &str = "paperboy_summaries_total";
 pub const SUMMARY_CALLS_TODAY: &str = "paperboy_summary_calls_today";
 pub const SUMMARY_TOKENS_TODAY: &str = "paperboy_summary_tokens_today";
+pub const ASK_QUESTIONS: &str = "paperboy_ask_questions_total";
+pub const ASK_CALLS: &str = "paperboy_ask_calls_total";
+pub const ASK_TOKENS: &str = "paperboy_ask_tokens_total";
+pub const ASK_QUESTIONS_TODAY: &str = "paperboy_ask_questions_today";
+pub const ASK_TOKENS_TODAY: &str = "paperboy_ask_tokens_today";
 
 /// Lag buckets: seconds to an hour and more (a post waiting on a late digest counts too).
 const LAG_BUCKETS: [f64; 12] = [
@@ -104,6 +109,24 @@ fn describe() {
     describe_gauge!(
         SUMMARY_TOKENS_TODAY,
         "Tokens so far this UTC day (direction: in or out; all processes sharing the database)"
+    );
+    describe_counter!(
+        ASK_QUESTIONS,
+        "Questions asked with /papers ask (outcome: answered, capped, no_text, model_error, \
+         declined, empty)"
+    );
+    describe_counter!(ASK_CALLS, "Chat-completion calls made to answer questions");
+    describe_counter!(
+        ASK_TOKENS,
+        "Tokens the endpoint reported for questions (direction: in = prompt, out = completion)"
+    );
+    describe_gauge!(
+        ASK_QUESTIONS_TODAY,
+        "Questions answered so far this UTC day (all processes sharing the database)"
+    );
+    describe_gauge!(
+        ASK_TOKENS_TODAY,
+        "Tokens questions used so far this UTC day (direction: in or out; all processes)"
     );
     describe_gauge!(
         PROCESSES,
@@ -191,4 +214,23 @@ pub fn summary_day(total: crate::summaries::Usage) {
     gauge!(SUMMARY_CALLS_TODAY).set(total.calls as f64);
     gauge!(SUMMARY_TOKENS_TODAY, "direction" => "in").set(total.tokens_in as f64);
     gauge!(SUMMARY_TOKENS_TODAY, "direction" => "out").set(total.tokens_out as f64);
+}
+
+/// A question's outcome (see [`ASK_QUESTIONS`]).
+pub fn ask(outcome: &'static str) {
+    counter!(ASK_QUESTIONS, "outcome" => outcome).increment(1);
+}
+
+/// An answer's cost (counters), and the day's questions and cost so far (gauges, read back from
+/// the store so every process shows the same day).
+pub fn ask_usage(call: crate::summaries::Usage) {
+    counter!(ASK_CALLS).increment(call.calls);
+    counter!(ASK_TOKENS, "direction" => "in").increment(call.tokens_in);
+    counter!(ASK_TOKENS, "direction" => "out").increment(call.tokens_out);
+}
+
+pub fn ask_day(questions: u64, total: crate::summaries::Usage) {
+    gauge!(ASK_QUESTIONS_TODAY).set(questions as f64);
+    gauge!(ASK_TOKENS_TODAY, "direction" => "in").set(total.tokens_in as f64);
+    gauge!(ASK_TOKENS_TODAY, "direction" => "out").set(total.tokens_out as f64);
 }

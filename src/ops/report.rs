@@ -182,6 +182,33 @@ pub async fn status_of(
         );
     }
 
+    let asks = store
+        .ask_usage(now.date_naive() - Duration::days(6))
+        .await?;
+    if config.summaries.is_some() || !asks.is_empty() {
+        let a = &config.ask;
+        let state = match (&config.summaries, a.enabled) {
+            (None, _) => "off (no model: [summaries])",
+            (Some(_), false) => "off (ask.enabled = false)",
+            (Some(_), true) => "on",
+        };
+        let _ = writeln!(
+            out,
+            "\nQuestions  /papers ask {state}: at most {} a person and {} a server a day, {} tokens a day in all",
+            a.limits.per_person, a.limits.per_server, a.limits.tokens
+        );
+        if asks.is_empty() {
+            let _ = writeln!(out, "            no questions in the last 7 days");
+        }
+        for d in asks {
+            let _ = writeln!(
+                out,
+                "            {}  {} questions, {} calls, {} tokens in, {} tokens out",
+                d.day, d.questions, d.usage.calls, d.usage.tokens_in, d.usage.tokens_out
+            );
+        }
+    }
+
     let subs = store.all_subscriptions().await?;
     let _ = writeln!(out, "\nChannels ({})", subs.len());
     for sub in &subs {

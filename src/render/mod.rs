@@ -10,7 +10,8 @@
 //! # Modules, by job
 //! - `limits`: Discord's limits, the plain-data [`MessageSpec`] / [`EmbedSpec`], and [`pack`].
 //! - `wire`: specs to serenity's builders and the exact JSON body sent.
-//! - `sanitise`: untrusted text made safe (cut, one line, mentions defused, Markdown escaped).
+//! - `sanitise`: untrusted text made safe (cut, one line or paragraphs, mentions defused,
+//!   Markdown escaped).
 //! - `save_menu`: the "🔖 Save…" select menu under each message of a channel's post.
 //! - `paper`: one paper as one embed within a budget.
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
@@ -62,6 +63,7 @@ pub use paper::{
 };
 pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
+pub use sanitise::outside_paragraphs;
 pub use sanitise::{outside_text, plain_line, truncate_chars};
 pub use save_menu::{
     normalise_arxiv_id, option_snapshot, save_menu, OptionSnapshot, SelectOption, SelectSpec,

@@ -118,6 +118,45 @@ pub(super) fn is_image_url(u: &str) -> bool {
         .any(|ext| path.ends_with(ext))
 }
 
+/// Text from outside kept as paragraphs, for a model's answer shown in a reply: control
+/// characters dropped (line breaks kept), each line's whitespace collapsed, runs of blank lines
+/// made one, mentions defused (and the `<#channel>` and `</command:id>` forms too), Markdown
+/// escaped, so it can neither ping, link, nor format anything; its lines stay lines.
+pub fn outside_paragraphs(s: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in s.lines() {
+        let line = one_line(line);
+        if line.is_empty() && lines.last().is_none_or(|l: &String| l.is_empty()) {
+            continue;
+        }
+        lines.push(escape_markdown(&defuse_tags(&line)));
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// A zero-width space after the `<` of `<#…>`, `</…>`, `<:…>`, `<a:…>` and `<t:…>`: no channel
+/// link, clickable command, emoji or timestamp from outside text.
+fn defuse_tags(s: &str) -> String {
+    if !s.contains('<') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        out.push(c);
+        if c == '<' {
+            let rest = &s[i + 1..];
+            if rest.starts_with(['#', '/', ':']) || rest.starts_with("a:") || rest.starts_with("t:")
+            {
+                out.push(ZWSP);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +177,16 @@ mod tests {
         assert!(reply.starts_with("HTTP 500 \\[click\\]"), "{reply}");
         // Long errors are cut, to the character.
         assert_eq!(plain_line(&"x".repeat(300), 120).chars().count(), 120);
+    }
+
+    #[test]
+    fn outside_paragraphs_keep_lines_and_nothing_else() {
+        let answer = "Para one @everyone <@1> <#2> </ask:3>\n\n\n\n**bold** [x](https://e.test)\n# heading\u{7}\n\n";
+        let shown = outside_paragraphs(answer);
+        assert_eq!(
+            shown,
+            "Para one @\u{200B}everyone <@\u{200B}1\\> <\u{200B}\\#2\\> <\u{200B}/ask:3\\>\n\n\\*\\*bold\\*\\* \\[x\\]\\(https://e.test\\)\n\\# heading"
+        );
     }
 
     #[test]

@@ -273,8 +273,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            // The questions they asked about papers (`/papers ask`), and with them today's count.
+            let asked = sqlx::query("DELETE FROM ask_turns WHERE user_id = $1")
+                .bind(id_to_db(user_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
-            Ok(users + rows + weekly + saved > 0)
+            Ok(users + rows + weekly + saved + asked > 0)
         })
     }
 

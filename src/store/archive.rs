@@ -307,6 +307,40 @@ impl Store {
             .next())
     }
 
+    /// Papers with an arXiv id archived on or after `since`, newest day first and in each day's
+    /// order, at most `limit`; with `id_prefix`, only ids starting so (what `/papers ask`
+    /// suggests while an id is typed).
+    #[tracing::instrument(skip_all, fields(since = %since, limit = limit))]
+    pub async fn recent_papers(
+        &self,
+        since: NaiveDate,
+        id_prefix: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(NaiveDate, Paper)>, StoreError> {
+        // `like_pattern` gives `%token%`: a prefix is that without its first `%`.
+        let prefix = id_prefix.map(|p| like_pattern(p)[1..].to_string());
+        let condition = if prefix.is_some() {
+            "AND p.arxiv_id LIKE $3 ESCAPE '\\'"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT p.date, {PAPER_COLUMNS} FROM papers AS p \
+             WHERE p.date >= $1 AND p.arxiv_id IS NOT NULL {condition} \
+             ORDER BY p.date DESC, p.position LIMIT $2"
+        );
+        let rows: Vec<DatedRow> = with_pool!(self, |db| {
+            let mut q = sqlx::query_as(&sql).bind(since).bind(i64::from(limit));
+            if let Some(p) = &prefix {
+                q = q.bind(p);
+            }
+            q.fetch_all(db).await
+        })?;
+        rows.into_iter()
+            .map(|r| Ok((r.date, Paper::try_from(r.paper)?)))
+            .collect()
+    }
+
     /// Searches archived titles and bullets; every whitespace-separated token must occur
     /// (as a case-insensitive substring). Each token is quoted before it reaches FTS5 (bound as
     /// an escaped ILIKE pattern on Postgres), so user input is never parsed as query syntax
@@ -518,6 +552,27 @@ mod tests {
     }
 
     store_tests! {
+        async fn recent_papers_newest_day_first_in_order_and_by_id_prefix(store) {
+            let with_id = |title: &str, id: &str| Paper {
+                arxiv_id: Some(id.into()),
+                ..paper(title, &[])
+            };
+            let day = |d, papers| Digest { date: date(d), papers };
+            store.save_digest(&day(1, vec![with_id("Old", "2501.00001")]), "markdown", true).await.unwrap();
+            let mut no_id = paper("No id", &[]);
+            no_id.arxiv_id = None;
+            store
+                .save_digest(&day(3, vec![with_id("B", "2501.00300"), no_id, with_id("C", "2501.00301")]), "markdown", true)
+                .await
+                .unwrap();
+            let titles = |got: Vec<(NaiveDate, Paper)>| got.into_iter().map(|(_, p)| p.title).collect::<Vec<_>>();
+            assert_eq!(titles(store.recent_papers(date(1), None, 10).await.unwrap()), ["B", "C", "Old"]);
+            assert_eq!(titles(store.recent_papers(date(2), None, 10).await.unwrap()), ["B", "C"]);
+            assert_eq!(titles(store.recent_papers(date(1), None, 1).await.unwrap()), ["B"]);
+            assert_eq!(titles(store.recent_papers(date(1), Some("2501.003"), 10).await.unwrap()), ["B", "C"]);
+            assert_eq!(titles(store.recent_papers(date(1), Some("2501.0030%"), 10).await.unwrap()), Vec::<String>::new());
+        }
+
         async fn archived_days_keep_their_provenance_and_finality(store) {
             assert_eq!(store.archived(date(7)).await.unwrap(), None);
             let day = Digest {

@@ -1,5 +1,5 @@
 //! Persistence: subscriptions, keyword filters, people's alerts and reading lists, the digest
-//! archive and the delivery ledger, in
+//! archive, the delivery ledger and the questions asked about papers, in
 //! SQLite (the embedded default) or PostgreSQL.
 //!
 //! Everything goes through [`Store`], a cheap-to-clone handle on a connection pool. Rows are
@@ -72,6 +72,7 @@ pub(crate) mod testing;
 
 mod alerts;
 mod archive;
+mod asks;
 mod checks;
 pub mod db;
 mod deliveries;
@@ -88,6 +89,7 @@ pub use alerts::{
     AlertChange, AlertTerm, AlertTermKind, AlertUser, MAX_ALERT_TERMS, MAX_ALERT_TERM_CHARS,
 };
 pub use archive::{Archived, ArchivedDay, SearchHit};
+pub use asks::{AskDay, NewAsk, Reserved};
 pub use checks::{CheckOutcome, SourceCheck};
 pub use db::{Database, Store, StoreError};
 pub use deliveries::{

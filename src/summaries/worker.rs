@@ -241,6 +241,12 @@ impl Summariser {
         &self.store
     }
 
+    /// arXiv, paced for the whole process: whatever else fetches a paper's text (`/papers ask`)
+    /// takes its turn in the same queue.
+    pub fn arxiv(&self) -> &Arxiv {
+        &self.arxiv
+    }
+
     /// The model endpoint's client: what it learned, its last refusal (`/healthz`).
     pub fn model_client(&self) -> &ModelClient {
         self.writer.client()

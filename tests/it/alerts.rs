@@ -87,9 +87,10 @@ async fn alerts_is_installable_to_servers_and_users_and_usable_in_dms() {
     for s in ["add", "list", "remove", "clear", "pause", "resume", "time"] {
         assert!(subs.contains(&s), "{s} missing from {subs:?}");
     }
-    // /papers stays a server command: it is about channels.
+    // /papers too, for `/papers ask` (its channel commands refuse outside a server).
     let papers = cmds.iter().find(|c| c["name"] == "papers").unwrap();
-    assert_ne!(papers["integration_types"], json!([0, 1]), "{papers:#}");
+    assert_eq!(papers["integration_types"], json!([0, 1]), "{papers:#}");
+    assert_eq!(papers["contexts"], json!([0, 1, 2]), "{papers:#}");
     bot.stop().await;
 }
 

@@ -300,6 +300,81 @@ async fn interaction_builders_deserialize_into_commands() {
     }
 }
 
+/// In a thread the interaction's channel is the thread as Discord sends it (type 11, its
+/// parent, `thread_metadata`), for a forum post the bot created and for a thread a member
+/// started from a message (which has the message's id); in a DM an autocomplete is a DM's.
+#[tokio::test]
+async fn interactions_in_threads_carry_the_thread_and_its_parent() {
+    let fake = fake_with_guild().await;
+    let http = fake.http();
+    let post = ChannelId::new(FORUM)
+        .create_forum_post(
+            &http,
+            serenity::all::CreateForumPost::new("A paper", CreateMessage::new().content("card")),
+        )
+        .await
+        .unwrap();
+    let card = ChannelId::new(TEXT)
+        .send_message(&http, CreateMessage::new().content("a card"))
+        .await
+        .unwrap();
+    fake.start_thread_from_message(TEXT, card.id.get(), "about the card", 55);
+    assert!(fake.threads(TEXT).iter().any(|t| {
+        let id = |k: &str| t[k].as_str().and_then(|s| s.parse::<u64>().ok());
+        id("id") == Some(card.id.get()) && id("parent_id") == Some(TEXT)
+    }));
+    for (thread, parent, owner) in [(post.id.get(), FORUM, 1), (card.id.get(), TEXT, 55)] {
+        let d = interaction::slash(
+            110,
+            "tok-t",
+            GUILD,
+            thread,
+            55,
+            0,
+            &["papers", "ask"],
+            json!([]),
+        );
+        let cmd = command_of(fake.enriched_interaction(d));
+        let ch = cmd.channel.as_ref().unwrap();
+        assert_eq!((ch.id.get(), ch.kind), (thread, ChannelType::PublicThread));
+        assert_eq!(ch.parent_id.map(|p| p.get()), Some(parent));
+        assert!(ch.thread_metadata.is_some_and(|m| !m.archived));
+        assert!(ch.permissions.is_some());
+        let raw = fake.enriched_interaction(interaction::slash(
+            111,
+            "tok-u",
+            GUILD,
+            thread,
+            55,
+            0,
+            &["papers", "ask"],
+            json!([]),
+        ));
+        assert_eq!(raw["channel"]["owner_id"], owner.to_string());
+        assert_eq!(raw["channel"]["guild_id"], GUILD.to_string());
+    }
+    let d = interaction::autocomplete_in_dm(
+        112,
+        "tok-v",
+        56,
+        &["papers", "ask"],
+        json!([interaction::focused("paper", "24")]),
+    );
+    match event("INTERACTION_CREATE", fake.enriched_interaction(d)) {
+        Event::InteractionCreate(ev) => match ev.interaction {
+            Interaction::Autocomplete(a) => {
+                assert_eq!(a.guild_id, None);
+                assert_eq!(a.user.id.get(), 56);
+                assert_eq!(a.channel.as_ref().unwrap().kind, ChannelType::Private);
+                assert_eq!(Some(a.channel_id.get()), fake.dm_channel_of(56));
+                assert_eq!(a.data.autocomplete().unwrap().value, "24");
+            }
+            other => panic!("not autocomplete: {other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // REST through serenity's Http
 // ---------------------------------------------------------------------------------------------

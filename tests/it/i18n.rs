@@ -160,6 +160,17 @@ fn papers_script(time: &str) -> Vec<(u64, Vec<&'static str>, Value, &'static str
             "게시 시각",
         ),
         (MEMBER, vec!["preview"], json!([]), "Preview", "미리보기"),
+        // This bot has no model: the one line saying so.
+        (
+            MEMBER,
+            vec!["ask"],
+            json!([
+                opt("question", 3, json!("What is new?")),
+                opt("paper", 3, json!("2404.00399"))
+            ]),
+            "Questions need a model",
+            "모델이 필요한데",
+        ),
         (
             MANAGER,
             vec!["keywords", "add"],

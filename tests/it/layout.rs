@@ -27,6 +27,7 @@ const ROOT_FILES: &[&str] = &[
     "net.rs",
 ];
 const ROOT_FOLDERS: &[&str] = &[
+    "ask",
     "bot",
     "config",
     "deliver",

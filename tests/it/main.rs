@@ -8,6 +8,7 @@
 mod support;
 
 mod alerts;
+mod ask;
 mod cli;
 mod cluster;
 mod commands;

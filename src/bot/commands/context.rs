@@ -24,6 +24,8 @@ pub struct Data {
     pub fetcher: Arc<Fetcher>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// `/papers ask`: `None` without a model (`[summaries]`) or with `ask.enabled = false`.
+    pub asker: Option<Arc<crate::ask::service::Asker>>,
 }
 
 pub type Error = anyhow::Error;

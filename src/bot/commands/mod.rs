@@ -1,8 +1,10 @@
 //! The slash commands (poise), one file per group: `/papers` for reading ([`read`]), a
 //! channel's subscription ([`subscription`]) and its keywords ([`keywords`]), a person's reading
-//! list ([`saved`]); `/alerts` for a person's own alerts by DM ([`alerts`]). [`all_commands`] is the one registry.
+//! list ([`saved`]), questions about a paper ([`ask`]); `/alerts` for a person's own alerts by
+//! DM ([`alerts`]). [`all_commands`] is the one registry.
 
 pub mod alerts;
+pub mod ask;
 pub mod context;
 pub mod forum_mode;
 pub mod keywords;
@@ -19,8 +21,14 @@ use context::{lang, say_ephemeral};
 pub use context::{Context, Data, Error, UserError};
 
 /// Daily Papers from Hugging Face: today's papers, search, and this channel's daily post.
+///
+/// Installable for a person as well as a server, and usable in DMs, as `/alerts` is: Discord
+/// sets where a command works per top-level command, and `/papers ask` must work wherever a
+/// reader is. The channel's commands refuse outside a server (they need Manage Channels there).
 #[poise::command(
     slash_command,
+    install_context = "Guild|User",
+    interaction_context = "Guild|BotDm|PrivateChannel",
     subcommands(
         "read::today",
         "read::date",
@@ -34,7 +42,8 @@ pub use context::{Context, Data, Error, UserError};
         "subscription::settings",
         "keywords::keywords",
         "saved::saved",
-        "top::top"
+        "top::top",
+        "ask::ask"
     ),
     subcommand_required
 )]

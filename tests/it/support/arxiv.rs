@@ -6,7 +6,7 @@
 //! it can turn requests away as arXiv does when overloaded (429 "Rate exceeded." or 503, with
 //! or without `retry-after`). It records when each request came, so pacing can be checked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -30,6 +30,8 @@ struct Inner {
     html: HashMap<String, Html>,
     /// The next requests answered "busy" instead: (status, retry-after in seconds).
     busy: std::collections::VecDeque<(u16, Option<u64>)>,
+    /// Ids whose PDF is missing (404), as for a withdrawn or unprocessed paper.
+    no_pdf: HashSet<String>,
     abstracts: HashMap<String, String>,
     requests: Vec<(String, Instant)>,
     /// Pages of every PDF (1 unless set).
@@ -83,6 +85,11 @@ impl FakeArxiv {
     pub fn busy_next(&self, n: usize, status: u16, retry_after: Option<u64>) {
         let mut i = self.inner.lock().unwrap();
         i.busy.extend(std::iter::repeat_n((status, retry_after), n));
+    }
+
+    /// `id` has no PDF either (its `/pdf/` is 404): only its abstract can be read.
+    pub fn without_pdf(&self, id: &str) {
+        self.inner.lock().unwrap().no_pdf.insert(id.to_string());
     }
 
     /// `id`'s abstract (default: a plain one naming the id).
@@ -225,6 +232,9 @@ async fn pdf(
 ) -> Response {
     if let Some(r) = check(&inner, &headers, format!("/pdf/{id}")) {
         return r;
+    }
+    if inner.lock().unwrap().no_pdf.contains(&id) {
+        return (StatusCode::NOT_FOUND, "No PDF for this paper").into_response();
     }
     let pages = inner.lock().unwrap().pdf_pages.max(1);
     ([("content-type", "application/pdf")], paper_pdf(&id, pages)).into_response()

@@ -44,6 +44,9 @@ pub struct Bot {
     pub locale: String,
     /// More of `bot.toml` (whole sections, e.g. `[summaries]`), appended to [`Bot::config`]'s.
     pub extra_toml: String,
+    /// The model endpoint's API key, as the environment would give it (`[summaries]` reads it
+    /// from there only; the tests do not touch the process's environment).
+    pub model_key: Option<String>,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -80,6 +83,18 @@ impl Bot {
         hf_api: Option<String>,
         setup: impl FnOnce(&FakeDiscord),
     ) -> Bot {
+        Bot::start_full(time, hf_api, "", None, setup).await
+    }
+
+    /// Like [`Bot::start_setup`], with `extra` appended to the config and the model's key, from
+    /// the first launch on.
+    pub async fn start_full(
+        time: DateTime<Utc>,
+        hf_api: Option<String>,
+        extra: &str,
+        model_key: Option<&str>,
+        setup: impl FnOnce(&FakeDiscord),
+    ) -> Bot {
         let fake = FakeDiscord::start().await;
         // Discord's real gateway address, reached through the proxy like everything else.
         fake.set_gateway_url("wss://gateway.discord.gg");
@@ -98,7 +113,8 @@ impl Bot {
             hf_api,
             health: Arc::new(paperboy::ops::health::Health::new(Duration::from_secs(60))),
             locale: "en-US".into(),
-            extra_toml: String::new(),
+            extra_toml: extra.to_string(),
+            model_key: model_key.map(str::to_string),
         };
         bot.launch().await;
         bot
@@ -139,7 +155,11 @@ ca_file = "{ca}"
             fallback = self.hf_api.is_some(),
             hf = self.hf_api.as_deref().unwrap_or("http://127.0.0.1:9"),
         ) + &self.extra_toml;
-        Config::from_toml(&toml, self.dir.path()).unwrap()
+        let mut config = Config::from_toml(&toml, self.dir.path()).unwrap();
+        if let (Some(s), Some(key)) = (config.summaries.as_mut(), &self.model_key) {
+            s.api_key = Some(paperboy::summaries::config::ApiKey::new(key));
+        }
+        config
     }
 
     pub async fn launch(&mut self) {

@@ -1,5 +1,7 @@
 //! Builders for INTERACTION_CREATE `d` payloads serenity 0.12.5 deserializes: in a guild with
-//! the app installed there ([`slash`], [`autocomplete`]), in the bot's DM ([`slash_in_dm`]),
+//! the app installed there ([`slash`], [`autocomplete`]; in a thread when `channel_id` is one
+//! the fake knows: the fake fills in its type 10/11/12, `parent_id` and `thread_metadata` on
+//! dispatch), in the bot's DM ([`slash_in_dm`], [`autocomplete_in_dm`]),
 //! for an app a user installed, where the bot is not ([`slash_user_install`]), and a choice in a
 //! message's string select menu ([`select_choice`], type 3 MESSAGE_COMPONENT with the message).
 //!
@@ -396,6 +398,20 @@ pub fn autocomplete(
         path,
         options_with_focused,
     )
+}
+
+/// An autocomplete interaction (type 4) in the user's DM with the bot, as [`slash_in_dm`] builds
+/// a command there (context 1, top-level `user`, the fake puts it in the bot's DM channel).
+pub fn autocomplete_in_dm(
+    id: u64,
+    token: &str,
+    user_id: u64,
+    path: &[&str],
+    options_with_focused: Value,
+) -> Value {
+    let mut d = slash_in_dm(id, token, user_id, path, options_with_focused);
+    d["type"] = json!(4);
+    d
 }
 
 /// A string option `{"name","type":3,"value"}`.

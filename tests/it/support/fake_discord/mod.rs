@@ -486,6 +486,44 @@ impl FakeDiscord {
         inner.threads.entry(parent_id).or_default().push(payload);
     }
 
+    /// `owner_id` starts a public thread (type 11) named `name` from message `message_id` of
+    /// channel `parent_id`, as a member does with "Create Thread" on a message
+    /// (`POST /channels/{id}/messages/{id}/threads`): on Discord the thread gets the message's
+    /// id. Interactions in it then carry it as their channel (type 11, `parent_id`,
+    /// `thread_metadata`), and it is listed by [`FakeDiscord::threads`]. Panics when the fake
+    /// has no such message in that channel.
+    pub fn start_thread_from_message(
+        &self,
+        parent_id: u64,
+        message_id: u64,
+        name: &str,
+        owner_id: u64,
+    ) {
+        let mut inner = lock(&self.shared.inner);
+        assert!(
+            inner
+                .msg_meta
+                .get(&message_id)
+                .is_some_and(|m| m.channel_id == parent_id && !m.deleted),
+            "fake Discord: no message {message_id} in channel {parent_id}"
+        );
+        let guild_id = inner.channels.get(&parent_id).map_or(0, |p| p.guild_id);
+        let rec = ChannelRec {
+            guild_id,
+            kind: 11,
+            name: name.to_string(),
+            parent_id: Some(parent_id),
+            deleted: false,
+            forbidden: false,
+            created: now_iso(),
+            owner_id: Some(owner_id),
+            recipient: None,
+        };
+        let payload = self.shared.channel_json(message_id, &rec);
+        inner.channels.insert(message_id, rec);
+        inner.threads.entry(parent_id).or_default().push(payload);
+    }
+
     /// Gives a forum its tags, `(id, name, moderated)` in the forum's order, and whether it
     /// requires one on every post (`REQUIRE_TAG`): shown in its channel object
     /// (`available_tags`, `flags`) and enforced on new posts as Discord does (unknown tag ids or

@@ -428,6 +428,19 @@ impl Shared {
                 if let Some(p) = rec.parent_id {
                     ch["parent_id"] = json!(p.to_string());
                 }
+                // A thread's partial channel carries what Discord's does: its guild, owner,
+                // counts and `thread_metadata` (the invoker's permissions stay).
+                if (10..=12).contains(&rec.kind) {
+                    let mut thread = self.channel_json(channel_id.unwrap_or_default(), rec);
+                    if let Some(t) = thread.as_object_mut() {
+                        t.remove("nsfw");
+                    }
+                    let permissions = ch.get("permissions").cloned();
+                    merge_into(ch, &thread);
+                    if let Some(p) = permissions {
+                        ch["permissions"] = p;
+                    }
+                }
             }
         }
         let guild_id = d
