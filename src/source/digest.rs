@@ -41,6 +41,12 @@ pub struct Paper {
     pub num_comments: Option<u32>,
     /// Who submitted it to Daily Papers: the Hugging Face user name (`submittedBy.name`).
     pub submitted_by: Option<String>,
+    /// Hugging Face's own summary of the paper (its `ai_summary`, else the abstract's first
+    /// sentences, in English), for a day whose bullets are someone else's (the Korean digest):
+    /// what a reader who chose another language than the digest's is shown instead of them.
+    /// Empty for a day straight from Hugging Face (its bullets are that summary already).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hf_summary: Vec<String>,
 }
 
 /// An organisation on Hugging Face, as the list gives it (`organization.name` / `.fullname`).

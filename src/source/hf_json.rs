@@ -191,6 +191,8 @@ fn read_item(item: &Value) -> Result<(Paper, Vec<String>), String> {
             ai_keywords,
             num_comments,
             submitted_by,
+            // Its bullets are Hugging Face's own summary already.
+            hf_summary: Vec::new(),
         },
         notes,
     ))

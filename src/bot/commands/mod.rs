@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod context;
 pub mod forum_mode;
 pub mod keywords;
+pub mod layout;
 pub mod localise;
 pub mod read;
 pub mod saved;

@@ -275,6 +275,14 @@ async fn show_day(
         Reader::Channel {
             filter: &filter,
             notify_empty: true,
+            // The index first, the cards in the next messages (a reply has no thread).
+            shape: crate::render::Shape::Glance {
+                top: sub
+                    .as_ref()
+                    .map_or(crate::store::DEFAULT_INDEX_TOP, |s| s.index_top())
+                    as usize,
+                thread: false,
+            },
         },
         overlay.as_ref(),
         &lang,
@@ -358,6 +366,8 @@ pub async fn search(
     let description = search_description(lines);
     // Title and description are cut to their limits by `pack`, like every embed.
     let embed = EmbedSpec {
+        author: None,
+        timestamp: None,
         title: t!(&lang, "search-title", query = sanitize_inline(q)),
         url: None,
         description,
