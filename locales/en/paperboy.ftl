@@ -392,7 +392,7 @@ summary-label-new = What's new
 summary-label-method = How it works
 summary-label-results = Results
 summary-label-note = Note
-summary-footer = 🤖 bullets machine-written by { $model }
+summary-footer = 🤖 by { $model }
 
 # forum_mode (a forum channel: one post a day, or one per paper)
 forum-mode-not-a-forum = `forum_mode` only applies to forum channels: this channel gets each day's papers as messages. Leave the option out here.

@@ -355,7 +355,7 @@ summary-label-new = 새로운 점
 summary-label-method = 방법
 summary-label-results = 결과
 summary-label-note = 참고
-summary-footer = 🤖 요약: { $model } (기계 작성)
+summary-footer = 🤖 { $model } 요약
 
 # forum_mode (포럼 채널: 하루에 게시물 하나, 또는 논문마다 하나)
 forum-mode-not-a-forum = `forum_mode`는 포럼 채널에서만 쓸 수 있습니다. 이 채널에는 그날의 논문이 메시지로 올라오니, 이 옵션은 빼 주세요.

@@ -71,8 +71,8 @@ pub use limits::{
 };
 pub use paper::{
     card, card_bullets, link_line, paper_embed, paper_embed_within, stats_line, CardContext,
-    MachineBullets, MachineLine, Overlay, CARD_AUTHORS, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE,
-    PAPER_EMBED_BUDGET,
+    MachineBullets, MachineLine, Overlay, CARD_AUTHORS, CARD_BULLET_CHARS, EMBED_COLOR,
+    MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
 pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};

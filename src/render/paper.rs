@@ -51,6 +51,11 @@ pub const CARD_AUTHORS: usize = 3;
 pub const MIN_PAPERS_PER_MESSAGE: usize = 6;
 /// What [`paper_embed`] trims one paper to: a sixth of a message.
 pub const PAPER_EMBED_BUDGET: usize = MAX_EMBED_CHARS_PER_MESSAGE / MIN_PAPERS_PER_MESSAGE;
+/// What the bullets of a card packed six to a message ([`PAPER_EMBED_BUDGET`]) get in all,
+/// labels included, next to a typical chrome (an 80-character title, the organisation, four
+/// links, three authors, a model's note): what the summaries' prompt tells the model its
+/// bullets really get.
+pub const CARD_BULLET_CHARS: usize = 560;
 /// Hugging Face yellow.
 pub const EMBED_COLOR: u32 = 0xFFD21E;
 
@@ -356,6 +361,23 @@ fn footer(paper: &Paper, matched: &[String], note: Option<&str>, lang: &Language
         let row = build(shown);
         if columns(&row) <= FOOTER_COLUMNS {
             return row;
+        }
+    }
+    // The first author cut to the room the terms and the note leave (the note says who wrote
+    // the bullets: it is kept whole while it fits).
+    let others: Vec<String> = [terms.clone(), note.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let used = columns(&others.join(LINK_SEPARATOR)) + others.len() * columns(LINK_SEPARATOR);
+    if let Some(first) = author_names(&names, 1, &followed, lang) {
+        let room = FOOTER_COLUMNS.saturating_sub(used);
+        if room >= 10 {
+            let parts: Vec<String> = [terms, Some(cut_columns(&first, room)), note]
+                .into_iter()
+                .flatten()
+                .collect();
+            return parts.join(LINK_SEPARATOR);
         }
     }
     cut_columns(&build(1), FOOTER_COLUMNS)
@@ -681,6 +703,62 @@ mod tests {
         let written = card(&p, &[], Some(&m), &cx(&en));
         assert!(written.description.ends_with("• **What's new**: Written."));
         assert!(written.footer.ends_with("· 🤖 m"));
+    }
+
+    /// The room the prompt promises is there on a typical card: three bullets of the asked
+    /// length, together within [`CARD_BULLET_CHARS`], are shown whole.
+    #[test]
+    fn a_typical_card_shows_the_bullets_the_prompt_asks_for_whole() {
+        let mut p = rich(&"T".repeat(80));
+        p.authors = vec![
+            "Zhenda Xie".into(),
+            "Lean Wang".into(),
+            "Yuqing Wang".into(),
+            "Wangding Zeng".into(),
+        ];
+        let each = crate::summaries::validate::MAX_BULLET_CHARS;
+        let text = |c: char| {
+            let mut t = String::new();
+            while t.chars().count() + 6 <= each {
+                t.push_str(&format!("{c}{c}{c}{c}{c} "));
+            }
+            t.trim_end().to_string()
+        };
+        let lines = vec![
+            MachineLine {
+                role: Role::New,
+                label: "What's new".into(),
+                text: text('n'),
+            },
+            MachineLine {
+                role: Role::Method,
+                label: "How it works".into(),
+                text: text('m'),
+            },
+            MachineLine {
+                role: Role::Results,
+                label: "Results".into(),
+                text: text('r'),
+            },
+        ];
+        let total: usize = lines.iter().map(|l| l.text.chars().count()).sum();
+        assert!(total <= CARD_BULLET_CHARS, "{total}");
+        let m = MachineBullets {
+            lines,
+            note: "🤖 by gpt-4o-mini".into(),
+        };
+        let e = card(&p, &[], Some(&m), &cx(&Language::english()));
+        assert!(e.char_count() <= PAPER_EMBED_BUDGET);
+        assert_eq!(
+            e.description
+                .lines()
+                .filter(|l| l.starts_with("• "))
+                .count(),
+            3,
+            "{}",
+            e.description
+        );
+        assert!(!e.description.contains('…'), "{}", e.description);
     }
 
     #[test]

@@ -44,6 +44,17 @@ fn embed_id(embed: &Value) -> Option<String> {
     (!id.is_empty()).then_some(id)
 }
 
+/// Whether a card's footer already names the model that wrote its bullets: the note whole,
+/// or (on a footer cut to its row) the start of it.
+fn shows_note(footer: &str, note: &str) -> bool {
+    if footer.contains(note) {
+        return true;
+    }
+    let last = footer.rsplit(" · ").next().unwrap_or(footer);
+    let cut = last.trim_end_matches('…');
+    cut.chars().count() >= 3 && last.ends_with('…') && note.starts_with(cut)
+}
+
 /// The arXiv ids an index lists, in order (each entry links its paper's arXiv page).
 fn index_ids(content: &str) -> Vec<String> {
     content
@@ -113,7 +124,7 @@ pub fn plan_message(
         };
         !e["footer"]["text"]
             .as_str()
-            .is_some_and(|f| f.contains(&m.note))
+            .is_some_and(|f| shows_note(f, &m.note))
     };
     if !embeds.iter().zip(&ids).any(lacks) {
         return EditPlan::Final;
@@ -206,7 +217,7 @@ mod tests {
                                 text: "FID 2.1 @everyone [a](http://e)".into(),
                             },
                         ],
-                        note: "🤖 bullets machine-written by m".into(),
+                        note: "🤖 by m".into(),
                     }),
                 )
             })
@@ -300,10 +311,7 @@ mod tests {
         for (e, s) in embeds.iter().zip(sent[0]["embeds"].as_array().unwrap()) {
             assert_eq!(e["title"], s["title"]);
             assert_eq!(e["url"], s["url"]);
-            assert!(e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written by m"));
+            assert!(e["footer"]["text"].as_str().unwrap().contains("🤖 by m"));
             let d = e["description"].as_str().unwrap();
             assert!(!d.contains("(http://e)") && !d.contains("@everyone"), "{d}");
         }

@@ -112,13 +112,21 @@ async fn a_forum_in_paper_mode_gets_a_thread_per_paper_with_its_matching_tags() 
             _ => vec![],
         };
         assert_eq!(tags, &want, "paper {i} ({name})");
-        // The starter message is the paper's embed, link line included, nothing else.
+        // The starter message is the paper's card, links included, nothing else.
         assert_eq!(messages.len(), 1, "paper {i}");
         let embeds = messages[0]["embeds"].as_array().unwrap();
         assert_eq!(embeds.len(), 1);
         let description = embeds[0]["description"].as_str().unwrap();
         assert!(
-            description.contains("[arXiv](https://arxiv.org/abs/"),
+            embeds[0]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://arxiv.org/abs/"),
+            "{:#}",
+            embeds[0]
+        );
+        assert!(
+            description.contains("[PDF](https://arxiv.org/pdf/"),
             "{description}"
         );
         if i % 3 == 0 {

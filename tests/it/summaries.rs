@@ -120,10 +120,7 @@ async fn a_post_waits_for_its_summaries_then_carries_them_with_the_model_named()
             "{description}"
         );
         let footer = e["footer"]["text"].as_str().unwrap();
-        assert!(
-            footer.contains(&format!("bullets machine-written by {MODEL}")),
-            "{footer}"
-        );
+        assert!(footer.contains(&format!("🤖 by {MODEL}")), "{footer}");
     }
     // One call per paper, each well-formed (the fake refuses anything else).
     let requests = f.chat.requests();
@@ -174,10 +171,7 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     let embeds = all_embeds(&env.fake.messages(101));
     assert_eq!(embeds.len(), HF_PAPERS);
     for e in &embeds {
-        assert!(!e["footer"]["text"]
-            .as_str()
-            .unwrap()
-            .contains("machine-written"));
+        assert!(!e["footer"]["text"].as_str().unwrap().contains("🤖 by "));
         assert!(!e["description"].as_str().unwrap().contains("What's new"));
     }
     let posted = env.fake.messages(101).len();
@@ -210,10 +204,7 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     assert_eq!(embeds.len(), HF_PAPERS);
     for e in &embeds {
         assert!(
-            e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written"),
+            e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
             "{e}"
         );
         assert!(
@@ -289,9 +280,14 @@ async fn a_prompt_injection_cannot_change_links_structure_or_papers() {
             .next()
             .unwrap()
             .to_string();
-        assert_eq!(e["url"], format!("https://huggingface.co/papers/{id}"));
+        // The title is the paper's one arXiv link; its row of links comes first, untouched.
+        assert_eq!(e["url"], format!("https://arxiv.org/abs/{id}"));
         assert!(
-            description.starts_with(&format!("[arXiv](https://arxiv.org/abs/{id})")),
+            description
+                .lines()
+                .next()
+                .unwrap()
+                .contains(&format!("[PDF](https://arxiv.org/pdf/{id}) · [Hugging Face](https://huggingface.co/papers/{id})")),
             "{description}"
         );
         // Markdown in the answer is shown, not applied.
@@ -578,12 +574,12 @@ async fn a_hundred_channels_in_three_languages_cost_exactly_papers_times_three_c
     let (ko, ko_footer) = first(1_000);
     assert!(ko.contains("• **새로운 점**: 논문 "), "{ko}");
     assert!(
-        ko_footer.contains(&format!("🤖 요약: {MODEL} (기계 작성)")),
+        ko_footer.contains(&format!("🤖 {MODEL} 요약")),
         "{ko_footer}"
     );
     let (en, en_footer) = first(1_004);
     assert!(en.contains("• **What's new**: Paper "), "{en}");
-    assert!(en_footer.contains("machine-written"), "{en_footer}");
+    assert!(en_footer.contains("🤖 by "), "{en_footer}");
     // German summaries; the words around them are English until a German catalog exists.
     let (de, _) = first(1_007);
     assert!(de.contains("• **What's new**: Paper "), "{de}");
@@ -972,12 +968,12 @@ async fn papers_date_shows_the_summaries_stored_in_the_channels_language() {
     assert!(embeds[0]["footer"]["text"]
         .as_str()
         .unwrap()
-        .contains("machine-written by stored-model"));
+        .contains("🤖 by stored-model"));
     // The others keep the digest's own (Korean) bullets, without the note.
     assert!(!embeds[1]["footer"]["text"]
         .as_str()
         .unwrap()
-        .contains("machine-written"));
+        .contains("🤖 by "));
     bot.stop().await;
 }
 
@@ -1024,10 +1020,7 @@ async fn a_persons_alert_dm_carries_the_summaries_in_their_language() {
             "{e}"
         );
         assert!(
-            e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written"),
+            e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
             "{e}"
         );
     }

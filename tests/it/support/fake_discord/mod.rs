@@ -419,6 +419,7 @@ impl FakeDiscord {
                 parent_id: None,
                 deleted: false,
                 forbidden: false,
+                no_threads: false,
                 created: now_iso(),
                 owner_id: None,
                 recipient: None,
@@ -454,6 +455,7 @@ impl FakeDiscord {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,
@@ -477,6 +479,7 @@ impl FakeDiscord {
             parent_id: Some(parent_id),
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: Some(owner_id),
             recipient: None,
@@ -539,6 +542,16 @@ impl FakeDiscord {
             .entry(channel_id)
             .or_insert_with(|| ChannelRec::unknown_text(channel_id));
         rec.forbidden = true;
+    }
+
+    /// Afterwards the bot may not start threads in the channel nor post in its threads (its
+    /// Create Public Threads and Send Messages in Threads taken away): a thread start gets 403
+    /// 50013, a message to one of its threads too, and interactions there lack both in their
+    /// `app_permissions`. Plain messages still go out.
+    pub fn forbid_threads(&self, channel_id: u64) {
+        if let Some(rec) = lock(&self.shared.inner).channels.get_mut(&channel_id) {
+            rec.no_threads = true;
+        }
     }
 
     /// Undoes [`FakeDiscord::forbid_channel`].

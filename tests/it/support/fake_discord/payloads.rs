@@ -3,6 +3,9 @@
 
 use serde_json::{json, Value};
 
+/// CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS.
+const THREAD_PERMISSIONS: u64 = (1 << 35) | (1 << 38);
+
 use super::dm::DM;
 use super::state::{
     now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared, REQUIRE_TAG,
@@ -420,6 +423,15 @@ impl Shared {
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<u64>().ok());
         if let Some(rec) = channel_id.and_then(|c| inner.channels.get(&c)) {
+            // Discord computes what the bot may do in the channel: no thread permissions where
+            // its overwrites take them away.
+            if rec.no_threads {
+                let have: u64 = d["app_permissions"]
+                    .as_str()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                d["app_permissions"] = json!((have & !THREAD_PERMISSIONS).to_string());
+            }
             if let Some(ch) = d.get_mut("channel").filter(|c| c.is_object()) {
                 ch["type"] = json!(rec.kind);
                 if rec.kind != DM {
@@ -507,6 +519,7 @@ impl Shared {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,

@@ -173,6 +173,10 @@ pub(super) struct ChannelRec {
     pub(super) parent_id: Option<u64>,
     pub(super) deleted: bool,
     pub(super) forbidden: bool,
+    /// The bot may not start threads here nor post in them (no Create Public Threads nor Send
+    /// Messages in Threads): a thread start gets 403 50013, and so does a message to one of
+    /// its threads; interactions here say so in `app_permissions`.
+    pub(super) no_threads: bool,
     pub(super) created: String,
     /// A thread's creator; `None`: the bot.
     pub(super) owner_id: Option<u64>,
@@ -191,6 +195,7 @@ impl ChannelRec {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,
