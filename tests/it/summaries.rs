@@ -223,6 +223,89 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     assert_eq!(patches(), posted);
 }
 
+/// A glance day whose summaries come after the post: its cards are edited where they are, in
+/// the thread, and its index's short lines in the channel; once each.
+#[tokio::test]
+async fn a_glance_days_cards_in_its_thread_and_its_index_are_edited_once_when_summaries_come() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101).layout(paperboy::store::Layout::Glance))
+        .await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::ServerError));
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    s.work_once().await;
+    // The wait is over: the day goes out with Hugging Face's own text.
+    env.clock.set(at(env.day, 9, 30));
+    assert!(tick(&d).await.messages_sent > 0);
+    let index = env.fake.messages(101);
+    assert_eq!(index.len(), 1);
+    let thread: u64 = env.fake.threads(101)[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let cards = env.fake.messages(thread).len();
+    assert!(cards >= 3, "{cards}");
+    let before = index[0]["content"].as_str().unwrap().to_string();
+    assert!(
+        !before.contains("proposes a small diffusion model"),
+        "{before}"
+    );
+
+    f.chat.fail_always(None);
+    s.pause_off_for_tests();
+    s.work_once().await;
+    env.clock.set(at(env.day, 10, 0));
+    tick(&d).await;
+    let patches = |path: &str| {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PATCH" && r.path.starts_with(path) && r.status == 200)
+            .count()
+    };
+    assert_eq!(patches(&format!("/channels/{thread}/messages/")), cards);
+    assert_eq!(patches("/channels/101/messages/"), 1);
+    // The cards in the thread carry the model's bullets, named.
+    for m in env.fake.messages(thread) {
+        for e in m["embeds"].as_array().unwrap() {
+            assert!(
+                e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
+                "{e}"
+            );
+            assert!(
+                e["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("**What's new**"),
+                "{e}"
+            );
+        }
+    }
+    // The index keeps its header, papers and last line; its short lines say what is new.
+    let after = env.fake.messages(101)[0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(before.lines().next(), after.lines().next());
+    assert_eq!(before.lines().last(), after.lines().last());
+    assert!(after.contains("-# Paper "), "{after}");
+    assert!(
+        after.contains("proposes a small diffusion model"),
+        "{after}"
+    );
+    // Once: later passes edit nothing more.
+    env.clock.set(at(env.day, 11, 0));
+    tick(&d).await;
+    assert_eq!(patches(&format!("/channels/{thread}/messages/")), cards);
+    assert_eq!(patches("/channels/101/messages/"), 1);
+}
+
 #[tokio::test]
 async fn a_korean_digest_is_the_korean_summary_at_no_cost() {
     let f = fakes().await;
