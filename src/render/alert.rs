@@ -179,7 +179,7 @@ mod tests {
         assert!(!content.contains("@everyone"), "{content}");
         // What one message cannot list is counted, with where to see it.
         let listed = content.lines().filter(|l| l.starts_with("**")).count();
-        assert!(listed < 40 && listed >= 10, "{listed}");
+        assert!((10..40).contains(&listed), "{listed}");
         assert!(
             content.ends_with(&format!(
                 "+{} more: `/papers date day:2024-04-02`",

@@ -236,7 +236,7 @@ pub fn cut_text(text: &str, max: usize) -> String {
                 && head[i + c.len_utf8()..].starts_with(' ')
         })
         .map(|(i, c)| i + c.len_utf8())
-        .last();
+        .next_back();
     if let Some(s) = sentence.filter(|s| chars(&head[..*s]) * 2 >= max) {
         return head[..s].to_string();
     }

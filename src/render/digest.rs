@@ -252,7 +252,10 @@ mod tests {
     /// What each real day costs in the `full` layout, every paper selected (a channel without
     /// keywords): (name, papers, messages, embed characters, cards ending in "…", cards whose
     /// last line is a lone "…").
-    fn full_cost_of_fixture_days() -> Vec<(String, usize, usize, usize, usize, usize)> {
+    /// (name, papers, messages, embed characters, cards ending in "…", on a lone "…").
+    type Cost = (String, usize, usize, usize, usize, usize);
+
+    fn full_cost_of_fixture_days() -> Vec<Cost> {
         fixture_days()
             .into_iter()
             .map(|(name, papers)| {
@@ -322,9 +325,7 @@ mod tests {
             assert!(*cut <= was.4, "{name}");
             assert_eq!(*lone, 0, "{name}");
         }
-        let total = |f: fn(&(String, usize, usize, usize, usize, usize)) -> usize| -> usize {
-            measured.iter().map(f).sum()
-        };
+        let total = |f: fn(&Cost) -> usize| -> usize { measured.iter().map(f).sum() };
         assert_eq!(before.iter().map(|b| b.2).sum::<usize>(), 43);
         assert_eq!(total(|m| m.2), 41);
         assert_eq!(before.iter().map(|b| b.3).sum::<usize>(), 227_426);

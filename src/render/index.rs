@@ -339,7 +339,7 @@ fn cut_to_columns(text: &str, max: usize) -> String {
     // Cut by characters until the shown width fits, then back to a word.
     let mut end = text.len();
     for (i, _) in text.char_indices().rev() {
-        if columns(&visible(&text[..i])) + 1 <= max {
+        if columns(&visible(&text[..i])) < max {
             end = i;
             break;
         }

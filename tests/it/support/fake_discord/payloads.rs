@@ -3,14 +3,15 @@
 
 use serde_json::{json, Value};
 
-/// CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS.
-const THREAD_PERMISSIONS: u64 = (1 << 35) | (1 << 38);
-
 use super::dm::DM;
 use super::state::{
     now_iso, ChannelRec, GuildRec, Inner, InteractionMessage, Itx, Shared, REQUIRE_TAG,
 };
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
+
+/// CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS: what a channel's overwrites take from the
+/// bot where it may not start threads.
+const THREAD_PERMISSIONS: u64 = (1 << 35) | (1 << 38);
 
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
     let embeds = v.and_then(Value::as_array).cloned().unwrap_or_default();

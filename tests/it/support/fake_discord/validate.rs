@@ -441,7 +441,7 @@ pub(super) fn validate_thread_start(errs: &mut FormErrors, body: &Value) {
         }
     }
     if let Some(r) = body.get("rate_limit_per_user").filter(|r| !r.is_null()) {
-        if !r.as_u64().is_some_and(|r| r <= 21_600) {
+        if r.as_u64().is_none_or(|r| r > 21_600) {
             errs.add(
                 &["rate_limit_per_user".to_string()],
                 "NUMBER_TYPE_MAX",
