@@ -129,7 +129,8 @@ fn parse_layout(s: &str) -> Result<paperboy::store::Layout, String> {
 
 /// Everything the bot needs to post: view the channel, send messages with embeds, read the
 /// channel's history (to find a message it may have sent before a crash instead of posting it
-/// twice), and create and post in threads (forum channels get one thread a day).
+/// twice), and create and post in threads (a day's cards go into a thread started from its
+/// index; forum channels get one thread a day).
 pub const INVITE_PERMISSIONS: u64 =
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38);
 

@@ -350,8 +350,11 @@ fn cut_to_columns(text: &str, max: usize) -> String {
             head = &head[..space];
         }
     }
-    // Never end on a dangling escape.
+    // Never end on a dangling escape; a cut after a whole sentence needs no mark.
     let head = head.trim_end().trim_end_matches('\\');
+    if head.ends_with(['.', '!', '?', '。']) {
+        return head.to_string();
+    }
     format!("{head}…")
 }
 
