@@ -378,13 +378,13 @@ impl Deliverer {
                 crate::ops::metrics::message_sent(target.is_person());
                 continue;
             }
-            let to = match (&opener, in_thread) {
+            let mut to = match (&opener, in_thread) {
                 // The index, and anything before it, stays in the channel.
                 (Some(_), false) => dest,
                 _ => thread.unwrap_or(dest),
             };
             // A card in the day's thread records the thread with its id.
-            let into = (in_thread && to != dest).then_some(to);
+            let mut into = (in_thread && to != dest).then_some(to);
             if std::mem::take(&mut look_first) {
                 if let Some(id) = self.find_sent(to, since, &m.body, stats).await {
                     tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
@@ -400,21 +400,37 @@ impl Deliverer {
                     continue;
                 }
             }
-            let sent = self
-                .request(
-                    window,
-                    cancel,
-                    stats,
-                    On429::Retry,
-                    || async {
-                        self.transport
-                            .send_message(to, &m.body)
-                            .await
-                            .map(|msg| msg.id.get())
-                    },
-                    || self.find_sent(to, since, &m.body, stats),
-                )
-                .await;
+            let sent = loop {
+                let sent = self
+                    .request(
+                        window,
+                        cancel,
+                        stats,
+                        On429::Retry,
+                        || async {
+                            self.transport
+                                .send_message(to, &m.body)
+                                .await
+                                .map(|msg| msg.id.get())
+                        },
+                        || self.find_sent(to, since, &m.body, stats),
+                    )
+                    .await;
+                match sent {
+                    // The thread takes no message from the bot (it may start threads but not
+                    // post in them): the day's cards go into the channel from here on.
+                    Err(Stop::Failed(f @ Failure::Gone(_))) if into.is_some() => {
+                        if matches!(&f, Failure::Gone(why) if why == super::failure::CHANNEL_GONE) {
+                            break Err(Stop::Failed(f));
+                        }
+                        self.no_thread_here(target, date, dest, Some(&f), stats)
+                            .await?;
+                        thread = Some(dest);
+                        (to, into) = (dest, None);
+                    }
+                    other => break other,
+                }
+            };
             let message_id = match sent {
                 Ok(id) => id,
                 Err(Stop::Unconfirmed) => {
@@ -545,11 +561,35 @@ impl Deliverer {
                 }
             }
         };
-        // No thread today: the cards follow the index in the channel.
+        if let Some(Failure::Gone(why)) = &refused {
+            if why == super::failure::CHANNEL_GONE {
+                return self
+                    .stopped(target, date, Stop::Failed(Failure::Gone(why.clone())), None)
+                    .await
+                    .map(Err);
+            }
+        }
+        self.no_thread_here(target, date, dest, refused.as_ref(), stats)
+            .await?;
+        Ok(Ok(dest))
+    }
+
+    /// No thread for the day: the cards follow the index in the channel (`dest`, recorded as
+    /// the delivery's thread). Refused for want of a permission (`Gone`), the channel also gets
+    /// the `full` layout from now on, with why, and is told so once.
+    async fn no_thread_here(
+        &self,
+        target: &Target,
+        date: NaiveDate,
+        dest: u64,
+        refused: Option<&Failure>,
+        stats: &Stats,
+    ) -> Result<(), StoreError> {
+        let channel = target.key();
         self.store.record_thread(channel, date, dest).await?;
-        match &refused {
+        match refused {
             Some(Failure::Gone(why)) => {
-                tracing::warn!(channel_id = channel, %date, reason = %why, "cannot start the day's thread; the cards go into the channel, and the channel gets the full layout from now on");
+                tracing::warn!(channel_id = channel, %date, reason = %why, "the day's thread takes nothing from the bot; the cards go into the channel, and the channel gets the full layout from now on");
                 if let Some(sub) = target.channel() {
                     self.store
                         .set_layout(
@@ -569,7 +609,7 @@ impl Deliverer {
                 tracing::warn!(channel_id = channel, %date, "the index's id is unknown, so no thread can be started from it; today's cards go into the channel");
             }
         }
-        Ok(Ok(dest))
+        Ok(())
     }
 
     /// Says in the channel, once (its layout is `full` from now on), why its cards are there

@@ -374,14 +374,14 @@ async fn keywords_add_list_remove_clear_and_caps() {
 
     // Keywords apply to /papers today once the channel is subscribed: "aurora" and
     // "text-to-image" match 3 papers, and "-survey" drops none of them.
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 4).await;
     assert_eq!(
         followup_embeds(&got).len(),
         12,
         "not subscribed: unfiltered"
     );
     bot.reply(MANAGER, &["subscribe"], json!([])).await;
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 1).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
     let embeds: Vec<Value> = got
         .iter()
         .filter(|r| r["kind"] == "callback")
@@ -524,7 +524,7 @@ async fn preview_is_ephemeral_and_uses_the_channel_filter() {
         json!([opt("words", 3, json!("FlexiDreamer"))]),
     )
     .await;
-    let got = bot.invoke(MEMBER, &["preview"], json!([]), 2).await;
+    let got = bot.invoke(MEMBER, &["preview"], json!([]), 3).await;
     assert_eq!(got[0]["body"]["type"], 5);
     assert!(
         got[0]["body"]["data"]["flags"].as_u64().unwrap_or(0) & EPHEMERAL != 0,

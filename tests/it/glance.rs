@@ -230,6 +230,34 @@ async fn where_threads_cannot_be_started_the_cards_go_into_the_channel_and_it_is
     assert_eq!(thread_starts(&env, 100).len(), 1);
 }
 
+/// The bot may start the thread but not post in it: the thread stays empty, the cards go into
+/// the channel, and the channel gets the full layout, told why once; it is not paused.
+#[tokio::test]
+async fn a_thread_the_bot_may_not_post_in_sends_the_cards_to_the_channel_not_a_pause() {
+    let env = Env::new("").await;
+    env.publish(env.day);
+    env.subscribe(sub(100).layout(Layout::Glance)).await;
+    env.fake.forbid_thread_messages(100);
+    env.clock.set(at(env.day, 9, 0));
+    let pass = tick(&env.deliverer()).await;
+    assert_eq!((pass.completed, pass.paused), (1, 0), "{pass}");
+    let thread = id(&env.fake.threads(100)[0]);
+    assert!(env.fake.messages(thread).is_empty());
+    let posted = env.fake.messages(100);
+    assert_eq!(
+        posted.len(),
+        4,
+        "the index, the notice, two messages of cards"
+    );
+    assert_eq!(embeds(&posted), 12);
+    let subscription = env.store.subscription(100).await.unwrap().unwrap();
+    assert!(subscription.enabled);
+    assert_eq!(subscription.layout, Layout::Full);
+    let ledger = env.store.delivery(100, env.day).await.unwrap().unwrap();
+    assert_eq!(ledger.thread_id, Some(100));
+    assert!(ledger.messages.iter().all(|m| m.thread_id.is_none()));
+}
+
 #[tokio::test]
 async fn the_index_layout_posts_the_index_alone_with_where_the_rest_is() {
     let env = Env::new("").await;

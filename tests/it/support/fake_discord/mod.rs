@@ -554,6 +554,15 @@ impl FakeDiscord {
         }
     }
 
+    /// Afterwards the bot may still start threads in the channel but not post in them (its
+    /// Send Messages in Threads taken away): a message to one of its threads gets 403 50013,
+    /// and interactions there lack that permission in their `app_permissions`.
+    pub fn forbid_thread_messages(&self, channel_id: u64) {
+        lock(&self.shared.inner)
+            .no_thread_messages
+            .insert(channel_id);
+    }
+
     /// Undoes [`FakeDiscord::forbid_channel`].
     pub fn allow_channel(&self, channel_id: u64) {
         if let Some(rec) = lock(&self.shared.inner).channels.get_mut(&channel_id) {

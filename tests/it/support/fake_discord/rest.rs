@@ -482,9 +482,10 @@ impl Shared {
             // A thread of a channel where the bot may not send messages in threads.
             Some(c)
                 if (10..=12).contains(&c.kind)
-                    && c.parent_id
-                        .and_then(|p| inner.channels.get(&p))
-                        .is_some_and(|p| p.no_threads) =>
+                    && c.parent_id.is_some_and(|p| {
+                        inner.no_thread_messages.contains(&p)
+                            || inner.channels.get(&p).is_some_and(|p| p.no_threads)
+                    }) =>
             {
                 Err(Reply::missing_permissions())
             }

@@ -89,6 +89,9 @@ pub(super) struct Inner {
     /// Forums' tags (`available_tags`) and `REQUIRE_TAG`, by forum id; a forum not here has
     /// no tags and requires none.
     pub(super) forums: HashMap<u64, ForumRec>,
+    /// Channels whose threads the bot may not post in (no Send Messages in Threads), though it
+    /// may start them: a message to one of their threads gets 403 50013.
+    pub(super) no_thread_messages: HashSet<u64>,
     /// Tags applied to each forum post, by thread id (`applied_tags`).
     pub(super) applied_tags: HashMap<u64, Vec<u64>>,
     pub(super) crossposts: Vec<(u64, u64)>,
