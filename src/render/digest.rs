@@ -3,13 +3,14 @@
 //! `glance` one; or a short notice when nothing is selected.
 //!
 //! # Size budget
-//! A full paper (title, 5–8 Korean bullets, a long author list) is 1,000–2,000 characters, so a
-//! 12-paper day at full length needs 3–4 messages of 6,000 characters. Rather than flood a
-//! channel, each paper embed gets a share of a message: with `n` papers, the fewest messages
-//! that hold at most [`MIN_PAPERS_PER_MESSAGE`] papers each is `m = ceil(n / 6)`, and every embed
-//! is trimmed to `6000 / ceil(n / m)` characters (at least 1,000; up to the whole message for a
-//! single paper). The description (bullets) absorbs the trimming; the author list is shortened to
-//! "… +N more" first. A 12-paper day is 2 messages, a 68-paper day 12.
+//! A full paper (title, 5–8 Korean bullets) is 1,000–2,000 characters, so a 12-paper day at
+//! full length needs 3–4 messages of 6,000 characters. Rather than flood a channel (or a
+//! thread), each card gets a share of a message: with `n` papers, the fewest messages that hold
+//! at most [`MIN_PAPERS_PER_MESSAGE`] papers each is `m = ceil(n / 6)`, and every card is trimmed
+//! to `6000 / ceil(n / m)` characters (at least 1,000; up to the whole message for a single
+//! paper). The bullets absorb the trimming (the method and the note first, see
+//! [`super::bullets`]); the chrome is two rows whatever the budget. A 12-paper day is 2 messages
+//! of cards, a 68-paper day 12.
 
 use chrono::{DateTime, NaiveDate, Utc};
 

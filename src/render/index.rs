@@ -256,19 +256,28 @@ fn fit_message(
 ) -> (String, usize) {
     let want = rest.len().min(MAX_SELECT_OPTIONS);
     let header = header.map(|h| super::sanitise::truncate_chars(h, 300));
+    // Each entry's rows, worked out once: its heading, its title row, its short line's text.
+    let parts: Vec<(Option<String>, String, Option<String>)> = rest[..want]
+        .iter()
+        .map(|(entry, n, heading)| {
+            let short = match &entry.why {
+                Some(why) => Some(escape_inline(&one_line(why))),
+                None => what_is_new(entry.paper, overlay, lang),
+            };
+            (
+                heading.map(|h| super::sanitise::truncate_chars(&one_line(h), 200)),
+                title_row(entry, *n),
+                short,
+            )
+        })
+        .collect();
     let build = |count: usize, cap: Option<usize>, plain_from: usize| {
         let mut lines: Vec<String> = header.iter().cloned().collect();
-        for (k, (entry, n, heading)) in rest[..count].iter().enumerate() {
-            if let Some(h) = heading {
-                lines.push(super::sanitise::truncate_chars(&one_line(h), 200));
-            }
-            lines.push(title_row(entry, *n));
+        for (k, (heading, title, short)) in parts[..count].iter().enumerate() {
+            lines.extend(heading.clone());
+            lines.push(title.clone());
             let short = cap.filter(|_| k < plain_from).and_then(|cap| {
-                let text = match &entry.why {
-                    Some(why) => Some(escape_inline(&one_line(why))),
-                    None => what_is_new(entry.paper, overlay, lang),
-                }?;
-                let cut = cut_to_columns(&text, cap);
+                let cut = cut_to_columns(short.as_deref()?, cap);
                 (!cut.is_empty()).then(|| format!("-# {cut}"))
             });
             lines.extend(short);

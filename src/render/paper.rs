@@ -39,9 +39,9 @@ use crate::language::Language;
 use crate::source::digest::Paper;
 use crate::t;
 
-/// The longest URL put into the link line; a longer one is left out (a cut URL leads nowhere).
+/// The longest URL put into a row of links; a longer one is left out (a cut URL leads nowhere).
 pub(super) const MAX_LINK_URL_CHARS: usize = 300;
-/// The organisation's name is cut to this in the link line and on the author line.
+/// The organisation's name is cut to this on the author line (and in [`link_line`]).
 const MAX_ORG_CHARS: usize = 60;
 const LINK_SEPARATOR: &str = " · ";
 /// Authors a card names before "et al." (an author the reader follows is added).

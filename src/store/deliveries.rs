@@ -1263,6 +1263,56 @@ mod tests {
             assert_eq!(store.delivery(channel, day(2)).await.unwrap(), None);
         }
 
+        async fn a_glance_day_keeps_its_opener_its_thread_and_each_cards_thread(store) {
+            // Channel 5 (an announcement channel) in bulk, channel 6 alone: the index (message
+            // 0) opens the thread, its cards follow in it.
+            let mut plan = msgs("g", 3);
+            plan[0].1[OPENS_THREAD] = json!("Daily Papers — 2025-02-19");
+            let other: Vec<(String, Value)> = msgs("h", 3)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, mut b))| {
+                    if i == 0 {
+                        b[OPENS_THREAD] = json!("Daily Papers — 2025-02-19");
+                    }
+                    (n, b)
+                })
+                .collect();
+            store
+                .plan_deliveries(day(4), None, &[(5, plan)], &HashSet::from([5]), &HashSet::new())
+                .await
+                .unwrap();
+            let single = store.plan_delivery(6, day(4), &other).await.unwrap();
+            for d in [store.delivery(5, day(4)).await.unwrap().unwrap(), single] {
+                let opener = d.opener().expect("the index opens the thread");
+                assert_eq!(opener.idx, 0);
+                assert_eq!(opener.opens_thread.as_deref(), Some("Daily Papers — 2025-02-19"));
+                // What is sent is Discord's message alone.
+                assert!(d.messages.iter().all(|m| m.body.get(OPENS_THREAD).is_none()));
+                assert!(!d.in_thread(0) && d.in_thread(1) && d.in_thread(2));
+            }
+            // Only the index is published to followers.
+            let d = store.delivery(5, day(4)).await.unwrap().unwrap();
+            let publish: Vec<Option<Publish>> = d.messages.iter().map(|m| m.publish.clone()).collect();
+            assert_eq!(publish, vec![Some(Publish::Pending), None, None]);
+
+            // The index, the thread started from it (its id), each card with its thread.
+            store.record_sent(5, day(4), 0, 900).await.unwrap();
+            store.record_thread(5, day(4), 900).await.unwrap();
+            store.record_sent_in(5, day(4), 1, 901, 900).await.unwrap();
+            store.record_sent_in(5, day(4), 2, 902, 900).await.unwrap();
+            let d = store.delivery(5, day(4)).await.unwrap().unwrap();
+            assert_eq!(d.thread_id, Some(900));
+            let threads: Vec<Option<u64>> = d.messages.iter().map(|m| m.thread_id).collect();
+            assert_eq!(threads, vec![None, Some(900), Some(900)]);
+            // A thread, and a card's message in it, lead back to the day and its message.
+            let (channel, date, m) = store.thread_message(900, Some(902)).await.unwrap().unwrap();
+            assert_eq!((channel, date, m.map(|m| m.idx)), (5, day(4), Some(2)));
+            assert_eq!(store.thread_message(900, None).await.unwrap().map(|t| t.0), Some(5));
+            assert_eq!(store.thread_message(12_345, None).await.unwrap(), None);
+            assert!(store.record_thread(9, day(4), 1).await.is_err());
+        }
+
         async fn empty_plan_is_done_immediately(store) {
             let planned = store.plan_delivery(1, day(1), &[]).await.unwrap();
             assert_eq!(planned.status, DeliveryStatus::Done);
