@@ -227,9 +227,10 @@ async fn date_rejects_bad_future_and_missing_days() {
             MEMBER,
             &["date"],
             json!([opt("day", 3, json!("2024-04-02"))]),
-            3,
+            4,
         )
         .await;
+    // The index, then the twelve cards in two messages.
     assert_eq!(followup_embeds(&got).len(), 12);
     bot.stop().await;
 }
