@@ -113,11 +113,24 @@ struct PreviewArgs {
     /// The channel's language (a catalog under `locales/`, e.g. `ko`). Default: English.
     #[arg(long)]
     language: Option<paperboy::language::Language>,
+    /// The channel's layout: `glance` (a new channel's: the index, the cards in a thread),
+    /// `full` (the cards in the channel) or `index` (the index alone).
+    #[arg(long, default_value = "glance", value_parser = parse_layout)]
+    layout: paperboy::store::Layout,
+    /// How many papers the index lists (0: all).
+    #[arg(long, default_value_t = paperboy::store::DEFAULT_INDEX_TOP)]
+    index_top: u32,
+}
+
+fn parse_layout(s: &str) -> Result<paperboy::store::Layout, String> {
+    paperboy::store::Layout::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a layout: glance, full or index"))
 }
 
 /// Everything the bot needs to post: view the channel, send messages with embeds, read the
 /// channel's history (to find a message it may have sent before a crash instead of posting it
-/// twice), and create and post in threads (forum channels get one thread a day).
+/// twice), and create and post in threads (a day's cards go into a thread started from its
+/// index; forum channels get one thread a day).
 pub const INVITE_PERMISSIONS: u64 =
     (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38);
 
@@ -291,22 +304,43 @@ async fn preview(config_path: &Path, args: PreviewArgs) -> anyhow::Result<()> {
         min_votes: args.min_votes,
         top_n: args.top,
     };
-    // The same path as the daily post; with nothing selected it is a single short notice.
-    let messages = render::channel_messages(
+    // The same path as the daily post (a text channel's, in that layout); with nothing
+    // selected it is a single short notice.
+    let top = args.index_top as usize;
+    let shape = match args.layout {
+        paperboy::store::Layout::Full => render::Shape::Full,
+        paperboy::store::Layout::Glance => render::Shape::Glance { top, thread: true },
+        paperboy::store::Layout::Index => render::Shape::Index { top },
+    };
+    let day = render::day_messages(
         digest.date,
         render::DayContent::Digest(&digest, votes_at),
-        &filter,
-        true,
+        render::Reader::Channel {
+            filter: &filter,
+            notify_empty: true,
+            shape,
+        },
         &args
             .language
             .clone()
             .unwrap_or_else(paperboy::language::Language::english),
     );
     if args.json {
-        let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
+        let bodies: Vec<serde_json::Value> = day.messages.iter().map(|m| m.to_json(None)).collect();
         println!("{}", serde_json::to_string_pretty(&bodies)?);
+        // On stderr, so that stdout stays the bodies alone.
+        if let Some((at, name)) = &day.opens_thread {
+            eprintln!(
+                "Messages 1–{} go into the channel; message {} starts the thread \"{name}\", \
+                 and messages {}–{} go into it.",
+                at + 1,
+                at + 1,
+                at + 2,
+                day.messages.len()
+            );
+        }
     } else {
-        print!("{}", render::to_text(&messages));
+        print!("{}", render::day_to_text(&day));
     }
     Ok(())
 }

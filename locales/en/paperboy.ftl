@@ -370,26 +370,18 @@ post-header = 📰 **{ post-day }** · { $count }
 post-fetched-at = fetched { $time }
 post-fetched-now = fetched just now
 post-header-growing = 📰 **{ post-day }** · { $count } **so far** ({ $when }; the day's list grows until the day ends in UTC)
-post-votes-as-of = votes as of { $date } { $time }
 post-empty-no-papers = 📭 **{ post-day }**: the digest has no papers today.
 post-empty-nothing-matched = 🔍 **{ post-day }**: no papers matched this channel's filters today.
 post-empty-not-published = ⏳ **{ post-day }**: the digest isn't published yet. It will be posted once it is.
 post-empty-never-published = 📭 **{ post-day }**: no digest was published for { $date }.
 post-paused = ⏸️ paperboy paused the daily papers for <#{ $channel }>: { $reason }. Fix it, then run `/papers resume` in that channel.
 paper-untitled = (untitled paper)
-paper-footer = Daily Papers · { $date }
-paper-votes = 👍 Votes
-paper-matched = 🔎 Matched
-paper-authors = Authors
-paper-more-authors = +{ $count } more
 link-arxiv = arXiv
 link-pdf = PDF
 link-hugging-face = Hugging Face
 link-code = Code
 link-project = Project
 alert-header = 📬 **Your Daily Papers alerts — { $date }** · { $count } of { $total } papers match your terms (`/alerts list` shows them, `/alerts pause` stops these)
-alert-also-matching = Also matching:
-alert-and-more = …and { $count } more: `/papers date day:{ $iso }`
 reply-in-digest = { $count ->
     [one] 1 paper is in the digest; add `all:True` to see it.
    *[other] { $count } papers are in the digest; add `all:True` to see them.
@@ -400,7 +392,7 @@ summary-label-new = What's new
 summary-label-method = How it works
 summary-label-results = Results
 summary-label-note = Note
-summary-footer = 🤖 bullets machine-written by { $model }
+summary-footer = 🤖 by { $model }
 
 # forum_mode (a forum channel: one post a day, or one per paper)
 forum-mode-not-a-forum = `forum_mode` only applies to forum channels: this channel gets each day's papers as messages. Leave the option out here.
@@ -489,3 +481,39 @@ ask-no-text = The paper's text cannot be fetched from arXiv right now: try again
 ask-model-failed = The model could not answer right now: try again in a few minutes. Your question was not counted.
 ask-declined = The model declined to answer this question.
 ask-empty = The model gave no usable answer: try asking differently.
+## The day at a glance (issue 26): the index, the cards, the layout of a channel's day.
+
+cmd-papers-subscribe-opt-layout-name = layout
+cmd-papers-subscribe-opt-layout-desc = The day: top papers first, cards in a thread (glance); all cards (full); the top alone (index)
+cmd-papers-subscribe-opt-layout-choice-glance = glance
+cmd-papers-subscribe-opt-layout-choice-full = full
+cmd-papers-subscribe-opt-layout-choice-index = index
+cmd-papers-subscribe-opt-index_top-name = index_top
+cmd-papers-subscribe-opt-index_top-desc = How many papers the day's list shows first (default 10, 0 = all)
+cmd-papers-settings-opt-layout-name = layout
+cmd-papers-settings-opt-layout-desc = Change: top papers first, cards in a thread (glance); all cards (full); the top alone (index)
+cmd-papers-settings-opt-layout-choice-glance = glance
+cmd-papers-settings-opt-layout-choice-full = full
+cmd-papers-settings-opt-layout-choice-index = index
+cmd-papers-settings-opt-index_top-name = index_top
+cmd-papers-settings-opt-index_top-desc = Change: how many papers the day's list shows first (0 = all)
+paper-et-al = et al.
+link-hugging-face-short = HF
+index-top-by-votes = top { $count } by votes
+index-all-in-thread = All { $total } cards are in the thread ↓
+index-more-in-thread = +{ $count } more · all { $total } cards are in the thread ↓
+index-more-below = +{ $count } more below ↓
+index-more-command = +{ $count } more: `/papers date day:{ $iso }`
+layout-top = the top { $count }
+layout-top-all = every paper
+layout-glance = the day at a glance: { $top } by votes first, every card in a thread (`glance`)
+layout-full = every card in the channel (`full`)
+layout-index = { $top } by votes, no cards (`index`)
+layout-now = Layout: { $layout }.
+layout-changed = The layout is now { $layout }, from the next post on.
+layout-no-threads = paperboy may not start threads here ({ $why }), so every card is posted in the channel (`full`). Give it those permissions, then choose `/papers settings layout:glance`.
+layout-needs-threads = To start each day's thread here paperboy needs { $list }. Give it those permissions first, or choose `layout:full`.
+layout-fell-back = 🧵 paperboy could not start today's thread here (it needs Create Public Threads and Send Messages in Threads), so today's cards are in the channel, and so will every day's be (`full`). Give it those permissions, then choose `/papers settings layout:glance` to have the thread back.
+reason-no-threads = paperboy may not start threads in this channel (it needs Create Public Threads and Send Messages in Threads), so each day's cards are posted in the channel
+perm-create-public-threads = Create Public Threads
+settings-field-layout = Layout

@@ -336,26 +336,18 @@ post-header = 📰 **{ post-day }** · { $count }
 post-fetched-at = { $time }에 가져옴
 post-fetched-now = 방금 가져옴
 post-header-growing = 📰 **{ post-day }** · **지금까지** { $count } ({ $when }; 이날의 목록은 UTC 기준 하루가 끝날 때까지 늘어납니다)
-post-votes-as-of = { $date } { $time } 기준 추천 수
 post-empty-no-papers = 📭 **{ post-day }**: 오늘 다이제스트에는 논문이 없습니다.
 post-empty-nothing-matched = 🔍 **{ post-day }**: 오늘은 이 채널의 필터에 맞는 논문이 없습니다.
 post-empty-not-published = ⏳ **{ post-day }**: 다이제스트가 아직 나오지 않았습니다. 나오는 대로 게시합니다.
 post-empty-never-published = 📭 **{ post-day }**: { $date }에는 다이제스트가 나오지 않았습니다.
 post-paused = ⏸️ paperboy가 <#{ $channel }>의 데일리 페이퍼 게시를 멈췄습니다: { $reason }. 문제를 해결한 뒤 그 채널에서 `/논문 재개`를 실행하세요.
 paper-untitled = (제목 없는 논문)
-paper-footer = 데일리 페이퍼 · { $date }
-paper-votes = 👍 추천
-paper-matched = 🔎 일치
-paper-authors = 저자
-paper-more-authors = 외 { $count }명
 link-arxiv = arXiv
 link-pdf = PDF
 link-hugging-face = Hugging Face
 link-code = 코드
 link-project = 프로젝트
 alert-header = 📬 **내 데일리 페이퍼 알림 — { $date }** · 논문 { $total }편 중 { $count }편이 내 조건에 맞습니다 (`/알림 목록`으로 조건 보기, `/알림 일시정지`로 멈추기)
-alert-also-matching = 그 밖에 맞는 논문:
-alert-and-more = …외 { $count }편: `/논문 날짜 날짜:{ $iso }`
 reply-in-digest = 다이제스트에는 논문 { $count }편이 있습니다. 보려면 `전체:True`를 더하세요.
 reply-and-more = …외 논문 { $count }편. `/논문 키워드 추가`나 `/논문 검색`으로 좁혀 보세요.
 ## 요약: 모델이 쓴 항목의 이름표와, 어느 모델이 썼는지 밝히는 꼬리말.
@@ -363,7 +355,7 @@ summary-label-new = 새로운 점
 summary-label-method = 방법
 summary-label-results = 결과
 summary-label-note = 참고
-summary-footer = 🤖 요약: { $model } (기계 작성)
+summary-footer = 🤖 { $model } 요약
 
 # forum_mode (포럼 채널: 하루에 게시물 하나, 또는 논문마다 하나)
 forum-mode-not-a-forum = `forum_mode`는 포럼 채널에서만 쓸 수 있습니다. 이 채널에는 그날의 논문이 메시지로 올라오니, 이 옵션은 빼 주세요.
@@ -446,3 +438,39 @@ ask-no-text = 지금은 arXiv에서 논문 본문을 가져올 수 없습니다.
 ask-model-failed = 지금은 모델이 답할 수 없습니다. 몇 분 뒤에 다시 시도해 주세요. 이번 질문은 횟수에 세지 않았습니다.
 ask-declined = 모델이 이 질문에 답하기를 거절했습니다.
 ask-empty = 모델이 쓸 만한 답을 내지 못했습니다. 질문을 바꿔서 다시 해 보세요.
+## 한눈에 보는 하루 (이슈 26): 목록, 카드, 채널의 게시 방식.
+
+cmd-papers-subscribe-opt-layout-name = 게시방식
+cmd-papers-subscribe-opt-layout-desc = 하루 게시: 상위 논문 먼저, 카드는 스레드에(glance) · 모든 카드(full) · 상위 목록만(index)
+cmd-papers-subscribe-opt-layout-choice-glance = 한눈에 보기 (glance)
+cmd-papers-subscribe-opt-layout-choice-full = 모든 카드 (full)
+cmd-papers-subscribe-opt-layout-choice-index = 목록만 (index)
+cmd-papers-subscribe-opt-index_top-name = 목록개수
+cmd-papers-subscribe-opt-index_top-desc = 하루 목록에 먼저 보일 논문 수 (기본값 10, 0 = 전부)
+cmd-papers-settings-opt-layout-name = 게시방식
+cmd-papers-settings-opt-layout-desc = 바꾸기: 상위 논문 먼저, 카드는 스레드에(glance) · 모든 카드(full) · 상위 목록만(index)
+cmd-papers-settings-opt-layout-choice-glance = 한눈에 보기 (glance)
+cmd-papers-settings-opt-layout-choice-full = 모든 카드 (full)
+cmd-papers-settings-opt-layout-choice-index = 목록만 (index)
+cmd-papers-settings-opt-index_top-name = 목록개수
+cmd-papers-settings-opt-index_top-desc = 바꾸기: 하루 목록에 먼저 보일 논문 수 (0 = 전부)
+paper-et-al = 외
+link-hugging-face-short = HF
+index-top-by-votes = 추천 수 상위 { $count }편
+index-all-in-thread = 카드 { $total }장은 모두 스레드에 있습니다 ↓
+index-more-in-thread = 외 { $count }편 · 카드 { $total }장은 모두 스레드에 있습니다 ↓
+index-more-below = 외 { $count }편은 아래에 ↓
+index-more-command = 외 { $count }편: `/논문 날짜 날짜:{ $iso }`
+layout-top = 상위 { $count }편
+layout-top-all = 모든 논문
+layout-glance = 한눈에 보기: 추천 수 { $top }을 먼저, 모든 카드는 스레드에 (`glance`)
+layout-full = 모든 카드를 채널에 (`full`)
+layout-index = 추천 수 { $top }만, 카드 없이 (`index`)
+layout-now = 게시 방식: { $layout }.
+layout-changed = 다음 게시부터 게시 방식이 { $layout }(으)로 바뀝니다.
+layout-no-threads = paperboy가 이 채널에서 스레드를 만들 수 없어서({ $why }) 모든 카드를 채널에 올립니다(`full`). 그 권한을 준 다음 `/논문 설정 게시방식:glance`를 고르세요.
+layout-needs-threads = 이 채널에서 매일 스레드를 만들려면 paperboy에게 { $list } 권한이 필요합니다. 먼저 권한을 주거나 `게시방식:full`을 고르세요.
+layout-fell-back = 🧵 paperboy가 이 채널에서 오늘의 스레드를 만들지 못했습니다(공개 스레드 만들기와 스레드에서 메시지 보내기 권한이 필요합니다). 그래서 오늘의 카드는 채널에 올렸고, 앞으로도 매일 채널에 올립니다(`full`). 그 권한을 준 다음 `/논문 설정 게시방식:glance`를 고르면 스레드로 돌아갑니다.
+reason-no-threads = paperboy가 이 채널에서 스레드를 만들 수 없어서(공개 스레드 만들기와 스레드에서 메시지 보내기 권한이 필요합니다) 매일의 카드를 채널에 올립니다
+perm-create-public-threads = 공개 스레드 만들기
+settings-field-layout = 게시 방식

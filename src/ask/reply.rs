@@ -63,6 +63,8 @@ pub fn answer_message(a: &Answered<'_>, lang: &Language) -> MessageSpec {
             fields: Vec::new(),
             footer: t!(lang, footer_key, model = plain_line(a.model, 100)),
             color: Some(EMBED_COLOR),
+            author: None,
+            timestamp: None,
         }],
         menu: None,
     }

@@ -61,6 +61,12 @@ pub const MISSING_PERMISSIONS: &str = "paperboy lacks permission to post here (D
 pub const DMS_CLOSED: &str = "Discord does not let paperboy send this user direct messages \
                               (50007: their DMs are closed, or they share no server with the bot)";
 
+/// Why a channel gets the `full` layout although `glance` was asked for: a day's thread
+/// cannot be started there (recorded as the layout's note, shown by `/papers settings`).
+pub const NO_THREADS: &str = "paperboy may not start threads in this channel (it needs Create \
+                              Public Threads and Send Messages in Threads), so each day's cards \
+                              are posted in the channel";
+
 /// A recorded reason in `lang`: the refusals above in the reader's words, anything else (an
 /// error from outside, for the curious) as recorded.
 pub fn reason_words(reason: &str, lang: &Language) -> String {
@@ -70,6 +76,7 @@ pub fn reason_words(reason: &str, lang: &Language) -> String {
         MISSING_ACCESS => "reason-missing-access",
         MISSING_PERMISSIONS => "reason-missing-permissions",
         DMS_CLOSED => "reason-dms-closed",
+        NO_THREADS => "reason-no-threads",
         other => return other.to_string(),
     };
     t!(lang, key)
@@ -95,6 +102,8 @@ pub fn classify_status(status: u16, code: isize, message: &str) -> Failure {
             "the channel no longer takes messages (Discord: 50008, its type changed)".to_string(),
         ),
         (400, 40033) => Failure::AlreadyDone,
+        // "A thread has already been created for this message": the thread exists.
+        (400, 160004) => Failure::AlreadyDone,
         // A forum now requiring a tag paperboy could not choose: a setting its members fix.
         (400, 40067) => Failure::Gone(format!(
             "the forum requires a tag on every post (Discord: 400, code 40067: {message}); add a tag paperboy may apply, e.g. `papers`"
@@ -144,6 +153,7 @@ mod tests {
             MISSING_ACCESS,
             MISSING_PERMISSIONS,
             DMS_CLOSED,
+            NO_THREADS,
         ] {
             assert_eq!(reason_words(reason, &en), reason);
             let words = reason_words(reason, &ko);
@@ -184,6 +194,14 @@ mod tests {
             Failure::Rejected(_)
         ));
         assert_eq!(classify_status(400, 40033, ""), Failure::AlreadyDone);
+        assert_eq!(
+            classify_status(
+                400,
+                160004,
+                "A thread has already been created for this message"
+            ),
+            Failure::AlreadyDone
+        );
         // A forum that requires a tag is a setting to fix, like a permission: pause and say so.
         assert!(
             matches!(classify_status(400, 40067, "A tag is required to create a forum post in this channel"), Failure::Gone(r) if r.contains("requires a tag"))

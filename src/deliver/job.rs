@@ -118,6 +118,7 @@ impl Deliverer {
                                         content,
                                         filter,
                                         u.target.notify_empty(),
+                                        u.target.shape(),
                                         overlay_of(date),
                                         &lang,
                                     )

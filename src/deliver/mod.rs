@@ -74,6 +74,6 @@ pub mod transport;
 pub mod weekly;
 
 pub use engine::{Deliverer, PassSummary, Tuning};
-pub use failure::{classify_status, is_unauthorized, reason_words, Failure};
+pub use failure::{classify_status, is_unauthorized, reason_words, Failure, NO_THREADS};
 pub use scheduler::{run_scheduler, RunSummary};
 pub use send::{fingerprint, pause_notice, MAX_DELIVERY_ATTEMPTS, UNKNOWN_MESSAGE_ID};

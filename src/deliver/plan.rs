@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 use crate::config::ScheduleConfig;
 use crate::deliver::forum::PlannedPost;
 use crate::language::Language;
-use crate::render::Reader;
+use crate::render::{Reader, Shape};
 use crate::select::filter::Filter;
-use crate::store::MAX_NONCE_CHARS;
+use crate::store::{MAX_NONCE_CHARS, OPENS_THREAD};
 
 // What a day looks like is decided in `render` (one path for every reader); re-exported here,
 // where the engine has always found it.
@@ -85,17 +85,21 @@ impl RenderCache {
         notify_empty: bool,
         lang: &Language,
     ) -> Arc<Vec<Value>> {
-        self.bodies_with(date, day, filter, notify_empty, None, lang)
+        self.bodies_with(date, day, filter, notify_empty, Shape::Full, None, lang)
     }
 
-    /// [`RenderCache::bodies`] with the machine-written bullets of `overlay` (a language and
-    /// its overlay: one overlay per language and date in a pass, so the language keys it).
+    /// [`RenderCache::bodies`] in `shape`, with the machine-written bullets of `overlay` (a
+    /// language and its overlay: one overlay per language and date in a pass, so the language
+    /// keys it). The message a thread is started from carries the thread's name under
+    /// [`OPENS_THREAD`] (the ledger keeps it apart from the body it sends).
+    #[allow(clippy::too_many_arguments)]
     pub fn bodies_with(
         &mut self,
         date: NaiveDate,
         day: DayContent<'_>,
         filter: &Filter,
         notify_empty: bool,
+        shape: Shape,
         overlay: Option<(&str, &crate::render::Overlay)>,
         lang: &Language,
     ) -> Arc<Vec<Value>> {
@@ -107,7 +111,7 @@ impl RenderCache {
         let key = (
             date,
             format!(
-                "{}|{:?}|{kind}|{:?}|{}|{lang}",
+                "{}|{:?}|{shape:?}|{kind}|{:?}|{}|{lang}",
                 notify_empty,
                 filter,
                 day.fetched_at(),
@@ -117,22 +121,25 @@ impl RenderCache {
         self.bodies
             .entry(key)
             .or_insert_with(|| {
-                Arc::new(
-                    crate::render::day_messages_with(
-                        date,
-                        day,
-                        crate::render::Reader::Channel {
-                            filter,
-                            notify_empty,
-                        },
-                        overlay.map(|(_, o)| o),
-                        lang,
-                    )
-                    .messages
-                    .iter()
-                    .map(|m| m.to_json(None))
-                    .collect(),
-                )
+                let shown = crate::render::day_messages_with(
+                    date,
+                    day,
+                    crate::render::Reader::Channel {
+                        filter,
+                        notify_empty,
+                        shape,
+                    },
+                    overlay.map(|(_, o)| o),
+                    lang,
+                );
+                let mut bodies: Vec<Value> =
+                    shown.messages.iter().map(|m| m.to_json(None)).collect();
+                if let Some((at, name)) = &shown.opens_thread {
+                    if let Some(map) = bodies.get_mut(*at).and_then(Value::as_object_mut) {
+                        map.insert(OPENS_THREAD.into(), Value::String(name.clone()));
+                    }
+                }
+                Arc::new(bodies)
             })
             .clone()
     }

@@ -328,9 +328,31 @@ impl Deliverer {
                 .publish(channel, date, m.idx, id, window, cancel, stats)
                 .await?;
         }
+        // A glance day: the index in the channel, a thread started from its last message, the
+        // cards in the thread.
+        let opener = delivery.opener().map(|o| {
+            (
+                o.idx,
+                o.opens_thread.clone().unwrap_or_default(),
+                o.message_id,
+            )
+        });
+        let mut opener_id = opener.as_ref().and_then(|(_, _, id)| *id);
         for m in delivery.unsent() {
             if cancel.is_cancelled() {
                 return Ok(Outcome::Pending { unsure: false });
+            }
+            let in_thread = opener.as_ref().is_some_and(|(o, _, _)| m.idx > *o);
+            if in_thread && thread.is_none() {
+                // Sent (in order) before this one, in this run or an earlier one.
+                let (_, name, _) = opener.as_ref().expect("in a thread only after an opener");
+                match self
+                    .open_thread(target, date, dest, opener_id, name, window, cancel, stats)
+                    .await?
+                {
+                    Ok(t) => thread = Some(t),
+                    Err(outcome) => return Ok(outcome),
+                }
             }
             if forum && thread.is_none() {
                 let id = match self
@@ -356,11 +378,20 @@ impl Deliverer {
                 crate::ops::metrics::message_sent(target.is_person());
                 continue;
             }
-            let to = thread.unwrap_or(dest);
+            let mut to = match (&opener, in_thread) {
+                // The index, and anything before it, stays in the channel.
+                (Some(_), false) => dest,
+                _ => thread.unwrap_or(dest),
+            };
+            // A card in the day's thread records the thread with its id.
+            let mut into = (in_thread && to != dest).then_some(to);
             if std::mem::take(&mut look_first) {
                 if let Some(id) = self.find_sent(to, since, &m.body, stats).await {
                     tracing::info!(channel_id = channel, %date, idx = m.idx, message_id = id, "message of an earlier attempt found on Discord; not sending it again");
-                    self.store.record_sent(channel, date, m.idx, id).await?;
+                    self.record(channel, date, m.idx, id, into).await?;
+                    if m.opens_thread.is_some() {
+                        opener_id = Some(id);
+                    }
                     if m.publish.is_some() {
                         settled &= self
                             .publish(channel, date, m.idx, id, window, cancel, stats)
@@ -369,29 +400,47 @@ impl Deliverer {
                     continue;
                 }
             }
-            let sent = self
-                .request(
-                    window,
-                    cancel,
-                    stats,
-                    On429::Retry,
-                    || async {
-                        self.transport
-                            .send_message(to, &m.body)
-                            .await
-                            .map(|msg| msg.id.get())
-                    },
-                    || self.find_sent(to, since, &m.body, stats),
-                )
-                .await;
+            let sent = loop {
+                let sent = self
+                    .request(
+                        window,
+                        cancel,
+                        stats,
+                        On429::Retry,
+                        || async {
+                            self.transport
+                                .send_message(to, &m.body)
+                                .await
+                                .map(|msg| msg.id.get())
+                        },
+                        || self.find_sent(to, since, &m.body, stats),
+                    )
+                    .await;
+                match sent {
+                    // The thread takes no message from the bot (it may start threads but not
+                    // post in them): the day's cards go into the channel from here on.
+                    Err(Stop::Failed(f @ Failure::Gone(_))) if into.is_some() => {
+                        if matches!(&f, Failure::Gone(why) if why == super::failure::CHANNEL_GONE) {
+                            break Err(Stop::Failed(f));
+                        }
+                        self.no_thread_here(target, date, dest, Some(&f), stats)
+                            .await?;
+                        thread = Some(dest);
+                        (to, into) = (dest, None);
+                    }
+                    other => break other,
+                }
+            };
             let message_id = match sent {
                 Ok(id) => id,
                 Err(Stop::Unconfirmed) => {
                     // It went out; its id is unknown, so it cannot be published.
                     tracing::warn!(channel_id = channel, %date, idx = m.idx, "Discord accepted a message but its answer could not be read, and it was not found afterwards; recorded as sent without an id");
-                    self.store
-                        .record_sent(channel, date, m.idx, UNKNOWN_MESSAGE_ID)
+                    self.record(channel, date, m.idx, UNKNOWN_MESSAGE_ID, into)
                         .await?;
+                    if m.opens_thread.is_some() {
+                        opener_id = Some(UNKNOWN_MESSAGE_ID);
+                    }
                     if m.publish.is_some() {
                         self.store
                             .record_published(
@@ -408,9 +457,10 @@ impl Deliverer {
                 }
                 Err(stop) => return self.stopped(target, date, stop, Some(&m.body)).await,
             };
-            self.store
-                .record_sent(channel, date, m.idx, message_id)
-                .await?;
+            self.record(channel, date, m.idx, message_id, into).await?;
+            if m.opens_thread.is_some() {
+                opener_id = Some(message_id);
+            }
             stats.messages.fetch_add(1, Ordering::Relaxed);
             crate::ops::metrics::message_sent(target.is_person());
             if m.publish.is_some() {
@@ -427,6 +477,172 @@ impl Deliverer {
             .finish_delivery(channel, date, DeliveryStatus::Done)
             .await?;
         Ok(Outcome::Done)
+    }
+
+    /// Records a sent message: in the channel, or in the day's thread `into`.
+    async fn record(
+        &self,
+        channel: u64,
+        date: NaiveDate,
+        idx: u32,
+        message_id: u64,
+        into: Option<u64>,
+    ) -> Result<(), StoreError> {
+        match into {
+            Some(thread) => {
+                self.store
+                    .record_sent_in(channel, date, idx, message_id, thread)
+                    .await
+            }
+            None => self.store.record_sent(channel, date, idx, message_id).await,
+        }
+    }
+
+    /// The thread of a glance day, started from its index message `opener` (a thread started
+    /// from a message has the message's id) and recorded on the delivery. Starting it is
+    /// idempotent: Discord answers a second start with 160004 ("a thread has already been
+    /// created for this message"), which is that thread, so a start of unknown fate (a crash,
+    /// a timeout) is simply tried again. Where a thread cannot be started (the bot may not:
+    /// 403; the channel takes none; the index's id is unknown) the cards go into the channel
+    /// itself (recorded as the delivery's thread); a missing permission also sets the channel's
+    /// layout to `full`, with why, and says so in the channel once. `Err` is how the delivery
+    /// ends when the start stopped otherwise (shutting down, retries used up).
+    #[allow(clippy::too_many_arguments)]
+    async fn open_thread(
+        &self,
+        target: &Target,
+        date: NaiveDate,
+        dest: u64,
+        opener: Option<u64>,
+        name: &str,
+        window: &mut ChannelWindow,
+        cancel: &CancellationToken,
+        stats: &Stats,
+    ) -> Result<Result<u64, Outcome>, StoreError> {
+        let channel = target.key();
+        let message = opener.filter(|id| *id != UNKNOWN_MESSAGE_ID);
+        let refused = match message {
+            None => None,
+            Some(message) => {
+                let body = serde_json::json!({
+                    "name": name,
+                    "auto_archive_duration": crate::render::THREAD_ARCHIVE_MINUTES,
+                });
+                let started = self
+                    .request(
+                        window,
+                        cancel,
+                        stats,
+                        On429::Retry,
+                        || self.transport.start_thread(dest, message, &body),
+                        || async { None },
+                    )
+                    .await;
+                match started {
+                    Ok(thread) => {
+                        self.store.record_thread(channel, date, thread).await?;
+                        tracing::debug!(channel_id = channel, %date, thread_id = thread, "the day's thread started from its index");
+                        return Ok(Ok(thread));
+                    }
+                    // Started already (by an attempt whose answer was lost): the same id.
+                    Err(Stop::Failed(Failure::AlreadyDone)) | Err(Stop::Unconfirmed) => {
+                        self.store.record_thread(channel, date, message).await?;
+                        return Ok(Ok(message));
+                    }
+                    Err(Stop::Failed(Failure::Unauthorized)) => {
+                        self.token_refused();
+                        return Ok(Err(Outcome::Abort));
+                    }
+                    Err(Stop::Failed(f @ (Failure::Gone(_) | Failure::Rejected(_)))) => Some(f),
+                    Err(Stop::Failed(f @ Failure::Invalid(_))) => Some(f),
+                    Err(stop @ (Stop::Cancelled | Stop::Exhausted(_) | Stop::Failed(_))) => {
+                        return self.stopped(target, date, stop, None).await.map(Err);
+                    }
+                }
+            }
+        };
+        if let Some(Failure::Gone(why)) = &refused {
+            if why == super::failure::CHANNEL_GONE {
+                return self
+                    .stopped(target, date, Stop::Failed(Failure::Gone(why.clone())), None)
+                    .await
+                    .map(Err);
+            }
+        }
+        self.no_thread_here(target, date, dest, refused.as_ref(), stats)
+            .await?;
+        Ok(Ok(dest))
+    }
+
+    /// No thread for the day: the cards follow the index in the channel (`dest`, recorded as
+    /// the delivery's thread). Refused for want of a permission (`Gone`), the channel also gets
+    /// the `full` layout from now on, with why, and is told so once.
+    async fn no_thread_here(
+        &self,
+        target: &Target,
+        date: NaiveDate,
+        dest: u64,
+        refused: Option<&Failure>,
+        stats: &Stats,
+    ) -> Result<(), StoreError> {
+        let channel = target.key();
+        self.store.record_thread(channel, date, dest).await?;
+        match refused {
+            Some(Failure::Gone(why)) => {
+                tracing::warn!(channel_id = channel, %date, reason = %why, "the day's thread takes nothing from the bot; the cards go into the channel, and the channel gets the full layout from now on");
+                if let Some(sub) = target.channel() {
+                    self.store
+                        .set_layout(
+                            sub.channel_id,
+                            crate::store::Layout::Full,
+                            None,
+                            Some(super::failure::NO_THREADS),
+                        )
+                        .await?;
+                    self.tell_no_threads(sub, dest, stats).await;
+                }
+            }
+            Some(other) => {
+                tracing::warn!(channel_id = channel, %date, error = %other, "cannot start the day's thread; today's cards go into the channel");
+            }
+            None => {
+                tracing::warn!(channel_id = channel, %date, "the index's id is unknown, so no thread can be started from it; today's cards go into the channel");
+            }
+        }
+        Ok(())
+    }
+
+    /// Says in the channel, once (its layout is `full` from now on), why its cards are there
+    /// and not in a thread. Any failure is only logged: the reason stays in `/papers settings`.
+    async fn tell_no_threads(&self, sub: &Subscription, dest: u64, stats: &Stats) {
+        let lang = sub
+            .language
+            .clone()
+            .unwrap_or_else(|| self.config.default_language());
+        let body = serde_json::json!({
+            "content": t!(&lang, "layout-fell-back"),
+            "allowed_mentions": { "parse": [] },
+        });
+        self.limiter.acquire().await;
+        stats.requests.fetch_add(1, Ordering::Relaxed);
+        match tokio::time::timeout(
+            self.tuning.request_timeout,
+            self.transport.send_message(dest, &body),
+        )
+        .await
+        {
+            Ok(Ok(_)) => tracing::info!(
+                channel_id = sub.channel_id,
+                "told the channel why its cards are not in a thread"
+            ),
+            Ok(Err(e)) => {
+                tracing::info!(channel_id = sub.channel_id, error = %e.failure, "could not tell the channel why its cards are not in a thread")
+            }
+            Err(_) => tracing::info!(
+                channel_id = sub.channel_id,
+                "telling the channel why its cards are not in a thread timed out"
+            ),
+        }
     }
 
     /// The person's DM channel: remembered, or opened now (opening is idempotent on Discord's

@@ -209,8 +209,26 @@ impl Deliverer {
                 .iter()
                 .map(|m| m.body["embeds"].as_array().map_or(0, Vec::len))
                 .sum();
+            // The terms each card shows, as the post's filter found them.
+            let filter = match subs.get(&channel).and_then(|t| t.channel()) {
+                Some(sub) => {
+                    let keywords = self.store.keywords(channel).await?;
+                    crate::deliver::settings::filter_for(Some(sub), &keywords).compile()
+                }
+                None => crate::select::filter::Filter::default().compile(),
+            };
+            let matched = |p: &crate::source::digest::Paper| filter.matches(p).unwrap_or_default();
             for m in &messages {
-                match plan_message(&m.body, &day.digest, overlay, pending, date, total, &chrome) {
+                match plan_message(
+                    &m.body,
+                    &day.digest,
+                    overlay,
+                    pending,
+                    date,
+                    total,
+                    &chrome,
+                    &matched,
+                ) {
                     EditPlan::Wait => {}
                     EditPlan::Final => {
                         self.store.plan_edit(channel, date, m.idx, None).await?;

@@ -10,7 +10,8 @@ use crate::channel_kind::ChannelKind;
 use crate::config::ScheduleConfig;
 use crate::deliver::schedule::ChannelSchedule;
 use crate::language::Language;
-use crate::store::{AlertUser, ForumMode, Subscription};
+use crate::render::Shape;
+use crate::store::{AlertUser, ForumMode, Layout, Subscription};
 
 /// A post's recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +125,27 @@ impl Target {
         matches!(self, Target::Channel(s) if s.channel_kind == ChannelKind::Forum && s.forum_mode == ForumMode::Paper)
     }
 
+    /// What its day looks like: its layout, with the cards in a thread started from the index
+    /// where a thread can be started (a text or announcement channel), and after the index in
+    /// a forum's day post or a thread. A person's DM and a weekly post have their own shape.
+    pub fn shape(&self) -> Shape {
+        let Target::Channel(s) = self else {
+            return Shape::Full;
+        };
+        let top = s.index_top() as usize;
+        match s.layout {
+            Layout::Full => Shape::Full,
+            Layout::Index => Shape::Index { top },
+            Layout::Glance => Shape::Glance {
+                top,
+                thread: matches!(
+                    s.channel_kind,
+                    ChannelKind::Text | ChannelKind::Announcement
+                ),
+            },
+        }
+    }
+
     /// Whether a day without papers gets a notice (people never get an empty DM).
     pub fn notify_empty(&self) -> bool {
         matches!(self, Target::Channel(s) if s.notify_empty)
@@ -186,5 +208,30 @@ mod tests {
         assert!(!channel(ChannelKind::Forum, ForumMode::Day).posts_per_paper());
         // Paper mode means nothing outside a forum: a text channel keeps its packed post.
         assert!(!channel(ChannelKind::Text, ForumMode::Paper).posts_per_paper());
+    }
+
+    #[test]
+    fn the_cards_go_into_a_thread_only_where_one_can_be_started() {
+        let now = chrono::Utc::now();
+        let shape = |kind, layout| {
+            let mut s = Subscription::with_defaults(2, now);
+            s.channel_kind = kind;
+            s.layout = layout;
+            Target::Channel(s).shape()
+        };
+        let glance = |thread| Shape::Glance { top: 10, thread };
+        assert_eq!(shape(ChannelKind::Text, Layout::Glance), glance(true));
+        assert_eq!(
+            shape(ChannelKind::Announcement, Layout::Glance),
+            glance(true)
+        );
+        // A forum's day post and a thread hold the cards after the index themselves.
+        assert_eq!(shape(ChannelKind::Forum, Layout::Glance), glance(false));
+        assert_eq!(shape(ChannelKind::Thread, Layout::Glance), glance(false));
+        assert_eq!(shape(ChannelKind::Text, Layout::Full), Shape::Full);
+        assert_eq!(
+            shape(ChannelKind::Text, Layout::Index),
+            Shape::Index { top: 10 }
+        );
     }
 }

@@ -183,6 +183,31 @@ impl Transport {
         }
     }
 
+    /// Starts a thread from a message (`POST /channels/{channel}/messages/{message}/threads`);
+    /// returns the thread's id (Discord gives it the message's).
+    pub async fn start_thread(&self, channel: u64, message: u64, body: &Value) -> Result<u64> {
+        match self {
+            Transport::Serenity(http) => Ok(http
+                .create_thread_from_message(
+                    ChannelId::new(channel),
+                    MessageId::new(message),
+                    body,
+                    None,
+                )
+                .await?
+                .id
+                .get()),
+            Transport::Direct { .. } => self
+                .direct::<GuildChannel>(
+                    "POST",
+                    &format!("/channels/{channel}/messages/{message}/threads"),
+                    Some(body),
+                )
+                .await
+                .map(|c| c.id.get()),
+        }
+    }
+
     /// Creates a forum post; returns the thread's id (its starter message has the same id).
     pub async fn create_forum_post(&self, forum: u64, body: &Value) -> Result<u64> {
         match self {

@@ -1,24 +1,26 @@
-//! A person's alert DM for a day: their matches as embeds in one message, the rest as links.
+//! A person's alert DM for a day: one message, the index of their matches (each with the terms
+//! that matched) as its text and the cards of the first ones as its embeds.
 //!
 //! Why it exists: a person gets one DM a day whatever matched, unlike a channel, whose day may
-//! take many messages; so an alert has its own layout around the same paper embeds.
+//! take many messages; so an alert has its own layout around the same index and cards.
+//! [`render_alert_sections`] takes the sections as a caller ordered and annotated them (a
+//! person's ranking, a "for you" section: see [`super::index`]); [`render_alert_with`] is the
+//! day's own order, by votes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
-use super::digest::votes_as_of;
-use super::limits::{MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE};
-use super::paper::{paper_embed_written, Overlay};
-use super::sanitise::{chars, escape_markdown, is_http_url, one_line, truncate_chars};
+use super::digest::machine_for;
+use super::index::{index_in_one, Entry, IndexSpec, More, Section};
+use super::limits::{MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE};
+use super::paper::{card, CardContext, Overlay};
 use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::t;
 
 /// A person's alert DM for a day: always one message (Discord's "one DM a day" promise is to
-/// people, not channels). The first matches, as many as one message holds, are embeds like a
-/// channel post's; any further ones are listed as links in the text, so none is lost. Its
-/// chrome is in `lang`, the person's alerts' language.
+/// people, not channels). Its chrome is in `lang`, the person's alerts' language.
 pub fn render_alert(
     date: NaiveDate,
     total_in_digest: usize,
@@ -29,7 +31,8 @@ pub fn render_alert(
     render_alert_with(date, total_in_digest, votes_at, selected, None, lang)
 }
 
-/// [`render_alert`] with machine-written bullets for the papers `overlay` has.
+/// [`render_alert`] with machine-written bullets for the papers `overlay` has; the papers in
+/// the order given, each tagged with the terms that matched it.
 pub fn render_alert_with(
     date: NaiveDate,
     total_in_digest: usize,
@@ -38,78 +41,104 @@ pub fn render_alert_with(
     overlay: Option<&Overlay>,
     lang: &Language,
 ) -> Option<MessageSpec> {
-    if selected.is_empty() {
-        return None;
-    }
-    let shown = selected.len().min(MAX_EMBEDS_PER_MESSAGE);
-    let budget = MAX_EMBED_CHARS_PER_MESSAGE / shown;
-    let note = votes_at.map(|t| votes_as_of(t, lang));
-    let embeds = selected[..shown]
+    let entries = selected
         .iter()
-        .map(|s| {
-            let machine = super::digest::machine_for(s.paper, overlay);
-            paper_embed_written(
-                s.paper,
-                &s.matched,
-                date,
-                budget,
-                note.as_deref(),
-                machine,
-                lang,
-            )
+        .map(|s| Entry {
+            tag: matched_tag(&s.matched),
+            ..Entry::new(s.paper, s.matched.clone())
         })
         .collect();
-    let mut message = pack(embeds).into_iter().next()?;
-    let shown = message.embeds.len();
-    let mut text = t!(
+    render_alert_sections(
+        date,
+        total_in_digest,
+        votes_at,
+        vec![Section {
+            heading: None,
+            entries,
+        }],
+        overlay,
         lang,
-        "alert-header",
-        date = date_text(date, lang),
-        count = selected.len(),
-        total = total_in_digest
-    );
-    let rest = &selected[shown..];
-    if !rest.is_empty() {
-        text.push('\n');
-        text.push_str(&t!(lang, "alert-also-matching"));
-        for (i, s) in rest.iter().enumerate() {
-            let title = escape_markdown(&truncate_chars(&one_line(&s.paper.title), 90));
-            let line = match s.paper.url.as_deref().filter(|u| is_http_url(u)) {
-                Some(url) => format!("\n• [{title}](<{url}>)"),
-                None => format!("\n• {title}"),
-            };
-            let more = format!(
-                "\n{}",
-                t!(
-                    lang,
-                    "alert-and-more",
-                    count = rest.len() - i,
-                    iso = date.to_string()
-                )
-            );
-            if chars(&text) + chars(&line) + chars(&more) > MAX_CONTENT_CHARS {
-                text.push_str(&more);
-                break;
-            }
-            text.push_str(&line);
-        }
+    )
+}
+
+/// "🔎 diffusion, llm": the terms that matched, for an entry's title row.
+pub fn matched_tag(matched: &[String]) -> Option<String> {
+    let terms: Vec<&str> = matched
+        .iter()
+        .map(|t| t.strip_prefix("author:").unwrap_or(t))
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    (!terms.is_empty()).then(|| format!("🔎 {}", terms.join(", ")))
+}
+
+/// A person's DM from sections a caller ordered and annotated (see [`super::index`]): the
+/// index of every section as the message's text (the first section's count in its header), and
+/// the cards of the first entries, as many as one message holds (at most 10, within 6,000
+/// characters), in the index's order. `None` when no section has an entry.
+pub fn render_alert_sections(
+    date: NaiveDate,
+    total_in_digest: usize,
+    votes_at: Option<DateTime<Utc>>,
+    sections: Vec<Section<'_>>,
+    overlay: Option<&Overlay>,
+    lang: &Language,
+) -> Option<MessageSpec> {
+    let papers: Vec<(&crate::source::digest::Paper, &[String])> = sections
+        .iter()
+        .flat_map(|s| &s.entries)
+        .map(|e| (e.paper, e.matched.as_slice()))
+        .collect();
+    if papers.is_empty() {
+        return None;
     }
-    message.content = Some(text);
+    let matched = sections.first().map_or(0, |s| s.entries.len());
+    let shown = papers.len().min(MAX_EMBEDS_PER_MESSAGE);
+    let cx = CardContext {
+        budget: MAX_EMBED_CHARS_PER_MESSAGE / shown,
+        votes_at,
+        date,
+        thumbnail: false,
+        lang,
+    };
+    let embeds = papers[..shown]
+        .iter()
+        .map(|(p, m)| card(p, m, machine_for(p, overlay), &cx))
+        .collect();
+    let mut message = pack(embeds).into_iter().next()?;
+    let placeholder = t!(lang, "saved-menu-placeholder");
+    let plain: Vec<&crate::source::digest::Paper> = papers.iter().map(|(p, _)| *p).collect();
+    message.menu = super::save_menu::save_menu(&plain, &placeholder);
+    let spec = IndexSpec {
+        header: t!(
+            lang,
+            "alert-header",
+            date = date_text(date, lang),
+            count = matched,
+            total = total_in_digest
+        ),
+        sections,
+        top: 0,
+        more: More::Command(date),
+    };
+    message.content = index_in_one(&spec, overlay, lang).content;
     Some(message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::limits::MAX_CONTENT_CHARS;
+    use crate::render::sanitise::chars;
     use crate::render::testing::*;
     use crate::render::EmbedSpec;
     use crate::source::digest::Paper;
 
     #[test]
-    fn an_alert_is_one_message_and_lists_what_its_embeds_cannot_hold() {
+    fn an_alert_is_one_message_its_index_listing_what_its_cards_cannot_hold() {
         let mut papers: Vec<Paper> = (0..40)
             .map(|i| {
                 let mut p = paper(&format!("Paper *{i}* [x](y) @everyone {}", "t".repeat(200)));
+                p.arxiv_id = Some(format!("2404.{i:05}"));
                 p.bullets = vec![korean(900), korean(900)];
                 p
             })
@@ -122,32 +151,79 @@ mod tests {
                 matched: vec!["llm".into()],
             })
             .collect();
-        assert!(render_alert(date(), 68, None, &[], &Language::english()).is_none());
-        let one = render_alert(date(), 68, None, &selected[..3], &Language::english()).unwrap();
+        let en = Language::english();
+        assert!(render_alert(date(), 68, None, &[], &en).is_none());
+        let one = render_alert(date(), 68, None, &selected[..3], &en).unwrap();
         assert_eq!(one.embeds.len(), 3);
         let content = one.content.as_deref().unwrap();
         assert!(content.contains("3 of 68 papers"), "{content}");
-        assert!(!content.contains("Also matching"), "{content}");
+        assert!(!content.contains("more:"), "{content}");
+        assert_eq!(content.lines().filter(|l| l.starts_with("**")).count(), 3);
 
-        let m = render_alert(date(), 68, None, &selected, &Language::english()).unwrap();
+        let m = render_alert(date(), 68, None, &selected, &en).unwrap();
         assert_eq!(m.embeds.len(), MAX_EMBEDS_PER_MESSAGE);
         assert!(
             m.embeds.iter().map(EmbedSpec::char_count).sum::<usize>()
                 <= MAX_EMBED_CHARS_PER_MESSAGE
         );
+        assert_valid(std::slice::from_ref(&m));
         let content = m.content.as_deref().unwrap();
         assert!(chars(content) <= MAX_CONTENT_CHARS, "{}", chars(content));
         assert!(content.contains("40 of 68 papers"), "{content}");
-        assert!(content.contains("Also matching:"), "{content}");
-        // Titles are escaped and defused; the list ends with a pointer to the rest.
+        // Each listed with the terms that matched; titles escaped and defused.
+        assert!(content.contains("· 👍 24 · 🔎 llm"), "{content}");
         assert!(
             content.contains("Paper \\*10\\* \\[x\\]\\(y\\)"),
             "{content}"
         );
         assert!(!content.contains("@everyone"), "{content}");
+        // What one message cannot list is counted, with where to see it.
+        let listed = content.lines().filter(|l| l.starts_with("**")).count();
+        assert!((10..40).contains(&listed), "{listed}");
         assert!(
-            content.contains("more: `/papers date day:2024-04-02`"),
+            content.ends_with(&format!(
+                "+{} more: `/papers date day:2024-04-02`",
+                40 - listed
+            )),
             "{content}"
         );
+        assert_eq!(m.menu.as_ref().unwrap().options.len(), 25);
+    }
+
+    #[test]
+    fn a_caller_ordered_dm_with_why_lines_and_a_second_section() {
+        let papers: Vec<Paper> = (0..4)
+            .map(|i| {
+                let mut p = paper(&format!("Paper {i}"));
+                p.arxiv_id = Some(format!("2404.0000{i}"));
+                p
+            })
+            .collect();
+        let entry = |i: usize, why: &str| Entry {
+            why: Some(why.to_string()),
+            ..Entry::new(&papers[i], vec!["llm".into()])
+        };
+        let sections = vec![
+            Section {
+                heading: None,
+                entries: vec![entry(2, "close to *Saved one*"), entry(0, "")],
+            },
+            Section {
+                heading: Some("✨ For you".into()),
+                entries: vec![entry(3, "close to *Saved two*")],
+            },
+        ];
+        let m =
+            render_alert_sections(date(), 12, None, sections, None, &Language::english()).unwrap();
+        let content = m.content.as_deref().unwrap();
+        let lines: Vec<&str> = content.lines().collect();
+        assert!(lines[0].contains("2 of 12 papers"), "{content}");
+        assert!(lines[1].starts_with("**1.** [Paper 2]"), "{content}");
+        assert_eq!(lines[2], "-# close to \\*Saved one\\*");
+        assert!(lines.contains(&"✨ For you"), "{content}");
+        assert!(content.contains("**3.** [Paper 3]"), "{content}");
+        // The cards in the same order.
+        let titles: Vec<&str> = m.embeds.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["Paper 2", "Paper 0", "Paper 3"]);
     }
 }

@@ -1,20 +1,22 @@
-//! A channel's post for a day: the header line ("📰 Daily Papers — date · N papers"), one embed
-//! per selected paper, packed; or a short notice when nothing is selected.
+//! A channel's cards for a day: one card per selected paper, packed, under the header line
+//! ("📰 Daily Papers — date · N papers") in the `full` layout or after the index in the
+//! `glance` one; or a short notice when nothing is selected.
 //!
 //! # Size budget
-//! A full paper (title, 5–8 Korean bullets, a long author list) is 1,000–2,000 characters, so a
-//! 12-paper day at full length needs 3–4 messages of 6,000 characters. Rather than flood a
-//! channel, each paper embed gets a share of a message: with `n` papers, the fewest messages
-//! that hold at most [`MIN_PAPERS_PER_MESSAGE`] papers each is `m = ceil(n / 6)`, and every embed
-//! is trimmed to `6000 / ceil(n / m)` characters (at least 1,000; up to the whole message for a
-//! single paper). The description (bullets) absorbs the trimming; the author list is shortened to
-//! "… +N more" first. A 12-paper day is 2 messages, a 68-paper day 12.
+//! A full paper (title, 5–8 Korean bullets) is 1,000–2,000 characters, so a 12-paper day at
+//! full length needs 3–4 messages of 6,000 characters. Rather than flood a channel (or a
+//! thread), each card gets a share of a message: with `n` papers, the fewest messages that hold
+//! at most [`MIN_PAPERS_PER_MESSAGE`] papers each is `m = ceil(n / 6)`, and every card is trimmed
+//! to `6000 / ceil(n / m)` characters (at least 1,000; up to the whole message for a single
+//! paper). The bullets absorb the trimming (the method and the note first, see
+//! [`super::bullets`]); the chrome is two rows whatever the budget. A 12-paper day is 2 messages
+//! of cards, a 68-paper day 12.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
 use super::limits::{MAX_CONTENT_CHARS, MAX_EMBED_CHARS_PER_MESSAGE};
-use super::paper::{paper_embed_written, Overlay, MIN_PAPERS_PER_MESSAGE};
+use super::paper::{card, CardContext, Overlay, MIN_PAPERS_PER_MESSAGE};
 use super::sanitise::truncate_chars;
 use super::save_menu::save_menu;
 use super::spec::{pack, MessageSpec};
@@ -31,17 +33,17 @@ pub struct RenderContext {
     pub total_in_digest: usize,
     /// Whether the channel has a filter (then the header says "N of M").
     pub filtered: bool,
-    /// When the digest was fetched: vote counts keep changing for days, so each footer says
-    /// whose moment its votes are from.
+    /// When the digest was fetched: vote counts keep changing for days, so each card's
+    /// timestamp says whose moment its votes are from.
     pub votes_at: Option<DateTime<Utc>>,
     /// The day is still growing at its source (a Hugging Face list before its day is over):
     /// the header says "so far" and when it was fetched.
     pub provisional: bool,
 }
 
-/// The messages for one channel and day, their chrome in `lang`. The first carries a header
-/// line; with nothing selected it is a single [`empty_notice`] instead, so callers always have
-/// something to post.
+/// The messages for one channel and day in the `full` layout, their chrome in `lang`: the
+/// cards, the first message carrying the header line; with nothing selected a single
+/// [`empty_notice`] instead, so callers always have something to post.
 pub fn render_digest(
     ctx: &RenderContext,
     selected: &[Selected<'_>],
@@ -65,37 +67,54 @@ pub fn render_digest_with(
         };
         return vec![empty_notice(ctx.date, reason, lang)];
     }
-    let budget = digest_embed_budget(selected.len());
-    let note = ctx.votes_at.map(|t| votes_as_of(t, lang));
+    let mut messages = card_messages(ctx, selected, overlay, lang);
+    if let Some(first) = messages.first_mut() {
+        first.content = Some(truncate_chars(
+            &post_header(ctx, selected.len(), lang),
+            MAX_CONTENT_CHARS,
+        ));
+    }
+    messages
+}
+
+/// The selected papers' cards, in order, packed, each message with the "🔖 Save…" menu of its
+/// own papers and no text: what follows an index, or a `full` day's header.
+pub(super) fn card_messages(
+    ctx: &RenderContext,
+    selected: &[Selected<'_>],
+    overlay: Option<&Overlay>,
+    lang: &Language,
+) -> Vec<MessageSpec> {
+    let cx = CardContext {
+        budget: digest_embed_budget(selected.len()),
+        votes_at: ctx.votes_at,
+        date: ctx.date,
+        thumbnail: false,
+        lang,
+    };
     let embeds = selected
         .iter()
-        .map(|s| {
-            let machine = machine_for(s.paper, overlay);
-            paper_embed_written(
-                s.paper,
-                &s.matched,
-                ctx.date,
-                budget,
-                note.as_deref(),
-                machine,
-                lang,
-            )
-        })
+        .map(|s| card(s.paper, &s.matched, machine_for(s.paper, overlay), &cx))
         .collect();
     let mut messages = pack(embeds);
     attach_save_menus(&mut messages, selected, lang);
+    messages
+}
+
+/// "📰 **Daily Papers — 2 April 2024** · 12 papers": the day, said once a post.
+pub(super) fn post_header(ctx: &RenderContext, selected: usize, lang: &Language) -> String {
     let count = if ctx.filtered {
         t!(
             lang,
             "post-count-filtered",
-            shown = selected.len(),
+            shown = selected,
             total = ctx.total_in_digest
         )
     } else {
-        t!(lang, "papers-count", count = selected.len())
+        t!(lang, "papers-count", count = selected)
     };
     let date = date_text(ctx.date, lang);
-    let header = if ctx.provisional {
+    if ctx.provisional {
         let when = ctx
             .votes_at
             .map(|t| {
@@ -115,22 +134,7 @@ pub fn render_digest_with(
         )
     } else {
         t!(lang, "post-header", date = date, count = count)
-    };
-    if let Some(first) = messages.first_mut() {
-        first.content = Some(truncate_chars(&header, MAX_CONTENT_CHARS));
     }
-    messages
-}
-
-/// "votes as of 2 April 2024 09:00 UTC": when an embed's votes were counted. An embed footer
-/// shows no Discord timestamp, so the time is written out, in UTC.
-pub(super) fn votes_as_of(t: DateTime<Utc>, lang: &Language) -> String {
-    t!(
-        lang,
-        "post-votes-as-of",
-        date = date_text(t.date_naive(), lang),
-        time = t.format("%H:%M UTC").to_string()
-    )
 }
 
 /// Gives each message the "🔖 Save…" menu of its own papers. Packing keeps one embed per paper,
@@ -246,64 +250,93 @@ mod tests {
         );
     }
 
-    /// Messages per real fixture day, every paper selected (a channel without keywords).
-    fn messages_per_fixture_day() -> Vec<(String, usize, usize)> {
+    /// What each real day costs in the `full` layout, every paper selected (a channel without
+    /// keywords): (name, papers, messages, embed characters, cards ending in "…", cards whose
+    /// last line is a lone "…").
+    /// (name, papers, messages, embed characters, cards ending in "…", on a lone "…").
+    type Cost = (String, usize, usize, usize, usize, usize);
+
+    fn full_cost_of_fixture_days() -> Vec<Cost> {
         fixture_days()
             .into_iter()
             .map(|(name, papers)| {
-                let selected: Vec<Selected> = papers
-                    .iter()
-                    .map(|paper| Selected {
-                        paper,
-                        matched: vec![],
-                    })
-                    .collect();
-                let ctx = RenderContext {
+                let digest = crate::source::digest::Digest {
                     date: date(),
-                    total_in_digest: papers.len(),
-                    ..RenderContext::default()
+                    papers,
                 };
-                let messages = render_digest(&ctx, &selected, &Language::english());
+                // As the daily post draws it (`paperboy preview --layout full`).
+                let messages = crate::render::channel_messages(
+                    date(),
+                    crate::render::DayContent::Digest(&digest, None),
+                    &crate::select::filter::Filter::default(),
+                    false,
+                    &Language::english(),
+                );
                 assert_valid(&messages);
-                (name, papers.len(), messages.len())
+                let cards: Vec<&EmbedSpec> = messages.iter().flat_map(|m| &m.embeds).collect();
+                let chars: usize = messages.iter().map(MessageSpec::char_count).sum();
+                let cut = cards
+                    .iter()
+                    .filter(|e| e.description.ends_with('…'))
+                    .count();
+                let lone = cards
+                    .iter()
+                    .filter(|e| {
+                        e.description
+                            .lines()
+                            .last()
+                            .is_some_and(|l| l.trim() == "…")
+                    })
+                    .count();
+                (name, digest.papers.len(), messages.len(), chars, cut, lone)
             })
             .collect()
     }
 
-    /// Messages per real day before the link line and after it. Only the Hugging Face day
-    /// grows (4 → 5): its papers are shorter than their budget, so they packed 7 or 8 to a
-    /// message, and with 29 link lines its embeds total 24,804 characters, more than four
-    /// messages of 6,000 hold (in-order greedy packing is the fewest messages, see `pack`).
-    /// The markdown days' papers fill their budget already, so the links take their room from
-    /// the summary and the count stays.
+    /// What each real day cost before the cards were made compact (measured with `paperboy
+    /// preview --json` of the release before): messages, embed characters, cards ending in
+    /// "…", cards ending on a lone "…" line; and what it costs now. The cards keep more of
+    /// their bullets in fewer characters: no card ends on a lone "…" any more, and the two
+    /// that end in "…" at all are cut at a word.
     #[test]
-    fn packing_of_the_real_days_grows_only_where_the_links_force_it() {
+    fn the_real_days_cost_fewer_characters_and_no_card_ends_on_a_lone_ellipsis() {
         let before = [
-            ("digests/2023-11-20.md", 11, 2),
-            ("digests/2024-03-15.md", 14, 3),
-            ("digests/2024-04-02.md", 12, 2),
-            ("digests/2024-06-12.md", 16, 3),
-            ("digests/2024-08-07.md", 12, 2),
-            ("digests/2024-10-18.md", 9, 2),
-            ("digests/2024-10-25.md", 31, 6),
-            ("digests/2025-01-27.md", 12, 2),
-            ("digests/2025-02-19.md", 68, 12),
-            ("digests/2025-05-09.md", 20, 4),
-            ("hf-api/2024-10-25.json", 29, 4),
+            ("digests/2023-11-20.md", 11, 2, 9_716, 3, 0),
+            ("digests/2024-03-15.md", 14, 3, 14_292, 1, 0),
+            ("digests/2024-04-02.md", 12, 2, 11_137, 5, 3),
+            ("digests/2024-06-12.md", 16, 3, 15_625, 14, 5),
+            ("digests/2024-08-07.md", 12, 2, 11_791, 9, 2),
+            ("digests/2024-10-18.md", 9, 2, 9_723, 1, 0),
+            ("digests/2024-10-25.md", 31, 6, 30_443, 22, 4),
+            ("digests/2025-01-27.md", 12, 2, 11_915, 9, 1),
+            ("digests/2025-02-19.md", 68, 12, 66_352, 51, 11),
+            ("digests/2025-05-09.md", 20, 4, 21_628, 6, 0),
+            ("hf-api/2024-10-25.json", 29, 5, 24_804, 4, 1),
         ];
-        let measured = messages_per_fixture_day();
-        for (name, papers, messages) in &measured {
-            println!("{name}: {papers} papers, {messages} messages");
+        let measured = full_cost_of_fixture_days();
+        for (name, papers, messages, chars, cut, lone) in &measured {
+            println!("{name}: {papers} papers, {messages} messages, {chars} characters, {cut} cut, {lone} on a lone …");
         }
         assert_eq!(measured.len(), before.len());
-        for ((name, papers, after), (was_name, was_papers, was)) in measured.iter().zip(before) {
-            assert_eq!((name.as_str(), *papers), (was_name, was_papers));
-            let grown = if name.ends_with(".json") { 1 } else { 0 };
-            assert_eq!(*after, was + grown, "{name}");
+        for (now, was) in measured.iter().zip(before) {
+            let (name, papers, messages, chars, cut, lone) = now;
+            assert_eq!((name.as_str(), *papers), (was.0, was.1));
+            assert!(*messages <= was.2, "{name}: {messages} messages");
+            assert!(*chars < was.3, "{name}: {chars} characters");
+            assert!(*cut <= was.4, "{name}");
+            assert_eq!(*lone, 0, "{name}");
         }
-        let total_before: usize = before.iter().map(|b| b.2).sum();
-        let total_after: usize = measured.iter().map(|m| m.2).sum();
-        assert_eq!((total_before, total_after), (42, 43));
+        let total = |f: fn(&Cost) -> usize| -> usize { measured.iter().map(f).sum() };
+        assert_eq!(before.iter().map(|b| b.2).sum::<usize>(), 43);
+        assert_eq!(total(|m| m.2), 41);
+        assert_eq!(before.iter().map(|b| b.3).sum::<usize>(), 227_426);
+        assert_eq!(total(|m| m.3), 201_690);
+        assert_eq!((total(|m| m.4), total(|m| m.5)), (5, 0));
+        let feb = measured
+            .iter()
+            .find(|m| m.0.ends_with("2025-02-19.md"))
+            .unwrap();
+        assert_eq!((feb.2, feb.3, feb.4), (12, 60_317, 2));
     }
 
     #[test]
@@ -329,12 +362,14 @@ mod tests {
             for (e, p) in embeds.iter().zip(&papers) {
                 assert!(e.char_count() <= budget, "{name}: {}", e.char_count());
                 if let Some(id) = &p.arxiv_id {
+                    // arXiv once, by the title; then PDF and Hugging Face on the stats row.
+                    assert_eq!(e.url, Some(format!("https://arxiv.org/abs/{id}")), "{name}");
                     let links = e.description.lines().next().unwrap();
                     assert!(
-                        links.starts_with(&format!("[arXiv](https://arxiv.org/abs/{id}) · [PDF]")),
+                        links.contains(&format!("[PDF](https://arxiv.org/pdf/{id}) · [Hugging Face](https://huggingface.co/papers/{id})")),
                         "{name}: {links}"
                     );
-                    assert!(links.contains("[Hugging Face](https://huggingface.co/papers/"));
+                    assert!(e.footer.starts_with("🔎 llm"), "{name}: {}", e.footer);
                 }
             }
         }
@@ -423,7 +458,7 @@ mod tests {
             .map(|b| format!("• {b}"))
             .collect::<Vec<_>>()
             .join("\n");
-        let links = "[arXiv](https://arxiv.org/abs/2404.00000) · [PDF](https://arxiv.org/pdf/2404.00000) · [Hugging Face](https://huggingface.co/papers/2404.00000)";
+        let links = "👍 100 · [PDF](https://arxiv.org/pdf/2404.00000) · [Hugging Face](https://huggingface.co/papers/2404.00000)";
         assert_eq!(one[0].embeds[0].description, format!("{links}\n{bullets}"));
         assert_eq!(
             one[0].content.as_deref(),
@@ -449,7 +484,7 @@ mod tests {
             messages[0].content.as_deref(),
             Some("📰 **Daily Papers — 2024-04-02** · 1 of 12 papers (filtered for this channel)")
         );
-        assert_eq!(messages[0].embeds[0].fields[1].value, "모델");
+        assert!(messages[0].embeds[0].footer.starts_with("🔎 모델 · "));
 
         assert_eq!(
             render_digest(&ctx, &[], &Language::english()),

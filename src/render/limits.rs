@@ -13,7 +13,7 @@ pub const MAX_FIELDS_PER_EMBED: usize = 25;
 pub const MAX_FIELD_NAME_CHARS: usize = 256;
 pub const MAX_FIELD_VALUE_CHARS: usize = 1024;
 pub const MAX_FOOTER_CHARS: usize = 2048;
-/// Not used by paperboy's embeds (they have no author block), kept so the table is complete.
+/// A card's author line (its organisation).
 pub const MAX_AUTHOR_NAME_CHARS: usize = 256;
 pub const MAX_NONCE_CHARS: usize = 25;
 /// Not a Discord-documented number in FACTS.md: URLs beyond this are dropped as implausible

@@ -13,9 +13,13 @@
 //! - `sanitise`: untrusted text made safe (cut, one line or paragraphs, mentions defused,
 //!   Markdown escaped).
 //! - `save_menu`: the "🔖 Save…" select menu under each message of a channel's post.
-//! - `paper`: one paper as one embed within a budget.
-//! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
-//! - `alert`: a person's alert DM for a day (one message).
+//! - `screen`: how much room text takes on a desktop client (columns, rows, one screen).
+//! - `bullets`: a card's bullets: their roles, order (new, results, method, note) and cuts.
+//! - `paper`: one paper as one card (an embed) within a budget, its chrome two rows.
+//! - `index`: the day at a glance: the numbered top papers, their short lines, the save menu;
+//!   the interface for callers that order and annotate the papers themselves.
+//! - `digest`: a channel's cards for a day (the header, the size budget, empty notices).
+//! - `alert`: a person's alert DM for a day (one message: the index and the first cards).
 //! - `dates`: a calendar day as the reader's language writes it.
 //! - `post`: a paper as its own forum post (thread name, message, tag keywords).
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
@@ -25,9 +29,11 @@
 //! - [`reading_list`]: a person's saved papers as a page, and as BibTeX or links.
 
 mod alert;
+mod bullets;
 mod dates;
 mod day;
 mod digest;
+mod index;
 mod limits;
 mod paper;
 mod post;
@@ -35,6 +41,7 @@ pub mod reading_list;
 mod reply;
 mod sanitise;
 mod save_menu;
+mod screen;
 mod spec;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -42,15 +49,20 @@ mod text;
 mod top;
 mod wire;
 
-pub use alert::{render_alert, render_alert_with};
+pub use alert::{matched_tag, render_alert, render_alert_sections, render_alert_with};
+pub use bullets::{bullets_within, cut_text, digest_bullet, written_bullet, Bullet, Role};
 pub use dates::date_text;
 pub use day::{
-    alert_messages, channel_messages, day_messages, day_messages_with, never_published_notice,
-    DayContent, DayMessages, Reader, MAX_MESSAGES_PER_DAY, MAX_PAPERS_PER_DAY,
+    alert_messages, channel_messages, day_messages, day_messages_with, glance_thread_name,
+    never_published_notice, DayContent, DayMessages, Reader, Shape, MAX_MESSAGES_PER_DAY,
+    MAX_PAPERS_PER_DAY, THREAD_ARCHIVE_MINUTES,
 };
 pub use digest::{
     digest_embed_budget, empty_notice, render_digest, render_digest_with, EmptyReason,
     RenderContext,
+};
+pub use index::{
+    index_in_one, index_messages, reindex, what_is_new, Entry, IndexSpec, More, Section,
 };
 pub use limits::{
     MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS, MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE,
@@ -58,8 +70,9 @@ pub use limits::{
     MAX_FOOTER_CHARS, MAX_NONCE_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS,
 };
 pub use paper::{
-    link_line, paper_embed, paper_embed_noted, paper_embed_within, paper_embed_written,
-    MachineBullets, Overlay, EMBED_COLOR, MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
+    card, card_bullets, link_line, paper_embed, paper_embed_within, stats_line, CardContext,
+    MachineBullets, MachineLine, Overlay, CARD_AUTHORS, CARD_BULLET_CHARS, EMBED_COLOR,
+    MIN_PAPERS_PER_MESSAGE, PAPER_EMBED_BUDGET,
 };
 pub use post::{day_thread_name, thread_name, PostHead, MAX_THREAD_NAME_CHARS};
 pub use reply::{reply, Reply, MAX_REPLY_MESSAGES};
@@ -69,6 +82,10 @@ pub use save_menu::{
     normalise_arxiv_id, option_snapshot, save_menu, OptionSnapshot, SelectOption, SelectSpec,
     SAVE_MENU_ID,
 };
+pub use screen::{
+    card_chrome_rows, columns, rows, visible, CONTENT_COLUMNS, EMBED_COLUMNS, FOOTER_COLUMNS,
+    MENU_ROWS, SCREEN_ROWS,
+};
 pub use spec::{pack, EmbedSpec, FieldSpec, MessageSpec};
-pub use text::to_text;
+pub use text::{day_to_text, to_text};
 pub use top::{span, top_messages};

@@ -6,10 +6,10 @@
 //! first message showing the paper exactly as every other reader sees it (the same embed, link
 //! line included), with the whole message to itself.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::limits::MAX_EMBED_CHARS_PER_MESSAGE;
-use super::paper::{paper_embed_written, MachineBullets};
+use super::paper::{card, CardContext, MachineBullets};
 use super::sanitise::{one_line, plain_line};
 use super::spec::{pack, MessageSpec};
 use crate::language::Language;
@@ -54,24 +54,27 @@ pub fn day_thread_name(date: NaiveDate) -> String {
     format!("Daily Papers — {date}")
 }
 
-/// One selected paper as a forum post: its head and its message (one embed, given the room of
-/// a whole message).
+/// One selected paper as a forum post: its head and its message (one card, given the room of
+/// a whole message, with its thumbnail: the forum's list shows it).
 pub fn paper_post(
     selected: &Selected<'_>,
     date: NaiveDate,
-    note: Option<&str>,
+    votes_at: Option<DateTime<Utc>>,
     machine: Option<&MachineBullets>,
     lang: &Language,
 ) -> (PostHead, MessageSpec) {
     let paper = selected.paper;
-    let embed = paper_embed_written(
+    let embed = card(
         paper,
         &selected.matched,
-        date,
-        MAX_EMBED_CHARS_PER_MESSAGE,
-        note,
         machine,
-        lang,
+        &CardContext {
+            budget: MAX_EMBED_CHARS_PER_MESSAGE,
+            votes_at,
+            date,
+            thumbnail: true,
+            lang,
+        },
     );
     let message = pack(vec![embed])
         .into_iter()
@@ -166,27 +169,29 @@ mod tests {
             paper: &p,
             matched: vec!["llm".into(), "author:Yekun Chai".into()],
         };
-        let (head, message) = paper_post(
-            &sel,
-            date(),
-            Some("votes as of 2024-04-02 09:00 UTC"),
-            None,
-            &Language::english(),
-        );
+        let at = chrono::DateTime::from_timestamp(1_712_048_400, 0).unwrap();
+        let (head, message) = paper_post(&sel, date(), Some(at), None, &Language::english());
         assert_eq!(head.name, "Aurora-M: an open multilingual model");
         assert_eq!(head.keywords, vec!["llm", "LLM", "multilingual models"]);
         assert_eq!(message.embeds.len(), 1);
         assert_valid(std::slice::from_ref(&message));
-        // The same embed every reader sees, with the room of a whole message.
-        let same = super::super::paper::paper_embed_noted(
+        // The same card every reader sees, with the room of a whole message and its thumbnail
+        // (the forum's list shows it).
+        let lang = Language::english();
+        let same = super::super::paper::card(
             &p,
             &sel.matched,
-            date(),
-            MAX_EMBED_CHARS_PER_MESSAGE,
-            Some("votes as of 2024-04-02 09:00 UTC"),
-            &Language::english(),
+            None,
+            &CardContext {
+                budget: MAX_EMBED_CHARS_PER_MESSAGE,
+                votes_at: Some(at),
+                date: date(),
+                thumbnail: true,
+                lang: &lang,
+            },
         );
         assert_eq!(message.embeds[0], same);
+        assert!(same.thumbnail.is_some());
         assert!(message.embeds[0]
             .description
             .contains("[Code](https://github.com/x/y)"));

@@ -97,6 +97,7 @@ mod tests {
             Reader::Channel {
                 filter,
                 notify_empty: true,
+                shape: crate::render::Shape::Full,
             },
             &Language::english(),
         )

@@ -38,6 +38,22 @@ pub(super) fn escape_markdown(s: &str) -> String {
     out
 }
 
+/// Markdown's special characters escaped for text on a line of its own: parentheses are left
+/// as they are (with every `[` escaped no link can form), which keeps the line short.
+pub(super) fn escape_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '[' | ']' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(super) fn chars(s: &str) -> usize {
     s.chars().count()
 }

@@ -13,8 +13,11 @@ use super::sanitise::{chars, is_http_url, truncate_chars};
 use super::save_menu::SelectSpec;
 
 /// One embed, in plain data so it can be compared, counted and previewed before serenity sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct EmbedSpec {
+    /// The line above the title (Discord's embed author name); `None` means none. Counted
+    /// toward the 6,000 characters like the title.
+    pub author: Option<String>,
     /// Empty means no title.
     pub title: String,
     pub url: Option<String>,
@@ -26,6 +29,8 @@ pub struct EmbedSpec {
     pub footer: String,
     /// The sidebar colour; `None` leaves Discord's default.
     pub color: Option<u32>,
+    /// Shown by each client in the footer's row, in its reader's own zone and language.
+    pub timestamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,7 +43,8 @@ pub struct FieldSpec {
 impl EmbedSpec {
     /// What Discord counts toward the 6,000-character message total, in Unicode characters.
     pub fn char_count(&self) -> usize {
-        chars(&self.title)
+        self.author.as_deref().map_or(0, chars)
+            + chars(&self.title)
             + chars(&self.description)
             + self
                 .fields
@@ -52,8 +58,12 @@ impl EmbedSpec {
     /// fits a message alone. Idempotent; a no-op on embeds that already comply.
     ///
     /// Over the total, the description is shortened first, then field values from the last
-    /// field up, then the title, then the footer.
+    /// field up, then the title, then the footer; an author line that does not fit is dropped.
     pub fn fit_limits(mut self) -> Self {
+        self.author = self
+            .author
+            .map(|a| truncate_chars(a.trim(), MAX_AUTHOR_NAME_CHARS))
+            .filter(|a| !a.is_empty());
         self.title = truncate_chars(&self.title, MAX_TITLE_CHARS);
         self.description = truncate_chars(&self.description, MAX_DESCRIPTION_CHARS);
         self.footer = truncate_chars(&self.footer, MAX_FOOTER_CHARS);
@@ -90,7 +100,10 @@ impl EmbedSpec {
             excess = shrink(&mut self.title, excess);
         }
         if excess > 0 {
-            shrink(&mut self.footer, excess);
+            excess = shrink(&mut self.footer, excess);
+        }
+        if excess > 0 {
+            self.author = None;
         }
         self
     }
@@ -215,7 +228,8 @@ mod tests {
             inline: false,
         }];
         e.footer = "·".into();
-        assert_eq!(e.char_count(), 3 + 2 + 1 + 2 + 1);
+        e.author = Some("저자".into());
+        assert_eq!(e.char_count(), 3 + 2 + 1 + 2 + 1 + 2);
         // 4096 Korean characters are 12,288 bytes and still a valid description.
         let full = embed_of(MAX_DESCRIPTION_CHARS);
         assert_eq!(full.clone().fit_limits(), full);
@@ -238,6 +252,8 @@ mod tests {
     #[test]
     fn an_oversized_embed_is_capped_so_it_still_packs() {
         let e = EmbedSpec {
+            author: Some("a".repeat(300)),
+            timestamp: None,
             title: "t".repeat(1000),
             url: Some("mailto:x".into()),
             description: "d".repeat(10_000),
@@ -261,6 +277,10 @@ mod tests {
         assert!(fitted.char_count() <= MAX_EMBED_CHARS_PER_MESSAGE);
         assert_eq!(fitted.clone().fit_limits(), fitted);
         assert_eq!(fitted.url, None);
+        assert_eq!(
+            fitted.author.as_deref().map(|a| a.chars().count()),
+            Some(MAX_AUTHOR_NAME_CHARS)
+        );
         let messages = pack(vec![e.clone(), e]);
         assert_eq!(messages.len(), 2);
         assert_valid(&messages);

@@ -57,13 +57,9 @@ pub(crate) fn diffusion_day(n: usize) -> crate::source::digest::Digest {
 
 pub(super) fn embed_of(chars_in_description: usize) -> EmbedSpec {
     EmbedSpec {
-        title: String::new(),
-        url: None,
         description: "가".repeat(chars_in_description),
-        thumbnail: None,
-        fields: Vec::new(),
-        footer: String::new(),
         color: Some(EMBED_COLOR),
+        ..EmbedSpec::default()
     }
 }
 
@@ -114,6 +110,11 @@ pub(super) fn violations(body: &Value) -> Vec<String> {
         let title = count(str_field(e, "title"));
         let description = count(str_field(e, "description"));
         let footer = e.get("footer").map_or(0, |f| count(str_field(f, "text")));
+        let author = e.get("author").map_or(0, |a| count(str_field(a, "name")));
+        if author > MAX_AUTHOR_NAME_CHARS {
+            v.push(format!("author {author}"));
+        }
+        total += author;
         if title > MAX_TITLE_CHARS {
             v.push(format!("title {title}"));
         }
@@ -269,6 +270,8 @@ pub(super) fn arb_embed() -> impl Strategy<Value = EmbedSpec> {
         arb_text(2500),
     )
         .prop_map(|(title, description, fields, footer)| EmbedSpec {
+            author: Some(title.clone()),
+            timestamp: None,
             title,
             url: None,
             description,

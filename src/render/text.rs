@@ -3,6 +3,8 @@
 //! Why it exists: the CLI shows exactly the messages a channel would get, message by message
 //! with their sizes, so an operator can check a day without Discord.
 
+use super::day::DayMessages;
+use super::screen::link_labels;
 use super::spec::MessageSpec;
 
 /// "1 embed", "3 embeds": the operator's terminal speaks English.
@@ -16,22 +18,53 @@ fn plural(n: usize, noun: &str) -> String {
 
 /// A plain-text preview for the CLI: what each message holds and how big it is.
 pub fn to_text(messages: &[MessageSpec]) -> String {
+    messages_text(messages, |_| String::new())
+}
+
+/// A day's messages as plain text for the CLI, in the order they are sent, each saying whether
+/// it is the index or cards and where it goes: the channel, or the thread started from the
+/// index (named).
+pub fn day_to_text(day: &DayMessages) -> String {
+    messages_text(&day.messages, |i| {
+        let part = if i < day.index { "index" } else { "cards" };
+        match &day.opens_thread {
+            Some((at, name)) if i == *at => {
+                format!("{part}, in the channel; starts the thread \"{name}\"")
+            }
+            Some((at, _)) if i > *at => format!("{part}, in the thread"),
+            _ => part.to_string(),
+        }
+    })
+}
+
+fn messages_text(messages: &[MessageSpec], what: impl Fn(usize) -> String) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let total = messages.len();
     for (i, message) in messages.iter().enumerate() {
+        let what = what(i);
+        let what = if what.is_empty() {
+            String::new()
+        } else {
+            format!("{what}; ")
+        };
         let _ = writeln!(
             out,
-            "--- message {}/{total} ({}, {} chars) ---",
+            "--- message {}/{total} ({what}{}, {} chars) ---",
             i + 1,
             plural(message.embeds.len(), "embed"),
             message.char_count()
         );
         if let Some(content) = &message.content {
-            let _ = writeln!(out, "{content}");
+            for line in content.lines() {
+                let _ = writeln!(out, "{}", link_labels(line));
+            }
         }
         for embed in &message.embeds {
             out.push('\n');
+            if let Some(author) = &embed.author {
+                let _ = writeln!(out, "   {author}");
+            }
             let _ = writeln!(out, "## {}", embed.title);
             if let Some(url) = &embed.url {
                 let _ = writeln!(out, "   {url}");
@@ -42,44 +75,32 @@ pub fn to_text(messages: &[MessageSpec]) -> String {
             for line in embed.description.lines() {
                 let _ = writeln!(out, "   {}", link_labels(line));
             }
-            if !embed.footer.is_empty() {
-                let _ = writeln!(out, "   ({})", embed.footer);
+            let when = embed
+                .timestamp
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+            match (embed.footer.is_empty(), when) {
+                (true, None) => {}
+                (false, None) => {
+                    let _ = writeln!(out, "   ({})", embed.footer);
+                }
+                (true, Some(w)) => {
+                    let _ = writeln!(out, "   ({w})");
+                }
+                (false, Some(w)) => {
+                    let _ = writeln!(out, "   ({} · {w})", embed.footer);
+                }
             }
+        }
+        if let Some(menu) = &message.menu {
+            let _ = writeln!(
+                out,
+                "   [{}: {} papers]",
+                menu.placeholder,
+                menu.options.len()
+            );
         }
         out.push('\n');
     }
-    out
-}
-
-/// A line with its masked links (`[arXiv](https://…)`) shown as a reader sees them in Discord,
-/// by their labels (`arXiv`): the paper's own URL is on the line above, and a terminal shows
-/// Markdown as written.
-fn link_labels(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let link = after.find("](").and_then(|close| {
-            let target = &after[close + 2..];
-            let end = target.find(')')?;
-            let url = &target[..end];
-            (url.starts_with("http://") || url.starts_with("https://"))
-                .then_some((close, close + 2 + end + 1))
-        });
-        match link {
-            // An escaped `\[` is text, not a link.
-            Some((close, end)) if !rest[..open].ends_with('\\') => {
-                out.push_str(&rest[..open]);
-                out.push_str(&after[..close]);
-                rest = &after[end..];
-            }
-            _ => {
-                out.push_str(&rest[..open + 1]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
     out
 }
 
@@ -129,9 +150,53 @@ mod tests {
         assert!(text.contains("--- message 2/2 ("));
         assert!(text.contains("## Paper 0: "));
         assert!(text.contains("   https://arxiv.org/abs/2404.00000"));
-        assert!(text.contains("   👍 Votes: 100"));
-        assert!(text.contains("   Authors: Author Name0"));
+        assert!(text.contains("   👍 100 · PDF · Hugging Face\n"), "{text}");
+        assert!(
+            text.contains(
+                "   (Author Name0, Author Name1, Author Name2 et al. · 2024-04-02 00:00 UTC)"
+            ),
+            "{text}"
+        );
         assert!(text.contains("   • 본 논문은"));
+        assert!(text.contains("   [🔖 Save…: 6 papers]"), "{text}");
         assert_eq!(to_text(&[]), "");
+    }
+
+    #[test]
+    fn a_glance_day_says_which_messages_go_into_the_thread() {
+        let day = crate::render::testing::diffusion_day(20);
+        let shown = crate::render::day_messages(
+            date(),
+            crate::render::DayContent::Digest(&day, None),
+            crate::render::Reader::Channel {
+                filter: &crate::select::filter::Filter::default(),
+                notify_empty: false,
+                shape: crate::render::Shape::Glance {
+                    top: 10,
+                    thread: true,
+                },
+            },
+            &crate::language::Language::english(),
+        );
+        let text = day_to_text(&shown);
+        assert!(
+            text.starts_with(
+                "--- message 1/3 (index, in the channel; starts the thread \"Daily Papers — 2024-04-02\"; 0 embeds, 0 chars) ---\n📰 **Daily Papers — 2024-04-02**"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("--- message 2/3 (cards, in the thread; "),
+            "{text}"
+        );
+        assert!(
+            text.contains("--- message 3/3 (cards, in the thread; "),
+            "{text}"
+        );
+        // The index's links by their labels, as a reader sees them.
+        assert!(
+            text.contains("**1.** Paper 19 about diffusion · 👍 19"),
+            "{text}"
+        );
     }
 }

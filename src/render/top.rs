@@ -1,20 +1,21 @@
-//! A ranking (the week's or month's best) as messages: a header line, one embed per paper in
-//! rank order (each with its day, summary and links, as in a daily post, numbered), packed, and
-//! the "🔖 Save…" menu under each message. The papers' text goes through the same embed builder
-//! as a day's, so the same neutralising and limits hold.
+//! A ranking (the week's or month's best) as messages: the index of it (the caller's header,
+//! each paper numbered with its votes and day, what is new about it), then one card per paper
+//! in rank order, numbered, packed, the "🔖 Save…" menu under each message. The papers go
+//! through the same index and card renderers as a day's, so the same neutralising and limits
+//! hold.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::digest::{attach_save_menus, digest_embed_budget, machine_for, votes_as_of};
-use super::limits::MAX_CONTENT_CHARS;
-use super::paper::{paper_embed_written, Overlay};
-use super::sanitise::truncate_chars;
+use super::dates::date_text;
+use super::digest::{attach_save_menus, digest_embed_budget, machine_for};
+use super::index::{index_messages, Entry, IndexSpec, More, Section};
+use super::paper::{card, CardContext, Overlay};
 use super::spec::{pack, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::select::ranking::Ranked;
 
-/// The messages of a ranking. `header` is the first message's text (translated by the caller);
+/// The messages of a ranking. `header` is the index's first line (translated by the caller);
 /// `votes_at` says when the votes were counted; the chrome is in `lang`; papers `overlay` has
 /// show its machine-written bullets, as in a daily post. Nothing when the ranking is empty.
 pub fn top_messages(
@@ -27,26 +28,44 @@ pub fn top_messages(
     if ranked.is_empty() {
         return Vec::new();
     }
+    let spec = IndexSpec {
+        header: header.to_string(),
+        sections: vec![Section {
+            heading: None,
+            entries: ranked
+                .iter()
+                .map(|r| Entry {
+                    tag: Some(date_text(r.date, lang)),
+                    ..Entry::new(r.paper, r.matched.clone())
+                })
+                .collect(),
+        }],
+        top: 0,
+        more: More::Below,
+    };
+    let mut messages = index_messages(&spec, overlay, lang);
     let budget = digest_embed_budget(ranked.len());
-    let note = votes_at.map(|t| votes_as_of(t, lang));
     let embeds = ranked
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut embed = paper_embed_written(
-                r.paper,
-                &r.matched,
-                r.date,
-                budget,
-                note.as_deref(),
-                machine_for(r.paper, overlay),
+            let cx = CardContext {
+                // Room for the number before the title.
+                budget: budget.saturating_sub(8),
+                votes_at,
+                date: r.date,
+                thumbnail: false,
                 lang,
+            };
+            let mut embed = card(r.paper, &r.matched, machine_for(r.paper, overlay), &cx);
+            embed.title = super::sanitise::truncate_chars(
+                &format!("#{} · {}", i + 1, embed.title),
+                super::limits::MAX_TITLE_CHARS,
             );
-            embed.title = format!("#{} · {}", i + 1, embed.title);
             embed
         })
         .collect();
-    let mut messages = pack(embeds);
+    let mut cards = pack(embeds);
     let selected: Vec<Selected<'_>> = ranked
         .iter()
         .map(|r| Selected {
@@ -54,10 +73,8 @@ pub fn top_messages(
             matched: r.matched.clone(),
         })
         .collect();
-    attach_save_menus(&mut messages, &selected, lang);
-    if let Some(first) = messages.first_mut() {
-        first.content = Some(truncate_chars(header, MAX_CONTENT_CHARS));
-    }
+    attach_save_menus(&mut cards, &selected, lang);
+    messages.extend(cards);
     messages
 }
 
@@ -92,7 +109,11 @@ mod tests {
             None,
         );
         assert_valid(&messages);
-        assert_eq!(messages[0].content.as_deref(), Some("🏆 header"));
+        // The index first: the header, each paper numbered with its votes and its day.
+        let index = messages[0].content.as_deref().unwrap();
+        assert!(index.starts_with("🏆 header\n**1.** [Paper 0"), "{index}");
+        assert!(index.contains("· 👍 100 · 2024-04-02"), "{index}");
+        assert!(messages[0].embeds.is_empty());
         let embeds: Vec<_> = messages.iter().flat_map(|m| &m.embeds).collect();
         assert_eq!(embeds.len(), 10);
         assert!(
@@ -103,9 +124,11 @@ mod tests {
         assert!(embeds[9].title.starts_with("#10 · "));
         let offered: usize = messages
             .iter()
+            .skip(1)
             .map(|m| m.menu.as_ref().unwrap().options.len())
             .sum();
         assert_eq!(offered, 10);
+        assert_eq!(messages[0].menu.as_ref().unwrap().options.len(), 10);
         assert!(
             top_messages("h", &[], None, &crate::language::Language::english(), None).is_empty()
         );
@@ -126,7 +149,11 @@ mod tests {
         let overlay: Overlay = [(
             first,
             std::sync::Arc::new(crate::render::MachineBullets {
-                lines: vec![("What's new".into(), "MODEL-WRITTEN @everyone".into())],
+                lines: vec![crate::render::MachineLine {
+                    role: crate::render::Role::New,
+                    label: "What's new".into(),
+                    text: "MODEL-WRITTEN @everyone".into(),
+                }],
                 note: "bullets by test-model".into(),
             }),
         )]
@@ -142,10 +169,14 @@ mod tests {
         assert!(text.contains("MODEL-WRITTEN"), "{text}");
         assert!(text.contains("test-model"), "{text}");
         assert!(!text.contains("@everyone"), "mentions defused: {text}");
-        // Only the paper the overlay has: the others keep their own text.
-        assert_eq!(text.matches("MODEL-WRITTEN").count(), 1, "{text}");
+        // Only the paper the overlay has (its card, and its line in the index): the others
+        // keep their own text.
+        assert_eq!(text.matches("MODEL-WRITTEN").count(), 2, "{text}");
         let without = top_messages("h", &ranked, None, &en, None);
-        let plain = serde_json::to_string(&without[0].to_json(None)).unwrap();
+        let plain: String = without
+            .iter()
+            .map(|m| serde_json::to_string(&m.to_json(None)).unwrap())
+            .collect();
         assert!(!plain.contains("MODEL-WRITTEN"));
     }
 }

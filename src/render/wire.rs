@@ -5,7 +5,9 @@
 //! builders, so it is kept faithful (no limit is applied here: the spec's counts are what is
 //! sent) and always turns mentions off.
 
-use serenity::builder::{CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage};
+use serenity::builder::{
+    CreateAllowedMentions, CreateEmbed, CreateEmbedAuthor, CreateEmbedFooter, CreateMessage,
+};
 use serenity::model::channel::Nonce;
 
 use super::limits::MAX_NONCE_CHARS;
@@ -19,6 +21,9 @@ impl EmbedSpec {
         let mut embed = CreateEmbed::new();
         if let Some(color) = self.color {
             embed = embed.color(color);
+        }
+        if let Some(author) = &self.author {
+            embed = embed.author(CreateEmbedAuthor::new(author));
         }
         if !self.title.is_empty() {
             embed = embed.title(&self.title);
@@ -37,6 +42,9 @@ impl EmbedSpec {
         }
         if !self.footer.is_empty() {
             embed = embed.footer(CreateEmbedFooter::new(&self.footer));
+        }
+        if let Some(at) = self.timestamp {
+            embed = embed.timestamp(serenity::model::Timestamp::from(at));
         }
         embed
     }
@@ -79,13 +87,29 @@ impl MessageSpec {
 mod tests {
     use super::*;
     use crate::render::testing::*;
-    use crate::render::{paper_embed, EMBED_COLOR};
+    use crate::render::EMBED_COLOR;
     use serde_json::json;
 
     #[test]
     fn char_count_matches_the_serialised_embed() {
-        let p = paper(&korean(120));
-        let e = paper_embed(&p, &["모델".into()], date());
+        let mut p = paper(&korean(120));
+        p.organization = Some(crate::source::digest::Organization {
+            name: "o".into(),
+            fullname: Some("조직".into()),
+        });
+        let lang = crate::language::Language::english();
+        let e = crate::render::card(
+            &p,
+            &["모델".into()],
+            None,
+            &crate::render::CardContext {
+                budget: crate::render::PAPER_EMBED_BUDGET,
+                votes_at: None,
+                date: date(),
+                thumbnail: true,
+                lang: &lang,
+            },
+        );
         let json = MessageSpec {
             content: None,
             embeds: vec![e.clone()],
@@ -93,15 +117,18 @@ mod tests {
         }
         .to_json(None);
         let j = &json["embeds"][0];
-        let mut n = str_field(j, "title").chars().count()
+        let mut n = str_field(&j["author"], "name").chars().count()
+            + str_field(j, "title").chars().count()
             + str_field(j, "description").chars().count()
             + str_field(&j["footer"], "text").chars().count();
-        for f in j["fields"].as_array().unwrap() {
+        for f in j["fields"].as_array().into_iter().flatten() {
             n += str_field(f, "name").chars().count() + str_field(f, "value").chars().count();
         }
         assert_eq!(n, e.char_count());
         assert_eq!(j["color"], json!(EMBED_COLOR));
         assert_eq!(j["thumbnail"]["url"], json!(p.thumbnail_url.unwrap()));
+        assert_eq!(j["author"]["name"], json!("조직"));
+        assert_eq!(j["timestamp"], json!("2024-04-02T00:00:00Z"));
     }
 
     #[test]

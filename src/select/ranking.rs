@@ -11,6 +11,12 @@ use chrono::{Duration, NaiveDate};
 use crate::select::filter::Filter;
 use crate::source::digest::{Digest, Paper};
 
+/// A day's papers in the order an index lists them: most votes first, a paper without votes
+/// last, ties in the digest's order.
+pub fn rank_by_votes<T>(items: &mut [T], votes: impl Fn(&T) -> Option<u32>) {
+    items.sort_by_key(|i| std::cmp::Reverse(votes(i).map(|v| i64::from(v) + 1).unwrap_or(0)));
+}
+
 /// How far back a ranking looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -164,6 +170,13 @@ mod tests {
             votes,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn votes_rank_a_day_and_ties_keep_their_order() {
+        let mut v = vec![(1, Some(3)), (2, None), (3, Some(9)), (4, Some(3))];
+        rank_by_votes(&mut v, |x| x.1);
+        assert_eq!(v.iter().map(|x| x.0).collect::<Vec<_>>(), [3, 1, 4, 2]);
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub struct Paper {
     /// The paper's abstract as the list gives it (`paper.summary`, whitespace tidied): what a
     /// summary is written from without asking arXiv for it.
     pub abstract_: Option<String>,
+    /// Hugging Face's own summary of the paper (its `ai_summary`, else the abstract's first
+    /// sentences, in English), for a day whose bullets are someone else's (the Korean digest):
+    /// what a reader who chose another language than the digest's is shown instead of them.
+    /// Empty for a day straight from Hugging Face (its bullets are that summary already).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hf_summary: Vec<String>,
 }
 
 /// An organisation on Hugging Face, as the list gives it (`organization.name` / `.fullname`).

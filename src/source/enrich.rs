@@ -39,7 +39,7 @@ fn key(paper: &Paper) -> Option<String> {
 /// Fills each paper of `papers` (a markdown day) with Hugging Face's fields from the paper of
 /// `hf` (Hugging Face's list of the same day) with the same arXiv id: `github_repo`,
 /// `github_stars`, `project_page`, `organization`, `ai_keywords`, `num_comments`,
-/// `submitted_by` and `abstract_`, each only where the paper has none (the stars only with the repository). Nothing else changes: the markdown's
+/// `submitted_by`, `abstract_` and `hf_summary` (Hugging Face's own bullets), each only where the paper has none (the stars only with the repository). Nothing else changes: the markdown's
 /// title, link, thumbnail, votes, authors and bullets, its papers and their order stay as they
 /// are; a paper without a match stays as it is, and a paper only Hugging Face lists is not
 /// added. When `hf` lists an id twice, its first entry counts. Returns how many papers gained
@@ -69,6 +69,18 @@ pub fn enrich(papers: &mut [Paper], hf: &[Paper]) -> usize {
         fill(&mut paper.abstract_, &from.abstract_);
         if paper.ai_keywords.is_empty() {
             paper.ai_keywords.clone_from(&from.ai_keywords);
+        }
+        // Hugging Face's summary is its list's bullets (or what that list had kept of an
+        // earlier one), never the markdown's own.
+        if paper.hf_summary.is_empty() {
+            let theirs = if from.hf_summary.is_empty() {
+                &from.bullets
+            } else {
+                &from.hf_summary
+            };
+            if *theirs != paper.bullets {
+                paper.hf_summary.clone_from(theirs);
+            }
         }
         if *paper != before {
             enriched += 1;

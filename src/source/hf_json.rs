@@ -192,6 +192,8 @@ fn read_item(item: &Value) -> Result<(Paper, Vec<String>), String> {
             num_comments,
             submitted_by,
             abstract_: text(paper, "summary"),
+            // Its bullets are Hugging Face's own summary already.
+            hf_summary: Vec::new(),
         },
         notes,
     ))

@@ -62,6 +62,7 @@ struct PaperRow {
     submitted_by: Option<String>,
     #[sqlx(rename = "abstract")]
     abstract_: Option<String>,
+    hf_summary: String,
 }
 
 impl TryFrom<PaperRow> for Paper {
@@ -76,6 +77,7 @@ impl TryFrom<PaperRow> for Paper {
             authors: list(&row.authors, "authors")?,
             bullets: list(&row.bullets, "bullets")?,
             ai_keywords: list(&row.ai_keywords, "ai_keywords")?,
+            hf_summary: list(&row.hf_summary, "hf_summary")?,
             votes: opt_u32(row.votes),
             github_stars: opt_u32(row.github_stars),
             num_comments: opt_u32(row.num_comments),
@@ -113,7 +115,7 @@ struct DatedRow {
 const PAPER_COLUMNS: &str =
     "p.title, p.url, p.arxiv_id, p.thumbnail_url, p.votes, p.authors, p.bullets, \
      p.github_repo, p.github_stars, p.project_page, p.organization, p.organization_fullname, \
-     p.ai_keywords, p.num_comments, p.submitted_by, p.abstract";
+     p.ai_keywords, p.num_comments, p.submitted_by, p.abstract, p.hf_summary";
 
 impl Store {
     /// Stores a day's digest, replacing whatever was archived for that date: a re-fetch (the
@@ -150,8 +152,9 @@ impl Store {
                 sqlx::query(
                 "INSERT INTO papers (date, position, title, url, arxiv_id, thumbnail_url, votes, \
                  authors, bullets, github_repo, github_stars, project_page, organization, \
-                 organization_fullname, ai_keywords, num_comments, submitted_by, abstract) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                 organization_fullname, ai_keywords, num_comments, submitted_by, abstract, hf_summary) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19)",
             )
             .bind(digest.date)
             .bind(position as i64)
@@ -171,6 +174,7 @@ impl Store {
             .bind(paper.num_comments.map(i64::from))
             .bind(&paper.submitted_by)
             .bind(&paper.abstract_)
+            .bind(serde_json::to_string(&paper.hf_summary).expect("strings always serialize"))
             .execute(&mut *tx)
             .await?;
             }

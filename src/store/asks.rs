@@ -258,12 +258,16 @@ impl Store {
     #[tracing::instrument(skip_all, fields(thread_id))]
     pub async fn thread_ledger(&self, thread_id: u64) -> Result<ThreadLedger, StoreError> {
         let id = id_to_db(thread_id);
-        let post: Option<String> = with_pool!(self, |db| sqlx::query_scalar(
-            "SELECT body FROM delivery_messages WHERE thread_id = $1 LIMIT 1"
+        let post: Option<String> = with_pool!(self, |db| {
+            sqlx::query_scalar(
+            // A forum post's starter message has its thread's id; a glance day's cards are in
+            // their thread too, but the thread is the day's (below).
+            "SELECT body FROM delivery_messages WHERE thread_id = $1 AND message_id = $1 LIMIT 1"
         )
         .bind(id)
         .fetch_optional(db)
-        .await)?;
+        .await
+        })?;
         let from: Option<(i64, NaiveDate, String)> = with_pool!(self, |db| {
             sqlx::query_as(
             "SELECT channel_id, digest_date, body FROM delivery_messages WHERE message_id = $1 \
@@ -441,6 +445,23 @@ mod tests {
             // Its starter message has the thread's id too: still the whole day.
             assert!(day.post.is_none());
             assert_eq!(crate::ask::thread::thread_papers(&day).papers().len(), 2);
+            // A glance day: the index, the thread started from it, the cards in the thread (each
+            // recorded with it): the thread is the day's, not its first card's.
+            let glance = vec![
+                ("g0".to_string(), json!({"content": "1. [A](<https://arxiv.org/abs/2404.02101>)"})),
+                ("g1".to_string(), card("2404.02101")),
+                ("g2".to_string(), card("2404.02102")),
+            ];
+            store.plan_delivery(403, date, &glance).await.unwrap();
+            store.record_sent(403, date, 0, 9100).await.unwrap();
+            store.record_thread(403, date, 9100).await.unwrap();
+            store.record_sent_in(403, date, 1, 9101, 9100).await.unwrap();
+            store.record_sent_in(403, date, 2, 9102, 9100).await.unwrap();
+            let glance = store.thread_ledger(9100).await.unwrap();
+            assert!(glance.post.is_none());
+            let ids: Vec<String> =
+                crate::ask::thread::thread_papers(&glance).papers().into_iter().map(|p| p.arxiv_id).collect();
+            assert_eq!(ids, ["2404.02101", "2404.02102"]);
             assert_eq!(store.thread_ledger(1234).await.unwrap(), ThreadLedger::default());
         }
     }

@@ -390,6 +390,9 @@ mod tests {
             language: None,
             forum_mode: crate::store::subscriptions::ForumMode::Day,
             weekly: None,
+            layout: crate::store::subscriptions::Layout::Full,
+            index_top: None,
+            layout_note: None,
         };
 
         let store = Store::open(&path).await.unwrap();

@@ -18,6 +18,28 @@ pub const MAX_NONCE_CHARS: usize = 25;
 /// retry (an unsubscribed channel, a payload Discord rejects).
 const CHANNEL_UNAVAILABLE: &str = "channel unavailable: ";
 
+/// The key a planned body carries when a thread is to be started from its message once it is
+/// sent (the value is the thread's name): the store keeps the name in `opens_thread` and the
+/// body without the key, so what is sent is Discord's message and nothing else. The delivery's
+/// later messages go into that thread.
+pub const OPENS_THREAD: &str = "paperboy_opens_thread";
+
+/// A planned body and the thread its message opens, the key taken out.
+fn split_opener(body: &Value) -> (Value, Option<String>) {
+    let mut body = body.clone();
+    let name = body
+        .as_object_mut()
+        .and_then(|m| m.remove(OPENS_THREAD))
+        .and_then(|v| v.as_str().map(str::to_string));
+    (body, name)
+}
+
+/// Whether message `idx` of a plan is published to an announcement channel's followers: every
+/// message before a thread and the one that opens it, none inside the thread.
+fn published(idx: usize, opener: Option<usize>) -> bool {
+    opener.is_none_or(|o| idx <= o)
+}
+
 /// Rows per bulk statement in [`Store::plan_deliveries`]: big enough to amortize statement
 /// overhead, small enough to keep the JSON parameter a few megabytes at most.
 const BULK_CHUNK: usize = 500;
@@ -96,8 +118,12 @@ pub struct PlannedMessage {
     /// `None` where nothing is published (not an auto-publish announcement channel).
     pub publish: Option<Publish>,
     /// For a forum post of its own (a forum in paper mode), the thread it opened, recorded
-    /// with `message_id` (its starter message).
+    /// with `message_id` (its starter message); for a message sent into the thread of a
+    /// glance day, that thread.
     pub thread_id: Option<u64>,
+    /// The name of the thread started from this message once it is sent (a glance day's
+    /// index); the delivery's later messages go into it.
+    pub opens_thread: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +142,17 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The message a thread is started from (a glance day's index), if the plan has one.
+    pub fn opener(&self) -> Option<&PlannedMessage> {
+        self.messages.iter().find(|m| m.opens_thread.is_some())
+    }
+
+    /// Whether message `idx` goes into the delivery's thread rather than the channel: every
+    /// message after the one that opens it.
+    pub fn in_thread(&self, idx: u32) -> bool {
+        self.opener().is_some_and(|o| idx > o.idx)
+    }
+
     /// Messages still to send, in order; a resumed delivery continues from the first of these.
     pub fn unsent(&self) -> impl Iterator<Item = &PlannedMessage> {
         self.messages.iter().filter(|m| m.message_id.is_none())
@@ -151,6 +188,7 @@ struct MessageRow {
     publish: Option<String>,
     publish_error: Option<String>,
     thread_id: Option<i64>,
+    opens_thread: Option<String>,
 }
 
 impl DeliveryRow {
@@ -190,6 +228,7 @@ impl MessageRow {
             message_id: self.message_id.map(id_from_db),
             publish,
             thread_id: self.thread_id.map(id_from_db),
+            opens_thread: self.opens_thread,
         })
     }
 }
@@ -198,7 +237,7 @@ const DELIVERY_COLUMNS: &str =
     "d.channel_id, d.digest_date, d.status, d.thread_id, d.attempts, d.last_error, d.started_at";
 const MESSAGE_COLUMNS: &str =
     "m.channel_id, m.digest_date, m.idx, m.nonce, m.body, m.message_id, m.publish, m.publish_error, \
-     m.thread_id";
+     m.thread_id, m.opens_thread";
 
 fn check_nonces<'a>(nonces: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
     for nonce in nonces {
@@ -318,16 +357,20 @@ impl Store {
                 tracing::debug!("already planned; keeping the existing plan");
                 return Ok(existing);
             }
-            for (idx, (nonce, body)) in messages.iter().enumerate() {
+            let split: Vec<(Value, Option<String>)> =
+                messages.iter().map(|(_, b)| split_opener(b)).collect();
+            for (idx, ((nonce, _), (body, opens))) in messages.iter().zip(&split).enumerate() {
                 sqlx::query(
-                    "INSERT INTO delivery_messages (channel_id, digest_date, idx, nonce, body) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO delivery_messages \
+                     (channel_id, digest_date, idx, nonce, body, opens_thread) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(id_to_db(channel_id))
                 .bind(date)
                 .bind(idx as i64)
                 .bind(nonce)
                 .bind(body.to_string())
+                .bind(opens)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -342,14 +385,16 @@ impl Store {
                 started_at: None,
                 messages: messages
                     .iter()
+                    .zip(split)
                     .enumerate()
-                    .map(|(idx, (nonce, body))| PlannedMessage {
+                    .map(|(idx, ((nonce, _), (body, opens_thread)))| PlannedMessage {
                         idx: idx as u32,
                         nonce: nonce.clone(),
-                        body: body.clone(),
+                        body,
                         message_id: None,
                         publish: None,
                         thread_id: None,
+                        opens_thread,
                     })
                     .collect(),
             })
@@ -443,34 +488,43 @@ impl Store {
                 inserted.extend(ids.into_iter().map(id_from_db));
             }
 
-            let messages: Vec<(i64, usize, &str, String, Option<&str>)> = items
+            type Row<'a> = (i64, usize, &'a str, String, Option<&'a str>, Option<String>);
+            let messages: Vec<Row> = items
                 .iter()
                 .filter(|(id, _)| inserted.contains(id))
                 .flat_map(|(id, msgs)| {
-                    let publish = publishing.contains(id).then_some("pending");
-                    msgs.iter().enumerate().map(move |(idx, (nonce, body))| {
-                        (
-                            id_to_db(*id),
-                            idx,
-                            nonce.as_str(),
-                            body.to_string(),
-                            publish,
-                        )
-                    })
+                    let split: Vec<(Value, Option<String>)> =
+                        msgs.iter().map(|(_, b)| split_opener(b)).collect();
+                    let opener = split.iter().position(|(_, o)| o.is_some());
+                    let publishes = publishing.contains(id);
+                    msgs.iter().zip(split).enumerate().map(
+                        move |(idx, ((nonce, _), (body, opens)))| {
+                            let publish =
+                                (publishes && published(idx, opener)).then_some("pending");
+                            (
+                                id_to_db(*id),
+                                idx,
+                                nonce.as_str(),
+                                body.to_string(),
+                                publish,
+                                opens,
+                            )
+                        },
+                    )
                 })
                 .collect();
             for chunk in messages.chunks(BULK_CHUNK) {
                 sqlx::query(self.sql(
                     "INSERT INTO delivery_messages \
-                 (channel_id, digest_date, idx, nonce, body, publish) \
+                 (channel_id, digest_date, idx, nonce, body, publish, opens_thread) \
                  SELECT json_extract(value, '$[0]'), $2, json_extract(value, '$[1]'), \
                  json_extract(value, '$[2]'), json_extract(value, '$[3]'), \
-                 json_extract(value, '$[4]') \
+                 json_extract(value, '$[4]'), json_extract(value, '$[5]') \
                  FROM json_each($1)",
                     "INSERT INTO delivery_messages \
-                 (channel_id, digest_date, idx, nonce, body, publish) \
+                 (channel_id, digest_date, idx, nonce, body, publish, opens_thread) \
                  SELECT (j.value ->> 0)::bigint, $2, (j.value ->> 1)::bigint, j.value ->> 2, \
-                 j.value ->> 3, j.value ->> 4 \
+                 j.value ->> 3, j.value ->> 4, j.value ->> 5 \
                  FROM jsonb_array_elements($1::jsonb) AS j (value)",
                 ))
                 .bind(serde_json::to_string(chunk).expect("plain values always serialize"))
@@ -630,6 +684,46 @@ impl Store {
             return Err(not_planned(channel_id, date, Some(idx)));
         }
         Ok(())
+    }
+
+    /// The thread of a glance day was started from its index message (or, where it could not
+    /// be, `thread_id` is the channel itself, so its cards go there): recorded on the delivery,
+    /// where every later message of it is sent.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, thread_id = thread_id))]
+    pub async fn record_thread(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        thread_id: u64,
+    ) -> Result<(), StoreError> {
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE deliveries SET thread_id = $1 WHERE channel_id = $2 AND digest_date = $3",
+        )
+        .bind(id_to_db(thread_id))
+        .bind(id_to_db(channel_id))
+        .bind(date)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Err(not_planned(channel_id, date, None));
+        }
+        Ok(())
+    }
+
+    /// A message sent into a glance day's thread: its id and the thread, in one statement, so
+    /// a card can always be traced to the thread it is in.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, date = %date, idx = idx, message_id = message_id))]
+    pub async fn record_sent_in(
+        &self,
+        channel_id: u64,
+        date: NaiveDate,
+        idx: u32,
+        message_id: u64,
+        thread_id: u64,
+    ) -> Result<(), StoreError> {
+        self.record_post(channel_id, date, idx, thread_id, message_id)
+            .await
     }
 
     /// Settles publishing one message to followers.
@@ -1137,6 +1231,51 @@ mod tests {
             );
 
             assert_eq!(store.delivery(channel, day(2)).await.unwrap(), None);
+        }
+
+        async fn a_glance_day_keeps_its_opener_its_thread_and_each_cards_thread(store) {
+            // Channel 5 (an announcement channel) in bulk, channel 6 alone: the index (message
+            // 0) opens the thread, its cards follow in it.
+            let mut plan = msgs("g", 3);
+            plan[0].1[OPENS_THREAD] = json!("Daily Papers — 2025-02-19");
+            let other: Vec<(String, Value)> = msgs("h", 3)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (n, mut b))| {
+                    if i == 0 {
+                        b[OPENS_THREAD] = json!("Daily Papers — 2025-02-19");
+                    }
+                    (n, b)
+                })
+                .collect();
+            store
+                .plan_deliveries(day(4), None, &[(5, plan)], &HashSet::from([5]), &HashSet::new())
+                .await
+                .unwrap();
+            let single = store.plan_delivery(6, day(4), &other).await.unwrap();
+            for d in [store.delivery(5, day(4)).await.unwrap().unwrap(), single] {
+                let opener = d.opener().expect("the index opens the thread");
+                assert_eq!(opener.idx, 0);
+                assert_eq!(opener.opens_thread.as_deref(), Some("Daily Papers — 2025-02-19"));
+                // What is sent is Discord's message alone.
+                assert!(d.messages.iter().all(|m| m.body.get(OPENS_THREAD).is_none()));
+                assert!(!d.in_thread(0) && d.in_thread(1) && d.in_thread(2));
+            }
+            // Only the index is published to followers.
+            let d = store.delivery(5, day(4)).await.unwrap().unwrap();
+            let publish: Vec<Option<Publish>> = d.messages.iter().map(|m| m.publish.clone()).collect();
+            assert_eq!(publish, vec![Some(Publish::Pending), None, None]);
+
+            // The index, the thread started from it (its id), each card with its thread.
+            store.record_sent(5, day(4), 0, 900).await.unwrap();
+            store.record_thread(5, day(4), 900).await.unwrap();
+            store.record_sent_in(5, day(4), 1, 901, 900).await.unwrap();
+            store.record_sent_in(5, day(4), 2, 902, 900).await.unwrap();
+            let d = store.delivery(5, day(4)).await.unwrap().unwrap();
+            assert_eq!(d.thread_id, Some(900));
+            let threads: Vec<Option<u64>> = d.messages.iter().map(|m| m.thread_id).collect();
+            assert_eq!(threads, vec![None, Some(900), Some(900)]);
+            assert!(store.record_thread(9, day(4), 1).await.is_err());
         }
 
         async fn empty_plan_is_done_immediately(store) {

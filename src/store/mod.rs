@@ -94,10 +94,13 @@ pub use checks::{CheckOutcome, SourceCheck};
 pub use db::{Database, Store, StoreError};
 pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
+    OPENS_THREAD,
 };
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use model_settings::ModelSettings;
 pub use saved::{SaveOutcome, SavedPaper, MAX_SAVED_PAPERS};
-pub use subscriptions::{ForumMode, NewSubscription, Subscription, Weekly};
+pub use subscriptions::{
+    ForumMode, Layout, NewSubscription, Subscription, Weekly, DEFAULT_INDEX_TOP, MAX_INDEX_TOP,
+};
 pub use summaries::{ClaimEnd, EditCandidate};

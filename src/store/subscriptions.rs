@@ -34,6 +34,44 @@ impl ForumMode {
     }
 }
 
+/// How a channel's day looks (`/papers subscribe layout:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Layout {
+    /// The index of the day's top papers first, every card in a thread started from it (in a
+    /// forum's day post or a thread, the cards follow the index there). New channels get it.
+    #[default]
+    Glance,
+    /// The cards in the channel, under a header: what channels subscribed before the index
+    /// existed keep, and what a channel gets where paperboy may not create threads.
+    Full,
+    /// The index alone.
+    Index,
+}
+
+impl Layout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Glance => "glance",
+            Layout::Full => "full",
+            Layout::Index => "index",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Layout> {
+        match s {
+            "glance" => Some(Layout::Glance),
+            "full" => Some(Layout::Full),
+            "index" => Some(Layout::Index),
+            _ => None,
+        }
+    }
+}
+
+/// The index lists this many papers unless a channel chose (`index_top:`; 0 lists all).
+pub const DEFAULT_INDEX_TOP: u32 = 10;
+/// The most `index_top` may be.
+pub const MAX_INDEX_TOP: u32 = 100;
+
 /// The week's best list a channel asked for (`/papers subscribe weekly:True`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Weekly {
@@ -77,6 +115,11 @@ pub struct NewSubscription {
     pub forum_mode: ForumMode,
     /// `None`: no weekly list.
     pub weekly: Option<Weekly>,
+    pub layout: Layout,
+    /// `None`: [`DEFAULT_INDEX_TOP`]; `Some(0)`: all.
+    pub index_top: Option<u32>,
+    /// Why paperboy chose [`Layout::Full`] itself (it may not create threads in the channel).
+    pub layout_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,9 +146,20 @@ pub struct Subscription {
     pub forum_mode: ForumMode,
     /// `None`: no weekly list.
     pub weekly: Option<Weekly>,
+    pub layout: Layout,
+    /// `None`: [`DEFAULT_INDEX_TOP`]; `Some(0)`: all.
+    pub index_top: Option<u32>,
+    /// Why paperboy set [`Layout::Full`] by itself (it may not create threads there), until
+    /// the layout is chosen again.
+    pub layout_note: Option<String>,
 }
 
 impl Subscription {
+    /// How many papers its index lists (0: all).
+    pub fn index_top(&self) -> u32 {
+        self.index_top.unwrap_or(DEFAULT_INDEX_TOP)
+    }
+
     /// What subscribing `channel_id` with every default would create at `now` (for previews of
     /// channels that are not subscribed).
     pub fn with_defaults(channel_id: u64, now: DateTime<Utc>) -> Subscription {
@@ -128,13 +182,17 @@ impl Subscription {
             language: None,
             forum_mode: ForumMode::Day,
             weekly: None,
+            layout: Layout::Glance,
+            index_top: None,
+            layout_note: None,
         }
     }
 }
 
 const COLUMNS: &str = "channel_id, guild_id, channel_kind, enabled, paused_reason, delivery_time, \
      timezone, min_votes, top_n, notify_empty, auto_publish, created_by, created_at, updated_at, \
-     start_date, language, forum_mode, weekly, weekly_day, weekly_top";
+     start_date, language, forum_mode, weekly, weekly_day, weekly_top, layout, index_top, \
+     layout_note";
 
 #[derive(sqlx::FromRow)]
 struct SubscriptionRow {
@@ -158,6 +216,9 @@ struct SubscriptionRow {
     weekly: bool,
     weekly_day: Option<i64>,
     weekly_top: Option<i64>,
+    layout: String,
+    index_top: Option<i64>,
+    layout_note: Option<String>,
 }
 
 impl TryFrom<SubscriptionRow> for Subscription {
@@ -191,6 +252,8 @@ impl TryFrom<SubscriptionRow> for Subscription {
             .transpose()?;
         let forum_mode = ForumMode::parse(&row.forum_mode)
             .ok_or_else(|| corrupt(&format!("forum mode {:?}", row.forum_mode)))?;
+        let layout = Layout::parse(&row.layout)
+            .ok_or_else(|| corrupt(&format!("layout {:?}", row.layout)))?;
         let weekly = if row.weekly {
             let weekday = match row.weekly_day {
                 None => Weekly::DEFAULT_WEEKDAY,
@@ -233,6 +296,9 @@ impl TryFrom<SubscriptionRow> for Subscription {
             language,
             forum_mode,
             weekly,
+            layout,
+            index_top: opt_u32(row.index_top),
+            layout_note: row.layout_note,
         })
     }
 }
@@ -263,9 +329,10 @@ impl Store {
             let inserted = sqlx::query(
             "INSERT INTO subscriptions (channel_id, guild_id, channel_kind, enabled, paused_reason, \
              delivery_time, timezone, min_votes, top_n, notify_empty, auto_publish, created_by, \
-             created_at, updated_at, language, forum_mode, weekly, weekly_day, weekly_top) \
+             created_at, updated_at, language, forum_mode, weekly, weekly_day, weekly_top, \
+             layout, index_top, layout_note) \
              VALUES ($1, $2, $3, TRUE, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, \
-             $14, $15, $16) \
+             $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (channel_id) DO NOTHING",
         )
         .bind(id_to_db(s.channel_id))
@@ -284,6 +351,9 @@ impl Store {
         .bind(s.weekly.is_some())
         .bind(weekly_day)
         .bind(weekly_top)
+        .bind(s.layout.as_str())
+        .bind(s.index_top.map(i64::from))
+        .bind(&s.layout_note)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -294,7 +364,8 @@ impl Store {
                  paused_reason = NULL, delivery_time = $4, timezone = $5, min_votes = $6, \
                  top_n = $7, notify_empty = $8, auto_publish = $9, updated_at = $10, \
                  language = $11, forum_mode = $12, weekly = $13, weekly_day = $14, \
-                 weekly_top = $15 WHERE channel_id = $1",
+                 weekly_top = $15, layout = $16, index_top = $17, layout_note = $18 \
+                 WHERE channel_id = $1",
                 )
                 .bind(id_to_db(s.channel_id))
                 .bind(id_to_db(s.guild_id))
@@ -311,6 +382,9 @@ impl Store {
                 .bind(s.weekly.is_some())
                 .bind(weekly_day)
                 .bind(weekly_top)
+                .bind(s.layout.as_str())
+                .bind(s.index_top.map(i64::from))
+                .bind(&s.layout_note)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -408,6 +482,37 @@ impl Store {
         self.subscription(channel_id).await
     }
 
+    /// Changes how a channel's day looks (`/papers settings layout:`), or records that paperboy
+    /// had to choose [`Layout::Full`] itself and why (`note`), leaving every other setting as
+    /// it is; `None` when the channel is not subscribed.
+    #[tracing::instrument(skip_all, fields(channel_id = channel_id, layout = layout.as_str()))]
+    pub async fn set_layout(
+        &self,
+        channel_id: u64,
+        layout: Layout,
+        index_top: Option<Option<u32>>,
+        note: Option<&str>,
+    ) -> Result<Option<Subscription>, StoreError> {
+        let keep_top = index_top.is_none();
+        let updated = with_pool!(self, |db| sqlx::query(
+            "UPDATE subscriptions SET layout = $2, layout_note = $3, updated_at = $4, \
+             index_top = CASE WHEN $5 THEN index_top ELSE $6 END WHERE channel_id = $1",
+        )
+        .bind(id_to_db(channel_id))
+        .bind(layout.as_str())
+        .bind(note)
+        .bind(self.now())
+        .bind(keep_top)
+        .bind(index_top.flatten().map(i64::from))
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if updated == 0 {
+            return Ok(None);
+        }
+        self.subscription(channel_id).await
+    }
+
     /// Subscriptions that should receive today's digest, in channel id order.
     #[tracing::instrument(skip_all)]
     pub async fn enabled_subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
@@ -461,10 +566,41 @@ mod tests {
             language: None,
             forum_mode: ForumMode::Day,
             weekly: None,
+            layout: Layout::Glance,
+            index_top: Some(5),
+            layout_note: None,
         }
     }
 
     store_tests! {
+        async fn a_layout_round_trips_and_is_changed_alone(store) {
+            let (sub, _) = store.upsert_subscription(&new_sub(77)).await.unwrap();
+            assert_eq!((sub.layout, sub.index_top, sub.index_top()), (Layout::Glance, Some(5), 5));
+            let why = "paperboy may not create threads here";
+            let full = store
+                .set_layout(77, Layout::Full, None, Some(why))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(full.layout, Layout::Full);
+            assert_eq!(full.layout_note.as_deref(), Some(why));
+            assert_eq!(full.index_top, Some(5), "index_top kept when not given");
+            assert_eq!(full.min_votes, sub.min_votes);
+            let all = store
+                .set_layout(77, Layout::Index, Some(Some(0)), None)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((all.layout, all.index_top(), all.layout_note), (Layout::Index, 0, None));
+            let default = store
+                .set_layout(77, Layout::Glance, Some(None), None)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(default.index_top(), DEFAULT_INDEX_TOP);
+            assert!(store.set_layout(78, Layout::Full, None, None).await.unwrap().is_none());
+        }
+
         async fn subscribe_round_trips_every_field(store) {
             let new = new_sub(1_234_567_890_123_456_789);
             let (sub, created) = store.upsert_subscription(&new).await.unwrap();

@@ -37,6 +37,14 @@ type ClaimRow = (
     bool,
 );
 
+/// Where a sent message is, for its edit: the thread it was sent into (a forum in paper mode's
+/// post, a card of a glance day's thread), else the delivery's thread (a forum's day post),
+/// unless the delivery started a thread from its index (the index stays in the channel); NULL
+/// is the channel itself.
+const WHERE_IT_IS: &str = "COALESCE(m.thread_id, CASE WHEN EXISTS (SELECT 1 FROM \
+     delivery_messages AS o WHERE o.channel_id = m.channel_id AND o.digest_date = m.digest_date \
+     AND o.opens_thread IS NOT NULL) THEN NULL ELSE d.thread_id END)";
+
 /// A sent message of a channel post that a late summary may change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EditCandidate {
@@ -456,14 +464,14 @@ impl Store {
     ) -> Result<Vec<EditCandidate>, StoreError> {
         let since = self.now() - window;
         let rows: Vec<(i64, NaiveDate, i64, i64, String, Option<i64>)> =
-            with_pool!(self, |db| sqlx::query_as(
+            with_pool!(self, |db| sqlx::query_as(&format!(
                 "SELECT m.channel_id, m.digest_date, CAST(m.idx AS BIGINT), m.message_id, m.body, \
-                 d.thread_id FROM delivery_messages AS m JOIN deliveries AS d \
+                 {WHERE_IT_IS} FROM delivery_messages AS m JOIN deliveries AS d \
                  ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
                  WHERE d.status = 'done' AND d.target = 'channel' AND m.message_id IS NOT NULL \
                  AND m.edit_state IS NULL AND d.finished_at >= $1 \
                  ORDER BY m.channel_id, m.digest_date, m.idx"
-            )
+            ))
             .bind(since)
             .fetch_all(db)
             .await)?;
@@ -516,12 +524,12 @@ impl Store {
         &self,
     ) -> Result<Vec<(EditCandidate, serde_json::Value)>, StoreError> {
         let rows: Vec<(i64, NaiveDate, i64, i64, String, Option<i64>)> = with_pool!(self, |db| {
-            sqlx::query_as(
+            sqlx::query_as(&format!(
                 "SELECT m.channel_id, m.digest_date, CAST(m.idx AS BIGINT), m.message_id, m.edit_body, \
-                 d.thread_id FROM delivery_messages AS m JOIN deliveries AS d \
+                 {WHERE_IT_IS} FROM delivery_messages AS m JOIN deliveries AS d \
                  ON d.channel_id = m.channel_id AND d.digest_date = m.digest_date \
                  WHERE m.edit_state = 'pending' ORDER BY m.channel_id, m.digest_date, m.idx"
-            )
+            ))
             .fetch_all(db)
             .await
         })?;

@@ -1,8 +1,10 @@
 //! Whether a message already posted gets edited now that its papers' summaries arrived, and
 //! into what; pure. A message is edited once: when no paper of it is still being summarised,
-//! if at least one of them has a summary the message does not show. The message keeps its
-//! papers, order and header; every embed is rendered again within the message's share of
-//! Discord's 6,000 characters, so the edit fits whatever the bullets' length.
+//! if at least one of them has a summary the message does not show. A message of cards keeps
+//! its papers, order, text and timestamps; every card is drawn again within the message's
+//! share of Discord's 6,000 characters, so the edit fits whatever the bullets' length. An index
+//! keeps its header, its papers and its last line; their short lines (what is new) are written
+//! again from the summaries.
 
 use std::collections::HashSet;
 
@@ -11,9 +13,10 @@ use serde_json::{json, Value};
 
 use crate::language::Language;
 use crate::render::{
-    digest_embed_budget, paper_embed_written, MessageSpec, Overlay, MAX_EMBED_CHARS_PER_MESSAGE,
+    card, digest_embed_budget, reindex, CardContext, MessageSpec, Overlay,
+    MAX_EMBED_CHARS_PER_MESSAGE,
 };
-use crate::source::digest::Digest;
+use crate::source::digest::{arxiv_id_from_url, Digest, Paper};
 
 /// What to do with one sent message.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +29,12 @@ pub enum EditPlan {
     Edit(Value),
 }
 
-/// The arXiv id an embed is about, from its footer (`… · arXiv:2410.18057 · …`).
+/// The arXiv id a card is about: its title's link, or (a card of an earlier version) its
+/// footer's `arXiv:2410.18057`.
 fn embed_id(embed: &Value) -> Option<String> {
+    if let Some(id) = embed["url"].as_str().and_then(arxiv_id_from_url) {
+        return Some(id);
+    }
     let footer = embed["footer"]["text"].as_str()?;
     let rest = &footer[footer.find("arXiv:")? + "arXiv:".len()..];
     let id: String = rest
@@ -37,30 +44,34 @@ fn embed_id(embed: &Value) -> Option<String> {
     (!id.is_empty()).then_some(id)
 }
 
-/// The matched terms an embed shows (its "🔎 Matched" field, named in the post's language).
-fn embed_matched(embed: &Value, lang: &Language) -> Vec<String> {
-    let name = crate::t!(lang, "paper-matched");
-    embed["fields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| f["name"] == name.as_str())
-        .and_then(|f| f["value"].as_str())
-        .map(|v| v.split(", ").map(str::to_string).collect())
-        .unwrap_or_default()
+/// Whether a card's footer already names the model that wrote its bullets: the note whole,
+/// or (on a footer cut to its row) the start of it.
+fn shows_note(footer: &str, note: &str) -> bool {
+    if footer.contains(note) {
+        return true;
+    }
+    let last = footer.rsplit(" · ").next().unwrap_or(footer);
+    let cut = last.trim_end_matches('…');
+    cut.chars().count() >= 3 && last.ends_with('…') && note.starts_with(cut)
 }
 
-/// The "votes as of …" note an embed's footer carries, in whatever language it was written:
-/// the part after the paper's `arXiv:` id (an embed without one has no id to edit by).
-fn embed_note(embed: &Value) -> Option<String> {
-    let footer = embed["footer"]["text"].as_str()?;
-    let mut parts = footer.split(" · ");
-    parts.find(|p| p.starts_with("arXiv:"))?;
-    parts.next().map(str::to_string)
+/// The arXiv ids an index lists, in order (each entry links its paper's arXiv page).
+fn index_ids(content: &str) -> Vec<String> {
+    content
+        .lines()
+        .filter(|l| l.starts_with("**"))
+        .filter_map(|l| {
+            let at = l.find("](<")?;
+            arxiv_id_from_url(&l[at + 3..])
+        })
+        .collect()
 }
 
 /// See the module docs. `sent` is the message as posted; `total_embeds` the number of papers
-/// in the whole post (its size budget); `pending` the papers still being summarised.
+/// in the whole post (its size budget); `pending` the papers still being summarised;
+/// `matched` the reader's terms a paper matches (what its card shows), from the channel's
+/// filter.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_message(
     sent: &Value,
     digest: &Digest,
@@ -69,8 +80,40 @@ pub fn plan_message(
     date: NaiveDate,
     total_embeds: usize,
     lang: &Language,
+    matched: &dyn Fn(&Paper) -> Vec<String>,
 ) -> EditPlan {
     let embeds = sent["embeds"].as_array().cloned().unwrap_or_default();
+    let paper_of = |id: &str| {
+        digest
+            .papers
+            .iter()
+            .find(|p| p.arxiv_id.as_deref() == Some(id))
+    };
+    if embeds.is_empty() {
+        let Some(content) = sent["content"].as_str() else {
+            return EditPlan::Final;
+        };
+        let ids = index_ids(content);
+        if ids.iter().any(|id| pending.contains(id)) {
+            return EditPlan::Wait;
+        }
+        if !ids.iter().any(|id| overlay.contains_key(id)) {
+            return EditPlan::Final;
+        }
+        let Some(papers) = ids
+            .iter()
+            .map(|id| paper_of(id))
+            .collect::<Option<Vec<&Paper>>>()
+        else {
+            // A paper no longer in the archived day: the post is left as it is.
+            return EditPlan::Final;
+        };
+        let text = reindex(content, &papers, Some(overlay), lang);
+        if text == content {
+            return EditPlan::Final;
+        }
+        return EditPlan::Edit(json!({ "content": text, "allowed_mentions": { "parse": [] } }));
+    }
     let ids: Vec<Option<String>> = embeds.iter().map(embed_id).collect();
     if ids.iter().flatten().any(|id| pending.contains(id)) {
         return EditPlan::Wait;
@@ -81,7 +124,7 @@ pub fn plan_message(
         };
         !e["footer"]["text"]
             .as_str()
-            .is_some_and(|f| f.contains(&m.note))
+            .is_some_and(|f| shows_note(f, &m.note))
     };
     if !embeds.iter().zip(&ids).any(lacks) {
         return EditPlan::Final;
@@ -90,26 +133,31 @@ pub fn plan_message(
     let budget = digest_embed_budget(total_embeds).min(MAX_EMBED_CHARS_PER_MESSAGE / k);
     let mut rendered = Vec::with_capacity(embeds.len());
     for (e, id) in embeds.iter().zip(&ids) {
-        let paper = id.as_deref().and_then(|id| {
-            digest
-                .papers
-                .iter()
-                .find(|p| p.arxiv_id.as_deref() == Some(id))
-        });
-        let Some(paper) = paper else {
-            // A paper no longer in the archived day: the post is left as it is.
+        let Some(paper) = id.as_deref().and_then(paper_of) else {
             return EditPlan::Final;
         };
         let machine = id.as_deref().and_then(|id| overlay.get(id)).map(|m| &**m);
-        rendered.push(paper_embed_written(
+        let votes_at = e["timestamp"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let mut card = card(
             paper,
-            &embed_matched(e, lang),
-            date,
-            budget,
-            embed_note(e).as_deref(),
+            &matched(paper),
             machine,
-            lang,
-        ));
+            &CardContext {
+                budget,
+                votes_at,
+                date,
+                thumbnail: e.get("thumbnail").is_some(),
+                lang,
+            },
+        );
+        // The title as posted (a ranking numbers it).
+        if let Some(title) = e["title"].as_str() {
+            card.title = title.to_string();
+        }
+        rendered.push(card);
     }
     let spec = MessageSpec {
         content: sent["content"].as_str().map(str::to_string),
@@ -129,7 +177,9 @@ pub fn plan_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{day_messages_with, DayContent, MachineBullets, Reader};
+    use crate::render::{
+        day_messages_with, DayContent, MachineBullets, MachineLine, Reader, Role, Shape,
+    };
     use crate::select::filter::Filter;
     use crate::source::digest::Paper;
     use std::sync::Arc;
@@ -156,23 +206,40 @@ mod tests {
                     id.to_string(),
                     Arc::new(MachineBullets {
                         lines: vec![
-                            ("What's new".into(), "x".repeat(500)),
-                            ("Results".into(), "FID 2.1 @everyone [a](http://e)".into()),
+                            MachineLine {
+                                role: Role::New,
+                                label: "What's new".into(),
+                                text: "x ".repeat(250),
+                            },
+                            MachineLine {
+                                role: Role::Results,
+                                label: "Results".into(),
+                                text: "FID 2.1 @everyone [a](http://e)".into(),
+                            },
                         ],
-                        note: "🤖 bullets machine-written by m".into(),
+                        note: "🤖 by m".into(),
                     }),
                 )
             })
             .collect()
     }
 
+    fn none(_: &Paper) -> Vec<String> {
+        Vec::new()
+    }
+
     fn posted(date: NaiveDate, digest: &Digest) -> Vec<Value> {
+        posted_as(date, digest, Shape::Full)
+    }
+
+    fn posted_as(date: NaiveDate, digest: &Digest, shape: Shape) -> Vec<Value> {
         day_messages_with(
             date,
             DayContent::Digest(digest, None),
             Reader::Channel {
                 filter: &Filter::default(),
                 notify_empty: false,
+                shape,
             },
             None,
             &Language::english(),
@@ -199,7 +266,8 @@ mod tests {
                 &pending,
                 date,
                 8,
-                &Language::english()
+                &Language::english(),
+                &none,
             ),
             EditPlan::Wait
         );
@@ -212,6 +280,7 @@ mod tests {
             date,
             8,
             &Language::english(),
+            &none,
         ) else {
             panic!("an edit is due");
         };
@@ -242,10 +311,7 @@ mod tests {
         for (e, s) in embeds.iter().zip(sent[0]["embeds"].as_array().unwrap()) {
             assert_eq!(e["title"], s["title"]);
             assert_eq!(e["url"], s["url"]);
-            assert!(e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written by m"));
+            assert!(e["footer"]["text"].as_str().unwrap().contains("🤖 by m"));
             let d = e["description"].as_str().unwrap();
             assert!(!d.contains("(http://e)") && !d.contains("@everyone"), "{d}");
         }
@@ -260,7 +326,8 @@ mod tests {
                 &HashSet::new(),
                 date,
                 8,
-                &Language::english()
+                &Language::english(),
+                &none,
             ),
             EditPlan::Final
         );
@@ -273,9 +340,126 @@ mod tests {
                 &HashSet::new(),
                 date,
                 8,
-                &Language::english()
+                &Language::english(),
+                &none,
             ),
             EditPlan::Final
         );
+    }
+
+    #[test]
+    fn an_index_gets_its_new_short_lines_and_keeps_the_rest() {
+        let (date, digest) = day();
+        let sent = posted_as(
+            date,
+            &digest,
+            Shape::Glance {
+                top: 10,
+                thread: true,
+            },
+        );
+        let index = &sent[0];
+        assert!(index["embeds"].as_array().unwrap().is_empty());
+        let all: Vec<String> = (0..8).map(|i| format!("2502.1000{i}")).collect();
+        let every: Vec<&str> = all.iter().map(String::as_str).collect();
+        let lang = Language::english();
+        // Still being written: wait; nothing written: never.
+        let pending: HashSet<String> = all[..1].iter().cloned().collect();
+        assert_eq!(
+            plan_message(
+                index,
+                &digest,
+                &overlay(&every),
+                &pending,
+                date,
+                8,
+                &lang,
+                &none
+            ),
+            EditPlan::Wait
+        );
+        assert_eq!(
+            plan_message(
+                index,
+                &digest,
+                &Overlay::new(),
+                &HashSet::new(),
+                date,
+                8,
+                &lang,
+                &none
+            ),
+            EditPlan::Final
+        );
+        let EditPlan::Edit(body) = plan_message(
+            index,
+            &digest,
+            &overlay(&every),
+            &HashSet::new(),
+            date,
+            8,
+            &lang,
+            &none,
+        ) else {
+            panic!("the index's short lines change");
+        };
+        let before = index["content"].as_str().unwrap();
+        let after = body["content"].as_str().unwrap();
+        assert!(after.chars().count() <= 2000);
+        assert_eq!(
+            before.lines().next(),
+            after.lines().next(),
+            "the header is kept"
+        );
+        assert_eq!(
+            before.lines().last(),
+            after.lines().last(),
+            "the last line is kept"
+        );
+        let entries = |t: &str| {
+            t.lines()
+                .filter(|l| l.starts_with("**"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            entries(before),
+            entries(after),
+            "the papers and their order are kept"
+        );
+        assert!(before.contains("-# A one-line summary from Hugging Face."));
+        assert!(after.contains("-# x x x"), "{after}");
+        assert!(body.get("components").is_none() && body.get("embeds").is_none());
+        assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+        // Edited: nothing more to do.
+        let edited = serde_json::json!({ "content": after });
+        assert_eq!(
+            plan_message(
+                &edited,
+                &digest,
+                &overlay(&every),
+                &HashSet::new(),
+                date,
+                8,
+                &lang,
+                &none
+            ),
+            EditPlan::Final
+        );
+        // The cards of the thread are edited as before.
+        let card = &sent[1];
+        assert!(matches!(
+            plan_message(
+                card,
+                &digest,
+                &overlay(&every),
+                &HashSet::new(),
+                date,
+                8,
+                &lang,
+                &none
+            ),
+            EditPlan::Edit(_)
+        ));
     }
 }

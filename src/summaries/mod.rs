@@ -36,8 +36,10 @@ use serde::{Deserialize, Serialize};
 pub use config::{ApiKey, Input, SummariesConfig};
 
 /// Bumped whenever the prompt changes meaningfully: stored summaries say which version wrote
-/// them.
-pub const PROMPT_VERSION: i32 = 1;
+/// them (nothing is written again because of it: a stored summary stays valid, and a card
+/// fits whatever its bullets' length). 2: the lengths asked for are what a card shows (each
+/// bullet at most 180 characters, all at most 560; 1 asked for up to 350 each).
+pub const PROMPT_VERSION: i32 = 2;
 
 /// What a bullet says; the label shown is ours ([`labels`]), never the model's, so an answer
 /// cannot choose how a post is structured.

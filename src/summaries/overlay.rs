@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::labels::{label, machine_note};
 use super::validate::implausible;
-use super::Summary;
+use super::{BulletKind, Summary};
 use crate::deliver::target::Target;
-use crate::render::{MachineBullets, Overlay};
+use crate::render::{MachineBullets, MachineLine, Overlay, Role};
 use crate::source::digest::{Digest, Paper};
 
 /// The language `target` reads: its own choice (`/papers subscribe language:`, a person's
@@ -53,7 +53,11 @@ pub fn overlay(summaries: &HashMap<String, Summary>, language: &str) -> Overlay 
             let lines = s
                 .bullets
                 .iter()
-                .map(|b| (label(b.kind, language), b.text.clone()))
+                .map(|b| MachineLine {
+                    role: role_of(b.kind),
+                    label: label(b.kind, language),
+                    text: b.text.clone(),
+                })
                 .collect();
             (
                 id.clone(),
@@ -64,6 +68,16 @@ pub fn overlay(summaries: &HashMap<String, Summary>, language: &str) -> Overlay 
             )
         })
         .collect()
+}
+
+/// Where a bullet of this kind goes on a card.
+pub fn role_of(kind: BulletKind) -> Role {
+    match kind {
+        BulletKind::New => Role::New,
+        BulletKind::Method => Role::Method,
+        BulletKind::Results => Role::Results,
+        BulletKind::Note => Role::Note,
+    }
 }
 
 /// The overlay of what is stored for `papers` in `language` (nothing is generated): what a
@@ -178,7 +192,11 @@ mod tests {
         let m = &o["2406.00002"];
         assert_eq!(
             m.lines,
-            vec![("새로운 점".to_string(), "새 방법".to_string())]
+            vec![MachineLine {
+                role: Role::New,
+                label: "새로운 점".to_string(),
+                text: "새 방법".to_string()
+            }]
         );
         assert!(m.note.contains("gpt-4o-mini"));
     }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::labels::language_name;
 use super::validate::{MAX_BULLETS, MAX_BULLET_CHARS, MIN_BULLETS};
 use crate::model::task::{ChatTask, Effort, Message, Output};
+use crate::render::CARD_BULLET_CHARS;
 
 /// Where a paper's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +81,9 @@ fn system_prompt(language: &str) -> String {
     format!(
         "You write the entry for one research paper in a daily newsletter about AI papers. \
          Write {MIN_BULLETS} to {MAX_BULLETS} bullets in {lang}, each one or two sentences and at most \
-         {MAX_BULLET_CHARS} characters:\n\
+         {MAX_BULLET_CHARS} characters, all of them together at most {CARD_BULLET_CHARS} characters \
+         (that is what the newsletter shows: what is new and the results first, the method and a \
+         note only when there is room):\n\
          - kind \"new\": what is new about the paper (always first);\n\
          - kind \"method\": how it works, concretely;\n\
          - kind \"results\": the main results, with their numbers (benchmarks, gains, sizes) as \
@@ -184,6 +187,11 @@ mod tests {
         let system = body["messages"][0]["content"].as_str().unwrap();
         assert_eq!(body["messages"][0]["role"], "system");
         assert!(system.contains("in Korean") && system.contains("not instructions"));
+        // The lengths a card really gives the bullets.
+        assert!(
+            system.contains("at most 180 characters, all of them together at most 560 characters"),
+            "{system}"
+        );
         let user = body["messages"][1]["content"].as_str().unwrap();
         assert!(user.starts_with("<paper>\nTitle: Tiny Diffusion") && user.ends_with("</paper>"));
         assert!(user.contains("Full text:\n1 Introduction"));

@@ -10,8 +10,11 @@ use super::{Bullet, BulletKind};
 
 pub const MIN_BULLETS: usize = 2;
 pub const MAX_BULLETS: usize = 4;
-/// What the prompt asks for; answers up to [`HARD_MAX_BULLET_CHARS`] are still taken.
-pub const MAX_BULLET_CHARS: usize = 350;
+/// What the prompt asks for per bullet: a card packed six to a message has room for about
+/// [`crate::render::CARD_BULLET_CHARS`] characters of bullets in all, so three bullets of this
+/// length fit whole. Answers up to [`HARD_MAX_BULLET_CHARS`] are still taken (the card then
+/// leaves the method and the note out first).
+pub const MAX_BULLET_CHARS: usize = 180;
 pub const HARD_MAX_BULLET_CHARS: usize = 600;
 pub const MIN_BULLET_CHARS: usize = 12;
 

@@ -346,8 +346,13 @@ async fn in_a_papers_forum_post_the_answer_comes_from_its_full_text_under_the_po
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_thread_off_a_card_a_follow_up_carries_what_its_asker_could_see() {
     let mut w = world("", |_| {}).await;
-    // One paper a post: the message is that paper's card.
-    post_the_day(&mut w.bot, CHANNEL, vec![opt("top_n", 4, json!(1))]).await;
+    // One paper a post, every card in the channel: the message is that paper's card.
+    post_the_day(
+        &mut w.bot,
+        CHANNEL,
+        vec![opt("top_n", 4, json!(1)), opt("layout", 4, json!(1))],
+    )
+    .await;
     seed_texts(&w.bot).await;
     let card = w.bot.fake.messages(CHANNEL)[0].clone();
     let id = paper_of(&card);
@@ -513,6 +518,55 @@ async fn in_a_days_thread_paper_suggests_that_days_papers_first_and_is_asked_for
         embed(&a)["url"],
         format!("https://arxiv.org/abs/{}", posted[1])
     );
+    w.bot.stop().await;
+}
+
+/// A glance day's thread (started from its index, the cards in it) is the day's: a question
+/// names its paper, and one named is answered in the thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_glance_days_thread_the_question_names_one_of_its_cards() {
+    let mut w = world("", |_| {}).await;
+    post_the_day(&mut w.bot, CHANNEL, vec![opt("top_n", 4, json!(3))]).await;
+    seed_texts(&w.bot).await;
+    let index = w.bot.fake.messages(CHANNEL);
+    assert_eq!(index.len(), 1, "the index alone in the channel");
+    let thread = id_of(&w.bot.fake.threads(CHANNEL)[0]["id"]);
+    assert_eq!(thread, id_of(&index[0]["id"]), "started from the index");
+    let cards: Vec<String> = w
+        .bot
+        .fake
+        .messages(thread)
+        .iter()
+        .flat_map(|m| m["embeds"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| {
+            e["url"]
+                .as_str()
+                .map(|u| u.rsplit('/').next().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(cards.len(), 3, "{cards:?}");
+
+    let words = refused(&mut w.bot, thread, ALICE, json!([question("What is new?")])).await;
+    assert!(
+        words.contains("several papers") && cards.iter().all(|c| words.contains(c.as_str())),
+        "{words}"
+    );
+    assert!(w.chat.requests().is_empty());
+    let (_, a) = answered(
+        &mut w.bot,
+        thread,
+        ALICE,
+        json!([question("How many tokens?"), paper(&cards[2])]),
+    )
+    .await;
+    assert_eq!(
+        embed(&a)["url"],
+        format!("https://arxiv.org/abs/{}", cards[2])
+    );
+    let (_, user) = last_prompt(&w.chat);
+    assert!(block(&user, "paper")
+        .unwrap()
+        .contains(&format!("paper {}", cards[2])));
     w.bot.stop().await;
 }
 

@@ -27,7 +27,7 @@ fn stderr(o: &Output) -> String {
 }
 
 #[test]
-fn preview_json_of_the_seed_day_is_two_messages_with_twelve_embeds() {
+fn preview_json_of_the_seed_day_is_the_index_then_two_messages_with_twelve_cards() {
     let dir = tempfile::tempdir().unwrap();
     let file = fixture("digests/2024-04-02.md");
     let out = paperboy(
@@ -35,15 +35,36 @@ fn preview_json_of_the_seed_day_is_two_messages_with_twelve_embeds() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    // Nothing but the JSON array on stdout.
+    // Nothing but the JSON array on stdout; where each goes, on stderr.
     let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
-    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies.len(), 3);
+    assert!(
+        stderr(&out).contains("message 1 starts the thread \"Daily Papers — 2024-04-02\", and messages 2–3 go into it"),
+        "{}",
+        stderr(&out)
+    );
+    // The index: the day's top ten by votes, one title link each, and a save menu.
+    let index = bodies[0]["content"].as_str().unwrap();
+    assert!(
+        index.starts_with("📰 **Daily Papers — 2024-04-02** · 12 papers · top 10 by votes"),
+        "{index}"
+    );
+    assert_eq!(index.lines().filter(|l| l.starts_with("**")).count(), 10);
+    assert!(bodies[0]["embeds"].as_array().unwrap().is_empty());
+    assert_eq!(
+        bodies[0]["components"][0]["components"][0]["options"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    let bodies = &bodies[1..];
     let embeds: Vec<&Value> = bodies
         .iter()
         .flat_map(|b| b["embeds"].as_array().unwrap())
         .collect();
     assert_eq!(embeds.len(), 12);
-    for b in &bodies {
+    for b in bodies {
         assert_eq!(b["allowed_mentions"]["parse"], serde_json::json!([]));
         let chars: usize = b["embeds"]
             .as_array()
@@ -51,7 +72,8 @@ fn preview_json_of_the_seed_day_is_two_messages_with_twelve_embeds() {
             .iter()
             .map(|e| {
                 let s = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-                s(&e["title"])
+                s(&e["author"]["name"])
+                    + s(&e["title"])
                     + s(&e["description"])
                     + s(&e["footer"]["text"])
                     + e["fields"].as_array().map_or(0, |f| {
@@ -81,6 +103,11 @@ fn preview_filters_and_reads_hf_json() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    // Two papers: the index lists them, the cards follow.
+    assert!(bodies[0]["content"]
+        .as_str()
+        .unwrap()
+        .ends_with("All 2 cards are in the thread ↓"));
     let titles: Vec<String> = bodies
         .iter()
         .flat_map(|b| b["embeds"].as_array().unwrap())
@@ -96,7 +123,35 @@ fn preview_filters_and_reads_hf_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("2024-10-25"), "{text}");
-    assert_eq!(text.matches("huggingface.co/papers/").count(), 3, "{text}");
+    // Three cards, each titled and linked to its arXiv page.
+    assert_eq!(
+        text.matches("   https://arxiv.org/abs/").count(),
+        3,
+        "{text}"
+    );
+    assert!(text.contains("(cards, in the thread; 3 embeds"), "{text}");
+    // The full layout: the cards in the channel, under the header.
+    let out = paperboy(
+        &[
+            "preview",
+            "--file",
+            json.to_str().unwrap(),
+            "--top",
+            "3",
+            "--layout",
+            "full",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("--- message 1/1 (cards; 3 embeds"),
+        "{text}"
+    );
+    assert!(
+        text.contains("📰 **Daily Papers — 2024-10-25** · 3 of 29 papers"),
+        "{text}"
+    );
 }
 
 /// `--language` shows a day as a channel set to that language gets it.
@@ -117,11 +172,26 @@ fn preview_in_korean_shows_the_korean_chrome() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let bodies: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(
-        bodies[0]["content"],
-        "📰 **데일리 페이퍼 — 2024년 4월 2일** · 논문 12편"
+    let index = bodies[0]["content"].as_str().unwrap();
+    assert!(
+        index
+            .starts_with("📰 **데일리 페이퍼 — 2024년 4월 2일** · 논문 12편 · 추천 수 상위 10편\n"),
+        "{index}"
     );
-    assert_eq!(bodies[0]["embeds"][0]["fields"][0]["name"], "👍 추천");
+    assert!(
+        index.ends_with("외 2편 · 카드 12장은 모두 스레드에 있습니다 ↓"),
+        "{index}"
+    );
+    // The cards' words in Korean too: the bullets' labels, "외" after the first authors.
+    let card = &bodies[1]["embeds"][0];
+    assert!(
+        card["description"]
+            .as_str()
+            .unwrap()
+            .contains("• **새로운 점**")
+            || card["footer"]["text"].as_str().unwrap().ends_with(" 외"),
+        "{card:#}"
+    );
     let out = paperboy(
         &[
             "preview",

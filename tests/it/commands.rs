@@ -54,11 +54,22 @@ async fn registers_the_papers_command_with_every_subcommand() {
 async fn today_defers_then_posts_every_paper_packed_without_mentions() {
     let mut bot = Bot::start().await;
     // Not archived yet: the bot must defer (type 5) before downloading, then follow up.
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 4).await;
     assert_eq!(got[0]["kind"], "callback");
     assert_eq!(got[0]["body"]["type"], 5, "{:#}", got[0]);
     let followups: Vec<&Value> = got.iter().filter(|r| r["kind"] == "followup").collect();
-    assert_eq!(followups.len(), 2, "12 papers must pack into 2 messages");
+    assert_eq!(
+        followups.len(),
+        3,
+        "the day's index, then its 12 papers packed into 2 messages"
+    );
+    // The index first: the top ten by votes, a save menu for them, no embed.
+    let index = content(&followups[0]["body"]);
+    assert!(index.contains("· top 10 by votes"), "{index}");
+    assert!(index.ends_with("+2 more below ↓"), "{index}");
+    assert!(followups[0]["body"]["embeds"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
     let embeds = followup_embeds(&got);
     assert_eq!(embeds.len(), 12);
     assert_eq!(
@@ -108,14 +119,12 @@ async fn a_day_still_growing_is_shown_so_far_refreshed_when_it_may_have_changed(
         "{header}"
     );
     assert_eq!(all_embeds(&got).len(), so_far, "{got:#?}");
-    let footer = all_embeds(&got)[0]["footer"]["text"]
+    // When its votes were counted: the card's timestamp.
+    let when = all_embeds(&got)[0]["timestamp"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(
-        footer.contains("votes as of 2024-04-03 12:00 UTC"),
-        "{footer}"
-    );
+    assert!(when.starts_with("2024-04-03T12:00:00"), "{when}");
     let asked = api.requests();
 
     // A few minutes later the copy is fresh enough: no new download.
@@ -218,9 +227,10 @@ async fn date_rejects_bad_future_and_missing_days() {
             MEMBER,
             &["date"],
             json!([opt("day", 3, json!("2024-04-02"))]),
-            3,
+            4,
         )
         .await;
+    // The index, then the twelve cards in two messages.
     assert_eq!(followup_embeds(&got).len(), 12);
     bot.stop().await;
 }
@@ -365,14 +375,14 @@ async fn keywords_add_list_remove_clear_and_caps() {
 
     // Keywords apply to /papers today once the channel is subscribed: "aurora" and
     // "text-to-image" match 3 papers, and "-survey" drops none of them.
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 4).await;
     assert_eq!(
         followup_embeds(&got).len(),
         12,
         "not subscribed: unfiltered"
     );
     bot.reply(MANAGER, &["subscribe"], json!([])).await;
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 1).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 2).await;
     let embeds: Vec<Value> = got
         .iter()
         .filter(|r| r["kind"] == "callback")
@@ -394,7 +404,7 @@ async fn keywords_add_list_remove_clear_and_caps() {
     assert!(titles[2].starts_with("CosmicMan"), "{titles:?}");
     // `all:True` shows every paper regardless.
     let got = bot
-        .invoke(MEMBER, &["today"], json!([opt("all", 5, json!(true))]), 2)
+        .invoke(MEMBER, &["today"], json!([opt("all", 5, json!(true))]), 3)
         .await;
     let all: usize = got
         .iter()
@@ -480,8 +490,16 @@ async fn search_finds_archived_papers_in_english_and_korean() {
             json!([opt("query", 3, json!("flexidreamer"))]),
         )
         .await;
-    let shown = data["embeds"].to_string();
-    assert!(shown.contains("FlexiDreamer"), "{shown}");
+    // The hits' index, each with its day (their cards follow).
+    let shown = content(&data);
+    assert!(
+        shown.starts_with("🔎 **Search: flexidreamer** · 1 result"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("FlexiDreamer") && shown.contains("2024-04-02"),
+        "{shown}"
+    );
     let data = bot
         .reply(
             MEMBER,
@@ -489,7 +507,7 @@ async fn search_finds_archived_papers_in_english_and_korean() {
             json!([opt("query", 3, json!("다국어"))]),
         )
         .await;
-    let shown = data["embeds"].to_string();
+    let shown = content(&data);
     assert!(shown.contains("Aurora-M"), "{shown}");
     let data = bot
         .reply(MEMBER, &["search"], json!([opt("query", 3, json!("x"))]))
@@ -507,7 +525,7 @@ async fn preview_is_ephemeral_and_uses_the_channel_filter() {
         json!([opt("words", 3, json!("FlexiDreamer"))]),
     )
     .await;
-    let got = bot.invoke(MEMBER, &["preview"], json!([]), 2).await;
+    let got = bot.invoke(MEMBER, &["preview"], json!([]), 3).await;
     assert_eq!(got[0]["body"]["type"], 5);
     assert!(
         got[0]["body"]["data"]["flags"].as_u64().unwrap_or(0) & EPHEMERAL != 0,
@@ -632,20 +650,38 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
     assert!(bot.fake.messages(CHANNEL).is_empty());
 
     bot.clock.set(fire + chrono::Duration::seconds(1));
-    let mut posted = Vec::new();
+    // A channel subscribed now reads the day at a glance: the index in the channel, the cards
+    // in the thread started from it.
+    let mut cards = Vec::new();
     for _ in 0..200 {
-        posted = bot.fake.messages(CHANNEL);
-        if posted.len() >= 2 {
+        cards = bot
+            .fake
+            .threads(CHANNEL)
+            .first()
+            .map(|t| {
+                bot.fake
+                    .messages(t["id"].as_str().unwrap().parse().unwrap())
+            })
+            .unwrap_or_default();
+        if cards.len() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(posted.len(), 2, "{posted:#?}");
-    let embeds: usize = posted
+    let index = bot.fake.messages(CHANNEL);
+    assert_eq!(index.len(), 1, "{index:#?}");
+    assert_eq!(cards.len(), 2, "{cards:#?}");
+    let thread = &bot.fake.threads(CHANNEL)[0];
+    assert_eq!(
+        thread["id"], index[0]["id"],
+        "a thread started from the index has its id"
+    );
+    let embeds: usize = cards
         .iter()
         .map(|m| m["embeds"].as_array().unwrap().len())
         .sum();
     assert_eq!(embeds, 12);
+    let posted: Vec<Value> = index.into_iter().chain(cards).collect();
     for m in &posted {
         assert_eq!(m["allowed_mentions"]["parse"], json!([]), "{m:#}");
         assert_eq!(m["enforce_nonce"], true, "{m:#}");
@@ -664,6 +700,16 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
     }
     assert_eq!(ledger.status, DeliveryStatus::Done);
     assert!(ledger.messages.iter().all(|m| m.message_id.is_some()));
+    // The ledger knows the thread, and which of its messages are in it.
+    let thread_id: u64 = thread["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ledger.thread_id, Some(thread_id));
+    assert_eq!(
+        ledger.messages[0].opens_thread.as_deref(),
+        Some(format!("Daily Papers — {day}").as_str())
+    );
+    assert!(ledger.messages[1..]
+        .iter()
+        .all(|m| m.thread_id == Some(thread_id)));
 
     let data = bot.reply(MEMBER, &["settings"], json!([])).await;
     let shown = data["embeds"].to_string();
@@ -671,11 +717,14 @@ async fn subscribed_channel_gets_its_daily_post_from_the_running_bot() {
         shown.contains("Last post") && shown.contains(&day.to_string()),
         "{shown}"
     );
+    assert!(shown.contains("the day at a glance"), "{shown}");
 
     // Later passes post nothing more that day.
     bot.clock.set(fire + chrono::Duration::minutes(30));
     bot.two_passes().await;
-    assert_eq!(bot.fake.messages(CHANNEL).len(), 2);
+    assert_eq!(bot.fake.messages(CHANNEL).len(), 1);
+    assert_eq!(bot.fake.messages(thread_id).len(), 2);
+    assert_eq!(bot.fake.threads(CHANNEL).len(), 1);
     store.close().await;
     bot.stop().await;
 }

@@ -1,10 +1,13 @@
 //! Exactly once, measured the hard way: the real `paperboy run` binary delivers a day to text,
 //! announcement (auto-publish) and forum channels, then personal alerts by DM, and is killed with `kill -9` (and now and then
 //! stopped with SIGTERM) at random moments, with the fake's nonce de-duplication **off** and
-//! every message answered 150 ms after Discord stored it, so each kill can leave a message on
-//! Discord that the bot never heard about. A last run then finishes the day. Asserted: no
-//! duplicate, no lost message, no lost crosspost, one thread per forum, exactly one DM for each
-//! person whose terms match and none for the others.
+//! every message (and thread start) answered 150 ms after Discord stored it, so each kill can
+//! leave a message or a thread on Discord that the bot never heard about. Half the channels of
+//! each kind read the day at a glance. A last run then finishes the day. Asserted: no
+//! duplicate, no lost message, no lost crosspost, one thread per forum, and for a glance day
+//! exactly one index, one thread started from it and each card once in it (no card
+//! crossposted, the ledger holding the thread), exactly one DM for each person whose terms
+//! match and none for the others.
 //!
 //! The quick variants run in `cargo test` (100 channels, 40 people, 10 kills; and 10 channels,
 //! 80 people, 6 kills, so that most kills land among the DMs). The full one:
@@ -21,7 +24,7 @@ use crate::support::machine;
 use crate::support::process::{kill, paperboy, sigterm};
 use crate::support::subscription::sub;
 use paperboy::clock::ManualClock;
-use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, Store};
+use paperboy::store::{AlertTerm, AlertTermKind, DeliveryStatus, Layout, Store};
 use rand::{Rng, SeedableRng};
 
 const GUILD: u64 = 6_000;
@@ -34,21 +37,108 @@ fn people(n: u64) -> Vec<(u64, bool)> {
     (0..n).map(|i| (90_000 + i, i % 2 == 0)).collect()
 }
 
-/// Channel ids by kind: text, announcement, forum.
-fn channels(n: u64) -> Vec<(u64, u8)> {
+/// Channel ids by kind (text, announcement, forum) and layout: about half of each kind reads
+/// the day at a glance (a text or announcement channel: the index, a thread started from it,
+/// the cards in it; a forum: the index opening its day post), the others the full layout.
+fn channels(n: u64) -> Vec<(u64, u8, Layout)> {
     (0..n)
         .map(|i| {
-            let kind = match i % 10 {
-                0..=3 => 0,
-                4..=6 => 5,
-                _ => 15,
+            let (kind, layout) = match i % 10 {
+                0 | 1 => (0, Layout::Full),
+                2 | 3 => (0, Layout::Glance),
+                4 => (5, Layout::Full),
+                5 | 6 => (5, Layout::Glance),
+                7 => (15, Layout::Full),
+                _ => (15, Layout::Glance),
             };
-            (10_000 + i, kind)
+            (10_000 + i, kind, layout)
         })
         .collect()
 }
 
-async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u64, bool)]) {
+/// What a channel must end the day with: its messages' texts (fingerprints) each once, as
+/// many as the day has. Counted over the channel itself, and for a glance day also over its
+/// thread: `(duplicates, lost, lost crossposts, cards crossposted, threads not as one)`.
+fn check_channel(
+    fake: &FakeDiscord,
+    (c, kind, layout): (u64, u8, Layout),
+    crossposts: &HashMap<u64, usize>,
+) -> [usize; 5] {
+    let count = |messages: &[serde_json::Value], want: usize| {
+        let mut seen = HashMap::new();
+        for m in messages {
+            *seen
+                .entry(paperboy::deliver::fingerprint(m))
+                .or_insert(0usize) += 1;
+        }
+        (
+            seen.values().map(|n| n - 1).sum::<usize>(),
+            want.saturating_sub(seen.len()),
+        )
+    };
+    let id = |m: &serde_json::Value| -> u64 { m["id"].as_str().unwrap().parse().unwrap() };
+    let mut out = [0; 5];
+    let threads = fake.threads(c);
+    match (kind, layout) {
+        (15, _) => {
+            // One post a day: the cards (and the index first, at a glance) in it.
+            if threads.len() != 1 {
+                out[4] += 1;
+                return out;
+            }
+            let want = if layout == Layout::Glance { 3 } else { 2 };
+            let (d, l) = count(&fake.messages(id(&threads[0])), want);
+            out[0] += d;
+            out[1] += l;
+        }
+        (_, Layout::Glance) => {
+            // The index alone in the channel, one thread started from it, the cards in it.
+            let index = fake.messages(c);
+            let (d, l) = count(&index, 1);
+            out[0] += d;
+            out[1] += l;
+            if threads.len() != 1 || index.first().map(id) != Some(id(&threads[0])) {
+                out[4] += 1;
+                return out;
+            }
+            let cards = fake.messages(id(&threads[0]));
+            let (d, l) = count(&cards, 2);
+            out[0] += d;
+            out[1] += l;
+            if kind == 5 {
+                out[2] += index
+                    .iter()
+                    .filter(|m| !crossposts.contains_key(&id(m)))
+                    .count();
+                out[3] += cards
+                    .iter()
+                    .filter(|m| crossposts.contains_key(&id(m)))
+                    .count();
+            }
+        }
+        _ => {
+            let messages = fake.messages(c);
+            let (d, l) = count(&messages, 2);
+            out[0] += d;
+            out[1] += l;
+            if kind == 5 {
+                out[2] += messages
+                    .iter()
+                    .filter(|m| !crossposts.contains_key(&id(m)))
+                    .count();
+            }
+            out[4] += threads.len();
+        }
+    }
+    out
+}
+
+async fn setup(
+    dir: &Path,
+    fake: &FakeDiscord,
+    chans: &[(u64, u8, Layout)],
+    people: &[(u64, bool)],
+) {
     let digests = dir.join("digests");
     std::fs::create_dir(&digests).unwrap();
     let today = chrono::Utc::now().date_naive();
@@ -74,12 +164,13 @@ async fn setup(dir: &Path, fake: &FakeDiscord, chans: &[(u64, u8)], people: &[(u
         .unwrap()
         .with_clock(Arc::new(ManualClock::new(an_hour_ago)));
     fake.add_guild(GUILD, None);
-    for (c, kind) in chans {
+    for (c, kind, layout) in chans {
         fake.add_channel(GUILD, *c, *kind);
         sub(*c)
             .guild(GUILD)
             .kind(*kind)
             .auto_publish(*kind == 5)
+            .layout(*layout)
             .save(&store)
             .await;
     }
@@ -190,35 +281,31 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
                 *m.entry(*msg).or_default() += 1;
                 m
             });
-    let mut duplicates = 0;
-    let mut lost = 0;
-    let mut lost_crossposts = 0;
-    for (c, kind) in &chans {
-        let messages = if *kind == 15 {
-            let threads = fake.threads(*c);
-            assert_eq!(threads.len(), 1, "forum {c}: {} threads", threads.len());
-            let thread: u64 = threads[0]["id"].as_str().unwrap().parse().unwrap();
-            fake.messages(thread)
-        } else {
-            fake.messages(*c)
-        };
-        let mut seen = HashMap::new();
-        for m in &messages {
-            *seen
-                .entry(paperboy::deliver::fingerprint(m))
-                .or_insert(0usize) += 1;
-        }
-        duplicates += seen.values().map(|n| n - 1).sum::<usize>();
-        lost += 2usize.saturating_sub(seen.len());
-        if *kind == 5 {
-            for m in &messages {
-                let id: u64 = m["id"].as_str().unwrap().parse().unwrap();
-                if !crossposts.contains_key(&id) {
-                    lost_crossposts += 1;
-                }
-            }
+    let mut totals = [0usize; 5];
+    for c in &chans {
+        for (t, n) in totals.iter_mut().zip(check_channel(&fake, *c, &crossposts)) {
+            *t += n;
         }
     }
+    // The ledger holds each glance day's thread, and every card of it in it.
+    let store = Store::open(&dir.path().join("paperboy.db")).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let mut unrecorded = 0;
+    for (c, kind, layout) in &chans {
+        if *layout != Layout::Glance || *kind == 15 {
+            continue;
+        }
+        let ledger = store.delivery(*c, today).await.unwrap().unwrap();
+        let thread = fake
+            .threads(*c)
+            .first()
+            .map(|t| t["id"].as_str().unwrap().parse::<u64>().unwrap());
+        if ledger.thread_id != thread || ledger.messages[1..].iter().any(|m| m.thread_id != thread)
+        {
+            unrecorded += 1;
+        }
+    }
+    store.close().await;
     let (mut dm_duplicates, mut dm_lost, mut dm_unwanted) = (0, 0, 0);
     for (user, matches) in &people {
         let dms = fake.dms(*user);
@@ -229,9 +316,10 @@ async fn crash_series(n_channels: u64, n_people: u64, kills: usize, terms: usize
         }
     }
     assert_eq!(
-        (duplicates, lost, lost_crossposts),
-        (0, 0, 0),
-        "duplicates, lost messages, lost crossposts"
+        (totals, unrecorded),
+        ([0, 0, 0, 0, 0], 0),
+        "duplicates, lost messages, lost crossposts, cards crossposted, channels without exactly \
+         their thread; glance days whose ledger differs"
     );
     assert_eq!(
         (dm_duplicates, dm_lost, dm_unwanted),
@@ -271,7 +359,7 @@ async fn a_restart_after_kill_9_sends_at_the_full_budget_at_once() {
     .await;
     fake.set_gateway_url("wss://gateway.discord.gg");
     let dir = tempfile::tempdir().unwrap();
-    let chans: Vec<(u64, u8)> = (0..60).map(|i| (10_000 + i, 0)).collect();
+    let chans: Vec<(u64, u8, Layout)> = (0..60).map(|i| (10_000 + i, 0, Layout::Full)).collect();
     setup(dir.path(), &fake, &chans, &[]).await;
     std::fs::write(
         dir.path().join("bot.toml"),

@@ -149,15 +149,28 @@ async fn a_markdown_day_replacing_the_fallbacks_list_keeps_its_links() {
     let d = embed_of(&posted, with_code)["description"]
         .as_str()
         .unwrap();
+    assert!(d.lines().next().unwrap().contains("★ 30 · [PDF]"), "{d}");
     assert!(
-        d.lines()
-            .next()
-            .unwrap()
-            .contains("[Code](https://github.com/example/repo3) (★ 30)"),
+        d.contains("[Code](https://github.com/example/repo3)"),
         "{d}"
     );
-    let first_bullet: String = with_code.bullets[0].chars().take(20).collect();
-    assert!(d.contains(&format!("• {first_bullet}")), "{d}");
+    // The channel reads English and the markdown's bullets are Korean: its card shows Hugging
+    // Face's own summary of the paper, kept from the list the markdown replaced.
+    let kept = archived
+        .digest
+        .papers
+        .iter()
+        .find(|p| p.arxiv_id == with_code.arxiv_id)
+        .unwrap();
+    assert!(!kept.hf_summary.is_empty(), "{kept:#?}");
+    let theirs: String = kept.hf_summary[0].chars().take(30).collect();
+    assert!(d.contains(&theirs), "{d}");
+    let ours = paperboy::render::digest_bullet(
+        &with_code.bullets[0],
+        &paperboy::language::Language::english(),
+    );
+    let ours: String = ours.text.chars().take(20).collect();
+    assert!(!d.contains(&ours), "{d}");
 }
 
 #[tokio::test]

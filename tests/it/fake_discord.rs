@@ -812,6 +812,121 @@ async fn forum_posts_and_crossposts() {
     );
 }
 
+/// `POST /channels/{id}/messages/{id}/threads` as Discord answers it: the thread has the
+/// message's id (so a message starts one thread: a second start is 400 160004), a public thread
+/// in a text channel and an announcement thread in an announcement channel, listed among the
+/// guild's active threads; its name, archive duration and parent are checked, and a channel
+/// whose overwrites take the bot's thread permissions away refuses the start and the thread's
+/// messages with 403 50013.
+#[tokio::test]
+async fn a_thread_started_from_a_message_as_discord_does() {
+    const CHAT: u64 = 7;
+    let fake = fake_with_guild().await;
+    fake.add_channel(GUILD, CHAT, 0);
+    let http = fake.http();
+    let send = |channel: u64, text: &str| {
+        let http = http.clone();
+        let text = text.to_string();
+        async move {
+            ChannelId::new(channel)
+                .send_message(&http, CreateMessage::new().content(text))
+                .await
+                .unwrap()
+        }
+    };
+    let start = |channel: u64, message: u64, body: Value| {
+        let http = http.clone();
+        async move {
+            http.create_thread_from_message(
+                ChannelId::new(channel),
+                serenity::all::MessageId::new(message),
+                &body,
+                None,
+            )
+            .await
+        }
+    };
+    let index = send(CHAT, "the index").await;
+    let day = json!({ "name": "Daily Papers — 2025-02-19", "auto_archive_duration": 4320 });
+    let thread = start(CHAT, index.id.get(), day.clone()).await.unwrap();
+    assert_eq!(
+        thread.id.get(),
+        index.id.get(),
+        "a thread has its message's id"
+    );
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!(thread.parent_id, Some(ChannelId::new(CHAT)));
+    assert_eq!(thread.name, "Daily Papers — 2025-02-19");
+    assert_eq!(fake.threads(CHAT).len(), 1);
+    let active = http
+        .get_guild_active_threads(GuildId::new(GUILD))
+        .await
+        .unwrap();
+    assert!(active.threads.iter().any(|t| t.id == thread.id));
+    // The message says it has a thread.
+    let stored = fake.message_object(index.id.get()).unwrap();
+    assert_eq!(
+        stored["flags"].as_u64().unwrap() & (1 << 5),
+        1 << 5,
+        "{stored:#}"
+    );
+    // Messages go into the thread.
+    send(thread.id.get(), "a card").await;
+    assert_eq!(fake.messages(thread.id.get()).len(), 1);
+    // One thread per message.
+    let (status, code, _) = discord_error(start(CHAT, index.id.get(), day.clone()).await);
+    assert_eq!((status, code), (400, 160004));
+    assert_eq!(fake.threads(CHAT).len(), 1);
+
+    // What Discord checks.
+    let other = send(CHAT, "another").await;
+    let too_long = json!({ "name": "x".repeat(101) });
+    assert_eq!(
+        discord_error(start(CHAT, other.id.get(), too_long).await),
+        (400, 50035, vec!["name".to_string()])
+    );
+    let odd = json!({ "name": "x", "auto_archive_duration": 123 });
+    assert_eq!(
+        discord_error(start(CHAT, other.id.get(), odd).await),
+        (400, 50035, vec!["auto_archive_duration".to_string()])
+    );
+    let news = send(NEWS, "news").await;
+    assert_eq!(
+        discord_error(start(CHAT, news.id.get(), day.clone()).await).1,
+        10008,
+        "a message of another channel is unknown here"
+    );
+    assert_eq!(
+        discord_error(start(FORUM, other.id.get(), day.clone()).await).1,
+        50024,
+        "a forum takes posts, not threads from messages"
+    );
+    // In an announcement channel: an announcement thread, whose messages are not crossposted.
+    let announcement = start(NEWS, news.id.get(), day.clone()).await.unwrap();
+    assert_eq!(announcement.kind, ChannelType::NewsThread);
+    let inside = send(announcement.id.get(), "a card").await;
+    assert_eq!(
+        discord_error(http.crosspost_message(announcement.id, inside.id).await).1,
+        50024
+    );
+
+    // The bot's thread permissions taken away: no start, no message into its threads, while
+    // plain messages still go out.
+    fake.forbid_threads(CHAT);
+    let last = send(CHAT, "still allowed").await;
+    assert_eq!(
+        discord_error(start(CHAT, last.id.get(), day.clone()).await),
+        (403, 50013, vec![])
+    );
+    let (status, code, _) = discord_error(
+        thread
+            .id
+            .send_message(&http, CreateMessage::new().content("no"))
+            .await,
+    );
+    assert_eq!((status, code), (403, 50013));
+}
+
 #[tokio::test]
 async fn other_endpoints_deserialize() {
     let fake = FakeDiscord::start().await;

@@ -112,13 +112,21 @@ async fn a_forum_in_paper_mode_gets_a_thread_per_paper_with_its_matching_tags() 
             _ => vec![],
         };
         assert_eq!(tags, &want, "paper {i} ({name})");
-        // The starter message is the paper's embed, link line included, nothing else.
+        // The starter message is the paper's card, links included, nothing else.
         assert_eq!(messages.len(), 1, "paper {i}");
         let embeds = messages[0]["embeds"].as_array().unwrap();
         assert_eq!(embeds.len(), 1);
         let description = embeds[0]["description"].as_str().unwrap();
         assert!(
-            description.contains("[arXiv](https://arxiv.org/abs/"),
+            embeds[0]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://arxiv.org/abs/"),
+            "{:#}",
+            embeds[0]
+        );
+        assert!(
+            description.contains("[PDF](https://arxiv.org/pdf/"),
             "{description}"
         );
         if i % 3 == 0 {
@@ -514,15 +522,20 @@ async fn in_proxy_mode_posts_get_their_tags_and_a_lost_answer_is_found_too() {
 /// leaves a post on Discord the bot never heard about (a run without the look for such posts
 /// fails this series with duplicates). A last run finishes the day. Asserted:
 /// each forum has exactly one thread per paper, each with its one starter message and its tag,
-/// and the ledger records exactly those threads. The same on PostgreSQL with two processes, one
-/// killed again and again while the other takes its forums over (`PAPERBOY_TEST_POSTGRES_URL`).
+/// and the ledger records exactly those threads. Beside them, text channels reading the day at
+/// a glance: each ends with exactly one index, one thread started from it (a start of unknown
+/// fate is started again and Discord's 160004 names it), each card once in it, and the ledger
+/// holding that thread. The same on PostgreSQL with two processes, one killed again and again
+/// while the other takes its forums over (`PAPERBOY_TEST_POSTGRES_URL`).
 mod crash {
     use std::path::Path;
     use std::sync::Arc;
     use std::time::Duration;
 
     use paperboy::clock::ManualClock;
-    use paperboy::store::{Database, DeliveryStatus, ForumMode, Store};
+    use std::collections::HashMap;
+
+    use paperboy::store::{Database, DeliveryStatus, ForumMode, Layout, Store};
     use rand::{Rng, SeedableRng};
 
     use crate::support::fake_discord::{FakeConfig, FakeDiscord};
@@ -539,6 +552,39 @@ mod crash {
         (0..n).map(|i| 20_000 + i).collect()
     }
 
+    /// Text channels reading the day at a glance, beside the forums: half as many.
+    fn glance_channels(n: u64) -> Vec<u64> {
+        (0..n.div_ceil(2)).map(|i| 21_000 + i).collect()
+    }
+
+    /// The card messages a glance day of the fixture has in its thread, as the renderer packs
+    /// them (the index is the one message before them).
+    fn cards_per_glance_day() -> usize {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/digests/2024-10-25.md"
+        ))
+        .unwrap();
+        let digest = paperboy::source::markdown::parse_markdown(&bytes, None)
+            .unwrap()
+            .digest;
+        let shown = paperboy::render::day_messages(
+            digest.date,
+            paperboy::render::DayContent::Digest(&digest, None),
+            paperboy::render::Reader::Channel {
+                filter: &paperboy::select::filter::Filter::default(),
+                notify_empty: false,
+                shape: paperboy::render::Shape::Glance {
+                    top: 10,
+                    thread: true,
+                },
+            },
+            &paperboy::language::Language::english(),
+        );
+        assert_eq!(shown.opens_thread.as_ref().map(|(at, _)| *at), Some(0));
+        shown.messages.len() - 1
+    }
+
     /// Where the ledger is: the SQLite file in the test's folder (one process), or a schema of
     /// the PostgreSQL test server (two processes sharing the work).
     fn database(dir: &Path, pg: Option<&str>) -> Database {
@@ -548,7 +594,13 @@ mod crash {
         }
     }
 
-    async fn setup(dir: &Path, pg: Option<&str>, fake: &FakeDiscord, forums: &[u64]) {
+    async fn setup(
+        dir: &Path,
+        pg: Option<&str>,
+        fake: &FakeDiscord,
+        forums: &[u64],
+        glance: &[u64],
+    ) {
         let digests = dir.join("digests");
         std::fs::create_dir(&digests).unwrap();
         let today = chrono::Utc::now().date_naive();
@@ -598,6 +650,14 @@ mod crash {
                 .save(&store)
                 .await;
         }
+        for c in glance {
+            fake.add_channel(GUILD, *c, 0);
+            sub(*c)
+                .guild(GUILD)
+                .layout(Layout::Glance)
+                .save(&store)
+                .await;
+        }
         store.close().await;
     }
 
@@ -631,8 +691,10 @@ mod crash {
         fake.set_nonce_window(None);
         fake.set_answer_delay(Duration::from_millis(400));
         let dir = tempfile::tempdir().unwrap();
+        let glance = glance_channels(n_forums);
         let forums = forums(n_forums);
-        setup(dir.path(), pg, &fake, &forums).await;
+        setup(dir.path(), pg, &fake, &forums, &glance).await;
+        let everyone: Vec<u64> = forums.iter().chain(&glance).copied().collect();
         let spawn = |shard: &str| {
             let cmd = paperboy(dir.path());
             let cmd = if pg.is_some() {
@@ -654,7 +716,7 @@ mod crash {
         let mut child = spawn("0");
         let mut finished = false;
         for _ in 0..900 {
-            if all_done(dir.path(), pg, &forums).await {
+            if all_done(dir.path(), pg, &everyone).await {
                 finished = true;
                 break;
             }
@@ -702,11 +764,54 @@ mod crash {
                 unrecorded += 1;
             }
         }
+        // The glance channels: one index each, one thread started from it, each card once in
+        // it, and the ledger holding that thread for every card.
+        let cards = cards_per_glance_day();
+        let (mut indexes, mut threads_off, mut card_duplicates, mut cards_lost) = (0, 0, 0, 0);
+        for c in &glance {
+            let index = fake.messages(*c);
+            let threads = fake.threads(*c);
+            if index.len() != 1 {
+                indexes += 1;
+            }
+            let Some(thread) = threads
+                .first()
+                .map(|t| t["id"].as_str().unwrap().parse::<u64>().unwrap())
+            else {
+                threads_off += 1;
+                continue;
+            };
+            if threads.len() != 1
+                || index.first().map(|m| m["id"].as_str().unwrap())
+                    != Some(thread.to_string().as_str())
+            {
+                threads_off += 1;
+            }
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for m in fake.messages(thread) {
+                *seen.entry(paperboy::deliver::fingerprint(&m)).or_default() += 1;
+            }
+            card_duplicates += seen.values().map(|n| n - 1).sum::<usize>();
+            cards_lost += cards.saturating_sub(seen.len());
+            let ledger = store.delivery(*c, today).await.unwrap().unwrap();
+            if ledger.thread_id != Some(thread)
+                || ledger.messages[1..]
+                    .iter()
+                    .any(|m| m.thread_id != Some(thread))
+            {
+                unrecorded += 1;
+            }
+        }
         store.close().await;
         assert_eq!(
             (duplicates, lost, untagged, unrecorded),
             (0, 0, 0, 0),
-            "duplicate posts, lost posts, posts without their tag, forums whose ledger differs"
+            "duplicate posts, lost posts, posts without their tag, forums or channels whose ledger differs"
+        );
+        assert_eq!(
+            (indexes, threads_off, card_duplicates, cards_lost),
+            (0, 0, 0, 0),
+            "glance channels without exactly one index, without exactly its thread; cards twice, cards lost"
         );
     }
 

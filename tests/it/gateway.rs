@@ -43,9 +43,11 @@ async fn subscribe_soon(bot: &mut Bot, guild: u64, channel: u64) -> chrono::Date
             USER,
             MANAGER,
             &["subscribe"],
+            // The cards in the channel (`layout:full`, choice 1): what these suites count.
             json!([
                 opt("time", 3, json!(time)),
-                opt("timezone", 3, json!("UTC"))
+                opt("timezone", 3, json!("UTC")),
+                opt("layout", 4, json!(1))
             ]),
             1,
         )
@@ -111,7 +113,7 @@ async fn a_failed_command_registration_is_retried_and_never_deafens_the_bot() {
     })
     .await;
     // Commands are answered meanwhile: registration is not in the event path.
-    let got = bot.invoke(MEMBER, &["today"], json!([]), 3).await;
+    let got = bot.invoke(MEMBER, &["today"], json!([]), 4).await;
     assert!(followup_embeds(&got).len() >= 12, "{got:#?}");
     // And registration goes on with backoff until it works.
     for _ in 0..200 {

@@ -18,6 +18,7 @@ mod enrich;
 mod fake_discord;
 mod forum_posts;
 mod gateway;
+mod glance;
 mod hf_paging;
 mod i18n;
 mod layout;

@@ -26,9 +26,12 @@ async fn daily_post(bot: &mut Bot) -> Vec<Value> {
         .reply(
             MANAGER,
             &["subscribe"],
+            // The cards in the channel (`layout:full`, choice 1), each message with the menu
+            // of its own cards; the index's menu is the glance suite's.
             json!([
                 opt("time", 3, json!(time)),
-                opt("timezone", 3, json!("UTC"))
+                opt("timezone", 3, json!("UTC")),
+                opt("layout", 4, json!(1))
             ]),
         )
         .await;

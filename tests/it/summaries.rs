@@ -131,10 +131,7 @@ async fn a_post_waits_for_its_summaries_then_carries_them_with_the_model_named()
             "{description}"
         );
         let footer = e["footer"]["text"].as_str().unwrap();
-        assert!(
-            footer.contains(&format!("bullets machine-written by {MODEL}")),
-            "{footer}"
-        );
+        assert!(footer.contains(&format!("🤖 by {MODEL}")), "{footer}");
     }
     // One call per paper, each well-formed (the fake refuses anything else).
     let requests = f.chat.requests();
@@ -185,10 +182,7 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     let embeds = all_embeds(&env.fake.messages(101));
     assert_eq!(embeds.len(), HF_PAPERS);
     for e in &embeds {
-        assert!(!e["footer"]["text"]
-            .as_str()
-            .unwrap()
-            .contains("machine-written"));
+        assert!(!e["footer"]["text"].as_str().unwrap().contains("🤖 by "));
         assert!(!e["description"].as_str().unwrap().contains("What's new"));
     }
     let posted = env.fake.messages(101).len();
@@ -221,10 +215,7 @@ async fn the_endpoint_down_the_post_goes_out_at_the_end_of_the_wait_with_hugging
     assert_eq!(embeds.len(), HF_PAPERS);
     for e in &embeds {
         assert!(
-            e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written"),
+            e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
             "{e}"
         );
         assert!(
@@ -369,6 +360,89 @@ async fn a_paper_from_hugging_faces_list_is_summarised_from_the_lists_abstract()
     }
 }
 
+/// A glance day whose summaries come after the post: its cards are edited where they are, in
+/// the thread, and its index's short lines in the channel; once each.
+#[tokio::test]
+async fn a_glance_days_cards_in_its_thread_and_its_index_are_edited_once_when_summaries_come() {
+    let f = fakes().await;
+    let env = env(&f, "en", "abstract").await;
+    publish_hf(&env);
+    env.subscribe(sub(101).layout(paperboy::store::Layout::Glance))
+        .await;
+    let s = summariser(&env);
+    let d = env.deliverer().with_summaries(s.clone());
+    settle(&env, &d).await;
+    f.chat.fail_always(Some(Fault::ServerError));
+    env.clock.set(at(env.day, 9, 0));
+    assert_eq!(tick(&d).await.waiting, 1);
+    s.work_once().await;
+    // The wait is over: the day goes out with Hugging Face's own text.
+    env.clock.set(at(env.day, 9, 30));
+    assert!(tick(&d).await.messages_sent > 0);
+    let index = env.fake.messages(101);
+    assert_eq!(index.len(), 1);
+    let thread: u64 = env.fake.threads(101)[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let cards = env.fake.messages(thread).len();
+    assert!(cards >= 3, "{cards}");
+    let before = index[0]["content"].as_str().unwrap().to_string();
+    assert!(
+        !before.contains("proposes a small diffusion model"),
+        "{before}"
+    );
+
+    f.chat.fail_always(None);
+    s.pause_off_for_tests();
+    s.work_once().await;
+    env.clock.set(at(env.day, 10, 0));
+    tick(&d).await;
+    let patches = |path: &str| {
+        env.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PATCH" && r.path.starts_with(path) && r.status == 200)
+            .count()
+    };
+    assert_eq!(patches(&format!("/channels/{thread}/messages/")), cards);
+    assert_eq!(patches("/channels/101/messages/"), 1);
+    // The cards in the thread carry the model's bullets, named.
+    for m in env.fake.messages(thread) {
+        for e in m["embeds"].as_array().unwrap() {
+            assert!(
+                e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
+                "{e}"
+            );
+            assert!(
+                e["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains("**What's new**"),
+                "{e}"
+            );
+        }
+    }
+    // The index keeps its header, papers and last line; its short lines say what is new.
+    let after = env.fake.messages(101)[0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(before.lines().next(), after.lines().next());
+    assert_eq!(before.lines().last(), after.lines().last());
+    assert!(after.contains("-# Paper "), "{after}");
+    assert!(
+        after.contains("proposes a small diffusion model"),
+        "{after}"
+    );
+    // Once: later passes edit nothing more.
+    env.clock.set(at(env.day, 11, 0));
+    tick(&d).await;
+    assert_eq!(patches(&format!("/channels/{thread}/messages/")), cards);
+    assert_eq!(patches("/channels/101/messages/"), 1);
+}
+
 #[tokio::test]
 async fn a_korean_digest_is_the_korean_summary_at_no_cost() {
     let f = fakes().await;
@@ -426,9 +500,14 @@ async fn a_prompt_injection_cannot_change_links_structure_or_papers() {
             .next()
             .unwrap()
             .to_string();
-        assert_eq!(e["url"], format!("https://huggingface.co/papers/{id}"));
+        // The title is the paper's one arXiv link; its row of links comes first, untouched.
+        assert_eq!(e["url"], format!("https://arxiv.org/abs/{id}"));
         assert!(
-            description.starts_with(&format!("[arXiv](https://arxiv.org/abs/{id})")),
+            description
+                .lines()
+                .next()
+                .unwrap()
+                .contains(&format!("[PDF](https://arxiv.org/pdf/{id}) · [Hugging Face](https://huggingface.co/papers/{id})")),
             "{description}"
         );
         // Markdown in the answer is shown, not applied.
@@ -991,12 +1070,12 @@ async fn a_hundred_channels_in_three_languages_cost_exactly_papers_times_three_c
     let (ko, ko_footer) = first(1_000);
     assert!(ko.contains("• **새로운 점**: 논문 "), "{ko}");
     assert!(
-        ko_footer.contains(&format!("🤖 요약: {MODEL} (기계 작성)")),
+        ko_footer.contains(&format!("🤖 {MODEL} 요약")),
         "{ko_footer}"
     );
     let (en, en_footer) = first(1_004);
     assert!(en.contains("• **What's new**: Paper "), "{en}");
-    assert!(en_footer.contains("machine-written"), "{en_footer}");
+    assert!(en_footer.contains("🤖 by "), "{en_footer}");
     // German summaries; the words around them are English until a German catalog exists.
     let (de, _) = first(1_007);
     assert!(de.contains("• **What's new**: Paper "), "{de}");
@@ -1543,12 +1622,12 @@ async fn papers_date_shows_the_summaries_stored_in_the_channels_language() {
     assert!(embeds[0]["footer"]["text"]
         .as_str()
         .unwrap()
-        .contains("machine-written by stored-model"));
+        .contains("🤖 by stored-model"));
     // The others keep the digest's own (Korean) bullets, without the note.
     assert!(!embeds[1]["footer"]["text"]
         .as_str()
         .unwrap()
-        .contains("machine-written"));
+        .contains("🤖 by "));
     bot.stop().await;
 }
 
@@ -1595,10 +1674,7 @@ async fn a_persons_alert_dm_carries_the_summaries_in_their_language() {
             "{e}"
         );
         assert!(
-            e["footer"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("machine-written"),
+            e["footer"]["text"].as_str().unwrap().contains("🤖 by "),
             "{e}"
         );
     }

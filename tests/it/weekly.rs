@@ -167,8 +167,14 @@ async fn the_weeks_best_by_refreshed_votes_through_the_filters_once() {
     for day in 1..=5 {
         assert!(asked.contains(&d(&format!("2024-04-0{day}"))), "{asked:?}");
     }
-    // The summaries are the archive's (Korean), the votes Hugging Face's.
-    let first = &post[0]["embeds"][0];
+    // The index first, then the cards: the summaries are the archive's (Korean), the votes
+    // Hugging Face's.
+    assert!(
+        content(&post[0]).contains("**1.** [Streaming Dense Video Captioning]"),
+        "{:#}",
+        post[0]
+    );
+    let first = &post[1]["embeds"][0];
     assert!(first.to_string().contains("900"), "{first:#}");
     // Saveable like a daily post.
     assert!(post[0]["components"][0]["components"][0]["options"].is_array());
@@ -373,8 +379,8 @@ async fn the_weekly_post_is_exactly_once_through_kill_9() {
                 lost += 1;
             }
         }
-        // Ranked by the refreshed votes.
-        let first = &weekly.messages[0].body;
+        // Ranked by the refreshed votes (the index first, then the cards).
+        let first = &weekly.messages[1].body;
         assert!(
             first["embeds"][0]["title"]
                 .as_str()
@@ -397,12 +403,13 @@ fn api_list_for(api: &VotesApi, date: NaiveDate) -> Vec<crate::support::hf_votes
 }
 
 /// The votes an embed shows (its "👍 Votes" field).
+/// The votes a card shows: the first number of its stats row (`👍 24 · …`).
 fn shown_votes(embed: &Value) -> Option<u64> {
-    embed["fields"]
-        .as_array()?
-        .iter()
-        .find(|f| f["name"] == "👍 Votes")?["value"]
+    embed["description"]
         .as_str()?
+        .strip_prefix("👍 ")?
+        .split(' ')
+        .next()?
         .parse()
         .ok()
 }
@@ -418,8 +425,9 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
         2,
     )
     .await;
+    // The index and one message of cards: shown to the channel.
     let got = bot
-        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 1)
+        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 2)
         .await;
     let data = &got[0]["body"]["data"];
     let header = content(data);
@@ -429,9 +437,11 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
     );
     assert!(
         !is_ephemeral(data),
-        "one message is shown to the channel: {data:#}"
+        "a short answer is shown to the channel: {data:#}"
     );
-    let embeds = data["embeds"].as_array().unwrap();
+    assert!(header.contains("**1.** [Aurora-M"), "{header}");
+    assert!(data["components"][0]["components"][0]["options"].is_array());
+    let embeds = followup_embeds(&got);
     let shown: Vec<String> = embeds
         .iter()
         .map(|e| e["title"].as_str().unwrap().to_string())
@@ -440,7 +450,6 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
     assert!(shown[0].starts_with("#1 · Aurora-M"), "{shown:#?}");
     let votes: Vec<u64> = embeds.iter().filter_map(shown_votes).collect();
     assert_eq!(votes, [24, 22, 10]);
-    assert!(data["components"][0]["components"][0]["options"].is_array());
 
     // In a subscribed channel, its filters apply.
     bot.reply(MANAGER, &["subscribe"], json!([])).await;
@@ -451,13 +460,11 @@ async fn top_ranks_the_archived_week_for_anyone_through_the_channels_filters() {
     )
     .await;
     let got = bot
-        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 1)
+        .invoke(MEMBER, &["top"], json!([opt("count", 4, json!(3))]), 2)
         .await;
     let data = &got[0]["body"]["data"];
     assert!(content(data).contains("filters"), "{data:#}");
-    let votes: Vec<u64> = data["embeds"]
-        .as_array()
-        .unwrap()
+    let votes: Vec<u64> = followup_embeds(&got)
         .iter()
         .filter_map(shown_votes)
         .collect();

@@ -8,6 +8,7 @@ pub mod ask;
 pub mod context;
 pub mod forum_mode;
 pub mod keywords;
+pub mod layout;
 pub mod localise;
 pub mod read;
 pub mod saved;

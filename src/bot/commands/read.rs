@@ -10,9 +10,7 @@ use crate::bot::commands::context::{
 use crate::deliver::settings::filter_for;
 use crate::deliver::target::Target;
 use crate::language::Language;
-use crate::render::{
-    date_text, day_messages_with, pack, reply, DayContent, EmbedSpec, Reader, Reply,
-};
+use crate::render::{date_text, day_messages_with, reply, DayContent, Reader, Reply};
 use crate::select::filter::Filter;
 use crate::source::digest::DigestError;
 use crate::source::fetch::FetchError;
@@ -275,6 +273,14 @@ async fn show_day(
         Reader::Channel {
             filter: &filter,
             notify_empty: true,
+            // The index first, the cards in the next messages (a reply has no thread).
+            shape: crate::render::Shape::Glance {
+                top: sub
+                    .as_ref()
+                    .map_or(crate::store::DEFAULT_INDEX_TOP, |s| s.index_top())
+                    as usize,
+                thread: false,
+            },
         },
         overlay.as_ref(),
         &lang,
@@ -287,9 +293,6 @@ async fn show_day(
 
 /// The longest look back `/papers search` takes (ten years).
 const MAX_SEARCH_DAYS: u32 = 3650;
-
-/// Room for one search hit's link line (arXiv · PDF · Hugging Face, and more when short).
-const SEARCH_LINKS_CHARS: usize = 160;
 
 /// Search the archived digests' titles and summaries.
 #[poise::command(slash_command)]
@@ -336,62 +339,22 @@ pub async fn search(
             None => t!(&lang, "search-no-match", query = query),
         }));
     }
-    let mut lines: Vec<(String, String)> = Vec::new();
-    for h in &hits {
-        let title = crate::render::truncate_chars(&h.paper.title, 200);
-        let link = match &h.paper.url {
-            Some(u) => format!("**[{title}]({u})**"),
-            None => format!("**{title}**"),
-        };
-        let votes = h
-            .paper
-            .votes
-            .map(|v| format!(" · 👍 {v}"))
-            .unwrap_or_default();
-        // The same links as the paper's embed.
-        let links = crate::render::link_line(&h.paper, SEARCH_LINKS_CHARS, &lang);
-        lines.push((
-            format!("{link}\n{}{votes}", date_text(h.date, &lang)),
-            links,
-        ));
-    }
-    let description = search_description(lines);
-    // Title and description are cut to their limits by `pack`, like every embed.
-    let embed = EmbedSpec {
-        title: t!(&lang, "search-title", query = sanitize_inline(q)),
-        url: None,
-        description,
-        thumbnail: None,
-        fields: Vec::new(),
-        footer: t!(&lang, "search-footer", count = hits.len()),
-        color: None,
-    };
-    send_messages(ctx, &pack(vec![embed]), false).await
-}
-
-/// The hits, each with its link line, within a description's limit: link lines are left out
-/// from the last hit up rather than let the description be cut inside a masked link.
-fn search_description(mut hits: Vec<(String, String)>) -> String {
-    let render = |hits: &[(String, String)]| {
-        hits.iter()
-            .map(|(hit, links)| {
-                if links.is_empty() {
-                    hit.clone()
-                } else {
-                    format!("{hit}\n{links}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n\n")
-    };
-    let mut text = render(&hits);
-    let mut i = hits.len();
-    while text.chars().count() > crate::render::MAX_DESCRIPTION_CHARS && i > 0 {
-        i -= 1;
-        hits[i].1.clear();
-        text = render(&hits);
-    }
-    text
+    // The hits as a ranking is shown: their index (each with its day), then their cards.
+    let ranked: Vec<crate::select::ranking::Ranked<'_>> = hits
+        .iter()
+        .map(|h| crate::select::ranking::Ranked {
+            date: h.date,
+            paper: &h.paper,
+            matched: Vec::new(),
+        })
+        .collect();
+    let header = format!(
+        "🔎 **{}** · {}",
+        t!(&lang, "search-title", query = sanitize_inline(q)),
+        t!(&lang, "search-footer", count = hits.len())
+    );
+    let messages = crate::render::top_messages(&header, &ranked, None, &lang, None);
+    send_messages(ctx, &messages, false).await
 }
 
 #[cfg(test)]
@@ -400,27 +363,6 @@ mod tests {
 
     fn en() -> Language {
         Language::english()
-    }
-
-    #[test]
-    fn search_hits_keep_their_links_unless_the_description_is_full() {
-        let hit = |n: usize| {
-            (
-                format!("**{}**\n2024-04-02", "t".repeat(n)),
-                "[arXiv](https://arxiv.org/abs/2404.00399)".to_string(),
-            )
-        };
-        let short = search_description(vec![hit(10), hit(10)]);
-        assert_eq!(short.matches("[arXiv]").count(), 2);
-        let long = search_description((0..10).map(|_| hit(370)).collect());
-        assert!(long.chars().count() <= crate::render::MAX_DESCRIPTION_CHARS);
-        let kept = long.matches("[arXiv]").count();
-        assert!(kept > 0 && kept < 10, "{kept}");
-        // The ones left are whole links of the first hits.
-        assert_eq!(
-            long.matches("](https://arxiv.org/abs/2404.00399)").count(),
-            kept
-        );
     }
 
     #[test]

@@ -6,6 +6,9 @@ use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
 use super::forum_mode::{forum_mode_for, mode_line, mode_words, not_a_forum, ForumModeChoice};
+use super::layout::{
+    layout_for, layout_line, layout_words, missing_thread_permissions, starts_threads, LayoutChoice,
+};
 use crate::bot::commands::context::{
     discord_time, lang, require_manage_channels, sanitize_inline, say_ephemeral, send_messages,
     user_error, Context, Error,
@@ -112,6 +115,14 @@ pub fn missing_permissions(kind: ChannelKind, have: serenity::Permissions) -> Ve
         .collect()
 }
 
+/// What Discord says the bot may do in the interaction's channel (`app_permissions`).
+fn app_permissions(ctx: Context<'_>) -> Option<serenity::Permissions> {
+    match ctx {
+        poise::Context::Application(app) => app.interaction.app_permissions,
+        _ => None,
+    }
+}
+
 /// Refuses to subscribe a channel the bot cannot post in, naming what is missing. Discord tells
 /// each interaction what the bot may do in its channel (`app_permissions`).
 fn check_bot_permissions(ctx: Context<'_>, kind: ChannelKind) -> Result<(), Error> {
@@ -176,11 +187,20 @@ pub async fn subscribe(
     #[min = 1]
     #[max = 25]
     weekly_top: Option<u32>,
+    #[description = "The day: top papers first, cards in a thread (glance); all cards (full); the top alone (index)"]
+    layout: Option<LayoutChoice>,
+    #[description = "How many papers the day's list shows first (default 10, 0 = all)"]
+    #[min = 0]
+    #[max = 100]
+    index_top: Option<u32>,
 ) -> Result<(), Error> {
     require_manage_channels(ctx).await?;
     let lang = lang(ctx);
     // Discord enforces the options' ranges, but a handler never trusts its input.
-    if min_votes.is_some_and(|v| v > 100_000) || top_n.is_some_and(|n| !(1..=100).contains(&n)) {
+    if min_votes.is_some_and(|v| v > 100_000)
+        || top_n.is_some_and(|n| !(1..=100).contains(&n))
+        || index_top.is_some_and(|n| n > crate::store::MAX_INDEX_TOP)
+    {
         return Err(user_error(t!(&lang, "subscribe-out-of-range")));
     }
     let data = ctx.data();
@@ -244,6 +264,8 @@ pub async fn subscribe(
     };
     let forum_mode = forum_mode_for(kind, forum_mode, keep.map(|s| s.forum_mode))
         .map_err(|_| user_error(not_a_forum(&lang)))?;
+    let missing = missing_thread_permissions(app_permissions(ctx));
+    let (layout, layout_note) = layout_for(kind, layout, keep, &missing);
     let new = NewSubscription {
         guild_id,
         channel_id,
@@ -258,6 +280,9 @@ pub async fn subscribe(
         language,
         forum_mode,
         weekly,
+        layout,
+        index_top: index_top.or_else(|| keep.and_then(|s| s.index_top)),
+        layout_note,
     };
     let (sub, created) = data.store.upsert_subscription(&new).await?;
     tracing::info!(channel_id, guild_id, created, "channel subscribed");
@@ -268,6 +293,8 @@ pub async fn subscribe(
         "subscribe-updated"
     };
     let mut body = schedule;
+    body.push('\n');
+    body.push_str(&layout_line(&lang, &sub, &missing));
     if kind == ChannelKind::Forum {
         body.push('\n');
         body.push_str(&mode_line(&lang, sub.forum_mode, false));
@@ -550,12 +577,56 @@ pub async fn settings(
     ctx: Context<'_>,
     #[description = "Change: forum channels get one post a day (day) or one per paper (paper)"]
     forum_mode: Option<ForumModeChoice>,
+    #[description = "Change: top papers first, cards in a thread (glance); all cards (full); the top alone (index)"]
+    layout: Option<LayoutChoice>,
+    #[description = "Change: how many papers the day's list shows first (0 = all)"]
+    #[min = 0]
+    #[max = 100]
+    index_top: Option<u32>,
 ) -> Result<(), Error> {
     let lang = lang(ctx);
     let data = ctx.data();
     let channel_id = ctx.channel_id().get();
     let mut sub = data.store.subscription(channel_id).await?;
     let mut changed = None;
+    if layout.is_some() || index_top.is_some() {
+        require_manage_channels(ctx).await?;
+        let Some(s) = sub.as_ref() else {
+            return Err(user_error(t!(&lang, "not-subscribed-yet")));
+        };
+        if index_top.is_some_and(|n| n > crate::store::MAX_INDEX_TOP) {
+            return Err(user_error(t!(&lang, "subscribe-out-of-range")));
+        }
+        let chosen = layout.map(crate::store::Layout::from).unwrap_or(s.layout);
+        let missing = missing_thread_permissions(app_permissions(ctx));
+        if layout.is_some() && starts_threads(chosen, s.channel_kind) && !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|k| format!("**{}**", t!(&lang, k)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(user_error(t!(&lang, "layout-needs-threads", list = list)));
+        }
+        // Choosing the layout again settles why paperboy had chosen one itself.
+        let note = if layout.is_some() {
+            None
+        } else {
+            s.layout_note.as_deref()
+        };
+        let updated = data
+            .store
+            .set_layout(channel_id, chosen, index_top.map(Some), note)
+            .await?;
+        tracing::info!(channel_id, layout = chosen.as_str(), "layout changed");
+        if let Some(u) = &updated {
+            changed = Some(t!(
+                &lang,
+                "layout-changed",
+                layout = layout_words(&lang, u.layout, u.index_top())
+            ));
+        }
+        sub = updated;
+    }
     if let Some(choice) = forum_mode {
         require_manage_channels(ctx).await?;
         let Some(s) = sub.as_ref() else {
@@ -588,6 +659,8 @@ pub async fn settings(
         inline,
     };
     let mut embed = EmbedSpec {
+        author: None,
+        timestamp: None,
         title: t!(&lang, "settings-title"),
         url: None,
         description: String::new(),
@@ -696,6 +769,18 @@ pub async fn settings(
                         .map(|v| v.to_string())
                         .unwrap_or_else(|| t!(&lang, "settings-all")),
                     true,
+                ),
+                field(
+                    &t!(&lang, "settings-field-layout"),
+                    {
+                        let mut words = layout_words(&lang, s.layout, s.index_top());
+                        if let Some(note) = &s.layout_note {
+                            words.push('\n');
+                            words.push_str(&crate::deliver::reason_words(note, &lang));
+                        }
+                        words
+                    },
+                    false,
                 ),
                 field(
                     &t!(&lang, "settings-field-notify-empty"),

@@ -94,8 +94,9 @@ pub async fn top(
         None => None,
     };
     let messages = top_messages(&header, &ranked, None, &lang, overlay.as_ref());
-    // Long answers are for the asker alone; a short one may be shared with the channel.
-    let ephemeral = messages.len() > 1;
+    // Long answers are for the asker alone; a short one (the index and one message of cards)
+    // may be shared with the channel.
+    let ephemeral = messages.len() > 2;
     send_messages(ctx, &messages, ephemeral).await
 }
 

@@ -68,6 +68,8 @@ pub fn page_embed(
         description.push_str(&e);
     }
     EmbedSpec {
+        author: None,
+        timestamp: None,
         title: title.to_string(),
         url: None,
         description,

@@ -5,7 +5,7 @@
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use paperboy::language::Language;
-use paperboy::store::{ForumMode, NewSubscription, Store, Weekly};
+use paperboy::store::{ForumMode, Layout, NewSubscription, Store, Weekly};
 
 /// A text channel's subscription with every setting at its default, by user 1, in guild 0.
 pub fn sub(channel_id: u64) -> Sub {
@@ -23,6 +23,8 @@ pub fn sub(channel_id: u64) -> Sub {
         language: None,
         forum_mode: ForumMode::Day,
         weekly: None,
+        layout: Layout::Full,
+        index_top: None,
     }
 }
 
@@ -41,6 +43,8 @@ pub struct Sub {
     language: Option<Language>,
     forum_mode: ForumMode,
     weekly: Option<Weekly>,
+    layout: Layout,
+    index_top: Option<u32>,
 }
 
 impl Sub {
@@ -94,6 +98,22 @@ impl Sub {
         self
     }
 
+    /// The channel's layout. The builder's default is `full` (the cards in the channel, what
+    /// every channel subscribed before the index had), so suites about something else keep
+    /// reading the cards where they were; `/papers subscribe` gives a new channel `glance`.
+    #[allow(dead_code)] // for the glance and crash suites
+    pub fn layout(mut self, layout: Layout) -> Sub {
+        self.layout = layout;
+        self
+    }
+
+    /// How many papers the index lists (0: all).
+    #[allow(dead_code)] // for the glance suite
+    pub fn index_top(mut self, top: u32) -> Sub {
+        self.index_top = Some(top);
+        self
+    }
+
     /// The week's best on `weekday`, `top` papers.
     #[allow(dead_code)] // for the language, forum and weekly suites
     pub fn weekly(mut self, weekday: chrono::Weekday, top: u32) -> Sub {
@@ -126,6 +146,9 @@ impl Sub {
             language: self.language.clone(),
             forum_mode: self.forum_mode,
             weekly: self.weekly,
+            layout: self.layout,
+            index_top: self.index_top,
+            layout_note: None,
         }
     }
 

@@ -34,6 +34,7 @@ impl Shared {
                 parent_id: None,
                 deleted: false,
                 forbidden: false,
+                no_threads: false,
                 created: now_iso(),
                 owner_id: None,
                 recipient: Some(user_id),

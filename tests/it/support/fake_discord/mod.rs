@@ -419,6 +419,7 @@ impl FakeDiscord {
                 parent_id: None,
                 deleted: false,
                 forbidden: false,
+                no_threads: false,
                 created: now_iso(),
                 owner_id: None,
                 recipient: None,
@@ -454,6 +455,7 @@ impl FakeDiscord {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,
@@ -477,6 +479,7 @@ impl FakeDiscord {
             parent_id: Some(parent_id),
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: Some(owner_id),
             recipient: None,
@@ -515,10 +518,14 @@ impl FakeDiscord {
             parent_id: Some(parent_id),
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: Some(owner_id),
             recipient: None,
         };
+        if let Some(meta) = inner.msg_meta.get_mut(&message_id) {
+            meta.flags_extra |= rest::FLAG_HAS_THREAD;
+        }
         let payload = self.shared.channel_json(message_id, &rec);
         inner.channels.insert(message_id, rec);
         inner.threads.entry(parent_id).or_default().push(payload);
@@ -577,6 +584,25 @@ impl FakeDiscord {
             .entry(channel_id)
             .or_insert_with(|| ChannelRec::unknown_text(channel_id));
         rec.forbidden = true;
+    }
+
+    /// Afterwards the bot may not start threads in the channel nor post in its threads (its
+    /// Create Public Threads and Send Messages in Threads taken away): a thread start gets 403
+    /// 50013, a message to one of its threads too, and interactions there lack both in their
+    /// `app_permissions`. Plain messages still go out.
+    pub fn forbid_threads(&self, channel_id: u64) {
+        if let Some(rec) = lock(&self.shared.inner).channels.get_mut(&channel_id) {
+            rec.no_threads = true;
+        }
+    }
+
+    /// Afterwards the bot may still start threads in the channel but not post in them (its
+    /// Send Messages in Threads taken away): a message to one of its threads gets 403 50013,
+    /// and interactions there lack that permission in their `app_permissions`.
+    pub fn forbid_thread_messages(&self, channel_id: u64) {
+        lock(&self.shared.inner)
+            .no_thread_messages
+            .insert(channel_id);
     }
 
     /// Undoes [`FakeDiscord::forbid_channel`].

@@ -9,6 +9,11 @@ use super::state::{
 };
 use super::{APPLICATION_ID, DEFAULT_APP_PERMISSIONS};
 
+/// CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS: what a channel's overwrites take from the
+/// bot where it may not start threads.
+const THREAD_PERMISSIONS: u64 = (1 << 35) | SEND_MESSAGES_IN_THREADS;
+const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
+
 pub(super) fn normalize_embeds(v: Option<&Value>) -> Value {
     let embeds = v.and_then(Value::as_array).cloned().unwrap_or_default();
     Value::Array(
@@ -420,6 +425,22 @@ impl Shared {
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<u64>().ok());
         if let Some(rec) = channel_id.and_then(|c| inner.channels.get(&c)) {
+            // Discord computes what the bot may do in the channel: no thread permissions where
+            // its overwrites take them away.
+            let taken = if rec.no_threads {
+                THREAD_PERMISSIONS
+            } else if channel_id.is_some_and(|c| inner.no_thread_messages.contains(&c)) {
+                SEND_MESSAGES_IN_THREADS
+            } else {
+                0
+            };
+            if taken != 0 {
+                let have: u64 = d["app_permissions"]
+                    .as_str()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                d["app_permissions"] = json!((have & !taken).to_string());
+            }
             if let Some(ch) = d.get_mut("channel").filter(|c| c.is_object()) {
                 ch["type"] = json!(rec.kind);
                 if rec.kind != DM {
@@ -520,6 +541,7 @@ impl Shared {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,

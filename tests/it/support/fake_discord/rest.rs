@@ -22,7 +22,7 @@ use super::state::{
 };
 use super::validate::{
     applied_tags, id_of, is_empty_message, parse_body, path_of, validate_commands,
-    validate_message, FormErrors,
+    validate_message, validate_thread_start, FormErrors,
 };
 use super::APPLICATION_ID;
 
@@ -31,6 +31,8 @@ const API_PREFIX: &str = "/api/v10";
 const FLAG_LOADING: u64 = 1 << 7;
 /// Message flag: published to followers.
 const FLAG_CROSSPOSTED: u64 = 1;
+/// Message flag: a thread was started from it.
+pub(super) const FLAG_HAS_THREAD: u64 = 1 << 5;
 
 struct Req {
     method: String,
@@ -85,12 +87,16 @@ fn is_foreign(inner: &Inner, c: &ChannelRec) -> bool {
     c.guild_id != 0 && !inner.guilds.contains_key(&c.guild_id)
 }
 
-/// Requests that create a message: `POST /channels/{id}/messages` and `/threads`.
+/// Requests that create a message or a thread: `POST /channels/{id}/messages`, `/threads` and
+/// `/messages/{id}/threads`.
 fn is_message_post(method: &str, segs: &[String]) -> bool {
     method == "POST"
-        && segs.len() == 3
-        && segs[0] == "channels"
-        && (segs[2] == "messages" || segs[2] == "threads")
+        && segs.first().is_some_and(|s| s == "channels")
+        && match segs.len() {
+            3 => segs[2] == "messages" || segs[2] == "threads",
+            5 => segs[2] == "messages" && segs[4] == "threads",
+            _ => false,
+        }
 }
 
 pub(super) async fn rest_route(
@@ -381,6 +387,10 @@ impl Shared {
                 let (c, m) = (id_of(c)?, id_of(m)?);
                 self.crosspost(inner, c, m)?
             }
+            ("POST", ["channels", c, "messages", m, "threads"]) => {
+                let (c, m) = (id_of(c)?, id_of(m)?);
+                self.start_thread_from_message(inner, c, m, &req.body)?
+            }
             ("POST", ["channels", c, "threads"]) => {
                 let c = id_of(c)?;
                 self.create_thread(inner, c, &req.body, req.files)?
@@ -469,6 +479,16 @@ impl Shared {
             Some(c) if c.deleted => Err(Reply::unknown_channel()),
             Some(c) if is_foreign(inner, c) => Err(Reply::missing_access()),
             Some(c) if c.forbidden => Err(Reply::missing_permissions()),
+            // A thread of a channel where the bot may not send messages in threads.
+            Some(c)
+                if (10..=12).contains(&c.kind)
+                    && c.parent_id.is_some_and(|p| {
+                        inner.no_thread_messages.contains(&p)
+                            || inner.channels.get(&p).is_some_and(|p| p.no_threads)
+                    }) =>
+            {
+                Err(Reply::missing_permissions())
+            }
             Some(c) => Ok((Some(c.guild_id).filter(|g| *g != 0), c.kind)),
         }
     }
@@ -755,6 +775,86 @@ impl Shared {
         Ok(reply)
     }
 
+    /// `POST /channels/{id}/messages/{id}/threads`: a thread started from a message, as Discord
+    /// does it. The parent must be a text (0) or announcement (5) channel (anything else:
+    /// 50024; a DM: 50003), the bot must be allowed to start threads there (else 403 50013),
+    /// the message must be the channel's (else 10008), and a message starts one thread only: a
+    /// second start is 400 160004 "A thread has already been created for this message". The
+    /// thread has the message's id, is public (11) or an announcement thread (10), is the bot's,
+    /// and is listed among the guild's active threads; the message gets HAS_THREAD.
+    fn start_thread_from_message(
+        &self,
+        inner: &mut Inner,
+        parent_id: u64,
+        message_id: u64,
+        body: &Value,
+    ) -> Result<Reply, Reply> {
+        let (guild_id, kind) = self.writable_channel(inner, parent_id)?;
+        if kind == DM {
+            return Err(Reply::error(
+                400,
+                50003,
+                "Cannot execute action on a DM channel",
+            ));
+        }
+        if !matches!(kind, 0 | 5) {
+            return Err(Reply::error(
+                400,
+                50024,
+                "Cannot execute action on this channel type",
+            ));
+        }
+        if inner.channels.get(&parent_id).is_some_and(|c| c.no_threads) {
+            return Err(Reply::missing_permissions());
+        }
+        let mut errs = FormErrors::default();
+        validate_thread_start(&mut errs, body);
+        if !errs.is_empty() {
+            return Err(errs.into_reply());
+        }
+        let Some(meta) = inner
+            .msg_meta
+            .get(&message_id)
+            .filter(|m| m.channel_id == parent_id && !m.deleted)
+        else {
+            return Err(Reply::unknown_message());
+        };
+        if meta.flags_extra & FLAG_HAS_THREAD != 0 || inner.channels.contains_key(&message_id) {
+            return Err(Reply::error(
+                400,
+                160004,
+                "A thread has already been created for this message",
+            ));
+        }
+        let rec = ChannelRec {
+            guild_id: guild_id.unwrap_or(0),
+            kind: if kind == 5 { 10 } else { 11 },
+            name: body
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("thread")
+                .to_string(),
+            parent_id: Some(parent_id),
+            deleted: false,
+            forbidden: false,
+            no_threads: false,
+            created: now_iso(),
+            owner_id: None,
+            recipient: None,
+        };
+        if let Some(meta) = inner.msg_meta.get_mut(&message_id) {
+            meta.flags_extra |= FLAG_HAS_THREAD;
+        }
+        let thread = self.channel_object(inner, message_id, &rec);
+        inner.channels.insert(message_id, rec);
+        inner
+            .threads
+            .entry(parent_id)
+            .or_default()
+            .push(thread.clone());
+        Ok(Reply::json(201, thread))
+    }
+
     fn create_thread(
         &self,
         inner: &mut Inner,
@@ -832,6 +932,7 @@ impl Shared {
             parent_id: Some(parent_id),
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,

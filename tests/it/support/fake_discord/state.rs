@@ -89,6 +89,9 @@ pub(super) struct Inner {
     /// Forums' tags (`available_tags`) and `REQUIRE_TAG`, by forum id; a forum not here has
     /// no tags and requires none.
     pub(super) forums: HashMap<u64, ForumRec>,
+    /// Channels whose threads the bot may not post in (no Send Messages in Threads), though it
+    /// may start them: a message to one of their threads gets 403 50013.
+    pub(super) no_thread_messages: HashSet<u64>,
     /// Tags applied to each forum post, by thread id (`applied_tags`).
     pub(super) applied_tags: HashMap<u64, Vec<u64>>,
     pub(super) crossposts: Vec<(u64, u64)>,
@@ -173,6 +176,10 @@ pub(super) struct ChannelRec {
     pub(super) parent_id: Option<u64>,
     pub(super) deleted: bool,
     pub(super) forbidden: bool,
+    /// The bot may not start threads here nor post in them (no Create Public Threads nor Send
+    /// Messages in Threads): a thread start gets 403 50013, and so does a message to one of
+    /// its threads; interactions here say so in `app_permissions`.
+    pub(super) no_threads: bool,
     pub(super) created: String,
     /// A thread's creator; `None`: the bot.
     pub(super) owner_id: Option<u64>,
@@ -191,6 +198,7 @@ impl ChannelRec {
             parent_id: None,
             deleted: false,
             forbidden: false,
+            no_threads: false,
             created: now_iso(),
             owner_id: None,
             recipient: None,

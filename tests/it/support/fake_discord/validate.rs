@@ -393,6 +393,19 @@ pub(super) fn validate_embed(errs: &mut FormErrors, ep: &[String], e: &Value) ->
             true,
         );
     }
+    // An ISO8601 timestamp; anything else is refused.
+    if let Some(ts) = e.get("timestamp").filter(|t| !t.is_null()) {
+        let ok = ts
+            .as_str()
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok());
+        if !ok {
+            errs.add(
+                &path_of(ep, &["timestamp"]),
+                "DATE_TIME_TYPE_PARSE",
+                format!("Could not parse {ts}. Should be ISO8601."),
+            );
+        }
+    }
     for key in ["thumbnail", "image"] {
         if let Some(obj) = e.get(key).filter(|o| !o.is_null()) {
             match obj.get("url") {
@@ -406,6 +419,36 @@ pub(super) fn validate_embed(errs: &mut FormErrors, ep: &[String], e: &Value) ->
         }
     }
     size
+}
+
+/// A thread's `auto_archive_duration`, in minutes: Discord takes these values only.
+pub(super) const AUTO_ARCHIVE_MINUTES: [u64; 4] = [60, 1440, 4320, 10080];
+
+/// `POST /channels/{id}/messages/{id}/threads` and `POST /channels/{id}/threads`: a name of 1
+/// to 100 characters, an `auto_archive_duration` Discord knows, a slowmode within 6 hours.
+pub(super) fn validate_thread_start(errs: &mut FormErrors, body: &Value) {
+    errs.len_between(&["name".to_string()], body.get("name"), 1, 100);
+    if let Some(d) = body.get("auto_archive_duration").filter(|d| !d.is_null()) {
+        if !d
+            .as_u64()
+            .is_some_and(|d| AUTO_ARCHIVE_MINUTES.contains(&d))
+        {
+            errs.add(
+                &["auto_archive_duration".to_string()],
+                "BASE_TYPE_CHOICES",
+                format!("Value must be one of {AUTO_ARCHIVE_MINUTES:?}."),
+            );
+        }
+    }
+    if let Some(r) = body.get("rate_limit_per_user").filter(|r| !r.is_null()) {
+        if r.as_u64().is_none_or(|r| r > 21_600) {
+            errs.add(
+                &["rate_limit_per_user".to_string()],
+                "NUMBER_TYPE_MAX",
+                "int value should be less than or equal to 21600.".into(),
+            );
+        }
+    }
 }
 
 pub(super) fn is_empty_message(body: &Value, files: usize) -> bool {
