@@ -98,7 +98,7 @@ fn terms_of(text: &str, weight: f32, f: &mut impl FnMut(&str, f32)) {
     let text = normalize(text);
     let mut word = String::new();
     let mut run: Vec<char> = Vec::new();
-    let mut flush_word = |word: &mut String, f: &mut dyn FnMut(&str, f32)| {
+    let flush_word = |word: &mut String, f: &mut dyn FnMut(&str, f32)| {
         if !word.is_empty() {
             if let Some(term) = latin_term(word) {
                 f(term, weight);

@@ -14,7 +14,7 @@
 //! never 70 full vector products.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use super::document::Document;
 

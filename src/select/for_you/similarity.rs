@@ -97,11 +97,7 @@ impl Similarities {
 
     /// Known papers (rows).
     pub fn known(&self) -> usize {
-        if self.cols == 0 {
-            0
-        } else {
-            self.values.len() / self.cols
-        }
+        self.values.len().checked_div(self.cols).unwrap_or(0)
     }
 
     /// How close known paper `row` is to each paper of the day.
