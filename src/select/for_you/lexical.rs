@@ -53,10 +53,8 @@ impl Scratch {
         self.counts.clear();
         let (counts, hasher) = (&mut self.counts, &self.hasher);
         doc.for_each_term(|term, w| {
-            let mut h = hasher.build_hasher();
-            term.hash(&mut h);
             let entry = counts
-                .entry(h.finish())
+                .entry(hasher.hash_one(term))
                 .or_insert_with(|| (0.0, day.ids.get(term).copied().unwrap_or(UNSEEN)));
             entry.0 += w;
         });
