@@ -4,11 +4,12 @@
 //!
 //! Why terms look as they do: titles and AI keywords say what a paper is about more densely
 //! than a summary, so their words count double. Latin-script words are matched whole, after
-//! the one normalisation every matcher uses ([`normalize`]), with a light plural fold
+//! the one normalisation every matcher uses
+//! ([`normalize`](crate::select::script::normalize)), with a light plural fold
 //! ("models" = "model") and function words dropped; Korean, Chinese and Japanese are matched
 //! by character pairs, which finds "확산모델은" and "확산 모델을" alike without a dictionary.
 
-use crate::select::script::{is_unsegmented_script, normalize};
+use crate::select::script::is_unsegmented_script;
 use crate::source::digest::Paper;
 
 /// How much a word of each part of a paper counts.
@@ -62,13 +63,14 @@ impl<'a> Document<'a> {
     }
 
     /// Calls `f` with each term of the document and its weight, in order, repeats included.
-    pub fn for_each_term(&self, mut f: impl FnMut(&str, f32)) {
-        terms_of(self.title, TITLE_WEIGHT, &mut f);
+    pub fn for_each_term(&self, mut f: impl FnMut(Term<'_>, f32)) {
+        let mut word = String::new();
+        terms_of(self.title, TITLE_WEIGHT, &mut word, &mut f);
         for k in self.keywords {
-            terms_of(k, KEYWORD_WEIGHT, &mut f);
+            terms_of(k, KEYWORD_WEIGHT, &mut word, &mut f);
         }
         for t in self.text {
-            terms_of(t, TEXT_WEIGHT, &mut f);
+            terms_of(t, TEXT_WEIGHT, &mut word, &mut f);
         }
     }
 
@@ -93,52 +95,97 @@ impl<'a> Document<'a> {
     }
 }
 
-/// The terms of one text (see the module docs), each with `weight`.
-fn terms_of(text: &str, weight: f32, f: &mut impl FnMut(&str, f32)) {
-    let text = normalize(text);
-    let mut word = String::new();
-    let mut run: Vec<char> = Vec::new();
-    let flush_word = |word: &mut String, f: &mut dyn FnMut(&str, f32)| {
+/// One term: a Latin-script word, or one or two characters of a script without spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Term<'a> {
+    Word(&'a str),
+    Chars(char, Option<char>),
+}
+
+impl Term<'_> {
+    /// The term as a number, the same for the same term in any document: pairs of characters
+    /// exactly (a code point is 21 bits), words by a 63-bit hash with the top bit set, so the
+    /// two never meet and two words share a key about once in 10^18.
+    pub fn key(self) -> u64 {
+        match self {
+            Term::Chars(a, b) => {
+                (u64::from(a as u32) << 21) | b.map_or(0x1F_FFFF, |b| u64::from(b as u32))
+            }
+            Term::Word(w) => {
+                use std::hash::{BuildHasher, BuildHasherDefault};
+                BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(w) | (1 << 63)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Term<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Term::Word(w) => f.write_str(w),
+            Term::Chars(a, None) => write!(f, "{a}"),
+            Term::Chars(a, Some(b)) => write!(f, "{a}{b}"),
+        }
+    }
+}
+
+/// The terms of one text (see the module docs), each with `weight`; `word` is scratch space.
+///
+/// This is [`normalize`](crate::select::script::normalize) and a split into words and character runs in one pass, without
+/// building the normalised text: thousands of papers are read each day, and most of their
+/// characters need no more than an ASCII lowercase (or none: Hangul and CJK have no case).
+fn terms_of(text: &str, weight: f32, word: &mut String, f: &mut impl FnMut(Term<'_>, f32)) {
+    // The last character of a run of an unsegmented script, and whether it stood alone so far.
+    let mut run: Option<(char, bool)> = None;
+    let end_run = |run: &mut Option<(char, bool)>, f: &mut dyn FnMut(Term<'_>, f32)| {
+        if let Some((c, true)) = run.take() {
+            f(Term::Chars(c, None), weight);
+        }
+    };
+    let end_word = |word: &mut String, f: &mut dyn FnMut(Term<'_>, f32)| {
         if !word.is_empty() {
             if let Some(term) = latin_term(word) {
-                f(term, weight);
+                f(Term::Word(term), weight);
             }
             word.clear();
         }
     };
-    let mut pair = String::new();
-    let mut flush_run = |run: &mut Vec<char>, f: &mut dyn FnMut(&str, f32)| {
-        match run.len() {
-            0 => {}
-            1 => {
-                pair.clear();
-                pair.push(run[0]);
-                f(&pair, weight);
+    word.clear();
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                end_run(&mut run, f);
+                word.push(c.to_ascii_lowercase());
+            } else {
+                end_word(word, f);
+                end_run(&mut run, f);
             }
-            _ => {
-                for w in run.windows(2) {
-                    pair.clear();
-                    pair.extend(w);
-                    f(&pair, weight);
+        } else if is_unsegmented_script(c) {
+            end_word(word, f);
+            run = Some(match run {
+                Some((prev, _)) => {
+                    f(Term::Chars(prev, Some(c)), weight);
+                    (c, false)
+                }
+                None => (c, true),
+            });
+        } else if c.is_alphanumeric() {
+            end_run(&mut run, f);
+            // As `normalize` lowercases: per character, final sigma folded.
+            for l in c.to_lowercase() {
+                if l.is_alphanumeric() {
+                    word.push(if l == 'ς' { 'σ' } else { l });
+                } else {
+                    end_word(word, f);
                 }
             }
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if is_unsegmented_script(c) {
-            flush_word(&mut word, f);
-            run.push(c);
-        } else if c.is_alphanumeric() {
-            flush_run(&mut run, f);
-            word.push(c);
         } else {
-            flush_word(&mut word, f);
-            flush_run(&mut run, f);
+            end_word(word, f);
+            end_run(&mut run, f);
         }
     }
-    flush_word(&mut word, f);
-    flush_run(&mut run, f);
+    end_word(word, f);
+    end_run(&mut run, f);
 }
 
 /// A normalised Latin-script word as a term: `None` for a stopword, a lone character or a bare
@@ -168,7 +215,9 @@ mod tests {
 
     fn terms(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        terms_of(text, 1.0, &mut |t, _| out.push(t.to_string()));
+        terms_of(text, 1.0, &mut String::new(), &mut |t: Term<'_>, _| {
+            out.push(t.to_string())
+        });
         out
     }
 
@@ -184,6 +233,15 @@ mod tests {
             ["class", "status", "analysis"]
         );
         assert_eq!(terms("a I x 42 --"), Vec::<String>::new());
+    }
+
+    proptest::proptest! {
+        /// Reading a text is reading its normalised form: the one normalisation holds.
+        #[test]
+        fn terms_are_those_of_the_normalised_text(text in "[a-zA-Z0-9 İıΣσςé가-힣王.,-]{0,40}") {
+            let normalised = crate::select::script::normalize(&text);
+            proptest::prop_assert_eq!(terms(&text), terms(&normalised));
+        }
     }
 
     #[test]
@@ -209,6 +267,21 @@ mod tests {
         };
         let mut got = Vec::new();
         Document::of(&paper).for_each_term(|t, w| got.push((t.to_string(), w)));
+        // The same term has the same key wherever it is; words and pairs never share one.
+        let key = |t: &str| {
+            let mut k = Vec::new();
+            terms_of(t, 1.0, &mut String::new(), &mut |t: Term<'_>, _| {
+                k.push(t.key())
+            });
+            k
+        };
+        assert_eq!(key("Video"), key("videos"));
+        assert_ne!(key("video"), key("model"));
+        assert_eq!(key("확산"), vec![Term::Chars('확', Some('산')).key()]);
+        assert_ne!(
+            Term::Chars('확', None).key(),
+            Term::Chars('확', Some('산')).key()
+        );
         assert_eq!(
             got,
             [

@@ -13,8 +13,7 @@
 //! paper costs one hash lookup per term of that paper plus the few postings its terms have,
 //! never 70 full vector products.
 
-use std::collections::HashMap;
-use std::hash::BuildHasher;
+use rustc_hash::FxHashMap;
 
 use super::document::Document;
 
@@ -22,8 +21,8 @@ use super::document::Document;
 #[derive(Debug, Clone)]
 pub struct DayIndex {
     papers: usize,
-    /// Term → its id.
-    ids: HashMap<String, u32>,
+    /// Term (its [`Term::key`](super::document::Term::key)) → its id.
+    ids: FxHashMap<u64, u32>,
     /// Per term id: its inverse document frequency.
     idf: Vec<f32>,
     /// Per term id: (paper, weight in that paper's unit vector).
@@ -32,12 +31,11 @@ pub struct DayIndex {
     unseen_idf: f32,
 }
 
-/// Term frequencies of one document, keyed by the term's hash: reused from one document to the
-/// next, so comparing thousands of papers allocates nothing per paper.
+/// Term frequencies of one document, by term key: reused from one document to the next, so
+/// comparing thousands of papers allocates nothing per paper.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    counts: HashMap<u64, (f32, u32)>,
-    hasher: std::collections::hash_map::RandomState,
+    counts: FxHashMap<u64, (f32, u32)>,
 }
 
 /// No term id (a term the day does not have).
@@ -51,11 +49,12 @@ impl Scratch {
         doc: &Document<'_>,
     ) -> impl Iterator<Item = (f32, u32)> + '_ {
         self.counts.clear();
-        let (counts, hasher) = (&mut self.counts, &self.hasher);
+        let counts = &mut self.counts;
         doc.for_each_term(|term, w| {
+            let key = term.key();
             let entry = counts
-                .entry(hasher.hash_one(term))
-                .or_insert_with(|| (0.0, day.ids.get(term).copied().unwrap_or(UNSEEN)));
+                .entry(key)
+                .or_insert_with(|| (0.0, day.ids.get(&key).copied().unwrap_or(UNSEEN)));
             entry.0 += w;
         });
         self.counts.values().copied()
@@ -74,14 +73,14 @@ fn tf(count: f32) -> f32 {
 impl DayIndex {
     /// Indexes a day's papers, in the day's order.
     pub fn build(day: &[Document<'_>]) -> DayIndex {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
         // Per paper: (term id, count).
         let mut docs: Vec<Vec<(u32, f32)>> = Vec::with_capacity(day.len());
         for doc in day {
-            let mut counts: HashMap<u32, f32> = HashMap::new();
+            let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
             doc.for_each_term(|term, w| {
                 let next = ids.len() as u32;
-                let id = *ids.entry(term.to_string()).or_insert(next);
+                let id = *ids.entry(term.key()).or_insert(next);
                 *counts.entry(id).or_insert(0.0) += w;
             });
             let mut counts: Vec<(u32, f32)> = counts.into_iter().collect();

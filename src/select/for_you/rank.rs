@@ -59,7 +59,6 @@ pub struct Ranked {
 #[derive(Debug, Default)]
 pub struct Ranker {
     best: Vec<f32>,
-    arg: Vec<u32>,
     penalty: Vec<f32>,
     matched: Vec<bool>,
 }
@@ -86,41 +85,51 @@ impl Ranker {
             };
         }
         let floor = sim.backend().floor();
+        // Element-wise maxima over the reader's rows: straight loops the compiler vectorises;
+        // which saved paper gave the maximum is looked up only for the papers shown.
         self.best.clear();
         self.best.resize(cols, f32::NEG_INFINITY);
-        self.arg.clear();
-        self.arg.resize(cols, 0);
-        for (i, &row) in reader.saved.iter().enumerate() {
-            for (p, &s) in sim.row(row as usize).iter().enumerate() {
-                if s > self.best[p] {
-                    self.best[p] = s;
-                    self.arg[p] = i as u32;
-                }
+        for &row in reader.saved {
+            for (b, &s) in self.best.iter_mut().zip(sim.row(row as usize)) {
+                *b = b.max(s);
             }
         }
         self.penalty.clear();
         self.penalty.resize(cols, 0.0);
         for &row in reader.unwanted {
-            for (p, &s) in sim.row(row as usize).iter().enumerate() {
-                self.penalty[p] = self.penalty[p].max(s);
+            for (p, &s) in self.penalty.iter_mut().zip(sim.row(row as usize)) {
+                *p = p.max(s);
             }
         }
-        let pick = |paper: usize, best: &[f32], arg: &[u32], penalty: &[f32]| Pick {
-            paper,
-            score: best[paper] - UNWANTED_WEIGHT * penalty[paper],
-            close_to: (best[paper] >= floor).then_some(arg[paper] as usize),
+        let (best, penalty) = (&self.best, &self.penalty);
+        let score = |paper: usize| best[paper] - UNWANTED_WEIGHT * penalty[paper];
+        let close_to = |paper: usize| -> Option<usize> {
+            if best[paper] < floor {
+                return None;
+            }
+            reader
+                .saved
+                .iter()
+                .position(|&row| sim.row(row as usize)[paper] >= best[paper])
         };
         let mut matches: Vec<Pick> = reader
             .matches
             .iter()
             .filter(|p| in_day(p))
-            .map(|&p| pick(p, &self.best, &self.arg, &self.penalty))
+            .map(|&paper| Pick {
+                paper,
+                score: score(paper),
+                close_to: None,
+            })
             .collect();
         // Stable: equal scores keep the day's order.
         matches.sort_by(|a, b| b.score.total_cmp(&a.score));
+        for m in &mut matches {
+            m.close_to = close_to(m.paper);
+        }
 
-        let mut recommended: Vec<Pick> = Vec::with_capacity(reader.extra.min(MAX_EXTRA));
         let extra = reader.extra.min(MAX_EXTRA);
+        let mut recommended: Vec<Pick> = Vec::with_capacity(extra);
         if extra > 0 {
             self.matched.clear();
             self.matched.resize(cols, false);
@@ -128,24 +137,33 @@ impl Ranker {
                 self.matched[m.paper] = true;
             }
             for paper in 0..cols {
-                if self.matched[paper]
+                let s = score(paper);
+                if s < floor
+                    || best[paper] < floor
+                    || self.matched[paper]
                     || reader.vetoed.binary_search(&paper).is_ok()
                     || reader.known.binary_search(&paper).is_ok()
                 {
                     continue;
                 }
-                let p = pick(paper, &self.best, &self.arg, &self.penalty);
-                if p.close_to.is_none() || p.score < floor {
-                    continue;
-                }
                 // Kept sorted, closest first; a later paper with an equal score stays after.
-                let at = recommended.partition_point(|r| r.score >= p.score);
+                let at = recommended.partition_point(|r| r.score >= s);
                 if at < extra {
                     if recommended.len() == extra {
                         recommended.pop();
                     }
-                    recommended.insert(at, p);
+                    recommended.insert(
+                        at,
+                        Pick {
+                            paper,
+                            score: s,
+                            close_to: None,
+                        },
+                    );
                 }
+            }
+            for r in &mut recommended {
+                r.close_to = close_to(r.paper);
             }
         }
         Ranked {
