@@ -75,6 +75,9 @@ mod archive;
 mod checks;
 pub mod db;
 mod deliveries;
+mod embeddings;
+mod followups;
+mod for_you;
 pub mod keys;
 mod keywords;
 mod leases;
@@ -93,6 +96,9 @@ pub use db::{Database, Store, StoreError};
 pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
 };
+pub use embeddings::EmbeddingUsage;
+pub use followups::FollowUp;
+pub use for_you::{ForYou, ListedPaper};
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use model_settings::ModelSettings;

@@ -136,11 +136,11 @@ impl Ranker {
             for m in &matches {
                 self.matched[m.paper] = true;
             }
-            for paper in 0..cols {
+            for (paper, (&b, &matched)) in best.iter().zip(&self.matched).enumerate() {
                 let s = score(paper);
                 if s < floor
-                    || best[paper] < floor
-                    || self.matched[paper]
+                    || b < floor
+                    || matched
                     || reader.vetoed.binary_search(&paper).is_ok()
                     || reader.known.binary_search(&paper).is_ok()
                 {
