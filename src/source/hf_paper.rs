@@ -156,21 +156,17 @@ impl HfPapers {
         let Some(page) = self.get(&format!("api/papers/{arxiv_id}")).await? else {
             return Ok(Links::default());
         };
-        let Some((code, project)) = parse_paper(&page)? else {
+        let Some(page) = parse_paper(&page)? else {
             return Ok(Links::default());
         };
-        let (models, model, datasets, dataset) =
-            match self.get(&format!("api/arxiv/{arxiv_id}/repos")).await? {
-                Some(body) => parse_repos(&body)?,
-                None => (0, None, 0, None),
-            };
+        let repos = match self.get(&format!("api/arxiv/{arxiv_id}/repos")).await? {
+            Some(body) => parse_repos(&body)?,
+            None => Links::default(),
+        };
         Ok(Links {
-            code,
-            project,
-            models,
-            model,
-            datasets,
-            dataset,
+            code: page.code,
+            project: page.project,
+            ..repos
         })
     }
 
@@ -232,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             parse_paper(br#"{"githubRepo": 7}"#).unwrap(),
-            Some((None, None))
+            Some(Links::default())
         );
         assert!(matches!(
             parse_paper(b"<html>"),
@@ -246,13 +242,15 @@ mod tests {
         let repos = br#"{"models": [{"id": "org/model-1", "likes": 3}, {"id": "@everyone"},
             {"id": "[x](https://evil)"}, {"nope": 1}, {"id": "org/m2"}],
             "datasets": [{"id": "org/data"}], "spaces": [{"id": "org/demo"}]}"#;
+        let got = parse_repos(repos).unwrap();
+        assert_eq!((got.models, got.model.as_deref()), (2, Some("org/model-1")));
         assert_eq!(
-            parse_repos(repos).unwrap(),
-            (2, Some("org/model-1".into()), 1, Some("org/data".into()))
+            (got.datasets, got.dataset.as_deref()),
+            (1, Some("org/data"))
         );
         assert_eq!(
             parse_repos(br#"{"models": null}"#).unwrap(),
-            (0, None, 0, None)
+            Links::default()
         );
         assert!(parse_repos(b"7").is_err());
         assert!(is_repo_id("gpt2") && !is_repo_id("a/b/c") && !is_repo_id("../x"));
