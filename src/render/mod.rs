@@ -15,6 +15,8 @@
 //! - `paper`: one paper as one embed within a budget.
 //! - `digest`: a channel's post for a day (header, paper embeds, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message).
+//! - `for_you`: the same DM ranked by the person's reading list, with recommendations, news of
+//!   saved papers and the "Not for me…" menu; the weekly reading-list DM's "for you" part.
 //! - `dates`: a calendar day as the reader's language writes it.
 //! - `post`: a paper as its own forum post (thread name, message, tag keywords).
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
@@ -27,6 +29,7 @@ mod alert;
 mod dates;
 mod day;
 mod digest;
+mod for_you;
 mod limits;
 mod paper;
 mod post;
@@ -50,6 +53,10 @@ pub use day::{
 pub use digest::{
     digest_embed_budget, empty_notice, render_digest, render_digest_with, EmptyReason,
     RenderContext,
+};
+pub use for_you::{
+    add_for_you_to_weekly, followup_line, not_for_me_menu, render_for_you, ForYouDay, RankedMatch,
+    Recommended, NOT_FOR_ME_ID,
 };
 pub use limits::{
     MAX_AUTHOR_NAME_CHARS, MAX_CONTENT_CHARS, MAX_DESCRIPTION_CHARS, MAX_EMBEDS_PER_MESSAGE,
