@@ -64,25 +64,30 @@ fn why(title: &str, lang: &Language) -> String {
     )
 }
 
-/// A paper's embed with a "why" field, within `budget`.
+/// How every paper embed of one DM is made: its day, its room, the votes' note, the bullets.
+struct EmbedContext<'a> {
+    date: NaiveDate,
+    budget: usize,
+    note: Option<&'a str>,
+    overlay: Option<&'a Overlay>,
+    lang: &'a Language,
+}
+
+/// A paper's embed with a "why" field, within the context's budget.
 fn embed_with_why(
     paper: &Paper,
     matched: &[String],
     field: Option<(String, String)>,
-    date: NaiveDate,
-    budget: usize,
-    note: Option<&str>,
-    overlay: Option<&Overlay>,
-    lang: &Language,
+    cx: &EmbedContext<'_>,
 ) -> EmbedSpec {
     let mut embed = paper_embed_written(
         paper,
         matched,
-        date,
-        budget.saturating_sub(WHY_ROOM),
-        note,
-        machine_for(paper, overlay),
-        lang,
+        cx.date,
+        cx.budget.saturating_sub(WHY_ROOM),
+        cx.note,
+        machine_for(paper, cx.overlay),
+        cx.lang,
     );
     if let Some((name, value)) = field {
         embed.fields.push(FieldSpec {
@@ -213,14 +218,14 @@ pub fn render_for_you(day: &ForYouDay<'_>, lang: &Language) -> Option<MessageSpe
     let shown_matches = day.matches.len().min(MAX_EMBEDS_PER_MESSAGE - recs);
     let shown = shown_matches + recs;
     let note = day.votes_at.map(|t| votes_as_of(t, lang));
-    let mut message = if shown == 0 {
-        MessageSpec {
-            content: None,
-            embeds: Vec::new(),
-            menu: None,
-        }
-    } else {
-        let budget = MAX_EMBED_CHARS_PER_MESSAGE / shown;
+    let mut message = if let Some(budget) = MAX_EMBED_CHARS_PER_MESSAGE.checked_div(shown) {
+        let cx = EmbedContext {
+            date: day.date,
+            budget,
+            note: note.as_deref(),
+            overlay: day.overlay,
+            lang,
+        };
         let mut embeds: Vec<EmbedSpec> = day.matches[..shown_matches]
             .iter()
             .map(|m| {
@@ -228,16 +233,7 @@ pub fn render_for_you(day: &ForYouDay<'_>, lang: &Language) -> Option<MessageSpe
                     .close_to
                     .as_deref()
                     .map(|title| (t!(lang, "for-you-why-match"), why(title, lang)));
-                embed_with_why(
-                    m.selected.paper,
-                    &m.selected.matched,
-                    field,
-                    day.date,
-                    budget,
-                    note.as_deref(),
-                    day.overlay,
-                    lang,
-                )
+                embed_with_why(m.selected.paper, &m.selected.matched, field, &cx)
             })
             .collect();
         embeds.extend(day.recommended[..recs].iter().map(|r| {
@@ -245,14 +241,16 @@ pub fn render_for_you(day: &ForYouDay<'_>, lang: &Language) -> Option<MessageSpe
                 r.paper,
                 &[],
                 Some((t!(lang, "for-you-why-recommended"), why(r.close_to, lang))),
-                day.date,
-                budget,
-                note.as_deref(),
-                day.overlay,
-                lang,
+                &cx,
             )
         }));
         pack(embeds).into_iter().next()?
+    } else {
+        MessageSpec {
+            content: None,
+            embeds: Vec::new(),
+            menu: None,
+        }
     };
     // Which of each kind made it into the message.
     let in_message = message.embeds.len();
