@@ -27,6 +27,11 @@ pub const SUMMARY_TOKENS: &str = "paperboy_summary_tokens_total";
 pub const SUMMARIES: &str = "paperboy_summaries_total";
 pub const SUMMARY_CALLS_TODAY: &str = "paperboy_summary_calls_today";
 pub const SUMMARY_TOKENS_TODAY: &str = "paperboy_summary_tokens_today";
+pub const EMBEDDING_CALLS: &str = "paperboy_embedding_calls_total";
+pub const EMBEDDING_TOKENS: &str = "paperboy_embedding_tokens_total";
+pub const EMBEDDED_PAPERS: &str = "paperboy_embedded_papers_total";
+pub const FOR_YOU_RECOMMENDED: &str = "paperboy_for_you_recommendations_total";
+pub const FOLLOWUPS_TOLD: &str = "paperboy_followups_told_total";
 
 /// Lag buckets: seconds to an hour and more (a post waiting on a late digest counts too).
 const LAG_BUCKETS: [f64; 12] = [
@@ -104,6 +109,21 @@ fn describe() {
     describe_gauge!(
         SUMMARY_TOKENS_TODAY,
         "Tokens so far this UTC day (direction: in or out; all processes sharing the database)"
+    );
+    describe_counter!(
+        EMBEDDING_CALLS,
+        "Embedding requests made for \"for you\" (summaries.embedding_model)"
+    );
+    describe_counter!(EMBEDDING_TOKENS, "Tokens the embeddings endpoint reported");
+    describe_counter!(EMBEDDED_PAPERS, "Papers embedded (each once per model)");
+    describe_counter!(
+        FOR_YOU_RECOMMENDED,
+        "Papers recommended in DMs for matching no term but being close to a reading list \
+         (backend: lexical or embeddings)"
+    );
+    describe_counter!(
+        FOLLOWUPS_TOLD,
+        "Follow-ups on saved papers told in DMs (kind: code, project, models, datasets)"
     );
     describe_gauge!(
         PROCESSES,
@@ -191,4 +211,20 @@ pub fn summary_day(total: crate::summaries::Usage) {
     gauge!(SUMMARY_CALLS_TODAY).set(total.calls as f64);
     gauge!(SUMMARY_TOKENS_TODAY, "direction" => "in").set(total.tokens_in as f64);
     gauge!(SUMMARY_TOKENS_TODAY, "direction" => "out").set(total.tokens_out as f64);
+}
+
+/// An embedding request's cost.
+pub fn embedding_usage(usage: crate::store::EmbeddingUsage) {
+    counter!(EMBEDDING_CALLS).increment(usage.calls);
+    counter!(EMBEDDING_TOKENS).increment(usage.tokens);
+    counter!(EMBEDDED_PAPERS).increment(usage.papers);
+}
+
+pub fn for_you_recommended(embeddings: bool, n: u64) {
+    let backend = if embeddings { "embeddings" } else { "lexical" };
+    counter!(FOR_YOU_RECOMMENDED, "backend" => backend).increment(n);
+}
+
+pub fn followup_told(kind: &'static str) {
+    counter!(FOLLOWUPS_TOLD, "kind" => kind).increment(1);
 }
