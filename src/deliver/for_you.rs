@@ -247,6 +247,100 @@ impl Deliverer {
         Ok(dms)
     }
 
+    /// The "for you" part of `user`'s weekly reading-list DM (ledger key `key`, of `date`): the
+    /// papers of the week before closest to their list that they neither saved nor turned down,
+    /// none an exclude of theirs vetoes, and the news of their saved papers no other DM told
+    /// (marked told under this one). Empty when "for you" is off.
+    pub(super) async fn weekly_for_you(
+        &self,
+        user: u64,
+        key: u64,
+        date: NaiveDate,
+    ) -> Result<(Vec<(Paper, String)>, Vec<FollowUp>), StoreError> {
+        let Some(extra) = self.store.for_you_readers(&[user]).await?.get(&user).copied() else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let mut followups = self
+            .store
+            .followup_news(&[(user, key)], date)
+            .await?
+            .remove(&user)
+            .unwrap_or_default();
+        followups.truncate(MAX_FOLLOWUPS_PER_DM);
+        let told: Vec<_> = followups.iter().map(|f| (f.arxiv_id.clone(), f.kind)).collect();
+        self.store.mark_told(user, &told, key, date).await?;
+        for f in &followups {
+            crate::ops::metrics::followup_told(f.kind.as_db());
+        }
+        let list = self.store.reading_lists(&[user]).await?.remove(&user).unwrap_or_default();
+        let down = self.store.not_for_me_lists(&[user]).await?.remove(&user).unwrap_or_default();
+        if list.len() < MIN_SAVED || extra == 0 {
+            return Ok((Vec::new(), followups));
+        }
+        // The week's papers, each once (a paper listed on two days counts once).
+        let mut week: Vec<Paper> = Vec::new();
+        for d in crate::deliver::weekly::timing::ranked_dates(date) {
+            if let Some(a) = self.store.archived(d).await? {
+                for p in a.digest.papers {
+                    let seen = p.arxiv_id.is_some()
+                        && week.iter().any(|w| w.arxiv_id == p.arxiv_id);
+                    if !seen {
+                        week.push(p);
+                    }
+                }
+            }
+        }
+        let known: Vec<&ListedPaper> = list.iter().chain(&down).collect();
+        let ids: Vec<String> = known.iter().map(|p| p.arxiv_id.clone()).collect();
+        let archived = self.store.papers_by_arxiv_ids(&ids).await?;
+        let docs: Vec<Document> = known
+            .iter()
+            .map(|p| match archived.get(&p.arxiv_id) {
+                Some(paper) => Document::of(paper),
+                None => Document::titled(&p.title),
+            })
+            .collect();
+        let sim = self.similarities(&week, &known, &docs).await;
+        let terms: Vec<Term> = self
+            .store
+            .alert_terms(user)
+            .await?
+            .iter()
+            .map(crate::select::alerts::term_of)
+            .collect();
+        let vetoed: Vec<usize> = AlertIndex::build([(user, vetoes_of(&terms))])
+            .matches(&week)
+            .into_iter()
+            .flat_map(|m| m.papers.into_iter().map(|(p, _)| p))
+            .collect();
+        let mut known_here: Vec<usize> = week
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| known.iter().any(|k| p.arxiv_id.as_deref() == Some(&k.arxiv_id)))
+            .map(|(i, _)| i)
+            .collect();
+        known_here.sort_unstable();
+        let saved: Vec<u32> = (0..list.len() as u32).collect();
+        let unwanted: Vec<u32> = (list.len() as u32..known.len() as u32).collect();
+        let ranked = Ranker::default().rank(
+            &sim,
+            &Reader {
+                saved: &saved,
+                unwanted: &unwanted,
+                matches: &[],
+                vetoed: &vetoed,
+                known: &known_here,
+                extra: usize::from(extra),
+            },
+        );
+        let recommended = ranked
+            .recommended
+            .iter()
+            .filter_map(|p| Some((week[p.paper].clone(), list[p.close_to?].title.clone())))
+            .collect();
+        Ok((recommended, followups))
+    }
+
     /// Each reader's news of saved papers, on the first of their new days (their next DM),
     /// marked told under that DM before it is planned.
     async fn add_followups(

@@ -44,6 +44,8 @@ pub struct Bot {
     pub locale: String,
     /// More of `bot.toml` (whole sections, e.g. `[summaries]`), appended to [`Bot::config`]'s.
     pub extra_toml: String,
+    /// The model endpoint's key, as the environment would give it to `[summaries]`.
+    pub api_key: Option<String>,
 }
 
 pub fn digest_dir(dir: &Path) -> PathBuf {
@@ -99,6 +101,7 @@ impl Bot {
             health: Arc::new(paperboy::ops::health::Health::new(Duration::from_secs(60))),
             locale: "en-US".into(),
             extra_toml: String::new(),
+            api_key: None,
         };
         bot.launch().await;
         bot
@@ -146,7 +149,11 @@ ca_file = "{ca}"
         self.cancel = CancellationToken::new();
         let identifies_before = self.fake.identifies().len();
         let puts_before = self.puts();
-        let config = Arc::new(self.config());
+        let mut config = self.config();
+        if let (Some(key), Some(s)) = (&self.api_key, config.summaries.as_mut()) {
+            s.api_key = Some(paperboy::summaries::ApiKey::new(key.clone()));
+        }
+        let config = Arc::new(config);
         // The scheduler runs as in production, but wakes every 100 ms instead of every minute.
         let tuning = Tuning {
             max_sleep: Duration::from_millis(100),
