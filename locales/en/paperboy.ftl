@@ -496,13 +496,13 @@ for-you-recommended-intro = ✨ { $count ->
 for-you-followup-code = 🔔 **{ $title }** now has its code: <{ $url }>
 for-you-followup-project = 🔔 **{ $title }** now has a project page: <{ $url }>
 for-you-followup-models = 🔔 **{ $title }**: { $count ->
-    [one] a model
-   *[other] { $count } models
-} on Hugging Face cite it, such as [{ $name }](<{ $url }>)
+    [one] a model on Hugging Face cites it
+   *[other] { $count } models on Hugging Face cite it
+}, such as [{ $name }](<{ $url }>)
 for-you-followup-datasets = 🔔 **{ $title }**: { $count ->
-    [one] a dataset
-   *[other] { $count } datasets
-} on Hugging Face cite it, such as [{ $name }](<{ $url }>)
+    [one] a dataset on Hugging Face cites it
+   *[other] { $count } datasets on Hugging Face cite it
+}, such as [{ $name }](<{ $url }>)
 for-you-not-for-me-placeholder = 👎 Not for me…
 for-you-not-for-me-option = { $id } · fewer papers like this one
 for-you-not-for-me-noted = 👎 Noted: papers like *{ $title }* rank lower for you from your next DM on. (`/papers saved clear` forgets this.)
