@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use paperboy::clock::Clock;
 use serde_json::{json, Value};
 
 use crate::support::bot::*;
@@ -474,7 +475,21 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
     let calls: u64 = usage.iter().map(|(_, u)| u.calls).sum();
     let papers: u64 = usage.iter().map(|(_, u)| u.papers).sum();
     assert_eq!((calls, papers), (2, 13), "{usage:?}");
+    let tokens: u64 = usage.iter().map(|(_, u)| u.tokens).sum();
+    assert!(tokens > 0, "the first answer's usage is counted: {usage:?}");
     store.close().await;
+    // The operator sees the cost in `paperboy status`, as summaries' (what the command prints,
+    // at the bot's clock: the binary's own clock is the wall's, years after these days).
+    let status = paperboy::ops::report::status(&bot.config(), bot.clock.now())
+        .await
+        .unwrap();
+    assert!(status.contains(&format!("Embeddings {MODEL} (\"for you\")")), "{status}");
+    // Per day: the first answer's tokens, and none reported by the Ollama-like one.
+    assert!(
+        status.contains(&format!("2024-04-02  1 calls, {tokens} tokens, 10 papers embedded")),
+        "{status}"
+    );
+    assert!(status.contains("2024-04-03  1 calls, 0 tokens, 3 papers embedded"), "{status}");
 
     // The endpoint down: the DM of a day of new papers still goes out, compared lexically.
     api.fail_with(Some(500));
