@@ -109,7 +109,7 @@ pub struct Deliverer {
     /// The summariser's progress when posted messages were last looked at for edits.
     pub(super) edits_seen: AtomicU64,
     /// "For you" by embeddings (`summaries.embedding_model`); `None`: lexically.
-    pub(super) embedder: Option<Arc<super::for_you::Embedder>>,
+    pub(super) embedder: Option<Arc<super::embedder::Embedder>>,
 }
 
 /// What happened in one pass.
@@ -254,7 +254,7 @@ impl Deliverer {
 
     /// "For you" compares papers by `client`'s embeddings (its model is the embedding model).
     pub fn with_embeddings(mut self, client: crate::model::ModelClient) -> Deliverer {
-        self.embedder = Some(Arc::new(super::for_you::Embedder::new(client)));
+        self.embedder = Some(Arc::new(super::embedder::Embedder::new(client)));
         self
     }
 

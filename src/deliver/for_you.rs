@@ -13,15 +13,17 @@
 //! Anything else failing here leaves the DMs as plain alerts, never unsent.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::decide::{DayRef, Unplanned};
+use super::embedder::Embedder;
 use super::engine::Deliverer;
 use super::job::AlertMatches;
-use crate::model::client::{ChatError, ModelClient};
+use super::personal_day::{ForYouDms, PersonalDay};
+use crate::model::client::ChatError;
 use crate::model::embeddings::MAX_INPUTS_PER_REQUEST;
 use crate::select::alerts::AlertIndex;
 use crate::select::for_you::document::Document;
@@ -32,40 +34,6 @@ use crate::select::for_you::similarity::Similarities;
 use crate::select::terms::{Term, TermKind};
 use crate::source::digest::Paper;
 use crate::store::{Archived, EmbeddingUsage, FollowUp, ListedPaper, StoreError};
-
-/// One person's DM of one day, for you.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct PersonalDay {
-    /// Whether the matches are in reading-list order.
-    pub(super) ranked: bool,
-    /// (paper index, the terms that matched, the saved title it is close to), in order.
-    pub(super) matches: Vec<(usize, Vec<String>, Option<String>)>,
-    /// (paper index, the saved title it is close to), closest first.
-    pub(super) recommended: Vec<(usize, String)>,
-    pub(super) followups: Vec<FollowUp>,
-}
-
-/// Each person's "for you" DM, by (user, date); a person or day absent gets the plain alert.
-pub(super) type ForYouDms = HashMap<(u64, NaiveDate), Arc<PersonalDay>>;
-
-/// The operator's embedding model, and whether it is failing (said once per failure).
-pub struct Embedder {
-    client: ModelClient,
-    failing: AtomicBool,
-}
-
-impl Embedder {
-    pub fn new(client: ModelClient) -> Embedder {
-        Embedder {
-            client,
-            failing: AtomicBool::new(false),
-        }
-    }
-
-    pub fn model(&self) -> &str {
-        &self.client.endpoint().model
-    }
-}
 
 /// A paper's key among stored embeddings: its arXiv id (a paper without one, which no real
 /// day has, is keyed by its title and never stored).
@@ -172,7 +140,8 @@ impl Deliverer {
         for (date, a) in &days {
             let papers = &a.digest.papers;
             let sim = self.similarities(papers, &known, &known_docs).await;
-            let embeddings = sim.backend() == crate::select::for_you::similarity::Backend::Embeddings;
+            let embeddings =
+                sim.backend() == crate::select::for_you::similarity::Backend::Embeddings;
             let vetoed: HashMap<u64, Vec<usize>> = vetoes
                 .matches(papers)
                 .into_iter()
@@ -187,7 +156,10 @@ impl Deliverer {
                 .collect();
             let mut recommended = 0u64;
             for (user, extra) in &readers {
-                if !new_days.get(user).is_some_and(|d| d.iter().any(|(d, _)| d == date)) {
+                if !new_days
+                    .get(user)
+                    .is_some_and(|d| d.iter().any(|(d, _)| d == date))
+                {
                     continue;
                 }
                 let list = lists.get(user).map(Vec::as_slice).unwrap_or_default();
@@ -257,7 +229,13 @@ impl Deliverer {
         key: u64,
         date: NaiveDate,
     ) -> Result<(Vec<(Paper, String)>, Vec<FollowUp>), StoreError> {
-        let Some(extra) = self.store.for_you_readers(&[user]).await?.get(&user).copied() else {
+        let Some(extra) = self
+            .store
+            .for_you_readers(&[user])
+            .await?
+            .get(&user)
+            .copied()
+        else {
             return Ok((Vec::new(), Vec::new()));
         };
         let mut followups = self
@@ -267,13 +245,26 @@ impl Deliverer {
             .remove(&user)
             .unwrap_or_default();
         followups.truncate(MAX_FOLLOWUPS_PER_DM);
-        let told: Vec<_> = followups.iter().map(|f| (f.arxiv_id.clone(), f.kind)).collect();
+        let told: Vec<_> = followups
+            .iter()
+            .map(|f| (f.arxiv_id.clone(), f.kind))
+            .collect();
         self.store.mark_told(user, &told, key, date).await?;
         for f in &followups {
             crate::ops::metrics::followup_told(f.kind.as_db());
         }
-        let list = self.store.reading_lists(&[user]).await?.remove(&user).unwrap_or_default();
-        let down = self.store.not_for_me_lists(&[user]).await?.remove(&user).unwrap_or_default();
+        let list = self
+            .store
+            .reading_lists(&[user])
+            .await?
+            .remove(&user)
+            .unwrap_or_default();
+        let down = self
+            .store
+            .not_for_me_lists(&[user])
+            .await?
+            .remove(&user)
+            .unwrap_or_default();
         if list.len() < MIN_SAVED || extra == 0 {
             return Ok((Vec::new(), followups));
         }
@@ -282,8 +273,8 @@ impl Deliverer {
         for d in crate::deliver::weekly::timing::ranked_dates(date) {
             if let Some(a) = self.store.archived(d).await? {
                 for p in a.digest.papers {
-                    let seen = p.arxiv_id.is_some()
-                        && week.iter().any(|w| w.arxiv_id == p.arxiv_id);
+                    let seen =
+                        p.arxiv_id.is_some() && week.iter().any(|w| w.arxiv_id == p.arxiv_id);
                     if !seen {
                         week.push(p);
                     }
@@ -316,7 +307,11 @@ impl Deliverer {
         let mut known_here: Vec<usize> = week
             .iter()
             .enumerate()
-            .filter(|(_, p)| known.iter().any(|k| p.arxiv_id.as_deref() == Some(&k.arxiv_id)))
+            .filter(|(_, p)| {
+                known
+                    .iter()
+                    .any(|k| p.arxiv_id.as_deref() == Some(&k.arxiv_id))
+            })
             .map(|(i, _)| i)
             .collect();
         known_here.sort_unstable();
@@ -351,7 +346,10 @@ impl Deliverer {
     ) -> Result<(), StoreError> {
         let mut by_date: BTreeMap<NaiveDate, Vec<(u64, u64)>> = BTreeMap::new();
         for u in readers {
-            if let Some(first) = new_days.get(u).and_then(|d| d.iter().map(|(d, _)| *d).min()) {
+            if let Some(first) = new_days
+                .get(u)
+                .and_then(|d| d.iter().map(|(d, _)| *d).min())
+            {
                 // A person's daily DM is keyed by their user id in the ledger.
                 by_date.entry(first).or_default().push((*u, *u));
             }
@@ -468,54 +466,6 @@ impl Deliverer {
     }
 }
 
-/// The ledger bodies of a person's DM "for you" (one message, or none when nothing is left).
-pub(super) fn bodies(
-    day: &PersonalDay,
-    date: NaiveDate,
-    archived: &Archived,
-    overlay: Option<&crate::render::Overlay>,
-    lang: &crate::language::Language,
-) -> Vec<serde_json::Value> {
-    let papers = &archived.digest.papers;
-    let matches: Vec<crate::render::RankedMatch> = day
-        .matches
-        .iter()
-        .filter_map(|(i, terms, close_to)| {
-            Some(crate::render::RankedMatch {
-                selected: crate::select::filter::Selected {
-                    paper: papers.get(*i)?,
-                    matched: terms.clone(),
-                },
-                close_to: close_to.clone(),
-            })
-        })
-        .collect();
-    let recommended: Vec<crate::render::Recommended> = day
-        .recommended
-        .iter()
-        .filter_map(|(i, close_to)| {
-            Some(crate::render::Recommended {
-                paper: papers.get(*i)?,
-                close_to,
-            })
-        })
-        .collect();
-    let view = crate::render::ForYouDay {
-        date,
-        total_in_digest: papers.len(),
-        votes_at: Some(archived.fetched_at),
-        ranked: day.ranked,
-        matches: &matches,
-        recommended: &recommended,
-        followups: &day.followups,
-        overlay,
-    };
-    crate::render::render_for_you(&view, lang)
-        .iter()
-        .map(|m| m.to_json(None))
-        .collect()
-}
-
 /// Why embeddings could not be had this pass.
 #[derive(Debug, thiserror::Error)]
 enum EmbedError {
@@ -532,7 +482,9 @@ mod tests {
 
     #[test]
     fn excludes_become_what_they_veto_and_nothing_else_counts() {
-        let v = vetoes_of(&parse_terms("llm -survey -author:\"Jane Roe\" -has:code author:X"));
+        let v = vetoes_of(&parse_terms(
+            "llm -survey -author:\"Jane Roe\" -has:code author:X",
+        ));
         let shown: Vec<(TermKind, &str)> = v.iter().map(|t| (t.kind, t.text.as_str())).collect();
         assert_eq!(
             shown,

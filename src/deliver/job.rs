@@ -127,7 +127,7 @@ impl Deliverer {
                             (DayRef::Digest(a), None)
                                 if people.for_you.contains_key(&(key, date)) =>
                             {
-                                Arc::new(super::for_you::bodies(
+                                Arc::new(super::personal_day::bodies(
                                     &people.for_you[&(key, date)],
                                     date,
                                     a,
@@ -332,7 +332,7 @@ impl Deliverer {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PeopleDays<'a> {
     pub(super) matches: &'a AlertMatches,
-    pub(super) for_you: &'a super::for_you::ForYouDms,
+    pub(super) for_you: &'a super::personal_day::ForYouDms,
 }
 
 /// Each date's matches, per person.

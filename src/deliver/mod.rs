@@ -42,7 +42,9 @@
 //! - [`recheck`]: when a digest source is asked again, and resolving the needed days.
 //! - `job`: planning a chunk into the ledger, and serving one target's deliveries in order.
 //! - `for_you`: each person's day ranked by their reading list, with recommendations and news
-//!   of saved papers, between matching alerts and planning.
+//!   of saved papers, between matching alerts and planning; `personal_day`: what it decides
+//!   for one person and the ledger bodies planning renders from it; `embedder`: the operator's
+//!   embedding model as the engine holds it.
 //! - `fanout`: running the jobs concurrently while the next chunk is planned; progress.
 //! - `send`: one delivery's requests, retries, reconciliation and error handling.
 //! - `posts`: a forum's day in paper mode, a thread per post (tags chosen, found after a crash).
@@ -57,6 +59,7 @@
 pub mod carry;
 mod days;
 pub mod decide;
+mod embedder;
 mod engine;
 mod failure;
 mod fanout;
@@ -66,6 +69,7 @@ mod job;
 mod membership;
 pub mod outlook;
 mod pass;
+mod personal_day;
 pub mod plan;
 mod posts;
 pub mod ratelimit;
