@@ -58,7 +58,11 @@ fn main() {
     let real: Vec<Paper> = files.iter().flat_map(|p| load(p)).collect();
     // The busiest real day has 68 papers: topped up (or cut) to the day asked for with other
     // days' real papers.
-    day.extend(real.iter().take(day_size.saturating_sub(day.len())).cloned());
+    day.extend(
+        real.iter()
+            .take(day_size.saturating_sub(day.len()))
+            .cloned(),
+    );
     day.truncate(day_size);
     let pool: Vec<Paper> = (0..pool_size)
         .map(|i| {

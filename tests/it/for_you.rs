@@ -26,31 +26,79 @@ const ERIN: u64 = 606;
 /// The reading list every reader here has (titles only, as from a menu whose paper the
 /// archive never had; ids of recent papers, so a day later they are looked at again):
 /// a decoding paper, a video diffusion paper, a web agents paper.
-const MEDUSA: (&str, &str) = ("2403.10774", "Medusa: speculative decoding heads for faster LLM inference");
-const LATENT_VIDEO: (&str, &str) = ("2311.15127", "Latent video diffusion models with temporal layers");
-const WEB_AGENTS: (&str, &str) = ("2401.13919", "WebVoyager: LLM agents that navigate real websites");
+const MEDUSA: (&str, &str) = (
+    "2403.10774",
+    "Medusa: speculative decoding heads for faster LLM inference",
+);
+const LATENT_VIDEO: (&str, &str) = (
+    "2311.15127",
+    "Latent video diffusion models with temporal layers",
+);
+const WEB_AGENTS: (&str, &str) = (
+    "2401.13919",
+    "WebVoyager: LLM agents that navigate real websites",
+);
 
 /// Day one, in the day's order.
 const DAY_ONE: &[(&str, &str, &str)] = &[
-    ("2404.90001", "Scaling laws for LLM pretraining data", "How loss falls with compute and tokens."),
-    ("2404.90002", "Medusa speculative decoding heads for LLM inference", "Several decoding heads draft tokens at once."),
-    ("2404.90003", "LLM agents for web navigation", "Agents browse websites to finish tasks."),
-    ("2404.90004", "Video diffusion with temporal attention layers", "Temporal attention keeps frames coherent."),
-    ("2404.90005", "A survey of video diffusion", "A survey of video diffusion and its benchmarks."),
-    ("2404.90006", "Robot grasping with tactile sensors", "Robot hands feel what they hold."),
-    ("2404.90007", "Protein folding with geometric networks", "Structures of proteins from sequences."),
+    (
+        "2404.90001",
+        "Scaling laws for LLM pretraining data",
+        "How loss falls with compute and tokens.",
+    ),
+    (
+        "2404.90002",
+        "Medusa speculative decoding heads for LLM inference",
+        "Several decoding heads draft tokens at once.",
+    ),
+    (
+        "2404.90003",
+        "LLM agents for web navigation",
+        "Agents browse websites to finish tasks.",
+    ),
+    (
+        "2404.90004",
+        "Video diffusion with temporal attention layers",
+        "Temporal attention keeps frames coherent.",
+    ),
+    (
+        "2404.90005",
+        "A survey of video diffusion",
+        "A survey of video diffusion and its benchmarks.",
+    ),
+    (
+        "2404.90006",
+        "Robot grasping with tactile sensors",
+        "Robot hands feel what they hold.",
+    ),
+    (
+        "2404.90007",
+        "Protein folding with geometric networks",
+        "Structures of proteins from sequences.",
+    ),
 ];
 
 /// Day two: a video diffusion paper (like the one Alice turns down) and a decoding paper, both
 /// matching `llm`.
 const DAY_TWO: &[(&str, &str, &str)] = &[
-    ("2404.91001", "LLM guided latent video diffusion with temporal attention layers", "Temporal attention keeps frames coherent."),
-    ("2404.91002", "Speculative decoding for LLM serving", "Drafted tokens verified in batches."),
+    (
+        "2404.91001",
+        "LLM guided latent video diffusion with temporal attention layers",
+        "Temporal attention keeps frames coherent.",
+    ),
+    (
+        "2404.91002",
+        "Speculative decoding for LLM serving",
+        "Drafted tokens verified in batches.",
+    ),
     ("2404.91003", "Robot hands", "Hands that grasp."),
 ];
 
 fn text(data: &Value) -> String {
-    assert!(is_ephemeral(data), "every answer here is ephemeral: {data:#}");
+    assert!(
+        is_ephemeral(data),
+        "every answer here is ephemeral: {data:#}"
+    );
     content(data)
 }
 
@@ -66,7 +114,11 @@ fn write_day(bot: &Bot, date: &str, papers: &[(&str, &str, &str)]) {
             "### [{title}](https://arxiv.org/abs/{id})\n\nVote: 10\n\nAuthors: A. Author, B. Author\n\n- {bullet}\n\n"
         ));
     }
-    std::fs::write(bot.dir.path().join("digests").join(format!("{date}.md")), md).unwrap();
+    std::fs::write(
+        bot.dir.path().join("digests").join(format!("{date}.md")),
+        md,
+    )
+    .unwrap();
 }
 
 async fn save(store: &Store, user: u64, papers: &[(&str, &str)]) {
@@ -85,16 +137,34 @@ async fn save(store: &Store, user: u64, papers: &[(&str, &str)]) {
 
 /// A reader: terms, their DM at `fire`'s hour (UTC), their reading list, and "for you" when
 /// `for_you` (through the command).
-async fn sign_up(bot: &mut Bot, user: u64, terms: &str, fire: DateTime<Utc>, list: &[(&str, &str)], for_you: bool) {
+async fn sign_up(
+    bot: &mut Bot,
+    user: u64,
+    terms: &str,
+    fire: DateTime<Utc>,
+    list: &[(&str, &str)],
+    for_you: bool,
+) {
     bot.fake.add_user(user, &format!("reader{user}"));
-    let got = text(&bot.alerts(user, Place::BotDm, &["add"], json!([opt("terms", 3, json!(terms))])).await);
+    let got = text(
+        &bot.alerts(
+            user,
+            Place::BotDm,
+            &["add"],
+            json!([opt("terms", 3, json!(terms))]),
+        )
+        .await,
+    );
     assert!(got.contains("Added"), "{got}");
     let got = text(
         &bot.alerts(
             user,
             Place::BotDm,
             &["time"],
-            json!([opt("time", 3, json!(hhmm(fire))), opt("timezone", 3, json!("UTC"))]),
+            json!([
+                opt("time", 3, json!(hhmm(fire))),
+                opt("timezone", 3, json!("UTC"))
+            ]),
         )
         .await,
     );
@@ -107,7 +177,15 @@ async fn sign_up(bot: &mut Bot, user: u64, terms: &str, fire: DateTime<Utc>, lis
     save(&store, user, list).await;
     store.close().await;
     if for_you {
-        let got = text(&bot.alerts(user, Place::BotDm, &["for_you"], json!([opt("enabled", 5, json!(true))])).await);
+        let got = text(
+            &bot.alerts(
+                user,
+                Place::BotDm,
+                &["for_you"],
+                json!([opt("enabled", 5, json!(true))]),
+            )
+            .await,
+        );
         assert!(got.starts_with("✨ For you is on"), "{got}");
         assert!(got.contains("up to 3 papers"), "{got}");
     }
@@ -150,7 +228,10 @@ fn titles(m: &Value) -> Vec<String> {
 
 /// An embed's field value by name.
 fn field(m: &Value, title: &str, name: &str) -> Option<String> {
-    let e = m["embeds"].as_array()?.iter().find(|e| e["title"] == title)?;
+    let e = m["embeds"]
+        .as_array()?
+        .iter()
+        .find(|e| e["title"] == title)?;
     e["fields"]
         .as_array()?
         .iter()
@@ -188,7 +269,10 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
     sign_up(&mut bot, ZED, "llm", fire, &list, false).await;
 
     bot.clock.set(fire + chrono::Duration::seconds(1));
-    assert!(settled(&bot, &[ALICE, BOB, CAROL, ZED], day1).await, "day one not delivered");
+    assert!(
+        settled(&bot, &[ALICE, BOB, CAROL, ZED], day1).await,
+        "day one not delivered"
+    );
 
     let dm = |user| {
         let dms = bot.fake.dms(user);
@@ -209,29 +293,51 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
         "{alice:#}"
     );
     assert_eq!(
-        field(&alice, "Medusa speculative decoding heads for LLM inference", WHY_MATCH).as_deref(),
+        field(
+            &alice,
+            "Medusa speculative decoding heads for LLM inference",
+            WHY_MATCH
+        )
+        .as_deref(),
         Some("close to *Medusa: speculative decoding heads for faster LLM inference*")
     );
     assert_eq!(
         field(&alice, "LLM agents for web navigation", WHY_MATCH).as_deref(),
         Some("close to *WebVoyager: LLM agents that navigate real websites*")
     );
-    assert_eq!(field(&alice, "Scaling laws for LLM pretraining data", WHY_MATCH), None);
     assert_eq!(
-        field(&alice, "Video diffusion with temporal attention layers", WHY_REC).as_deref(),
+        field(&alice, "Scaling laws for LLM pretraining data", WHY_MATCH),
+        None
+    );
+    assert_eq!(
+        field(
+            &alice,
+            "Video diffusion with temporal attention layers",
+            WHY_REC
+        )
+        .as_deref(),
         Some("close to *Latent video diffusion models with temporal layers*")
     );
     let header = alice["content"].as_str().unwrap();
     assert!(header.contains("3 of 7 papers match"), "{header}");
-    assert!(header.contains("Closest to your reading list first"), "{header}");
-    assert!(header.contains("The last paper matched no term"), "{header}");
+    assert!(
+        header.contains("Closest to your reading list first"),
+        "{header}"
+    );
+    assert!(
+        header.contains("The last paper matched no term"),
+        "{header}"
+    );
     assert_eq!(menu_values(&alice), ["2404.90004"]);
     assert_eq!(alice["allowed_mentions"]["parse"], json!([]));
 
     // Bob has no `-survey`: the survey is recommended to him, never to Alice.
     let bob = dm(BOB);
     let bob_titles = titles(&bob);
-    assert!(bob_titles.contains(&"A survey of video diffusion".to_string()), "{bob:#}");
+    assert!(
+        bob_titles.contains(&"A survey of video diffusion".to_string()),
+        "{bob:#}"
+    );
     assert!(!titles(&alice).contains(&"A survey of video diffusion".to_string()));
     assert_eq!(
         field(&bob, "A survey of video diffusion", WHY_REC).as_deref(),
@@ -255,10 +361,15 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
         .fake
         .choose_in_dm(7001, ALICE, message_id, NOT_FOR_ME_ID, &["2404.90004"])
         .await;
-    let answer = bot.fake.wait_for_responses(&token, 1, Duration::from_secs(10)).await;
+    let answer = bot
+        .fake
+        .wait_for_responses(&token, 1, Duration::from_secs(10))
+        .await;
     let data = &answer[0]["body"]["data"];
     assert!(
-        text(data).starts_with("👎 Noted: papers like *Video diffusion with temporal attention layers* rank lower"),
+        text(data).starts_with(
+            "👎 Noted: papers like *Video diffusion with temporal attention layers* rank lower"
+        ),
         "{data:#}"
     );
 
@@ -268,7 +379,10 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
     let fire2 = fire + chrono::Duration::days(1);
     bot.clock.set(fire2 + chrono::Duration::seconds(1));
     let day2 = fire2.date_naive();
-    assert!(settled(&bot, &[ALICE, CAROL], day2).await, "day two not delivered");
+    assert!(
+        settled(&bot, &[ALICE, CAROL], day2).await,
+        "day two not delivered"
+    );
     let second = |user| bot.fake.dms(user).last().cloned().unwrap();
     assert_eq!(
         titles(&second(CAROL))[..2],
@@ -287,7 +401,10 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
 
     // What she said is hers: `/papers saved clear` forgets it with the list.
     let store = bot.store().await;
-    assert_eq!(store.not_for_me_lists(&[ALICE]).await.unwrap()[&ALICE].len(), 1);
+    assert_eq!(
+        store.not_for_me_lists(&[ALICE]).await.unwrap()[&ALICE].len(),
+        1
+    );
     store.close().await;
     bot.next_id += 1;
     let token = format!("token-{}", bot.next_id);
@@ -299,12 +416,25 @@ async fn dms_are_ranked_by_the_reading_list_recommend_within_excludes_and_learn_
         json!([]),
     );
     bot.fake.dispatch_interaction(payload).await;
-    let got = bot.fake.wait_for_responses(&token, 1, Duration::from_secs(10)).await;
-    assert!(content(&got[0]["body"]["data"]).contains("deleted"), "{got:#?}");
+    let got = bot
+        .fake
+        .wait_for_responses(&token, 1, Duration::from_secs(10))
+        .await;
+    assert!(
+        content(&got[0]["body"]["data"]).contains("deleted"),
+        "{got:#?}"
+    );
     let store = bot.store().await;
     assert!(store.not_for_me_lists(&[ALICE]).await.unwrap().is_empty());
     assert_eq!(store.saved_count(ALICE).await.unwrap(), 0);
-    assert!(store.for_you(ALICE).await.unwrap().is_some_and(|f| f.enabled), "the setting stays");
+    assert!(
+        store
+            .for_you(ALICE)
+            .await
+            .unwrap()
+            .is_some_and(|f| f.enabled),
+        "the setting stays"
+    );
     store.close().await;
     bot.stop().await;
 }
@@ -318,7 +448,15 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
     let mut bot = Bot::start_with(now(), Some(hf.base_url.clone())).await;
     let fire = now() + chrono::Duration::minutes(30);
     write_day(&bot, "2024-04-02", DAY_ONE);
-    sign_up(&mut bot, DAVE, "llm", fire, &[MEDUSA, LATENT_VIDEO, WEB_AGENTS], true).await;
+    sign_up(
+        &mut bot,
+        DAVE,
+        "llm",
+        fire,
+        &[MEDUSA, LATENT_VIDEO, WEB_AGENTS],
+        true,
+    )
+    .await;
 
     // The first look at each saved paper: where it starts, nothing to tell.
     let looked = until(async || {
@@ -332,9 +470,20 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
     assert!(until(async || hf.paper_requests().len() >= 4).await);
     let paths: Vec<String> = hf.paper_requests().into_iter().map(|(p, _)| p).collect();
     // Two requests for an indexed paper (its page, what cites it), one for the others (404).
-    assert_eq!(paths.iter().filter(|p| p.contains(MEDUSA.0)).count(), 2, "{paths:?}");
-    assert!(paths.contains(&format!("/api/arxiv/{}/repos", MEDUSA.0)), "{paths:?}");
-    assert_eq!(paths.iter().filter(|p| p.contains(LATENT_VIDEO.0)).count(), 1, "{paths:?}");
+    assert_eq!(
+        paths.iter().filter(|p| p.contains(MEDUSA.0)).count(),
+        2,
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&format!("/api/arxiv/{}/repos", MEDUSA.0)),
+        "{paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| p.contains(LATENT_VIDEO.0)).count(),
+        1,
+        "{paths:?}"
+    );
     // Nothing more until a paper is due again (daily while new): proved by passes, not sleep.
     bot.two_passes().await;
     assert_eq!(hf.paper_requests().len(), 4);
@@ -342,10 +491,17 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
     bot.clock.set(fire + chrono::Duration::seconds(1));
     assert!(settled(&bot, &[DAVE], fire.date_naive()).await);
     let first = bot.fake.dms(DAVE).pop().unwrap();
-    assert!(!first["content"].as_str().unwrap().contains("🔔"), "{first:#}");
+    assert!(
+        !first["content"].as_str().unwrap().contains("🔔"),
+        "{first:#}"
+    );
 
     // The code is released; the next day's look finds it, and the next DM says so.
-    hf.set_paper(MEDUSA.0, MEDUSA.1, Some("https://github.com/FasterDecoding/Medusa"));
+    hf.set_paper(
+        MEDUSA.0,
+        MEDUSA.1,
+        Some("https://github.com/FasterDecoding/Medusa"),
+    );
     hf.set_repos(MEDUSA.0, &["FasterDecoding/medusa-vicuna-7b-v1.3"], &[]);
     write_day(&bot, "2024-04-03", DAY_TWO);
     bot.clock.set(now() + chrono::Duration::days(1));
@@ -356,7 +512,11 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
         l.is_some_and(|l| l.code.is_some())
     })
     .await;
-    assert!(seen, "the repository was never seen: {:?}", hf.paper_requests());
+    assert!(
+        seen,
+        "the repository was never seen: {:?}",
+        hf.paper_requests()
+    );
     let fire2 = fire + chrono::Duration::days(1);
     bot.clock.set(fire2 + chrono::Duration::seconds(1));
     assert!(settled(&bot, &[DAVE], fire2.date_naive()).await);
@@ -385,7 +545,10 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
     bot.clock.set(fire3 + chrono::Duration::seconds(1));
     assert!(settled(&bot, &[DAVE], fire3.date_naive()).await);
     let third = bot.fake.dms(DAVE).pop().unwrap();
-    assert!(!third["content"].as_str().unwrap().contains("🔔"), "{third:#}");
+    assert!(
+        !third["content"].as_str().unwrap().contains("🔔"),
+        "{third:#}"
+    );
     assert_eq!(bot.fake.dms(DAVE).len(), 3);
 
     // `/alerts clear` deletes what Dave was told with everything else of his; the paper's own
@@ -393,7 +556,11 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
     let got = text(&bot.alerts(DAVE, Place::BotDm, &["clear"], json!([])).await);
     assert!(got.contains("deleted") || got.contains("Deleted"), "{got}");
     let store = bot.store().await;
-    assert!(store.followup_news(&[(DAVE, DAVE)], fire3.date_naive()).await.unwrap().is_empty());
+    assert!(store
+        .followup_news(&[(DAVE, DAVE)], fire3.date_naive())
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store.for_you(DAVE).await.unwrap().is_none());
     assert!(store.followup_links(MEDUSA.0).await.unwrap().is_some());
     store.close().await;
@@ -401,7 +568,10 @@ async fn a_saved_paper_that_gets_its_code_is_told_once_in_the_next_dm() {
 }
 
 /// A saved paper that shares no word with the video diffusion papers but means the same.
-const MOVING_PICTURES: (&str, &str) = ("2403.30001", "Denoising generative models for moving pictures");
+const MOVING_PICTURES: (&str, &str) = (
+    "2403.30001",
+    "Denoising generative models for moving pictures",
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_once() {
@@ -427,12 +597,19 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
     // The video diffusion paper is recommended for its meaning: lexically it shares nothing
     // with the saved paper it is close to.
     assert_eq!(
-        field(&dm, "Video diffusion with temporal attention layers", WHY_REC).as_deref(),
+        field(
+            &dm,
+            "Video diffusion with temporal attention layers",
+            WHY_REC
+        )
+        .as_deref(),
         Some("close to *Denoising generative models for moving pictures*"),
         "{dm:#}"
     );
     {
-        use paperboy::select::for_you::{document::Document, lexical::DayIndex, similarity::Similarities};
+        use paperboy::select::for_you::{
+            document::Document, lexical::DayIndex, similarity::Similarities,
+        };
         let day: Vec<paperboy::source::digest::Paper> = DAY_ONE
             .iter()
             .map(|(_, t, b)| paperboy::source::digest::Paper {
@@ -442,7 +619,10 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
             })
             .collect();
         let docs: Vec<Document> = day.iter().map(Document::of).collect();
-        let lexical = Similarities::lexical(&DayIndex::build(&docs), &[Document::titled(MOVING_PICTURES.1)]);
+        let lexical = Similarities::lexical(
+            &DayIndex::build(&docs),
+            &[Document::titled(MOVING_PICTURES.1)],
+        );
         assert_eq!(lexical.row(0)[3], 0.0, "no word in common");
     }
     // One request of every paper (the day's seven, the list's three), by the configured model
@@ -451,7 +631,11 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
     assert_eq!(requests.len(), 1, "{requests:#?}");
     assert_eq!(requests[0]["model"], MODEL);
     assert_eq!(api.inputs().len(), 10);
-    assert!(api.inputs()[0].starts_with("Scaling laws for LLM pretraining data\nHow loss"), "{:?}", api.inputs());
+    assert!(
+        api.inputs()[0].starts_with("Scaling laws for LLM pretraining data\nHow loss"),
+        "{:?}",
+        api.inputs()
+    );
 
     // The next day only the new papers are embedded; an Ollama-like answer (out of order, no
     // usage) still ranks right.
@@ -460,10 +644,20 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
     let fire2 = fire + chrono::Duration::days(1);
     bot.clock.set(fire2 + chrono::Duration::seconds(1));
     assert!(settled(&bot, &[ERIN], fire2.date_naive()).await);
-    assert_eq!(api.inputs().len(), 13, "only day two's three papers: {:?}", api.inputs());
+    assert_eq!(
+        api.inputs().len(),
+        13,
+        "only day two's three papers: {:?}",
+        api.inputs()
+    );
     let dm = bot.fake.dms(ERIN).pop().unwrap();
     assert_eq!(
-        field(&dm, "LLM guided latent video diffusion with temporal attention layers", WHY_MATCH).as_deref(),
+        field(
+            &dm,
+            "LLM guided latent video diffusion with temporal attention layers",
+            WHY_MATCH
+        )
+        .as_deref(),
         Some("close to *Denoising generative models for moving pictures*")
     );
     assert_eq!(
@@ -483,13 +677,21 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
     let status = paperboy::ops::report::status(&bot.config(), bot.clock.now())
         .await
         .unwrap();
-    assert!(status.contains(&format!("Embeddings {MODEL} (\"for you\")")), "{status}");
-    // Per day: the first answer's tokens, and none reported by the Ollama-like one.
     assert!(
-        status.contains(&format!("2024-04-02  1 calls, {tokens} tokens, 10 papers embedded")),
+        status.contains(&format!("Embeddings {MODEL} (\"for you\")")),
         "{status}"
     );
-    assert!(status.contains("2024-04-03  1 calls, 0 tokens, 3 papers embedded"), "{status}");
+    // Per day: the first answer's tokens, and none reported by the Ollama-like one.
+    assert!(
+        status.contains(&format!(
+            "2024-04-02  1 calls, {tokens} tokens, 10 papers embedded"
+        )),
+        "{status}"
+    );
+    assert!(
+        status.contains("2024-04-03  1 calls, 0 tokens, 3 papers embedded"),
+        "{status}"
+    );
 
     // The endpoint down: the DM of a day of new papers still goes out, compared lexically.
     api.fail_with(Some(500));
@@ -497,8 +699,10 @@ async fn with_an_embedding_model_papers_are_compared_by_meaning_each_embedded_on
         .iter()
         .map(|(id, t, b)| (id.replace("2404.91", "2404.92"), *t, *b))
         .collect();
-    let day_three: Vec<(&str, &str, &str)> =
-        day_three.iter().map(|(id, t, b)| (id.as_str(), *t, *b)).collect();
+    let day_three: Vec<(&str, &str, &str)> = day_three
+        .iter()
+        .map(|(id, t, b)| (id.as_str(), *t, *b))
+        .collect();
     write_day(&bot, "2024-04-04", &day_three);
     let fire3 = fire + chrono::Duration::days(2);
     bot.clock.set(fire3 + chrono::Duration::seconds(1));
@@ -520,10 +724,23 @@ async fn the_weekly_reading_list_gets_the_weeks_papers_closest_to_it() {
     let mut bot = Bot::start().await;
     let fire = now() + chrono::Duration::minutes(2);
     write_day(&bot, "2024-04-02", DAY_ONE);
-    sign_up(&mut bot, WALT, "robot", fire, &[MEDUSA, LATENT_VIDEO, WEB_AGENTS], true).await;
+    sign_up(
+        &mut bot,
+        WALT,
+        "robot",
+        fire,
+        &[MEDUSA, LATENT_VIDEO, WEB_AGENTS],
+        true,
+    )
+    .await;
     let got = text(
-        &bot.alerts(WALT, Place::BotDm, &["saved_weekly"], json!([opt("enabled", 5, json!(true))]))
-            .await,
+        &bot.alerts(
+            WALT,
+            Place::BotDm,
+            &["saved_weekly"],
+            json!([opt("enabled", 5, json!(true))]),
+        )
+        .await,
     );
     assert!(got.contains("Every Saturday"), "{got}");
     bot.clock.set(fire + chrono::Duration::seconds(1));
@@ -534,10 +751,12 @@ async fn the_weekly_reading_list_gets_the_weeks_papers_closest_to_it() {
         .with_timezone(&Utc);
     bot.clock.set(saturday);
     let weekly = until(async || {
-        bot.fake
-            .dms(WALT)
-            .iter()
-            .any(|m| m["content"].as_str().unwrap_or("").contains("reading list this week"))
+        bot.fake.dms(WALT).iter().any(|m| {
+            m["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("reading list this week")
+        })
     })
     .await;
     assert!(weekly, "no weekly DM: {:#?}", bot.fake.dms(WALT));
@@ -545,12 +764,20 @@ async fn the_weekly_reading_list_gets_the_weeks_papers_closest_to_it() {
         .fake
         .dms(WALT)
         .into_iter()
-        .find(|m| m["content"].as_str().unwrap_or("").contains("reading list this week"))
+        .find(|m| {
+            m["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("reading list this week")
+        })
         .unwrap();
     let embeds = m["embeds"].as_array().unwrap();
     assert_eq!(embeds.len(), 2, "{m:#}");
     let for_you = &embeds[1];
-    assert_eq!(for_you["title"], "✨ For you this week: 3 papers close to your list");
+    assert_eq!(
+        for_you["title"],
+        "✨ For you this week: 3 papers close to your list"
+    );
     let d = for_you["description"].as_str().unwrap();
     // The three of the week closest to the list, each with the saved paper it is close to;
     // the papers close to none (scaling laws, robots, proteins) are not there.

@@ -104,7 +104,10 @@ impl EmbeddingsApi {
             .iter()
             .flat_map(|r| match &r["input"] {
                 Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 _ => vec![],
             })
             .collect()
@@ -130,7 +133,11 @@ fn error(status: StatusCode, message: &str, kind: &str, code: Option<&str>) -> R
         .into_response()
 }
 
-async fn embed(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: String) -> Response {
+async fn embed(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -144,7 +151,12 @@ async fn embed(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body:
         );
     }
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "We could not parse the JSON body of your request.", "invalid_request_error", None);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "We could not parse the JSON body of your request.",
+            "invalid_request_error",
+            None,
+        );
     };
     let (failing, reversed, no_usage) = {
         let mut i = lock(&inner);
@@ -153,7 +165,12 @@ async fn embed(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body:
     };
     if let Some(status) = failing {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return error(status, "The server had an error while processing your request.", "server_error", None);
+        return error(
+            status,
+            "The server had an error while processing your request.",
+            "server_error",
+            None,
+        );
     }
     let model = request["model"].as_str().unwrap_or("");
     if model != MODEL {
@@ -166,14 +183,26 @@ async fn embed(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body:
     }
     let inputs: Vec<String> = match &request["input"] {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) if !a.is_empty() && a.len() <= MAX_INPUTS && a.iter().all(|v| v.as_str().is_some_and(|s| !s.is_empty())) => {
+        Value::Array(a)
+            if !a.is_empty()
+                && a.len() <= MAX_INPUTS
+                && a.iter().all(|v| v.as_str().is_some_and(|s| !s.is_empty())) =>
+        {
             a.iter().map(|v| v.as_str().unwrap().to_string()).collect()
         }
         _ => {
-            return error(StatusCode::BAD_REQUEST, "'$.input' is invalid. Please check the API reference.", "invalid_request_error", None)
+            return error(
+                StatusCode::BAD_REQUEST,
+                "'$.input' is invalid. Please check the API reference.",
+                "invalid_request_error",
+                None,
+            )
         }
     };
-    let tokens: Vec<usize> = inputs.iter().map(|s| s.chars().count().div_ceil(4)).collect();
+    let tokens: Vec<usize> = inputs
+        .iter()
+        .map(|s| s.chars().count().div_ceil(4))
+        .collect();
     if let Some(t) = tokens.iter().find(|t| **t > MAX_INPUT_TOKENS) {
         return error(
             StatusCode::BAD_REQUEST,

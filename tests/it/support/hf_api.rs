@@ -232,9 +232,11 @@ async fn paper_repos(State(api): State<Api>, Path(id): Path<String>) -> axum::re
     pages
         .seen
         .push((format!("/api/arxiv/{id}/repos"), std::time::Instant::now()));
-    let repos = pages.repos.get(&id).cloned().unwrap_or_else(
-        || serde_json::json!({"models": [], "datasets": [], "spaces": []}),
-    );
+    let repos = pages
+        .repos
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({"models": [], "datasets": [], "spaces": []}));
     axum::Json(repos).into_response()
 }
 
