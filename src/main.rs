@@ -373,7 +373,7 @@ async fn summarize(config_path: &Path, args: SummarizeArgs) -> anyhow::Result<()
     let store = paperboy::store::Store::connect(&config.database()).await?;
     let today = chrono::Utc::now().date_naive();
     let before = day_usage(&store, today).await?;
-    let hf = paperboy::summaries::worker::hf_base(&config.source);
+    let hf = config.source.hf_api_base.clone();
     let s = Summariser::new(
         cfg.clone(),
         store.clone(),

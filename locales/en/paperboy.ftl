@@ -517,3 +517,57 @@ layout-fell-back = 🧵 paperboy could not start today's thread here (it needs C
 reason-no-threads = paperboy may not start threads in this channel (it needs Create Public Threads and Send Messages in Threads), so each day's cards are posted in the channel
 perm-create-public-threads = Create Public Threads
 settings-field-layout = Layout
+
+## For you: alert DMs ranked by the reading list (`/alerts for_you`), recommendations, the
+## "Not for me…" menu, follow-ups on saved papers. (One block, kept together.)
+
+cmd-alerts-for_you-name = for_you
+cmd-alerts-for_you-desc = Rank your alert DMs by your reading list and add papers close to it (or stop).
+cmd-alerts-for_you-opt-enabled-name = enabled
+cmd-alerts-for_you-opt-enabled-desc = True: ranked by what you saved, with recommendations and news of saved papers; False: off
+cmd-alerts-for_you-opt-extra-name = extra
+cmd-alerts-for_you-opt-extra-desc = Papers no term matched to add to a DM, 0 to 5 (default 3)
+for-you-on = ✨ For you is on: your DMs list your matches closest to your reading list first{ $extra ->
+    [0] .
+   *[other] , and add up to { $extra } papers no term matched that are close to it (each says which saved paper it is close to).
+} When a paper you saved gets its code, a project page, models or datasets, your next DM says so, once.
+for-you-few = Save at least { $min } papers with 🔖 Save… for the ranking to start (you have { $count }).
+for-you-off = For you is off: your DMs list your matches in the day's order, with no recommendations or news of saved papers.
+for-you-list-on = ✨ For you: on, up to { $extra } recommendations a DM (`/alerts for_you enabled:False` stops it).
+for-you-close-to = close to *{ $title }*
+for-you-why-match = ✨ Close to what you saved
+for-you-why-recommended = ✨ For you: no term matched
+for-you-header = 📬 **Your Daily Papers — { $date }** · no paper matched your terms; { $count ->
+    [one] one is
+   *[other] { $count } are
+} close to your reading list (`/alerts for_you` changes this)
+for-you-followups-header = 🔔 **News of papers you saved — { $date }**
+for-you-ordered = ✨ Closest to your reading list first.
+for-you-recommended-intro = ✨ { $count ->
+    [one] The last paper matched no term but is
+   *[other] The last { $count } papers matched no term but are
+} close to papers you saved; **Not for me…** below shows fewer like { $count ->
+    [one] it
+   *[other] one
+}.
+for-you-followup-code = 🔔 **{ $title }** now has its code: <{ $url }>
+for-you-followup-project = 🔔 **{ $title }** now has a project page: <{ $url }>
+for-you-followup-models = 🔔 **{ $title }**: { $count ->
+    [one] a model on Hugging Face cites it
+   *[other] { $count } models on Hugging Face cite it
+}, such as [{ $name }](<{ $url }>)
+for-you-followup-datasets = 🔔 **{ $title }**: { $count ->
+    [one] a dataset on Hugging Face cites it
+   *[other] { $count } datasets on Hugging Face cite it
+}, such as [{ $name }](<{ $url }>)
+for-you-not-for-me-placeholder = 👎 Not for me…
+for-you-not-for-me-option = { $id } · fewer papers like this one
+for-you-not-for-me-noted = 👎 Noted: papers like *{ $title }* rank lower for you from your next DM on. (`/papers saved clear` forgets this.)
+for-you-not-for-me-already = 👎 *{ $title }* is already marked not for you.
+for-you-not-for-me-unknown = That menu names no paper I can read (`{ $id }`).
+for-you-weekly-title = ✨ For you this week: { $count ->
+    [one] a paper
+   *[other] { $count } papers
+} close to your list
+for-you-weekly-footer = Matched by none of your terms · /alerts for_you
+for-you-close-to-plain = close to { $title }

@@ -474,3 +474,39 @@ layout-fell-back = 🧵 paperboy가 이 채널에서 오늘의 스레드를 만�
 reason-no-threads = paperboy가 이 채널에서 스레드를 만들 수 없어서(공개 스레드 만들기와 스레드에서 메시지 보내기 권한이 필요합니다) 매일의 카드를 채널에 올립니다
 perm-create-public-threads = 공개 스레드 만들기
 settings-field-layout = 게시 방식
+
+## 맞춤 추천: 읽기 목록에 따라 정렬한 알림 DM(`/alerts for_you`), 추천 논문, "관심 없음…" 메뉴,
+## 저장한 논문의 후속 소식. (한 블록으로 모아 둡니다.)
+
+cmd-alerts-for_you-name = 맞춤추천
+cmd-alerts-for_you-desc = 읽기 목록에 가까운 순으로 알림 DM을 정렬하고 비슷한 논문을 추천받습니다 (또는 끕니다).
+cmd-alerts-for_you-opt-enabled-name = 켜기
+cmd-alerts-for_you-opt-enabled-desc = True: 저장한 논문 기준 정렬, 추천, 저장한 논문 소식; False: 끄기
+cmd-alerts-for_you-opt-extra-name = 추천수
+cmd-alerts-for_you-opt-extra-desc = 조건에 맞지 않지만 DM에 더할 논문 수, 0~5 (기본 3)
+for-you-on = ✨ 맞춤 추천을 켰습니다. DM에서 조건에 맞는 논문을 읽기 목록에 가까운 순서로 보여 드립니다{ $extra ->
+    [0] .
+   *[other] . 조건에는 맞지 않지만 읽기 목록에 가까운 논문도 최대 { $extra }편 더하며, 각 논문이 어느 저장 논문과 가까운지 알려 드립니다.
+} 저장한 논문에 코드, 프로젝트 페이지, 모델이나 데이터셋이 생기면 다음 DM에서 한 번 알려 드립니다.
+for-you-few = 정렬이 시작되려면 🔖 저장… 메뉴로 논문을 { $min }편 이상 저장해 주세요 (지금 { $count }편).
+for-you-off = 맞춤 추천을 껐습니다. DM은 추천이나 저장한 논문 소식 없이 그날의 순서대로 논문을 보여 드립니다.
+for-you-list-on = ✨ 맞춤 추천: 켜짐, DM마다 최대 { $extra }편 추천 (`/alerts for_you enabled:False`로 끄기)
+for-you-close-to = *{ $title }*와(과) 비슷함
+for-you-why-match = ✨ 저장한 논문과 가까움
+for-you-why-recommended = ✨ 맞춤 추천: 조건에는 맞지 않음
+for-you-header = 📬 **내 데일리 페이퍼 — { $date }** · 내 조건에 맞는 논문은 없지만 읽기 목록에 가까운 논문이 { $count }편 있습니다 (`/alerts for_you`로 바꾸기)
+for-you-followups-header = 🔔 **저장한 논문 소식 — { $date }**
+for-you-ordered = ✨ 읽기 목록에 가까운 순서입니다.
+for-you-recommended-intro = ✨ 마지막 { $count }편은 조건에는 맞지 않지만 저장한 논문과 가깝습니다. 아래 **관심 없음…**을 고르면 비슷한 논문이 덜 나옵니다.
+for-you-followup-code = 🔔 **{ $title }**의 코드가 공개되었습니다: <{ $url }>
+for-you-followup-project = 🔔 **{ $title }**에 프로젝트 페이지가 생겼습니다: <{ $url }>
+for-you-followup-models = 🔔 **{ $title }**: Hugging Face에서 모델 { $count }개가 이 논문을 인용합니다. 예: [{ $name }](<{ $url }>)
+for-you-followup-datasets = 🔔 **{ $title }**: Hugging Face에서 데이터셋 { $count }개가 이 논문을 인용합니다. 예: [{ $name }](<{ $url }>)
+for-you-not-for-me-placeholder = 👎 관심 없음…
+for-you-not-for-me-option = { $id } · 이런 논문은 덜 보기
+for-you-not-for-me-noted = 👎 알겠습니다. 다음 DM부터 *{ $title }*와(과) 비슷한 논문은 뒤로 갑니다. (`/papers saved clear`로 지울 수 있습니다.)
+for-you-not-for-me-already = 👎 *{ $title }*은(는) 이미 관심 없음으로 표시되어 있습니다.
+for-you-not-for-me-unknown = 이 메뉴가 가리키는 논문을 읽을 수 없습니다 (`{ $id }`).
+for-you-weekly-title = ✨ 이번 주 맞춤 추천: 읽기 목록에 가까운 논문 { $count }편
+for-you-weekly-footer = 내 조건에는 맞지 않은 논문 · /alerts for_you
+for-you-close-to-plain = { $title }와(과) 비슷함

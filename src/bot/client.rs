@@ -225,7 +225,7 @@ pub async fn run_with_tuning(
                 store.clone(),
                 crate::net::http_client(&config.network)?,
                 clock.clone(),
-                &crate::summaries::worker::hf_base(&config.source),
+                &config.source.hf_api_base,
             ));
             // What earlier runs learned about the endpoint, before the first request.
             summariser.model_client().load().await;
@@ -296,6 +296,8 @@ pub async fn run_with_tuning(
 
     // The scheduler is spawned once, here, and not from READY: READY fires again after every
     // reconnect, and a second scheduler would mean double posts.
+    let followup_every = tuning.followup_every;
+    let followup_interval = tuning.followup_interval;
     let mut deliverer = Deliverer::new(
         client.http.clone(),
         store.clone(),
@@ -315,6 +317,31 @@ pub async fn run_with_tuning(
         summary_worker = Some(tokio::spawn(summariser.clone().run(shutdown.clone())));
         deliverer = deliverer.with_summaries(summariser);
     }
+    // "For you" by embeddings, with `summaries.embedding_model`: the same endpoint and key.
+    if let Some((cfg, model)) = config
+        .summaries
+        .as_ref()
+        .and_then(|c| Some((c, c.embedding_model.clone()?)))
+    {
+        deliverer = deliverer.with_embeddings(crate::model::ModelClient::new(
+            crate::net::http_client(&config.network)?,
+            crate::model::Endpoint {
+                model,
+                ..crate::model::Endpoint::configured(cfg)
+            },
+            Some(store.clone()),
+        ));
+    }
+    // Follow-ups on saved papers: one background look at Hugging Face, spawned once here.
+    let followups = Arc::new(crate::source::followups::FollowUps::new(
+        store.clone(),
+        crate::net::http_client(&config.network)?,
+        &config.source.hf_api_base,
+        clock.clone(),
+        followup_every,
+        followup_interval,
+    ));
+    let followup_worker = tokio::spawn(followups.run(shutdown.clone()));
     let deliverer = Arc::new(deliverer);
     let mut scheduler = tokio::spawn(deliver::run_scheduler(deliverer, shutdown.clone()));
 
@@ -350,6 +377,9 @@ pub async fn run_with_tuning(
         if let Err(e) = scheduler.await {
             tracing::error!(error = %e, "scheduler task failed");
         }
+    }
+    if let Err(e) = followup_worker.await {
+        tracing::error!(error = %e, "follow-up worker task failed");
     }
     if let Some(worker) = summary_worker {
         if let Err(e) = worker.await {

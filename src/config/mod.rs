@@ -392,6 +392,9 @@ pub struct SourceConfig {
     pub first_date: NaiveDate,
     pub timeout: Duration,
     pub max_bytes: usize,
+    /// `source.hf_api_base`: Hugging Face's API, whichever source reads it (follow-ups on saved
+    /// papers ask it even when no digest comes from it).
+    pub hf_api_base: String,
 }
 
 #[derive(Debug, Clone)]
@@ -794,6 +797,7 @@ impl Config {
                 first_date: raw.source.first_date,
                 timeout: Duration::from_secs(raw.source.timeout_seconds),
                 max_bytes: raw.source.max_bytes,
+                hf_api_base: raw.source.hf_api_base.trim_end_matches('/').to_string(),
             },
             database_path,
             database_url,

@@ -42,6 +42,10 @@ pub struct Tuning {
     pub progress_every: Duration,
     /// The scheduler wakes at least this often, to notice new subscriptions and clock changes.
     pub max_sleep: Duration,
+    /// How often saved papers due for a follow-up are looked at on Hugging Face, and the pause
+    /// between two of those requests (see `source::followups`).
+    pub followup_every: Duration,
+    pub followup_interval: Duration,
 }
 
 impl Default for Tuning {
@@ -57,6 +61,8 @@ impl Default for Tuning {
             plan_chunk: 25,
             progress_every: Duration::from_secs(5),
             max_sleep: Duration::from_secs(60),
+            followup_every: Duration::from_secs(10 * 60),
+            followup_interval: crate::source::hf_paper::DEFAULT_INTERVAL,
         }
     }
 }
@@ -102,6 +108,8 @@ pub struct Deliverer {
     pub(super) summaries: Option<Arc<crate::summaries::worker::Summariser>>,
     /// The summariser's progress when posted messages were last looked at for edits.
     pub(super) edits_seen: AtomicU64,
+    /// "For you" by embeddings (`summaries.embedding_model`); `None`: lexically.
+    pub(super) embedder: Option<Arc<super::embedder::Embedder>>,
 }
 
 /// What happened in one pass.
@@ -231,6 +239,7 @@ impl Deliverer {
             refused: AtomicBool::new(false),
             summaries: None,
             edits_seen: AtomicU64::new(u64::MAX),
+            embedder: None,
         }
     }
 
@@ -240,6 +249,12 @@ impl Deliverer {
         summariser: Arc<crate::summaries::worker::Summariser>,
     ) -> Deliverer {
         self.summaries = Some(summariser);
+        self
+    }
+
+    /// "For you" compares papers by `client`'s embeddings (its model is the embedding model).
+    pub fn with_embeddings(mut self, client: crate::model::ModelClient) -> Deliverer {
+        self.embedder = Some(Arc::new(super::embedder::Embedder::new(client)));
         self
     }
 

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::decide::Unplanned;
 use super::engine::{Deliverer, Stats};
-use super::job::{AlertMatches, ChannelJob};
+use super::job::{ChannelJob, PeopleDays};
 use super::plan::RenderCache;
 use crate::store::{Keyword, StoreError};
 
@@ -25,7 +25,7 @@ impl Deliverer {
         &self,
         chunks: Vec<Vec<Unplanned>>,
         keywords: &HashMap<u64, Vec<Keyword>>,
-        alert_matches: &AlertMatches,
+        people: PeopleDays<'_>,
         overlays: &super::summaries::Overlays,
         cancel: &CancellationToken,
         stats: &Stats,
@@ -54,7 +54,7 @@ impl Deliverer {
                         planning = Some(Box::pin(self.plan_chunk(
                             chunk,
                             keywords,
-                            alert_matches,
+                            people,
                             overlays,
                             &cache,
                             &plan_error,

@@ -48,7 +48,7 @@ impl Deliverer {
         &self,
         chunk: Vec<Unplanned>,
         keywords: &HashMap<u64, Vec<crate::store::Keyword>>,
-        alert_matches: &AlertMatches,
+        people: PeopleDays<'_>,
         overlays: &super::summaries::Overlays,
         cache: &Mutex<RenderCache>,
         plan_error: &Mutex<Option<StoreError>>,
@@ -124,9 +124,22 @@ impl Deliverer {
                                     )
                                 }
                             }
+                            // A person's DM "for you": ranked by their reading list.
+                            (DayRef::Digest(a), None)
+                                if people.for_you.contains_key(&(key, date)) =>
+                            {
+                                Arc::new(super::personal_day::bodies(
+                                    &people.for_you[&(key, date)],
+                                    date,
+                                    a,
+                                    overlay_of(date).map(|(_, o)| o),
+                                    &lang,
+                                ))
+                            }
                             // A person's DM: their own matches of the day, or nothing at all.
                             (DayRef::Digest(a), None) => {
-                                let mine = alert_matches
+                                let mine = people
+                                    .matches
                                     .get(&date)
                                     .and_then(|m| m.get(&key))
                                     .map(Vec::as_slice)
@@ -314,6 +327,13 @@ impl Deliverer {
         }
         stats.channels_done.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// What people's DMs are planned from: everybody's matches, and the "for you" days.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PeopleDays<'a> {
+    pub(super) matches: &'a AlertMatches,
+    pub(super) for_you: &'a super::personal_day::ForYouDms,
 }
 
 /// Each date's matches, per person.

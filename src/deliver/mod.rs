@@ -25,6 +25,10 @@
 //! 7. **Edits** (`summaries`, after the pass): a channel post's message whose papers got their
 //!    summaries after it went out is edited in place once, through the ledger.
 //!
+//! 5b. **For you** (`for_you`): people with `/alerts for_you` on get their matches ordered by
+//!    their reading list, a few recommendations and the news of their saved papers, computed
+//!    once for everybody before planning.
+//!
 //! 8. **Weekly** (`weekly`): between 4 and 5, the week's best of the channels that asked for
 //!    it (and the reading list of people who asked for it by DM), planned into the ledger when
 //!    due (under a key of its own) and sent as a resume.
@@ -37,6 +41,10 @@
 //! - [`decide`]: what a pass does, as plain functions over the snapshot.
 //! - [`recheck`]: when a digest source is asked again, and resolving the needed days.
 //! - `job`: planning a chunk into the ledger, and serving one target's deliveries in order.
+//! - `for_you`: each person's day ranked by their reading list, with recommendations and news
+//!   of saved papers, between matching alerts and planning; `personal_day`: what it decides
+//!   for one person and the ledger bodies planning renders from it; `embedder`: the operator's
+//!   embedding model as the engine holds it.
 //! - `fanout`: running the jobs concurrently while the next chunk is planned; progress.
 //! - `send`: one delivery's requests, retries, reconciliation and error handling.
 //! - `posts`: a forum's day in paper mode, a thread per post (tags chosen, found after a crash).
@@ -51,14 +59,17 @@
 pub mod carry;
 mod days;
 pub mod decide;
+mod embedder;
 mod engine;
 mod failure;
 mod fanout;
+mod for_you;
 pub mod forum;
 mod job;
 mod membership;
 pub mod outlook;
 mod pass;
+mod personal_day;
 pub mod plan;
 mod posts;
 pub mod ratelimit;

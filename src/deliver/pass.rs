@@ -90,12 +90,19 @@ impl Deliverer {
             .collect();
         let keywords = self.store.keywords_for_channels(&with_new).await?;
         let alert_matches = job::alert_matches(&work.jobs, &snapshot.alert_terms);
+        let for_you = self
+            .for_you_stage(&work.jobs, &snapshot.alert_terms, &alert_matches)
+            .await;
         for j in work.jobs.values() {
             Stats::add(&stats.deliveries, (j.resume.len() + j.new.len()) as u64);
             Stats::add(&stats.resumed, j.resume.len() as u64);
         }
         let chunks = decide::chunks(work.jobs, self.tuning.plan_chunk);
-        self.fan_out(chunks, &keywords, &alert_matches, &overlays, cancel, stats)
+        let people = job::PeopleDays {
+            matches: &alert_matches,
+            for_you: &for_you,
+        };
+        self.fan_out(chunks, &keywords, people, &overlays, cancel, stats)
             .await
     }
 

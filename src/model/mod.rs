@@ -16,10 +16,12 @@
 //! - [`adapt`]: the one change a refusal (or an empty, cut-off answer) calls for, pure.
 //! - [`answer`]: a completion read leniently: text, thinking taken out, usage, pure.
 //! - [`client`]: the requests, the lessons applied and stored, refusals reported.
+//! - [`embeddings`]: a paper's embedding (`/embeddings`): the request, the answer read leniently.
 
 pub mod adapt;
 pub mod answer;
 pub mod client;
+pub mod embeddings;
 pub mod learned;
 pub mod refusal;
 pub mod task;

@@ -32,6 +32,11 @@ pub const ASK_CALLS: &str = "paperboy_ask_calls_total";
 pub const ASK_TOKENS: &str = "paperboy_ask_tokens_total";
 pub const ASK_QUESTIONS_TODAY: &str = "paperboy_ask_questions_today";
 pub const ASK_TOKENS_TODAY: &str = "paperboy_ask_tokens_today";
+pub const EMBEDDING_CALLS: &str = "paperboy_embedding_calls_total";
+pub const EMBEDDING_TOKENS: &str = "paperboy_embedding_tokens_total";
+pub const EMBEDDED_PAPERS: &str = "paperboy_embedded_papers_total";
+pub const FOR_YOU_RECOMMENDED: &str = "paperboy_for_you_recommendations_total";
+pub const FOLLOWUPS_TOLD: &str = "paperboy_followups_told_total";
 
 /// Lag buckets: seconds to an hour and more (a post waiting on a late digest counts too).
 const LAG_BUCKETS: [f64; 12] = [
@@ -127,6 +132,21 @@ fn describe() {
     describe_gauge!(
         ASK_TOKENS_TODAY,
         "Tokens questions used so far this UTC day (direction: in or out; all processes)"
+    );
+    describe_counter!(
+        EMBEDDING_CALLS,
+        "Embedding requests made for \"for you\" (summaries.embedding_model)"
+    );
+    describe_counter!(EMBEDDING_TOKENS, "Tokens the embeddings endpoint reported");
+    describe_counter!(EMBEDDED_PAPERS, "Papers embedded (each once per model)");
+    describe_counter!(
+        FOR_YOU_RECOMMENDED,
+        "Papers recommended in DMs for matching no term but being close to a reading list \
+         (backend: lexical or embeddings)"
+    );
+    describe_counter!(
+        FOLLOWUPS_TOLD,
+        "Follow-ups on saved papers told in DMs (kind: code, project, models, datasets)"
     );
     describe_gauge!(
         PROCESSES,
@@ -233,4 +253,20 @@ pub fn ask_day(questions: u64, total: crate::summaries::Usage) {
     gauge!(ASK_QUESTIONS_TODAY).set(questions as f64);
     gauge!(ASK_TOKENS_TODAY, "direction" => "in").set(total.tokens_in as f64);
     gauge!(ASK_TOKENS_TODAY, "direction" => "out").set(total.tokens_out as f64);
+}
+
+/// An embedding request's cost.
+pub fn embedding_usage(usage: crate::store::EmbeddingUsage) {
+    counter!(EMBEDDING_CALLS).increment(usage.calls);
+    counter!(EMBEDDING_TOKENS).increment(usage.tokens);
+    counter!(EMBEDDED_PAPERS).increment(usage.papers);
+}
+
+pub fn for_you_recommended(embeddings: bool, n: u64) {
+    let backend = if embeddings { "embeddings" } else { "lexical" };
+    counter!(FOR_YOU_RECOMMENDED, "backend" => backend).increment(n);
+}
+
+pub fn followup_told(kind: &'static str) {
+    counter!(FOLLOWUPS_TOLD, "kind" => kind).increment(1);
 }

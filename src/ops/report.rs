@@ -181,6 +181,36 @@ pub async fn status_of(
             u.calls, u.tokens_in, u.tokens_out
         );
     }
+    // "For you" by embeddings: counted like summaries, per UTC day.
+    let embedding_model = config
+        .summaries
+        .as_ref()
+        .and_then(|s| s.embedding_model.as_deref());
+    let embedding_usage = store
+        .embedding_usage(now.date_naive() - Duration::days(6))
+        .await?;
+    match embedding_model {
+        Some(m) => {
+            let _ = writeln!(out, "\nEmbeddings {m} (\"for you\")");
+            if embedding_usage.is_empty() {
+                let _ = writeln!(out, "            no calls in the last 7 days");
+            }
+        }
+        None if !embedding_usage.is_empty() => {
+            let _ = writeln!(
+                out,
+                "\nEmbeddings off (no summaries.embedding_model; \"for you\" is lexical); recent use:"
+            );
+        }
+        None => {}
+    }
+    for (day, u) in embedding_usage {
+        let _ = writeln!(
+            out,
+            "            {day}  {} calls, {} tokens, {} papers embedded",
+            u.calls, u.tokens, u.papers
+        );
+    }
 
     let asks = store
         .ask_usage(now.date_naive() - Duration::days(6))

@@ -11,10 +11,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dates::date_text;
 use super::digest::machine_for;
-use super::index::{index_in_one, Entry, IndexSpec, More, Section};
-use super::limits::{MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE};
+use super::index::{index_in_one_leaving, Entry, IndexSpec, More, Section};
+use super::limits::{MAX_CONTENT_CHARS, MAX_EMBEDS_PER_MESSAGE, MAX_EMBED_CHARS_PER_MESSAGE};
 use super::paper::{card, CardContext, Overlay};
-use super::spec::{pack, MessageSpec};
+use super::sanitise::{chars, truncate_chars};
+use super::spec::{pack, FieldSpec, MessageSpec};
 use crate::language::Language;
 use crate::select::filter::Selected;
 use crate::t;
@@ -83,44 +84,127 @@ pub fn render_alert_sections(
     overlay: Option<&Overlay>,
     lang: &Language,
 ) -> Option<MessageSpec> {
-    let papers: Vec<(&crate::source::digest::Paper, &[String])> = sections
+    let header = t!(
+        lang,
+        "alert-header",
+        date = date_text(date, lang),
+        count = sections.first().map_or(0, |s| s.entries.len()),
+        total = total_in_digest
+    );
+    dm_of_sections(
+        header,
+        DmDay {
+            date,
+            votes_at,
+            overlay,
+        },
+        sections,
+        &[],
+        &|_, _| None,
+        lang,
+    )
+}
+
+/// The day a DM is about: its date, when its votes were counted, its machine-written bullets.
+#[derive(Debug, Clone, Copy)]
+pub struct DmDay<'a> {
+    pub date: NaiveDate,
+    pub votes_at: Option<DateTime<Utc>>,
+    pub overlay: Option<&'a Overlay>,
+}
+
+/// Room kept in a card for the field a caller adds to it (see [`dm_of_sections`]).
+pub const CARD_FIELD_ROOM: usize = 120;
+
+/// The one layout of every DM of a day: `header` (paperboy's words), `news` (lines made safe
+/// by the caller, each kept whole: the index leaves room for them), the index of `sections`,
+/// and the cards of the first entries (every later section's kept). `field` may give a card one more field (section number,
+/// entry), e.g. why a reader gets it; the cards then leave [`CARD_FIELD_ROOM`] for it. With no
+/// entry, the header and the news alone; `None` when there is nothing at all.
+pub fn dm_of_sections(
+    header: String,
+    day: DmDay<'_>,
+    sections: Vec<Section<'_>>,
+    news: &[String],
+    field: &dyn Fn(usize, &Entry<'_>) -> Option<FieldSpec>,
+    lang: &Language,
+) -> Option<MessageSpec> {
+    let entries: Vec<(usize, &Entry<'_>)> = sections
         .iter()
-        .flat_map(|s| &s.entries)
-        .map(|e| (e.paper, e.matched.as_slice()))
+        .enumerate()
+        .flat_map(|(i, s)| s.entries.iter().map(move |e| (i, e)))
         .collect();
-    if papers.is_empty() {
-        return None;
+    let news: String = news.iter().map(|l| format!("\n{l}")).collect();
+    if entries.is_empty() {
+        return (!news.is_empty()).then(|| MessageSpec {
+            content: Some(truncate_chars(
+                &format!("{header}{news}"),
+                MAX_CONTENT_CHARS,
+            )),
+            embeds: Vec::new(),
+            menu: None,
+        });
     }
-    let matched = sections.first().map_or(0, |s| s.entries.len());
-    let shown = papers.len().min(MAX_EMBEDS_PER_MESSAGE);
+    // The later sections' entries (a person's recommendations) keep their cards; the first
+    // section's fill the rest of the message's ten.
+    let later = entries
+        .iter()
+        .filter(|(i, _)| *i > 0)
+        .count()
+        .min(MAX_EMBEDS_PER_MESSAGE);
+    let first = (MAX_EMBEDS_PER_MESSAGE - later).min(entries.len() - later);
+    let carded: Vec<(usize, &Entry<'_>)> = entries
+        .iter()
+        .filter(|(i, _)| *i == 0)
+        .take(first)
+        .chain(entries.iter().filter(|(i, _)| *i > 0).take(later))
+        .copied()
+        .collect();
+    let shown = carded.len();
+    let fields: Vec<Option<FieldSpec>> = carded.iter().map(|(i, e)| field(*i, e)).collect();
+    let room = if fields.iter().any(Option::is_some) {
+        CARD_FIELD_ROOM
+    } else {
+        0
+    };
     let cx = CardContext {
-        budget: MAX_EMBED_CHARS_PER_MESSAGE / shown,
-        votes_at,
-        date,
+        budget: (MAX_EMBED_CHARS_PER_MESSAGE / shown).saturating_sub(room),
+        votes_at: day.votes_at,
+        date: day.date,
         thumbnail: false,
         lang,
     };
-    let embeds = papers[..shown]
+    let embeds = carded
         .iter()
-        .map(|(p, m)| card(p, m, machine_for(p, overlay), &cx))
+        .zip(fields)
+        .map(|((_, e), f)| {
+            let mut card = card(e.paper, &e.matched, machine_for(e.paper, day.overlay), &cx);
+            if let Some(f) = f {
+                card.fields.push(f);
+                card = card.fit_limits();
+            }
+            card
+        })
         .collect();
     let mut message = pack(embeds).into_iter().next()?;
     let placeholder = t!(lang, "saved-menu-placeholder");
-    let plain: Vec<&crate::source::digest::Paper> = papers.iter().map(|(p, _)| *p).collect();
+    let plain: Vec<&crate::source::digest::Paper> = entries.iter().map(|(_, e)| e.paper).collect();
     message.menu = super::save_menu::save_menu(&plain, &placeholder);
     let spec = IndexSpec {
-        header: t!(
-            lang,
-            "alert-header",
-            date = date_text(date, lang),
-            count = matched,
-            total = total_in_digest
-        ),
+        header: header.clone(),
         sections,
         top: 0,
-        more: More::Command(date),
+        more: More::Command(day.date),
     };
-    message.content = index_in_one(&spec, overlay, lang).content;
+    let content = index_in_one_leaving(&spec, day.overlay, lang, chars(&news))
+        .content
+        .unwrap_or_default();
+    // The news under the header, where an index edited later keeps it (`reindex`).
+    let content = match content.strip_prefix(header.as_str()) {
+        Some(rest) if !news.is_empty() => format!("{header}{news}{rest}"),
+        _ => format!("{content}{news}"),
+    };
+    message.content = Some(truncate_chars(&content, MAX_CONTENT_CHARS));
     Some(message)
 }
 

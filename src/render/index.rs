@@ -121,7 +121,7 @@ pub fn index_messages(
     overlay: Option<&Overlay>,
     lang: &Language,
 ) -> Vec<MessageSpec> {
-    render(spec, overlay, lang, usize::MAX)
+    render(spec, overlay, lang, usize::MAX, 0)
 }
 
 /// The index in one message whatever its length (an alert DM): what one message cannot list
@@ -131,7 +131,18 @@ pub fn index_in_one(
     overlay: Option<&Overlay>,
     lang: &Language,
 ) -> MessageSpec {
-    render(spec, overlay, lang, 1)
+    index_in_one_leaving(spec, overlay, lang, 0)
+}
+
+/// [`index_in_one`] leaving `leave` characters of the message's content for the caller (lines
+/// it adds, e.g. a DM's news of saved papers).
+pub fn index_in_one_leaving(
+    spec: &IndexSpec<'_>,
+    overlay: Option<&Overlay>,
+    lang: &Language,
+    leave: usize,
+) -> MessageSpec {
+    render(spec, overlay, lang, 1, leave)
         .into_iter()
         .next()
         .expect("an index has at least its header")
@@ -142,6 +153,7 @@ fn render(
     overlay: Option<&Overlay>,
     lang: &Language,
     max_messages: usize,
+    leave: usize,
 ) -> Vec<MessageSpec> {
     // (entry, its number, the section heading that opens before it)
     let mut listed: Vec<(&Entry<'_>, usize, Option<&str>)> = Vec::new();
@@ -168,7 +180,7 @@ fn render(
     let mut rest = listed.as_slice();
     while (!rest.is_empty() || messages.is_empty()) && messages.len() < max_messages {
         let header = messages.is_empty().then_some(spec.header.as_str());
-        let room = MAX_CONTENT_CHARS - reserve;
+        let room = MAX_CONTENT_CHARS.saturating_sub(reserve + leave);
         let (text, taken) = fit_message(header, rest, room, overlay, lang);
         let papers: Vec<&Paper> = rest[..taken].iter().map(|(e, _, _)| e.paper).collect();
         messages.push(MessageSpec {

@@ -20,6 +20,9 @@
 //!   the interface for callers that order and annotate the papers themselves.
 //! - `digest`: a channel's cards for a day (the header, the size budget, empty notices).
 //! - `alert`: a person's alert DM for a day (one message: the index and the first cards).
+//! - `for_you`: the alert DM ranked by the person's reading list (the index's order, a why per
+//!   paper, recommendations, news of saved papers, the "Not for me…" menu); the weekly
+//!   reading-list DM's "for you" part.
 //! - `dates`: a calendar day as the reader's language writes it.
 //! - `post`: a paper as its own forum post (thread name, message, tag keywords).
 //! - `day`: the one path from a day to messages, for every reader ([`day_messages`]).
@@ -33,6 +36,7 @@ mod bullets;
 mod dates;
 mod day;
 mod digest;
+mod for_you;
 mod index;
 mod limits;
 mod paper;
@@ -60,6 +64,10 @@ pub use day::{
 pub use digest::{
     digest_embed_budget, empty_notice, render_digest, render_digest_with, EmptyReason,
     RenderContext,
+};
+pub use for_you::{
+    add_for_you_to_weekly, followup_line, not_for_me_menu, render_for_you, ForYouDay, RankedMatch,
+    Recommended, NOT_FOR_ME_ID,
 };
 pub use index::{
     index_in_one, index_messages, reindex, what_is_new, Entry, IndexSpec, More, Section,

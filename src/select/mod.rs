@@ -8,9 +8,11 @@
 //! - [`filter`]: a channel's selection: keywords, authors, facets, vote floor, top N.
 //! - [`alerts`]: everybody's alert terms matched against a day in one pass.
 //! - [`ranking`]: the best papers of several days by votes (the week's best, `/papers top`).
+//! - [`for_you`]: a person's day ranked by their reading list, and follow-ups on saved papers.
 
 pub mod alerts;
 pub mod filter;
+pub mod for_you;
 pub mod names;
 pub mod ranking;
 pub mod script;

@@ -202,7 +202,12 @@ fn read_item(item: &Value) -> Result<(Paper, Vec<String>), String> {
 /// An http(s) URL under `key` of `first` (or `second`: some answers carry the GitHub fields on
 /// the item rather than the paper). Anything else is dropped with a note; a missing, null or
 /// empty value is simply absent.
-fn link(first: &Value, second: &Value, key: &str, note: &mut impl FnMut(String)) -> Option<String> {
+pub(crate) fn link(
+    first: &Value,
+    second: &Value,
+    key: &str,
+    note: &mut impl FnMut(String),
+) -> Option<String> {
     let value = first
         .get(key)
         .filter(|v| !v.is_null())

@@ -9,11 +9,15 @@
 //! - [`enrich`]: a markdown day completed from Hugging Face's list of the same date.
 //! - [`publication`]: when each source's digest of a date is expected and final.
 //! - [`fetch`]: the archive-first door to a day, shared by commands and deliveries.
+//! - [`hf_paper`]: what Hugging Face links one paper to (code, project page, models, datasets).
+//! - [`followups`]: the background look at saved papers' links, for follow-ups.
 
 pub mod digest;
 pub mod enrich;
 pub mod fetch;
+pub mod followups;
 pub mod hf_json;
+pub mod hf_paper;
 pub mod loader;
 pub mod markdown;
 pub mod publication;

@@ -279,8 +279,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            // "For you": the setting, the papers turned down, the follow-ups told.
+            let mut for_you = 0;
+            for table in ["for_you", "not_for_me", "followups_told"] {
+                for_you += sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(id_to_db(user_id))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
             tx.commit().await?;
-            Ok(users + rows + weekly + saved + asked > 0)
+            Ok(users + rows + weekly + saved + asked + for_you > 0)
         })
     }
 
@@ -376,7 +385,7 @@ impl Store {
         Ok(())
     }
 
-    /// Every person whose alerts are on and who has terms, with their terms.
+    /// Every person whose alerts are on and who has terms (or "for you" on), with their terms.
     #[tracing::instrument(skip_all)]
     pub async fn active_alerts(&self) -> Result<Vec<(AlertUser, Vec<AlertTerm>)>, StoreError> {
         let users: Vec<UserRow> = with_pool!(self, |db| sqlx::query_as(&format!(
@@ -390,6 +399,13 @@ impl Store {
         )
         .fetch_all(db)
         .await)?;
+        let for_you: std::collections::HashSet<i64> = with_pool!(self, |db| sqlx::query_scalar(
+            "SELECT user_id FROM for_you WHERE enabled = TRUE"
+        )
+        .fetch_all(db)
+        .await)?
+        .into_iter()
+        .collect();
         let mut by_user: std::collections::HashMap<i64, Vec<AlertTerm>> = Default::default();
         for (u, kind, term) in terms {
             by_user.entry(u).or_default().push(AlertTerm {
@@ -399,7 +415,11 @@ impl Store {
         }
         let mut out = Vec::new();
         for row in users {
-            let Some(mut terms) = by_user.remove(&row.user_id) else {
+            // Someone with "for you" on and no term still gets what their reading list finds.
+            let Some(mut terms) = by_user
+                .remove(&row.user_id)
+                .or_else(|| for_you.contains(&row.user_id).then(Vec::new))
+            else {
                 continue;
             };
             terms.sort();

@@ -283,6 +283,39 @@ impl Store {
             .transpose()
     }
 
+    /// The newest archived copy of each paper of `arxiv_ids` that the archive has, by id: the
+    /// text a reading list's papers are compared by. Asked in chunks, so a list of thousands
+    /// stays within every backend's limit on parameters.
+    #[tracing::instrument(skip_all, fields(ids = arxiv_ids.len()))]
+    pub async fn papers_by_arxiv_ids(
+        &self,
+        arxiv_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Paper>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in arxiv_ids.chunks(crate::store::db::MAX_IDS_PER_QUERY) {
+            let sql = format!(
+                "SELECT p.date, {PAPER_COLUMNS} FROM papers AS p WHERE p.arxiv_id IN ({}) \
+                 ORDER BY p.date DESC",
+                crate::store::db::placeholders(1, chunk.len())
+            );
+            let rows: Vec<DatedRow> = with_pool!(self, |db| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(db).await
+            })?;
+            for row in rows {
+                let paper = Paper::try_from(row.paper)?;
+                if let Some(id) = paper.arxiv_id.clone() {
+                    // Newest first: the first row of an id is the one kept.
+                    out.entry(id).or_insert(paper);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The newest archived final day on or after `since`, from any source.
     #[tracing::instrument(skip_all, fields(since = %since))]
     pub async fn newest_final_since(

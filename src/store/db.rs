@@ -290,6 +290,18 @@ pub(super) fn id_to_db(id: u64) -> i64 {
     id as i64
 }
 
+/// Values bound in one `IN (…)` list at most: far under SQLite's and Postgres's parameter
+/// limits, and small enough for either planner.
+pub(super) const MAX_IDS_PER_QUERY: usize = 500;
+
+/// `$first, $first+1, …` for `n` parameters, for an `IN (…)` list.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Database integer → snowflake; inverse of [`id_to_db`].
 pub(super) fn id_from_db(id: i64) -> u64 {
     id as u64

@@ -76,6 +76,9 @@ mod asks;
 mod checks;
 pub mod db;
 mod deliveries;
+mod embeddings;
+mod followups;
+mod for_you;
 pub mod keys;
 mod keywords;
 mod leases;
@@ -96,6 +99,9 @@ pub use deliveries::{
     Delivery, DeliveryStatus, LastPost, PlannedMessage, Publish, RetryingDay, MAX_NONCE_CHARS,
     OPENS_THREAD,
 };
+pub use embeddings::EmbeddingUsage;
+pub use followups::FollowUp;
+pub use for_you::{ForYou, ListedPaper};
 pub use keywords::{Keyword, KeywordChange, KeywordKind, MAX_KEYWORDS, MAX_KEYWORD_CHARS};
 pub use lock::{LockError, ProcessLock};
 pub use model_settings::ModelSettings;

@@ -151,28 +151,43 @@ impl Store {
     /// Removes one paper from `user_id`'s list; false when it was not there.
     #[tracing::instrument(skip_all, fields(user_id = user_id, arxiv_id = arxiv_id))]
     pub async fn remove_saved(&self, user_id: u64, arxiv_id: &str) -> Result<bool, StoreError> {
-        let n = with_pool!(self, |db| sqlx::query(
-            "DELETE FROM saved_papers WHERE user_id = $1 AND arxiv_id = $2"
-        )
-        .bind(id_to_db(user_id))
-        .bind(arxiv_id)
-        .execute(db)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(n > 0)
+        with_write_tx!(self, |tx| {
+            let n = sqlx::query("DELETE FROM saved_papers WHERE user_id = $1 AND arxiv_id = $2")
+                .bind(id_to_db(user_id))
+                .bind(arxiv_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            // What they were told about it goes with it.
+            sqlx::query("DELETE FROM followups_told WHERE user_id = $1 AND arxiv_id = $2")
+                .bind(id_to_db(user_id))
+                .bind(arxiv_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(n > 0)
+        })
     }
 
-    /// Deletes `user_id`'s whole list; the number of papers it held.
+    /// Deletes `user_id`'s whole list, with what came of it (the papers they turned down from
+    /// recommendations, the follow-ups they were told); the number of papers it held.
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
     pub async fn clear_saved(&self, user_id: u64) -> Result<u64, StoreError> {
-        with_pool!(self, |db| sqlx::query(
-            "DELETE FROM saved_papers WHERE user_id = $1"
-        )
-        .bind(id_to_db(user_id))
-        .execute(db)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(StoreError::from)
+        with_write_tx!(self, |tx| {
+            let n = sqlx::query("DELETE FROM saved_papers WHERE user_id = $1")
+                .bind(id_to_db(user_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            for table in ["not_for_me", "followups_told"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(id_to_db(user_id))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(n)
+        })
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) struct RawSummaries {
     temperature: Option<f64>,
     arxiv_base: String,
     arxiv_interval_ms: u64,
+    embedding_model: Option<String>,
 }
 
 impl Default for RawSummaries {
@@ -46,6 +47,7 @@ impl Default for RawSummaries {
             temperature: None,
             arxiv_base: DEFAULT_ARXIV_BASE.into(),
             arxiv_interval_ms: 3_000,
+            embedding_model: None,
         }
     }
 }
@@ -132,6 +134,9 @@ pub struct SummariesConfig {
     /// arXiv's base URL (tests point it at a fake) and the pause between two requests to it.
     pub arxiv_base: String,
     pub arxiv_interval: Duration,
+    /// "For you": the model at the same endpoint whose embeddings (`/embeddings`) compare
+    /// papers with people's reading lists; `None`: the embedded lexical similarity.
+    pub embedding_model: Option<String>,
 }
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -251,6 +256,17 @@ impl RawSummaries {
             }
         }
         let arxiv_base = http_url("summaries.arxiv_base", &self.arxiv_base)?;
+        let embedding_model = match self.embedding_model.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) if m.chars().count() > 100 || m.chars().any(char::is_control) => {
+                return Err(invalid(
+                    "summaries.embedding_model",
+                    "must be one line of at most 100 characters, e.g. \"text-embedding-3-small\" \
+                     or \"nomic-embed-text\"",
+                ))
+            }
+            Some(m) => Some(m.to_string()),
+        };
         Ok(SummariesConfig {
             base_url,
             model,
@@ -267,6 +283,7 @@ impl RawSummaries {
             temperature: self.temperature,
             arxiv_base,
             arxiv_interval: Duration::from_millis(self.arxiv_interval_ms),
+            embedding_model,
         })
     }
 }
@@ -279,6 +296,28 @@ mod tests {
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         Config::from_toml(text, Path::new("/etc/paperboy"))
+    }
+
+    #[test]
+    fn an_embedding_model_is_one_line() {
+        let base = "[summaries]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\n";
+        let cfg = load(&format!(
+            "{base}embedding_model = \" text-embedding-3-small \"\n"
+        ))
+        .unwrap()
+        .summaries
+        .unwrap();
+        assert_eq!(
+            cfg.embedding_model.as_deref(),
+            Some("text-embedding-3-small")
+        );
+        let blank = load(&format!("{base}embedding_model = \"\"\n")).unwrap();
+        assert_eq!(blank.summaries.unwrap().embedding_model, None);
+        let err = load(&format!("{base}embedding_model = \"a\\nb\"\n")).unwrap_err();
+        assert!(
+            err.to_string().contains("summaries.embedding_model"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -301,6 +340,10 @@ mod tests {
         assert_eq!(cfg.arxiv_interval, Duration::from_secs(3));
         assert_eq!(cfg.arxiv_base, "https://arxiv.org");
         assert_eq!(cfg.temperature, None, "no temperature unless asked for");
+        assert_eq!(
+            cfg.embedding_model, None,
+            "the lexical similarity unless asked for"
+        );
         let cfg =
             load("[summaries]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\ntemperature = 0.2\n")
                 .unwrap()

@@ -782,18 +782,6 @@ impl CallLog for Ledger<'_> {
     }
 }
 
-/// The Hugging Face API the worker reads lists from: the configured source's.
-pub fn hf_base(source: &crate::config::SourceConfig) -> String {
-    [Some(&source.primary), source.fallback.as_ref()]
-        .into_iter()
-        .flatten()
-        .find_map(|s| match s {
-            DigestSource::HfApi { base_url } => Some(base_url.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| crate::config::DEFAULT_HF_API_BASE.to_string())
-}
-
 /// What `paperboy summarize` found or made for one paper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DayLine {

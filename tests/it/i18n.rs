@@ -343,6 +343,24 @@ fn alerts_script(time: &str) -> Vec<(Vec<&'static str>, Value, &'static str, &'s
             "Every Saturday",
             "매주 토요일",
         ),
+        (
+            vec!["for_you"],
+            json!([opt("enabled", 5, json!(true)), opt("extra", 4, json!(2))]),
+            "up to 2 papers no term matched",
+            "최대 2편 더하며",
+        ),
+        (
+            vec!["for_you"],
+            json!([opt("enabled", 5, json!(true))]),
+            "Save at least 3 papers",
+            "논문을 3편 이상 저장해 주세요",
+        ),
+        (
+            vec!["for_you"],
+            json!([opt("enabled", 5, json!(false))]),
+            "For you is off",
+            "맞춤 추천을 껐습니다",
+        ),
         (vec!["pause"], json!([]), "Paused", "일시정지했습니다"),
         (
             vec!["pause"],

@@ -16,6 +16,7 @@ mod crash;
 mod delivery;
 mod enrich;
 mod fake_discord;
+mod for_you;
 mod forum_posts;
 mod gateway;
 mod glance;

@@ -41,7 +41,8 @@ pub const PAUSED_BY_YOU: &str = "you paused them";
         "pause",
         "resume",
         "time",
-        "super::saved::saved_weekly"
+        "super::saved::saved_weekly",
+        "super::for_you::for_you"
     ),
     subcommand_required
 )]
@@ -235,7 +236,11 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
     let user_id = ctx.author().id.get();
     let user = store.alert_user(user_id).await?;
     let terms = store.alert_terms(user_id).await?;
-    let Some(u) = user.as_ref().filter(|_| !terms.is_empty()) else {
+    let for_you = store.for_you(user_id).await?.filter(|f| f.enabled);
+    let Some(u) = user
+        .as_ref()
+        .filter(|_| !terms.is_empty() || for_you.is_some())
+    else {
         let text = t!(&lang, "alerts-none");
         return say_ephemeral(ctx, with_notice(user.as_ref(), text, &lang)).await;
     };
@@ -247,6 +252,9 @@ pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
         count = terms.len(),
         max = MAX_ALERT_TERMS
     )];
+    if let Some(f) = for_you {
+        lines.push(super::for_you::list_line(f.extra, &lang));
+    }
     if !includes.is_empty() {
         lines.push(t!(&lang, "alerts-matching", list = show_all(&includes)));
     }

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod ask;
 pub mod context;
+pub mod for_you;
 pub mod forum_mode;
 pub mod keywords;
 pub mod layout;
@@ -59,8 +60,8 @@ pub fn all_commands() -> Vec<poise::Command<Data, Error>> {
     localise::localise(&mut commands);
     commands
 }
-/// Events beyond slash commands: a choice in a post's "🔖 Save…" menu. A failure is logged and
-/// never ends the bot.
+/// Events beyond slash commands: a choice in a post's "🔖 Save…" menu, or in a for-you DM's
+/// "Not for me…" menu. A failure is logged and never ends the bot.
 pub async fn on_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
@@ -75,6 +76,14 @@ pub async fn on_event(
                     .await
             {
                 tracing::error!(error = ?e, user_id = %component.user.id, "could not answer a save menu choice");
+            }
+        }
+        if for_you::is_not_for_me(component) {
+            if let Err(e) =
+                for_you::on_not_for_me(framework.serenity_context, component, framework.user_data)
+                    .await
+            {
+                tracing::error!(error = ?e, user_id = %component.user.id, "could not answer a not-for-me choice");
             }
         }
     }

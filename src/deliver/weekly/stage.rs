@@ -199,11 +199,19 @@ impl Deliverer {
                 ),
                 &lang,
             );
-            vec![crate::render::MessageSpec {
+            let mut message = crate::render::MessageSpec {
                 content: Some(crate::t!(&lang, "saved-weekly-header")),
                 embeds: vec![embed],
                 menu: None,
-            }]
+            };
+            // "For you": the week's papers closest to the list, and news of saved papers.
+            let (recommended, followups) = self.weekly_for_you(user.user_id, key, date).await?;
+            let recommended: Vec<crate::render::Recommended> = recommended
+                .iter()
+                .map(|(paper, close_to)| crate::render::Recommended { paper, close_to })
+                .collect();
+            crate::render::add_for_you_to_weekly(&mut message, &recommended, &followups, &lang);
+            vec![message]
         };
         let bodies: Vec<serde_json::Value> = messages.iter().map(|m| m.to_json(None)).collect();
         let plan = RenderCache::default().plan_for(key, date, &bodies);

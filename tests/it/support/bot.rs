@@ -170,6 +170,9 @@ ca_file = "{ca}"
         // The scheduler runs as in production, but wakes every 100 ms instead of every minute.
         let tuning = Tuning {
             max_sleep: Duration::from_millis(100),
+            // Follow-ups on saved papers looked at as often, against the fake Hugging Face.
+            followup_every: Duration::from_millis(100),
+            followup_interval: Duration::from_millis(5),
             ..Tuning::default()
         };
         self.health = Arc::new(paperboy::ops::health::Health::new(tuning.max_sleep));

@@ -2,12 +2,19 @@
 //! (one paper every 24/29 hours of the injected clock), as the real one does; it counts the
 //! requests it answers. It pages as the real API does: `limit` items (default 50, at most 100)
 //! of page `p` (from 0), so a client that does not page loses papers on a big day.
+//!
+//! It also serves one paper's page as the real API does, for follow-ups on saved papers:
+//! `GET /api/papers/{id}` (the paper's fields, `githubRepo` and `projectPage` among them; a 404
+//! with `{"error": …}` for a paper Hugging Face has not indexed) and `GET
+//! /api/arxiv/{id}/repos` (`{"models": [...], "datasets": [...], "spaces": [...]}`, each item
+//! with its `id`; empty lists for a paper nothing cites). A test sets what each paper has and
+//! changes it while the bot runs; every paper request is recorded with when it came.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -27,12 +34,25 @@ struct Api {
     requests: Arc<AtomicUsize>,
     answered: Arc<AtomicUsize>,
     delay: std::time::Duration,
+    pages: Arc<Mutex<Pages>>,
+}
+
+/// Single papers' pages, as the test sets them.
+#[derive(Default)]
+struct Pages {
+    /// arXiv id → the paper object `GET /api/papers/{id}` answers.
+    papers: HashMap<String, Value>,
+    /// arXiv id → the `repos` object.
+    repos: HashMap<String, Value>,
+    /// (path, when) of every paper request.
+    seen: Vec<(String, std::time::Instant)>,
 }
 
 pub struct GrowingApi {
     pub base_url: String,
     requests: Arc<AtomicUsize>,
     answered: Arc<AtomicUsize>,
+    pages: Arc<Mutex<Pages>>,
 }
 
 impl GrowingApi {
@@ -59,15 +79,19 @@ impl GrowingApi {
     ) -> GrowingApi {
         let requests = Arc::new(AtomicUsize::new(0));
         let answered = Arc::new(AtomicUsize::new(0));
+        let pages = Arc::new(Mutex::new(Pages::default()));
         let api = Api {
             clock,
             papers: Arc::new(papers),
             requests: requests.clone(),
             answered: answered.clone(),
             delay,
+            pages: pages.clone(),
         };
         let app = axum::Router::new()
             .route("/api/daily_papers", get(daily_papers))
+            .route("/api/papers/{id}", get(paper_page))
+            .route("/api/arxiv/{id}/repos", get(paper_repos))
             .with_state(api);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -76,7 +100,44 @@ impl GrowingApi {
             base_url: format!("http://{addr}"),
             requests,
             answered,
+            pages,
         }
+    }
+
+    /// Indexes paper `id` with `title` and, when given, its code repository (what
+    /// `GET /api/papers/{id}` answers from now on).
+    pub fn set_paper(&self, id: &str, title: &str, github_repo: Option<&str>) {
+        let mut page = serde_json::json!({
+            "id": id,
+            "title": title,
+            "summary": "An abstract.",
+            "authors": [{"_id": "65f0", "name": "A. Author", "hidden": false}],
+            "publishedAt": "2024-01-19T00:00:00.000Z",
+            "upvotes": 12,
+            "discussionId": "65ab",
+            "ai_keywords": ["speculative decoding"],
+        });
+        if let Some(repo) = github_repo {
+            page["githubRepo"] = Value::from(repo);
+            page["githubStars"] = Value::from(2300);
+        }
+        lock(&self.pages).papers.insert(id.to_string(), page);
+    }
+
+    /// The models and datasets citing paper `id` (names `org/name`).
+    pub fn set_repos(&self, id: &str, models: &[&str], datasets: &[&str]) {
+        let item = |name: &&str| serde_json::json!({"id": name, "author": name.split('/').next(), "likes": 3, "downloads": 100, "tags": []});
+        let repos = serde_json::json!({
+            "models": models.iter().map(item).collect::<Vec<_>>(),
+            "datasets": datasets.iter().map(item).collect::<Vec<_>>(),
+            "spaces": [],
+        });
+        lock(&self.pages).repos.insert(id.to_string(), repos);
+    }
+
+    /// Every paper request so far: its path and when it came.
+    pub fn paper_requests(&self) -> Vec<(String, std::time::Instant)> {
+        lock(&self.pages).seen.clone()
     }
 
     /// Requests received.
@@ -145,6 +206,38 @@ pub fn papers_of_at(full: usize, date: NaiveDate, now: chrono::DateTime<Utc>) ->
     } else {
         ((elapsed / per_paper) as usize + 1).min(full)
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn paper_page(State(api): State<Api>, Path(id): Path<String>) -> axum::response::Response {
+    let mut pages = lock(&api.pages);
+    pages
+        .seen
+        .push((format!("/api/papers/{id}"), std::time::Instant::now()));
+    match pages.papers.get(&id) {
+        Some(page) => axum::Json(page.clone()).into_response(),
+        None => (
+            axum::http::StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": "Paper not found"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn paper_repos(State(api): State<Api>, Path(id): Path<String>) -> axum::response::Response {
+    let mut pages = lock(&api.pages);
+    pages
+        .seen
+        .push((format!("/api/arxiv/{id}/repos"), std::time::Instant::now()));
+    let repos = pages
+        .repos
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({"models": [], "datasets": [], "spaces": []}));
+    axum::Json(repos).into_response()
 }
 
 async fn daily_papers(

@@ -3,7 +3,8 @@
 //! the fake knows: the fake fills in its type 10/11/12, `parent_id` and `thread_metadata` on
 //! dispatch), in the bot's DM ([`slash_in_dm`], [`autocomplete_in_dm`]),
 //! for an app a user installed, where the bot is not ([`slash_user_install`]), and a choice in a
-//! message's string select menu ([`select_choice`], type 3 MESSAGE_COMPONENT with the message).
+//! message's string select menu ([`select_choice`], type 3 MESSAGE_COMPONENT with the message;
+//! [`select_choice_in_dm`] for one in the bot's DM).
 //!
 //! What serenity 0.12.5 needs (and poise 0.7.1 on top):
 //! - `channel_id` always (a non-zero id, also in DMs); a subcommand option with `"options": []`.
@@ -467,6 +468,36 @@ pub fn select_choice(
         &[],
         Value::Null,
     );
+    d["data"] = json!({
+        "custom_id": custom_id,
+        "component_type": 3,
+        "values": values,
+    });
+    d["message"] = message;
+    d
+}
+
+/// A choice in a string select menu of a message in the user's DM with the bot (context 1
+/// BOT_DM), as Discord sends it: no `guild_id` or `member`, the top-level `user`, and the
+/// message the menu is on. Build it with [`super::FakeDiscord::choose_in_dm`].
+pub fn select_choice_in_dm(
+    id: u64,
+    token: &str,
+    user_id: u64,
+    message: Value,
+    custom_id: &str,
+    values: &[&str],
+) -> Value {
+    let place = Place {
+        guild_id: None,
+        channel_id: user_id,
+        channel: dm_channel(user_id, vec![user(user_id)]),
+        member_permissions: 0,
+        app_permissions: BOT_DM_APP_PERMISSIONS,
+        context: 1,
+        owners: json!({ "1": user_id.to_string() }),
+    };
+    let mut d = build(3, id, token, user_id, place, &[], Value::Null);
     d["data"] = json!({
         "custom_id": custom_id,
         "component_type": 3,

@@ -1001,6 +1001,53 @@ impl FakeDiscord {
         token
     }
 
+    /// [`FakeDiscord::choose`] in the bot's DM with `user_id`, on a message the bot sent there.
+    pub async fn choose_in_dm(
+        &self,
+        interaction_id: u64,
+        user_id: u64,
+        message_id: u64,
+        custom_id: &str,
+        values: &[&str],
+    ) -> String {
+        let message = self
+            .message_object(message_id)
+            .unwrap_or_else(|| panic!("fake Discord: no message {message_id}"));
+        assert_eq!(
+            message["channel_id"],
+            json!(self.dm_channel_of(user_id).map(|c| c.to_string())),
+            "fake Discord: message {message_id} is not in the DM with {user_id}"
+        );
+        let select = message["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row["components"].as_array())
+            .flatten()
+            .find(|c| c["type"] == 3 && c["custom_id"] == custom_id)
+            .unwrap_or_else(|| panic!("fake Discord: message {message_id} has no select menu {custom_id:?}: {message:#}"))
+            .clone();
+        for v in values {
+            assert!(
+                select["options"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|o| o["value"] == *v)),
+                "fake Discord: {v:?} is not an option of {select:#}"
+            );
+        }
+        let token = format!("component-{interaction_id}");
+        let d = interaction::select_choice_in_dm(
+            interaction_id,
+            &token,
+            user_id,
+            message,
+            custom_id,
+            values,
+        );
+        self.dispatch_interaction(d).await;
+        token
+    }
+
     /// Sends op 7 RECONNECT to all sessions (serenity reconnects and RESUMEs).
     pub fn gateway_reconnect(&self) {
         let mut inner = lock(&self.shared.inner);
