@@ -105,7 +105,7 @@ pub struct Deliverer {
     /// its whole catch-up window, and the ledger is asked about each only once per process.
     pub(super) weekly_planned: Mutex<std::collections::HashSet<(u64, NaiveDate)>>,
     /// `[summaries]`: the model's bullets for each post, in its reader's language.
-    pub(super) summaries: Option<Arc<crate::summaries::worker::Summariser>>,
+    pub(super) summaries: Option<Arc<crate::summaries::posts::Summariser>>,
     /// The summariser's progress when posted messages were last looked at for edits.
     pub(super) edits_seen: AtomicU64,
     /// "For you" by embeddings (`summaries.embedding_model`); `None`: lexically.
@@ -246,7 +246,7 @@ impl Deliverer {
     /// Posts carry the summaries `summariser` writes (see `summaries`).
     pub fn with_summaries(
         mut self,
-        summariser: Arc<crate::summaries::worker::Summariser>,
+        summariser: Arc<crate::summaries::posts::Summariser>,
     ) -> Deliverer {
         self.summaries = Some(summariser);
         self

@@ -17,9 +17,7 @@ use super::engine::{Deliverer, Stats};
 use crate::render::Overlay;
 use crate::store::Archived;
 use crate::store::EditCandidate;
-use crate::summaries::edit::{plan_message, EditPlan};
-use crate::summaries::overlay::{language_of, overlay, waits, wanted};
-use crate::summaries::worker::{items, Item};
+use crate::summaries::posts::{plan_message, waits, EditPlan};
 
 /// Each (date, language)'s overlay, for planning.
 pub(super) type Overlays = HashMap<(NaiveDate, String), Arc<Overlay>>;
@@ -31,7 +29,7 @@ impl Deliverer {
         target: &crate::deliver::target::Target,
     ) -> Option<String> {
         let s = self.summaries.as_ref()?;
-        Some(language_of(target, &s.config().language))
+        Some(s.language_for(target.language()))
     }
 
     /// See the module docs. Returns the overlays; posts that wait are taken out of `work`.
@@ -56,46 +54,19 @@ impl Deliverer {
         // tried again (`None`: whenever the worker gets to it).
         let mut missing: HashMap<(NaiveDate, String), Vec<Option<DateTime<Utc>>>> = HashMap::new();
         for ((date, lang), a) in days {
-            let list = items(&a.digest, &lang);
-            let ids: Vec<String> = list.iter().map(|i| i.arxiv_id.clone()).collect();
-            let (stored, given_up, next_try) = match async {
-                Ok::<_, crate::store::StoreError>((
-                    self.store.summaries_for(&ids, &lang).await?,
-                    self.store.summaries_given_up(&ids, &lang).await?,
-                    self.store.summaries_next_try(&ids, &lang).await?,
-                ))
-            }
-            .await
-            {
-                Ok(x) => x,
-                Err(e) => {
-                    // The post goes out with the digest's text rather than not at all.
-                    tracing::warn!(%date, language = %lang, error = %e, "cannot read the stored summaries");
-                    continue;
+            match s.day_for_post(&a.digest, &lang).await {
+                Ok(day) => {
+                    missing.insert((date, lang.clone()), day.missing);
+                    overlays.insert((date, lang), day.overlay);
                 }
-            };
-            let absent: Vec<Item> = list
-                .into_iter()
-                .filter(|i| !stored.contains_key(&i.arxiv_id) && !given_up.contains(&i.arxiv_id))
-                .collect();
-            missing.insert(
-                (date, lang.clone()),
-                absent
-                    .iter()
-                    .map(|i| next_try.get(&i.arxiv_id).copied())
-                    .collect(),
-            );
-            if !absent.is_empty() {
-                s.want(absent);
+                // The post goes out with the digest's text rather than not at all.
+                Err(e) => {
+                    tracing::warn!(%date, language = %lang, error = %e, "cannot read the stored summaries")
+                }
             }
-            overlays.insert((date, lang.clone()), Arc::new(overlay(&stored, &lang)));
         }
         // Past the day's cap nothing more is written today: nothing to wait for.
-        let wait = if s.capped() {
-            std::time::Duration::ZERO
-        } else {
-            s.config().wait
-        };
+        let wait = s.post_wait();
         let mut deferred = 0u64;
         for j in work.jobs.values_mut() {
             let Some(lang) = self.reader_language(&j.target) else {
@@ -152,6 +123,9 @@ impl Deliverer {
     }
 
     async fn plan_edits(&self) -> Result<(), crate::store::StoreError> {
+        let Some(s) = &self.summaries else {
+            return Ok(());
+        };
         let candidates = self.store.edit_candidates(EDIT_WINDOW).await?;
         if candidates.is_empty() {
             return Ok(());
@@ -183,15 +157,8 @@ impl Deliverer {
             {
                 let day = match self.store.archived(date).await? {
                     Some(a) => {
-                        let list = wanted(&a.digest, &lang);
-                        let ids: Vec<String> = list.iter().map(|(id, _)| id.clone()).collect();
-                        let stored = self.store.summaries_for(&ids, &lang).await?;
-                        let given_up = self.store.summaries_given_up(&ids, &lang).await?;
-                        let pending: HashSet<String> = ids
-                            .into_iter()
-                            .filter(|id| !stored.contains_key(id) && !given_up.contains(id))
-                            .collect();
-                        Some((Arc::new(a), Arc::new(overlay(&stored, &lang)), pending))
+                        let (overlay, pending) = s.day_for_edits(&a.digest, &lang).await?;
+                        Some((Arc::new(a), overlay, pending))
                     }
                     None => None,
                 };

@@ -278,21 +278,34 @@ fn fit_message(
             )
         })
         .collect();
+    // Each short line cut to each width once: the search below tries many combinations.
+    let cuts: Vec<Vec<Option<String>>> = parts
+        .iter()
+        .map(|(_, _, short)| {
+            SHORT_LINE_COLUMNS
+                .iter()
+                .map(|cap| {
+                    let cut = cut_to_columns(short.as_deref()?, *cap);
+                    (!cut.is_empty()).then(|| format!("-# {cut}"))
+                })
+                .collect()
+        })
+        .collect();
     let build = |count: usize, cap: Option<usize>, plain_from: usize| {
         let mut lines: Vec<String> = header.iter().cloned().collect();
-        for (k, (heading, title, short)) in parts[..count].iter().enumerate() {
+        for (k, (heading, title, _)) in parts[..count].iter().enumerate() {
             lines.extend(heading.clone());
             lines.push(title.clone());
-            let short = cap.filter(|_| k < plain_from).and_then(|cap| {
-                let cut = cut_to_columns(short.as_deref()?, cap);
-                (!cut.is_empty()).then(|| format!("-# {cut}"))
-            });
+            let short = cap
+                .filter(|_| k < plain_from)
+                .and_then(|c| cuts[k][c].clone());
             lines.extend(short);
         }
         lines.join("\n")
     };
+    let narrowest = SHORT_LINE_COLUMNS.len() - 1;
     for count in (1..=want).rev() {
-        for cap in SHORT_LINE_COLUMNS {
+        for cap in 0..SHORT_LINE_COLUMNS.len() {
             let text = build(count, Some(cap), count);
             if chars(&text) <= room {
                 return (text, count);
@@ -300,7 +313,7 @@ fn fit_message(
         }
         // The short lines go from the last entry up before an entry moves on.
         for plain_from in (0..count).rev() {
-            let text = build(count, Some(*SHORT_LINE_COLUMNS.last().unwrap()), plain_from);
+            let text = build(count, Some(narrowest), plain_from);
             if chars(&text) <= room {
                 return (text, count);
             }
@@ -352,7 +365,14 @@ fn cut_to_columns(text: &str, max: usize) -> String {
     if columns(&visible(text)) <= max {
         return text.to_string();
     }
-    // Cut by characters until the shown width fits, then back to a word.
+    // Cut by characters until the shown width fits, then back to a word. A prefix of more
+    // than three characters a column cannot fit but in pathological text (every character
+    // escaped or zero-width), so the search starts there: it stays linear in `max`, not
+    // quadratic in the text's length (a 900-character bullet as a short line).
+    let text = match text.char_indices().nth(3 * max + 16) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
     let mut end = text.len();
     for (i, _) in text.char_indices().rev() {
         if columns(&visible(&text[..i])) < max {

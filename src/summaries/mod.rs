@@ -18,6 +18,8 @@
 //! - [`overlay`]: which stored summary each paper of a post carries, and whether a post waits.
 //! - [`edit`]: a posted message edited once when its papers' summaries arrive late.
 //! - [`worker`]: the background loop that summarises papers as they appear.
+//! - [`posts`]: what the delivery pass asks of all this, and what it gets back: the one place
+//!   the delivery engine and the summaries meet.
 //! - [`labels`]: the words around the bullets (labels, footer) in each language.
 
 pub mod config;
@@ -25,6 +27,7 @@ pub mod edit;
 pub mod gate;
 pub mod labels;
 pub mod overlay;
+pub mod posts;
 pub mod prompt;
 pub mod source;
 pub mod validate;

@@ -9,17 +9,12 @@ use chrono::{DateTime, Utc};
 use super::labels::{label, machine_note};
 use super::validate::implausible;
 use super::{BulletKind, Summary};
-use crate::deliver::target::Target;
 use crate::render::{MachineBullets, MachineLine, Overlay, Role};
 use crate::source::digest::{Digest, Paper};
 
-/// The language `target` reads: its own choice (`/papers subscribe language:`, a person's
-/// alerts language), else the configured default.
-pub fn language_of(target: &Target, default: &str) -> String {
-    let own = match target {
-        Target::Channel(sub) | Target::Weekly(sub) => sub.language.as_ref(),
-        Target::Person(user) | Target::SavedWeekly(user) => user.language.as_ref(),
-    };
+/// The language a reader's summaries are in: their own choice (`/papers subscribe language:`,
+/// a person's alerts language), else the configured default.
+pub fn language_of(own: Option<&crate::language::Language>, default: &str) -> String {
     own.map_or_else(|| default.to_string(), |l| l.code().to_string())
 }
 

@@ -258,15 +258,18 @@ impl Summariser {
         let default = &self.cfg.language;
         let mut out = std::collections::BTreeSet::new();
         match self.store.enabled_subscriptions().await {
-            Ok(subs) => out.extend(subs.into_iter().map(|s| {
-                super::overlay::language_of(&crate::deliver::target::Target::Channel(s), default)
-            })),
+            Ok(subs) => out.extend(
+                subs.into_iter()
+                    .map(|s| super::overlay::language_of(s.language.as_ref(), default)),
+            ),
             Err(e) => tracing::warn!(error = %e, "cannot read the channels' languages"),
         }
         match self.store.active_alerts().await {
-            Ok(people) => out.extend(people.into_iter().map(|(u, _)| {
-                super::overlay::language_of(&crate::deliver::target::Target::Person(u), default)
-            })),
+            Ok(people) => out.extend(
+                people
+                    .into_iter()
+                    .map(|(u, _)| super::overlay::language_of(u.language.as_ref(), default)),
+            ),
             Err(e) => tracing::warn!(error = %e, "cannot read the people's languages"),
         }
         out.into_iter().collect()

@@ -90,6 +90,39 @@ fn the_root_of_src_holds_the_shared_leaves_and_one_folder_per_stage() {
     }
 }
 
+/// The summaries and the delivery engine meet in one place (README, Module map): files of
+/// `deliver/` import from `summaries/` only its `posts.rs` (what the pass asks, what it gets
+/// back), and nothing in `summaries/` imports from `deliver/`.
+#[test]
+fn the_summaries_and_the_delivery_engine_meet_in_summaries_posts_only() {
+    let files = module_files(&src());
+    let graph = import_graph(&files);
+    let mut wrong = Vec::new();
+    for (from, to) in &graph {
+        for t in to {
+            let door = t.first().map(String::as_str) == Some("summaries")
+                && t.get(1).map(String::as_str) == Some("posts");
+            match (
+                from.first().map(String::as_str),
+                t.first().map(String::as_str),
+            ) {
+                (Some("deliver"), Some("summaries")) if !door => {
+                    wrong.push(format!("{} -> {}", from.join("/"), t.join("/")))
+                }
+                (Some("summaries"), Some("deliver")) => {
+                    wrong.push(format!("{} -> {}", from.join("/"), t.join("/")))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "deliver/ and summaries/ meet only in summaries/posts.rs:\n{}",
+        wrong.join("\n")
+    );
+}
+
 /// The checker itself finds what it is for: a circle through two files, one through a parent
 /// `mod.rs` that re-exports its child, and none where the child imports a sibling instead.
 #[test]

@@ -254,10 +254,9 @@ async fn show_day(
     let overlay = match &data.config.summaries {
         Some(cfg) => {
             let language = match &sub {
-                Some(sub) => crate::summaries::overlay::language_of(
-                    &crate::deliver::target::Target::Channel(sub.clone()),
-                    &cfg.language,
-                ),
+                Some(sub) => {
+                    crate::summaries::overlay::language_of(sub.language.as_ref(), &cfg.language)
+                }
                 None => cfg.language.clone(),
             };
             Some(

@@ -78,10 +78,9 @@ pub async fn top(
     let overlay = match &data.config.summaries {
         Some(cfg) => {
             let language = match &sub {
-                Some(sub) => crate::summaries::overlay::language_of(
-                    &crate::deliver::target::Target::Channel(sub.clone()),
-                    &cfg.language,
-                ),
+                Some(sub) => {
+                    crate::summaries::overlay::language_of(sub.language.as_ref(), &cfg.language)
+                }
                 None => cfg.language.clone(),
             };
             let papers: Vec<&crate::source::digest::Paper> =

@@ -87,7 +87,7 @@ impl Deliverer {
                     let papers: Vec<&crate::source::digest::Paper> =
                         ranked.iter().map(|r| r.paper).collect();
                     Some(
-                        crate::summaries::overlay::stored_overlay_of(
+                        crate::summaries::posts::stored_overlay_of(
                             &self.store,
                             &papers,
                             lang.code(),
