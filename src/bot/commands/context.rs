@@ -82,6 +82,17 @@ pub fn store_error(e: StoreError, lang: &Language) -> Error {
     user_error(words)
 }
 
+/// The value a person chose in a select menu (a menu offers one choice at a time); empty for
+/// any other component.
+pub fn chosen(interaction: &serenity::ComponentInteraction) -> String {
+    match &interaction.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => {
+            values.first().cloned().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
 /// Replies nobody can be pinged by: digest text is third-party content.
 pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new()

@@ -95,12 +95,7 @@ pub async fn on_save_choice(
     interaction: &serenity::ComponentInteraction,
     data: &Data,
 ) -> Result<(), Error> {
-    let value = match &interaction.data.kind {
-        serenity::ComponentInteractionDataKind::StringSelect { values } => {
-            values.first().cloned().unwrap_or_default()
-        }
-        _ => String::new(),
-    };
+    let value = super::context::chosen(interaction);
     let user_id = interaction.user.id.get();
     let archived = match normalise_arxiv_id(&value) {
         Some(id) => data.store.paper_by_arxiv_id(&id).await?,
