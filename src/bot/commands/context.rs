@@ -93,6 +93,26 @@ pub fn chosen(interaction: &serenity::ComponentInteraction) -> String {
     }
 }
 
+/// Answers a component choice with words for the chooser alone.
+pub async fn answer_privately(
+    ctx: &serenity::Context,
+    interaction: &serenity::ComponentInteraction,
+    text: String,
+) -> Result<(), Error> {
+    interaction
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(text)
+                    .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            ),
+        )
+        .await?;
+    Ok(())
+}
+
 /// Replies nobody can be pinged by: digest text is third-party content.
 pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new()

@@ -5,9 +5,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::saved::{author_language, person_language};
-use crate::bot::commands::context::{
-    no_mentions, sanitize_inline, say_ephemeral, Context, Data, Error,
-};
+use crate::bot::commands::context::{sanitize_inline, say_ephemeral, Context, Data, Error};
 use crate::render::{normalise_arxiv_id, outside_text, NOT_FOR_ME_ID};
 use crate::select::for_you::rank::{DEFAULT_EXTRA, MAX_EXTRA, MIN_SAVED};
 
@@ -142,18 +140,7 @@ pub async fn on_not_for_me(
             }
         }
     };
-    interaction
-        .create_response(
-            &ctx.http,
-            serenity::CreateInteractionResponse::Message(
-                serenity::CreateInteractionResponseMessage::new()
-                    .content(text)
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            ),
-        )
-        .await?;
-    Ok(())
+    super::context::answer_privately(ctx, interaction, text).await
 }
 
 /// What `/alerts list` says of "for you", when it is on.

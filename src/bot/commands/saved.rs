@@ -121,18 +121,7 @@ pub async fn on_save_choice(
             }
         }
     };
-    interaction
-        .create_response(
-            &ctx.http,
-            serenity::CreateInteractionResponse::Message(
-                serenity::CreateInteractionResponseMessage::new()
-                    .content(text)
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            ),
-        )
-        .await?;
-    Ok(())
+    super::context::answer_privately(ctx, interaction, text).await
 }
 
 /// Get your reading list by DM every Saturday at your alerts' hour (or stop it).
